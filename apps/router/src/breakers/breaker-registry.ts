@@ -1,0 +1,216 @@
+/**
+ * One circuit breaker (opossum) per route id, created lazily on first use.
+ *
+ * Our provider submit does not throw on provider errors: it returns `{ ok: false, retryable, ... }`.
+ * `run(routeId, fn, isFailure)` therefore classifies both outcomes with `isFailure`:
+ * - a resolved value with `isFailure(value) === true` counts as a breaker failure, but is still
+ *   *returned* to the caller unchanged (the router decides about fallback from the value);
+ * - a resolved value with `isFailure(value) === false` (e.g. `{ok:false, retryable:false}` — a bad
+ *   request is the customer's fault, not the provider's) counts as a success;
+ * - a thrown error counts as a failure when `isFailure(error)` is true, as a success otherwise, and
+ *   is re-thrown either way;
+ * - a call slower than `timeoutMs` counts as a failure and rejects with BreakerTimeoutError (the
+ *   underlying promise keeps running; its late outcome is ignored by the breaker);
+ * - while the breaker is open, `run` rejects with BreakerOpenError without calling fn. After
+ *   `resetTimeoutMs` it is half-open: opossum lets exactly one probe through (other calls are
+ *   rejected as open meanwhile); a successful probe closes it, a failed one re-opens it.
+ *
+ * When a breaker closes after a successful probe, its rolling statistics are discarded (the breaker
+ * is replaced by a fresh one on next use): opossum keeps the pre-outage failures in its window, and a
+ * single new failure would otherwise re-open a provider that has just recovered.
+ *
+ * Opening rule (opossum): open when, within the rolling window of `rollingCountTimeoutMs`, at least
+ * `volumeThreshold` calls were made and the failure percentage is strictly greater than
+ * `errorThresholdPercentage`.
+ */
+import CircuitBreaker from 'opossum';
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerOptions {
+  /** Failure percentage (strictly) above which the breaker opens. Default 50. */
+  errorThresholdPercentage: number;
+  /** Minimum calls in the rolling window before the breaker may open. Default 5. */
+  volumeThreshold: number;
+  /** How long the breaker stays open before letting a probe through. Default 30 s. */
+  resetTimeoutMs: number;
+  /** Length of the rolling statistics window. Default 60 s. */
+  rollingCountTimeoutMs: number;
+  /** Buckets of the rolling window (rollingCountTimeoutMs should be a multiple). Default 10. */
+  rollingCountBuckets: number;
+  /** A call slower than this counts as a failure and rejects with BreakerTimeoutError; false = no timeout. Default 30 s. */
+  timeoutMs: number | false;
+}
+
+export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = {
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  resetTimeoutMs: 30_000,
+  rollingCountTimeoutMs: 60_000,
+  rollingCountBuckets: 10,
+  timeoutMs: 30_000,
+};
+
+export interface BreakerRegistryHooks {
+  /** Called on every transition (not on creation: a new breaker is closed). Exceptions are swallowed. */
+  onStateChange?: (routeId: string, state: BreakerState, previous: BreakerState) => void;
+}
+
+/** The breaker of `routeId` is open (or half-open with its probe in flight): fn was not called. */
+export class BreakerOpenError extends Error {
+  readonly code = 'EOPENBREAKER';
+  constructor(public readonly routeId: string) {
+    super(`Circuit breaker open for route ${routeId}`);
+    this.name = 'BreakerOpenError';
+  }
+}
+
+/** fn did not settle within timeoutMs; counted as a breaker failure. */
+export class BreakerTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(public readonly routeId: string, public readonly timeoutMs: number) {
+    super(`Route ${routeId} did not answer within ${timeoutMs}ms`);
+    this.name = 'BreakerTimeoutError';
+  }
+}
+
+type Action = () => Promise<unknown>;
+type Classifier = (resultOrError: unknown) => boolean;
+
+/** Internal carrier: a resolved value classified as a failure, thrown so opossum counts it. */
+class FailedResult {
+  constructor(public readonly value: unknown) {}
+}
+
+interface Entry {
+  breaker: CircuitBreaker<[Action, Classifier], unknown>;
+  state: BreakerState;
+  /** Closed after a successful probe: replace by a fresh breaker (fresh stats) on next use. */
+  stale: boolean;
+}
+
+export class BreakerRegistry {
+  private readonly options: BreakerOptions;
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(options: Partial<BreakerOptions> = {}, private readonly hooks: BreakerRegistryHooks = {}) {
+    this.options = { ...DEFAULT_BREAKER_OPTIONS, ...stripUndefined(options) };
+  }
+
+  /**
+   * True when a call on this route would be rejected right now without reaching the provider:
+   * the breaker is open, or half-open with its single probe already in flight. A half-open breaker
+   * waiting for its probe is *not* open, so route selection lets the probe happen. Routes never
+   * used have no breaker and are closed.
+   */
+  isOpen(routeId: string): boolean {
+    const e = this.entries.get(routeId);
+    if (!e) return false;
+    return !e.breaker.closed && !e.breaker.pendingClose;
+  }
+
+  state(routeId: string): BreakerState {
+    return this.entries.get(routeId)?.state ?? 'closed';
+  }
+
+  /** State of every breaker created so far (for the breaker-state gauge). */
+  states(): Record<string, BreakerState> {
+    const out: Record<string, BreakerState> = {};
+    for (const [id, e] of this.entries) out[id] = e.state;
+    return out;
+  }
+
+  async run<T>(routeId: string, fn: () => Promise<T>, isFailure: (resultOrError: unknown) => boolean): Promise<T> {
+    const { breaker } = this.entry(routeId);
+    try {
+      return (await breaker.fire(fn, isFailure)) as T;
+    } catch (err) {
+      if (err instanceof FailedResult) return err.value as T;
+      if (err instanceof Error && CircuitBreaker.isOurError(err)) {
+        const code = (err as Error & { code?: string }).code;
+        if (code === 'EOPENBREAKER') throw new BreakerOpenError(routeId);
+        if (code === 'ETIMEDOUT') throw new BreakerTimeoutError(routeId, this.options.timeoutMs as number);
+      }
+      throw err;
+    }
+  }
+
+  /** Forces a route's breaker open (operator action, tests). */
+  open(routeId: string): void {
+    this.entry(routeId).breaker.open();
+  }
+
+  /** Forces a route's breaker closed with fresh statistics. */
+  close(routeId: string): void {
+    const e = this.entries.get(routeId);
+    if (!e) return;
+    e.breaker.close();
+    e.stale = true;
+  }
+
+  /** Stops every breaker's timers (service shutdown, end of tests). */
+  shutdown(): void {
+    for (const e of this.entries.values()) e.breaker.shutdown();
+    this.entries.clear();
+  }
+
+  private entry(routeId: string): Entry {
+    const existing = this.entries.get(routeId);
+    if (existing && !existing.stale) return existing;
+    if (existing) existing.breaker.shutdown();
+    const entry = this.create(routeId);
+    this.entries.set(routeId, entry);
+    return entry;
+  }
+
+  private create(routeId: string): Entry {
+    const o = this.options;
+    const breaker = new CircuitBreaker<[Action, Classifier], unknown>(
+      async (fn: Action, isFailure: Classifier) => {
+        const value = await fn();
+        if (isFailure(value)) throw new FailedResult(value);
+        return value;
+      },
+      {
+        name: routeId,
+        timeout: o.timeoutMs,
+        errorThresholdPercentage: o.errorThresholdPercentage,
+        volumeThreshold: o.volumeThreshold,
+        resetTimeout: o.resetTimeoutMs,
+        rollingCountTimeout: o.rollingCountTimeoutMs,
+        rollingCountBuckets: o.rollingCountBuckets,
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
+        // true = "not a failure". Our own FailedResult and opossum's errors (timeout) are failures;
+        // anything fn threw is classified by the caller.
+        errorFilter: (err: unknown, _fn?: Action, isFailure?: Classifier) => {
+          if (err instanceof FailedResult) return false;
+          if (err instanceof Error && CircuitBreaker.isOurError(err)) return false;
+          return isFailure ? !isFailure(err) : false;
+        },
+      },
+    );
+    const entry: Entry = { breaker, state: 'closed', stale: false };
+    const transition = (state: BreakerState) => {
+      // Events of a breaker already replaced must not leak into the current state.
+      if (this.entries.get(routeId) !== entry) return;
+      const previous = entry.state;
+      if (previous === state) return;
+      entry.state = state;
+      if (state === 'closed' && previous === 'half_open') entry.stale = true;
+      try {
+        this.hooks.onStateChange?.(routeId, state, previous);
+      } catch {
+        /* a failing observer must not break the breaker */
+      }
+    };
+    breaker.on('open', () => transition('open'));
+    breaker.on('halfOpen', () => transition('half_open'));
+    breaker.on('close', () => transition('closed'));
+    return entry;
+  }
+}
+
+function stripUndefined<T extends object>(o: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

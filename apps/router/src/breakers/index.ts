@@ -1,0 +1,2 @@
+export * from './breaker-registry';
+export * from './metrics';

@@ -1,0 +1,25 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { BreakerRegistry, BreakerState } from './breaker-registry';
+
+const STATES: readonly BreakerState[] = ['closed', 'half_open', 'open'];
+
+/**
+ * Registers `pipevideo_circuit_breaker_state{route, state}` on `registry`: one series per route and
+ * state, 1 for the current state and 0 for the others (alert on `{state="open"} == 1`). Read from
+ * `breakers.states()` at scrape time; routes appear once their breaker has been used. Labels are
+ * bounded by the catalog's route ids.
+ */
+export function registerBreakerStateGauge(breakers: BreakerRegistry, registry: Registry, name = 'pipevideo_circuit_breaker_state'): Gauge<'route' | 'state'> {
+  return new Gauge({
+    name,
+    help: 'Circuit breaker state per provider route (1 = current state)',
+    labelNames: ['route', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, current] of Object.entries(breakers.states())) {
+        for (const state of STATES) this.set({ route, state }, state === current ? 1 : 0);
+      }
+    },
+  });
+}

@@ -1,0 +1,212 @@
+/**
+ * What `GET /v1/models`, `GET /v1/models/{id}` and `GET /v1/engines` return (OpenRouter-like,
+ * snake_case like the rest of the public API).
+ *
+ * Decision — internal routes: vercel-gateway routes are listed, but as provider `"pipevideo"` with
+ * `user_selectable: false`. Pipevideo may serve (and bill) a request through them automatically, so
+ * hiding them would hide a price the customer can be charged; naming the upstream would invite the
+ * customer to put `vercel-gateway` in `provider.order`, which is refused. The top-level `pricing` is
+ * the cheapest listed endpoint (internal ones included: it is a "from" price), compared on the
+ * estimated cost of a default-duration request without audio, over all resolutions.
+ *
+ * When `configuredProviders` is given, only routes of configured providers are listed, and
+ * `listPublicModels` omits models left without any endpoint (they could not be served).
+ */
+import type { ProviderSlug } from '@pipevideo/contracts';
+import { estimateCostCents } from '../routing/pricing';
+import {
+  Catalog, CatalogRoute, EngineDef, INTERNAL_PROVIDER_LABEL, VideoModel,
+} from './catalog';
+
+export interface PublicCapabilities {
+  text_to_video: boolean;
+  image_to_video: boolean;
+  audio: boolean;
+}
+
+export interface PublicResolutionPrice {
+  resolution: string;
+  per_request_cents: number;
+  per_second_cents: number;
+}
+
+export interface PublicEndpoint {
+  /** `fal` | `replicate` | `pipevideo` (internal route). */
+  provider: string;
+  /** Can be named in `provider.order`. */
+  user_selectable: boolean;
+  resolutions: string[];
+  pricing: PublicResolutionPrice[];
+  audio_multiplier: number;
+  capabilities: PublicCapabilities;
+  max_duration: number;
+  durations: number[] | null;
+  aspect_ratios: string[];
+}
+
+export interface PublicModel {
+  id: string;
+  object: 'model';
+  name: string;
+  description: string;
+  capabilities: PublicCapabilities;
+  default_duration: number;
+  min_duration: number;
+  max_duration: number;
+  /** Allowed durations when discrete, else null (any value in [min_duration, max_duration]). */
+  durations: number[] | null;
+  aspect_ratios: string[];
+  resolutions: string[];
+  default_resolution: string;
+  /** Cheapest listed endpoint ("from" price); null when no endpoint is listed. */
+  pricing: {
+    per_request_cents: number;
+    per_second_cents: number;
+    audio_multiplier: number;
+    resolution: string;
+  } | null;
+  /** Listed endpoints, cheapest first. */
+  endpoints: PublicEndpoint[];
+}
+
+export interface PublicViewOptions {
+  /** Only list routes of these providers (the ones this deployment has credentials for). */
+  configuredProviders?: ReadonlySet<ProviderSlug>;
+}
+
+export function publicProviderName(route: Pick<CatalogRoute, 'provider' | 'internal'>): string {
+  return route.internal ? INTERNAL_PROVIDER_LABEL : route.provider;
+}
+
+const caps = (c: VideoModel['capabilities']): PublicCapabilities => ({
+  text_to_video: c.textToVideo, image_to_video: c.imageToVideo, audio: c.audio,
+});
+
+/** Cheapest (resolution, price) of a route for a default-duration request without audio. */
+function cheapestOf(route: CatalogRoute, duration: number) {
+  let best: { cost: number; price: CatalogRoute['pricing'][number] } | undefined;
+  for (const price of route.pricing) {
+    const cost = estimateCostCents({ ...price, audioMultiplier: route.audioMultiplier }, duration, false);
+    if (!best || cost < best.cost) best = { cost, price };
+  }
+  return best!;
+}
+
+export function toPublicModel(model: VideoModel, opts: PublicViewOptions = {}): PublicModel {
+  const routes = model.routes
+    .filter((r) => !opts.configuredProviders || opts.configuredProviders.has(r.provider))
+    .map((r, i) => ({ r, i, best: cheapestOf(r, model.defaultDuration) }))
+    .sort((a, b) => a.best.cost - b.best.cost || a.i - b.i);
+  const top = routes[0];
+  return {
+    id: model.slug,
+    object: 'model',
+    name: model.name,
+    description: model.description,
+    capabilities: caps(model.capabilities),
+    default_duration: model.defaultDuration,
+    min_duration: model.minDuration,
+    max_duration: model.maxDuration,
+    durations: model.durations ? [...model.durations] : null,
+    aspect_ratios: [...model.aspectRatios],
+    resolutions: [...model.resolutions],
+    default_resolution: model.defaultResolution,
+    pricing: top
+      ? {
+          per_request_cents: top.best.price.perRequestCents,
+          per_second_cents: top.best.price.perSecondCents,
+          audio_multiplier: top.r.audioMultiplier,
+          resolution: top.best.price.resolution,
+        }
+      : null,
+    endpoints: routes.map(({ r }) => ({
+      provider: publicProviderName(r),
+      user_selectable: r.userSelectable,
+      resolutions: [...r.resolutions],
+      pricing: r.pricing.map((p) => ({ resolution: p.resolution, per_request_cents: p.perRequestCents, per_second_cents: p.perSecondCents })),
+      audio_multiplier: r.audioMultiplier,
+      capabilities: caps(r.capabilities),
+      max_duration: r.maxDuration,
+      durations: r.durations ? [...r.durations] : null,
+      aspect_ratios: [...r.aspectRatios],
+    })),
+  };
+}
+
+/** `GET /v1/models` data: every model in catalog order (minus unservable ones when configuredProviders is given). */
+export function listPublicModels(catalog: Catalog, opts: PublicViewOptions = {}): PublicModel[] {
+  return catalog.listModels()
+    .map((m) => toPublicModel(m, opts))
+    .filter((m) => !opts.configuredProviders || m.endpoints.length > 0);
+}
+
+/** `GET /v1/models/{id}` data, or undefined when the slug is unknown. */
+export function getPublicModel(catalog: Catalog, slug: string, opts: PublicViewOptions = {}): PublicModel | undefined {
+  const m = catalog.getModel(slug);
+  return m ? toPublicModel(m, opts) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engines (`GET /v1/engines`)
+// ---------------------------------------------------------------------------------------------
+
+export interface PublicEngineModel {
+  id: string;
+  name: string;
+  pricing: {
+    input_per_million_usd: number;
+    output_per_million_usd: number;
+    input_per_million_cents: number;
+    output_per_million_cents: number;
+  };
+}
+
+export interface PublicEngine {
+  id: string;
+  object: 'engine';
+  name: string;
+  description: string;
+  /** True for the engine used when the request names none. */
+  default: boolean;
+  default_provider: string;
+  providers: string[];
+  output_media_type: string;
+  artifact_media_type: string | null;
+  models: PublicEngineModel[];
+  /** Only for `auto`: which engine is picked for which prompt keywords, else `fallback`. */
+  selection: { rules: { engine: string; keywords: string[] }[]; fallback: string } | null;
+}
+
+export function toPublicEngine(catalog: Catalog, engine: EngineDef): PublicEngine {
+  return {
+    id: engine.slug,
+    object: 'engine',
+    name: engine.name,
+    description: engine.description,
+    default: engine.slug === catalog.defaultEngine,
+    default_provider: engine.defaultProvider,
+    providers: [...engine.providers],
+    output_media_type: engine.outputMediaType,
+    artifact_media_type: engine.artifactMediaType,
+    models: engine.models.map((id) => {
+      const m = catalog.getOrchestrationModel(id)!;
+      return {
+        id: m.id,
+        name: m.name,
+        pricing: {
+          input_per_million_usd: m.pricing.inputPerMillionUsd,
+          output_per_million_usd: m.pricing.outputPerMillionUsd,
+          input_per_million_cents: m.pricing.inputPerMillionCents,
+          output_per_million_cents: m.pricing.outputPerMillionCents,
+        },
+      };
+    }),
+    selection: engine.auto
+      ? { rules: engine.auto.rules.map((r) => ({ engine: r.engine, keywords: [...r.keywords] })), fallback: engine.auto.fallback }
+      : null,
+  };
+}
+
+export function listPublicEngines(catalog: Catalog): PublicEngine[] {
+  return catalog.listEngines().map((e) => toPublicEngine(catalog, e));
+}

@@ -1,0 +1,3 @@
+export * from './pricing';
+export * from './route-selector';
+export * from './engine-selector';

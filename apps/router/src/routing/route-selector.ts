@@ -1,0 +1,274 @@
+/**
+ * Route selection for the video generations API: which (model, route) pairs may serve a request, and
+ * in which order the router tries them. Pure function of (catalog, request, context); see README.md.
+ *
+ * Eligibility of a route (all must hold):
+ *   1. its provider is configured in this deployment;
+ *   2. it is user-selectable, or it is internal and internal routes are allowed (default: yes — the
+ *      platform uses vercel-gateway by itself; the customer just can never *name* it);
+ *   3. its circuit breaker is not open (`ctx.isRouteOpen`);
+ *   4. it supports the request: imageUrl → image_to_video (else text_to_video), withAudio → audio,
+ *      duration (model default when absent) within [min, max] and in the discrete set if any,
+ *      aspectRatio offered; a requested resolution the *model* does not offer at all is a mismatch
+ *      for every route (a resolution only some routes offer is a preference, see ordering);
+ *   5. estimated cost <= max_price.per_request_cents and per-second rate (audio multiplier
+ *      included) <= max_price.per_second_cents (see pricing.ts).
+ *
+ * Ordering (models strictly in request order; within one model, a stable sort on):
+ *   1. resolution match — when `resolution` is requested, routes offering it come before routes that
+ *      do not (those run at their default resolution). Resolution is about *what* the customer gets,
+ *      provider.order about *who* makes it, so the output the customer asked for wins over the
+ *      preferred provider;
+ *   2. provider.order — routes whose provider is named come first, in the order named;
+ *   3. estimated cost, lowest first (at the resolution the route would run at);
+ *   4. catalog order of the routes (deterministic tie-break).
+ * max_price caps are filters, so they apply to routes named in provider.order too.
+ */
+import { badRequest, type ProviderSlug, USER_SELECTABLE_VIDEO_PROVIDERS, type VideoRequest } from '@pipevideo/contracts';
+import { Catalog, CatalogRoute, INTERNAL_VIDEO_PROVIDERS, VideoModel } from '../catalog/catalog';
+import { publicProviderName } from '../catalog/public-view';
+import { estimateCostCents, perSecondRateCents, priceInputs, resolveDuration } from './pricing';
+
+export interface RouteSelectionContext {
+  /** Providers this deployment has credentials / adapters for. */
+  configuredProviders: ReadonlySet<ProviderSlug>;
+  /** True when the route's circuit breaker currently rejects calls. */
+  isRouteOpen(routeId: string): boolean;
+  /** May internal (vercel-gateway) routes be used? Default true. */
+  allowInternalRoutes?: boolean;
+}
+
+export interface Candidate {
+  modelSlug: string;
+  route: CatalogRoute;
+  /** Resolution this route would run at: the requested one when offered, else the route's default. */
+  resolution: string;
+  /** True when no resolution was requested or the route offers the requested one. */
+  resolutionMatched: boolean;
+  durationSeconds: number;
+  withAudio: boolean;
+  /** Hold amount: per_request + per_second × duration × audio multiplier, rounded up. */
+  estimatedCostCents: number;
+  /** Effective per-second rate (audio multiplier applied when withAudio). */
+  perSecondCents: number;
+  /** The provider's model id to call: the image-to-video endpoint when imageUrl is set and the route has one. */
+  providerModelId: string;
+}
+
+export interface RouteRejection {
+  routeId: string;
+  /** Public provider name (`pipevideo` for internal routes). */
+  provider: string;
+  reasons: string[];
+}
+
+export interface ModelRejection {
+  model: string;
+  /** Reasons that exclude every route of the model (capability / parameter mismatch). */
+  reasons: string[];
+  /** Per-route reasons (only when `reasons` is empty). */
+  routes: RouteRejection[];
+}
+
+export interface RouteEvaluation {
+  candidates: Candidate[];
+  /** Why routes were excluded, per model (models with some candidates may still list rejected routes). */
+  rejections: ModelRejection[];
+}
+
+const ALLOWED_ORDER_HINT = `Allowed provider slugs: ${USER_SELECTABLE_VIDEO_PROVIDERS.join(', ')}`;
+
+/**
+ * Validates and normalises `provider.order` (trimmed, lower-cased, duplicates dropped).
+ * Unknown slugs and internal / non-video providers are a 400 naming the allowed slugs.
+ */
+export function normalizeProviderOrder(order: unknown): ProviderSlug[] {
+  if (order === undefined || order === null) return [];
+  if (!Array.isArray(order)) throw badRequest(`provider.order must be an array of provider slugs. ${ALLOWED_ORDER_HINT}`);
+  const out: ProviderSlug[] = [];
+  for (const raw of order) {
+    if (typeof raw !== 'string') throw badRequest(`provider.order must contain only strings. ${ALLOWED_ORDER_HINT}`);
+    const slug = raw.trim().toLowerCase();
+    if ((INTERNAL_VIDEO_PROVIDERS as readonly string[]).includes(slug)) {
+      throw badRequest(`Provider '${slug}' is used internally and is not user-selectable. ${ALLOWED_ORDER_HINT}`);
+    }
+    if (slug === 'framerate') {
+      throw badRequest(`Provider 'framerate' serves the Responses API (/v1/responses), not video generations. ${ALLOWED_ORDER_HINT}`);
+    }
+    if (!(USER_SELECTABLE_VIDEO_PROVIDERS as string[]).includes(slug)) {
+      throw badRequest(`Unknown provider '${raw}' in provider.order. ${ALLOWED_ORDER_HINT}`);
+    }
+    if (!out.includes(slug as ProviderSlug)) out.push(slug as ProviderSlug);
+  }
+  return out;
+}
+
+/** The requested models, de-duplicated, all known (else 400 "Model not found"). */
+function resolveModels(catalog: Catalog, request: VideoRequest): VideoModel[] {
+  if (!Array.isArray(request.models) || request.models.length === 0) {
+    throw badRequest('models must be a non-empty array of model slugs. See GET /v1/models');
+  }
+  const out: VideoModel[] = [];
+  for (const slug of request.models) {
+    const model = typeof slug === 'string' ? catalog.getModel(slug) : undefined;
+    if (!model) throw badRequest(`Model not found: ${String(slug)}. See GET /v1/models`);
+    if (!out.includes(model)) out.push(model);
+  }
+  return out;
+}
+
+const list = (xs: readonly (string | number)[]) => xs.join(', ');
+
+interface Wanted {
+  imageToVideo: boolean;
+  withAudio: boolean;
+  duration: number;
+  aspectRatio?: string;
+  resolution?: string;
+}
+
+/** Reasons the model as a whole cannot serve the request (empty = some route might). */
+function modelMismatches(model: VideoModel, w: Wanted): string[] {
+  const r: string[] = [];
+  if (w.imageToVideo && !model.capabilities.imageToVideo) r.push('does not support image-to-video (imageUrl)');
+  if (!w.imageToVideo && !model.capabilities.textToVideo) r.push('requires imageUrl (image-to-video only)');
+  if (w.withAudio && !model.capabilities.audio) r.push('does not support audio (withAudio)');
+  if (!Number.isFinite(w.duration) || w.duration <= 0) r.push(`duration ${w.duration} is not a positive number of seconds`);
+  else if (w.duration > model.maxDuration) r.push(`duration ${w.duration}s exceeds max ${model.maxDuration}s`);
+  else if (w.duration < model.minDuration) r.push(`duration ${w.duration}s is below min ${model.minDuration}s`);
+  else if (model.durations && !model.durations.includes(w.duration)) r.push(`duration ${w.duration}s not allowed (allowed: ${list(model.durations)})`);
+  if (w.aspectRatio !== undefined && !model.aspectRatios.includes(w.aspectRatio)) {
+    r.push(`aspect ratio ${w.aspectRatio} not supported (supported: ${list(model.aspectRatios)})`);
+  }
+  if (w.resolution !== undefined && !model.resolutions.includes(w.resolution)) {
+    r.push(`resolution ${w.resolution} not supported (supported: ${list(model.resolutions)})`);
+  }
+  return r;
+}
+
+/** Reasons this route (of a model that passed modelMismatches) cannot serve the request. */
+function routeMismatches(route: CatalogRoute, w: Wanted): string[] {
+  const r: string[] = [];
+  if (w.imageToVideo && !route.capabilities.imageToVideo) r.push('no image-to-video on this route');
+  if (!w.imageToVideo && !route.capabilities.textToVideo) r.push('no text-to-video on this route');
+  if (w.withAudio && !route.capabilities.audio) r.push('no audio on this route');
+  if (w.duration > route.maxDuration) r.push(`duration ${w.duration}s exceeds this route's max ${route.maxDuration}s`);
+  else if (route.durations && !route.durations.includes(w.duration)) r.push(`duration ${w.duration}s not allowed on this route (allowed: ${list(route.durations)})`);
+  if (w.aspectRatio !== undefined && !route.aspectRatios.includes(w.aspectRatio)) r.push(`aspect ratio ${w.aspectRatio} not supported on this route`);
+  return r;
+}
+
+/**
+ * Evaluates every route of every requested model: the ordered candidates plus the reasons for each
+ * excluded route. Throws 400 for an unknown model or provider slug, never for "nothing eligible".
+ */
+export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: RouteSelectionContext): RouteEvaluation {
+  const models = resolveModels(catalog, request);
+  const order = normalizeProviderOrder(request.provider?.order);
+  const maxPrice = request.provider?.max_price ?? {};
+  const capRequest = typeof maxPrice.per_request_cents === 'number' ? maxPrice.per_request_cents : undefined;
+  const capSecond = typeof maxPrice.per_second_cents === 'number' ? maxPrice.per_second_cents : undefined;
+  const allowInternal = ctx.allowInternalRoutes ?? true;
+  const imageToVideo = typeof request.imageUrl === 'string' && request.imageUrl.trim() !== '';
+  const withAudio = request.withAudio === true;
+
+  const candidates: Candidate[] = [];
+  const rejections: ModelRejection[] = [];
+
+  for (const model of models) {
+    const w: Wanted = {
+      imageToVideo,
+      withAudio,
+      duration: resolveDuration(model, request.duration),
+      aspectRatio: request.aspectRatio ?? undefined,
+      resolution: request.resolution ?? undefined,
+    };
+    const modelReasons = modelMismatches(model, w);
+    if (modelReasons.length) {
+      rejections.push({ model: model.slug, reasons: modelReasons, routes: [] });
+      continue;
+    }
+
+    const eligible: { c: Candidate; idx: number }[] = [];
+    const rejected: RouteRejection[] = [];
+    model.routes.forEach((route, idx) => {
+      const reasons: string[] = [];
+      if (!ctx.configuredProviders.has(route.provider)) reasons.push('provider not configured');
+      if (!route.userSelectable && !allowInternal) reasons.push('internal route not allowed');
+      if (ctx.isRouteOpen(route.id)) reasons.push('circuit breaker open');
+      reasons.push(...routeMismatches(route, w));
+
+      const resolutionMatched = w.resolution === undefined || route.resolutions.includes(w.resolution);
+      const resolution = w.resolution !== undefined && resolutionMatched ? w.resolution : route.defaultResolution;
+      const price = priceInputs(route, resolution);
+      const estimatedCostCents = estimateCostCents(price, w.duration, withAudio);
+      const perSecondCents = perSecondRateCents(price, withAudio);
+      if (capRequest !== undefined && estimatedCostCents > capRequest) {
+        reasons.push(`exceeds max_price.per_request_cents (${estimatedCostCents} > ${capRequest})`);
+      }
+      if (capSecond !== undefined && perSecondCents > capSecond) {
+        reasons.push(`exceeds max_price.per_second_cents (${perSecondCents} > ${capSecond})`);
+      }
+
+      if (reasons.length) {
+        rejected.push({ routeId: route.id, provider: publicProviderName(route), reasons });
+        return;
+      }
+      eligible.push({
+        idx,
+        c: {
+          modelSlug: model.slug,
+          route,
+          resolution,
+          resolutionMatched,
+          durationSeconds: w.duration,
+          withAudio,
+          estimatedCostCents,
+          perSecondCents,
+          providerModelId: imageToVideo && route.imageToVideoModelId ? route.imageToVideoModelId : route.providerModelId,
+        },
+      });
+    });
+
+    const rank = (route: CatalogRoute) => {
+      const i = order.indexOf(route.provider);
+      return i === -1 ? order.length : i;
+    };
+    eligible.sort((a, b) =>
+      Number(!a.c.resolutionMatched) - Number(!b.c.resolutionMatched)
+      || rank(a.c.route) - rank(b.c.route)
+      || a.c.estimatedCostCents - b.c.estimatedCostCents
+      || a.idx - b.idx);
+    candidates.push(...eligible.map((e) => e.c));
+    if (rejected.length) rejections.push({ model: model.slug, reasons: [], routes: rejected });
+  }
+
+  return { candidates, rejections };
+}
+
+/** Human-readable "why nothing is eligible", one sentence per model. */
+export function describeRejections(rejections: readonly ModelRejection[]): string {
+  return rejections
+    .map((m) => {
+      const why = m.reasons.length
+        ? m.reasons.join('; ')
+        : m.routes.map((r) => `${r.provider}: ${r.reasons.join(', ')}`).join('; ');
+      return `No eligible route for ${m.model}: ${why}`;
+    })
+    .join('. ');
+}
+
+/**
+ * Ordered candidates for a video request: every eligible route of the first model, then of the
+ * next model, and so on (a model without eligible routes is skipped). Throws BAD_REQUEST (from
+ * contracts) for an unknown model, an unknown / internal provider in provider.order, or when no
+ * model has any eligible route — that message says why, per model and route, and `details` carries
+ * the structured rejections.
+ */
+export function selectRoutes(catalog: Catalog, request: VideoRequest, ctx: RouteSelectionContext): Candidate[] {
+  const { candidates, rejections } = evaluateRoutes(catalog, request, ctx);
+  if (candidates.length === 0) {
+    throw badRequest(describeRejections(rejections), { rejections });
+  }
+  return candidates;
+}

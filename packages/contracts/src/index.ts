@@ -1,0 +1,6 @@
+import 'reflect-metadata';
+export * from './subjects';
+export * from './errors';
+export * from './enums';
+export * from './messages';
+export * from './validate';

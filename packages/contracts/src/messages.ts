@@ -1,0 +1,175 @@
+/**
+ * Payloads that cross NATS. Every payload carries `v` (schema version) and, for RPC, the caller's
+ * correlation id. Receivers validate with class-validator (see validate.ts).
+ */
+import { Type } from 'class-transformer';
+import {
+  IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Min, ValidateNested,
+} from 'class-validator';
+import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
+
+export class Envelope {
+  @IsInt() v!: number;
+  @IsOptional() @IsString() correlationId?: string;
+}
+
+export class Attribution {
+  @IsOptional() @IsString() referer?: string;
+  @IsOptional() @IsString() title?: string;
+}
+
+/** Video generation request after the gateway validated it (spec 004 body, normalised). */
+export interface VideoRequest {
+  models: string[];
+  prompt: string;
+  duration?: number;
+  aspectRatio?: string;
+  resolution?: string;
+  imageUrl?: string;
+  withAudio?: boolean;
+  provider?: {
+    order?: string[];
+    max_price?: { per_request_cents?: number; per_second_cents?: number };
+  };
+  /** Unknown extra parameters, forwarded to the provider where it accepts them. */
+  extra?: Record<string, unknown>;
+}
+
+export class CreateGenerationMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsObject() request!: VideoRequest;
+  @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
+}
+
+export class GetByIdMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() id!: string;
+}
+
+export class OrgMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+}
+
+export class PlaceHoldMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  /** Idempotency key and identity of the hold: `<generationId>:<attempt>`. */
+  @IsString() @IsNotEmpty() holdId!: string;
+  @IsInt() @Min(0) amountCents!: number;
+  @IsString() @IsNotEmpty() generationId!: string;
+}
+
+export class TopupMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsInt() @Min(1) amountCents!: number;
+  @IsString() @IsNotEmpty() idempotencyKey!: string;
+  @IsString() @IsIn(['operator', 'stripe', 'sandbox']) source!: 'operator' | 'stripe' | 'sandbox';
+  @IsOptional() @IsString() note?: string;
+}
+
+export class TokenChargeMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() responseId!: string;
+  @IsInt() @Min(0) amountCents!: number;
+  @IsInt() @Min(0) inputTokens!: number;
+  @IsInt() @Min(0) outputTokens!: number;
+}
+
+export interface BalanceView {
+  orgId: string;
+  balance_cents: number;
+  held_cents: number;
+  available_cents: number;
+}
+
+/** Submit one attempt to a provider. */
+export class SubmitJobMsg extends Envelope {
+  @IsString() @IsNotEmpty() generationId!: string;
+  @IsInt() @Min(1) attempt!: number;
+  @IsString() provider!: ProviderSlug;
+  @IsString() @IsNotEmpty() providerModelId!: string;
+  @IsObject() params!: Record<string, unknown>;
+  @IsString() api!: ApiKind;
+  /** Seconds after which the provider should stop spending (Replicate `Cancel-After`). */
+  @IsOptional() @IsNumber() deadlineSeconds?: number;
+}
+
+export type SubmitJobResult =
+  | { ok: true; providerJobId: string; mode: 'callback' | 'poll' }
+  | { ok: false; kind: ProviderErrorKind; retryable: boolean; message: string };
+
+export class CancelJobMsg extends Envelope {
+  @IsString() @IsNotEmpty() generationId!: string;
+  @IsInt() attempt!: number;
+}
+
+/** Event: a provider job reached a final state. */
+export interface ProviderJobFinishedEvt {
+  v: 1;
+  eventId: string;
+  generationId: string;
+  attempt: number;
+  provider: ProviderSlug;
+  providerJobId: string;
+  outcome: 'succeeded' | 'failed' | 'cancelled';
+  outputUrl?: string | null;
+  artifactUrl?: string | null;
+  artifactType?: string | null;
+  errorKind?: ProviderErrorKind | null;
+  errorMessage?: string | null;
+  /** Actual seconds of video produced, when the provider tells. */
+  durationSeconds?: number | null;
+  correlationId?: string;
+}
+
+export interface ProviderJobUsageEvt {
+  v: 1;
+  eventId: string;
+  generationId: string;
+  attempt: number;
+  inputTokens: number;
+  outputTokens: number;
+  correlationId?: string;
+}
+
+export interface HoldReleaseRequestedEvt {
+  v: 1;
+  eventId: string;
+  orgId: string;
+  holdId: string;
+  reason: string;
+}
+
+/** Event: a generation of either API is final. Billing settles the hold, webhooks notify. */
+export interface GenerationFinishedEvt {
+  v: 1;
+  eventId: string;
+  api: ApiKind;
+  generationId: string;
+  orgId: string;
+  status: string;
+  succeeded: boolean;
+  model: string | null;
+  provider: string | null;
+  holdId: string | null;
+  /** Cents to capture from the hold (0 when failed, which releases it). */
+  costCents: number;
+  outputUrl: string | null;
+  errorMessage: string | null;
+  appTitle?: string | null;
+  finishedAt: string;
+  correlationId?: string;
+  /** Responses API extras used in its webhook. */
+  extra?: Record<string, unknown>;
+}
+
+export class UsageListMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsOptional() @IsString() from?: string;
+  @IsOptional() @IsString() to?: string;
+  @IsOptional() @IsInt() @Min(1) limit?: number;
+  @IsOptional() @IsString() cursor?: string;
+}
+
+export class BoolFlag {
+  @IsBoolean() value!: boolean;
+}

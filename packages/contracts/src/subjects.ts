@@ -1,0 +1,66 @@
+/**
+ * NATS subjects. Request/reply subjects are `<service>.<entity>.<verb>`; each service answers
+ * in a queue group named after itself so replicas share the load.
+ */
+export const RPC = {
+  billing: {
+    balanceGet: 'billing.balance.get',
+    topupCreate: 'billing.topup.create',
+    holdPlace: 'billing.hold.place',
+    tokenCharge: 'billing.tokens.charge',
+    usageList: 'billing.usage.list',
+    checkoutCreate: 'billing.checkout.create',
+    stripeEvent: 'billing.stripe.event',
+    ledgerCheck: 'billing.ledger.check',
+  },
+  router: {
+    generationCreate: 'router.generation.create',
+    generationGet: 'router.generation.get',
+    generationList: 'router.generation.list',
+    modelsList: 'router.models.list',
+    modelGet: 'router.models.get',
+    responseCreate: 'router.response.create',
+    responseGet: 'router.response.get',
+    responseCancel: 'router.response.cancel',
+    enginesList: 'router.engines.list',
+    rankings: 'router.apps.rankings',
+  },
+  providers: {
+    jobSubmit: 'providers.job.submit',
+    jobCancel: 'providers.job.cancel',
+  },
+  webhooks: {
+    endpointCreate: 'webhooks.endpoint.create',
+    endpointList: 'webhooks.endpoint.list',
+    endpointGet: 'webhooks.endpoint.get',
+    endpointUpdate: 'webhooks.endpoint.update',
+    endpointDelete: 'webhooks.endpoint.delete',
+    endpointRotate: 'webhooks.endpoint.rotate',
+    endpointTest: 'webhooks.endpoint.test',
+    deliveryList: 'webhooks.delivery.list',
+    deliveryRetry: 'webhooks.delivery.retry',
+  },
+} as const;
+
+/** Durable events (JetStream stream `PIPEVIDEO`): `<entity>.<past-tense>`. */
+export const EVENTS = {
+  /** A provider job reached a final state (from a verified callback or a poll). */
+  providerJobFinished: 'provider_job.finished',
+  /** A Framerate job finished composing and reported its orchestration token usage. */
+  providerJobUsageReported: 'provider_job.usage_reported',
+  /** An attempt's hold must be released because the router moved on to another route. */
+  holdReleaseRequested: 'hold.release_requested',
+  /** A generation (either API) reached a final state: billing settles, webhooks notify. */
+  generationFinished: 'generation.finished',
+} as const;
+
+export type EventSubject = (typeof EVENTS)[keyof typeof EVENTS];
+export const ALL_EVENT_SUBJECTS: string[] = Object.values(EVENTS);
+export const EVENT_STREAM = 'PIPEVIDEO';
+
+export const SERVICE_QUEUE = {
+  billing: 'billing',
+  router: 'router',
+  providers: 'providers',
+  webhooks: 'webhooks',
+} as const;

@@ -1,0 +1,156 @@
+import 'reflect-metadata';
+import { DynamicModule, Global, LoggerService, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DataSource } from 'typeorm';
+import { createServiceDataSource, initServiceDataSource, ServiceDbOptions } from '../db/data-source';
+import { Messaging, MessagingConfig } from '../messaging/runtime';
+import { OutboxRelay } from '../messaging/outbox';
+import { logger } from '../observability/logger';
+import { ServiceMetrics } from '../observability/metrics';
+import { HealthController, METRICS, ObservabilityInterceptor, READINESS, RpcErrorFilter } from '../observability/nest';
+
+/** What a service's module gets: its connections, its metrics and its outbox relay. */
+export interface ServiceContext {
+  name: string;
+  messaging: Messaging;
+  ds: DataSource;
+  metrics: ServiceMetrics;
+  relay: OutboxRelay;
+}
+
+export const SERVICE_CONTEXT = Symbol('SERVICE_CONTEXT');
+
+export interface StartServiceOptions {
+  name: string;
+  port: number;
+  host?: string;
+  messaging: MessagingConfig;
+  db: Omit<ServiceDbOptions, 'schema'> & { schema?: string };
+  /** The service's own module, built from its context. */
+  module: (ctx: ServiceContext) => DynamicModule | Type<unknown>;
+  bodyLimitBytes?: number;
+  /** Runs after HTTP and RPC listen: subscribe to events, start workers. */
+  afterStart?: (app: NestFastifyApplication, ctx: ServiceContext) => Promise<void>;
+  /** Runs first on close: stop workers. */
+  beforeClose?: (app: NestFastifyApplication, ctx: ServiceContext) => Promise<void>;
+  /** Raw body for signature checks (provider callbacks, Stripe webhooks). */
+  rawBody?: boolean;
+}
+
+export interface RunningService {
+  name: string;
+  url: string;
+  app: NestFastifyApplication;
+  ctx: ServiceContext;
+  close(): Promise<void>;
+}
+
+class NestPinoLogger implements LoggerService {
+  constructor(private readonly service: string) {}
+  log(message: any, context?: string) {
+    logger.debug({ service: this.service, context }, String(message));
+  }
+  error(message: any, trace?: string, context?: string) {
+    logger.error({ service: this.service, context, trace }, String(message));
+  }
+  warn(message: any, context?: string) {
+    logger.warn({ service: this.service, context }, String(message));
+  }
+}
+
+/** Boots one service: DB (schema + migrations), messaging, HTTP (Fastify) and NATS handlers. */
+export async function startService(o: StartServiceOptions): Promise<RunningService> {
+  const metrics = new ServiceMetrics(o.name);
+  const messaging = await Messaging.connect(o.name, o.messaging);
+  const ds = createServiceDataSource({ ...o.db, schema: o.db.schema ?? o.name });
+  await initServiceDataSource(ds);
+  const relay = new OutboxRelay(ds, messaging.events);
+  const ctx: ServiceContext = { name: o.name, messaging, ds, metrics, relay };
+  metrics.collectors.push(async () => {
+    const s = await relay.stats();
+    metrics.outboxPending.set(s.pending);
+    metrics.outboxOldestAge.set(s.oldestAgeSeconds);
+  });
+
+  const readiness = async () => {
+    let db = false;
+    try {
+      await ds.query('SELECT 1');
+      db = true;
+    } catch {
+      db = false;
+    }
+    return { postgres: db, messaging: messaging.healthy() };
+  };
+
+  // The context is global so the service's own module (and its children) can inject it.
+  class Core {}
+  const coreProviders = [
+    { provide: METRICS, useValue: metrics },
+    { provide: READINESS, useValue: readiness },
+    { provide: SERVICE_CONTEXT, useValue: ctx },
+  ];
+  Global()(Core);
+  Module({ providers: coreProviders, exports: coreProviders.map((p) => p.provide) })(Core);
+  Object.defineProperty(Core, 'name', { value: `${o.name}CoreModule` });
+  class Root {}
+  Module({
+    imports: [Core, o.module(ctx)],
+    controllers: [HealthController],
+    providers: [
+      { provide: APP_INTERCEPTOR, useClass: ObservabilityInterceptor },
+      { provide: APP_FILTER, useClass: RpcErrorFilter },
+    ],
+  })(Root);
+  Object.defineProperty(Root, 'name', { value: `${o.name}RootModule` });
+
+  try {
+    return await listen(o, Root, ctx);
+  } catch (err) {
+    await relay.stop();
+    await messaging.close().catch(() => undefined);
+    if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceContext): Promise<RunningService> {
+  const { metrics, messaging, relay, ds } = ctx;
+  const adapter = new FastifyAdapter({ bodyLimit: o.bodyLimitBytes ?? 1024 * 1024, trustProxy: true });
+  const app = await NestFactory.create<NestFastifyApplication>(Root, adapter, {
+    logger: new NestPinoLogger(o.name),
+    abortOnError: false,
+    rawBody: o.rawBody ?? false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', async (req: any, reply: any) => {
+    const route = req.routeOptions?.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.connectMicroservice({ strategy: messaging.serverStrategy() }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(o.port, o.host ?? '127.0.0.1');
+  relay.start();
+  if (o.afterStart) await o.afterStart(app, ctx);
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  logger.info({ service: o.name, port, transport: o.messaging.kind }, 'service started');
+
+  let closed = false;
+  return {
+    name: o.name,
+    url: `http://${o.host ?? '127.0.0.1'}:${port}`,
+    app,
+    ctx,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (o.beforeClose) await o.beforeClose(app, ctx).catch((err) => logger.warn({ err: String(err) }, 'beforeClose failed'));
+      await relay.stop();
+      await app.close().catch(() => undefined);
+      await messaging.close().catch(() => undefined);
+      if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+    },
+  };
+}

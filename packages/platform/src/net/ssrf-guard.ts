@@ -1,0 +1,50 @@
+import { lookup } from 'node:dns/promises';
+import { isIP, BlockList } from 'node:net';
+
+/** Addresses a customer-supplied URL may never reach (unless an operator allows it, e.g. in tests). */
+const blocked = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) blocked.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96]] as const) {
+  blocked.addSubnet(net, prefix, 'ipv6');
+}
+
+export function isPrivateAddress(ip: string): boolean {
+  const family = isIP(ip);
+  if (family === 4) return blocked.check(ip, 'ipv4');
+  if (family === 6) {
+    const mapped = ip.toLowerCase().match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+    if (mapped) return blocked.check(mapped[1], 'ipv4');
+    return blocked.check(ip, 'ipv6');
+  }
+  return true;
+}
+
+export interface UrlPolicy {
+  allowHttp: boolean;
+  allowPrivate: boolean;
+}
+
+/** Returns a reason the URL is refused, or null when it may be used. Resolves the host name. */
+export async function checkOutboundUrl(raw: string, policy: UrlPolicy): Promise<string | null> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'https:' && !(policy.allowHttp && url.protocol === 'http:')) return policy.allowHttp ? 'must use http or https' : 'must use https';
+  if (url.username || url.password) return 'must not contain credentials';
+  if (policy.allowPrivate) return null;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    return `host ${host} does not resolve`;
+  }
+  if (!addresses.length || addresses.some(isPrivateAddress)) return 'resolves to a private, loopback or link-local address';
+  return null;
+}

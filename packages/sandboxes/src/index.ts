@@ -1,0 +1,26 @@
+export type {
+  FalSandboxOptions,
+  FaultName,
+  FaultRule,
+  FramerateSandboxOptions,
+  ReplicateSandboxOptions,
+  RunningFalSandbox,
+  RunningFramerateSandbox,
+  RunningReplicateSandbox,
+  RunningSandbox,
+  RunningVercelGatewaySandbox,
+  SandboxName,
+  SandboxOptions,
+  SandboxRequestLog,
+  SandboxSet,
+  StartAllOptions,
+} from './types';
+export { FAULT_NAMES } from './types';
+export { startFalSandbox, falSignedMessage } from './fal';
+export { startReplicateSandbox, parseCancelAfter, standardWebhookSignature, REPLICATE_MODERATION_ERROR, REPLICATE_FAILURE_ERROR } from './replicate';
+export { startVercelGatewaySandbox, GATEWAY_MODERATION_ERROR, GATEWAY_FAILURE_ERROR } from './vercel-gateway';
+export { startFramerateSandbox, framerateUsageFor, framerateInputChars } from './framerate';
+export type { FramerateJob, FramerateEngine, FramerateStatus, FramerateUsage } from './framerate';
+export { startAllSandboxes } from './all';
+export { SAMPLE_MP4, lottieAnimation } from './common/media';
+export { parseMarkers } from './common/faults';
