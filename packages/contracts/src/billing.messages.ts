@@ -1,2 +1,113 @@
-// Messages of the billing service's NATS API (request/reply payloads and replies).
-export {};
+/**
+ * Messages of the billing service's NATS API (request/reply payloads and replies) beyond the ones
+ * that live in messages.ts (`OrgMsg`, `PlaceHoldMsg`, `TopupMsg`, `TokenChargeMsg`, `UsageListMsg`,
+ * `BalanceView`). Amounts are integer cents everywhere; ledger transaction ids are strings (bigint).
+ */
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { BalanceView, Envelope, TokenChargeMsg } from './messages';
+import type { ApiKind } from './enums';
+
+/** Every `billing.hold.place` refusal for lack of funds has a message starting with this. */
+export const INSUFFICIENT_BALANCE_MESSAGE_PREFIX = 'Insufficient balance';
+
+/** `billing.hold.place` reply. Placing the same holdId again returns the same reply. */
+export interface PlaceHoldReply {
+  holdId: string;
+  amountCents: number;
+  balance: BalanceView;
+}
+
+/** `billing.topup.create` reply; `duplicate` when the idempotency key had already been used. */
+export interface TopupReply {
+  transactionId: string;
+  duplicate: boolean;
+  balance: BalanceView;
+}
+
+/**
+ * `billing.tokens.charge`: charge the orchestration model's tokens of a Responses job, capturing
+ * the job's hold (`holdId`) at `amountCents`. Idempotent by `responseId`. Without `holdId` the charge
+ * is taken from the available balance directly (same shortfall policy as a capture).
+ */
+export class TokenChargeWithHoldMsg extends TokenChargeMsg {
+  @IsOptional() @IsString() @IsNotEmpty() holdId?: string;
+  /** The generation the charge belongs to (for refunds and usage); defaults to the hold's, else `responseId`. */
+  @IsOptional() @IsString() @IsNotEmpty() generationId?: string;
+}
+
+export interface TokenChargeReply {
+  responseId: string;
+  holdId: string | null;
+  /** Cents the org actually paid for this charge (amountCents minus any written-off shortfall). */
+  chargedCents: number;
+  /** Part of amountCents the org could not cover, booked to the write-off account. */
+  writtenOffCents: number;
+  /** Unused part of the hold returned to the available balance. */
+  releasedCents: number;
+  duplicate: boolean;
+  balance: BalanceView;
+}
+
+export interface UsageItem {
+  id: string;
+  api: ApiKind;
+  model: string | null;
+  provider: string | null;
+  status: string;
+  cost_cents: number;
+  input_tokens?: number;
+  output_tokens?: number;
+  app_title: string | null;
+  created_at: string;
+}
+
+export interface UsageListReply {
+  balance: BalanceView;
+  data: UsageItem[];
+  /** Opaque keyset cursor for the next page, null on the last page. */
+  next_cursor: string | null;
+  /** Totals over the whole filtered range (all pages). */
+  totals: {
+    per_day: Array<{ day: string; count: number; cost_cents: number }>;
+    per_model: Array<{ model: string; count: number; cost_cents: number }>;
+  };
+}
+
+/** `billing.checkout.create`: a Stripe Checkout session that tops up `orgId` by `amountCents`. */
+export class CheckoutCreateMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  /** Stripe's limits for USD: at least 50 cents, at most 99,999,999. */
+  @IsInt() @Min(50) @Max(99_999_999) amountCents!: number;
+  @IsOptional() @IsString() @MaxLength(2048) successUrl?: string;
+  @IsOptional() @IsString() @MaxLength(2048) cancelUrl?: string;
+}
+
+export interface CheckoutSessionReply {
+  id: string;
+  url: string;
+}
+
+/** `billing.stripe.event`: a Stripe webhook as received (raw body + `Stripe-Signature` header). */
+export class StripeEventMsg extends Envelope {
+  @IsString() @IsNotEmpty() payload!: string;
+  @IsString() @IsNotEmpty() signature!: string;
+}
+
+export interface StripeEventReply {
+  received: true;
+  eventId: string;
+  type: string;
+  /** True when this delivery credited the org (false for other event types and for redeliveries). */
+  credited: boolean;
+  /** True when this event id, or another event for the same Checkout session, was already credited. */
+  duplicate: boolean;
+  transactionId: string | null;
+}
+
+export class LedgerCheckMsg extends Envelope {}
+
+export interface LedgerCheckReply {
+  balanced: boolean;
+  transactions_unbalanced: number;
+  cached_mismatches: number;
+}

@@ -1,2 +1,190 @@
-// Messages of the webhooks service's NATS API (request/reply payloads and replies).
-export {};
+/**
+ * Messages of the webhooks service's NATS API (subjects in `RPC.webhooks`) and the shapes of what it
+ * sends to customers. Replies are exactly what the public HTTP API returns (snake_case, unix seconds),
+ * so the gateway passes them through unchanged. Every request carries the caller's `orgId`: a service
+ * never shows or touches another org's endpoints or deliveries (they answer NOT_FOUND).
+ */
+import {
+  ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min,
+} from 'class-validator';
+import { Envelope } from './messages';
+
+// ---------------------------------------------------------------------------------------------
+// Event types
+
+/** Event types a customer can subscribe an endpoint to. */
+export const WEBHOOK_EVENT_TYPES = ['video.generation.completed', 'response.completed'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** Sent only by `webhooks.endpoint.test`, whatever the endpoint subscribes to. */
+export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
+
+/**
+ * Delivery status in the log:
+ * - `pending`: waiting for its next attempt (first attempt, or a retry after a failure — see attempts / last_error);
+ * - `succeeded`: the endpoint answered 2xx;
+ * - `failed`: given up without exhausting retries (the endpoint answered 410 Gone, or was disabled or deleted);
+ * - `exhausted`: every attempt of the retry schedule failed.
+ */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'exhausted'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+export const WEBHOOK_URL_MAX_LENGTH = 2048;
+export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 500;
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+/** `webhooks.endpoint.create` */
+export class WebhookEndpointCreateMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() @MaxLength(WEBHOOK_URL_MAX_LENGTH) url!: string;
+  /** Event types to receive; omitted = every type in WEBHOOK_EVENT_TYPES. */
+  @IsOptional() @IsArray() @ArrayNotEmpty() @ArrayUnique() @IsIn(WEBHOOK_EVENT_TYPES as unknown as string[], { each: true }) events?: WebhookEventType[];
+  @IsOptional() @IsString() @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH) description?: string;
+}
+
+/** `webhooks.endpoint.update`: every field optional; `enabled: true` re-enables (clears disabled_reason). */
+export class WebhookEndpointUpdateMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() id!: string;
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(WEBHOOK_URL_MAX_LENGTH) url?: string;
+  @IsOptional() @IsArray() @ArrayNotEmpty() @ArrayUnique() @IsIn(WEBHOOK_EVENT_TYPES as unknown as string[], { each: true }) events?: WebhookEventType[];
+  @IsOptional() @IsString() @MaxLength(WEBHOOK_DESCRIPTION_MAX_LENGTH) description?: string;
+  @IsOptional() @IsBoolean() enabled?: boolean;
+}
+
+/** `webhooks.endpoint.get`, `.delete`, `.rotate`, `.test`: one endpoint of the org. */
+export class WebhookEndpointRefMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() id!: string;
+}
+
+/** `webhooks.endpoint.list`: newest first. */
+export class WebhookEndpointListMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+  /** `next_cursor` of the previous page. */
+  @IsOptional() @IsString() cursor?: string;
+}
+
+/** `webhooks.delivery.list`: deliveries of one endpoint, newest first. */
+export class WebhookDeliveryListMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() endpointId!: string;
+  @IsOptional() @IsIn(WEBHOOK_DELIVERY_STATUSES as unknown as string[]) status?: WebhookDeliveryStatus;
+  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+  @IsOptional() @IsString() cursor?: string;
+}
+
+/** `webhooks.delivery.retry`: re-queue one delivery for an attempt now. */
+export class WebhookDeliveryRetryMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() id!: string;
+}
+
+// Aliases named after the verbs, for callers that prefer them.
+export { WebhookEndpointRefMsg as WebhookEndpointGetMsg };
+export { WebhookEndpointRefMsg as WebhookEndpointDeleteMsg };
+export { WebhookEndpointRefMsg as WebhookEndpointRotateMsg };
+export { WebhookEndpointRefMsg as WebhookEndpointTestMsg };
+
+// ---------------------------------------------------------------------------------------------
+// Replies (= public HTTP bodies)
+
+/** Reply of get/list/update; create and rotate add `secret`. Times are unix seconds. */
+export interface WebhookEndpointView {
+  id: string;
+  object: 'webhook_endpoint';
+  url: string;
+  events: WebhookEventType[];
+  description: string;
+  enabled: boolean;
+  /** Why the endpoint is disabled (by us or by the org), null while enabled. */
+  disabled_reason: string | null;
+  disabled_at: number | null;
+  /** While a rotation's overlap window is open, deliveries are signed with the old secret too, until then. */
+  previous_secret_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Reply of create and rotate: the signing secret, shown only this once. */
+export interface WebhookEndpointWithSecret extends WebhookEndpointView {
+  secret: string;
+}
+
+export interface WebhookEndpointDeleted {
+  id: string;
+  object: 'webhook_endpoint';
+  deleted: true;
+}
+
+/** One delivery of one event to one endpoint (list item, retry and test reply). */
+export interface WebhookDeliveryView {
+  id: string;
+  object: 'webhook_delivery';
+  endpoint_id: string;
+  /** The event's id: the `webhook-id` header, identical on every retry (use it to de-duplicate). */
+  event_id: string;
+  event_type: WebhookEventType | typeof WEBHOOK_TEST_EVENT_TYPE;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** Duration of the last attempt. */
+  latency_ms: number | null;
+  /** When the next attempt is due (pending only). */
+  next_attempt_at: number | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface WebhookListPage<T> {
+  object: 'list';
+  data: T[];
+  has_more: boolean;
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What customers receive (the POST body; headers webhook-id / webhook-timestamp / webhook-signature)
+
+export interface WebhookEventBody<T extends string = string, D = Record<string, unknown>> {
+  type: T;
+  /** When the event happened (ISO 8601); the same on every retry. */
+  timestamp: string;
+  data: D;
+}
+
+/** `video.generation.completed` data: sent for every finished generation, success or failure (spec 004). */
+export interface VideoGenerationCompletedData {
+  generationId: string;
+  status: 'completed' | 'failed' | string;
+  outputUrl: string | null;
+  errorMessage: string | null;
+  model: string | null;
+  provider: string | null;
+  costCents: number;
+  /** Unix seconds (the poll response's completed_at). */
+  completedAt: number;
+}
+
+/** `response.completed` data: the Responses-API response object (spec 002 fields) of a finished job. */
+export interface ResponseCompletedData {
+  id: string;
+  object: 'response';
+  status: string;
+  model: string | null;
+  provider: string | null;
+  output_video_url: string | null;
+  error: { code: string; message: string } | null;
+  /** Milliseconds, as in the response object (spec 002). */
+  completed_at: number;
+  [field: string]: unknown;
+}
+
+export interface WebhookTestData {
+  endpointId: string;
+  message: string;
+}

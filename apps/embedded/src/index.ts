@@ -1,0 +1,3 @@
+export * from './platform';
+export * from './embedded-postgres';
+export * from './local-account';

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { envInt, envStr, logger } from '@pipevideo/platform';
+import { startLocalPostgres, LocalPostgres } from './embedded-postgres';
+import { ensureLocalAccount } from './local-account';
+import { startEmbeddedPlatform } from './platform';
+
+/**
+ * `pnpm start`: the whole platform in one process. PostgreSQL from embedded-postgres (data under
+ * .pipevideo/), NATS when NATS_URL answers or the in-process transport otherwise, the provider
+ * sandboxes, and a ready org with an API key and sandbox credits.
+ */
+async function main() {
+  const dataDir = resolve(envStr('PIPEVIDEO_DATA_DIR', join(__dirname, '../../../.pipevideo')));
+  mkdirSync(dataDir, { recursive: true });
+  const adminToken = process.env.PIPEVIDEO_ADMIN_TOKEN ?? persistentSecret(join(dataDir, 'admin-token'));
+  let pg: LocalPostgres | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    pg = await startLocalPostgres(dataDir, envInt('PIPEVIDEO_EMBEDDED_PG_PORT', 54329));
+    databaseUrl = pg.url;
+  }
+  const gatewayPort = envInt('PORT', 3001);
+  const platform = await startEmbeddedPlatform({
+    databaseUrl,
+    gatewayPort,
+    internalPortBase: envInt('PIPEVIDEO_INTERNAL_PORT_BASE', 3002),
+    sandboxPortBase: envInt('PIPEVIDEO_SANDBOX_PORT_BASE', 4101),
+    adminToken,
+  });
+  const account = await ensureLocalAccount(dataDir, `http://127.0.0.1:${gatewayPort}`, adminToken, envInt('PIPEVIDEO_SANDBOX_CREDITS_CENTS', 10_000));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping Pipevideo…\n`);
+    await platform.close();
+    if (pg) await pg.stop().catch(() => undefined);
+    process.stdout.write('stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  process.stdout.write(
+    [
+      '',
+      'Pipevideo is running (embedded mode).',
+      `  Base URL:     ${platform.baseUrl}`,
+      `  API key:      ${account.apiKey}   (org ${account.orgId}, sandbox credits)`,
+      `  Transport:    ${platform.transport === 'nats' ? 'NATS' : 'in-process (no NATS server answered)'}`,
+      `  Database:     ${pg ? `embedded PostgreSQL, data in ${join(dataDir, 'pgdata')}` : 'DATABASE_URL'}`,
+      `  Admin token:  kept in ${join(dataDir, 'admin-token')} (or PIPEVIDEO_ADMIN_TOKEN)`,
+      `  API docs:     ${platform.baseUrl}/docs`,
+      '',
+      'Try it:',
+      `  curl -s -X POST ${platform.baseUrl}/v1/video/generations -H "Authorization: Bearer ${account.apiKey}" \\`,
+      `    -H "Content-Type: application/json" -d '{"model":"google/veo-3.1","prompt":"A cat walking on a beach at sunset"}'`,
+      '',
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+  if (process.send) process.send({ ready: true, baseUrl: platform.baseUrl, apiKey: account.apiKey, orgId: account.orgId, adminToken });
+}
+
+function persistentSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token, { mode: 0o600 });
+  return token;
+}
+
+main().catch((err) => {
+  logger.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'embedded platform failed to start');
+  process.exit(1);
+});

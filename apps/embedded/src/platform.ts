@@ -1,0 +1,78 @@
+import { createInProcessWiring, envInt, envStr, logger, MessagingConfig, natsAnswers, RunningService } from '@pipevideo/platform';
+import { startAllSandboxes, SandboxSet } from '@pipevideo/sandboxes';
+import { startBillingService } from '@pipevideo/billing';
+import { startGatewayService } from '@pipevideo/gateway';
+import { startProvidersService } from '@pipevideo/providers';
+import { startRouterService } from '@pipevideo/router';
+import { startWebhooksService } from '@pipevideo/webhooks';
+
+export interface EmbeddedOptions {
+  databaseUrl: string;
+  /** NATS URL to use when it answers; otherwise the in-process transport. */
+  natsUrl?: string;
+  gatewayPort: number;
+  /** billing, router, providers, webhooks listen on base, base+1, … (health and metrics; providers' callbacks). */
+  internalPortBase: number;
+  sandboxPortBase: number;
+  host?: string;
+  adminToken?: string;
+}
+
+export interface EmbeddedPlatform {
+  baseUrl: string;
+  transport: 'nats' | 'inprocess';
+  services: RunningService[];
+  sandboxes: SandboxSet;
+  gateway: Awaited<ReturnType<typeof startGatewayService>>;
+  close(): Promise<void>;
+}
+
+/** All five services in one process, wired exactly as in microservices mode but for the transport. */
+export async function startEmbeddedPlatform(o: EmbeddedOptions): Promise<EmbeddedPlatform> {
+  const natsUrl = o.natsUrl ?? envStr('NATS_URL', 'nats://127.0.0.1:4222');
+  const useNats = envStr('PIPEVIDEO_TRANSPORT', 'auto') !== 'inprocess' && (await natsAnswers(natsUrl));
+  const messaging: MessagingConfig = useNats ? { kind: 'nats', url: natsUrl } : { kind: 'inprocess', wiring: createInProcessWiring() };
+  const sandboxes = await startAllSandboxes({ basePort: o.sandboxPortBase, jobDurationMs: envInt('PIPEVIDEO_SANDBOX_JOB_MS', 1500) });
+  const host = o.host ?? '127.0.0.1';
+  const services: RunningService[] = [];
+  const common = { messaging, databaseUrl: o.databaseUrl, host };
+  try {
+    services.push(await startBillingService({ ...common, port: o.internalPortBase }));
+    services.push(await startRouterService({ ...common, port: o.internalPortBase + 1 }));
+    const providersPort = o.internalPortBase + 2;
+    services.push(
+      await startProvidersService({
+        ...common,
+        port: providersPort,
+        config: {
+          publicUrl: `http://127.0.0.1:${providersPort}`,
+          allowPrivateUrls: true,
+          fal: { baseUrl: sandboxes.fal.url, apiKey: sandboxes.fal.apiKey, jwksUrl: sandboxes.fal.jwksUrl },
+          replicate: { baseUrl: `${sandboxes.replicate.url}/v1`, apiToken: sandboxes.replicate.apiKey, webhookSecret: sandboxes.replicate.webhookSecret },
+          vercelGateway: { baseUrl: `${sandboxes.vercelGateway.url}/v3/ai`, apiKey: sandboxes.vercelGateway.apiKey },
+          framerate: { baseUrl: sandboxes.framerate.url, apiKey: sandboxes.framerate.apiKey },
+        },
+      } as any),
+    );
+    services.push(await startWebhooksService({ ...common, port: o.internalPortBase + 3, config: { allowPrivate: true, allowHttp: true } } as any));
+    const gateway = await startGatewayService({ ...common, port: o.gatewayPort, adminToken: o.adminToken } as any);
+    services.push(gateway);
+    logger.info({ transport: messaging.kind }, 'embedded platform started');
+    return {
+      baseUrl: `http://localhost:${o.gatewayPort}`,
+      transport: messaging.kind,
+      services,
+      sandboxes,
+      gateway,
+      async close() {
+        for (const s of [...services].reverse()) await s.close().catch((err) => logger.warn({ err: String(err), service: s.name }, 'close failed'));
+        if (messaging.kind === 'inprocess') await messaging.wiring.events.close();
+        await sandboxes.close();
+      },
+    };
+  } catch (err) {
+    for (const s of services.reverse()) await s.close().catch(() => undefined);
+    await sandboxes.close();
+    throw err;
+  }
+}

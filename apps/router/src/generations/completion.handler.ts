@@ -1,0 +1,77 @@
+import { ProviderJobFinishedEvt, ProviderJobUsageEvt, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind } from '@pipevideo/contracts';
+import { processOnce } from '@pipevideo/platform';
+import type { DataSource } from 'typeorm';
+import { FAILURE } from './lifecycle';
+import { GenerationStore } from './generation.store';
+import type { GenerationRow } from './generation.types';
+
+export interface CompletionPorts {
+  /** Re-dispatch after a provider failed an accepted job and another route may serve. */
+  redispatch(id: string): void;
+  onFallback(reason: string): void;
+  /** Responses API: price the orchestration tokens and post the charge (idempotent). */
+  chargeTokens(g: GenerationRow, inputTokens: number, outputTokens: number): Promise<number>;
+  /** Cost to capture when a video generation completes. */
+  videoCost(g: GenerationRow, durationSeconds: number | null | undefined): number;
+}
+
+/**
+ * Applies provider outcomes to generations. Each event is applied once (inbox), and only when it
+ * belongs to the generation's current attempt while it is processing: a duplicated or late callback
+ * (after a timeout, or for an abandoned attempt) changes nothing and captures nothing.
+ */
+export class CompletionHandler {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly store: GenerationStore,
+    private readonly ports: CompletionPorts,
+  ) {}
+
+  async onJobFinished(evt: ProviderJobFinishedEvt): Promise<void> {
+    let redispatch = false;
+    await processOnce(this.ds, 'router.job-finished', evt.eventId, async (m) => {
+      const g = await this.store.getById(evt.generationId, m, true);
+      if (!g || g.status !== 'processing' || g.needs_dispatch || g.attempt !== evt.attempt) return;
+      if (evt.outcome === 'succeeded') {
+        const cost = g.api === 'responses' ? g.cost_cents ?? 0 : this.ports.videoCost(g, evt.durationSeconds);
+        await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
+        await this.store.finish(
+          g.id,
+          { status: 'completed', outputUrl: evt.outputUrl ?? null, artifactUrl: evt.artifactUrl ?? null, artifactType: evt.artifactType ?? null, costCents: cost, holdId: g.hold_id },
+          m,
+        );
+        return;
+      }
+      const kind = (evt.errorKind ?? ProviderErrorKind.ServerError) as ProviderErrorKind;
+      const message = evt.errorMessage ?? 'provider reported a failure';
+      const incomplete = /incomplete/i.test(kind) || /incomplete/i.test(message);
+      const canFallBack = g.api === 'video' && RETRYABLE_PROVIDER_ERRORS.has(kind) && g.next_candidate < g.candidates.length;
+      if (canFallBack) {
+        await this.store.endAttempt(g, g.attempt, 'failed', kind, message, true, m);
+        await this.store.setNeedsDispatch(g.id, m);
+        this.ports.onFallback(kind);
+        redispatch = true;
+        return;
+      }
+      await m.query(`UPDATE generation_attempts SET outcome = 'failed', error_kind = $3, error_message = $4, ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [
+        g.id, g.attempt, kind, message.slice(0, 1000),
+      ]);
+      await this.store.finish(
+        g.id,
+        { status: incomplete && g.api === 'responses' ? 'incomplete' : 'failed', errorMessage: `${FAILURE.providerFailure}: ${message}`, errorCode: kind, holdId: g.hold_id },
+        m,
+      );
+    });
+    if (redispatch) this.ports.redispatch(evt.generationId);
+  }
+
+  /** Framerate finished composing: the token charge is posted now, before the render completes (spec 001). */
+  async onUsageReported(evt: ProviderJobUsageEvt): Promise<void> {
+    await processOnce(this.ds, 'router.usage-reported', evt.eventId, async (m) => {
+      const g = await this.store.getById(evt.generationId, m, true);
+      if (!g || g.api !== 'responses' || g.status !== 'processing' || g.attempt !== evt.attempt || g.tokens_charged) return;
+      const cost = await this.ports.chargeTokens(g, evt.inputTokens, evt.outputTokens);
+      await this.store.recordTokens(g.id, evt.inputTokens, evt.outputTokens, cost, m);
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { badRequest, CreateGenerationMsg, DomainError, ErrorCode } from '@pipevideo/contracts';
+import type { Catalog } from '../catalog/catalog';
+import { selectRoutes, RouteSelectionContext } from '../routing/route-selector';
+import { GenerationStore, newGenerationId } from './generation.store';
+import type { CandidateSnapshot } from './generation.types';
+
+export interface CreatePorts {
+  availableCents(orgId: string): Promise<number>;
+  selectionContext(): RouteSelectionContext;
+  observeSelection(seconds: number): void;
+  afterCreate(id: string): void;
+}
+
+/** `POST /v1/video/generations`: resolve routes, check the balance, store `pending`, dispatch in the background. */
+export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalog, store: GenerationStore, ports: CreatePorts, lease: { owner: string; ms: number }) {
+  const req = msg.request;
+  if (!Array.isArray(req.models) || req.models.length === 0) throw badRequest('model or a non-empty models array is required');
+  const started = process.hrtime.bigint();
+  const candidates = selectRoutes(catalog, req, ports.selectionContext());
+  ports.observeSelection(Number(process.hrtime.bigint() - started) / 1e9);
+  const available = await ports.availableCents(msg.orgId);
+  if (available <= 0) throw new DomainError(ErrorCode.BAD_REQUEST, `Insufficient balance: available ${available} cents. Add credits, then retry.`);
+  const snapshots: CandidateSnapshot[] = candidates.map((c) => ({
+    modelSlug: c.modelSlug,
+    routeId: c.route.id,
+    provider: c.route.provider,
+    providerModelId: c.providerModelId,
+    resolution: c.resolution,
+    durationSeconds: c.durationSeconds,
+    withAudio: c.withAudio,
+    estimatedCostCents: c.estimatedCostCents,
+    perSecondCents: c.perSecondCents,
+  }));
+  const g = await store.insert({
+    id: newGenerationId(),
+    orgId: msg.orgId,
+    api: 'video',
+    requestedModel: req.models[0],
+    request: req as unknown as Record<string, unknown>,
+    candidates: snapshots,
+    appTitle: msg.attribution?.title ?? null,
+    referer: msg.attribution?.referer ?? null,
+    correlationId: msg.correlationId ?? null,
+    leaseOwner: lease.owner,
+    leaseMs: lease.ms,
+  });
+  ports.afterCreate(g.id);
+  return { id: g.id, status: 'pending' as const, model: req.models[0], created_at: Math.floor(new Date(g.created_at).getTime() / 1000) };
+}

@@ -1,0 +1,124 @@
+import { DomainError, ErrorCode, ProviderErrorKind, SubmitJobMsg, SubmitJobResult } from '@pipevideo/contracts';
+import { logger } from '@pipevideo/platform';
+import { FAILURE } from './lifecycle';
+import { GenerationStore } from './generation.store';
+import type { CandidateSnapshot, GenerationRow } from './generation.types';
+
+/** What the dispatcher needs from the outside world (billing, providers, breakers, metrics). */
+export interface DispatchPorts {
+  /** Places a hold; 'insufficient' when the org cannot cover it. Throws when billing cannot be reached. */
+  placeHold(orgId: string, holdId: string, amountCents: number, generationId: string): Promise<'ok' | 'insufficient'>;
+  submit(msg: Omit<SubmitJobMsg, 'v' | 'correlationId'>): Promise<SubmitJobResult>;
+  cancel(generationId: string, attempt: number): Promise<void>;
+  breakerIsOpen(routeId: string): boolean;
+  /** Runs the submit through the route's breaker; rejects with an error when the breaker is open. */
+  throughBreaker(routeId: string, fn: () => Promise<SubmitJobResult>): Promise<SubmitJobResult>;
+  onFallback(reason: string): void;
+  /** Builds the provider parameters of a candidate from the stored request. */
+  params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
+}
+
+export interface DispatchConfig {
+  leaseMs: number;
+  callbackTimeoutMs: number;
+  pollTimeoutMs: number;
+}
+
+/**
+ * Drives a generation through its candidate routes: hold → submit → processing, falling back to the
+ * next route (then the next model) on retryable provider errors. Holds are per attempt
+ * (`<generationId>:<attempt>`), so the hold always follows the route actually used. A lease on the
+ * row makes it safe with several router replicas; a replica that dies mid-dispatch leaves a lease
+ * that expires, and the sweeper calls drive() again.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly store: GenerationStore,
+    private readonly ports: DispatchPorts,
+    private readonly cfg: DispatchConfig,
+    private readonly owner: string,
+  ) {}
+
+  async drive(id: string): Promise<void> {
+    const g = await this.store.claimForDispatch(id, this.owner, this.cfg.leaseMs);
+    if (!g) return;
+    try {
+      await this.run(g);
+    } catch (err) {
+      // Billing or providers unreachable: keep the lease short so the sweeper retries soon.
+      logger.warn({ generationId: id, err: String(err) }, 'dispatch interrupted; will retry');
+    } finally {
+      await this.store.releaseLease(id, this.owner).catch(() => undefined);
+    }
+  }
+
+  private async run(g: GenerationRow): Promise<void> {
+    // An attempt left open by a crash (or a provider failure after acceptance) is closed first.
+    const open = await this.store.openAttempt(g.id, g.attempt);
+    if (open) {
+      await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
+      void this.ports.cancel(g.id, g.attempt).catch(() => undefined);
+    }
+    const reasons: string[] = [];
+    let attempt = g.attempt;
+    for (let idx = g.next_candidate; idx < g.candidates.length; idx++) {
+      const c = g.candidates[idx];
+      if (this.ports.breakerIsOpen(c.routeId)) {
+        reasons.push(`${c.routeId}: circuit breaker open`);
+        this.ports.onFallback('breaker_open');
+        continue;
+      }
+      attempt += 1;
+      const holdId = `${g.id}:${attempt}`;
+      await this.store.beginAttempt(g, attempt, idx + 1, c, holdId);
+      const hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
+      if (hold === 'insufficient') {
+        await this.store.endAttempt(g, attempt, 'reservation_failed', null, 'insufficient balance', false);
+        await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.reservation}: insufficient balance`, errorCode: 'reservation_failed', holdId: null });
+        return;
+      }
+      let result: SubmitJobResult;
+      try {
+        result = await this.ports.throughBreaker(c.routeId, () =>
+          this.ports.submit({
+            generationId: g.id,
+            attempt,
+            provider: c.provider as SubmitJobMsg['provider'],
+            providerModelId: c.providerModelId,
+            params: this.ports.params(g, c),
+            api: g.api,
+            deadlineSeconds: Math.ceil(this.cfg.callbackTimeoutMs / 1000),
+          }),
+        );
+      } catch (err) {
+        // Breaker opened meanwhile, or the providers service did not answer: try the next route.
+        const unavailable = err instanceof DomainError && err.code === ErrorCode.SERVICE_UNAVAILABLE;
+        result = { ok: false, kind: unavailable ? ProviderErrorKind.Timeout : ProviderErrorKind.Down, retryable: true, message: String((err as Error).message ?? err) };
+      }
+      if (result.ok) {
+        const deadline = result.mode === 'callback' ? this.cfg.callbackTimeoutMs : this.cfg.pollTimeoutMs;
+        const marked = await this.store.markSubmitted(g, attempt, c, holdId, result.providerJobId, result.mode, deadline);
+        if (!marked) {
+          // Cancelled (or finished) while we were submitting: stop the job and give the hold back.
+          await this.store.endAttempt(g, attempt, 'cancelled', null, 'generation ended during submission', true);
+          void this.ports.cancel(g.id, attempt).catch(() => undefined);
+        }
+        return;
+      }
+      reasons.push(`${c.routeId}: ${result.kind} (${result.message})`);
+      if (!result.retryable) {
+        await this.store.endAttempt(g, attempt, 'rejected', result.kind, result.message, false);
+        await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.submission}: ${result.message}`, errorCode: result.kind, holdId });
+        return;
+      }
+      await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
+      this.ports.onFallback(result.kind);
+    }
+    await this.store.finish(g.id, {
+      status: 'failed',
+      errorMessage: `${FAILURE.submission}: no route succeeded (${reasons.join('; ') || 'no candidates left'})`.slice(0, 2000),
+      errorCode: 'all_routes_failed',
+      holdId: null,
+    });
+  }
+}

@@ -1,0 +1,230 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt } from '@pipevideo/contracts';
+import { addToOutbox } from '@pipevideo/platform';
+import { sourcesOf, StoredStatus } from './lifecycle';
+import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+export function newGenerationId(): string {
+  const bytes = randomBytes(20);
+  let s = '';
+  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
+  return `gen_${s}`;
+}
+
+export interface NewGeneration {
+  id: string;
+  orgId: string;
+  api: 'video' | 'responses';
+  requestedModel: string;
+  request: Record<string, unknown>;
+  candidates: CandidateSnapshot[];
+  appTitle?: string | null;
+  referer?: string | null;
+  correlationId?: string | null;
+  leaseOwner: string;
+  leaseMs: number;
+}
+
+export interface FinishFields {
+  status: Extract<StoredStatus, 'completed' | 'failed' | 'cancelled' | 'incomplete'>;
+  errorMessage?: string | null;
+  errorCode?: string | null;
+  outputUrl?: string | null;
+  artifactUrl?: string | null;
+  artifactType?: string | null;
+  costCents?: number;
+  /** The hold billing must settle (capture when completed, release otherwise); null = nothing held. */
+  holdId: string | null;
+  /** Responses API: keep a token charge already posted (cancel after orchestration). */
+  keepTokenCharge?: boolean;
+  extra?: Record<string, unknown>;
+}
+
+/** All SQL about generations and their attempts. Every status change is a guarded UPDATE. */
+export class GenerationStore {
+  constructor(private readonly ds: DataSource) {}
+
+  async insert(g: NewGeneration): Promise<GenerationRow> {
+    const [row] = await this.ds.query(
+      `INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, app_title, referer, correlation_id,
+                                estimated_cost_cents, lease_until, lease_owner)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12)
+       RETURNING *`,
+      [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), g.appTitle ?? null, g.referer ?? null,
+        g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner],
+    );
+    return row;
+  }
+
+  async get(orgId: string, id: string): Promise<GenerationRow | undefined> {
+    const [row] = await this.ds.query(`SELECT * FROM generations WHERE id = $1 AND org_id = $2`, [id, orgId]);
+    return row;
+  }
+
+  async getById(id: string, m: EntityManager | DataSource = this.ds, forUpdate = false): Promise<GenerationRow | undefined> {
+    const [row] = await m.query(`SELECT * FROM generations WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    return row;
+  }
+
+  async attempts(id: string): Promise<AttemptRow[]> {
+    return this.ds.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 ORDER BY attempt`, [id]);
+  }
+
+  async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string): Promise<GenerationRow[]> {
+    return this.ds.query(
+      `SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND ($3::timestamptz IS NULL OR created_at < $3) ORDER BY created_at DESC LIMIT $4`,
+      [orgId, api, before ?? null, limit],
+    );
+  }
+
+  /** Takes the dispatch lease when the generation needs dispatching and nobody holds a live lease (or we do). */
+  async claimForDispatch(id: string, owner: string, leaseMs: number): Promise<GenerationRow | undefined> {
+    const rows = await this.ds.query(
+      `UPDATE generations SET lease_until = now() + make_interval(secs => $3::float / 1000), lease_owner = $2, updated_at = now()
+        WHERE id = $1 AND needs_dispatch AND status IN ('pending', 'processing')
+          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+        RETURNING *`,
+      [id, owner, leaseMs],
+    );
+    return rows[0]?.[0] ?? rows[0];
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.ds.query(`UPDATE generations SET lease_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
+  }
+
+  async openAttempt(id: string, attempt: number): Promise<AttemptRow | undefined> {
+    const [row] = await this.ds.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [id, attempt]);
+    return row;
+  }
+
+  async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, c.estimatedCostCents],
+      );
+      await m.query(`UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now() WHERE id = $1`, [g.id, attempt, nextCandidate]);
+    });
+  }
+
+  /** Closes an attempt that did not lead to a running job and asks billing to release its hold. */
+  async endAttempt(g: GenerationRow, attempt: number, outcome: string, errorKind: string | null, message: string | null, releaseHold: boolean, m?: EntityManager): Promise<void> {
+    const run = async (tx: EntityManager) => {
+      const [a] = await tx.query(
+        `UPDATE generation_attempts SET outcome = $3, error_kind = $4, error_message = $5, ended_at = now()
+          WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL RETURNING hold_id`,
+        [g.id, attempt, outcome, errorKind, message?.slice(0, 1000) ?? null],
+      );
+      if (a && releaseHold) {
+        const evt: Omit<HoldReleaseRequestedEvt, 'eventId'> = { v: 1, orgId: g.org_id, holdId: a.hold_id, reason: outcome };
+        await addToOutbox(tx, EVENTS.holdReleaseRequested, { ...evt, eventId: `release:${a.hold_id}` });
+      }
+    };
+    if (m) await run(m);
+    else await this.ds.transaction(run);
+  }
+
+  async markSubmitted(g: GenerationRow, attempt: number, c: CandidateSnapshot, holdId: string, providerJobId: string, mode: 'callback' | 'poll', deadlineMs: number): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      await m.query(`UPDATE generation_attempts SET provider_job_id = $3 WHERE generation_id = $1 AND attempt = $2`, [g.id, attempt, providerJobId]);
+      const rows = await m.query(
+        `UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
+                estimated_cost_cents = $7, processing_at = coalesce(processing_at, now()),
+                deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now()
+          WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9 RETURNING id`,
+        [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
+      );
+      return (rows[0]?.length ?? rows.length) > 0;
+    });
+  }
+
+  /** Guarded move to a final status + generation.finished in the outbox, in one transaction. */
+  async finish(id: string, f: FinishFields, m?: EntityManager): Promise<GenerationRow | undefined> {
+    const run = async (tx: EntityManager) => {
+      const rows = await tx.query(
+        `UPDATE generations SET status = $2, error_message = $3, error_code = $4, output_url = coalesce($5, output_url),
+                artifact_url = coalesce($6, artifact_url), artifact_type = coalesce($7, artifact_type),
+                cost_cents = $8, needs_dispatch = false, completed_at = now(), updated_at = now(), lease_until = NULL, lease_owner = NULL
+          WHERE id = $1 AND status = ANY($9::text[]) RETURNING *`,
+        [id, f.status, f.errorMessage ?? null, f.errorCode ?? null, f.outputUrl ?? null, f.artifactUrl ?? null, f.artifactType ?? null,
+          f.costCents ?? 0, sourcesOf(f.status)],
+      );
+      const row: GenerationRow | undefined = rows[0]?.[0] ?? rows[0];
+      if (!row) return undefined;
+      const evt: GenerationFinishedEvt = {
+        v: 1,
+        eventId: `finished:${id}`,
+        api: row.api,
+        generationId: id,
+        orgId: row.org_id,
+        status: row.status,
+        succeeded: row.status === 'completed',
+        model: row.model ?? row.requested_model,
+        provider: row.provider,
+        holdId: f.holdId,
+        costCents: row.status === 'completed' || f.keepTokenCharge ? row.cost_cents ?? 0 : 0,
+        outputUrl: row.output_url,
+        errorMessage: row.error_message,
+        appTitle: row.app_title,
+        finishedAt: new Date().toISOString(),
+        correlationId: row.correlation_id ?? undefined,
+        extra: { ...(f.extra ?? {}), keepTokenCharge: !!f.keepTokenCharge, createdAt: row.created_at },
+      };
+      await addToOutbox(tx, EVENTS.generationFinished, evt as unknown as Record<string, unknown>);
+      return row;
+    };
+    return m ? run(m) : this.ds.transaction(run);
+  }
+
+  async setNeedsDispatch(id: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generations SET needs_dispatch = true, lease_until = NULL, lease_owner = NULL, updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  async recordTokens(id: string, inputTokens: number, outputTokens: number, costCents: number, m: EntityManager): Promise<void> {
+    await m.query(
+      `UPDATE generations SET input_tokens = $2, output_tokens = $3, cost_cents = $4, tokens_charged = true, updated_at = now() WHERE id = $1`,
+      [id, inputTokens, outputTokens, costCents],
+    );
+  }
+
+  /** Ids whose dispatch is due: never started, or a replica died holding the lease. */
+  async dueForDispatch(limit: number, graceMs: number): Promise<string[]> {
+    const rows = await this.ds.query(
+      `SELECT id FROM generations WHERE needs_dispatch AND status IN ('pending', 'processing')
+          AND (lease_until IS NULL OR lease_until < now()) AND updated_at < now() - make_interval(secs => $2::float / 1000)
+        ORDER BY updated_at LIMIT $1`,
+      [limit, graceMs],
+    );
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  /** Claims processing generations past their deadline (SKIP LOCKED: replicas split the work). */
+  async claimExpired(limit: number, fn: (row: GenerationRow, m: EntityManager) => Promise<void>): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const rows: GenerationRow[] = await m.query(
+        `SELECT * FROM generations WHERE status = 'processing' AND NOT needs_dispatch AND deadline_at < now()
+          ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      for (const r of rows) await fn(r, m);
+      return rows.length;
+    });
+  }
+
+  async rankings(windowHours: number, limit: number): Promise<Array<{ app: string; referer: string | null; generations: number }>> {
+    return this.ds.query(
+      `SELECT app_title AS app, max(referer) AS referer, count(*)::int AS generations FROM generations
+        WHERE app_title IS NOT NULL AND created_at > now() - make_interval(hours => $1) GROUP BY app_title ORDER BY generations DESC, app LIMIT $2`,
+      [windowHours, limit],
+    );
+  }
+
+  async countByStatus(): Promise<Array<{ status: string; provider: string | null; model: string | null; n: number }>> {
+    return this.ds.query(`SELECT status, provider, model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3`);
+  }
+}
+
+export const newLeaseOwner = () => randomUUID();

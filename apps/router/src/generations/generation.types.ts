@@ -1,0 +1,66 @@
+import type { StoredStatus } from './lifecycle';
+
+/** One route the generation may run on, frozen at create time (prices as quoted then). */
+export interface CandidateSnapshot {
+  modelSlug: string;
+  routeId: string;
+  provider: string;
+  providerModelId: string;
+  resolution: string | null;
+  durationSeconds: number | null;
+  withAudio: boolean;
+  estimatedCostCents: number;
+  perSecondCents: number | null;
+}
+
+export interface GenerationRow {
+  id: string;
+  org_id: string;
+  api: 'video' | 'responses';
+  status: StoredStatus;
+  requested_model: string;
+  model: string | null;
+  provider: string | null;
+  route_id: string | null;
+  request: Record<string, any>;
+  candidates: CandidateSnapshot[];
+  next_candidate: number;
+  attempt: number;
+  hold_id: string | null;
+  mode: 'callback' | 'poll' | null;
+  needs_dispatch: boolean;
+  estimated_cost_cents: number | null;
+  cost_cents: number | null;
+  output_url: string | null;
+  artifact_url: string | null;
+  artifact_type: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  tokens_charged: boolean;
+  app_title: string | null;
+  referer: string | null;
+  correlation_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  processing_at: Date | null;
+  completed_at: Date | null;
+  deadline_at: Date | null;
+}
+
+export interface AttemptRow {
+  generation_id: string;
+  attempt: number;
+  model: string;
+  route_id: string;
+  provider: string;
+  hold_id: string;
+  hold_cents: number;
+  provider_job_id: string | null;
+  outcome: string | null;
+  error_kind: string | null;
+  error_message: string | null;
+  started_at: Date;
+  ended_at: Date | null;
+}

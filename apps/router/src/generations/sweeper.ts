@@ -1,0 +1,56 @@
+import { logger } from '@pipevideo/platform';
+import { FAILURE } from './lifecycle';
+import { GenerationStore } from './generation.store';
+
+export interface SweeperPorts {
+  drive(id: string): Promise<void>;
+  cancel(generationId: string, attempt: number): Promise<void>;
+}
+
+/**
+ * Makes sure every generation ends: fails processing generations past their deadline (callback
+ * providers 15 min, poll providers ~10 min by default) and re-drives generations whose dispatch was
+ * interrupted (a router killed mid-flight). Safe with several replicas: expired rows are claimed with
+ * FOR UPDATE SKIP LOCKED, dispatch with a row lease.
+ */
+export class Sweeper {
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+  constructor(
+    private readonly store: GenerationStore,
+    private readonly ports: SweeperPorts,
+    private readonly intervalMs: number,
+    private readonly dispatchGraceMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const cancels: Array<[string, number]> = [];
+      await this.store.claimExpired(100, async (g, m) => {
+        const message = g.mode === 'callback' ? FAILURE.callbackTimeout : FAILURE.pollTimeout;
+        await m.query(`UPDATE generation_attempts SET outcome = 'timed_out', ended_at = now() WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [g.id, g.attempt]);
+        await this.store.finish(g.id, { status: 'failed', errorMessage: message, errorCode: 'timeout', holdId: g.hold_id, keepTokenCharge: false }, m);
+        cancels.push([g.id, g.attempt]);
+      });
+      for (const [id, attempt] of cancels) void this.ports.cancel(id, attempt).catch(() => undefined);
+      const due = await this.store.dueForDispatch(50, this.dispatchGraceMs);
+      for (const id of due) await this.ports.drive(id);
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'sweeper tick failed');
+    } finally {
+      this.busy = false;
+    }
+  }
+}

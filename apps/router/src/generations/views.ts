@@ -1,0 +1,80 @@
+import { responseStatusOf } from './lifecycle';
+import type { AttemptRow, GenerationRow } from './generation.types';
+
+const unix = (d: Date | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
+const latency = (g: GenerationRow) => (g.completed_at && g.status === 'completed' ? new Date(g.completed_at).getTime() - new Date(g.created_at).getTime() : null);
+
+/** `GET /v1/video/generations/{id}`: spec 004's poll fields, plus `provider` and the `attempts` extension. */
+export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[] = []) {
+  return {
+    id: g.id,
+    status: g.status,
+    model: g.model ?? g.requested_model,
+    provider: g.provider,
+    output_url: g.status === 'completed' ? g.output_url : null,
+    cost_cents: g.status === 'completed' ? g.cost_cents : null,
+    latency_ms: latency(g),
+    error_message: g.status === 'failed' ? g.error_message : null,
+    created_at: unix(g.created_at),
+    completed_at: unix(g.completed_at),
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      model: a.model,
+      provider: a.provider === 'vercel-gateway' ? 'pipevideo' : a.provider,
+      outcome: a.outcome ?? 'in_progress',
+      error: a.error_message,
+      started_at: unix(a.started_at),
+      ended_at: unix(a.ended_at),
+    })),
+  };
+}
+
+/** Video URLs are signed by providers for about a day; we promise the same window. */
+const URL_TTL_SECONDS = 24 * 3600;
+
+/** The Responses API object exactly as spec 002 shows it. */
+export function responseView(g: GenerationRow, usdPerCent = 0.01) {
+  const status = responseStatusOf(g.status);
+  const done = g.status === 'completed';
+  const completedAt = g.completed_at ? new Date(g.completed_at).getTime() : null;
+  const usage =
+    g.input_tokens !== null && g.output_tokens !== null
+      ? {
+          input_tokens: g.input_tokens,
+          output_tokens: g.output_tokens,
+          total_tokens: g.input_tokens + g.output_tokens,
+          cost_usd: Math.round((g.cost_cents ?? 0) * usdPerCent * 10000) / 10000,
+        }
+      : null;
+  const messageStatus = done ? 'completed' : g.status === 'pending' || g.status === 'processing' ? 'in_progress' : 'incomplete';
+  return {
+    id: g.id,
+    object: 'response' as const,
+    status,
+    model: g.requested_model,
+    engine: g.request.engine ?? null,
+    provider: g.provider ?? g.candidates[0]?.provider ?? null,
+    created_at: unix(g.created_at),
+    completed_at: completedAt,
+    instructions: g.request.instructions ?? null,
+    output: [
+      {
+        type: 'message' as const,
+        id: `${g.id}_msg`,
+        role: 'assistant' as const,
+        status: messageStatus,
+        content: done && g.output_url
+          ? [{ type: 'output_video', video_url: { url: g.output_url, expires_at: Math.floor((completedAt ?? Date.now()) / 1000) + URL_TTL_SECONDS } }]
+          : [],
+      },
+    ],
+    output_video_url: done ? g.output_url : null,
+    artifact_url: done ? g.artifact_url : null,
+    artifact_type: done ? g.artifact_type : null,
+    usage,
+    latency_ms: latency(g),
+    error: g.status === 'failed' || g.status === 'incomplete' ? { code: g.error_code ?? 'provider_failure', message: g.error_message ?? 'failed' } : null,
+    incomplete_details: g.status === 'incomplete' ? { reason: g.error_message ?? 'engine stopped short' } : null,
+    metadata: {},
+  };
+}

@@ -1,0 +1,5 @@
+export * from './service';
+export * from './router.config';
+export * from './router.engine';
+export * from './catalog';
+export * from './routing';

@@ -1,0 +1,31 @@
+import { notFound } from '@pipevideo/contracts';
+import type { DataSource } from 'typeorm';
+import { GenerationStore } from '../generations/generation.store';
+import { isFinal } from '../generations/lifecycle';
+import type { GenerationRow } from '../generations/generation.types';
+
+/**
+ * Cancels an in-flight response. Before orchestration finished nothing was charged, so the hold is
+ * released and the job costs nothing; after the token charge was posted the charge stays (the
+ * orchestration ran) and only the render is stopped. A response already final is returned as is.
+ */
+export async function cancelResponse(ds: DataSource, store: GenerationStore, orgId: string, id: string): Promise<{ row: GenerationRow; cancelledNow: boolean }> {
+  return ds.transaction(async (m) => {
+    const g = await store.getById(id, m, true);
+    if (!g || g.org_id !== orgId || g.api !== 'responses') throw notFound(`Response ${id} not found`);
+    if (isFinal(g.status)) return { row: g, cancelledNow: false };
+    await m.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1 AND outcome IS NULL`, [g.id]);
+    const row = await store.finish(
+      g.id,
+      {
+        status: 'cancelled',
+        errorMessage: 'cancelled by the customer',
+        holdId: g.hold_id ?? (g.attempt > 0 ? `${g.id}:${g.attempt}` : null),
+        keepTokenCharge: g.tokens_charged,
+        costCents: g.tokens_charged ? g.cost_cents ?? 0 : 0,
+      },
+      m,
+    );
+    return { row: row!, cancelledNow: true };
+  });
+}

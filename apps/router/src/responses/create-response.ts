@@ -1,0 +1,85 @@
+import { badRequest, DomainError, ErrorCode, ProviderSlug } from '@pipevideo/contracts';
+import type { Catalog } from '../catalog/catalog';
+import { selectEngine } from '../routing/engine-selector';
+import { tokenCost } from '../routing/pricing';
+import { GenerationStore, newGenerationId } from '../generations/generation.store';
+import type { CreatePorts } from '../generations/create-generation';
+
+export interface ResponseRequest {
+  model: string;
+  input: string | Array<Record<string, unknown>>;
+  instructions?: string;
+  engine?: string;
+  expand_prompt?: boolean;
+  width?: number;
+  height?: number;
+  aspectRatio?: string;
+  provider?: { order?: string[] };
+  metadata?: Record<string, string>;
+}
+
+/** All text of the prompt (input + instructions): the `auto` engine reads it. */
+export function promptText(req: ResponseRequest): string {
+  const parts: string[] = [req.instructions ?? ''];
+  if (typeof req.input === 'string') parts.push(req.input);
+  else
+    for (const item of req.input ?? []) {
+      const content = (item as any).content;
+      if (typeof content === 'string') parts.push(content);
+      else if (Array.isArray(content)) for (const p of content) if (typeof p?.text === 'string') parts.push(p.text);
+    }
+  return parts.join('\n');
+}
+
+/** `POST /v1/responses`: pick engine + provider, check the balance, hold the estimated token cost, store `queued`. */
+export async function createResponse(
+  orgId: string,
+  req: ResponseRequest,
+  attribution: { title?: string; referer?: string } | undefined,
+  correlationId: string | undefined,
+  catalog: Catalog,
+  store: GenerationStore,
+  ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; holdTokens: number },
+  lease: { owner: string; ms: number },
+) {
+  if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
+  const text = promptText(req);
+  const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
+  const available = await ports.availableCents(orgId);
+  if (available <= 0) throw new DomainError(ErrorCode.BAD_REQUEST, `Insufficient balance: available ${available} cents. Add credits, then retry.`);
+  const hold = Math.max(1, tokenCost(sel.model.pricing, ports.holdTokens, ports.holdTokens).costCents);
+  const request = {
+    ...req,
+    engine: sel.engine,
+    requestedEngine: sel.requestedEngine,
+    width: req.width ?? 1080,
+    height: req.height ?? 1920,
+  };
+  const g = await store.insert({
+    id: newGenerationId(),
+    orgId,
+    api: 'responses',
+    requestedModel: req.model,
+    request,
+    candidates: [
+      {
+        modelSlug: req.model,
+        routeId: `${sel.engine}@${sel.provider}`,
+        provider: sel.provider,
+        providerModelId: sel.engine,
+        resolution: null,
+        durationSeconds: null,
+        withAudio: false,
+        estimatedCostCents: hold,
+        perSecondCents: null,
+      },
+    ],
+    appTitle: attribution?.title ?? null,
+    referer: attribution?.referer ?? null,
+    correlationId: correlationId ?? null,
+    leaseOwner: lease.owner,
+    leaseMs: lease.ms,
+  });
+  ports.afterCreate(g.id);
+  return g;
+}

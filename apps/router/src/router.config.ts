@@ -1,0 +1,39 @@
+import { envInt, envStr } from '@pipevideo/platform';
+import { PROVIDER_SLUGS, ProviderSlug } from '@pipevideo/contracts';
+
+export interface RouterConfig {
+  /** Providers this deployment has credentials for (routes of others are not eligible). */
+  configuredProviders: ProviderSlug[];
+  /** Callback providers (fal, Replicate) that never call back fail after this (spec: 15 min). */
+  callbackTimeoutMs: number;
+  /** Poll providers fail after this (spec: about 10 min). */
+  pollTimeoutMs: number;
+  /** How long a replica owns a generation while dispatching it. */
+  dispatchLeaseMs: number;
+  sweepIntervalMs: number;
+  breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingCountTimeoutMs: number; timeoutMs: number };
+  /** Tokens assumed when holding credits for a Responses job before its real usage is known. */
+  responsesHoldTokens: number;
+}
+
+export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterConfig {
+  return {
+    configuredProviders: envStr('PIPEVIDEO_CONFIGURED_PROVIDERS', PROVIDER_SLUGS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) as ProviderSlug[],
+    callbackTimeoutMs: envInt('PIPEVIDEO_CALLBACK_TIMEOUT_MS', 15 * 60_000),
+    pollTimeoutMs: envInt('PIPEVIDEO_POLL_TIMEOUT_MS', 10 * 60_000),
+    dispatchLeaseMs: envInt('PIPEVIDEO_DISPATCH_LEASE_MS', 30_000),
+    sweepIntervalMs: envInt('PIPEVIDEO_SWEEP_INTERVAL_MS', 1000),
+    breaker: {
+      errorThresholdPercentage: envInt('PIPEVIDEO_BREAKER_ERROR_PERCENT', 50),
+      volumeThreshold: envInt('PIPEVIDEO_BREAKER_VOLUME', 5),
+      resetTimeoutMs: envInt('PIPEVIDEO_BREAKER_RESET_MS', 30_000),
+      rollingCountTimeoutMs: envInt('PIPEVIDEO_BREAKER_WINDOW_MS', 60_000),
+      timeoutMs: envInt('PIPEVIDEO_BREAKER_CALL_TIMEOUT_MS', 35_000),
+    },
+    responsesHoldTokens: envInt('PIPEVIDEO_RESPONSES_HOLD_TOKENS', 20_000),
+    ...over,
+  };
+}

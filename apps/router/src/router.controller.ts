@@ -1,0 +1,81 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { CreateGenerationMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
+import { RouterEngine } from './router.engine';
+
+export const ROUTER_ENGINE = Symbol('ROUTER_ENGINE');
+
+class ListMsg extends OrgMsg {
+  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+  @IsOptional() @IsString() before?: string;
+}
+class ModelMsg extends Envelope {
+  @IsString() slug!: string;
+}
+class RankingsMsg extends Envelope {
+  @IsOptional() @IsInt() @Min(1) @Max(24 * 90) windowHours?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+}
+
+/** NATS shell over RouterEngine: validate, delegate. */
+@Controller()
+export class RouterController {
+  constructor(@Inject(ROUTER_ENGINE) private readonly engine: RouterEngine) {}
+
+  @MessagePattern(RPC.router.generationCreate)
+  create(@Payload() data: unknown) {
+    return this.engine.createGeneration(validateMessage(CreateGenerationMsg, data));
+  }
+
+  @MessagePattern(RPC.router.generationGet)
+  get(@Payload() data: unknown) {
+    const m = validateMessage(GetByIdMsg, data);
+    return this.engine.getGeneration(m.orgId, m.id);
+  }
+
+  @MessagePattern(RPC.router.generationList)
+  list(@Payload() data: unknown) {
+    const m = validateMessage(ListMsg, data);
+    return this.engine.listGenerations(m.orgId, m.limit ?? 20, m.before);
+  }
+
+  @MessagePattern(RPC.router.modelsList)
+  models() {
+    return this.engine.listModels();
+  }
+
+  @MessagePattern(RPC.router.modelGet)
+  model(@Payload() data: unknown) {
+    return this.engine.getModel(validateMessage(ModelMsg, data).slug);
+  }
+
+  @MessagePattern(RPC.router.enginesList)
+  engines() {
+    return this.engine.listEngines();
+  }
+
+  @MessagePattern(RPC.router.responseCreate)
+  createResponse(@Payload() data: any) {
+    const m = validateMessage(OrgMsg, data);
+    return this.engine.createResponse(m.orgId, data.request, data.attribution, data.correlationId);
+  }
+
+  @MessagePattern(RPC.router.responseGet)
+  getResponse(@Payload() data: unknown) {
+    const m = validateMessage(GetByIdMsg, data);
+    return this.engine.getResponse(m.orgId, m.id);
+  }
+
+  @MessagePattern(RPC.router.responseCancel)
+  cancelResponse(@Payload() data: unknown) {
+    const m = validateMessage(GetByIdMsg, data);
+    return this.engine.cancelResponse(m.orgId, m.id);
+  }
+
+  @MessagePattern(RPC.router.rankings)
+  rankings(@Payload() data: unknown) {
+    const m = validateMessage(RankingsMsg, data);
+    return this.engine.rankings(m.windowHours ?? 24, m.limit ?? 20);
+  }
+}

@@ -1,0 +1,227 @@
+import { Counter, Histogram, Gauge } from 'prom-client';
+import {
+  BalanceView, CreateGenerationMsg, DomainError, ErrorCode, EVENTS, notFound, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+} from '@pipevideo/contracts';
+import { logger, ServiceContext } from '@pipevideo/platform';
+import { BreakerRegistry } from './breakers/breaker-registry';
+import { registerBreakerStateGauge } from './breakers/metrics';
+import { Catalog, defaultCatalog } from './catalog/catalog';
+import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/public-view';
+import { tokenCost } from './routing/pricing';
+import { CompletionHandler } from './generations/completion.handler';
+import { createGeneration, CreatePorts } from './generations/create-generation';
+import { Dispatcher } from './generations/dispatcher';
+import { GenerationStore, newLeaseOwner } from './generations/generation.store';
+import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
+import { Sweeper } from './generations/sweeper';
+import { responseView, videoGenerationView } from './generations/views';
+import { cancelResponse } from './responses/cancel-response';
+import { createResponse, ResponseRequest } from './responses/create-response';
+import type { RouterConfig } from './router.config';
+
+/** The router's use cases wired to billing, providers, breakers and metrics. NestJS-free. */
+export class RouterEngine {
+  readonly store: GenerationStore;
+  readonly breakers: BreakerRegistry;
+  readonly dispatcher: Dispatcher;
+  readonly completion: CompletionHandler;
+  readonly sweeper: Sweeper;
+  private readonly owner = newLeaseOwner();
+  private readonly fallbacks: Counter<'reason'>;
+  private readonly selection: Histogram;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    readonly cfg: RouterConfig,
+    readonly catalog: Catalog = defaultCatalog(),
+  ) {
+    this.store = new GenerationStore(ctx.ds);
+    const reg = ctx.metrics.registry;
+    this.fallbacks = new Counter({ name: 'pipevideo_route_fallbacks_total', help: 'Moves to the next route or model, by reason', labelNames: ['reason'], registers: [reg] });
+    this.selection = new Histogram({
+      name: 'pipevideo_route_selection_duration_seconds',
+      help: 'Time to resolve the candidate routes of a request',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
+      registers: [reg],
+    });
+    const byStatus = new Gauge({
+      name: 'pipevideo_generations',
+      help: 'Generations by status, provider and model (from the database)',
+      labelNames: ['api', 'status', 'provider', 'model'],
+      registers: [reg],
+    });
+    const stuck = new Gauge({ name: 'pipevideo_generations_overdue', help: 'Processing generations past their deadline (should drain to 0)', registers: [reg] });
+    ctx.metrics.collectors.push(async () => {
+      const rows = await ctx.ds.query(`SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3, 4`);
+      byStatus.reset();
+      for (const r of rows) byStatus.set({ api: r.api, status: r.status, provider: r.provider, model: this.catalog.getModel(r.model) || this.catalog.getOrchestrationModel(r.model) ? r.model : 'other' }, r.n);
+      const [o] = await ctx.ds.query(`SELECT count(*)::int AS n FROM generations WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds'`);
+      stuck.set(o.n);
+    });
+    this.breakers = new BreakerRegistry(cfg.breaker, {
+      onStateChange: (routeId, state, previous) => logger.warn({ routeId, state, previous }, 'circuit breaker state changed'),
+    });
+    registerBreakerStateGauge(this.breakers, reg);
+
+    const rpc = ctx.messaging.rpc;
+    this.dispatcher = new Dispatcher(
+      this.store,
+      {
+        placeHold: async (orgId, holdId, amountCents, generationId) => {
+          try {
+            await rpc.request(RPC.billing.holdPlace, { orgId, holdId, amountCents, generationId });
+            return 'ok';
+          } catch (err) {
+            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) return 'insufficient';
+            throw err;
+          }
+        },
+        submit: (msg) => rpc.request<SubmitJobResult>(RPC.providers.jobSubmit, msg as any, { timeoutMs: cfg.breaker.timeoutMs }),
+        cancel: async (generationId, attempt) => {
+          await rpc.request(RPC.providers.jobCancel, { generationId, attempt });
+        },
+        breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
+        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => r instanceof Error || (r && r.ok === false && r.retryable === true)),
+        onFallback: (reason) => this.fallbacks.inc({ reason }),
+        params: (g, c) => providerParams(g, c),
+      },
+      { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
+      this.owner,
+    );
+    this.completion = new CompletionHandler(ctx.ds, this.store, {
+      redispatch: (id) => this.kick(id),
+      onFallback: (reason) => this.fallbacks.inc({ reason }),
+      chargeTokens: async (g, inputTokens, outputTokens) => {
+        const model = this.catalog.getOrchestrationModel(g.requested_model);
+        const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens).costCents : 0;
+        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost, inputTokens, outputTokens });
+        return cost;
+      },
+      videoCost: (g) => g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0,
+    });
+    this.sweeper = new Sweeper(this.store, { drive: (id) => this.dispatcher.drive(id), cancel: (id, a) => this.ports().cancel(id, a) }, cfg.sweepIntervalMs, 2000);
+  }
+
+  private ports() {
+    return { cancel: (generationId: string, attempt: number) => this.ctx.messaging.rpc.request(RPC.providers.jobCancel, { generationId, attempt }).then(() => undefined) };
+  }
+
+  async start(): Promise<void> {
+    const events = this.ctx.messaging.events;
+    await events.subscribe('router', [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported], async (subject, payload) => {
+      const evt = JSON.parse(payload);
+      if (subject === EVENTS.providerJobFinished) await this.completion.onJobFinished(evt as ProviderJobFinishedEvt);
+      else await this.completion.onUsageReported(evt as ProviderJobUsageEvt);
+      void this.ctx.relay.kick();
+    });
+    this.sweeper.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.sweeper.stop();
+    await Promise.allSettled([...this.inflight]);
+    this.breakers.shutdown();
+  }
+
+  /** Dispatch in the background of the request that created (or re-opened) the generation. */
+  kick(id: string): void {
+    const p = this.dispatcher.drive(id).finally(() => {
+      this.inflight.delete(p);
+      void this.ctx.relay.kick();
+    });
+    this.inflight.add(p);
+  }
+
+  private createPorts(): CreatePorts {
+    return {
+      availableCents: async (orgId) => (await this.ctx.messaging.rpc.request<BalanceView>(RPC.billing.balanceGet, { orgId })).available_cents,
+      selectionContext: () => ({ configuredProviders: new Set(this.cfg.configuredProviders), isRouteOpen: (id) => this.breakers.isOpen(id) }),
+      observeSelection: (s) => this.selection.observe(s),
+      afterCreate: (id) => this.kick(id),
+    };
+  }
+
+  createGeneration(msg: CreateGenerationMsg) {
+    return createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs });
+  }
+
+  async getGeneration(orgId: string, id: string) {
+    const g = await this.store.get(orgId, id);
+    if (!g || g.api !== 'video') throw notFound(`Generation ${id} not found`);
+    return videoGenerationView(g, await this.store.attempts(id));
+  }
+
+  async listGenerations(orgId: string, limit: number, before?: string) {
+    const rows = await this.store.list(orgId, 'video', limit, before);
+    return { data: rows.map((g) => videoGenerationView(g)), has_more: rows.length === limit };
+  }
+
+  async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string) {
+    const g = await createResponse(
+      orgId, req, attribution, correlationId, this.catalog, this.store,
+      { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), holdTokens: this.cfg.responsesHoldTokens },
+      { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
+    );
+    return responseView(g);
+  }
+
+  async getResponse(orgId: string, id: string) {
+    const g = await this.store.get(orgId, id);
+    if (!g || g.api !== 'responses') throw notFound(`Response ${id} not found`);
+    return responseView(g);
+  }
+
+  async cancelResponse(orgId: string, id: string) {
+    const { row, cancelledNow } = await cancelResponse(this.ctx.ds, this.store, orgId, id);
+    if (cancelledNow) {
+      void this.ctx.relay.kick();
+      if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
+    }
+    return { ...responseView(row), cancelled: row.status === 'cancelled' };
+  }
+
+  listModels() {
+    return { data: listPublicModels(this.catalog, { configuredProviders: new Set(this.cfg.configuredProviders) as any }) };
+  }
+
+  getModel(slug: string) {
+    const m = getPublicModel(this.catalog, slug, { configuredProviders: new Set(this.cfg.configuredProviders) as any });
+    if (!m) throw notFound(`Model ${slug} not found. See GET /v1/models`);
+    return m;
+  }
+
+  listEngines() {
+    return { data: listPublicEngines(this.catalog) };
+  }
+
+  async rankings(windowHours: number, limit: number) {
+    return { window_hours: windowHours, data: await this.store.rankings(windowHours, limit) };
+  }
+}
+
+/** Our normalised parameters for the provider adapter (which maps them to the provider's names). */
+export function providerParams(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown> {
+  const r = g.request;
+  if (g.api === 'responses') {
+    return {
+      engine: r.engine,
+      model: r.model,
+      input: r.input,
+      instructions: r.instructions,
+      width: r.width,
+      height: r.height,
+      aspectRatio: r.aspectRatio,
+      expand_prompt: r.expand_prompt,
+    };
+  }
+  return {
+    prompt: r.prompt,
+    duration: c.durationSeconds ?? undefined,
+    aspectRatio: r.aspectRatio,
+    resolution: c.resolution ?? r.resolution,
+    imageUrl: r.imageUrl,
+    withAudio: r.withAudio,
+    extra: r.extra,
+  };
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { MessagingConfig, RunningService, ServiceContext, startService } from '@pipevideo/platform';
+import { Generations1700000001000 } from './migrations/1700000001000-generations';
+import { ROUTER_ENGINE, RouterController } from './router.controller';
+import { RouterEngine } from './router.engine';
+import { RouterConfig, routerConfigFromEnv } from './router.config';
+
+export interface RouterServiceOptions {
+  messaging: MessagingConfig;
+  databaseUrl: string;
+  port: number;
+  host?: string;
+  config?: Partial<RouterConfig>;
+}
+
+export async function startRouterService(o: RouterServiceOptions): Promise<RunningService & { engine: RouterEngine }> {
+  let engine!: RouterEngine;
+  const cfg = routerConfigFromEnv(o.config);
+  const svc = await startService({
+    name: 'router',
+    port: o.port,
+    host: o.host,
+    messaging: o.messaging,
+    db: { url: o.databaseUrl, migrations: [Generations1700000001000], poolSize: 20 },
+    module: (ctx: ServiceContext) => {
+      engine = new RouterEngine(ctx, cfg);
+      @Module({ controllers: [RouterController], providers: [{ provide: ROUTER_ENGINE, useValue: engine }] })
+      class RouterModule {}
+      return RouterModule;
+    },
+    afterStart: async () => engine.start(),
+    beforeClose: async () => engine.stop(),
+  });
+  return Object.assign(svc, { engine });
+}

@@ -1,0 +1,218 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CustomerEvent } from '../domain/event-payloads';
+import { sqlNewId } from '../domain/ids';
+import type { AttemptDecision, EndpointHealth } from '../domain/retry-policy';
+import type { DeliveryRow } from '../domain/views';
+
+/** A delivery a worker holds: everything one attempt needs, read in the claiming statement. */
+export interface ClaimedDelivery {
+  id: string;
+  leaseToken: string;
+  /** Including the attempt about to be made. */
+  attempts: number;
+  orgId: string;
+  endpointId: string;
+  messageId: string;
+  eventType: string;
+  body: string;
+  url: string;
+  enabled: boolean;
+  secret: string;
+  /** The pre-rotation secret, while its overlap window is open. */
+  previousSecret: string | null;
+}
+
+export interface AttemptRecord {
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number;
+}
+
+export interface QueueStats {
+  pending: number;
+  oldestDueAgeSeconds: number;
+}
+
+/**
+ * The delivery queue in PostgreSQL. Workers claim due rows with FOR UPDATE SKIP LOCKED (replicas never
+ * take the same row) and a lease: claiming moves next_attempt_at to the lease's end and sets a fresh
+ * lease_token, so a worker that dies leaves rows that become due again when the lease runs out. A
+ * result is recorded only while the token still matches (a retaken delivery ignores the old holder).
+ */
+export class DeliveryStore {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Creates the event's message and one delivery per enabled endpoint of its org subscribed to its
+   * type (or just `onlyEndpointId`, for test events), inside the caller's transaction.
+   * @returns the deliveries created.
+   */
+  async enqueue(m: EntityManager, event: CustomerEvent, messageId: string, sourceEventId: string | null, onlyEndpointId?: string): Promise<DeliveryRow[]> {
+    return m.query(
+      `WITH eps AS (
+         SELECT id FROM endpoints
+          WHERE org_id = $1 AND enabled AND ($6::text IS NOT NULL AND id = $6 OR $6::text IS NULL AND $2 = ANY(events))
+       ), msg AS (
+         INSERT INTO messages (id, org_id, event_type, source_event_id, body, created_at)
+         SELECT $3, $1, $2, $4, $5, now() WHERE EXISTS (SELECT 1 FROM eps)
+         RETURNING id
+       )
+       INSERT INTO deliveries (id, org_id, endpoint_id, message_id, event_type, status, next_attempt_at)
+       SELECT ${sqlNewId('dlv')}, $1, eps.id, msg.id, $2, 'pending', now() FROM eps CROSS JOIN msg
+       RETURNING *`,
+      [event.orgId, event.type, messageId, sourceEventId, event.body, onlyEndpointId ?? null],
+    );
+  }
+
+  /**
+   * Claims up to `limit` due deliveries, at most `perEndpoint` of one endpoint and none of `skipEndpoints`
+   * (endpoints at their in-flight cap in this worker), for `leaseSeconds`.
+   */
+  async claim(limit: number, skipEndpoints: string[], perEndpoint: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+    const rows: any[] = await this.ds.query(
+      `WITH cand AS (
+         SELECT id, endpoint_id, next_attempt_at FROM deliveries
+          WHERE status = 'pending' AND next_attempt_at <= now() AND NOT (endpoint_id = ANY($2::text[]))
+          ORDER BY next_attempt_at
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         SELECT id FROM (
+           SELECT id, next_attempt_at, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS rn FROM cand
+         ) r WHERE rn <= $4 ORDER BY next_attempt_at LIMIT $1
+       )
+       UPDATE deliveries d
+          SET next_attempt_at = now() + make_interval(secs => $5),
+              lease_token = gen_random_uuid()::text,
+              attempts = d.attempts + 1,
+              updated_at = now()
+         FROM picked, endpoints e, messages m
+        WHERE d.id = picked.id AND e.id = d.endpoint_id AND m.id = d.message_id
+       RETURNING d.id, d.lease_token, d.attempts, d.org_id, d.endpoint_id, d.message_id, d.event_type, m.body, e.url, e.enabled, e.secret,
+                 CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret`,
+      [limit, skipEndpoints, limit * 4, perEndpoint, leaseSeconds],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      leaseToken: r.lease_token,
+      attempts: r.attempts,
+      orgId: r.org_id,
+      endpointId: r.endpoint_id,
+      messageId: r.message_id,
+      eventType: r.event_type,
+      body: r.body,
+      url: r.url,
+      enabled: r.enabled,
+      secret: r.secret,
+      previousSecret: r.previous_secret,
+    }));
+  }
+
+  /** 2xx: done; the endpoint's failure streak ends. @returns false when the lease was lost. */
+  async markSucceeded(c: ClaimedDelivery, a: AttemptRecord): Promise<boolean> {
+    const [r] = await this.ds.query(
+      `WITH d AS (
+         UPDATE deliveries SET status = 'succeeded', lease_token = NULL, next_attempt_at = NULL, last_status_code = $3,
+                last_error = NULL, latency_ms = $4, completed_at = now(), updated_at = now()
+          WHERE id = $1 AND lease_token = $2 AND status = 'pending'
+         RETURNING endpoint_id
+       ), e AS (
+         UPDATE endpoints SET failing_since = NULL, consecutive_exhausted = 0
+           FROM d WHERE endpoints.id = d.endpoint_id AND (failing_since IS NOT NULL OR consecutive_exhausted > 0)
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM d)::int AS n`,
+      [c.id, c.leaseToken, a.statusCode, a.latencyMs],
+    );
+    return r.n > 0;
+  }
+
+  /**
+   * A failed attempt: under a lock on the endpoint (its failure streak decides), `decide` says what
+   * happens to the delivery and the endpoint. @returns the decision applied, or null when the lease was lost.
+   */
+  async recordFailure(
+    c: ClaimedDelivery,
+    a: AttemptRecord,
+    decide: (health: EndpointHealth, now: Date) => AttemptDecision,
+    describe: (d: Extract<AttemptDecision, { endpoint: 'disable' }>) => string,
+  ): Promise<AttemptDecision | null> {
+    return this.ds.transaction(async (m) => {
+      const [ep] = await m.query(
+        `SELECT failing_since, consecutive_exhausted, enabled, now() AS now FROM endpoints WHERE id = $1 FOR UPDATE`,
+        [c.endpointId],
+      );
+      if (!ep) return null; // deleted meanwhile (its deliveries went with it)
+      const decision = decide({ failingSince: ep.failing_since, consecutiveExhausted: ep.consecutive_exhausted }, ep.now);
+      const retryInSeconds = decision.delivery === 'pending' ? decision.retryInMs / 1000 : null;
+      const updated = await m.query(
+        `UPDATE deliveries SET status = $3, lease_token = NULL, last_status_code = $4, last_error = $5, latency_ms = $6, updated_at = now(),
+                next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $7) END,
+                completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
+          WHERE id = $1 AND lease_token = $2 AND status = 'pending'
+         RETURNING id`,
+        [c.id, c.leaseToken, decision.delivery, a.statusCode, a.error, a.latencyMs, retryInSeconds],
+      );
+      if (!updated.length) return null;
+      const exhausted = decision.delivery === 'exhausted' ? 1 : 0;
+      if (decision.endpoint === 'disable') {
+        await this.disableEndpoint(m, c.endpointId, describe(decision));
+      } else {
+        await m.query(
+          `UPDATE endpoints SET failing_since = coalesce(failing_since, now()), consecutive_exhausted = consecutive_exhausted + $2 WHERE id = $1`,
+          [c.endpointId, exhausted],
+        );
+      }
+      return decision;
+    });
+  }
+
+  /**
+   * Disables an endpoint and gives up its waiting deliveries (those a worker holds finish their attempt;
+   * the next claim finds the endpoint disabled). @returns how many waiting deliveries were failed.
+   */
+  async disableEndpoint(m: EntityManager, endpointId: string, reason: string): Promise<number> {
+    await m.query(
+      `UPDATE endpoints SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1`,
+      [endpointId, reason],
+    );
+    const failed = await m.query(
+      `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),
+              last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
+        WHERE endpoint_id = $1 AND status = 'pending' AND lease_token IS NULL
+       RETURNING id`,
+      [endpointId],
+    );
+    return failed.length;
+  }
+
+  /** The endpoint was disabled after this delivery was queued: give it up without an attempt. */
+  async failBecauseDisabled(c: ClaimedDelivery): Promise<boolean> {
+    const rows = await this.ds.query(
+      `UPDATE deliveries SET status = 'failed', lease_token = NULL, next_attempt_at = NULL, attempts = attempts - 1, completed_at = now(),
+              updated_at = now(), last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
+        WHERE id = $1 AND lease_token = $2 AND status = 'pending' RETURNING id`,
+      [c.id, c.leaseToken],
+    );
+    return rows.length > 0;
+  }
+
+  /** Hands a claimed delivery back at once (graceful shutdown) instead of leaving it to its lease. */
+  async release(c: ClaimedDelivery): Promise<void> {
+    await this.ds.query(
+      `UPDATE deliveries SET lease_token = NULL, next_attempt_at = now(), attempts = attempts - 1, updated_at = now()
+        WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
+      [c.id, c.leaseToken],
+    );
+  }
+
+  /** Backlog gauges: pending deliveries, and how long the oldest due one has waited for a worker. */
+  async stats(): Promise<QueueStats> {
+    const [r] = await this.ds.query(
+      `SELECT count(*)::int AS pending,
+              coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now() AND lease_token IS NULL)), 0)::float AS age
+         FROM deliveries WHERE status = 'pending'`,
+    );
+    return { pending: r.pending, oldestDueAgeSeconds: r.age };
+  }
+}
