@@ -1,1 +1,2 @@
-module.exports = require('../../jest.base.js')(__dirname);
+const base = require('../../jest.base.js')(__dirname);
+module.exports = { ...base, testMatch: ['<rootDir>/test/**/*.e2e.spec.ts'], testTimeout: 240000 };

