@@ -3,6 +3,7 @@ import { processOnce } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
+import { skipModel } from './dispatcher';
 import type { GenerationRow } from './generation.types';
 
 export interface CompletionPorts {
@@ -45,8 +46,10 @@ export class CompletionHandler {
       const kind = (evt.errorKind ?? ProviderErrorKind.ServerError) as ProviderErrorKind;
       const message = evt.errorMessage ?? 'provider reported a failure';
       const incomplete = /incomplete/i.test(kind) || /incomplete/i.test(message);
-      const canFallBack = g.api === 'video' && RETRYABLE_PROVIDER_ERRORS.has(kind) && g.next_candidate < g.candidates.length;
+      const next = kind === ProviderErrorKind.Moderation ? skipModel(g.candidates, g.next_candidate - 1) : g.next_candidate;
+      const canFallBack = g.api === 'video' && RETRYABLE_PROVIDER_ERRORS.has(kind) && next < g.candidates.length;
       if (canFallBack) {
+        await m.query(`UPDATE generations SET next_candidate = $2 WHERE id = $1`, [g.id, next]);
         await this.store.endAttempt(g, g.attempt, 'failed', kind, message, true, m);
         await this.store.setNeedsDispatch(g.id, m);
         this.ports.onFallback(kind);

@@ -113,6 +113,8 @@ export class Dispatcher {
       }
       await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
       this.ports.onFallback(result.kind);
+      // The same prompt on the same model elsewhere would be refused again: go to the next model.
+      if (result.kind === ProviderErrorKind.Moderation) idx = skipModel(g.candidates, idx) - 1;
     }
     await this.store.finish(g.id, {
       status: 'failed',
@@ -121,4 +123,11 @@ export class Dispatcher {
       holdId: null,
     });
   }
+}
+
+/** Index of the first candidate after `idx` that belongs to another model. */
+export function skipModel(candidates: CandidateSnapshot[], idx: number): number {
+  let next = idx + 1;
+  while (next < candidates.length && candidates[next].modelSlug === candidates[idx].modelSlug) next++;
+  return next;
 }

@@ -5,6 +5,11 @@ import { addToOutbox } from '@pipevideo/platform';
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
 
+/** TypeORM answers UPDATE … RETURNING with [rows, count] and INSERT/SELECT with rows: normalise. */
+function rowsOf<T>(result: any): T[] {
+  return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+}
+
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 export function newGenerationId(): string {
   const bytes = randomBytes(20);
@@ -88,7 +93,7 @@ export class GenerationStore {
         RETURNING *`,
       [id, owner, leaseMs],
     );
-    return rows[0]?.[0] ?? rows[0];
+    return rowsOf<GenerationRow>(rows)[0];
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
@@ -113,10 +118,12 @@ export class GenerationStore {
   /** Closes an attempt that did not lead to a running job and asks billing to release its hold. */
   async endAttempt(g: GenerationRow, attempt: number, outcome: string, errorKind: string | null, message: string | null, releaseHold: boolean, m?: EntityManager): Promise<void> {
     const run = async (tx: EntityManager) => {
-      const [a] = await tx.query(
-        `UPDATE generation_attempts SET outcome = $3, error_kind = $4, error_message = $5, ended_at = now()
-          WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL RETURNING hold_id`,
-        [g.id, attempt, outcome, errorKind, message?.slice(0, 1000) ?? null],
+      const [a] = rowsOf<{ hold_id: string }>(
+        await tx.query(
+          `UPDATE generation_attempts SET outcome = $3, error_kind = $4, error_message = $5, ended_at = now()
+            WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL RETURNING hold_id`,
+          [g.id, attempt, outcome, errorKind, message?.slice(0, 1000) ?? null],
+        ),
       );
       if (a && releaseHold) {
         const evt: Omit<HoldReleaseRequestedEvt, 'eventId'> = { v: 1, orgId: g.org_id, holdId: a.hold_id, reason: outcome };
@@ -137,7 +144,7 @@ export class GenerationStore {
           WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9 RETURNING id`,
         [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
       );
-      return (rows[0]?.length ?? rows.length) > 0;
+      return rowsOf(rows).length > 0;
     });
   }
 
@@ -152,7 +159,7 @@ export class GenerationStore {
         [id, f.status, f.errorMessage ?? null, f.errorCode ?? null, f.outputUrl ?? null, f.artifactUrl ?? null, f.artifactType ?? null,
           f.costCents ?? 0, sourcesOf(f.status)],
       );
-      const row: GenerationRow | undefined = rows[0]?.[0] ?? rows[0];
+      const row: GenerationRow | undefined = rowsOf<GenerationRow>(rows)[0];
       if (!row) return undefined;
       const evt: GenerationFinishedEvt = {
         v: 1,

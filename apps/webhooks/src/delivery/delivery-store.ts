@@ -1,3 +1,4 @@
+import { rows } from '../db';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CustomerEvent } from '../domain/event-payloads';
 import { sqlNewId } from '../domain/ids';
@@ -48,7 +49,7 @@ export class DeliveryStore {
    * @returns the deliveries created.
    */
   async enqueue(m: EntityManager, event: CustomerEvent, messageId: string, sourceEventId: string | null, onlyEndpointId?: string): Promise<DeliveryRow[]> {
-    return m.query(
+    return rows(m, 
       `WITH eps AS (
          SELECT id FROM endpoints
           WHERE org_id = $1 AND enabled AND ($6::text IS NOT NULL AND id = $6 OR $6::text IS NULL AND $2 = ANY(events))
@@ -69,7 +70,7 @@ export class DeliveryStore {
    * (endpoints at their in-flight cap in this worker), for `leaseSeconds`.
    */
   async claim(limit: number, skipEndpoints: string[], perEndpoint: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
-    const rows: any[] = await this.ds.query(
+    const claimed: any[] = await rows(this.ds, 
       `WITH cand AS (
          SELECT id, endpoint_id, next_attempt_at FROM deliveries
           WHERE status = 'pending' AND next_attempt_at <= now() AND NOT (endpoint_id = ANY($2::text[]))
@@ -92,7 +93,7 @@ export class DeliveryStore {
                  CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret`,
       [limit, skipEndpoints, limit * 4, perEndpoint, leaseSeconds],
     );
-    return rows.map((r) => ({
+    return claimed.map((r) => ({
       id: r.id,
       leaseToken: r.lease_token,
       attempts: r.attempts,
@@ -110,7 +111,7 @@ export class DeliveryStore {
 
   /** 2xx: done; the endpoint's failure streak ends. @returns false when the lease was lost. */
   async markSucceeded(c: ClaimedDelivery, a: AttemptRecord): Promise<boolean> {
-    const [r] = await this.ds.query(
+    const [r] = await rows(this.ds, 
       `WITH d AS (
          UPDATE deliveries SET status = 'succeeded', lease_token = NULL, next_attempt_at = NULL, last_status_code = $3,
                 last_error = NULL, latency_ms = $4, completed_at = now(), updated_at = now()
@@ -129,23 +130,24 @@ export class DeliveryStore {
 
   /**
    * A failed attempt: under a lock on the endpoint (its failure streak decides), `decide` says what
-   * happens to the delivery and the endpoint. @returns the decision applied, or null when the lease was lost.
+   * happens to the delivery and the endpoint. @returns the decision applied (and how many waiting
+   * deliveries were given up if the endpoint got disabled), or null when the lease was lost.
    */
   async recordFailure(
     c: ClaimedDelivery,
     a: AttemptRecord,
     decide: (health: EndpointHealth, now: Date) => AttemptDecision,
     describe: (d: Extract<AttemptDecision, { endpoint: 'disable' }>) => string,
-  ): Promise<AttemptDecision | null> {
+  ): Promise<{ decision: AttemptDecision; givenUp: number } | null> {
     return this.ds.transaction(async (m) => {
-      const [ep] = await m.query(
+      const [ep] = await rows(m, 
         `SELECT failing_since, consecutive_exhausted, enabled, now() AS now FROM endpoints WHERE id = $1 FOR UPDATE`,
         [c.endpointId],
       );
       if (!ep) return null; // deleted meanwhile (its deliveries went with it)
       const decision = decide({ failingSince: ep.failing_since, consecutiveExhausted: ep.consecutive_exhausted }, ep.now);
       const retryInSeconds = decision.delivery === 'pending' ? decision.retryInMs / 1000 : null;
-      const updated = await m.query(
+      const updated = await rows(m, 
         `UPDATE deliveries SET status = $3, lease_token = NULL, last_status_code = $4, last_error = $5, latency_ms = $6, updated_at = now(),
                 next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $7) END,
                 completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
@@ -155,15 +157,16 @@ export class DeliveryStore {
       );
       if (!updated.length) return null;
       const exhausted = decision.delivery === 'exhausted' ? 1 : 0;
+      let givenUp = 0;
       if (decision.endpoint === 'disable') {
-        await this.disableEndpoint(m, c.endpointId, describe(decision));
+        givenUp = await this.disableEndpoint(m, c.endpointId, describe(decision));
       } else {
-        await m.query(
+        await rows(m, 
           `UPDATE endpoints SET failing_since = coalesce(failing_since, now()), consecutive_exhausted = consecutive_exhausted + $2 WHERE id = $1`,
           [c.endpointId, exhausted],
         );
       }
-      return decision;
+      return { decision, givenUp };
     });
   }
 
@@ -172,11 +175,11 @@ export class DeliveryStore {
    * the next claim finds the endpoint disabled). @returns how many waiting deliveries were failed.
    */
   async disableEndpoint(m: EntityManager, endpointId: string, reason: string): Promise<number> {
-    await m.query(
+    await rows(m, 
       `UPDATE endpoints SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1`,
       [endpointId, reason],
     );
-    const failed = await m.query(
+    const failed = await rows(m, 
       `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),
               last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
         WHERE endpoint_id = $1 AND status = 'pending' AND lease_token IS NULL
@@ -188,18 +191,18 @@ export class DeliveryStore {
 
   /** The endpoint was disabled after this delivery was queued: give it up without an attempt. */
   async failBecauseDisabled(c: ClaimedDelivery): Promise<boolean> {
-    const rows = await this.ds.query(
+    const changed = await rows(this.ds, 
       `UPDATE deliveries SET status = 'failed', lease_token = NULL, next_attempt_at = NULL, attempts = attempts - 1, completed_at = now(),
               updated_at = now(), last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
         WHERE id = $1 AND lease_token = $2 AND status = 'pending' RETURNING id`,
       [c.id, c.leaseToken],
     );
-    return rows.length > 0;
+    return changed.length > 0;
   }
 
   /** Hands a claimed delivery back at once (graceful shutdown) instead of leaving it to its lease. */
   async release(c: ClaimedDelivery): Promise<void> {
-    await this.ds.query(
+    await rows(this.ds, 
       `UPDATE deliveries SET lease_token = NULL, next_attempt_at = now(), attempts = attempts - 1, updated_at = now()
         WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
       [c.id, c.leaseToken],
@@ -211,7 +214,7 @@ export class DeliveryStore {
    * oldest due one has waited for a worker (in-flight rows are not due: their next_attempt_at is the lease's end).
    */
   async stats(): Promise<QueueStats> {
-    const [r] = await this.ds.query(
+    const [r] = await rows(this.ds, 
       `SELECT count(*)::int AS pending,
               coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)::float AS age
          FROM deliveries WHERE status = 'pending'`,

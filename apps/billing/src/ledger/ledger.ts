@@ -1,0 +1,628 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { BalanceView, DomainError, ErrorCode } from '@pipevideo/contracts';
+import { Db, inTransaction, num, one, rows } from '../db/sql';
+import { balanceView, emptyBalance, OrgAccounts, PLATFORM_ACCOUNTS, TopupSource } from './accounts';
+import { Move, moves } from './moves';
+import { planSettlement, SettlementPlan } from './settlement-policy';
+
+type TxKind = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'correction';
+
+interface Posting {
+  key: string;
+  kind: TxKind;
+  orgId: string | null;
+  generationId?: string | null;
+  holdId?: string | null;
+  amountCents: number;
+  metadata?: Record<string, unknown>;
+  entries: Array<{ accountId: string; amountCents: number }>;
+}
+
+interface HoldRow {
+  hold_id: string;
+  org_id: string;
+  generation_id: string | null;
+  amount_cents: string;
+  status: 'open' | 'captured' | 'released';
+  placed: boolean;
+  charged_cents: string;
+  released_cents: string;
+  written_off_cents: string;
+}
+
+export interface TopupInput {
+  orgId: string;
+  amountCents: number;
+  source: TopupSource;
+  /** Full ledger idempotency key (callers prefix it: `topup:<org>:<key>`, `stripe:session:<id>`). */
+  key: string;
+  note?: string;
+  metadata?: Record<string, unknown>;
+}
+export interface TopupResult {
+  transactionId: string;
+  duplicate: boolean;
+  balance: BalanceView;
+  moves: Move[];
+}
+
+export interface PlaceHoldInput {
+  orgId: string;
+  holdId: string;
+  amountCents: number;
+  generationId: string;
+}
+export type HoldFailureReason = 'insufficient_balance' | 'conflict' | 'already_settled';
+export type PlaceHoldResult =
+  | { ok: true; duplicate: boolean; holdId: string; amountCents: number; balance: BalanceView; moves: Move[] }
+  | { ok: false; reason: HoldFailureReason; message: string; balance?: BalanceView };
+
+export interface SettleResult {
+  holdId: string;
+  orgId: string;
+  generationId: string | null;
+  /** 'settled' when this call moved money, 'duplicate' when the hold was already settled this way. */
+  outcome: 'settled' | 'duplicate' | 'already_captured';
+  chargedCents: number;
+  releasedCents: number;
+  writtenOffCents: number;
+  balance: BalanceView;
+  moves: Move[];
+}
+
+export interface ReleaseResult {
+  holdId: string;
+  outcome: 'released' | 'not_open' | 'tombstone' | 'unknown';
+  releasedCents: number;
+  moves: Move[];
+}
+
+export interface TokenChargeInput {
+  orgId: string;
+  responseId: string;
+  holdId?: string;
+  amountCents: number;
+  inputTokens: number;
+  outputTokens: number;
+  generationId?: string;
+}
+export interface TokenChargeResult {
+  responseId: string;
+  holdId: string | null;
+  generationId: string;
+  duplicate: boolean;
+  chargedCents: number;
+  releasedCents: number;
+  writtenOffCents: number;
+  balance: BalanceView;
+  moves: Move[];
+}
+
+export interface RefundResult {
+  generationId: string;
+  refundedCents: number;
+  duplicate: boolean;
+  moves: Move[];
+}
+
+export interface GenerationCharges {
+  /** Net revenue booked for the generation (all captures/charges minus refunds). */
+  revenueCents: number;
+  /** Net write-off booked for it (negative: shortfall absorbed). */
+  writeoffCents: number;
+  /** What the org paid net of refunds: revenue + write-off. */
+  chargedCents: number;
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+export interface LedgerCheck {
+  balanced: boolean;
+  transactions_unbalanced: number;
+  cached_mismatches: number;
+  /** Orgs whose held balance differs from the sum of their open holds. */
+  holds_mismatches: number;
+  /** Sum of every entry ever posted (must be 0). */
+  imbalance_cents: number;
+}
+
+const conflict = (m: string) => new DomainError(ErrorCode.CONFLICT, m);
+
+/**
+ * The double-entry ledger and every operation that moves money. Framework-free: give it the
+ * service's DataSource. Each operation runs in its own DB transaction, or in the caller's when passed
+ * a transaction's EntityManager (event consumers commit their inbox row with it). Every operation
+ * that touches an org locks that org's balance row first (a single lock order: no deadlocks), then
+ * checks its idempotency key, then posts one balanced transaction and updates the cached balance.
+ */
+export class Ledger {
+  private platform?: Promise<Record<string, string>>;
+
+  constructor(private readonly ds: DataSource) {}
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  async balance(orgId: string, db: Db = this.ds): Promise<BalanceView> {
+    const r = await one(db, `SELECT available_cents, held_cents FROM org_balances WHERE org_id = $1`, [orgId]);
+    return r ? balanceView({ orgId, availableCents: num(r.available_cents), heldCents: num(r.held_cents) }) : emptyBalance(orgId);
+  }
+
+  async openHolds(db: Db = this.ds): Promise<number> {
+    const r = await one(db, `SELECT count(*)::bigint AS n FROM holds WHERE status = 'open'`);
+    return num(r?.n);
+  }
+
+  /** Sum of all entries ever posted: 0 unless the ledger is broken. */
+  async imbalanceCents(db: Db = this.ds): Promise<number> {
+    const r = await one(db, `SELECT coalesce(sum(amount_cents), 0) AS s FROM ledger_entries`);
+    return num(r?.s);
+  }
+
+  /** Verifies the invariants: balanced transactions, cache = sum of entries, held = open holds. */
+  async check(db: Db = this.ds): Promise<LedgerCheck> {
+    const unbalanced = await one(
+      db,
+      `SELECT count(*) AS n FROM (SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING sum(amount_cents) <> 0) x`,
+    );
+    const cache = await one(
+      db,
+      `SELECT count(*) AS n FROM org_balances b
+        CROSS JOIN LATERAL (SELECT coalesce(sum(amount_cents), 0) AS s FROM ledger_entries WHERE account_id = b.available_account_id) av
+        CROSS JOIN LATERAL (SELECT coalesce(sum(amount_cents), 0) AS s FROM ledger_entries WHERE account_id = b.held_account_id) hd
+       WHERE b.available_cents <> av.s OR b.held_cents <> hd.s`,
+    );
+    const holds = await one(
+      db,
+      `SELECT count(*) AS n FROM org_balances b
+        CROSS JOIN LATERAL (SELECT coalesce(sum(amount_cents), 0) AS s FROM holds WHERE org_id = b.org_id AND status = 'open') h
+       WHERE b.held_cents <> h.s`,
+    );
+    const imbalance = await this.imbalanceCents(db);
+    const r = {
+      transactions_unbalanced: num(unbalanced?.n),
+      cached_mismatches: num(cache?.n),
+      holds_mismatches: num(holds?.n),
+      imbalance_cents: imbalance,
+    };
+    return { balanced: r.transactions_unbalanced === 0 && r.cached_mismatches === 0 && r.holds_mismatches === 0 && imbalance === 0, ...r };
+  }
+
+  /** Net money a generation cost its org, from the ledger (captures, token charges, refunds). */
+  async generationCharges(generationId: string, db: Db = this.ds): Promise<GenerationCharges> {
+    const sums = await rows(
+      db,
+      `SELECT a.kind, sum(e.amount_cents) AS s
+         FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id JOIN accounts a ON a.id = e.account_id
+        WHERE t.generation_id = $1 AND a.kind IN ('platform_revenue', 'writeoff') GROUP BY a.kind`,
+      [generationId],
+    );
+    const tokens = await one(
+      db,
+      `SELECT count(*) AS n, sum((metadata->>'inputTokens')::bigint) AS input, sum((metadata->>'outputTokens')::bigint) AS output
+         FROM ledger_transactions WHERE generation_id = $1 AND kind = 'token_charge'`,
+      [generationId],
+    );
+    const revenueCents = num(sums.find((s) => s.kind === 'platform_revenue')?.s);
+    const writeoffCents = num(sums.find((s) => s.kind === 'writeoff')?.s);
+    const hasTokens = num(tokens?.n) > 0;
+    return {
+      revenueCents,
+      writeoffCents,
+      chargedCents: revenueCents + writeoffCents,
+      inputTokens: hasTokens ? num(tokens?.input) : null,
+      outputTokens: hasTokens ? num(tokens?.output) : null,
+    };
+  }
+
+  async hasTokenCharge(generationId: string, db: Db = this.ds): Promise<boolean> {
+    return !!(await one(db, `SELECT 1 FROM ledger_transactions WHERE generation_id = $1 AND kind = 'token_charge' LIMIT 1`, [generationId]));
+  }
+
+  async holdStatus(holdId: string, db: Db = this.ds): Promise<HoldRow['status'] | null> {
+    const r = await one<{ status: HoldRow['status'] }>(db, `SELECT status FROM holds WHERE hold_id = $1`, [holdId]);
+    return r?.status ?? null;
+  }
+
+  // ---- top-up -----------------------------------------------------------------------------
+
+  async topup(i: TopupInput, db: Db = this.ds): Promise<TopupResult> {
+    assertPositiveCents('amountCents', i.amountCents);
+    return inTransaction(db, async (m) => {
+      const org = await this.lockOrg(m, i.orgId);
+      const existing = await this.findTransaction(m, i.key);
+      if (existing) {
+        if (existing.org_id !== i.orgId || num(existing.amount_cents) !== i.amountCents) {
+          throw conflict(`idempotency key already used for a different top-up (${num(existing.amount_cents)} cents)`);
+        }
+        return { transactionId: String(existing.id), duplicate: true, balance: balanceView(org), moves: [] };
+      }
+      const platform = await this.platformAccounts(m);
+      const id = await this.post(m, org, {
+        key: i.key,
+        kind: 'topup',
+        orgId: i.orgId,
+        amountCents: i.amountCents,
+        metadata: { source: i.source, ...(i.note ? { note: i.note } : {}), ...(i.metadata ?? {}) },
+        entries: [
+          { accountId: platform[PLATFORM_ACCOUNTS.source(i.source)], amountCents: -i.amountCents },
+          { accountId: org.availableAccountId, amountCents: i.amountCents },
+        ],
+      });
+      return { transactionId: id, duplicate: false, balance: balanceView(org), moves: moves({ operation: 'topup', cents: i.amountCents }) };
+    });
+  }
+
+  // ---- holds ------------------------------------------------------------------------------
+
+  /**
+   * Reserves amountCents of the org's available balance; idempotent on holdId. One round trip:
+   * the `place_hold` SQL function (conditional UPDATE of the org row, so concurrent holds queue on
+   * that row and the available balance can never go below zero).
+   */
+  async placeHold(i: PlaceHoldInput, db: Db = this.ds): Promise<PlaceHoldResult> {
+    if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
+    const r = await one(db, `SELECT * FROM place_hold($1, $2, $3, $4)`, [i.orgId, i.holdId, i.generationId, i.amountCents]);
+    if (!r) throw new Error('place_hold returned nothing');
+    const balance = balanceView({ orgId: r.r_org, availableCents: num(r.r_available), heldCents: num(r.r_held) });
+    const amount = num(r.r_amount);
+    switch (r.r_outcome as 'placed' | 'existing' | 'insufficient' | 'tombstone') {
+      case 'placed':
+        return { ok: true, duplicate: false, holdId: i.holdId, amountCents: amount, balance, moves: moves({ operation: 'hold', cents: amount }) };
+      case 'existing':
+        if (r.r_org !== i.orgId || amount !== i.amountCents) {
+          return { ok: false, reason: 'conflict', message: `hold ${i.holdId} already exists with a different organization or amount` };
+        }
+        return { ok: true, duplicate: true, holdId: i.holdId, amountCents: amount, balance, moves: [] };
+      case 'tombstone':
+        return { ok: false, reason: 'already_settled', message: `hold ${i.holdId} was released or captured before it was placed; use a new holdId` };
+      case 'insufficient':
+        return {
+          ok: false,
+          reason: 'insufficient_balance',
+          message: `Insufficient balance: ${balance.available_cents} cents available, ${i.amountCents} cents needed`,
+          balance,
+        };
+    }
+  }
+
+  /**
+   * Captures a hold at the actual cost (see settlement-policy.ts for actual > held). Idempotent per
+   * hold: a hold settles once; capturing it again (by event redelivery or after a token charge)
+   * changes nothing. A hold already released, or never placed, is charged from the available
+   * balance (the job did succeed), with the same shortfall policy.
+   */
+  async capture(i: { holdId: string; amountCents: number; orgId?: string; generationId?: string | null }, db: Db = this.ds): Promise<SettleResult> {
+    assertCents('amountCents', i.amountCents);
+    return inTransaction(db, async (m) => {
+      const orgId = await this.orgOfHold(m, i.holdId, i.orgId);
+      const org = await this.lockOrg(m, orgId);
+      const h = await this.lockHold(m, i.holdId);
+      const key = `capture:${i.holdId}`;
+      if ((await this.findTransaction(m, key)) || h?.status === 'captured') {
+        return {
+          ...settledFigures(h),
+          holdId: i.holdId,
+          orgId,
+          generationId: h?.generation_id ?? null,
+          outcome: h?.settled_by === 'capture' ? 'duplicate' : 'already_captured',
+          balance: balanceView(org),
+          moves: [],
+        } as SettleResult;
+      }
+      const generationId = h?.generation_id ?? i.generationId ?? null;
+      const plan = await this.settle(m, org, h, { key, kind: 'capture', holdId: i.holdId, actualCents: i.amountCents, generationId });
+      await this.markCaptured(m, org.orgId, i.holdId, h, plan, 'capture', generationId);
+      return {
+        holdId: i.holdId,
+        orgId,
+        generationId,
+        outcome: 'settled',
+        chargedCents: plan.chargedCents,
+        releasedCents: plan.releasedCents,
+        writtenOffCents: plan.writtenOffCents,
+        balance: balanceView(org),
+        moves: settlementMoves('capture', plan),
+      };
+    });
+  }
+
+  /** Releases an open hold back to the available balance. Anything else is a no-op (idempotent). */
+  async release(i: { holdId: string; orgId?: string; reason?: string }, db: Db = this.ds): Promise<ReleaseResult> {
+    return inTransaction(db, async (m) => {
+      const peek = await one<{ org_id: string }>(m, `SELECT org_id FROM holds WHERE hold_id = $1`, [i.holdId]);
+      const orgId = peek?.org_id ?? i.orgId;
+      if (!orgId) return { holdId: i.holdId, outcome: 'unknown', releasedCents: 0, moves: [] };
+      const org = await this.lockOrg(m, orgId);
+      const h = await this.lockHold(m, i.holdId);
+      if (!h) {
+        // Released before it was placed (a hold RPC that timed out but may still commit): leave a
+        // tombstone so the late placement is refused instead of reserving money forever.
+        await rows(
+          m,
+          `INSERT INTO holds (hold_id, org_id, amount_cents, status, placed, settled_by, settled_at)
+           VALUES ($1, $2, 0, 'released', false, 'release', now()) ON CONFLICT (hold_id) DO NOTHING`,
+          [i.holdId, orgId],
+        );
+        return { holdId: i.holdId, outcome: 'tombstone', releasedCents: 0, moves: [] };
+      }
+      if (h.status !== 'open') return { holdId: i.holdId, outcome: 'not_open', releasedCents: 0, moves: [] };
+      const amount = num(h.amount_cents);
+      await this.post(m, org, {
+        key: `release:${i.holdId}`,
+        kind: 'release',
+        orgId: org.orgId,
+        generationId: h.generation_id,
+        holdId: i.holdId,
+        amountCents: amount,
+        metadata: i.reason ? { reason: i.reason } : undefined,
+        entries: [
+          { accountId: org.heldAccountId, amountCents: -amount },
+          { accountId: org.availableAccountId, amountCents: amount },
+        ],
+      });
+      await rows(
+        m,
+        `UPDATE holds SET status = 'released', released_cents = $2, settled_by = 'release', settled_at = now() WHERE hold_id = $1`,
+        [i.holdId, amount],
+      );
+      return { holdId: i.holdId, outcome: 'released', releasedCents: amount, moves: moves({ operation: 'release', cents: amount }) };
+    });
+  }
+
+  // ---- Responses API: token charge and refund -------------------------------------------------
+
+  /**
+   * Charges a Responses job's orchestration tokens, capturing its hold at amountCents (same policy
+   * as capture when the cost exceeds the hold). Idempotent by responseId. A hold that is already
+   * captured is not charged again; without a usable hold the charge comes from the available balance.
+   */
+  async chargeTokens(i: TokenChargeInput, db: Db = this.ds): Promise<TokenChargeResult> {
+    assertCents('amountCents', i.amountCents);
+    return inTransaction(db, async (m) => {
+      const orgId = i.holdId ? await this.orgOfHold(m, i.holdId, i.orgId) : i.orgId;
+      if (orgId !== i.orgId) throw conflict(`hold ${i.holdId} belongs to another organization`);
+      const org = await this.lockOrg(m, orgId);
+      const h = i.holdId ? await this.lockHold(m, i.holdId) : null;
+      const generationId = i.generationId ?? h?.generation_id ?? i.responseId;
+      const key = `token_charge:${i.responseId}`;
+      const base = { responseId: i.responseId, holdId: i.holdId ?? null, generationId };
+      const existing = await this.findTransaction(m, key);
+      if (existing) {
+        const plan = (existing.metadata?.plan ?? {}) as Partial<SettlementPlan>;
+        return {
+          ...base,
+          generationId: existing.generation_id ?? generationId,
+          duplicate: true,
+          chargedCents: num(plan.chargedCents),
+          releasedCents: num(plan.releasedCents),
+          writtenOffCents: num(plan.writtenOffCents),
+          balance: balanceView(org),
+          moves: [],
+        };
+      }
+      if (h?.status === 'captured') {
+        // The hold was settled already (e.g. generation.finished got there first): never charge twice.
+        return { ...base, ...settledFigures(h), duplicate: true, balance: balanceView(org), moves: [] };
+      }
+      const plan = await this.settle(m, org, h, {
+        key,
+        kind: 'token_charge',
+        holdId: i.holdId ?? null,
+        actualCents: i.amountCents,
+        generationId,
+        metadata: { responseId: i.responseId, inputTokens: i.inputTokens, outputTokens: i.outputTokens },
+      });
+      if (i.holdId) await this.markCaptured(m, org.orgId, i.holdId, h, plan, 'token_charge', generationId);
+      return {
+        ...base,
+        duplicate: false,
+        chargedCents: plan.chargedCents,
+        releasedCents: plan.releasedCents,
+        writtenOffCents: plan.writtenOffCents,
+        balance: balanceView(org),
+        moves: settlementMoves('token_charge', plan),
+      };
+    });
+  }
+
+  /**
+   * Gives back everything a generation was charged (captures and token charges, net of earlier
+   * refunds): revenue and write-off are reversed, the paid part returns to the available balance.
+   * Idempotent by generation id; a generation that was never charged is a no-op.
+   */
+  async refundGeneration(i: { generationId: string; reason?: string }, db: Db = this.ds): Promise<RefundResult> {
+    return inTransaction(db, async (m) => {
+      const t = await one<{ org_id: string }>(
+        m,
+        `SELECT org_id FROM ledger_transactions WHERE generation_id = $1 AND org_id IS NOT NULL ORDER BY id LIMIT 1`,
+        [i.generationId],
+      );
+      const none = { generationId: i.generationId, refundedCents: 0, moves: [] as Move[] };
+      if (!t) return { ...none, duplicate: false };
+      const org = await this.lockOrg(m, t.org_id);
+      const key = `refund:${i.generationId}`;
+      if (await this.findTransaction(m, key)) return { ...none, duplicate: true };
+      const c = await this.generationCharges(i.generationId, m);
+      if (c.revenueCents === 0 && c.writeoffCents === 0) return { ...none, duplicate: false };
+      const platform = await this.platformAccounts(m);
+      await this.post(m, org, {
+        key,
+        kind: 'refund',
+        orgId: org.orgId,
+        generationId: i.generationId,
+        amountCents: c.chargedCents,
+        metadata: { reason: i.reason ?? 'generation failed', revenueCents: c.revenueCents, writeoffCents: c.writeoffCents },
+        entries: [
+          { accountId: platform[PLATFORM_ACCOUNTS.revenue], amountCents: -c.revenueCents },
+          { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: -c.writeoffCents },
+          { accountId: org.availableAccountId, amountCents: c.chargedCents },
+        ],
+      });
+      return { generationId: i.generationId, refundedCents: c.chargedCents, duplicate: false, moves: moves({ operation: 'refund', cents: c.chargedCents }) };
+    });
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  /** Posts the settlement of `actualCents` against hold h (or none): one balanced transaction. */
+  private async settle(
+    m: EntityManager,
+    org: OrgAccounts,
+    h: HoldRow | null,
+    s: { key: string; kind: TxKind; holdId: string | null; actualCents: number; generationId: string | null; metadata?: Record<string, unknown> },
+  ): Promise<SettlementPlan> {
+    const heldCents = h?.status === 'open' ? num(h.amount_cents) : 0;
+    const plan = planSettlement({ heldCents, actualCents: s.actualCents, availableCents: org.availableCents });
+    const platform = await this.platformAccounts(m);
+    await this.post(m, org, {
+      key: s.key,
+      kind: s.kind,
+      orgId: org.orgId,
+      generationId: s.generationId,
+      holdId: s.holdId,
+      amountCents: s.actualCents,
+      metadata: { ...(s.metadata ?? {}), plan },
+      entries: [
+        { accountId: org.heldAccountId, amountCents: -plan.heldCents },
+        { accountId: org.availableAccountId, amountCents: plan.releasedCents - plan.fromAvailableCents },
+        { accountId: platform[PLATFORM_ACCOUNTS.revenue], amountCents: plan.actualCents },
+        { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: -plan.writtenOffCents },
+      ],
+    });
+    return plan;
+  }
+
+  private async markCaptured(
+    m: EntityManager,
+    orgId: string,
+    holdId: string,
+    h: HoldRow | null,
+    plan: SettlementPlan,
+    by: 'capture' | 'token_charge',
+    generationId: string | null,
+  ): Promise<void> {
+    if (h) {
+      // A released hold keeps its status (one-way) but records what was charged after all.
+      await rows(
+        m,
+        `UPDATE holds SET status = CASE WHEN status = 'open' THEN 'captured' ELSE status END,
+           charged_cents = charged_cents + $2, released_cents = released_cents + $3, written_off_cents = written_off_cents + $4,
+           settled_by = coalesce(CASE WHEN status = 'open' THEN $5 END, settled_by), settled_at = coalesce(settled_at, now())
+         WHERE hold_id = $1`,
+        [holdId, plan.chargedCents, plan.releasedCents, plan.writtenOffCents, by],
+      );
+    } else {
+      await rows(
+        m,
+        `INSERT INTO holds (hold_id, org_id, generation_id, amount_cents, status, placed, charged_cents, written_off_cents, settled_by, settled_at)
+         VALUES ($1, $2, $3, 0, 'captured', false, $4, $5, $6, now())`,
+        [holdId, orgId, generationId, plan.chargedCents, plan.writtenOffCents, by],
+      );
+    }
+  }
+
+  /** Inserts one ledger transaction and its entries, and moves the org's cached balances with it. */
+  private async post(m: EntityManager, org: OrgAccounts | null, p: Posting): Promise<string> {
+    const entries = p.entries.filter((e) => e.amountCents !== 0);
+    const sum = entries.reduce((s, e) => s + e.amountCents, 0);
+    if (sum !== 0) throw new Error(`refusing to post unbalanced ledger transaction ${p.key} (sum ${sum})`);
+    const tx = await one<{ id: string }>(
+      m,
+      `INSERT INTO ledger_transactions (idempotency_key, kind, org_id, generation_id, hold_id, amount_cents, metadata)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [p.key, p.kind, p.orgId, p.generationId ?? null, p.holdId ?? null, p.amountCents, p.metadata ? JSON.stringify(p.metadata) : null],
+    );
+    const id = String(tx!.id);
+    if (entries.length) {
+      await rows(
+        m,
+        `INSERT INTO ledger_entries (transaction_id, account_id, amount_cents) SELECT $1, unnest($2::bigint[]), unnest($3::bigint[])`,
+        [id, entries.map((e) => e.accountId), entries.map((e) => e.amountCents)],
+      );
+    }
+    if (org) {
+      const dAvail = entries.filter((e) => e.accountId === org.availableAccountId).reduce((s, e) => s + e.amountCents, 0);
+      const dHeld = entries.filter((e) => e.accountId === org.heldAccountId).reduce((s, e) => s + e.amountCents, 0);
+      if (dAvail !== 0 || dHeld !== 0) {
+        const r = await one(
+          m,
+          `UPDATE org_balances SET available_cents = available_cents + $2, held_cents = held_cents + $3, updated_at = now()
+           WHERE org_id = $1 RETURNING available_cents, held_cents`,
+          [org.orgId, dAvail, dHeld],
+        );
+        org.availableCents = num(r!.available_cents);
+        org.heldCents = num(r!.held_cents);
+      }
+    }
+    return id;
+  }
+
+  private async lockOrg(m: EntityManager, orgId: string): Promise<OrgAccounts> {
+    const select = `SELECT org_id, available_account_id, held_account_id, available_cents, held_cents FROM org_balances WHERE org_id = $1 FOR UPDATE`;
+    let r = await one(m, select, [orgId]);
+    if (!r) {
+      await rows(m, `SELECT ensure_org($1)`, [orgId]);
+      r = await one(m, select, [orgId]);
+    }
+    if (!r) throw new Error(`could not create balance row for org ${orgId}`);
+    return {
+      orgId,
+      availableAccountId: String(r.available_account_id),
+      heldAccountId: String(r.held_account_id),
+      availableCents: num(r.available_cents),
+      heldCents: num(r.held_cents),
+    };
+  }
+
+  private async lockHold(m: EntityManager, holdId: string): Promise<(HoldRow & { settled_by: string | null }) | null> {
+    return (await one(m, `SELECT * FROM holds WHERE hold_id = $1 FOR UPDATE`, [holdId])) ?? null;
+  }
+
+  /** The org a hold belongs to (read before taking the org lock, to keep the lock order). */
+  private async orgOfHold(m: EntityManager, holdId: string, fallbackOrgId?: string): Promise<string> {
+    const peek = await one<{ org_id: string }>(m, `SELECT org_id FROM holds WHERE hold_id = $1`, [holdId]);
+    const orgId = peek?.org_id ?? fallbackOrgId;
+    if (!orgId) throw new DomainError(ErrorCode.NOT_FOUND, `hold ${holdId} not found`);
+    return orgId;
+  }
+
+  private async findTransaction(m: EntityManager, key: string) {
+    return one<{ id: string; org_id: string | null; amount_cents: string; generation_id: string | null; metadata: any }>(
+      m,
+      `SELECT id, org_id, amount_cents, generation_id, metadata FROM ledger_transactions WHERE idempotency_key = $1`,
+      [key],
+    );
+  }
+
+  private platformAccounts(db: Db): Promise<Record<string, string>> {
+    // Seeded by the migration and never changed, so loading them once is safe.
+    this.platform ??= rows<{ id: string; code: string }>(db, `SELECT id, code FROM accounts WHERE org_id IS NULL`).then((rs) =>
+      Object.fromEntries(rs.map((r) => [r.code, String(r.id)])),
+    );
+    this.platform.catch(() => (this.platform = undefined));
+    return this.platform;
+  }
+}
+
+function settledFigures(h: (HoldRow & { settled_by?: string | null }) | null) {
+  return {
+    chargedCents: num(h?.charged_cents),
+    releasedCents: num(h?.released_cents),
+    writtenOffCents: num(h?.written_off_cents),
+  };
+}
+
+function settlementMoves(op: 'capture' | 'token_charge', plan: SettlementPlan): Move[] {
+  return moves(
+    { operation: op, cents: plan.chargedCents },
+    { operation: 'release', cents: plan.releasedCents },
+    { operation: 'writeoff', cents: plan.writtenOffCents },
+  );
+}
+
+function assertCents(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new DomainError(ErrorCode.BAD_REQUEST, `${name} must be a non-negative integer number of cents`);
+}
+function assertPositiveCents(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v <= 0) throw new DomainError(ErrorCode.BAD_REQUEST, `${name} must be a positive integer number of cents`);
+}

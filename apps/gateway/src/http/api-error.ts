@@ -1,0 +1,128 @@
+import { HttpException } from '@nestjs/common';
+import { DomainError, ErrorCode, HTTP_STATUS_OF, isRpcErrorBody } from '@pipevideo/contracts';
+import { logger } from '@pipevideo/platform';
+
+/** Codes of the public API: the spec's (carried over NATS) plus the two only HTTP can produce. */
+export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+
+const STATUS_OF: Record<string, number> = { ...HTTP_STATUS_OF, UNSUPPORTED_MEDIA_TYPE: 415, METHOD_NOT_ALLOWED: 405 };
+
+export interface FieldIssue {
+  /** Dotted path of the offending field (`provider.max_price.per_request_cents`). */
+  field: string;
+  message: string;
+}
+
+/** An error the gateway answers itself: code, message a person can act on, optional field issues. */
+export class ApiError extends DomainError {
+  constructor(
+    code: PublicErrorCode,
+    message: string,
+    readonly extra: { details?: FieldIssue[]; retryAfterSeconds?: number; param?: string | null; openaiCode?: string } = {},
+  ) {
+    super(code as ErrorCode, message, extra.details);
+    this.name = 'ApiError';
+  }
+}
+
+export const unauthorized = (message: string) => new ApiError(ErrorCode.UNAUTHORIZED, message, { openaiCode: 'invalid_api_key' });
+export const forbidden = (message: string) => new ApiError(ErrorCode.FORBIDDEN, message);
+export const notFoundError = (message: string) => new ApiError(ErrorCode.NOT_FOUND, message);
+export const badRequestError = (message: string, details?: FieldIssue[], param?: string | null) =>
+  new ApiError(ErrorCode.BAD_REQUEST, message, { details, param: param ?? details?.[0]?.field ?? null });
+
+/** The one normalised view of any failure, rendered in either public shape. */
+export interface NormalizedError {
+  status: number;
+  code: PublicErrorCode;
+  message: string;
+  details?: FieldIssue[];
+  param?: string | null;
+  retryAfterSeconds?: number;
+  openaiCode?: string;
+}
+
+function fromStatus(status: number, message: string): NormalizedError {
+  if (status === 404) return { status, code: ErrorCode.NOT_FOUND, message };
+  if (status === 405) return { status, code: 'METHOD_NOT_ALLOWED', message };
+  if (status === 413) return { status, code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'Request body is too large. Send data: URIs under the documented limit or use https URLs.' };
+  if (status === 415)
+    return { status, code: 'UNSUPPORTED_MEDIA_TYPE', message: `${message}. Send the body as JSON with 'Content-Type: application/json'.` };
+  if (status === 401) return { status, code: ErrorCode.UNAUTHORIZED, message };
+  if (status === 403) return { status, code: ErrorCode.FORBIDDEN, message };
+  if (status === 429) return { status, code: ErrorCode.TOO_MANY_REQUESTS, message };
+  if (status >= 400 && status < 500) {
+    const json = /JSON|json/.test(message);
+    return { status: 400, code: ErrorCode.BAD_REQUEST, message: json ? `Malformed JSON body: ${message}` : message };
+  }
+  return { status: 500, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+}
+
+/** Maps whatever was thrown (our errors, typed RPC errors, Nest/Fastify HTTP errors, bugs) to one shape. */
+export function normalizeError(exception: unknown): NormalizedError {
+  if (exception instanceof ApiError) {
+    return {
+      status: STATUS_OF[exception.code] ?? 500,
+      code: exception.code as PublicErrorCode,
+      message: exception.message,
+      details: exception.extra.details,
+      param: exception.extra.param,
+      retryAfterSeconds: exception.extra.retryAfterSeconds,
+      openaiCode: exception.extra.openaiCode,
+    };
+  }
+  if (exception instanceof DomainError) {
+    // Typed errors from downstream services: their code decides the status; details pass through when they are field issues.
+    const details = Array.isArray(exception.details) ? (exception.details as FieldIssue[]) : undefined;
+    return { status: STATUS_OF[exception.code] ?? 500, code: exception.code, message: exception.message, details };
+  }
+  if (exception instanceof HttpException) return fromStatus(exception.getStatus(), exception.message);
+  if (isRpcErrorBody(exception)) return { status: STATUS_OF[exception.code] ?? 500, code: exception.code, message: exception.message };
+  const e = exception as { statusCode?: unknown; message?: unknown } | null;
+  if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return fromStatus(e.statusCode, String(e.message ?? 'Bad request'));
+  logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled gateway error');
+  return { status: 500, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+}
+
+/** Video generations API (and every non-Responses endpoint): `{ error: { code, message, details? } }`. */
+export function videoErrorBody(e: NormalizedError): Record<string, unknown> {
+  const error: Record<string, unknown> = { code: e.code, message: e.message };
+  if (e.details?.length) error.details = e.details;
+  if (e.retryAfterSeconds !== undefined) error.retry_after = e.retryAfterSeconds;
+  // retry_after also at the top level: spec 004 says the 429 response "includes retry_after".
+  return e.retryAfterSeconds !== undefined ? { error, retry_after: e.retryAfterSeconds } : { error };
+}
+
+const OPENAI_TYPE: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'invalid_request_error',
+  405: 'invalid_request_error',
+  409: 'invalid_request_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  429: 'rate_limit_error',
+};
+
+/** Responses API: OpenAI's `{ error: { message, type, param, code } }`. */
+export function openaiErrorBody(e: NormalizedError): Record<string, unknown> {
+  const error: Record<string, unknown> = {
+    message: e.message,
+    type: OPENAI_TYPE[e.status] ?? (e.status === 503 ? 'service_unavailable_error' : 'server_error'),
+    param: e.param ?? e.details?.[0]?.field ?? null,
+    code: e.openaiCode ?? (e.status === 429 ? 'rate_limit_exceeded' : e.code.toLowerCase()),
+  };
+  if (e.details?.length) error.details = e.details;
+  if (e.retryAfterSeconds !== undefined) error.retry_after = e.retryAfterSeconds;
+  return e.retryAfterSeconds !== undefined ? { error, retry_after: e.retryAfterSeconds } : { error };
+}
+
+/** Which public shape a path answers in. */
+export function usesOpenAIShape(url: string | undefined): boolean {
+  return !!url && /^\/v1\/responses(?:[/?#]|$)/.test(url);
+}
+
+export function errorBodyFor(url: string | undefined, e: NormalizedError): Record<string, unknown> {
+  return usesOpenAIShape(url) ? openaiErrorBody(e) : videoErrorBody(e);
+}

@@ -1,0 +1,172 @@
+import type { DataSource } from 'typeorm';
+import { ErrorCode } from '@pipevideo/contracts';
+import { ApiError, notFoundError } from '../http/api-error';
+import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret, newOrgId } from './ids';
+
+export type ApiKeyKind = 'standard' | 'management';
+export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
+
+export interface Organization {
+  id: string;
+  object: 'organization';
+  name: string;
+  rate_limit_per_minute: number | null;
+  created_at: number;
+}
+
+/** A key as lists show it: never the secret, never its hash. */
+export interface ApiKeyView {
+  id: string;
+  object: 'api_key';
+  org_id: string;
+  name: string;
+  kind: ApiKeyKind;
+  prefix: string;
+  status: ApiKeyStatus;
+  rate_limit_per_minute: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+}
+
+/** The answer of create/rotate: the only time the secret is ever shown. */
+export interface IssuedApiKey extends ApiKeyView {
+  key: string;
+}
+
+interface KeyRow {
+  id: string;
+  org_id: string;
+  name: string;
+  kind: ApiKeyKind;
+  prefix: string;
+  status: ApiKeyStatus;
+  rate_limit_per_minute: number | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  now?: Date;
+}
+
+const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
+export const MAX_NAME_LENGTH = 200;
+
+function keyView(r: KeyRow, now = new Date()): ApiKeyView {
+  const expired = r.status === 'active' && r.expires_at !== null && new Date(r.expires_at).getTime() <= now.getTime();
+  return {
+    id: r.id,
+    object: 'api_key',
+    org_id: r.org_id,
+    name: r.name,
+    kind: r.kind,
+    prefix: r.prefix,
+    status: expired ? 'expired' : r.status,
+    rate_limit_per_minute: r.rate_limit_per_minute,
+    created_at: unix(r.created_at)!,
+    last_used_at: unix(r.last_used_at),
+    expires_at: unix(r.expires_at),
+  };
+}
+
+function orgView(r: { id: string; name: string; rate_limit_per_minute: number | null; created_at: Date }): Organization {
+  return { id: r.id, object: 'organization', name: r.name, rate_limit_per_minute: r.rate_limit_per_minute, created_at: unix(r.created_at)! };
+}
+
+function checkName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || !name.trim()) throw new ApiError(ErrorCode.BAD_REQUEST, `${what} name must be a non-empty string`, { details: [{ field: 'name', message: 'name must be a non-empty string' }] });
+  if (name.length > MAX_NAME_LENGTH) throw new ApiError(ErrorCode.BAD_REQUEST, `${what} name must be at most ${MAX_NAME_LENGTH} characters`, { details: [{ field: 'name', message: `name must be at most ${MAX_NAME_LENGTH} characters` }] });
+  return name.trim();
+}
+
+/**
+ * Organizations and their API keys (tables of the gateway's schema). Framework-free: the operator
+ * API, the key-management API and the embedded launcher all go through it.
+ */
+export class OrgService {
+  constructor(private readonly ds: DataSource) {}
+
+  async createOrg(name: string, opts: { rateLimitPerMinute?: number | null } = {}): Promise<Organization> {
+    const [row] = await this.ds.query(`INSERT INTO organizations (id, name, rate_limit_per_minute) VALUES ($1, $2, $3) RETURNING *`, [
+      newOrgId(),
+      checkName(name, 'Organization'),
+      opts.rateLimitPerMinute ?? null,
+    ]);
+    return orgView(row);
+  }
+
+  async getOrg(orgId: string): Promise<Organization | null> {
+    if (!ID_PATTERNS.org.test(orgId)) return null;
+    const [row] = await this.ds.query(`SELECT * FROM organizations WHERE id = $1`, [orgId]);
+    return row ? orgView(row) : null;
+  }
+
+  async requireOrg(orgId: string): Promise<Organization> {
+    const org = await this.getOrg(orgId);
+    if (!org) throw notFoundError(`Organization ${orgId} not found`);
+    return org;
+  }
+
+  async setOrgRateLimit(orgId: string, perMinute: number | null): Promise<Organization> {
+    await this.requireOrg(orgId);
+    const [row] = await this.ds.query(`UPDATE organizations SET rate_limit_per_minute = $2 WHERE id = $1 RETURNING *`, [orgId, perMinute]);
+    return orgView(row);
+  }
+
+  /** Creates a key; the secret is in the answer and nowhere else. */
+  async issueApiKey(orgId: string, name: string, kind: ApiKeyKind = 'standard', opts: { rateLimitPerMinute?: number | null; rotatedFrom?: string } = {}): Promise<IssuedApiKey> {
+    await this.requireOrg(orgId);
+    if (kind !== 'standard' && kind !== 'management') throw new ApiError(ErrorCode.BAD_REQUEST, "kind must be 'standard' or 'management'");
+    const secret = newKeySecret();
+    const [row] = await this.ds.query(
+      `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [newKeyId(), orgId, checkName(name, 'Key'), kind, keyPrefixOf(secret), hashSecret(secret), opts.rateLimitPerMinute ?? null, opts.rotatedFrom ?? null],
+    );
+    return { ...keyView(row), key: secret };
+  }
+
+  async listKeys(orgId: string): Promise<ApiKeyView[]> {
+    const rows: KeyRow[] = await this.ds.query(`SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id`, [orgId]);
+    return rows.map((r) => keyView(r));
+  }
+
+  private async keyOf(orgId: string, keyId: string): Promise<KeyRow> {
+    const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT * FROM api_keys WHERE id = $1 AND org_id = $2`, [keyId, orgId]) : [];
+    if (!row) throw notFoundError(`API key ${keyId} not found`);
+    return row;
+  }
+
+  /** Revokes at once (idempotent). Every replica stops accepting it within the auth cache TTL. */
+  async revokeKey(orgId: string, keyId: string): Promise<ApiKeyView> {
+    await this.keyOf(orgId, keyId);
+    const [row] = await this.ds.query(
+      `UPDATE api_keys SET status = 'revoked', revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING *`,
+      [keyId, orgId],
+    );
+    return keyView(row);
+  }
+
+  /**
+   * Issues a replacement (same name, kind and limit) and retires the old key: at once when the grace
+   * period is 0, else it keeps working until `expires_at`. A revoked or expired key cannot be rotated.
+   */
+  async rotateKey(orgId: string, keyId: string, gracePeriodSeconds = 0): Promise<IssuedApiKey & { rotated_from: string; previous_key_expires_at: number }> {
+    return this.ds.transaction(async (m) => {
+      const [old] = await m.query(`SELECT *, now() AS now FROM api_keys WHERE id = $1 AND org_id = $2 FOR UPDATE`, [keyId, orgId]);
+      if (!ID_PATTERNS.key.test(keyId) || !old) throw notFoundError(`API key ${keyId} not found`);
+      const view = keyView(old, new Date(old.now));
+      if (view.status !== 'active') throw new ApiError(ErrorCode.CONFLICT, `API key ${keyId} is ${view.status} and cannot be rotated. Create a new key instead.`);
+      const [retired] = await m.query(
+        `UPDATE api_keys SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < now() + make_interval(secs => $2) THEN expires_at ELSE now() + make_interval(secs => $2) END,
+                             status = CASE WHEN $2 = 0 THEN 'expired' ELSE status END
+           WHERE id = $1 RETURNING expires_at`,
+        [keyId, gracePeriodSeconds],
+      );
+      const secret = newKeySecret();
+      const [row] = await m.query(
+        `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [newKeyId(), orgId, old.name, old.kind, keyPrefixOf(secret), hashSecret(secret), old.rate_limit_per_minute, keyId],
+      );
+      return { ...keyView(row), key: secret, rotated_from: keyId, previous_key_expires_at: unix(retired.expires_at)! };
+    });
+  }
+}

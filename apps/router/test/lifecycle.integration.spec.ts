@@ -1,0 +1,154 @@
+/**
+ * The router on a real PostgreSQL with the in-process transport; billing and providers are stand-ins
+ * registered on the bus (their own services are tested on their own, and together end to end).
+ */
+import { EVENTS, RPC } from '@pipevideo/contracts';
+import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
+import { startRouterService } from '../src/service';
+
+type Handler = (data: any) => any;
+function serve(w: InProcessWiring, subject: string, fn: Handler) {
+  w.bus.register(subject, async (raw) => {
+    const p = JSON.parse(raw);
+    try {
+      return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
+    } catch (err: any) {
+      return JSON.stringify({ id: p.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message }, isDisposed: true });
+    }
+  });
+}
+
+jest.setTimeout(30_000);
+
+describe('router lifecycle', () => {
+  let db: TestDatabase;
+  let w: InProcessWiring;
+  let svc: Awaited<ReturnType<typeof startRouterService>>;
+  const holds: any[] = [];
+  const submits: any[] = [];
+  const finished: any[] = [];
+  const released: any[] = [];
+  let available = 10_000;
+  let submitBehaviour: (msg: any) => any = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    w = createInProcessWiring();
+    serve(w, RPC.billing.balanceGet, () => ({ orgId: 'org', balance_cents: available, held_cents: 0, available_cents: available }));
+    serve(w, RPC.billing.holdPlace, (d) => {
+      if (d.amountCents > available) throw Object.assign(new Error('Insufficient balance'), { code: 'BAD_REQUEST' });
+      holds.push(d);
+      return { holdId: d.holdId };
+    });
+    serve(w, RPC.providers.jobSubmit, (d) => {
+      submits.push(d);
+      return submitBehaviour(d);
+    });
+    serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
+    await w.events.subscribe('test-observer', [EVENTS.generationFinished, EVENTS.holdReleaseRequested], async (s, p) => {
+      (s === EVENTS.generationFinished ? finished : released).push(JSON.parse(p));
+    });
+    svc = await startRouterService({
+      messaging: { kind: 'inprocess', wiring: w },
+      databaseUrl: db.url,
+      port: 0,
+      config: { callbackTimeoutMs: 1500, pollTimeoutMs: 1500, sweepIntervalMs: 100, dispatchLeaseMs: 1000, configuredProviders: ['fal', 'replicate', 'vercel-gateway', 'framerate'] },
+    });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await db?.drop();
+  });
+
+  const rpc = () => svc.ctx.messaging.rpc;
+  const create = (request: any) => rpc().request<any>(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', ...request } });
+  const get = (id: string, orgId = 'org_a') => rpc().request<any>(RPC.router.generationGet, { orgId, id });
+  const until = async <T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      const v = await fn();
+      if (v) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('timeout');
+  };
+  const finishEvt = (d: any, outcome: string, extra: any = {}) =>
+    w.events.publish(EVENTS.providerJobFinished, `evt-${d.generationId}-${d.attempt}-${outcome}`, JSON.stringify({
+      v: 1, eventId: `evt-${d.generationId}-${d.attempt}-${outcome}`, generationId: d.generationId, attempt: d.attempt, provider: d.provider, providerJobId: 'job', outcome, outputUrl: 'https://cdn/x.mp4', ...extra,
+    }));
+
+  it('creates pending, holds, submits, completes once on a duplicated callback, and captures the route price', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+    expect(c).toMatchObject({ status: 'pending', model: 'google/veo-3.1' });
+    const sub = await until(async () => submits.find((s) => s.generationId === c.id));
+    expect((await get(c.id)).status).toBe('processing');
+    await finishEvt(sub, 'succeeded');
+    await finishEvt({ ...sub }, 'succeeded'); // same event id: de-duplicated
+    await w.events.publish(EVENTS.providerJobFinished, 'another-id', JSON.stringify({ v: 1, eventId: 'another-id', generationId: c.id, attempt: sub.attempt, outcome: 'succeeded', outputUrl: 'x' }));
+    const g = await until(async () => ((await get(c.id)).status === 'completed' ? get(c.id) : undefined));
+    expect(g.cost_cents).toBe(holds.find((h) => h.generationId === c.id).amountCents);
+    expect(g.provider).toBeDefined();
+    expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
+    expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: true, holdId: `${c.id}:1`, costCents: g.cost_cents });
+    await expect(get(c.id, 'org_b')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('falls back to the next route on a retryable error and releases the first hold', async () => {
+    submitBehaviour = (d) => (d.attempt === 1 ? { ok: false, kind: 'down', retryable: true, message: '503' } : { ok: true, providerJobId: 'j2', mode: 'poll' });
+    const c = await create({ models: ['google/veo-3.1'] });
+    const second = await until(async () => submits.find((s) => s.generationId === c.id && s.attempt === 2));
+    expect(second.provider).not.toBe(submits.find((s) => s.generationId === c.id && s.attempt === 1).provider);
+    await until(async () => released.find((r) => r.holdId === `${c.id}:1`));
+    const g = await get(c.id);
+    expect(g.attempts.map((a: any) => a.outcome)).toEqual(['failed', 'in_progress']);
+  });
+
+  it('a bad request from the provider is final and refunds', async () => {
+    submitBehaviour = () => ({ ok: false, kind: 'bad_request', retryable: false, message: 'prompt too long' });
+    const c = await create({ models: ['google/veo-3.1', 'kling/3.0-pro'] });
+    const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
+    expect(g.error_message).toMatch(/^Provider submission failed/);
+    expect(submits.filter((s) => s.generationId === c.id)).toHaveLength(1);
+    expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: false, holdId: `${c.id}:1` });
+  });
+
+  it('moderation after acceptance moves on to the next model', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'j', mode: 'callback' });
+    const c = await create({ models: ['wan/2.5', 'kling/3.0-pro'] });
+    const first = await until(async () => submits.find((s) => s.generationId === c.id));
+    await finishEvt(first, 'failed', { errorKind: 'moderation', errorMessage: 'content policy' });
+    const next = await until(async () => submits.find((s) => s.generationId === c.id && s.attempt > first.attempt && s.providerModelId !== first.providerModelId && !s.providerModelId.includes('wan')));
+    await finishEvt(next, 'succeeded');
+    const g = await until(async () => ((await get(c.id)).status === 'completed' ? get(c.id) : undefined));
+    expect(g.model).toBe('kling/3.0-pro');
+  });
+
+  it('a provider that never calls back ends failed after the timeout, refunded; a late callback changes nothing', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'j', mode: 'callback' });
+    const c = await create({ models: ['google/veo-3.1'] });
+    const sub = await until(async () => submits.find((s) => s.generationId === c.id));
+    const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
+    expect(g.error_message).toBe('Provider callback timed out');
+    await finishEvt(sub, 'succeeded');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await get(c.id)).status).toBe('failed');
+    expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
+  });
+
+  it('insufficient balance: 400 at create; a hold that fails later is "Reservation failed" with no provider call', async () => {
+    available = 0;
+    await expect(create({ models: ['google/veo-3.1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Insufficient balance/) });
+    available = 1; // positive, but below any route's price
+    const c = await create({ models: ['google/veo-3.1'] });
+    const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
+    expect(g.error_message).toMatch(/^Reservation failed/);
+    expect(submits.find((s) => s.generationId === c.id)).toBeUndefined();
+    available = 10_000;
+  });
+
+  it('unknown model and unknown provider are 400 with a message', async () => {
+    await expect(create({ models: ['nope/nope'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Model not found/) });
+    await expect(create({ models: ['google/veo-3.1'], provider: { order: ['vercel-gateway'] } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});

@@ -1,0 +1,87 @@
+import { rows } from '../db';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PageKey } from '../domain/cursor';
+import type { EndpointRow } from '../domain/views';
+
+export interface NewEndpoint {
+  id: string;
+  orgId: string;
+  url: string;
+  description: string;
+  events: string[];
+  sealedSecret: string;
+}
+
+export interface EndpointChanges {
+  url?: string;
+  description?: string;
+  events?: string[];
+}
+
+/** SQL of the `endpoints` table. Every read and write is scoped by org: another org's id finds nothing. */
+export class EndpointStore {
+  constructor(private readonly ds: DataSource) {}
+
+  async insert(e: NewEndpoint): Promise<EndpointRow> {
+    const [row] = await rows(this.ds, 
+      `INSERT INTO endpoints (id, org_id, url, description, events, secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [e.id, e.orgId, e.url, e.description, e.events, e.sealedSecret],
+    );
+    return row;
+  }
+
+  async countForOrg(orgId: string): Promise<number> {
+    const [r] = await rows(this.ds, `SELECT count(*)::int AS n FROM endpoints WHERE org_id = $1`, [orgId]);
+    return r.n;
+  }
+
+  async find(orgId: string, id: string, m: EntityManager | DataSource = this.ds, lock = false): Promise<EndpointRow | null> {
+    const [row] = await rows(m, `SELECT * FROM endpoints WHERE id = $1 AND org_id = $2${lock ? ' FOR UPDATE' : ''}`, [id, orgId]);
+    return row ?? null;
+  }
+
+  /** Newest first; one extra row tells whether another page exists. */
+  async page(orgId: string, limit: number, after: PageKey | null): Promise<Array<EndpointRow & { created_key: string }>> {
+    return rows(this.ds, 
+      `SELECT *, created_at::text AS created_key FROM endpoints
+        WHERE org_id = $1
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
+        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [orgId, limit + 1, after?.createdAt ?? null, after?.id ?? null],
+    );
+  }
+
+  async update(m: EntityManager, id: string, c: EndpointChanges): Promise<void> {
+    await rows(m, 
+      `UPDATE endpoints SET url = coalesce($2, url), description = coalesce($3, description), events = coalesce($4, events), updated_at = now()
+        WHERE id = $1`,
+      [id, c.url ?? null, c.description ?? null, c.events ?? null],
+    );
+  }
+
+  /** Re-enabled by the org: a clean slate for the disabling rules. */
+  async enable(m: EntityManager, id: string): Promise<void> {
+    await rows(m, 
+      `UPDATE endpoints SET enabled = true, disabled_reason = NULL, disabled_at = NULL, failing_since = NULL, consecutive_exhausted = 0,
+              updated_at = now() WHERE id = $1`,
+      [id],
+    );
+  }
+
+  /** New secret signs from now on; the old one also signs until `previousValidMs` from now (0 = not at all). */
+  async rotate(m: EntityManager, id: string, sealedSecret: string, previousValidMs: number): Promise<EndpointRow> {
+    const [row] = await rows(m, 
+      `UPDATE endpoints SET previous_secret = CASE WHEN $3 > 0 THEN secret END,
+              previous_secret_expires_at = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3 / 1000.0) END,
+              secret = $2, updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, sealedSecret, previousValidMs],
+    );
+    return row;
+  }
+
+  async delete(orgId: string, id: string): Promise<boolean> {
+    const changed = await rows(this.ds, `DELETE FROM endpoints WHERE id = $1 AND org_id = $2 RETURNING id`, [id, orgId]);
+    return changed.length > 0;
+  }
+}
