@@ -298,13 +298,14 @@ export class Ledger {
       const org = await this.lockOrg(m, orgId);
       const h = await this.lockHold(m, i.holdId);
       const key = `capture:${i.holdId}`;
-      if ((await this.findTransaction(m, key)) || h?.status === 'captured') {
+      const previous = await this.findTransaction(m, key);
+      if (previous || h?.status === 'captured') {
         return {
           ...settledFigures(h),
           holdId: i.holdId,
           orgId,
           generationId: h?.generation_id ?? null,
-          outcome: h?.settled_by === 'capture' ? 'duplicate' : 'already_captured',
+          outcome: previous ? 'duplicate' : 'already_captured',
           balance: balanceView(org),
           moves: [],
         } as SettleResult;

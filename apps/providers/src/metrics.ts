@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Provider metrics. Labels are bounded: provider slug, operation, outcome/result enums — never ids or URLs. */
+export class ProviderMetrics {
+  /** outcome: ok, or the ProviderErrorKind of the failure. */
+  readonly calls: Counter<'provider' | 'operation' | 'outcome'>;
+  readonly callDuration: Histogram<'provider' | 'operation'>;
+  /** result: verified, bad_signature, expired, keys_unavailable, duplicate, malformed, unknown_job, ignored. */
+  readonly callbacks: Counter<'provider' | 'result'>;
+  readonly inFlight: Gauge<'provider'>;
+
+  constructor(registry: Registry) {
+    this.calls = new Counter({
+      name: 'pipevideo_provider_calls_total',
+      help: 'Provider API calls by provider, operation (submit, poll, cancel) and outcome (ok or error kind)',
+      labelNames: ['provider', 'operation', 'outcome'],
+      registers: [registry],
+    });
+    this.callDuration = new Histogram({
+      name: 'pipevideo_provider_call_duration_seconds',
+      help: 'Provider API call latency by provider and operation',
+      labelNames: ['provider', 'operation'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.callbacks = new Counter({
+      name: 'pipevideo_provider_callbacks_total',
+      help: 'Provider callbacks received, by provider and result',
+      labelNames: ['provider', 'result'],
+      registers: [registry],
+    });
+    this.inFlight = new Gauge({
+      name: 'pipevideo_provider_jobs_in_flight',
+      help: 'Provider jobs submitted (or being submitted) and not final, by provider',
+      labelNames: ['provider'],
+      registers: [registry],
+    });
+  }
+}
