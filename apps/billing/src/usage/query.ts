@@ -1,0 +1,58 @@
+import { DomainError, ErrorCode } from '@pipevideo/contracts';
+
+/**
+ * Parsing of the usage list's query: ISO dates/timestamps and the opaque keyset cursor.
+ * `from` is inclusive; `to` is exclusive for a timestamp and inclusive for a bare date
+ * (`to=2025-01-31` includes all of January 31st, UTC).
+ */
+export const DEFAULT_USAGE_LIMIT = 50;
+export const MAX_USAGE_LIMIT = 200;
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function parseInstant(name: string, v: string): Date {
+  const d = ISO.test(v) ? new Date(DATE_ONLY.test(v) ? `${v}T00:00:00Z` : v) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) throw new DomainError(ErrorCode.BAD_REQUEST, `${name} must be an ISO 8601 date or date-time, got "${v}"`);
+  return d;
+}
+
+export interface UsageRange {
+  from: Date | null;
+  to: Date | null;
+}
+
+export function parseRange(from?: string, to?: string): UsageRange {
+  const f = from ? parseInstant('from', from) : null;
+  let t = to ? parseInstant('to', to) : null;
+  if (t && to && DATE_ONLY.test(to)) t = new Date(t.getTime() + 24 * 3600 * 1000);
+  if (f && t && f >= t) throw new DomainError(ErrorCode.BAD_REQUEST, 'from must be before to');
+  return { from: f, to: t };
+}
+
+export function clampLimit(limit?: number): number {
+  if (limit === undefined) return DEFAULT_USAGE_LIMIT;
+  return Math.max(1, Math.min(MAX_USAGE_LIMIT, Math.floor(limit)));
+}
+
+/** Keyset position: the exact (microsecond) created_at text and the id of the last row served. */
+export interface UsageCursor {
+  createdAt: string;
+  id: string;
+}
+
+export function encodeCursor(c: UsageCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt, c.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(s: string): UsageCursor {
+  try {
+    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
+      return { createdAt: v[0], id: v[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new DomainError(ErrorCode.BAD_REQUEST, 'cursor is invalid: pass next_cursor from a previous page unchanged');
+}

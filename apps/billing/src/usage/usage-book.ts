@@ -1,0 +1,126 @@
+import type { DataSource } from 'typeorm';
+import type { ApiKind, UsageItem, UsageListReply } from '@pipevideo/contracts';
+import { Db, num, rows } from '../db/sql';
+import { clampLimit, decodeCursor, encodeCursor, parseRange } from './query';
+
+export interface UsageUpsert {
+  id: string;
+  orgId: string;
+  api: ApiKind;
+  model?: string | null;
+  provider?: string | null;
+  status: string;
+  costCents: number;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  appTitle?: string | null;
+  /** When the generation finished (also its creation time if billing never saw a hold for it). */
+  finishedAt?: string | null;
+}
+
+export interface UsageQuery {
+  orgId: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * The per-org usage history: one row per generation (both APIs), upserted by the settlement with
+ * the net cost from the ledger, listed newest first with keyset pagination and range totals.
+ */
+export class UsageBook {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Inserts or refreshes a generation's usage row; fields not known by this writer are kept. */
+  async upsert(u: UsageUpsert, db: Db = this.ds): Promise<void> {
+    const finishedAt = u.finishedAt && !Number.isNaN(Date.parse(u.finishedAt)) ? u.finishedAt : null;
+    await rows(
+      db,
+      `INSERT INTO usage_records (id, org_id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+               coalesce((SELECT min(created_at) FROM holds WHERE generation_id = $1 AND placed), $11::timestamptz, now()), $11::timestamptz)
+       ON CONFLICT (id) DO UPDATE SET
+         api = EXCLUDED.api,
+         model = coalesce(EXCLUDED.model, usage_records.model),
+         provider = coalesce(EXCLUDED.provider, usage_records.provider),
+         status = EXCLUDED.status,
+         cost_cents = EXCLUDED.cost_cents,
+         input_tokens = coalesce(EXCLUDED.input_tokens, usage_records.input_tokens),
+         output_tokens = coalesce(EXCLUDED.output_tokens, usage_records.output_tokens),
+         app_title = coalesce(EXCLUDED.app_title, usage_records.app_title),
+         finished_at = coalesce(EXCLUDED.finished_at, usage_records.finished_at),
+         updated_at = now()`,
+      [
+        u.id,
+        u.orgId,
+        u.api,
+        u.model ?? null,
+        u.provider ?? null,
+        u.status,
+        u.costCents,
+        u.inputTokens ?? null,
+        u.outputTokens ?? null,
+        u.appTitle ?? null,
+        finishedAt,
+      ],
+    );
+  }
+
+  async list(q: UsageQuery, db: Db = this.ds): Promise<Omit<UsageListReply, 'balance'>> {
+    const range = parseRange(q.from, q.to);
+    const limit = clampLimit(q.limit);
+    const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+    const where = `org_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)`;
+    const base = [q.orgId, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null];
+    const page = await rows(
+      db,
+      `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
+         FROM usage_records
+        WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
+        ORDER BY created_at DESC, id DESC
+        LIMIT $6`,
+      [...base, cursor?.createdAt ?? null, cursor?.id ?? '', limit + 1],
+    );
+    const more = page.length > limit;
+    const data = page.slice(0, limit);
+    const last = data[data.length - 1];
+    const perDay = await rows(
+      db,
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS count, coalesce(sum(cost_cents), 0) AS cost
+         FROM usage_records WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      base,
+    );
+    const perModel = await rows(
+      db,
+      `SELECT coalesce(model, 'unknown') AS model, count(*) AS count, coalesce(sum(cost_cents), 0) AS cost
+         FROM usage_records WHERE ${where} GROUP BY 1 ORDER BY 3 DESC, 1`,
+      base,
+    );
+    return {
+      data: data.map(toItem),
+      next_cursor: more && last ? encodeCursor({ createdAt: last.created_key, id: last.id }) : null,
+      totals: {
+        per_day: perDay.map((r) => ({ day: r.day, count: num(r.count), cost_cents: num(r.cost) })),
+        per_model: perModel.map((r) => ({ model: r.model, count: num(r.count), cost_cents: num(r.cost) })),
+      },
+    };
+  }
+}
+
+function toItem(r: Record<string, any>): UsageItem {
+  return {
+    id: r.id,
+    api: r.api,
+    model: r.model,
+    provider: r.provider,
+    status: r.status,
+    cost_cents: num(r.cost_cents),
+    ...(r.input_tokens !== null ? { input_tokens: num(r.input_tokens) } : {}),
+    ...(r.output_tokens !== null ? { output_tokens: num(r.output_tokens) } : {}),
+    app_title: r.app_title,
+    created_at: new Date(r.created_at).toISOString(),
+  };
+}
