@@ -44,18 +44,19 @@ export async function startEmbeddedPlatform(o: EmbeddedOptions): Promise<Embedde
       await startProvidersService({
         ...common,
         port: providersPort,
-        config: {
-          publicUrl: `http://127.0.0.1:${providersPort}`,
-          allowPrivateUrls: true,
+        publicUrl: `http://127.0.0.1:${providersPort}`,
+        allowPrivateUrls: true,
+        providers: {
           fal: { baseUrl: sandboxes.fal.url, apiKey: sandboxes.fal.apiKey, jwksUrl: sandboxes.fal.jwksUrl },
-          replicate: { baseUrl: `${sandboxes.replicate.url}/v1`, apiToken: sandboxes.replicate.apiKey, webhookSecret: sandboxes.replicate.webhookSecret },
-          vercelGateway: { baseUrl: `${sandboxes.vercelGateway.url}/v3/ai`, apiKey: sandboxes.vercelGateway.apiKey },
+          replicate: { baseUrl: `${sandboxes.replicate.url}/v1`, apiKey: sandboxes.replicate.apiKey, webhookSecret: sandboxes.replicate.webhookSecret },
+          'vercel-gateway': { baseUrl: `${sandboxes.vercelGateway.url}/v3/ai`, apiKey: sandboxes.vercelGateway.apiKey },
           framerate: { baseUrl: sandboxes.framerate.url, apiKey: sandboxes.framerate.apiKey },
         },
-      } as any),
+      }),
     );
-    services.push(await startWebhooksService({ ...common, port: o.internalPortBase + 3, config: { allowPrivate: true, allowHttp: true } } as any));
-    const gateway = await startGatewayService({ ...common, port: o.gatewayPort, adminToken: o.adminToken } as any);
+    // Customer webhooks to localhost are the point of a local sandbox; production keeps the SSRF guard.
+    services.push(await startWebhooksService({ ...common, port: o.internalPortBase + 3, allowPrivate: true, allowHttp: true }));
+    const gateway = await startGatewayService({ ...common, port: o.gatewayPort, adminToken: o.adminToken });
     services.push(gateway);
     logger.info({ transport: messaging.kind }, 'embedded platform started');
     return {

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { BalanceView, DomainError, ErrorCode } from '@pipevideo/contracts';
 import { Db, inTransaction, num, one, rows } from '../db/sql';
 import { balanceView, emptyBalance, OrgAccounts, PLATFORM_ACCOUNTS, TopupSource } from './accounts';
+import { Coalescer } from './coalescer';
 import { Move, moves } from './moves';
 import { planSettlement, SettlementPlan } from './settlement-policy';
 
@@ -128,6 +129,22 @@ export interface LedgerCheck {
 
 const conflict = (m: string) => new DomainError(ErrorCode.CONFLICT, m);
 
+export interface LedgerOptions {
+  /** Most holds sent to PostgreSQL in one call/commit (1 turns batching off). Default 64. */
+  holdBatchSize?: number;
+  /** Hold batches running at once; further holds queue and form the next batch. Default 4. */
+  holdBatchesInFlight?: number;
+}
+
+interface HoldRowOut {
+  r_idx: number;
+  r_outcome: 'placed' | 'existing' | 'insufficient' | 'tombstone';
+  r_org: string;
+  r_amount: string;
+  r_available: string;
+  r_held: string;
+}
+
 /**
  * The double-entry ledger and every operation that moves money. Framework-free: give it the
  * service's DataSource. Each operation runs in its own DB transaction, or in the caller's when passed
@@ -137,8 +154,19 @@ const conflict = (m: string) => new DomainError(ErrorCode.CONFLICT, m);
  */
 export class Ledger {
   private platform?: Promise<Record<string, string>>;
+  private readonly holdBatcher: Coalescer<PlaceHoldInput, HoldRowOut>;
 
-  constructor(private readonly ds: DataSource) {}
+  /** Hold batches sent to PostgreSQL and holds in them (for the benchmark and metrics). */
+  get holdBatchStats(): { batches: number; items: number } {
+    return { ...this.holdBatcher.stats };
+  }
+
+  constructor(
+    private readonly ds: DataSource,
+    opts: LedgerOptions = {},
+  ) {
+    this.holdBatcher = new Coalescer((items) => this.placeHoldsNow(this.ds, items), opts.holdBatchSize ?? 64, opts.holdBatchesInFlight ?? 4);
+  }
 
   // ---- reads ------------------------------------------------------------------------------
 
@@ -255,17 +283,18 @@ export class Ledger {
   // ---- holds ------------------------------------------------------------------------------
 
   /**
-   * Reserves amountCents of the org's available balance; idempotent on holdId. One round trip:
-   * the `place_hold` SQL function (conditional UPDATE of the org row, so concurrent holds queue on
-   * that row and the available balance can never go below zero).
+   * Reserves amountCents of the org's available balance; idempotent on holdId. The hot path:
+   * concurrent placements are coalesced into one call of the `place_holds` SQL function (one round
+   * trip, one commit for the batch); each hold is a conditional UPDATE of its org's row, so holds
+   * queue on that row and the available balance can never go below zero.
    */
   async placeHold(i: PlaceHoldInput, db: Db = this.ds): Promise<PlaceHoldResult> {
     if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
-    const r = await one(db, `SELECT * FROM place_hold($1, $2, $3, $4)`, [i.orgId, i.holdId, i.generationId, i.amountCents]);
-    if (!r) throw new Error('place_hold returned nothing');
+    // Inside a caller's transaction the hold must commit with it: no batching there.
+    const r = db === this.ds ? await this.holdBatcher.submit(i) : (await this.placeHoldsNow(db, [i]))[0];
     const balance = balanceView({ orgId: r.r_org, availableCents: num(r.r_available), heldCents: num(r.r_held) });
     const amount = num(r.r_amount);
-    switch (r.r_outcome as 'placed' | 'existing' | 'insufficient' | 'tombstone') {
+    switch (r.r_outcome) {
       case 'placed':
         return { ok: true, duplicate: false, holdId: i.holdId, amountCents: amount, balance, moves: moves({ operation: 'hold', cents: amount }) };
       case 'existing':
@@ -283,6 +312,22 @@ export class Ledger {
           balance,
         };
     }
+  }
+
+  /** One `place_holds` call for a batch, items sorted by org (the lock order), results in input order. */
+  private async placeHoldsNow(db: Db, items: PlaceHoldInput[]): Promise<HoldRowOut[]> {
+    const order = items.map((_, k) => k).sort((a, b) => cmp(items[a].orgId, items[b].orgId) || cmp(items[a].holdId, items[b].holdId));
+    const sorted = order.map((k) => items[k]);
+    const out = await rows<HoldRowOut>(db, `SELECT * FROM place_holds($1::text[], $2::text[], $3::text[], $4::bigint[])`, [
+      sorted.map((x) => x.orgId),
+      sorted.map((x) => x.holdId),
+      sorted.map((x) => x.generationId),
+      sorted.map((x) => x.amountCents),
+    ]);
+    if (out.length !== items.length) throw new Error(`place_holds answered ${out.length} rows for ${items.length} holds`);
+    const result: HoldRowOut[] = new Array(items.length);
+    for (const r of out) result[order[r.r_idx - 1]] = r;
+    return result;
   }
 
   /**
@@ -604,6 +649,8 @@ export class Ledger {
     return this.platform;
   }
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function settledFigures(h: (HoldRow & { settled_by?: string | null }) | null) {
   return {

@@ -68,6 +68,22 @@ export class UsageBook {
     );
   }
 
+  /** After a token charge: the Responses job shows in the history with its tokens and cost so far. */
+  async upsertTokens(
+    u: { generationId: string; orgId: string; costCents: number; inputTokens: number | null; outputTokens: number | null },
+    db: Db = this.ds,
+  ): Promise<void> {
+    await rows(
+      db,
+      `INSERT INTO usage_records (id, org_id, api, status, cost_cents, input_tokens, output_tokens, created_at)
+       VALUES ($1, $2, 'responses', 'in_progress', $3, $4, $5,
+               coalesce((SELECT min(created_at) FROM holds WHERE generation_id = $1 AND placed), now()))
+       ON CONFLICT (id) DO UPDATE SET cost_cents = EXCLUDED.cost_cents, input_tokens = EXCLUDED.input_tokens,
+         output_tokens = EXCLUDED.output_tokens, updated_at = now()`,
+      [u.generationId, u.orgId, u.costCents, u.inputTokens, u.outputTokens],
+    );
+  }
+
   async list(q: UsageQuery, db: Db = this.ds): Promise<Omit<UsageListReply, 'balance'>> {
     const range = parseRange(q.from, q.to);
     const limit = clampLimit(q.limit);

@@ -74,7 +74,13 @@ export function normalizeError(exception: unknown): NormalizedError {
   if (exception instanceof DomainError) {
     // Typed errors from downstream services: their code decides the status; details pass through when they are field issues.
     const details = Array.isArray(exception.details) ? (exception.details as FieldIssue[]) : undefined;
-    return { status: STATUS_OF[exception.code] ?? 500, code: exception.code, message: exception.message, details };
+    const status = STATUS_OF[exception.code] ?? 500;
+    // Defence in depth: a 500 from a service never carries its message (it may describe internals).
+    if (status === 500) {
+      logger.error({ err: exception.message }, 'downstream internal error');
+      return { status, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+    }
+    return { status, code: exception.code, message: exception.message, details };
   }
   if (exception instanceof HttpException) return fromStatus(exception.getStatus(), exception.message);
   if (isRpcErrorBody(exception)) return { status: STATUS_OF[exception.code] ?? 500, code: exception.code, message: exception.message };
@@ -109,7 +115,7 @@ const OPENAI_TYPE: Record<number, string> = {
 export function openaiErrorBody(e: NormalizedError): Record<string, unknown> {
   const error: Record<string, unknown> = {
     message: e.message,
-    type: OPENAI_TYPE[e.status] ?? (e.status === 503 ? 'service_unavailable_error' : 'server_error'),
+    type: OPENAI_TYPE[e.status] ?? 'server_error',
     param: e.param ?? e.details?.[0]?.field ?? null,
     code: e.openaiCode ?? (e.status === 429 ? 'rate_limit_exceeded' : e.code.toLowerCase()),
   };

@@ -48,6 +48,11 @@ interface KeyRow {
   now?: Date;
 }
 
+/** TypeORM answers an UPDATE … RETURNING with `[rows, affected]`, an INSERT or SELECT with the rows. */
+function rowsOf(result: unknown): any[] {
+  return Array.isArray(result) && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : (result as any[]);
+}
+
 const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
 export const MAX_NAME_LENGTH = 200;
 
@@ -108,7 +113,7 @@ export class OrgService {
 
   async setOrgRateLimit(orgId: string, perMinute: number | null): Promise<Organization> {
     await this.requireOrg(orgId);
-    const [row] = await this.ds.query(`UPDATE organizations SET rate_limit_per_minute = $2 WHERE id = $1 RETURNING *`, [orgId, perMinute]);
+    const [row] = rowsOf(await this.ds.query(`UPDATE organizations SET rate_limit_per_minute = $2 WHERE id = $1 RETURNING *`, [orgId, perMinute]));
     return orgView(row);
   }
 
@@ -138,9 +143,8 @@ export class OrgService {
   /** Revokes at once (idempotent). Every replica stops accepting it within the auth cache TTL. */
   async revokeKey(orgId: string, keyId: string): Promise<ApiKeyView> {
     await this.keyOf(orgId, keyId);
-    const [row] = await this.ds.query(
-      `UPDATE api_keys SET status = 'revoked', revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING *`,
-      [keyId, orgId],
+    const [row] = rowsOf(
+      await this.ds.query(`UPDATE api_keys SET status = 'revoked', revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING *`, [keyId, orgId]),
     );
     return keyView(row);
   }
@@ -155,12 +159,12 @@ export class OrgService {
       if (!ID_PATTERNS.key.test(keyId) || !old) throw notFoundError(`API key ${keyId} not found`);
       const view = keyView(old, new Date(old.now));
       if (view.status !== 'active') throw new ApiError(ErrorCode.CONFLICT, `API key ${keyId} is ${view.status} and cannot be rotated. Create a new key instead.`);
-      const [retired] = await m.query(
+      const [retired] = rowsOf(await m.query(
         `UPDATE api_keys SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < now() + make_interval(secs => $2) THEN expires_at ELSE now() + make_interval(secs => $2) END,
                              status = CASE WHEN $2 = 0 THEN 'expired' ELSE status END
            WHERE id = $1 RETURNING expires_at`,
         [keyId, gracePeriodSeconds],
-      );
+      ));
       const secret = newKeySecret();
       const [row] = await m.query(
         `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,

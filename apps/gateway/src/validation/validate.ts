@@ -10,8 +10,9 @@ export function fieldIssues(errors: ValidationError[], prefix = ''): FieldIssue[
     const path = prefix ? (/^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : `${prefix}.${e.property}`) : e.property;
     const entries = Object.entries(e.constraints ?? {});
     if (entries.length) {
-      // One message per field is enough to act on: the first failed rule, in declaration order (bottom-up in class-validator, so last).
-      const [rule, raw] = entries[entries.length - 1];
+      // One message per field is enough to act on: the most basic failed rule. class-validator runs
+      // a property's decorators bottom-up, and our DTOs put the type check at the bottom.
+      const [rule, raw] = entries[0];
       const message =
         rule === 'whitelistValidation'
           ? `${path} is not a known field`
@@ -32,6 +33,7 @@ export function invalid(issues: FieldIssue[]): ApiError {
 
 export function requireJsonObject(body: unknown, what = 'Request body'): Record<string, unknown> {
   if (body === undefined || body === null || body === '') throw new ApiError(ErrorCode.BAD_REQUEST, `${what} is required: send a JSON object with 'Content-Type: application/json'`);
+  if (typeof body === 'string') throw new ApiError(ErrorCode.BAD_REQUEST, `${what} must be a JSON object sent with 'Content-Type: application/json'`);
   if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) throw new ApiError(ErrorCode.BAD_REQUEST, `${what} must be a JSON object`);
   return body as Record<string, unknown>;
 }

@@ -43,7 +43,7 @@ export class CreateVideoGenerationDto {
   @IsString({ message: 'is required: a non-empty text description of the video' })
   prompt!: string;
 
-  @ApiPropertyOptional({ description: 'Video duration in seconds (model-specific; typically 5).', example: 5, exclusiveMinimum: 0, maximum: MAX_DURATION_SECONDS })
+  @ApiPropertyOptional({ description: 'Video duration in seconds (model-specific; typically 5).', example: 5, minimum: 0, maximum: MAX_DURATION_SECONDS })
   @IsOptional()
   @Max(MAX_DURATION_SECONDS, { message: `must be at most ${MAX_DURATION_SECONDS} seconds` })
   @IsPositive({ message: 'must be a positive number of seconds' })

@@ -2,6 +2,7 @@ import { rows } from '../db';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CustomerEvent } from '../domain/event-payloads';
 import { sqlNewId } from '../domain/ids';
+import { GroupCommit } from './group-commit';
 import type { AttemptDecision, EndpointHealth } from '../domain/retry-policy';
 import type { DeliveryRow } from '../domain/views';
 
@@ -67,32 +68,11 @@ export class DeliveryStore {
 
   /**
    * Claims up to `limit` due deliveries, at most `perEndpoint` of one endpoint and none of `skipEndpoints`
-   * (endpoints at their in-flight cap in this worker), for `leaseSeconds`.
+   * (endpoints at their in-flight cap in this worker), for `leaseSeconds`. The SQL is the function
+   * claim_deliveries (migration), oldest due first, FOR UPDATE SKIP LOCKED.
    */
   async claim(limit: number, skipEndpoints: string[], perEndpoint: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
-    const claimed: any[] = await rows(this.ds, 
-      `WITH cand AS (
-         SELECT id, endpoint_id, next_attempt_at FROM deliveries
-          WHERE status = 'pending' AND next_attempt_at <= now() AND NOT (endpoint_id = ANY($2::text[]))
-          ORDER BY next_attempt_at
-          LIMIT $3
-          FOR UPDATE SKIP LOCKED
-       ), picked AS (
-         SELECT id FROM (
-           SELECT id, next_attempt_at, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS rn FROM cand
-         ) r WHERE rn <= $4 ORDER BY next_attempt_at LIMIT $1
-       )
-       UPDATE deliveries d
-          SET next_attempt_at = now() + make_interval(secs => $5),
-              lease_token = gen_random_uuid()::text,
-              attempts = d.attempts + 1,
-              updated_at = now()
-         FROM picked, endpoints e, messages m
-        WHERE d.id = picked.id AND e.id = d.endpoint_id AND m.id = d.message_id
-       RETURNING d.id, d.lease_token, d.attempts, d.org_id, d.endpoint_id, d.message_id, d.event_type, m.body, e.url, e.enabled, e.secret,
-                 CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret`,
-      [limit, skipEndpoints, limit * 4, perEndpoint, leaseSeconds],
-    );
+    const claimed: any[] = await rows(this.ds, `SELECT * FROM claim_deliveries($1, $2::text[], $3, $4)`, [limit, skipEndpoints, perEndpoint, leaseSeconds]);
     return claimed.map((r) => ({
       id: r.id,
       leaseToken: r.lease_token,
@@ -109,24 +89,32 @@ export class DeliveryStore {
     }));
   }
 
-  /** 2xx: done; the endpoint's failure streak ends. @returns false when the lease was lost. */
-  async markSucceeded(c: ClaimedDelivery, a: AttemptRecord): Promise<boolean> {
-    const [r] = await rows(this.ds, 
-      `WITH d AS (
-         UPDATE deliveries SET status = 'succeeded', lease_token = NULL, next_attempt_at = NULL, last_status_code = $3,
-                last_error = NULL, latency_ms = $4, completed_at = now(), updated_at = now()
-          WHERE id = $1 AND lease_token = $2 AND status = 'pending'
-         RETURNING endpoint_id
+  /** 2xx: done; the endpoint's failure streak ends. Batched (see GroupCommit). @returns false when the lease was lost. */
+  markSucceeded(c: ClaimedDelivery, a: AttemptRecord): Promise<boolean> {
+    return this.successes.submit({ id: c.id, token: c.leaseToken, statusCode: a.statusCode, latencyMs: a.latencyMs });
+  }
+
+  private readonly successes = new GroupCommit<{ id: string; token: string; statusCode: number | null; latencyMs: number }, boolean>(async (items) => {
+    const done = await rows<{ id: string }>(
+      this.ds,
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(id, token, status_code, latency_ms)
+       ), d AS (
+         UPDATE deliveries SET status = 'succeeded', lease_token = NULL, next_attempt_at = NULL, last_status_code = v.status_code,
+                last_error = NULL, latency_ms = v.latency_ms, completed_at = now(), updated_at = now()
+           FROM v WHERE deliveries.id = v.id AND deliveries.lease_token = v.token AND deliveries.status = 'pending'
+         RETURNING deliveries.id, deliveries.endpoint_id
        ), e AS (
          UPDATE endpoints SET failing_since = NULL, consecutive_exhausted = 0
-           FROM d WHERE endpoints.id = d.endpoint_id AND (failing_since IS NOT NULL OR consecutive_exhausted > 0)
+          WHERE id IN (SELECT endpoint_id FROM d) AND (failing_since IS NOT NULL OR consecutive_exhausted > 0)
          RETURNING 1
        )
-       SELECT (SELECT count(*) FROM d)::int AS n`,
-      [c.id, c.leaseToken, a.statusCode, a.latencyMs],
+       SELECT id FROM d`,
+      [items.map((i) => i.id), items.map((i) => i.token), items.map((i) => i.statusCode), items.map((i) => i.latencyMs)],
     );
-    return r.n > 0;
-  }
+    const ok = new Set(done.map((r) => r.id));
+    return items.map((i) => ok.has(i.id));
+  });
 
   /**
    * A failed attempt: under a lock on the endpoint (its failure streak decides), `decide` says what

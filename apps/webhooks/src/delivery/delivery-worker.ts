@@ -38,6 +38,7 @@ export class DeliveryWorker {
   /** The last claim filled every free slot: more may be due, so claim again as soon as a slot frees. */
   private saturated = false;
   private stopped = true;
+  private pumpScheduled = false;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -113,6 +114,16 @@ export class DeliveryWorker {
     }
   }
 
+  /** Many attempts finish together (their results are written in one batch): one claim refills all their slots. */
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
   private launch(c: ClaimedDelivery): void {
     const abort = new AbortController();
     this.perEndpoint.set(c.endpointId, (this.perEndpoint.get(c.endpointId) ?? 0) + 1);
@@ -126,7 +137,7 @@ export class DeliveryWorker {
         const n = (this.perEndpoint.get(c.endpointId) ?? 1) - 1;
         if (n > 0) this.perEndpoint.set(c.endpointId, n);
         else this.perEndpoint.delete(c.endpointId);
-        if (this.saturated && !this.stopped) void this.pump();
+        if (this.saturated && !this.stopped) this.pumpSoon();
       });
     this.inFlight.set(c.id, { endpointId: c.endpointId, abort, done });
   }

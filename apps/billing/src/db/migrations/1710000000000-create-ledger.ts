@@ -134,56 +134,75 @@ export class CreateLedger1710000000000 implements MigrationInterface {
         INSERT INTO org_balances (org_id, available_account_id, held_account_id) VALUES (p_org, a, h) ON CONFLICT (org_id) DO NOTHING;
       END $$`);
 
-    // The hot path in one round trip. Lock order everywhere: the org's balance row first.
+    // The hot path: a batch of holds in one round trip and one commit (the Ledger coalesces
+    // concurrent placements). Items are processed in the given order, which callers sort by org so
+    // that concurrent batches lock org rows in the same order (no deadlocks); each item behaves
+    // exactly as if placed alone. Lock order everywhere: the org's balance row first.
     // Outcomes: placed | existing (same holdId already placed: a replay) | insufficient | tombstone.
-    await q.query(`CREATE FUNCTION place_hold(p_org text, p_hold text, p_generation text, p_amount bigint)
-      RETURNS TABLE (r_outcome text, r_org text, r_amount bigint, r_available bigint, r_held bigint)
+    await q.query(`CREATE FUNCTION place_holds(p_orgs text[], p_holds text[], p_generations text[], p_amounts bigint[])
+      RETURNS TABLE (r_idx int, r_outcome text, r_org text, r_amount bigint, r_available bigint, r_held bigint)
       LANGUAGE plpgsql AS $$
       DECLARE
         b org_balances%ROWTYPE;
         h holds%ROWTYPE;
         tx bigint;
+        i int;
+        v_org text;
+        v_hold text;
+        v_amount bigint;
       BEGIN
-        SELECT * INTO h FROM holds WHERE hold_id = p_hold;
-        IF FOUND THEN
-          RETURN QUERY SELECT CASE WHEN h.placed THEN 'existing' ELSE 'tombstone' END, h.org_id, h.amount_cents,
-            coalesce((SELECT available_cents FROM org_balances WHERE org_id = h.org_id), 0::bigint),
-            coalesce((SELECT held_cents FROM org_balances WHERE org_id = h.org_id), 0::bigint);
-          RETURN;
-        END IF;
-        IF p_amount = 0 THEN PERFORM ensure_org(p_org); END IF;
-        UPDATE org_balances SET available_cents = available_cents - p_amount, held_cents = held_cents + p_amount, updated_at = now()
-          WHERE org_id = p_org AND available_cents >= p_amount
-          RETURNING * INTO b;
-        IF NOT FOUND THEN
-          RETURN QUERY SELECT 'insufficient', p_org, p_amount,
-            coalesce((SELECT available_cents FROM org_balances WHERE org_id = p_org), 0::bigint),
-            coalesce((SELECT held_cents FROM org_balances WHERE org_id = p_org), 0::bigint);
-          RETURN;
-        END IF;
-        INSERT INTO holds (hold_id, org_id, generation_id, amount_cents, status) VALUES (p_hold, p_org, p_generation, p_amount, 'open')
-          ON CONFLICT (hold_id) DO NOTHING;
-        IF NOT FOUND THEN
-          -- An identical request won the race: give the reservation back and answer as its replay.
-          UPDATE org_balances SET available_cents = available_cents + p_amount, held_cents = held_cents - p_amount
-            WHERE org_id = p_org RETURNING * INTO b;
-          SELECT * INTO h FROM holds WHERE hold_id = p_hold;
-          RETURN QUERY SELECT CASE WHEN h.placed THEN 'existing' ELSE 'tombstone' END, h.org_id, h.amount_cents,
-            b.available_cents, b.held_cents;
-          RETURN;
-        END IF;
-        IF p_amount > 0 THEN
-          INSERT INTO ledger_transactions (idempotency_key, kind, org_id, generation_id, hold_id, amount_cents)
-            VALUES ('hold:' || p_hold, 'hold', p_org, p_generation, p_hold, p_amount) RETURNING id INTO tx;
-          INSERT INTO ledger_entries (transaction_id, account_id, amount_cents)
-            VALUES (tx, b.available_account_id, -p_amount), (tx, b.held_account_id, p_amount);
-        END IF;
-        RETURN QUERY SELECT 'placed', p_org, p_amount, b.available_cents, b.held_cents;
+        FOR i IN 1 .. coalesce(array_length(p_holds, 1), 0) LOOP
+          v_org := p_orgs[i];
+          v_hold := p_holds[i];
+          v_amount := p_amounts[i];
+          r_idx := i;
+          SELECT * INTO h FROM holds WHERE hold_id = v_hold;
+          IF FOUND THEN
+            SELECT CASE WHEN h.placed THEN 'existing' ELSE 'tombstone' END, h.org_id, h.amount_cents,
+                   coalesce((SELECT available_cents FROM org_balances WHERE org_id = h.org_id), 0::bigint),
+                   coalesce((SELECT held_cents FROM org_balances WHERE org_id = h.org_id), 0::bigint)
+              INTO r_outcome, r_org, r_amount, r_available, r_held;
+            RETURN NEXT;
+            CONTINUE;
+          END IF;
+          IF v_amount = 0 THEN PERFORM ensure_org(v_org); END IF;
+          UPDATE org_balances SET available_cents = available_cents - v_amount, held_cents = held_cents + v_amount, updated_at = now()
+            WHERE org_id = v_org AND available_cents >= v_amount
+            RETURNING * INTO b;
+          IF NOT FOUND THEN
+            SELECT 'insufficient', v_org, v_amount,
+                   coalesce((SELECT available_cents FROM org_balances WHERE org_id = v_org), 0::bigint),
+                   coalesce((SELECT held_cents FROM org_balances WHERE org_id = v_org), 0::bigint)
+              INTO r_outcome, r_org, r_amount, r_available, r_held;
+            RETURN NEXT;
+            CONTINUE;
+          END IF;
+          INSERT INTO holds (hold_id, org_id, generation_id, amount_cents, status) VALUES (v_hold, v_org, p_generations[i], v_amount, 'open')
+            ON CONFLICT (hold_id) DO NOTHING;
+          IF NOT FOUND THEN
+            -- An identical request won the race: give the reservation back and answer as its replay.
+            UPDATE org_balances SET available_cents = available_cents + v_amount, held_cents = held_cents - v_amount
+              WHERE org_id = v_org RETURNING * INTO b;
+            SELECT * INTO h FROM holds WHERE hold_id = v_hold;
+            r_outcome := CASE WHEN h.placed THEN 'existing' ELSE 'tombstone' END;
+            r_org := h.org_id; r_amount := h.amount_cents; r_available := b.available_cents; r_held := b.held_cents;
+            RETURN NEXT;
+            CONTINUE;
+          END IF;
+          IF v_amount > 0 THEN
+            INSERT INTO ledger_transactions (idempotency_key, kind, org_id, generation_id, hold_id, amount_cents)
+              VALUES ('hold:' || v_hold, 'hold', v_org, p_generations[i], v_hold, v_amount) RETURNING id INTO tx;
+            INSERT INTO ledger_entries (transaction_id, account_id, amount_cents)
+              VALUES (tx, b.available_account_id, -v_amount), (tx, b.held_account_id, v_amount);
+          END IF;
+          r_outcome := 'placed'; r_org := v_org; r_amount := v_amount; r_available := b.available_cents; r_held := b.held_cents;
+          RETURN NEXT;
+        END LOOP;
       END $$`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION IF EXISTS place_hold(text, text, text, bigint)`);
+    await q.query(`DROP FUNCTION IF EXISTS place_holds(text[], text[], text[], bigint[])`);
     await q.query(`DROP FUNCTION IF EXISTS ensure_org(text)`);
     for (const t of ['stripe_events', 'usage_records', 'holds', 'ledger_entries', 'ledger_transactions', 'org_balances', 'accounts']) {
       await q.query(`DROP TABLE IF EXISTS ${t} CASCADE`);

@@ -24,7 +24,7 @@ interface FalHandle extends JobHandle {
 }
 
 /** A fal model path: `owner/app[/endpoint…]`, nothing that could escape the path. */
-const MODEL_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
+const MODEL_PATH = { test: (id: string) => /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/.test(id) && !id.split('/').some((s) => s === '.' || s === '..') };
 
 /**
  * fal queue API (https://queue.fal.run), callback-based:

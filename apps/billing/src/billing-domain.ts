@@ -1,0 +1,40 @@
+import type { DataSource } from 'typeorm';
+import type { Registry } from 'prom-client';
+import { Ledger, LedgerOptions } from './ledger/ledger';
+import { BillingMetrics } from './metrics/billing-metrics';
+import { BillingEventConsumer } from './settlement/event-consumer';
+import { GenerationSettlement } from './settlement/generation-settlement';
+import { StripeBilling } from './stripe/stripe-billing';
+import type { StripeSettings } from './stripe/stripe-config';
+import { UsageBook } from './usage/usage-book';
+
+/** Everything billing does, wired from its DataSource; the Nest layer only calls into this. */
+export interface BillingDomain {
+  ledger: Ledger;
+  usage: UsageBook;
+  stripe: StripeBilling;
+  settlement: GenerationSettlement;
+  metrics: BillingMetrics;
+  events: BillingEventConsumer;
+}
+
+export function createBillingDomain(
+  ds: DataSource,
+  stripe: StripeSettings,
+  registry: Registry,
+  ledgerOptions: LedgerOptions = {},
+  inboxConsumer = 'billing',
+): BillingDomain {
+  const ledger = new Ledger(ds, ledgerOptions);
+  const usage = new UsageBook(ds);
+  const metrics = new BillingMetrics(registry);
+  const settlement = new GenerationSettlement(ds, ledger, usage);
+  return {
+    ledger,
+    usage,
+    metrics,
+    settlement,
+    stripe: new StripeBilling(stripe, ds, ledger),
+    events: new BillingEventConsumer(ds, settlement, metrics, inboxConsumer),
+  };
+}

@@ -1,0 +1,14 @@
+export * from './start-billing-service';
+export * from './billing-domain';
+export * from './ledger/ledger';
+export * from './ledger/accounts';
+export * from './ledger/moves';
+export * from './ledger/settlement-policy';
+export * from './usage/usage-book';
+export * from './usage/query';
+export * from './settlement/generation-settlement';
+export * from './settlement/event-consumer';
+export * from './stripe/stripe-billing';
+export * from './stripe/stripe-config';
+export * from './metrics/billing-metrics';
+export { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';

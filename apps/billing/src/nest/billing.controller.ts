@@ -1,0 +1,110 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, LedgerCheckMsg, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
+  PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupMsg, TopupReply, UsageListMsg,
+  UsageListReply, validateMessage,
+} from '@pipevideo/contracts';
+import type { BillingDomain } from '../billing-domain';
+
+export const BILLING_DOMAIN = Symbol('BILLING_DOMAIN');
+
+/** NATS API of the billing service: validates, delegates to the domain, records metrics. */
+@Controller()
+export class BillingController {
+  constructor(@Inject(BILLING_DOMAIN) private readonly d: BillingDomain) {}
+
+  @MessagePattern(RPC.billing.balanceGet)
+  async balance(@Payload() data: unknown): Promise<BalanceView> {
+    const msg = validateMessage(OrgMsg, data);
+    return this.d.ledger.balance(msg.orgId);
+  }
+
+  @MessagePattern(RPC.billing.topupCreate)
+  async topup(@Payload() data: unknown): Promise<TopupReply> {
+    const msg = validateMessage(TopupMsg, data);
+    const r = await this.d.ledger.topup({
+      orgId: msg.orgId,
+      amountCents: msg.amountCents,
+      source: msg.source,
+      key: `topup:${msg.orgId}:${msg.idempotencyKey}`,
+      note: msg.note,
+    });
+    this.d.metrics.record(r.moves);
+    return { transactionId: r.transactionId, duplicate: r.duplicate, balance: r.balance };
+  }
+
+  @MessagePattern(RPC.billing.holdPlace)
+  async placeHold(@Payload() data: unknown): Promise<PlaceHoldReply> {
+    let msg: PlaceHoldMsg;
+    try {
+      msg = validateMessage(PlaceHoldMsg, data);
+    } catch (err) {
+      this.d.metrics.holdFailed('invalid_request');
+      throw err;
+    }
+    let r;
+    try {
+      r = await this.d.ledger.placeHold({ orgId: msg.orgId, holdId: msg.holdId, amountCents: msg.amountCents, generationId: msg.generationId });
+    } catch (err) {
+      this.d.metrics.holdFailed('error');
+      throw err;
+    }
+    if (!r.ok) {
+      this.d.metrics.holdFailed(r.reason);
+      throw new DomainError(r.reason === 'insufficient_balance' ? ErrorCode.BAD_REQUEST : ErrorCode.CONFLICT, r.message);
+    }
+    this.d.metrics.record(r.moves);
+    return { holdId: r.holdId, amountCents: r.amountCents, balance: r.balance };
+  }
+
+  @MessagePattern(RPC.billing.tokenCharge)
+  async chargeTokens(@Payload() data: unknown): Promise<TokenChargeReply> {
+    const msg = validateMessage(TokenChargeWithHoldMsg, data);
+    const r = await this.d.settlement.chargeTokens({
+      orgId: msg.orgId,
+      responseId: msg.responseId,
+      holdId: msg.holdId,
+      amountCents: msg.amountCents,
+      inputTokens: msg.inputTokens,
+      outputTokens: msg.outputTokens,
+      generationId: msg.generationId,
+    });
+    this.d.metrics.record(r.moves);
+    return {
+      responseId: r.responseId,
+      holdId: r.holdId,
+      chargedCents: r.chargedCents,
+      writtenOffCents: r.writtenOffCents,
+      releasedCents: r.releasedCents,
+      duplicate: r.duplicate,
+      balance: r.balance,
+    };
+  }
+
+  @MessagePattern(RPC.billing.usageList)
+  async usage(@Payload() data: unknown): Promise<UsageListReply> {
+    const msg = validateMessage(UsageListMsg, data);
+    const page = await this.d.usage.list(msg);
+    return { balance: await this.d.ledger.balance(msg.orgId), ...page };
+  }
+
+  @MessagePattern(RPC.billing.checkoutCreate)
+  async checkout(@Payload() data: unknown): Promise<CheckoutSessionReply> {
+    return this.d.stripe.createCheckout(validateMessage(CheckoutCreateMsg, data));
+  }
+
+  @MessagePattern(RPC.billing.stripeEvent)
+  async stripeEvent(@Payload() data: unknown): Promise<StripeEventReply> {
+    const { moves, ...reply } = await this.d.stripe.handleEvent(validateMessage(StripeEventMsg, data));
+    this.d.metrics.record(moves);
+    return reply;
+  }
+
+  @MessagePattern(RPC.billing.ledgerCheck)
+  async check(@Payload() data: unknown): Promise<LedgerCheckReply> {
+    validateMessage(LedgerCheckMsg, data ?? {});
+    const c = await this.d.ledger.check();
+    return { balanced: c.balanced, transactions_unbalanced: c.transactions_unbalanced, cached_mismatches: c.cached_mismatches };
+  }
+}

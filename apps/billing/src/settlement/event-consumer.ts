@@ -1,0 +1,63 @@
+import type { DataSource } from 'typeorm';
+import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt } from '@pipevideo/contracts';
+import { EventBus, logger, processOnce } from '@pipevideo/platform';
+import type { BillingMetrics } from '../metrics/billing-metrics';
+import type { Move } from '../ledger/moves';
+import type { GenerationSettlement } from './generation-settlement';
+
+export const BILLING_EVENT_SUBJECTS = [EVENTS.holdReleaseRequested, EVENTS.generationFinished];
+
+/** Why an event is dropped rather than retried: retrying a malformed event can never succeed. */
+function invalid(subject: string, e: any): string | null {
+  if (!e || typeof e !== 'object') return 'payload is not an object';
+  if (typeof e.eventId !== 'string' || !e.eventId) return 'eventId missing';
+  if (typeof e.orgId !== 'string' || !e.orgId) return 'orgId missing';
+  if (subject === EVENTS.holdReleaseRequested) return typeof e.holdId === 'string' && e.holdId ? null : 'holdId missing';
+  if (typeof e.generationId !== 'string' || !e.generationId) return 'generationId missing';
+  if (e.api !== 'video' && e.api !== 'responses') return 'api must be video or responses';
+  if (typeof e.succeeded !== 'boolean') return 'succeeded missing';
+  if (e.holdId !== null && e.holdId !== undefined && typeof e.holdId !== 'string') return 'holdId must be a string or null';
+  return null;
+}
+
+/**
+ * Consumes the durable events billing settles on. Each event runs in one DB transaction together
+ * with its inbox row (processOnce), so a redelivery is a no-op. Database trouble throws (the bus
+ * redelivers); a malformed event is logged and acknowledged.
+ */
+export class BillingEventConsumer {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly settlement: GenerationSettlement,
+    private readonly metrics: BillingMetrics,
+    private readonly inboxConsumer = 'billing',
+  ) {}
+
+  async start(bus: EventBus, durableName = 'billing'): Promise<void> {
+    await bus.subscribe(durableName, BILLING_EVENT_SUBJECTS, (subject, payload) => this.handle(subject, payload));
+  }
+
+  async handle(subject: string, payload: string): Promise<void> {
+    let evt: any;
+    try {
+      evt = JSON.parse(payload);
+    } catch {
+      logger.error({ subject }, 'billing: dropping an event that is not JSON');
+      return;
+    }
+    const why = invalid(subject, evt);
+    if (why) {
+      logger.error({ subject, eventId: evt?.eventId, why }, 'billing: dropping a malformed event');
+      return;
+    }
+    let moved: Move[] = [];
+    const fresh = await processOnce(this.ds, this.inboxConsumer, evt.eventId, async (m) => {
+      moved =
+        subject === EVENTS.generationFinished
+          ? await this.settlement.onGenerationFinished(m, evt as GenerationFinishedEvt)
+          : await this.settlement.onHoldReleaseRequested(m, evt as HoldReleaseRequestedEvt);
+    });
+    // Counted only after the commit, and only once per event.
+    if (fresh) this.metrics.record(moved);
+  }
+}

@@ -1,0 +1,67 @@
+import { Module } from '@nestjs/common';
+import type { MessagingConfig, RunningService } from '@pipevideo/platform';
+import { envInt, logger, startService } from '@pipevideo/platform';
+import { BillingDomain, createBillingDomain } from './billing-domain';
+import { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';
+import { BILLING_DOMAIN, BillingController } from './nest/billing.controller';
+import { StripeSettings, stripeSettingsFromEnv } from './stripe/stripe-config';
+
+export const BILLING_MIGRATIONS = [CreateLedger1710000000000];
+
+export interface BillingServiceOptions {
+  messaging: MessagingConfig;
+  databaseUrl: string;
+  port: number;
+  host?: string;
+  /** PostgreSQL pool size (default BILLING_DB_POOL_SIZE or 10). */
+  poolSize?: number;
+  /** Stripe settings; defaults from STRIPE_* / PIPEVIDEO_CHECKOUT_* env vars, overridden field by field. */
+  stripe?: Partial<StripeSettings>;
+  /**
+   * Durable consumer name for hold.release_requested and generation.finished (default "billing");
+   * false to not consume events (tools such as the benchmark).
+   */
+  eventConsumer?: string | false;
+  /** Hold coalescing (see Ledger): defaults BILLING_HOLD_BATCH_SIZE or 64, BILLING_HOLD_BATCHES_IN_FLIGHT or 4. */
+  holdBatchSize?: number;
+  holdBatchesInFlight?: number;
+}
+
+export interface RunningBillingService extends RunningService {
+  domain: BillingDomain;
+}
+
+/** Starts the billing service: schema `billing`, its NATS API, event consumers and metrics. */
+export async function startBillingService(opts: BillingServiceOptions): Promise<RunningBillingService> {
+  const stripe: StripeSettings = { ...stripeSettingsFromEnv(), ...stripeOverrides(opts.stripe) };
+  let domain: BillingDomain | undefined;
+  const svc = await startService({
+    name: 'billing',
+    port: opts.port,
+    host: opts.host,
+    messaging: opts.messaging,
+    db: { url: opts.databaseUrl, migrations: BILLING_MIGRATIONS, poolSize: opts.poolSize ?? envInt('BILLING_DB_POOL_SIZE', 10) },
+    module: (ctx) => {
+      domain = createBillingDomain(ctx.ds, stripe, ctx.metrics.registry, {
+        holdBatchSize: opts.holdBatchSize ?? envInt('BILLING_HOLD_BATCH_SIZE', 64),
+        holdBatchesInFlight: opts.holdBatchesInFlight ?? envInt('BILLING_HOLD_BATCHES_IN_FLIGHT', 4),
+      });
+      ctx.metrics.collectors.push(domain.metrics.collector(domain.ledger));
+      const d = domain;
+      @Module({ controllers: [BillingController], providers: [{ provide: BILLING_DOMAIN, useValue: d }] })
+      class BillingModule {}
+      return BillingModule;
+    },
+    afterStart: async (_app, ctx) => {
+      if (opts.eventConsumer === false) return;
+      await domain!.events.start(ctx.messaging.events, opts.eventConsumer ?? 'billing');
+      logger.info({ consumer: opts.eventConsumer ?? 'billing' }, 'billing consuming hold.release_requested and generation.finished');
+    },
+  });
+  return Object.assign(svc, { domain: domain! });
+}
+
+function stripeOverrides(s?: Partial<StripeSettings>): Partial<StripeSettings> {
+  // Only the fields the caller actually set override the environment.
+  return Object.fromEntries(Object.entries(s ?? {}).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,144 @@
+import Stripe from 'stripe';
+import type { DataSource } from 'typeorm';
+import {
+  CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, StripeEventMsg, StripeEventReply,
+} from '@pipevideo/contracts';
+import { logger } from '@pipevideo/platform';
+import { one, rows } from '../db/sql';
+import type { Ledger } from '../ledger/ledger';
+import type { Move } from '../ledger/moves';
+import { StripeSettings, stripeHostOptions } from './stripe-config';
+
+const CREDITING_EVENTS = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
+
+/**
+ * Stripe top-ups: Checkout sessions for an org and the webhook that credits it. An org is credited
+ * exactly once per Checkout session and once per event id (Stripe redelivers, and sends both
+ * `completed` and `async_payment_succeeded` for delayed payment methods): the event id is recorded
+ * in `stripe_events` and the top-up's ledger key is the session id, in the same DB transaction.
+ */
+export class StripeBilling {
+  private client?: Stripe;
+
+  constructor(
+    private readonly settings: StripeSettings,
+    private readonly ds: DataSource,
+    private readonly ledger: Ledger,
+  ) {}
+
+  private stripe(): Stripe {
+    // A placeholder key still lets webhooks be verified when only the signing secret is configured.
+    this.client ??= new Stripe(this.settings.secretKey ?? 'sk_unconfigured', {
+      ...stripeHostOptions(this.settings.apiBase),
+      maxNetworkRetries: 1,
+      timeout: 10_000,
+      appInfo: { name: 'pipevideo-billing' },
+    });
+    return this.client;
+  }
+
+  async createCheckout(msg: CheckoutCreateMsg): Promise<CheckoutSessionReply> {
+    if (!this.settings.secretKey) throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'Stripe checkout is not configured (STRIPE_SECRET_KEY)');
+    const successUrl = checkUrl('successUrl', msg.successUrl ?? this.settings.successUrl);
+    const cancelUrl = checkUrl('cancelUrl', msg.cancelUrl ?? this.settings.cancelUrl);
+    try {
+      const session = await this.stripe().checkout.sessions.create({
+        mode: 'payment',
+        client_reference_id: msg.orgId,
+        metadata: { orgId: msg.orgId, amountCents: String(msg.amountCents), purpose: 'pipevideo_credits' },
+        payment_intent_data: { metadata: { orgId: msg.orgId } },
+        line_items: [
+          { quantity: 1, price_data: { currency: this.settings.currency, unit_amount: msg.amountCents, product_data: { name: this.settings.productName } } },
+        ],
+        success_url: successUrl,
+        cancel_url: cancelUrl,
+      });
+      if (!session.url) throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, 'Stripe returned a Checkout session without a URL');
+      return { id: session.id, url: session.url };
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      const e = err as { type?: string; message?: string; statusCode?: number };
+      logger.warn({ type: e.type, status: e.statusCode, message: e.message }, 'Stripe checkout session creation failed');
+      if (e.type === 'StripeInvalidRequestError') throw new DomainError(ErrorCode.BAD_REQUEST, `Stripe refused the checkout: ${e.message}`);
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'Stripe is unavailable, try again');
+    }
+  }
+
+  async handleEvent(msg: StripeEventMsg): Promise<StripeEventReply & { moves: Move[] }> {
+    if (!this.settings.webhookSecret) throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
+    let event: Stripe.Event;
+    try {
+      event = this.stripe().webhooks.constructEvent(msg.payload, msg.signature, this.settings.webhookSecret);
+    } catch {
+      throw new DomainError(ErrorCode.BAD_REQUEST, 'invalid Stripe signature');
+    }
+    const base = { received: true as const, eventId: event.id, type: event.type, moves: [] as Move[] };
+    if (!CREDITING_EVENTS.has(event.type)) {
+      const fresh = await this.recordEvent(event, null, 'ignored');
+      return { ...base, credited: false, duplicate: !fresh, transactionId: null };
+    }
+    const session = event.data.object as Stripe.Checkout.Session;
+    const orgId = session.client_reference_id || session.metadata?.orgId || null;
+    const amount = session.amount_total ?? 0;
+    const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+    let skip: string | null = null;
+    if (!paid) skip = 'awaiting_payment';
+    else if (!orgId) skip = 'no_org';
+    else if (!(amount > 0)) skip = 'no_amount';
+    else if ((session.currency ?? this.settings.currency).toLowerCase() !== this.settings.currency) skip = 'wrong_currency';
+    if (skip) {
+      if (skip !== 'awaiting_payment') logger.error({ eventId: event.id, sessionId: session.id, skip }, 'Stripe checkout session not credited');
+      const fresh = await this.recordEvent(event, session.id, skip);
+      return { ...base, credited: false, duplicate: !fresh, transactionId: null };
+    }
+    return this.ds.transaction(async (m) => {
+      const inserted = await rows(
+        m,
+        `INSERT INTO stripe_events (event_id, type, session_id, outcome) VALUES ($1, $2, $3, 'processing') ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+        [event.id, event.type, session.id],
+      );
+      if (!inserted.length) {
+        const prev = await one<{ transaction_id: string | null }>(m, `SELECT transaction_id FROM stripe_events WHERE event_id = $1`, [event.id]);
+        return { ...base, credited: false, duplicate: true, transactionId: prev?.transaction_id ? String(prev.transaction_id) : null };
+      }
+      const topup = await this.ledger.topup(
+        {
+          orgId: orgId!,
+          amountCents: amount,
+          source: 'stripe',
+          key: `stripe:session:${session.id}`,
+          metadata: { stripeEventId: event.id, stripeSessionId: session.id, paymentIntent: session.payment_intent ?? null },
+        },
+        m,
+      );
+      await rows(m, `UPDATE stripe_events SET outcome = $2, transaction_id = $3 WHERE event_id = $1`, [
+        event.id,
+        topup.duplicate ? 'duplicate_session' : 'credited',
+        topup.transactionId,
+      ]);
+      return { ...base, credited: !topup.duplicate, duplicate: topup.duplicate, transactionId: topup.transactionId, moves: topup.moves };
+    });
+  }
+
+  /** Records a non-crediting event once; false when this event id was seen before. */
+  private async recordEvent(event: Stripe.Event, sessionId: string | null, outcome: string): Promise<boolean> {
+    const r = await rows(
+      this.ds,
+      `INSERT INTO stripe_events (event_id, type, session_id, outcome) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [event.id, event.type, sessionId, outcome],
+    );
+    return r.length > 0;
+  }
+}
+
+function checkUrl(name: string, url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new DomainError(ErrorCode.BAD_REQUEST, `${name} must be an absolute http(s) URL`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new DomainError(ErrorCode.BAD_REQUEST, `${name} must be an absolute http(s) URL`);
+  // `new URL` would escape Stripe's {CHECKOUT_SESSION_ID} placeholder, so pass the original string.
+  return url;
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, RPC } from '@pipevideo/contracts';
+import {
+  createInProcessWiring, createTestDatabase, InProcessWiring, NATS_TEST_URL, requireNats, RpcClient, TestDatabase,
+} from '@pipevideo/platform';
+import { RunningBillingService, startBillingService } from '../src';
+import { StripeStandIn } from './stripe-stand-in';
+
+const WEBHOOK_SECRET = 'whsec_test_secret';
+const signer = new Stripe('sk_test_signer');
+
+function stripeEvent(id: string, type: string, session: Record<string, unknown>) {
+  const payload = JSON.stringify({ id, object: 'event', type, api_version: '2025-01-01', created: 1, data: { object: { object: 'checkout.session', ...session } } });
+  return { payload, signature: signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) };
+}
+
+function finished(p: Partial<GenerationFinishedEvt> & Pick<GenerationFinishedEvt, 'generationId' | 'orgId' | 'succeeded'>): GenerationFinishedEvt {
+  return {
+    v: 1,
+    eventId: randomUUID(),
+    api: 'video',
+    status: p.succeeded ? 'completed' : 'failed',
+    model: 'acme/video-1',
+    provider: 'fal',
+    holdId: null,
+    costCents: 0,
+    outputUrl: null,
+    errorMessage: null,
+    finishedAt: new Date().toISOString(),
+    ...p,
+  };
+}
+
+describe('billing service over the in-process transport', () => {
+  let db: TestDatabase;
+  let wiring: InProcessWiring;
+  let svc: RunningBillingService;
+  let rpc: RpcClient;
+  const stand = new StripeStandIn();
+
+  const publish = (subject: string, evt: { eventId: string }) => wiring.events.publish(subject, evt.eventId, JSON.stringify(evt));
+  const balance = (orgId: string) => rpc.request<any>(RPC.billing.balanceGet, { orgId });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('pv_billing_svc');
+    wiring = createInProcessWiring();
+    const apiBase = await stand.start();
+    svc = await startBillingService({
+      messaging: { kind: 'inprocess', wiring },
+      databaseUrl: db.url,
+      port: 0,
+      stripe: { secretKey: 'sk_test_billing', webhookSecret: WEBHOOK_SECRET, apiBase, successUrl: 'https://app.example/ok', cancelUrl: 'https://app.example/no' },
+    });
+    rpc = svc.ctx.messaging.rpc;
+  }, 30_000);
+
+  afterAll(async () => {
+    await svc?.close();
+    await stand.stop();
+    await db?.drop();
+  });
+
+  it('top-up, balance and holds: idempotent, "Insufficient balance" as BAD_REQUEST', async () => {
+    const t = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
+    expect(t).toEqual({ transactionId: expect.any(String), duplicate: false, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000 } });
+    const t2 = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
+    expect(t2).toMatchObject({ transactionId: t.transactionId, duplicate: true });
+    await expect(rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1, idempotencyKey: 'k2', source: 'bank' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000 });
+    expect(await balance('org_nobody')).toEqual({ orgId: 'org_nobody', balance_cents: 0, held_cents: 0, available_cents: 0 });
+
+    const hold = { orgId: 'org_a', holdId: 'gv1:1', amountCents: 300, generationId: 'gv1' };
+    const h = await rpc.request<any>(RPC.billing.holdPlace, hold);
+    expect(h).toEqual({ holdId: 'gv1:1', amountCents: 300, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 300, available_cents: 700 } });
+    expect(await rpc.request(RPC.billing.holdPlace, hold)).toEqual(h);
+    const err: any = await rpc.request(RPC.billing.holdPlace, { ...hold, holdId: 'gv9:1', amountCents: 701 }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(err.message).toMatch(/^Insufficient balance/);
+    await expect(rpc.request(RPC.billing.holdPlace, { ...hold, amountCents: 5 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: '', amountCents: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('hold.release_requested releases once; generation.finished captures once (redeliveries change nothing)', async () => {
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: 'gv1:0', amountCents: 100, generationId: 'gv1' });
+    expect(await balance('org_a')).toMatchObject({ held_cents: 400, available_cents: 600 });
+    const rel: HoldReleaseRequestedEvt = { v: 1, eventId: randomUUID(), orgId: 'org_a', holdId: 'gv1:0', reason: 'fallback to next route' };
+    await publish(EVENTS.holdReleaseRequested, rel);
+    await publish(EVENTS.holdReleaseRequested, rel);
+    await publish(EVENTS.holdReleaseRequested, { ...rel, eventId: randomUUID() });
+    expect(await balance('org_a')).toMatchObject({ held_cents: 300, available_cents: 700 });
+
+    const done = finished({ generationId: 'gv1', orgId: 'org_a', succeeded: true, holdId: 'gv1:1', costCents: 250, appTitle: 'My App' });
+    await publish(EVENTS.generationFinished, done);
+    await publish(EVENTS.generationFinished, done);
+    await publish(EVENTS.generationFinished, { ...done, eventId: randomUUID() });
+    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 750, held_cents: 0, available_cents: 750 });
+
+    // A failed video generation: hold released, nothing charged.
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: 'gv2:1', amountCents: 200, generationId: 'gv2' });
+    await publish(EVENTS.generationFinished, finished({ generationId: 'gv2', orgId: 'org_a', succeeded: false, holdId: 'gv2:1', errorMessage: 'Provider returned failure' }));
+    expect(await balance('org_a')).toMatchObject({ balance_cents: 750, held_cents: 0 });
+
+    // Malformed events are dropped, not retried forever.
+    await wiring.events.publish(EVENTS.generationFinished, 'junk-1', '{"eventId":"junk-1"}');
+    await wiring.events.publish(EVENTS.generationFinished, 'junk-2', 'not json');
+  });
+
+  it('Responses API: token charge captures the hold once; a failed job is refunded; a succeeded one is not charged twice', async () => {
+    await rpc.request(RPC.billing.topupCreate, { orgId: 'org_r', amountCents: 1000, idempotencyKey: 'k', source: 'sandbox' });
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_r', holdId: 'resp_1:1', amountCents: 300, generationId: 'resp_1' });
+    const charge = { orgId: 'org_r', responseId: 'resp_1', holdId: 'resp_1:1', amountCents: 80, inputTokens: 1200, outputTokens: 3400 };
+    const c = await rpc.request<any>(RPC.billing.tokenCharge, charge);
+    expect(c).toEqual({
+      responseId: 'resp_1', holdId: 'resp_1:1', chargedCents: 80, writtenOffCents: 0, releasedCents: 220, duplicate: false,
+      balance: { orgId: 'org_r', balance_cents: 920, held_cents: 0, available_cents: 920 },
+    });
+    expect(await rpc.request(RPC.billing.tokenCharge, charge)).toMatchObject({ duplicate: true, chargedCents: 80, balance: { available_cents: 920 } });
+    await publish(EVENTS.generationFinished, finished({ api: 'responses', generationId: 'resp_1', orgId: 'org_r', succeeded: false, status: 'failed', holdId: 'resp_1:1', model: 'moonshotai/kimi-k2.5', provider: 'framerate' }));
+    expect(await balance('org_r')).toMatchObject({ available_cents: 1000, held_cents: 0 });
+
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_r', holdId: 'resp_2:1', amountCents: 300, generationId: 'resp_2' });
+    await rpc.request(RPC.billing.tokenCharge, { ...charge, responseId: 'resp_2', holdId: 'resp_2:1', amountCents: 90 });
+    await publish(EVENTS.generationFinished, finished({ api: 'responses', generationId: 'resp_2', orgId: 'org_r', succeeded: true, status: 'completed', holdId: 'resp_2:1', costCents: 90, model: 'moonshotai/kimi-k2.5', provider: 'framerate' }));
+    expect(await balance('org_r')).toMatchObject({ available_cents: 910, held_cents: 0 });
+
+    // A finished event without any hold only records usage.
+    await publish(EVENTS.generationFinished, finished({ generationId: 'gv_nohold', orgId: 'org_r', succeeded: true, costCents: 40 }));
+    expect(await balance('org_r')).toMatchObject({ available_cents: 910 });
+  });
+
+  it('usage.list: newest first, keyset pages, totals, net cost and tokens', async () => {
+    const all: any[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_r', limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.balance).toMatchObject({ orgId: 'org_r', available_cents: 910 });
+      all.push(...page.data);
+      cursor = page.next_cursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(all.map((u) => u.id).sort()).toEqual(['gv_nohold', 'resp_1', 'resp_2']);
+    expect(pages).toBe(2);
+    const times = all.map((u) => u.created_at);
+    expect([...times].sort().reverse()).toEqual(times);
+    const byId = Object.fromEntries(all.map((u) => [u.id, u]));
+    expect(byId.resp_1).toMatchObject({ api: 'responses', status: 'failed', cost_cents: 0, input_tokens: 1200, output_tokens: 3400, model: 'moonshotai/kimi-k2.5', provider: 'framerate' });
+    expect(byId.resp_2).toMatchObject({ api: 'responses', status: 'completed', cost_cents: 90, input_tokens: 1200 });
+    expect(byId.gv_nohold).toMatchObject({ api: 'video', status: 'completed', cost_cents: 0 });
+    expect(byId.gv_nohold.input_tokens).toBeUndefined();
+
+    const a = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_a' });
+    expect(a.data.map((u: any) => [u.id, u.status, u.cost_cents, u.app_title])).toEqual(
+      expect.arrayContaining([['gv1', 'completed', 250, 'My App'], ['gv2', 'failed', 0, null]]),
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    expect(a.totals.per_day).toEqual([{ day: today, count: 2, cost_cents: 250 }]);
+    expect(a.totals.per_model).toEqual([{ model: 'acme/video-1', count: 2, cost_cents: 250 }]);
+    expect(a.next_cursor).toBeNull();
+    const past = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_a', from: '2020-01-01', to: '2020-12-31' });
+    expect(past).toMatchObject({ data: [], next_cursor: null, totals: { per_day: [], per_model: [] } });
+    await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', cursor: 'nope' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', from: 'last week' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('checkout.create goes through the stripe SDK to the configured API base', async () => {
+    const r = await rpc.request<any>(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 2500 });
+    expect(r).toEqual({ id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1' });
+    const req = stand.requests[0];
+    expect(req.authorization).toBe('Bearer sk_test_billing');
+    expect(Object.fromEntries(req.form)).toMatchObject({
+      mode: 'payment',
+      client_reference_id: 'org_s',
+      'metadata[orgId]': 'org_s',
+      'line_items[0][quantity]': '1',
+      'line_items[0][price_data][unit_amount]': '2500',
+      'line_items[0][price_data][currency]': 'usd',
+      success_url: 'https://app.example/ok',
+      cancel_url: 'https://app.example/no',
+    });
+    await rpc.request(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 900, successUrl: 'https://x.example/s?id={CHECKOUT_SESSION_ID}' });
+    expect(stand.requests[1].form.get('success_url')).toBe('https://x.example/s?id={CHECKOUT_SESSION_ID}');
+    await expect(rpc.request(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 10 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rpc.request(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 900, successUrl: 'javascript:alert(1)' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    stand.failNext = { status: 400, type: 'invalid_request_error', message: 'Amount too large' };
+    await expect(rpc.request(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 900 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('Amount too large') });
+  });
+
+  it('stripe.event: signature checked; an org is credited once per event and once per session', async () => {
+    const session = { id: 'cs_test_1', client_reference_id: 'org_s', metadata: { orgId: 'org_s' }, amount_total: 2500, currency: 'usd', payment_status: 'paid' };
+    const good = stripeEvent('evt_1', 'checkout.session.completed', session);
+    await expect(rpc.request(RPC.billing.stripeEvent, { payload: good.payload, signature: 't=1,v1=deadbeef' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: 'invalid Stripe signature',
+    });
+    await expect(rpc.request(RPC.billing.stripeEvent, { payload: good.payload.replace('2500', '250000'), signature: good.signature })).rejects.toMatchObject({
+      message: 'invalid Stripe signature',
+    });
+    const r = await rpc.request<any>(RPC.billing.stripeEvent, good);
+    expect(r).toEqual({ received: true, eventId: 'evt_1', type: 'checkout.session.completed', credited: true, duplicate: false, transactionId: expect.any(String) });
+    // Stripe redelivers the same event, concurrently even, and sends async_payment_succeeded for the same session.
+    const again = await Promise.all([rpc.request<any>(RPC.billing.stripeEvent, good), rpc.request<any>(RPC.billing.stripeEvent, good)]);
+    expect(again.every((a) => a.credited === false && a.duplicate === true && a.transactionId === r.transactionId)).toBe(true);
+    const other = await rpc.request<any>(RPC.billing.stripeEvent, stripeEvent('evt_2', 'checkout.session.async_payment_succeeded', session));
+    expect(other).toMatchObject({ credited: false, duplicate: true, transactionId: r.transactionId });
+    expect(await balance('org_s')).toEqual({ orgId: 'org_s', balance_cents: 2500, held_cents: 0, available_cents: 2500 });
+
+    // Not yet paid (delayed payment method): nothing credited until async_payment_succeeded.
+    const unpaid = { ...session, id: 'cs_test_2', payment_status: 'unpaid', amount_total: 700 };
+    expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_3', 'checkout.session.completed', unpaid))).toMatchObject({ credited: false, duplicate: false });
+    expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_4', 'checkout.session.async_payment_succeeded', { ...unpaid, payment_status: 'paid' }))).toMatchObject({ credited: true });
+    expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_5', 'payment_intent.created', { id: 'pi_1' }))).toMatchObject({ credited: false, type: 'payment_intent.created' });
+    expect(await balance('org_s')).toMatchObject({ available_cents: 3200 });
+  });
+
+  it('ledger.check and /metrics', async () => {
+    expect(await rpc.request(RPC.billing.ledgerCheck, {})).toEqual({ balanced: true, transactions_unbalanced: 0, cached_mismatches: 0 });
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').pop());
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="topup"')).toBe(1000 + 1000 + 2500 + 700);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="capture"')).toBe(250);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="token_charge"')).toBe(170);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="refund"')).toBe(80);
+    expect(value('pipevideo_billing_holds_failed_total{reason="insufficient_balance"')).toBe(1);
+    expect(value('pipevideo_billing_holds_open')).toBe(0);
+    expect(value('pipevideo_billing_ledger_imbalance_cents')).toBe(0);
+  });
+});
+
+describe('billing service over NATS', () => {
+  it('answers its RPC subjects with typed errors', async () => {
+    if (!(await requireNats())) return;
+    const db = await createTestDatabase('pv_billing_nats');
+    // eventConsumer false: a test must not steal the shared durable consumer's events.
+    const svc = await startBillingService({ messaging: { kind: 'nats', url: NATS_TEST_URL }, databaseUrl: db.url, port: 0, eventConsumer: false });
+    try {
+      const rpc = svc.ctx.messaging.rpc;
+      const org = `org_nats_${randomUUID()}`;
+      await rpc.request(RPC.billing.topupCreate, { orgId: org, amountCents: 100, idempotencyKey: 'k', source: 'operator' });
+      expect(await rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:1`, amountCents: 60, generationId: 'g' })).toMatchObject({
+        balance: { held_cents: 60, available_cents: 40 },
+      });
+      await expect(rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:2`, amountCents: 60, generationId: 'g' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/),
+      });
+      expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 100, held_cents: 60, available_cents: 40 });
+    } finally {
+      await svc.close();
+      await db.drop();
+    }
+  }, 30_000);
+});

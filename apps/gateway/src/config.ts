@@ -1,0 +1,32 @@
+import { envInt, envStr } from '@pipevideo/platform';
+
+/** Gateway settings; every one has an env variable (README) and a default. */
+export interface GatewayConfig {
+  /** Bearer token of the operator API (`/admin/*`). Unset or empty: the operator API answers 404. */
+  adminToken?: string;
+  /** Requests per minute per API key unless the key or its org says otherwise. */
+  defaultRateLimitPerMinute: number;
+  /** How long one replica reuses an API-key lookup: the bound on revocation latency. */
+  keyCacheTtlMs: number;
+  /** Largest accepted request body (413 above it). */
+  bodyLimitBytes: number;
+  /** How long an Idempotency-Key's first answer is replayed. */
+  idempotencyTtlSeconds: number;
+  /** Longest wait for a downstream service before answering 503 (undefined: the platform default, PIPEVIDEO_RPC_TIMEOUT_MS or 5 s). */
+  rpcTimeoutMs?: number;
+}
+
+export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const admin = overrides.adminToken ?? process.env.PIPEVIDEO_ADMIN_TOKEN;
+  return {
+    adminToken: admin ? admin : undefined,
+    defaultRateLimitPerMinute: overrides.defaultRateLimitPerMinute ?? envInt('PIPEVIDEO_RATE_LIMIT_PER_MINUTE', 100),
+    keyCacheTtlMs: overrides.keyCacheTtlMs ?? envInt('PIPEVIDEO_GATEWAY_KEY_CACHE_MS', 500),
+    bodyLimitBytes: overrides.bodyLimitBytes ?? envInt('PIPEVIDEO_GATEWAY_BODY_LIMIT_BYTES', 8 * 1024 * 1024),
+    idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
+    rpcTimeoutMs: overrides.rpcTimeoutMs ?? (process.env.PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS ? envInt('PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS', 5000) : undefined),
+  };
+}
+
+export const DEFAULT_PORT = () => envInt('PORT', 3001);
+export const DEFAULT_HOST = () => envStr('HOST', '0.0.0.0');

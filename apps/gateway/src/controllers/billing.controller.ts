@@ -1,0 +1,105 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ErrorCode, RPC } from '@pipevideo/contracts';
+import type { Principal } from '../auth/key-authenticator';
+import { ApiError } from '../http/api-error';
+import { CurrentPrincipal, GatewayController, Public, StandardKey } from '../http/auth';
+import { intQuery, strQuery, timeQuery } from '../http/params';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
+import { BalanceSchema, CheckoutSchema, ObjectSchema } from '../openapi/schemas';
+import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { IsHttpUrl } from '../validation/http-url';
+import { requireJsonObject, validateDto } from '../validation/validate';
+
+export class CheckoutDto {
+  @ApiProperty({ example: 2000, minimum: 50, maximum: 99_999_999, description: 'Cents to add to the balance (Stripe USD limits: 50 – 99,999,999).' })
+  @Max(99_999_999, { message: 'must be at most 99999999 cents' })
+  @Min(50, { message: 'must be at least 50 cents (Stripe’s minimum charge)' })
+  @IsInt({ message: 'must be a positive integer number of cents' })
+  amount_cents!: number;
+
+  @ApiPropertyOptional({ description: 'Where Stripe sends the customer after paying.', example: 'https://example.com/billing?ok=1' })
+  @IsOptional()
+  @IsHttpUrl()
+  @MaxLength(2048, { message: 'must be at most 2048 characters' })
+  @IsString({ message: 'must be a URL string' })
+  success_url?: string;
+
+  @ApiPropertyOptional({ description: 'Where Stripe sends the customer after cancelling.', example: 'https://example.com/billing' })
+  @IsOptional()
+  @IsHttpUrl()
+  @MaxLength(2048, { message: 'must be at most 2048 characters' })
+  @IsString({ message: 'must be a URL string' })
+  cancel_url?: string;
+}
+
+/** Usage and credits of the caller's org (billing service), and Stripe's webhook. */
+@GatewayController()
+@Controller('v1')
+export class BillingController {
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+
+  @Get('usage')
+  @StandardKey()
+  @ApiTags('Billing')
+  @ApiOperation({ summary: 'Credit balance and usage history (newest first, keyset-paginated)' })
+  @ApiQuery({ name: 'from', required: false, description: 'Start (unix seconds or ISO 8601)' })
+  @ApiQuery({ name: 'to', required: false, description: 'End (unix seconds or ISO 8601)' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiOkResponse({ type: ObjectSchema })
+  @ApiErrors(400, 403, ...KEYED_ERRORS)
+  usage(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
+    const from = timeQuery('from', q.from);
+    const to = timeQuery('to', q.to);
+    if (from && to && from > to) throw new ApiError(ErrorCode.BAD_REQUEST, 'from must be before to', { details: [{ field: 'from', message: 'from must be before to' }] });
+    const limit = intQuery('limit', q.limit, 100);
+    const cursor = strQuery('cursor', q.cursor, 512);
+    return this.rt.downstream.call(RPC.billing.usageList, { orgId: p.orgId, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+  }
+
+  @Get('billing/balance')
+  @StandardKey()
+  @ApiTags('Billing')
+  @ApiOperation({ summary: 'Credit balance in cents (balance, held by running jobs, available)' })
+  @ApiOkResponse({ type: BalanceSchema })
+  @ApiErrors(403, ...KEYED_ERRORS)
+  balance(@CurrentPrincipal() p: Principal) {
+    return this.rt.downstream.call(RPC.billing.balanceGet, { orgId: p.orgId });
+  }
+
+  @Post('billing/checkout')
+  @StandardKey()
+  @Idempotent()
+  @ApiTags('Billing')
+  @ApiOperation({ summary: 'Start a Stripe Checkout that adds credits; redirect the customer to url' })
+  @ApiBody({ type: CheckoutDto })
+  @ApiCreatedResponse({ type: CheckoutSchema })
+  @ApiErrors(400, 403, 409, ...KEYED_ERRORS)
+  checkout(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
+    const dto = validateDto(CheckoutDto, requireJsonObject(body));
+    return this.rt.downstream.call(RPC.billing.checkoutCreate, {
+      orgId: p.orgId,
+      amountCents: dto.amount_cents,
+      ...(dto.success_url ? { successUrl: dto.success_url } : {}),
+      ...(dto.cancel_url ? { cancelUrl: dto.cancel_url } : {}),
+    });
+  }
+
+  /** Stripe → us. No API key: Stripe's signature over the raw body is checked by billing. */
+  @Post('billing/stripe/webhook')
+  @Public()
+  @HttpCode(200)
+  @ApiTags('Billing')
+  @ApiOperation({ summary: 'Stripe webhook receiver (called by Stripe; no API key, verified by Stripe-Signature over the raw body)' })
+  @ApiHeader({ name: 'Stripe-Signature', required: true })
+  @ApiOkResponse({ type: ObjectSchema })
+  @ApiErrors(400, 401, 500, 503)
+  stripe(@Req() req: { rawBody?: Buffer }, @Headers('stripe-signature') signature?: string) {
+    if (typeof signature !== 'string' || !signature) throw new ApiError(ErrorCode.BAD_REQUEST, 'Missing Stripe-Signature header');
+    if (!req.rawBody?.length) throw new ApiError(ErrorCode.BAD_REQUEST, 'Stripe webhook body must be the raw JSON event (Content-Type: application/json)');
+    return this.rt.downstream.call(RPC.billing.stripeEvent, { payload: req.rawBody.toString('utf8'), signature });
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RPC } from '@pipevideo/contracts';
+import type { Principal } from '../auth/key-authenticator';
+import { attributionFrom } from '../http/attribution';
+import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
+import { checkId, intQuery, timeQuery } from '../http/params';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
+import { VideoGenerationCreatedSchema, VideoGenerationListSchema, VideoGenerationSchema } from '../openapi/schemas';
+import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validation/video-generation.dto';
+
+/** Video generations API (spec 003/004): validate, attribute, forward to the router. */
+@ApiTags('Video generations')
+@GatewayController()
+@StandardKey()
+@Controller('v1/video/generations')
+export class GenerationsController {
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+
+  @Post()
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({ summary: 'Create a video generation', description: 'Queues a generation; poll GET /v1/video/generations/{id} or use webhooks. Unknown extra fields are forwarded to the provider.' })
+  @ApiBody({ type: CreateVideoGenerationDto })
+  @ApiOkResponse({ type: VideoGenerationCreatedSchema })
+  @ApiErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
+  async create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
+    const request = parseVideoGenerationBody(body);
+    const attribution = attributionFrom(req.headers);
+    return this.rt.downstream.call(RPC.router.generationCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}) });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List your generations, newest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
+  @ApiQuery({ name: 'before', required: false, description: 'Only generations created before this time (unix seconds or ISO 8601): pass the created_at of the last item to page.' })
+  @ApiOkResponse({ type: VideoGenerationListSchema })
+  @ApiErrors(400, 403, ...KEYED_ERRORS)
+  list(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
+    const limit = intQuery('limit', q.limit, 100);
+    const before = timeQuery('before', q.before);
+    return this.rt.downstream.call(RPC.router.generationList, { orgId: p.orgId, ...(limit ? { limit } : {}), ...(before ? { before } : {}) });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Poll a generation' })
+  @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiOkResponse({ type: VideoGenerationSchema })
+  @ApiErrors(403, 404, ...KEYED_ERRORS)
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id) });
+  }
+}

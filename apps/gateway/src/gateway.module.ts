@@ -1,0 +1,34 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AdminController } from './controllers/admin.controller';
+import { BillingController } from './controllers/billing.controller';
+import { KeysController } from './controllers/keys.controller';
+import { ResponsesController } from './controllers/responses.controller';
+import { WebhooksController } from './controllers/webhooks.controller';
+import { CatalogController } from './controllers/catalog.controller';
+import { DocsController } from './controllers/docs.controller';
+import { GenerationsController } from './controllers/generations.controller';
+import { AuthGuard } from './http/auth';
+import { GatewayExceptionFilter } from './http/exception.filter';
+import { HttpSetup } from './http/http-setup';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { GATEWAY_RUNTIME, GatewayRuntime } from './runtime';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(rt: GatewayRuntime): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [
+        GenerationsController,
+        ResponsesController,
+        CatalogController,
+        BillingController,
+        WebhooksController,
+        KeysController,
+        AdminController,
+        DocsController,
+      ],
+      providers: [{ provide: GATEWAY_RUNTIME, useValue: rt }, AuthGuard, IdempotencyInterceptor, GatewayExceptionFilter, HttpSetup],
+    };
+  }
+}

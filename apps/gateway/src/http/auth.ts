@@ -1,0 +1,117 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata, UseFilters, UseGuards,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ErrorCode } from '@pipevideo/contracts';
+import type { AuthFailure, Principal } from '../auth/key-authenticator';
+import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { ApiError, forbidden, notFoundError, unauthorized } from './api-error';
+import { GatewayExceptionFilter } from './exception.filter';
+
+export type AuthMode = 'standard' | 'management' | 'operator' | 'public';
+const AUTH_MODE = 'pipevideo:auth-mode';
+
+/** Every gateway controller: our error shapes and our auth guard. */
+export const GatewayController = () => applyDecorators(UseFilters(GatewayExceptionFilter), UseGuards(AuthGuard));
+
+/** A standard API key (generations, responses, usage, billing, webhooks). */
+export const StandardKey = () => applyDecorators(SetMetadata(AUTH_MODE, 'standard'), ApiBearerAuth('apiKey'));
+/** A management API key (key management only). */
+export const ManagementKey = () => applyDecorators(SetMetadata(AUTH_MODE, 'management'), ApiBearerAuth('managementKey'));
+/** `Authorization: Bearer $PIPEVIDEO_ADMIN_TOKEN`. */
+export const OperatorToken = () => applyDecorators(SetMetadata(AUTH_MODE, 'operator'), ApiSecurity('operatorToken'));
+export const Public = () => SetMetadata(AUTH_MODE, 'public');
+
+export interface AuthedRequest {
+  principal?: Principal;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export const CurrentPrincipal = createParamDecorator((_d: unknown, ctx: ExecutionContext): Principal => {
+  const p = ctx.switchToHttp().getRequest<AuthedRequest>().principal;
+  if (!p) throw new ApiError(ErrorCode.INTERNAL_SERVER_ERROR, 'no principal on an authenticated route');
+  return p;
+});
+
+const FAILURE_MESSAGES: Record<AuthFailure, string> = {
+  missing: "Missing API key. Send it as 'Authorization: Bearer pv_…'.",
+  malformed: "Malformed Authorization header or API key. Expected 'Authorization: Bearer pv_…'.",
+  unknown: 'Invalid API key.',
+  revoked: 'This API key has been revoked. Create or use another key.',
+  expired: 'This API key has expired (it was rotated). Use the key that replaced it.',
+};
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Authenticates (API key or operator token), applies the shared per-key rate limit and sets the
+ * X-RateLimit-* headers, and checks the key kind. The decisions live in KeyAuthenticator and RateLimiter.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const mode = this.reflector.getAllAndOverride<AuthMode | undefined>(AUTH_MODE, [ctx.getHandler(), ctx.getClass()]) ?? 'public';
+    if (mode === 'public') return true;
+    const req = ctx.switchToHttp().getRequest<AuthedRequest & { method: string; url: string }>();
+    const reply = ctx.switchToHttp().getResponse<{ header(k: string, v: string | number): unknown }>();
+    if (mode === 'operator') return this.operator(req);
+
+    const result = await this.rt.auth.authenticate(req.headers.authorization).catch((err) => {
+      throw dbUnavailable(err);
+    });
+    if (!result.ok) {
+      this.rt.metrics.authFailures.inc({ reason: result.reason });
+      throw unauthorized(FAILURE_MESSAGES[result.reason]);
+    }
+    const p = result.principal;
+    const rate = await this.rt.rateLimiter.hit(`key:${p.keyId}`, p.rateLimitPerMinute).catch((err) => {
+      throw dbUnavailable(err);
+    });
+    reply.header('X-RateLimit-Limit', rate.limit);
+    reply.header('X-RateLimit-Remaining', rate.remaining);
+    reply.header('X-RateLimit-Reset', rate.resetAt);
+    if (!rate.allowed) {
+      this.rt.metrics.rateLimited.inc();
+      reply.header('Retry-After', rate.retryAfterSeconds);
+      throw new ApiError(ErrorCode.TOO_MANY_REQUESTS, `Rate limit exceeded: ${rate.limit} requests per minute for this API key. Retry after ${rate.retryAfterSeconds} s.`, {
+        retryAfterSeconds: rate.retryAfterSeconds,
+      });
+    }
+    if (p.kind !== mode) {
+      this.rt.metrics.authFailures.inc({ reason: 'wrong_kind' });
+      throw forbidden(
+        mode === 'management'
+          ? 'This endpoint needs a management API key; standard keys cannot manage keys. Ask your operator for a management key.'
+          : 'Management API keys can only manage API keys (/v1/keys). Use a standard API key for this endpoint.',
+      );
+    }
+    req.principal = p;
+    return true;
+  }
+
+  private operator(req: AuthedRequest & { method: string; url: string }): boolean {
+    const token = this.rt.cfg.adminToken;
+    // Disabled operator API: the routes do not exist as far as callers can tell.
+    if (!token) throw notFoundError(`Cannot ${req.method} ${req.url.split('?')[0]}`);
+    const header = req.headers.authorization;
+    const m = typeof header === 'string' ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+    // Compare fixed-length digests: constant time whatever the presented length.
+    if (!m || !timingSafeEqual(digest(m[1]), digest(token))) {
+      this.rt.metrics.authFailures.inc({ reason: 'operator' });
+      throw unauthorized("Invalid or missing operator token. Send 'Authorization: Bearer $PIPEVIDEO_ADMIN_TOKEN'.");
+    }
+    return true;
+  }
+}
+
+function dbUnavailable(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'The gateway cannot reach its database right now. Retry shortly.');
+}

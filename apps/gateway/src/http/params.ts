@@ -1,0 +1,43 @@
+import { ID_PATTERNS } from '../orgs/ids';
+import { badRequestError, notFoundError } from './api-error';
+
+type IdKind = keyof typeof ID_PATTERNS;
+const NOUN: Record<IdKind, string> = {
+  org: 'Organization',
+  key: 'API key',
+  generation: 'Generation',
+  webhookEndpoint: 'Webhook endpoint',
+  webhookDelivery: 'Webhook delivery',
+};
+
+/** An id of the wrong shape cannot exist: 404 at once, without asking a downstream service. */
+export function checkId(kind: IdKind, id: unknown, noun = NOUN[kind]): string {
+  if (typeof id !== 'string' || !ID_PATTERNS[kind].test(id)) throw notFoundError(`${noun} not found: no ${noun.toLowerCase()} has the id ${JSON.stringify(String(id).slice(0, 80))}`);
+  return id;
+}
+
+/** Optional positive integer query parameter within [1, max]. */
+export function intQuery(name: string, raw: unknown, max: number, min = 1): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw badRequestError(`${name} must be an integer from ${min} to ${max}`, [{ field: name, message: `${name} must be an integer from ${min} to ${max}` }]);
+  return Number(raw);
+}
+
+/** Optional string query parameter (single value, bounded length). */
+export function strQuery(name: string, raw: unknown, maxLength = 256): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string' || raw.length > maxLength)
+    throw badRequestError(`${name} must be a single string of at most ${maxLength} characters`, [{ field: name, message: `${name} must be a single string of at most ${maxLength} characters` }]);
+  return raw;
+}
+
+/** A point in time as unix seconds or ISO 8601 → ISO string. */
+export function timeQuery(name: string, raw: unknown): string | undefined {
+  const s = strQuery(name, raw, 64);
+  if (s === undefined) return undefined;
+  const d = /^\d{1,12}$/.test(s) ? new Date(Number(s) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(s) ? new Date(s) : new Date(NaN);
+  if (Number.isNaN(d.getTime()))
+    throw badRequestError(`${name} must be a unix timestamp in seconds or an ISO 8601 date`, [{ field: name, message: `${name} must be a unix timestamp in seconds or an ISO 8601 date` }]);
+  return d.toISOString();
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+
+export type IdempotencyBegin =
+  | { kind: 'proceed' }
+  | { kind: 'replay'; statusCode: number; body: unknown }
+  | { kind: 'mismatch' }
+  | { kind: 'in_progress' };
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Key order must not change the hash: `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .filter((k) => o[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+export function requestHash(parts: { method: string; route: string; params: unknown; body: unknown }): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+}
+
+/**
+ * Idempotency-Key records. `begin` inserts a `pending` row under a unique (scope, key) — of two
+ * concurrent duplicates exactly one inserts and proceeds; the other sees the row. A row older than
+ * the TTL, or a pending row abandoned by a crashed replica, is taken over by the same upsert.
+ */
+export class IdempotencyStore {
+  private lastSweep = 0;
+  constructor(
+    private readonly ds: DataSource,
+    private readonly ttlSeconds = 24 * 3600,
+    private readonly abandonedAfterSeconds = 120,
+  ) {}
+
+  async begin(scope: string, key: string, hash: string): Promise<IdempotencyBegin> {
+    const taken = await this.ds.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, state) VALUES ($1, $2, $3, 'pending')
+       ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, state = 'pending', status_code = NULL,
+              response_body = NULL, created_at = now(), locked_at = now()
+        WHERE idempotency_keys.created_at < now() - make_interval(secs => $4)
+           OR (idempotency_keys.state = 'pending' AND idempotency_keys.locked_at < now() - make_interval(secs => $5))
+       RETURNING scope`,
+      [scope, key, hash, this.ttlSeconds, this.abandonedAfterSeconds],
+    );
+    this.maybeSweep();
+    if (taken.length) return { kind: 'proceed' };
+    const [row] = await this.ds.query(`SELECT request_hash, state, status_code, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]);
+    // Deleted between our two statements (its request failed): the caller may simply retry.
+    if (!row) return { kind: 'in_progress' };
+    if (row.request_hash !== hash) return { kind: 'mismatch' };
+    if (row.state === 'pending') return { kind: 'in_progress' };
+    return { kind: 'replay', statusCode: row.status_code, body: row.response_body };
+  }
+
+  async complete(scope: string, key: string, statusCode: number, body: unknown): Promise<void> {
+    await this.ds.query(`UPDATE idempotency_keys SET state = 'completed', status_code = $3, response_body = $4::jsonb WHERE scope = $1 AND key = $2 AND state = 'pending'`, [
+      scope,
+      key,
+      statusCode,
+      JSON.stringify(body ?? null),
+    ]);
+  }
+
+  /** The request failed: forget the key so that a retry with it is processed afresh. */
+  async abandon(scope: string, key: string): Promise<void> {
+    await this.ds.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'pending'`, [scope, key]);
+  }
+
+  private maybeSweep() {
+    const t = Date.now();
+    if (t - this.lastSweep < 10 * 60_000) return;
+    this.lastSweep = t;
+    this.ds.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`, [this.ttlSeconds]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Response schemas for the OpenAPI document. The bodies themselves come from the services that own
+ * them (router, billing, webhooks) and pass through unchanged; these classes only describe them.
+ */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ErrorDetailSchema {
+  @ApiProperty({ example: 'duration' }) field!: string;
+  @ApiProperty({ example: 'duration must be a positive number of seconds' }) message!: string;
+}
+export class ErrorObjectSchema {
+  @ApiProperty({ enum: ['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS', 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'], example: 'BAD_REQUEST' })
+  code!: string;
+  @ApiProperty({ example: 'duration must be a positive number of seconds' }) message!: string;
+  @ApiPropertyOptional({ type: [ErrorDetailSchema] }) details?: ErrorDetailSchema[];
+  @ApiPropertyOptional({ description: 'Seconds to wait (429 only).', example: 12 }) retry_after?: number;
+}
+export class ErrorSchema {
+  @ApiProperty({ type: ErrorObjectSchema }) error!: ErrorObjectSchema;
+  @ApiPropertyOptional({ description: 'Seconds to wait (429 only).', example: 12 }) retry_after?: number;
+}
+export class OpenAIErrorObjectSchema {
+  @ApiProperty({ example: 'input is required' }) message!: string;
+  @ApiProperty({ enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'rate_limit_error', 'server_error'] }) type!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'input' }) param!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'bad_request' }) code!: string | null;
+}
+export class OpenAIErrorSchema {
+  @ApiProperty({ type: OpenAIErrorObjectSchema }) error!: OpenAIErrorObjectSchema;
+}
+
+export class VideoGenerationCreatedSchema {
+  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
+  @ApiProperty({ enum: ['pending', 'processing', 'completed', 'failed'], example: 'pending' }) status!: string;
+  @ApiProperty({ example: 'google/veo-3.1', description: 'The initial model (first of models).' }) model!: string;
+  @ApiProperty({ example: 1709827200, description: 'Unix seconds.' }) created_at!: number;
+}
+export class VideoGenerationSchema {
+  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
+  @ApiProperty({ enum: ['pending', 'processing', 'completed', 'failed'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Model actually used.' }) model!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) provider?: string | null;
+  @ApiProperty({ type: String, nullable: true }) output_url!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) cost_cents!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) latency_ms!: number | null;
+  @ApiProperty({ type: String, nullable: true }) error_message!: string | null;
+  @ApiProperty({ description: 'Unix seconds.' }) created_at!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Unix seconds.' }) completed_at!: number | null;
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Routing attempts (extension).' }) attempts?: unknown[];
+}
+export class VideoGenerationListSchema {
+  @ApiProperty({ type: [VideoGenerationSchema] }) data!: VideoGenerationSchema[];
+  @ApiProperty() has_more!: boolean;
+}
+
+export class ListSchema {
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) data!: unknown[];
+}
+export class ObjectSchema {}
+
+export class ResponseObjectSchema {
+  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
+  @ApiProperty({ example: 'response' }) object!: string;
+  @ApiProperty({ enum: ['queued', 'in_progress', 'completed', 'failed', 'cancelled', 'incomplete'] }) status!: string;
+  @ApiProperty({ example: 'moonshotai/kimi-k2.5' }) model!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'hyperframes' }) engine!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'framerate' }) provider!: string | null;
+  @ApiProperty({ description: 'Unix seconds.' }) created_at!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Unix milliseconds.' }) completed_at!: number | null;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) output!: unknown[];
+  @ApiProperty({ type: String, nullable: true }) output_video_url!: string | null;
+  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true }) usage?: unknown;
+  @ApiPropertyOptional({ type: Number, nullable: true }) latency_ms?: number | null;
+  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true }) error?: unknown;
+  @ApiPropertyOptional({ type: String, nullable: true }) artifact_url?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) artifact_type?: string | null;
+}
+export class ResponseCancelledSchema {
+  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
+  @ApiProperty({ example: true }) cancelled!: boolean;
+}
+
+export class OrganizationSchema {
+  @ApiProperty({ example: 'org_2x9Qb7' }) id!: string;
+  @ApiProperty({ example: 'organization' }) object!: string;
+  @ApiProperty({ example: 'Acme' }) name!: string;
+  @ApiProperty({ type: Number, nullable: true }) rate_limit_per_minute!: number | null;
+  @ApiProperty() created_at!: number;
+}
+export class ApiKeySchema {
+  @ApiProperty({ example: 'key_8f2kLm' }) id!: string;
+  @ApiProperty({ example: 'api_key' }) object!: string;
+  @ApiProperty() org_id!: string;
+  @ApiProperty({ example: 'production' }) name!: string;
+  @ApiProperty({ enum: ['standard', 'management'] }) kind!: string;
+  @ApiProperty({ example: 'pv_AbCdEfGhI', description: 'First characters of the secret, to recognise it.' }) prefix!: string;
+  @ApiProperty({ enum: ['active', 'revoked', 'expired'] }) status!: string;
+  @ApiProperty({ type: Number, nullable: true }) rate_limit_per_minute!: number | null;
+  @ApiProperty() created_at!: number;
+  @ApiProperty({ type: Number, nullable: true }) last_used_at!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'When a rotated key stops working.' }) expires_at!: number | null;
+}
+export class IssuedApiKeySchema extends ApiKeySchema {
+  @ApiProperty({ example: 'pv_…', description: 'The secret. Shown only in this answer.' }) key!: string;
+}
+export class RotatedApiKeySchema extends IssuedApiKeySchema {
+  @ApiProperty() rotated_from!: string;
+  @ApiProperty({ description: 'When the previous key stops working (unix seconds).' }) previous_key_expires_at!: number;
+}
+export class ApiKeyListSchema {
+  @ApiProperty({ type: [ApiKeySchema] }) data!: ApiKeySchema[];
+}
+
+export class BalanceSchema {
+  @ApiProperty() orgId!: string;
+  @ApiProperty() balance_cents!: number;
+  @ApiProperty() held_cents!: number;
+  @ApiProperty() available_cents!: number;
+}
+export class CheckoutSchema {
+  @ApiProperty({ example: 'cs_test_123' }) id!: string;
+  @ApiProperty({ example: 'https://checkout.stripe.com/c/pay/cs_test_123' }) url!: string;
+}

@@ -1,0 +1,62 @@
+import { SwaggerModule } from '@nestjs/swagger';
+import { MessagingConfig, RunningService, startService } from '@pipevideo/platform';
+import { GatewayConfig, gatewayConfigFromEnv } from './config';
+import { GatewayModule } from './gateway.module';
+import { installUrlGuard } from './http/url-guard';
+import { GatewayInit1700000002000 } from './migrations/1700000002000-gateway-init';
+import { buildOpenApiDocument } from './openapi/document';
+import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
+import { GatewayRuntime } from './runtime';
+
+export interface StartGatewayOptions extends Partial<GatewayConfig> {
+  messaging: MessagingConfig;
+  databaseUrl: string;
+  port: number;
+  host?: string;
+  poolSize?: number;
+}
+
+/** What the embedded launcher uses to make a ready org and key without going through HTTP. */
+export interface GatewayOrgsHandle {
+  createOrg(name: string): Promise<Organization>;
+  issueApiKey(orgId: string, name: string, kind?: ApiKeyKind): Promise<IssuedApiKey>;
+}
+
+export interface RunningGateway extends RunningService {
+  orgs: GatewayOrgsHandle;
+  runtime: GatewayRuntime;
+}
+
+export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000];
+
+/** Boots the gateway: schema `gateway`, its migrations, HTTP on `port`, RPC client over `messaging`. */
+export async function startGatewayService(opts: StartGatewayOptions): Promise<RunningGateway> {
+  const cfg = gatewayConfigFromEnv(opts);
+  let runtime: GatewayRuntime | undefined;
+  const svc = await startService({
+    name: 'gateway',
+    port: opts.port,
+    host: opts.host,
+    messaging: opts.messaging,
+    db: { url: opts.databaseUrl, migrations: GATEWAY_MIGRATIONS, poolSize: opts.poolSize },
+    rawBody: true,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    module: (ctx) => {
+      runtime = new GatewayRuntime(ctx, cfg);
+      return GatewayModule.forRoot(runtime);
+    },
+    afterStart: async (app) => {
+      installUrlGuard(app.getHttpAdapter().getInstance().server);
+      Object.assign(runtime!.openapiDocument, buildOpenApiDocument(app, SwaggerModule));
+    },
+  });
+  const rt = runtime!;
+  return {
+    ...svc,
+    runtime: rt,
+    orgs: {
+      createOrg: (name) => rt.orgs.createOrg(name),
+      issueApiKey: (orgId, name, kind = 'standard') => rt.orgs.issueApiKey(orgId, name, kind),
+    },
+  };
+}

@@ -1,0 +1,244 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import type { FieldIssue } from '../http/api-error';
+import { mediaUrlProblem } from './media-url';
+import { PROVIDER_SLUG_PATTERN } from './provider-prefs.dto';
+import { ASPECT_RATIO_PATTERN, MODEL_SLUG_MAX_LENGTH } from './video-generation.dto';
+import { invalid, requireJsonObject, validateDto } from './validate';
+
+export const INPUT_TEXT_MAX_LENGTH = 32_000;
+export const INSTRUCTIONS_MAX_LENGTH = 32_000;
+export const MAX_INPUT_ITEMS = 50;
+export const MAX_CONTENT_PARTS = 20;
+export const MAX_CANVAS_PX = 4096;
+export const ENGINES = ['hyperframes', 'lottie', 'auto'] as const;
+
+export class ResponsesProviderDto {
+  @ApiPropertyOptional({ type: [String], example: ['framerate'], description: 'Provider slugs in preference order (default: framerate).' })
+  @IsOptional()
+  @Matches(PROVIDER_SLUG_PATTERN, { each: true, message: 'must hold provider slugs such as "framerate"' })
+  @IsString({ each: true, message: 'must be an array of provider slug strings' })
+  @ArrayMaxSize(10, { message: 'may name at most 10 providers' })
+  @IsArray({ message: 'must be an array of provider slugs, e.g. ["framerate"]' })
+  order?: string[];
+}
+
+/** OpenAPI description of one content part (validated by hand: it is a tagged union). */
+const CONTENT_PART_SCHEMA: any = {
+  oneOf: [
+    { type: 'object', required: ['type', 'text'], properties: { type: { type: 'string', enum: ['input_text'] }, text: { type: 'string' } } },
+    {
+      type: 'object',
+      required: ['type', 'image_url'],
+      properties: {
+        type: { type: 'string', enum: ['input_image'] },
+        image_url: { oneOf: [{ type: 'string' }, { type: 'object', required: ['url'], properties: { url: { type: 'string' } } }], description: 'https URL or data:image/…;base64 URI' },
+        detail: { type: 'string' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['type', 'video_url'],
+      properties: {
+        type: { type: 'string', enum: ['input_video'] },
+        video_url: { oneOf: [{ type: 'string' }, { type: 'object', required: ['url'], properties: { url: { type: 'string' } } }], description: 'https URL or data:video/…;base64 URI' },
+      },
+    },
+  ],
+};
+
+/** `POST /v1/responses` body (spec 002). */
+export class CreateResponseDto {
+  @ApiProperty({ description: 'Orchestration LLM id (not an engine slug); see GET /v1/engines.', example: 'moonshotai/kimi-k2.5', maxLength: MODEL_SLUG_MAX_LENGTH })
+  @MaxLength(MODEL_SLUG_MAX_LENGTH, { message: `must be at most ${MODEL_SLUG_MAX_LENGTH} characters` })
+  @IsNotEmpty({ message: 'is required: an orchestration model id such as "moonshotai/kimi-k2.5"' })
+  @IsString({ message: 'is required: an orchestration model id such as "moonshotai/kimi-k2.5"' })
+  model!: string;
+
+  @ApiProperty({
+    description: 'Prompt text, or message items whose content holds input_text, input_image and input_video parts.',
+    oneOf: [
+      { type: 'string', example: 'A cat walking on a beach at sunset' },
+      {
+        type: 'array',
+        maxItems: MAX_INPUT_ITEMS,
+        items: {
+          type: 'object',
+          properties: {
+            type: { type: 'string', enum: ['message'] },
+            role: { type: 'string', enum: ['user', 'system', 'developer', 'assistant'] },
+            content: { oneOf: [{ type: 'string' }, { type: 'array', items: CONTENT_PART_SCHEMA }] },
+          },
+          required: ['content'],
+        },
+      },
+    ],
+  })
+  @Allow() // validated by inputIssues (a union class-validator cannot express)
+  input!: unknown;
+
+  @ApiPropertyOptional({ description: 'System-level guidance, separate from input.', maxLength: INSTRUCTIONS_MAX_LENGTH })
+  @IsOptional()
+  @MaxLength(INSTRUCTIONS_MAX_LENGTH, { message: `must be at most ${INSTRUCTIONS_MAX_LENGTH} characters` })
+  @IsString({ message: 'must be a string' })
+  instructions?: string;
+
+  @ApiPropertyOptional({ enum: ENGINES, default: 'hyperframes' })
+  @IsOptional()
+  @IsIn(ENGINES as unknown as string[], { message: 'must be one of hyperframes, lottie, auto' })
+  engine?: (typeof ENGINES)[number];
+
+  @ApiPropertyOptional({ description: "Improve the prompt with the engine's prompting guide first." })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  expand_prompt?: boolean;
+
+  @ApiPropertyOptional({ description: 'Canvas width in pixels (default 1080).', minimum: 1, maximum: MAX_CANVAS_PX })
+  @IsOptional()
+  @Max(MAX_CANVAS_PX, { message: `must be at most ${MAX_CANVAS_PX} pixels` })
+  @Min(1, { message: 'must be a positive integer number of pixels' })
+  @IsInt({ message: 'must be a positive integer number of pixels' })
+  width?: number;
+
+  @ApiPropertyOptional({ description: 'Canvas height in pixels (default 1920).', minimum: 1, maximum: MAX_CANVAS_PX })
+  @IsOptional()
+  @Max(MAX_CANVAS_PX, { message: `must be at most ${MAX_CANVAS_PX} pixels` })
+  @Min(1, { message: 'must be a positive integer number of pixels' })
+  @IsInt({ message: 'must be a positive integer number of pixels' })
+  height?: number;
+
+  @ApiPropertyOptional({ description: 'Aspect ratio hint, "W:H".', example: '16:9' })
+  @IsOptional()
+  @Matches(ASPECT_RATIO_PATTERN, { message: 'must look like "16:9" (width:height, 1–2 digits each)' })
+  @IsString({ message: 'must be a string like "16:9"' })
+  aspectRatio?: string;
+
+  @ApiPropertyOptional({ type: () => ResponsesProviderDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ResponsesProviderDto)
+  @IsObject({ message: 'must be an object such as {"order": ["framerate"]}' })
+  provider?: ResponsesProviderDto;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Up to 16 string pairs, kept with the response.' })
+  @IsOptional()
+  @IsObject({ message: 'must be an object of string values' })
+  metadata?: Record<string, string>;
+}
+
+/** OpenAI request fields we accept and ignore (the SDK sends some by default). */
+const IGNORED_OPENAI_FIELDS = new Set(['store', 'temperature', 'top_p', 'user', 'parallel_tool_calls', 'truncation', 'service_tier', 'background', 'include', 'max_output_tokens', 'previous_response_id', 'reasoning', 'text', 'tools', 'tool_choice']);
+
+function checkMedia(value: unknown, field: string, kind: 'image' | 'video', issues: FieldIssue[]): string | undefined {
+  const url = value && typeof value === 'object' && !Array.isArray(value) ? (value as { url?: unknown }).url : value;
+  const at = value && typeof value === 'object' && !Array.isArray(value) ? `${field}.url` : field;
+  const problem = mediaUrlProblem(url, kind);
+  if (problem) {
+    issues.push({ field: at, message: `${at} ${problem}` });
+    return undefined;
+  }
+  return url as string;
+}
+
+function checkContentPart(part: unknown, at: string, issues: FieldIssue[]) {
+  if (!part || typeof part !== 'object' || Array.isArray(part)) return issues.push({ field: at, message: `${at} must be an object with a type (input_text, input_image or input_video)` });
+  const p = part as Record<string, unknown>;
+  switch (p.type) {
+    case 'input_text':
+      if (typeof p.text !== 'string' || !p.text.trim()) issues.push({ field: `${at}.text`, message: `${at}.text must be a non-empty string` });
+      else if (p.text.length > INPUT_TEXT_MAX_LENGTH) issues.push({ field: `${at}.text`, message: `${at}.text must be at most ${INPUT_TEXT_MAX_LENGTH} characters` });
+      return;
+    case 'input_image':
+      if (p.image_url === undefined) return issues.push({ field: `${at}.image_url`, message: `${at}.image_url is required: an https URL or a data:image/…;base64 URI` });
+      checkMedia(p.image_url, `${at}.image_url`, 'image', issues);
+      return;
+    case 'input_video':
+      if (p.video_url === undefined) return issues.push({ field: `${at}.video_url`, message: `${at}.video_url is required: an https URL or a data:video/…;base64 URI` });
+      checkMedia(p.video_url, `${at}.video_url`, 'video', issues);
+      return;
+    default:
+      issues.push({ field: `${at}.type`, message: `${at}.type must be input_text, input_image or input_video` });
+  }
+}
+
+/** `input`: a non-empty prompt string, or message items with string or typed-part content. */
+export function inputIssues(input: unknown): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (typeof input === 'string') {
+    if (!input.trim()) issues.push({ field: 'input', message: 'input must not be blank' });
+    else if (input.length > INPUT_TEXT_MAX_LENGTH) issues.push({ field: 'input', message: `input must be at most ${INPUT_TEXT_MAX_LENGTH} characters` });
+    return issues;
+  }
+  if (!Array.isArray(input)) return [{ field: 'input', message: 'input is required: a prompt string or an array of input message items' }];
+  if (!input.length) return [{ field: 'input', message: 'input must hold at least one message item' }];
+  if (input.length > MAX_INPUT_ITEMS) return [{ field: 'input', message: `input may hold at most ${MAX_INPUT_ITEMS} items` }];
+  input.forEach((item, i) => {
+    const at = `input[${i}]`;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) return issues.push({ field: at, message: `${at} must be a message object with role and content` });
+    const it = item as Record<string, unknown>;
+    if (it.type !== undefined && it.type !== 'message') issues.push({ field: `${at}.type`, message: `${at}.type must be "message"` });
+    if (it.role !== undefined && !['user', 'system', 'developer', 'assistant'].includes(it.role as string))
+      issues.push({ field: `${at}.role`, message: `${at}.role must be user, system, developer or assistant` });
+    if (typeof it.content === 'string') {
+      if (!it.content.trim()) issues.push({ field: `${at}.content`, message: `${at}.content must not be blank` });
+      else if (it.content.length > INPUT_TEXT_MAX_LENGTH) issues.push({ field: `${at}.content`, message: `${at}.content must be at most ${INPUT_TEXT_MAX_LENGTH} characters` });
+    } else if (Array.isArray(it.content)) {
+      if (!it.content.length) issues.push({ field: `${at}.content`, message: `${at}.content must hold at least one content part` });
+      else if (it.content.length > MAX_CONTENT_PARTS) issues.push({ field: `${at}.content`, message: `${at}.content may hold at most ${MAX_CONTENT_PARTS} parts` });
+      else it.content.forEach((part, j) => checkContentPart(part, `${at}.content[${j}]`, issues));
+    } else issues.push({ field: `${at}.content`, message: `${at}.content must be a string or an array of content parts` });
+  });
+  return issues;
+}
+
+export interface ResponseRequestPayload {
+  model: string;
+  input: string | Array<Record<string, unknown>>;
+  instructions?: string;
+  engine?: string;
+  expand_prompt?: boolean;
+  width?: number;
+  height?: number;
+  aspectRatio?: string;
+  provider?: { order?: string[] };
+  metadata?: Record<string, string>;
+}
+
+/** Validates a spec 002 body into the router's `responseCreate` request. */
+export function parseResponseBody(body: unknown): ResponseRequestPayload {
+  const raw = { ...requireJsonObject(body) };
+  if (raw.stream === true) throw invalid([{ field: 'stream', message: 'stream is not supported: video generation is asynchronous; poll GET /v1/responses/{id} or use webhooks' }]);
+  delete raw.stream;
+  for (const k of Object.keys(raw)) if (IGNORED_OPENAI_FIELDS.has(k)) delete raw[k];
+  const issues = 'input' in raw ? inputIssues(raw.input) : [{ field: 'input', message: 'input is required: a prompt string or an array of input message items' }];
+  const { input, ...rest } = raw;
+  let dto: CreateResponseDto | undefined;
+  try {
+    dto = validateDto(CreateResponseDto, { ...rest, input: 'placeholder' });
+  } catch (err: any) {
+    issues.unshift(...(err?.extra?.details ?? []));
+  }
+  if (dto?.metadata !== undefined) {
+    const entries = Object.entries(dto.metadata);
+    if (entries.length > 16) issues.push({ field: 'metadata', message: 'metadata may hold at most 16 keys' });
+    for (const [k, v] of entries.slice(0, 16))
+      if (k.length > 64 || typeof v !== 'string' || v.length > 512) issues.push({ field: `metadata.${k.slice(0, 64)}`, message: `metadata values must be strings of at most 512 characters, keys at most 64` });
+  }
+  if (issues.length) throw invalid(issues);
+  const d = dto!;
+  // Input passes through as the customer shaped it (`image_url` as a string or `{url}`): the providers read both.
+  const out: ResponseRequestPayload = { model: d.model, input: input as ResponseRequestPayload['input'] };
+  if (d.instructions !== undefined) out.instructions = d.instructions;
+  if (d.engine !== undefined) out.engine = d.engine;
+  if (d.expand_prompt !== undefined) out.expand_prompt = d.expand_prompt;
+  if (d.width !== undefined) out.width = d.width;
+  if (d.height !== undefined) out.height = d.height;
+  if (d.aspectRatio !== undefined) out.aspectRatio = d.aspectRatio;
+  if (d.provider?.order !== undefined) out.provider = { order: d.provider.order };
+  else if (d.provider !== undefined) out.provider = {};
+  if (d.metadata !== undefined) out.metadata = d.metadata;
+  return out;
+}

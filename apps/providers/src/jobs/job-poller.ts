@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { ProviderErrorKind } from '@pipevideo/contracts';
+import { logger, withCorrelationId } from '@pipevideo/platform';
+import { isProviderError } from '../adapters/provider-error';
+import type { AdapterSet } from './adapter-set';
+import type { JobFinisher } from './job-finisher';
+import type { JobRow, JobStore } from './job-store';
+
+export interface PollerSettings {
+  intervalMs: number;
+  leaseMs: number;
+  batchSize: number;
+  concurrency: number;
+  callbackFallbackPollMs: number;
+  maxPollErrors: number;
+  jobMaxAgeMs: number;
+}
+
+/** Jobs are given up this long after their deadline (the router has normally timed them out by then). */
+export const DEADLINE_GRACE_MS = 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Polls due jobs. Safe with several replicas: each tick claims due rows with FOR UPDATE SKIP LOCKED
+ * and a lease (see JobStore.claimDue), so a job is polled by one replica at a time and a crashed
+ * replica's claims expire. Poll-mode jobs are polled every `intervalMs`; callback-mode jobs only get
+ * a slow safety-net check (`callbackFallbackPollMs`, or one at the deadline). Transient poll errors
+ * back off; `maxPollErrors` in a row, or the deadline passing, fail the job.
+ */
+export class JobPoller {
+  readonly owner = `poller-${randomUUID()}`;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(
+    private readonly adapters: AdapterSet,
+    private readonly store: JobStore,
+    private readonly finisher: JobFinisher,
+    private readonly s: PollerSettings,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.tick()
+        .then(() => undefined)
+        .catch((err) => logger.warn({ err: String(err) }, 'poller tick failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.timer = setTimeout(loop, this.s.intervalMs);
+        });
+    };
+    this.timer = setTimeout(loop, Math.min(this.s.intervalMs, 100));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round: claim due jobs and check each (bounded concurrency). Returns how many were checked. */
+  async tick(): Promise<number> {
+    const due = await this.store.claimDue(this.owner, this.s.leaseMs, this.s.batchSize);
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length && !this.stopped) {
+        const row = due[next++];
+        await withCorrelationId(row.correlation_id ?? undefined, () => this.check(row)).catch((err) => {
+          logger.error({ err: String(err), jobId: row.id }, 'poll of a job failed');
+          return this.store.releaseLease(row.id, this.owner).catch(() => undefined);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.s.concurrency, due.length) }, worker));
+    return due.length;
+  }
+
+  private async check(row: JobRow): Promise<void> {
+    const adapter = this.adapters.get(row.provider);
+    if (!adapter || !row.handle) {
+      // Provider no longer configured here (or no handle yet): look again later, let the deadline decide.
+      if (this.pastDeadline(row)) await this.finisher.finish(row.id, { outcome: 'failed', errorKind: ProviderErrorKind.Down, errorMessage: `${row.provider} is not configured` });
+      else await this.store.reschedule(row.id, this.owner, this.s.intervalMs * 10, row.poll_errors);
+      return;
+    }
+    let status;
+    try {
+      status = await adapter.poll(row.handle);
+    } catch (err) {
+      const kind = isProviderError(err) ? err.kind : ProviderErrorKind.ServerError;
+      const message = (err as Error)?.message ?? String(err);
+      const errors = row.poll_errors + 1;
+      if (errors >= this.s.maxPollErrors || this.pastDeadline(row)) {
+        await this.finisher.finish(row.id, { outcome: 'failed', errorKind: kind, errorMessage: `polling failed ${errors} times: ${message}` });
+      } else {
+        await this.store.reschedule(row.id, this.owner, Math.min(this.s.intervalMs * 2 ** errors, MAX_BACKOFF_MS), errors);
+      }
+      return;
+    }
+    if (status.state === 'final') {
+      await this.finisher.finish(row.id, status.outcome, { usage: status.usage });
+      return;
+    }
+    if (status.usage) await this.finisher.reportUsage(row.id, status.usage);
+    if (this.pastDeadline(row)) {
+      const r = await this.finisher.finish(row.id, { outcome: 'failed', errorKind: ProviderErrorKind.Timeout, errorMessage: 'no result before the deadline' });
+      if (r === 'finished') void adapter.cancel(row.handle).catch(() => undefined);
+      return;
+    }
+    await this.store.reschedule(row.id, this.owner, this.nextCheckInMs(row), 0);
+  }
+
+  private deadline(row: JobRow): number {
+    return (row.deadline_at ? new Date(row.deadline_at).getTime() : new Date(row.created_at).getTime() + this.s.jobMaxAgeMs) + DEADLINE_GRACE_MS;
+  }
+
+  private pastDeadline(row: JobRow): boolean {
+    return Date.now() > this.deadline(row);
+  }
+
+  private nextCheckInMs(row: JobRow): number {
+    if (row.mode === 'poll') return this.s.intervalMs;
+    const untilDeadline = Math.max(this.deadline(row) - Date.now(), this.s.intervalMs);
+    return this.s.callbackFallbackPollMs > 0 ? Math.min(this.s.callbackFallbackPollMs, untilDeadline) : untilDeadline;
+  }
+}

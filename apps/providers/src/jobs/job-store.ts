@@ -1,0 +1,147 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { rows } from './sql';
+import type { JobHandle, JobMode } from '../adapters/provider-adapter';
+
+export type JobRowStatus = 'submitting' | 'running' | 'submit_failed' | 'succeeded' | 'failed' | 'cancelled';
+export const OPEN_STATUSES: JobRowStatus[] = ['submitting', 'running'];
+
+export interface JobRow {
+  id: string;
+  generation_id: string;
+  attempt: number;
+  provider: string;
+  provider_model_id: string;
+  api: string;
+  mode: JobMode;
+  status: JobRowStatus;
+  provider_job_id: string | null;
+  handle: JobHandle | null;
+  deadline_at: Date | null;
+  next_poll_at: Date | null;
+  lease_owner: string | null;
+  poll_errors: number;
+  usage_reported: boolean;
+  outcome: string | null;
+  output_url: string | null;
+  artifact_url: string | null;
+  artifact_type: string | null;
+  error_kind: string | null;
+  error_message: string | null;
+  incomplete: boolean;
+  correlation_id: string | null;
+  created_at: Date;
+}
+
+export interface NewJob {
+  id: string;
+  generationId: string;
+  attempt: number;
+  provider: string;
+  providerModelId: string;
+  api: string;
+  mode: JobMode;
+  deadlineSeconds?: number;
+  correlationId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** SQL for provider_jobs (the service's schema is on the search_path). Guards make every transition one-way. */
+export class JobStore {
+  constructor(private readonly ds: DataSource) {}
+
+  private q(m?: EntityManager) {
+    return m ?? this.ds.manager;
+  }
+
+  /** Inserts the row before calling the provider (so an early callback finds it); null when the attempt exists. */
+  async insertSubmitting(j: NewJob): Promise<JobRow | null> {
+    const inserted = await rows<JobRow>(
+      this.ds,
+      `INSERT INTO provider_jobs (id, generation_id, attempt, provider, provider_model_id, api, mode, status, deadline_at, correlation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitting', CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8::float8) END, $9)
+       ON CONFLICT (generation_id, attempt) DO NOTHING RETURNING *`,
+      [j.id, j.generationId, j.attempt, j.provider, j.providerModelId, j.api, j.mode, j.deadlineSeconds ?? null, j.correlationId ?? null],
+    );
+    return inserted[0] ?? null;
+  }
+
+  async byId(id: string, m?: EntityManager): Promise<JobRow | null> {
+    if (!UUID.test(id)) return null;
+    const found = await rows<JobRow>(this.q(m), `SELECT * FROM provider_jobs WHERE id = $1`, [id]);
+    return found[0] ?? null;
+  }
+
+  async byAttempt(generationId: string, attempt: number): Promise<JobRow | null> {
+    const found = await rows<JobRow>(this.ds, `SELECT * FROM provider_jobs WHERE generation_id = $1 AND attempt = $2`, [generationId, attempt]);
+    return found[0] ?? null;
+  }
+
+  /**
+   * Records the provider's job id and handle; the row becomes `running` only if it is still
+   * `submitting` (a callback or a cancel may already have made it final). Returns the row after.
+   */
+  async recordSubmitted(id: string, providerJobId: string, handle: JobHandle, firstPollInMs: number | null): Promise<{ running: boolean; row: JobRow }> {
+    const running = await rows<JobRow>(
+      this.ds,
+      `UPDATE provider_jobs SET status = 'running', provider_job_id = $2, handle = $3::jsonb,
+              next_poll_at = CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $4::float8 / 1000) END, updated_at = now()
+        WHERE id = $1 AND status = 'submitting' RETURNING *`,
+      [id, providerJobId, JSON.stringify(handle), firstPollInMs],
+    );
+    if (running[0]) return { running: true, row: running[0] };
+    const after = await rows<JobRow>(
+      this.ds,
+      `UPDATE provider_jobs SET provider_job_id = coalesce(provider_job_id, $2), handle = coalesce(handle, $3::jsonb), updated_at = now() WHERE id = $1 RETURNING *`,
+      [id, providerJobId, JSON.stringify(handle)],
+    );
+    return { running: false, row: after[0] };
+  }
+
+  async markSubmitFailed(id: string, kind: string, message: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE provider_jobs SET status = 'submit_failed', error_kind = $2, error_message = $3, finished_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'submitting'`,
+      [id, kind, message.slice(0, 2000)],
+    );
+  }
+
+  /**
+   * Claims due running jobs for this replica: rows locked with SKIP LOCKED (another replica's claim
+   * in progress is skipped) and leased, so a replica that dies mid-poll frees them when the lease ends.
+   */
+  async claimDue(owner: string, leaseMs: number, limit: number): Promise<JobRow[]> {
+    return rows<JobRow>(
+      this.ds,
+      `UPDATE provider_jobs SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000)
+        WHERE id IN (
+          SELECT id FROM provider_jobs
+           WHERE status = 'running' AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())
+           ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      [owner, leaseMs, limit],
+    );
+  }
+
+  /** Next poll in `delayMs`; releases the lease. Only the lease holder of a running job may do it. */
+  async reschedule(id: string, owner: string, delayMs: number, pollErrors: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE provider_jobs SET next_poll_at = now() + make_interval(secs => $3::float8 / 1000), poll_errors = $4,
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+      [id, owner, delayMs, pollErrors],
+    );
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.ds.query(`UPDATE provider_jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
+  }
+
+  async inFlightByProvider(): Promise<Record<string, number>> {
+    const counts = await rows<{ provider: string; n: number }>(
+      this.ds,
+      `SELECT provider, count(*)::int AS n FROM provider_jobs WHERE status IN ('submitting', 'running') GROUP BY provider`,
+    );
+    return Object.fromEntries(counts.map((r) => [r.provider, r.n]));
+  }
+}

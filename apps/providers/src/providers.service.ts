@@ -1,0 +1,59 @@
+import { startService, type MessagingConfig, type RunningService } from '@pipevideo/platform';
+import type { ProviderAdapter } from './adapters/provider-adapter';
+import { loadProvidersConfig, type ProvidersConfigInput } from './config';
+import { ProviderJobs1700000004000 } from './migrations/1700000004000-provider-jobs';
+import { createProvidersCore, type ProvidersCore } from './providers-core';
+import { ProvidersModule } from './providers.module';
+
+export interface ProvidersServiceOptions extends ProvidersConfigInput {
+  messaging: MessagingConfig;
+  databaseUrl: string;
+  /** HTTP port (serves the provider callbacks, /metrics, /health). 0 = random. */
+  port: number;
+  host?: string;
+  poolSize?: number;
+  /** Tests only: use these adapters instead of building them from the configuration. */
+  adapters?: ProviderAdapter[];
+}
+
+export type RunningProvidersService = RunningService & {
+  /** Base URL providers call back on (`…/callbacks/<provider>/<jobRef>`). */
+  callbackBaseUrl: string;
+  core: ProvidersCore;
+};
+
+export const PROVIDERS_SERVICE_NAME = 'providers';
+export const CALLBACK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000];
+
+/** Starts the providers service: NATS handlers, callback endpoints, poller. */
+export async function startProvidersService(opts: ProvidersServiceOptions): Promise<RunningProvidersService> {
+  const { messaging, databaseUrl, port, host, poolSize, adapters, ...configInput } = opts;
+  const config = loadProvidersConfig(configInput);
+  let core: ProvidersCore | undefined;
+  const svc = await startService({
+    name: PROVIDERS_SERVICE_NAME,
+    port,
+    host,
+    messaging,
+    rawBody: true,
+    // Replicate webhooks echo the prediction input, which may hold a data: image URI.
+    bodyLimitBytes: CALLBACK_BODY_LIMIT_BYTES,
+    db: { url: databaseUrl, migrations: PROVIDERS_MIGRATIONS, poolSize },
+    module: (ctx) => {
+      core = createProvidersCore(ctx, config, adapters);
+      return ProvidersModule.forCore(core);
+    },
+    afterStart: async (app) => {
+      const address = app.getHttpAdapter().getInstance().server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      const h = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      core!.callbackUrls.setDefault(`http://${h}:${actualPort}`);
+      core!.poller.start();
+    },
+    beforeClose: async () => {
+      await core?.poller.stop();
+    },
+  });
+  return Object.assign(svc, { callbackBaseUrl: core!.callbackUrls.baseUrl, core: core! });
+}

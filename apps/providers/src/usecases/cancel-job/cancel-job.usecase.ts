@@ -1,0 +1,39 @@
+import type { CancelJobResult, UpstreamCancelResult } from '@pipevideo/contracts';
+import { logger } from '@pipevideo/platform';
+import type { TokenUsage } from '../../adapters/provider-adapter';
+import type { AdapterSet } from '../../jobs/adapter-set';
+import type { JobFinisher } from '../../jobs/job-finisher';
+import type { JobStore } from '../../jobs/job-store';
+
+/**
+ * `providers.job.cancel`: best-effort cancel upstream, then the job is final on our side (outcome
+ * `cancelled`, one `provider_job.finished` event; polling stops; a late callback is a duplicate).
+ * A job still being submitted is marked cancelled; the submit cancels upstream when it returns.
+ */
+export class CancelJobUseCase {
+  constructor(
+    private readonly adapters: AdapterSet,
+    private readonly store: JobStore,
+    private readonly finisher: JobFinisher,
+  ) {}
+
+  async execute(generationId: string, attempt: number): Promise<CancelJobResult> {
+    const row = await this.store.byAttempt(generationId, attempt);
+    if (!row || (row.status !== 'running' && row.status !== 'submitting')) return { cancelled: false };
+    const adapter = this.adapters.get(row.provider);
+    let upstream: UpstreamCancelResult = 'not_submitted';
+    let usage: TokenUsage | undefined;
+    if (row.handle && adapter) {
+      try {
+        const answer = await adapter.cancel(row.handle);
+        upstream = answer.result;
+        usage = answer.usage;
+      } catch (err) {
+        upstream = 'failed';
+        logger.warn({ err: String(err), provider: row.provider, jobId: row.id }, 'upstream cancel failed');
+      }
+    }
+    const r = await this.finisher.finish(row.id, { outcome: 'cancelled', errorMessage: 'cancelled by Pipevideo' }, { usage });
+    return { cancelled: r === 'finished', upstream };
+  }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DomainError, ErrorCode, PROVIDER_SLUGS, ProviderErrorKind, RETRYABLE_PROVIDER_ERRORS, type SubmitJobMsg, type SubmitJobResult,
+} from '@pipevideo/contracts';
+import { currentCorrelationId, logger } from '@pipevideo/platform';
+import { checkMediaUrl, responsesMediaUrls } from '../../adapters/common/media-url-guard';
+import { isProviderError, ProviderError } from '../../adapters/provider-error';
+import type { ProviderAdapter } from '../../adapters/provider-adapter';
+import type { AdapterSet, CallbackUrls } from '../../jobs/adapter-set';
+import type { JobRow, JobStore } from '../../jobs/job-store';
+
+export interface SubmitJobSettings {
+  pollIntervalMs: number;
+  callbackFallbackPollMs: number;
+  jobMaxAgeMs: number;
+  allowPrivateUrls: boolean;
+}
+
+/**
+ * `providers.job.submit`: validates and maps the parameters, records the job, submits it upstream
+ * and answers `{ok:true, providerJobId, mode}` or `{ok:false, kind, retryable, message}`. Provider
+ * failures are answers, never exceptions; only a malformed message is a BAD_REQUEST error. The same
+ * (generationId, attempt) submitted again answers what the first submit got (no second upstream job).
+ */
+export class SubmitJobUseCase {
+  constructor(
+    private readonly adapters: AdapterSet,
+    private readonly store: JobStore,
+    private readonly callbackUrls: CallbackUrls,
+    private readonly settings: SubmitJobSettings,
+  ) {}
+
+  async execute(msg: SubmitJobMsg): Promise<SubmitJobResult> {
+    if (!PROVIDER_SLUGS.includes(msg.provider)) throw new DomainError(ErrorCode.BAD_REQUEST, `unknown provider "${msg.provider}"`);
+    if (msg.api !== 'video' && msg.api !== 'responses') throw new DomainError(ErrorCode.BAD_REQUEST, `unknown api "${msg.api}"`);
+    const adapter = this.adapters.get(msg.provider);
+    if (!adapter) return failure(new ProviderError(ProviderErrorKind.Down, `provider ${msg.provider} is not configured`));
+    if (adapter.api !== msg.api) throw new DomainError(ErrorCode.BAD_REQUEST, `provider ${msg.provider} serves the ${adapter.api} API, not ${msg.api}`);
+
+    const existing = await this.store.byAttempt(msg.generationId, msg.attempt);
+    if (existing) return replay(existing, msg);
+
+    let input;
+    try {
+      await this.checkMedia(msg);
+      input = adapter.normalise(msg.params ?? {}, { api: msg.api, providerModelId: msg.providerModelId });
+    } catch (err) {
+      if (isProviderError(err)) return failure(err);
+      throw err;
+    }
+
+    const id = randomUUID();
+    const row = await this.store.insertSubmitting({
+      id,
+      generationId: msg.generationId,
+      attempt: msg.attempt,
+      provider: msg.provider,
+      providerModelId: msg.providerModelId,
+      api: msg.api,
+      mode: adapter.mode,
+      deadlineSeconds: msg.deadlineSeconds,
+      correlationId: msg.correlationId ?? currentCorrelationId(),
+    });
+    if (!row) {
+      const raced = await this.store.byAttempt(msg.generationId, msg.attempt);
+      return raced ? replay(raced, msg) : failure(new ProviderError(ProviderErrorKind.ServerError, 'could not record the job'));
+    }
+
+    let accepted;
+    try {
+      accepted = await adapter.submit({
+        jobRef: id,
+        callbackUrl: adapter.mode === 'callback' ? this.callbackUrls.for(adapter.slug, id) : undefined,
+        providerModelId: msg.providerModelId,
+        api: msg.api,
+        input,
+        deadlineSeconds: msg.deadlineSeconds,
+        idempotencyKey: `${msg.generationId}:${msg.attempt}`,
+      });
+    } catch (err) {
+      const e = isProviderError(err) ? err : new ProviderError(ProviderErrorKind.ServerError, `${msg.provider} submit failed: ${(err as Error)?.message ?? err}`);
+      if (!isProviderError(err)) logger.error({ err: String(err), provider: msg.provider }, 'unexpected adapter error on submit');
+      await this.store.markSubmitFailed(id, e.kind, e.message);
+      return failure(e);
+    }
+
+    const { running, row: after } = await this.store.recordSubmitted(id, accepted.providerJobId, accepted.handle, this.firstCheckInMs(adapter, msg));
+    if (!running && after.status === 'cancelled') {
+      // Cancelled while we were submitting: the upstream job must not run for nothing.
+      void adapter.cancel(accepted.handle).catch((err) => logger.warn({ err: String(err), jobId: id }, 'cancel after late submit failed'));
+    }
+    return { ok: true, providerJobId: accepted.providerJobId, mode: adapter.mode };
+  }
+
+  /** Poll jobs are polled soon; callback jobs only get the safety-net check (or one at the deadline). */
+  private firstCheckInMs(adapter: ProviderAdapter, msg: SubmitJobMsg): number {
+    if (adapter.mode === 'poll') return this.settings.pollIntervalMs;
+    if (this.settings.callbackFallbackPollMs > 0) return this.settings.callbackFallbackPollMs;
+    return msg.deadlineSeconds ? msg.deadlineSeconds * 1000 : this.settings.jobMaxAgeMs;
+  }
+
+  private async checkMedia(msg: SubmitJobMsg): Promise<void> {
+    const p = msg.params ?? {};
+    if (msg.api === 'video' && p.imageUrl !== undefined && p.imageUrl !== null) await checkMediaUrl('imageUrl', p.imageUrl, this.settings.allowPrivateUrls);
+    if (msg.api === 'responses') {
+      for (const m of responsesMediaUrls(p.input)) {
+        await checkMediaUrl(m.field, m.url, this.settings.allowPrivateUrls, m.kind === 'image' ? ['data:image/'] : ['data:video/']);
+      }
+    }
+  }
+}
+
+function failure(e: ProviderError): SubmitJobResult {
+  return { ok: false, kind: e.kind, retryable: e.retryable, message: e.message };
+}
+
+/** The answer a repeated submit of the same attempt gets: whatever the first one got. */
+function replay(row: JobRow, msg: SubmitJobMsg): SubmitJobResult {
+  if (row.provider !== msg.provider || row.provider_model_id !== msg.providerModelId) {
+    throw new DomainError(ErrorCode.CONFLICT, `attempt ${msg.attempt} of ${msg.generationId} was already submitted to ${row.provider} (${row.provider_model_id})`);
+  }
+  if (row.provider_job_id) return { ok: true, providerJobId: row.provider_job_id, mode: row.mode };
+  if (row.status === 'submit_failed') {
+    const kind = (row.error_kind ?? ProviderErrorKind.ServerError) as ProviderErrorKind;
+    return { ok: false, kind, retryable: RETRYABLE_PROVIDER_ERRORS.has(kind), message: row.error_message ?? 'submit failed' };
+  }
+  if (row.status === 'submitting') return failure(new ProviderError(ProviderErrorKind.Timeout, 'a submit of this attempt is still in progress'));
+  return failure(new ProviderError(ProviderErrorKind.ServerError, `this attempt is already ${row.status}`));
+}

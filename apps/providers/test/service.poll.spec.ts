@@ -1,0 +1,116 @@
+import { framerateUsageFor } from '@pipevideo/sandboxes';
+import { JobPoller } from '../src/jobs/job-poller';
+import { waitFor } from './support/receiver';
+import { genId, metricValue, startEnv, type Env } from './support/service-env';
+
+/** The whole service with poll providers (Framerate, Vercel AI Gateway) and the fallback poll of callback jobs. */
+describe('providers service — poll providers', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await startEnv({ callbackFallbackPollMs: 100, maxPollErrors: 3 });
+  }, 30_000);
+  afterAll(() => env.close());
+
+  const framerateJob = (g: string, input: string, engine = 'hyperframes') =>
+    env.submit({
+      generationId: g,
+      attempt: 1,
+      provider: 'framerate',
+      providerModelId: 'framerate',
+      api: 'responses',
+      params: { engine, model: 'moonshotai/kimi-k2.5', input, instructions: 'be brief', width: 640, height: 360 },
+      deadlineSeconds: 900,
+    });
+  const gatewayJob = (g: string, prompt: string) =>
+    env.submit({ generationId: g, attempt: 1, provider: 'vercel-gateway', providerModelId: 'google/veo-3.1-generate-001', api: 'video', params: { prompt, duration: 5 }, deadlineSeconds: 900 });
+
+  it('Framerate: usage_reported exactly once when composing ends, then finished with the video', async () => {
+    const g = genId('fr');
+    const res = await framerateJob(g, 'a logo reveal');
+    expect(res).toEqual({ ok: true, providerJobId: expect.stringMatching(/^job_/), mode: 'poll' });
+    const evt = await env.waitFinished(g);
+    expect(evt).toMatchObject({ provider: 'framerate', outcome: 'succeeded', outputUrl: expect.stringMatching(/\.mp4$/), artifactUrl: null, artifactType: null });
+    const expected = framerateUsageFor('a logo reveal', 'be brief');
+    const usage = env.usage.filter((u) => u.generationId === g);
+    expect(usage).toEqual([{ v: 1, eventId: expect.stringMatching(/:usage$/), generationId: g, attempt: 1, inputTokens: expected.input_tokens, outputTokens: expected.output_tokens, correlationId: expect.any(String) }]);
+    expect(await env.jobRow(g)).toMatchObject({ status: 'succeeded', usage_reported: true, input_tokens: expected.input_tokens });
+  });
+
+  it('Framerate lottie: artifact URL and type on the finished event', async () => {
+    const g = genId('lottie');
+    await framerateJob(g, 'a bouncing ball', 'lottie');
+    expect(await env.waitFinished(g)).toMatchObject({ outcome: 'succeeded', artifactUrl: expect.stringMatching(/\.lottie\.json$/), artifactType: 'application/json' });
+  });
+
+  it('Framerate incomplete → failed, incomplete: true, message says incomplete; usage still reported', async () => {
+    const g = genId('inc');
+    await framerateJob(g, 'long [framerate:incomplete]');
+    expect(await env.waitFinished(g)).toMatchObject({ outcome: 'failed', errorKind: 'server_error', incomplete: true, errorMessage: expect.stringMatching(/^incomplete: /) });
+    expect(env.usage.filter((u) => u.generationId === g)).toHaveLength(1);
+  });
+
+  it('Framerate moderation → failed/moderation, nothing billed', async () => {
+    const g = genId('mod');
+    await framerateJob(g, 'x [framerate:moderation]');
+    expect(await env.waitFinished(g)).toMatchObject({ outcome: 'failed', errorKind: 'moderation' });
+    expect(env.usage.filter((u) => u.generationId === g)).toHaveLength(0);
+  });
+
+  it('Framerate cancel while rendering: upstream cancelled, usage reported once, finished(cancelled)', async () => {
+    const g = genId('frcancel');
+    await framerateJob(g, 'stuck [framerate:never_callback]');
+    await waitFor(() => env.usage.some((u) => u.generationId === g), 'usage while rendering');
+    expect(await env.cancel(g, 1)).toEqual({ cancelled: true, upstream: 'cancelled' });
+    expect(await env.waitFinished(g)).toMatchObject({ outcome: 'cancelled' });
+    expect(env.usage.filter((u) => u.generationId === g)).toHaveLength(1);
+  });
+
+  it('Vercel AI Gateway: poll-based job → finished; moderation → failed/moderation', async () => {
+    const g = genId('gw');
+    expect(await gatewayJob(g, 'a cat')).toMatchObject({ ok: true, mode: 'poll' });
+    expect(await env.waitFinished(g)).toMatchObject({ provider: 'vercel-gateway', outcome: 'succeeded', outputUrl: expect.stringMatching(/\.mp4$/) });
+    const m = genId('gwmod');
+    await gatewayJob(m, 'x [vercel-gateway:moderation]');
+    expect(await env.waitFinished(m)).toMatchObject({ outcome: 'failed', errorKind: 'moderation' });
+    const text = await env.metrics();
+    expect(metricValue(text, 'pipevideo_provider_calls_total', { provider: 'vercel-gateway', operation: 'poll', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fal callback lost (never_callback): the fallback poll on the status URL finishes the job', async () => {
+    const g = genId('fallback');
+    const res = await env.submit({ generationId: g, attempt: 1, provider: 'fal', providerModelId: 'fal-ai/veo3.1', api: 'video', params: { prompt: 'quiet [fal:never_callback]' } });
+    expect(res).toMatchObject({ ok: true, mode: 'callback' });
+    expect(await env.waitFinished(g)).toMatchObject({ provider: 'fal', outcome: 'succeeded', outputUrl: expect.stringMatching(/\.mp4$/) });
+  });
+
+  it('two pollers (replicas) on the same database: every job finishes exactly once', async () => {
+    const core = env.svc.core;
+    const second = new JobPoller(core.adapters, core.store, core.finisher, {
+      intervalMs: 20,
+      leaseMs: 30_000,
+      batchSize: 2,
+      concurrency: 2,
+      callbackFallbackPollMs: 100,
+      maxPollErrors: 3,
+      jobMaxAgeMs: 3600_000,
+    });
+    second.start();
+    try {
+      const gens = Array.from({ length: 6 }, (_, i) => genId(`rep${i}`));
+      await Promise.all(gens.map((g) => gatewayJob(g, `replica ${g}`)));
+      await waitFor(() => gens.every((g) => env.finishedFor(g).length > 0), 'all finished');
+      for (const g of gens) expect(env.finishedFor(g)).toHaveLength(1);
+      const [{ n }] = await env.svc.ctx.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE subject = 'provider_job.finished' AND payload->>'generationId' = ANY($1)`, [gens]);
+      expect(n).toBe(6);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a provider that stops answering: polls back off, then the job fails after maxPollErrors', async () => {
+    const g = genId('gone');
+    await framerateJob(g, 'doomed [framerate:never_callback]');
+    await env.sb.framerate.close();
+    expect(await env.waitFinished(g)).toMatchObject({ outcome: 'failed', errorKind: 'down', errorMessage: expect.stringContaining('polling failed 3 times') });
+  });
+});

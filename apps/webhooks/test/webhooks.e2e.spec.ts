@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import {
+  RPC, type WebhookDeliveryView, type WebhookEndpointDeleted, type WebhookEndpointView, type WebhookEndpointWithSecret, type WebhookListPage,
+} from '@pipevideo/contracts';
+import { createTestDatabase, type TestDatabase } from '@pipevideo/platform';
+import type { RunningWebhooksService } from '../src';
+import { Receiver } from './support/receiver';
+import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';
+
+const org = () => `org_${randomUUID().slice(0, 8)}`;
+
+describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP receivers)', () => {
+  let db: TestDatabase;
+  let svc: RunningWebhooksService;
+  const receivers: Receiver[] = [];
+
+  const receiver = async () => {
+    const r = await Receiver.start();
+    receivers.push(r);
+    return r;
+  };
+  const createEndpoint = (orgId: string, url: string, extra: Record<string, unknown> = {}) =>
+    rpc<WebhookEndpointWithSecret>(svc, RPC.webhooks.endpointCreate, { orgId, url, ...extra });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('pv_webhooks');
+    svc = await startTestService(db);
+  });
+  afterAll(async () => {
+    await svc?.close();
+    for (const r of receivers) await r.close();
+    await db?.drop();
+  });
+
+  it('creates an endpoint with a whsec_ secret shown once, and delivers a signed video.generation.completed', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url, { description: 'prod' });
+    expect(ep).toMatchObject({ object: 'webhook_endpoint', url: r.url, description: 'prod', enabled: true, disabled_reason: null });
+    expect(ep.events).toEqual(['video.generation.completed', 'response.completed']);
+    expect(ep.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
+    expect(got).not.toHaveProperty('secret');
+
+    // Stored encrypted, never in clear.
+    const [stored] = await svc.ctx.ds.query(`SELECT secret FROM endpoints WHERE id = $1`, [ep.id]);
+    expect(stored.secret.startsWith('enc1:')).toBe(true);
+    expect(stored.secret).not.toContain(ep.secret.slice(6));
+
+    const evt = finishedEvent(orgId, { status: 'failed', succeeded: false, outputUrl: null, errorMessage: 'Provider returned failure', costCents: 0 });
+    await publish(svc, evt);
+    await r.waitFor((x) => x.succeeded.length === 1);
+    const req = r.requests[0];
+    // Verified the way a customer does it.
+    const body = new Webhook(ep.secret).verify(req.body, req.headers) as any;
+    expect(body.type).toBe('video.generation.completed');
+    expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
+    expect(body.data).toMatchObject({
+      generationId: evt.generationId,
+      status: 'failed',
+      outputUrl: null,
+      errorMessage: 'Provider returned failure',
+      model: 'google/veo-3.1',
+      provider: 'fal',
+      costCents: 0,
+    });
+    expect(req.headers['webhook-id']).toMatch(/^msg_/);
+    expect(req.headers['content-type']).toBe('application/json');
+
+    const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
+    expect(d).toMatchObject({ event_type: 'video.generation.completed', event_id: req.headers['webhook-id'], attempts: 1, last_status_code: 200, last_error: null });
+    expect(d.latency_ms).toEqual(expect.any(Number));
+
+    // A redelivered event (same eventId) creates nothing twice.
+    await publish(svc, evt);
+    const again = await waitForDeliveries(svc, orgId, ep.id, () => true);
+    expect(again).toHaveLength(1);
+  });
+
+  it('a receiver failing twice then succeeding gets the event on the third attempt, same webhook-id, verifiable', async () => {
+    const r = (await receiver()).answer(500, 503);
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    await publish(svc, finishedEvent(orgId));
+    await r.waitFor((x) => x.succeeded.length === 1);
+    expect(r.requests.map((q) => q.answered)).toEqual([500, 503, 200]);
+    expect(new Set(r.requests.map((q) => q.headers['webhook-id'])).size).toBe(1);
+    const wh = new Webhook(ep.secret);
+    for (const q of r.requests) expect(() => wh.verify(q.body, q.headers)).not.toThrow();
+    expect(new Set(r.requests.map((q) => q.body)).size).toBe(1);
+    const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
+    expect(d).toMatchObject({ attempts: 3, last_status_code: 200, next_attempt_at: null });
+  });
+
+  it('events of org A never reach org B, and only endpoints subscribed to the type get them', async () => {
+    const a = await receiver();
+    const b = await receiver();
+    const aResponsesOnly = await receiver();
+    const orgA = org();
+    const orgB = org();
+    const epA = await createEndpoint(orgA, a.url, { events: ['video.generation.completed'] });
+    const epA2 = await createEndpoint(orgA, aResponsesOnly.url, { events: ['response.completed'] });
+    const epB = await createEndpoint(orgB, b.url);
+    for (let i = 0; i < 3; i++) await publish(svc, finishedEvent(orgA));
+    await a.waitFor((x) => x.succeeded.length === 3);
+    // Then one for B, so B's receiver having exactly one request proves A's never came.
+    await publish(svc, finishedEvent(orgB));
+    await b.waitFor((x) => x.succeeded.length === 1);
+    expect(b.requests).toHaveLength(1);
+    expect(JSON.parse(b.requests[0].body).data.generationId).toBeDefined();
+    expect(aResponsesOnly.requests).toHaveLength(0);
+    expect(await waitForDeliveries(svc, orgB, epB.id, () => true)).toHaveLength(1);
+    expect(await waitForDeliveries(svc, orgA, epA2.id, () => true)).toHaveLength(0);
+    expect(await waitForDeliveries(svc, orgA, epA.id, () => true)).toHaveLength(3);
+  });
+
+  it('a Responses-API generation becomes response.completed with the response object fields', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url, { events: ['response.completed'] });
+    const evt = finishedEvent(orgId, {
+      api: 'responses',
+      model: 'moonshotai/kimi-k2.5',
+      provider: 'framerate',
+      extra: { engine: 'hyperframes', usage: { input_tokens: 1200, output_tokens: 3400, total_tokens: 4600, cost_usd: 0.12 }, latency_ms: 58000 },
+    });
+    await publish(svc, evt);
+    await r.waitFor((x) => x.succeeded.length === 1);
+    const body = new Webhook(ep.secret).verify(r.requests[0].body, r.requests[0].headers) as any;
+    expect(body.type).toBe('response.completed');
+    expect(body.data).toMatchObject({
+      id: evt.generationId,
+      object: 'response',
+      status: 'completed',
+      model: 'moonshotai/kimi-k2.5',
+      engine: 'hyperframes',
+      provider: 'framerate',
+      output_video_url: evt.outputUrl,
+      usage: { total_tokens: 4600 },
+      error: null,
+    });
+  });
+
+  it('410 Gone disables the endpoint at once with a reason the org can see', async () => {
+    const r = (await receiver()).answer(410);
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    await publish(svc, finishedEvent(orgId));
+    const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'failed');
+    expect(d).toMatchObject({ attempts: 1, last_status_code: 410 });
+    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
+    expect(got.enabled).toBe(false);
+    expect(got.disabled_reason).toMatch(/410/);
+    // Disabled: new events create no delivery, and tests/retries are refused until re-enabled.
+    await publish(svc, finishedEvent(orgId));
+    expect(await waitForDeliveries(svc, orgId, ep.id, () => true)).toHaveLength(1);
+    await expect(rpc(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rpc(svc, RPC.webhooks.deliveryRetry, { orgId, id: d.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const enabled = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointUpdate, { orgId, id: ep.id, enabled: true });
+    expect(enabled).toMatchObject({ enabled: true, disabled_reason: null });
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it('exhausts after the schedule, disables after N exhausted deliveries, and a manual retry re-delivers', async () => {
+    const r = await receiver();
+    r.fallback = 500;
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    await publish(svc, finishedEvent(orgId));
+    let [d1] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'exhausted');
+    expect(d1).toMatchObject({ attempts: 4, last_status_code: 500, next_attempt_at: null });
+    expect(d1.last_error).toContain('HTTP 500');
+    expect((await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id })).enabled).toBe(true);
+
+    // Manual retry: one more attempt now, which succeeds.
+    r.fallback = 200;
+    const queued = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.deliveryRetry, { orgId, id: d1.id });
+    expect(queued.status).toBe('pending');
+    [d1] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
+    expect(d1.attempts).toBe(5);
+    expect(new Set(r.requests.map((q) => q.headers['webhook-id'])).size).toBe(1);
+
+    // Two exhausted deliveries in a row (disableAfterExhausted = 2 in tests) disable the endpoint.
+    r.fallback = 500;
+    await publish(svc, finishedEvent(orgId));
+    await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.filter((x) => x.status === 'exhausted').length === 1);
+    await publish(svc, finishedEvent(orgId));
+    await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.filter((x) => x.status === 'exhausted').length === 2);
+    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
+    expect(got.enabled).toBe(false);
+    expect(got.disabled_reason).toMatch(/last 2 deliveries/);
+  });
+
+  it('rotation: the new secret is shown once and both secrets sign during the overlap window', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    const rotated = await rpc<WebhookEndpointWithSecret>(svc, RPC.webhooks.endpointRotate, { orgId, id: ep.id });
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(ep.secret);
+    expect(rotated.previous_secret_expires_at).toBeGreaterThan(Date.now() / 1000 + 23 * 3600);
+    await rpc(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id });
+    await r.waitFor((x) => x.succeeded.length === 1);
+    const q = r.requests[0];
+    expect(q.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(q.headers['webhook-signature']).toMatch(/^v1,\S+ v1,\S+$/);
+    expect((new Webhook(rotated.secret).verify(q.body, q.headers) as any).type).toBe('webhook.test');
+    expect(() => new Webhook(ep.secret).verify(q.body, q.headers)).not.toThrow();
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(q.body, q.headers)).toThrow();
+  });
+
+  it('a rotation with no overlap window signs with the new secret only', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const strict = await startTestService(db, { rotationOverlapMs: 0, deliver: false, consumerName: `webhooks-strict-${db.name}` });
+    try {
+      const ep = await rpc<WebhookEndpointWithSecret>(strict, RPC.webhooks.endpointCreate, { orgId, url: r.url });
+      const rotated = await rpc<WebhookEndpointWithSecret>(strict, RPC.webhooks.endpointRotate, { orgId, id: ep.id });
+      expect(rotated.previous_secret_expires_at).toBeNull();
+      await rpc(strict, RPC.webhooks.endpointTest, { orgId, id: ep.id });
+      await r.waitFor((x) => x.succeeded.length === 1); // sent by the main instance's worker (same database)
+      expect(r.requests[0].headers['webhook-signature'].split(' ')).toHaveLength(1);
+      expect(() => new Webhook(rotated.secret).verify(r.requests[0].body, r.requests[0].headers)).not.toThrow();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('test event: webhook.test delivered like any other and listed in the delivery log', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url, { events: ['response.completed'] });
+    const d = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id });
+    expect(d).toMatchObject({ object: 'webhook_delivery', endpoint_id: ep.id, event_type: 'webhook.test', status: 'pending', attempts: 0 });
+    await r.waitFor((x) => x.succeeded.length === 1);
+    const body = new Webhook(ep.secret).verify(r.requests[0].body, r.requests[0].headers) as any;
+    expect(body).toMatchObject({ type: 'webhook.test', data: { endpointId: ep.id } });
+    const [logged] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
+    expect(logged.id).toBe(d.id);
+  });
+
+  it('lists, updates, pages and deletes endpoints; validates input', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const created: string[] = [];
+    for (let i = 0; i < 3; i++) created.push((await createEndpoint(orgId, `${r.url}/${i}`)).id);
+    const p1 = await rpc<WebhookListPage<WebhookEndpointView>>(svc, RPC.webhooks.endpointList, { orgId, limit: 2 });
+    expect(p1.data.map((e) => e.id)).toEqual([created[2], created[1]]);
+    expect(p1.has_more).toBe(true);
+    const p2 = await rpc<WebhookListPage<WebhookEndpointView>>(svc, RPC.webhooks.endpointList, { orgId, limit: 2, cursor: p1.next_cursor });
+    expect(p2).toMatchObject({ has_more: false, next_cursor: null });
+    expect(p2.data.map((e) => e.id)).toEqual([created[0]]);
+
+    const updated = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointUpdate, {
+      orgId, id: created[0], url: `${r.url}/new`, events: ['response.completed'], description: 'renamed', enabled: false,
+    });
+    expect(updated).toMatchObject({ url: `${r.url}/new`, events: ['response.completed'], description: 'renamed', enabled: false });
+    expect(updated.disabled_reason).toMatch(/organization/);
+
+    await expect(createEndpoint(orgId, r.url, { events: ['video.generation.started'] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(createEndpoint(orgId, r.url, { events: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(createEndpoint(orgId, 'not a url')).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('url') });
+    await expect(rpc(svc, RPC.webhooks.endpointCreate, { url: r.url })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rpc(svc, RPC.webhooks.endpointList, { orgId, cursor: 'garbage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+
+    const deleted = await rpc<WebhookEndpointDeleted>(svc, RPC.webhooks.endpointDelete, { orgId, id: created[1] });
+    expect(deleted).toEqual({ id: created[1], object: 'webhook_endpoint', deleted: true });
+    await expect(rpc(svc, RPC.webhooks.endpointGet, { orgId, id: created[1] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('another org sees NOT_FOUND for get, update, delete, rotate, test, deliveries and retry', async () => {
+    const r = await receiver();
+    const owner = org();
+    const other = org();
+    const ep = await createEndpoint(owner, r.url);
+    const d = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId: owner, id: ep.id });
+    await r.waitFor((x) => x.succeeded.length === 1);
+    const calls: Array<[string, Record<string, unknown>]> = [
+      [RPC.webhooks.endpointGet, { id: ep.id }],
+      [RPC.webhooks.endpointUpdate, { id: ep.id, description: 'mine now' }],
+      [RPC.webhooks.endpointDelete, { id: ep.id }],
+      [RPC.webhooks.endpointRotate, { id: ep.id }],
+      [RPC.webhooks.endpointTest, { id: ep.id }],
+      [RPC.webhooks.deliveryList, { endpointId: ep.id }],
+      [RPC.webhooks.deliveryRetry, { id: d.id }],
+    ];
+    for (const [subject, payload] of calls) {
+      await expect(rpc(svc, subject, { orgId: other, ...payload })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    }
+    const list = await rpc<WebhookListPage<WebhookEndpointView>>(svc, RPC.webhooks.endpointList, { orgId: other });
+    expect(list.data).toEqual([]);
+    // Untouched for its owner.
+    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId: owner, id: ep.id });
+    expect(got).toMatchObject({ description: '', enabled: true });
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it('pages the delivery log and filters it by status', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    for (let i = 0; i < 5; i++) await publish(svc, finishedEvent(orgId));
+    await r.waitFor((x) => x.succeeded.length === 5);
+    await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.length === 5 && ds.every((x) => x.status === 'succeeded'));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: WebhookListPage<WebhookDeliveryView> = await rpc(svc, RPC.webhooks.deliveryList, { orgId, endpointId: ep.id, limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.data.map((x) => x.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(5);
+    const none = await rpc<WebhookListPage<WebhookDeliveryView>>(svc, RPC.webhooks.deliveryList, { orgId, endpointId: ep.id, status: 'exhausted' });
+    expect(none.data).toEqual([]);
+  });
+
+  it('serves its metrics', async () => {
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    for (const name of [
+      'pipevideo_webhook_deliveries_total{outcome="succeeded"',
+      'pipevideo_webhook_delivery_attempts_total{result="ok"',
+      'pipevideo_webhook_delivery_duration_seconds_bucket',
+      'pipevideo_webhook_backlog',
+      'pipevideo_webhook_oldest_pending_age_seconds',
+      'pipevideo_webhook_endpoints_disabled_total{reason="gone"',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/pipevideo_webhook_endpoints_disabled_total\{reason="gone"[^}]*\} [1-9]/);
+  });
+});

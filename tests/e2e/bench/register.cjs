@@ -1,0 +1,2 @@
+// Runs the TypeScript benchmarks directly, resolving workspace packages to their built dist.
+require('@swc-node/register');

@@ -1,0 +1,114 @@
+/**
+ * The OpenAI-compatible Responses API driven by the official `openai` SDK against the running platform:
+ * a customer only changes baseURL and apiKey.
+ */
+import OpenAI from 'openai';
+import { requireNats } from '@pipevideo/platform';
+import { http, waitFor } from './harness/http';
+import { balanceOf } from './harness/org';
+import { createFundedOrg, Platform, startMicroservices } from './harness/platform';
+
+describe('Responses API with the openai SDK (microservices mode)', () => {
+  let p: Platform;
+  let key: string;
+  let client: OpenAI;
+  let skip = false;
+
+  beforeAll(async () => {
+    if (!(await requireNats())) {
+      skip = true;
+      return;
+    }
+    p = await startMicroservices();
+    key = (await createFundedOrg(p.baseUrl, p.adminToken, 10_000, 'responses org')).key;
+    client = new OpenAI({ apiKey: key, baseURL: `${p.baseUrl}/v1`, maxRetries: 0 });
+  }, 120_000);
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  const until = (id: string, statuses: string[]) =>
+    waitFor(`response ${id}`, async () => {
+      const r = await client.responses.retrieve(id);
+      return statuses.includes(r.status as string) ? r : undefined;
+    }, 60_000);
+
+  it('create → retrieve until completed: output_video_url and token usage, billed once, in /v1/usage', async () => {
+    if (skip) return;
+    const before = await balanceOf(p.baseUrl, key);
+    const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'A cat walking on a beach at sunset', provider: { order: ['framerate'] } } as any);
+    expect(created.object).toBe('response');
+    expect(created.status).toBe('queued');
+    expect((created as any).engine).toBe('hyperframes');
+    expect((created as any).output_video_url).toBeNull();
+    const done: any = await until(created.id, ['completed', 'failed']);
+    expect(done.status).toBe('completed');
+    expect(done.output_video_url).toMatch(/\.mp4$/);
+    expect(done.output[0].content[0]).toMatchObject({ type: 'output_video', video_url: { url: done.output_video_url } });
+    expect(done.usage.input_tokens).toBeGreaterThan(0);
+    expect(done.usage.total_tokens).toBe(done.usage.input_tokens + done.usage.output_tokens);
+    expect(done.usage.cost_usd).toBeGreaterThan(0);
+    expect(done.latency_ms).toBeGreaterThan(0);
+    expect(String(done.completed_at).length).toBeGreaterThanOrEqual(13); // milliseconds, as spec 002 shows
+    await waitFor('charge settled', async () => (await balanceOf(p.baseUrl, key)).held_cents === before.held_cents);
+    const after = await balanceOf(p.baseUrl, key);
+    expect(before.balance_cents - after.balance_cents).toBe(Math.round(done.usage.cost_usd * 100));
+    const usage = await http('GET', `${p.baseUrl}/v1/usage`, { key });
+    await waitFor('usage row', async () => {
+      const u = await http('GET', `${p.baseUrl}/v1/usage`, { key });
+      return u.body.data?.some((row: any) => row.id === created.id && row.api === 'responses');
+    });
+    expect(usage.status).toBe(200);
+  });
+
+  it('the lottie engine returns the Lottie artifact with its media type', async () => {
+    if (skip) return;
+    const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'A bouncing logo', engine: 'lottie' } as any);
+    const done: any = await until(created.id, ['completed', 'failed']);
+    expect(done.status).toBe('completed');
+    expect(done.engine).toBe('lottie');
+    expect(done.artifact_type).toBe('application/json');
+    const lottie = await (await fetch(done.artifact_url)).json();
+    expect(lottie).toHaveProperty('layers');
+  });
+
+  it('cancel before orchestration finishes costs nothing; DELETE answers {id, cancelled: true}', async () => {
+    if (skip) return;
+    const before = await balanceOf(p.baseUrl, key);
+    const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'slow start [framerate:slow=3000]' } as any);
+    const cancelled: any = await client.responses.cancel(created.id);
+    expect(cancelled.status).toBe('cancelled');
+    const del = await http('DELETE', `${p.baseUrl}/v1/responses/${created.id}`, { key });
+    expect(del.status).toBe(200);
+    expect(del.body).toEqual({ id: created.id, cancelled: true });
+    await waitFor('hold released', async () => (await balanceOf(p.baseUrl, key)).held_cents === before.held_cents, 30_000);
+    expect((await balanceOf(p.baseUrl, key)).balance_cents).toBe(before.balance_cents);
+    const again: any = await client.responses.retrieve(created.id);
+    expect(again.status).toBe('cancelled');
+  });
+
+  it('a failed job is refunded, and an engine slug as model is a 400 in OpenAI error shape', async () => {
+    if (skip) return;
+    const before = await balanceOf(p.baseUrl, key);
+    const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'breaks [framerate:accept_then_fail]' } as any);
+    const done: any = await until(created.id, ['failed', 'completed']);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+    await waitFor('refund', async () => {
+      const b = await balanceOf(p.baseUrl, key);
+      return b.balance_cents === before.balance_cents && b.held_cents === before.held_cents;
+    }, 30_000);
+    await expect(client.responses.create({ model: 'hyperframes', input: 'x' } as any)).rejects.toMatchObject({ status: 400 });
+    const raw = await http('POST', `${p.baseUrl}/v1/responses`, { key, body: { model: 'hyperframes', input: 'x' } });
+    expect(raw.body.error).toMatchObject({ message: expect.any(String), type: 'invalid_request_error' });
+  });
+
+  it('GET /v1/engines lists engines with their orchestration models and token rates', async () => {
+    if (skip) return;
+    const r = await http('GET', `${p.baseUrl}/v1/engines`, { key });
+    expect(r.status).toBe(200);
+    const hf = r.body.data.find((e: any) => e.id === 'hyperframes' || e.slug === 'hyperframes');
+    expect(hf).toBeDefined();
+    expect(JSON.stringify(hf)).toContain('moonshotai/kimi-k2.5');
+  });
+});
