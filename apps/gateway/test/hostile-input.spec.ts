@@ -126,9 +126,8 @@ describe('hostile input (property-based)', () => {
       ),
       { numRuns: 2000 },
     );
-    process.stdout.write(`statuses: ${JSON.stringify([...seen.entries()].sort())}\n`);
-    // The run exercised both refusals and the successful paths.
-    expect([...seen.keys()].some((s) => s >= 400 && s < 500)).toBe(true);
+    // The run exercised the successful paths and the refusals (typically ~10% 200, the rest 400/401/403/404/415).
+    for (const status of [200, 400, 401, 404]) expect({ status, seen: (seen.get(status) ?? 0) > 0 }).toEqual({ status, seen: true });
     // The gateway is still healthy (with a fresh org: the run may have rotated or revoked o's keys).
     const fresh = await newOrg(h.url, 'After');
     expect((await call(h.url, 'POST', '/v1/video/generations', { key: fresh.key, body: { model: 'google/veo-3.1', prompt: 'still alive' } })).status).toBe(200);

@@ -30,6 +30,8 @@ export interface WebhooksConfig {
   disableAfterExhausted: number;
   /** On close, in-flight attempts get this long to finish; the rest are abandoned to their lease. */
   shutdownGraceMs: number;
+  /** Finished deliveries (and their events) are deleted from the log after this long. */
+  retentionMs: number;
   /** Endpoints one org may have. */
   maxEndpointsPerOrg: number;
   /** Name of the durable event consumer (replicas share it; tests make it unique). */
@@ -73,6 +75,7 @@ export function loadWebhooksConfig(overrides: Partial<WebhooksConfig> = {}): Web
     disableAfterFailingMs: parseDuration(env('DISABLE_AFTER', '3d')),
     disableAfterExhausted: envInt('PIPEVIDEO_WEBHOOKS_DISABLE_AFTER_EXHAUSTED', 3),
     shutdownGraceMs: parseDuration(env('SHUTDOWN_GRACE', '5s')),
+    retentionMs: parseDuration(env('RETENTION', '30d')),
     maxEndpointsPerOrg: envInt('PIPEVIDEO_WEBHOOKS_MAX_ENDPOINTS_PER_ORG', 50),
     consumerName: env('CONSUMER', 'webhooks'),
     dbPoolSize: envInt('PIPEVIDEO_WEBHOOKS_DB_POOL_SIZE', 10),

@@ -5,6 +5,7 @@ import { DeliveryLog } from './delivery/delivery-log';
 import { DeliveryStore } from './delivery/delivery-store';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { HttpSender } from './delivery/http-sender';
+import { RetentionSweeper } from './delivery/retention';
 import { RetryPolicy } from './domain/retry-policy';
 import { SecretBox } from './domain/secrets';
 import { Signer } from './domain/signer';
@@ -61,7 +62,8 @@ function assemble(ctx: ServiceContext, config: WebhooksConfig, releaseOnClose: b
   });
   const consumer = new GenerationFinishedConsumer(ctx.ds, queue, kick);
   ctx.metrics.collectors.push(async () => metrics.setQueue(await queue.stats()));
-  return { api, worker, sender, consumer };
+  const retention = new RetentionSweeper(ctx.ds, config.retentionMs);
+  return { api, worker, sender, consumer, retention };
 }
 
 /** Starts the webhooks service: NATS API, `generation.finished` consumer, delivery worker, /metrics. */
@@ -81,9 +83,13 @@ export async function startWebhooksService(opts: WebhooksServiceOptions): Promis
     },
     afterStart: async (_app, ctx) => {
       await parts!.consumer.subscribe(ctx.messaging.events, config.consumerName);
-      if (deliver) parts!.worker.start();
+      if (deliver) {
+        parts!.worker.start();
+        parts!.retention.start();
+      }
     },
     beforeClose: async () => {
+      parts!.retention.stop();
       await parts!.worker.stop();
       parts!.sender.close();
     },

@@ -5,6 +5,7 @@ import {
 } from '@pipevideo/contracts';
 import { createTestDatabase, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
+import { RetentionSweeper } from '../src/delivery/retention';
 import { Receiver } from './support/receiver';
 import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';
 
@@ -113,6 +114,22 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(await waitForDeliveries(svc, orgB, epB.id, () => true)).toHaveLength(1);
     expect(await waitForDeliveries(svc, orgA, epA2.id, () => true)).toHaveLength(0);
     expect(await waitForDeliveries(svc, orgA, epA.id, () => true)).toHaveLength(3);
+  });
+
+  it('a hanging endpoint holds at most its per-endpoint share of the workers; other orgs are still served', async () => {
+    const slow = (await receiver()).answer(...Array.from({ length: 16 }, () => 'hang' as const));
+    const fast = await receiver();
+    const orgSlow = org();
+    const orgFast = org();
+    await createEndpoint(orgSlow, slow.url);
+    await createEndpoint(orgFast, fast.url);
+    for (let i = 0; i < 20; i++) await publish(svc, finishedEvent(orgSlow));
+    await slow.waitFor((x) => x.requests.length === 16);
+    await publish(svc, finishedEvent(orgFast));
+    await fast.waitFor((x) => x.succeeded.length === 1);
+    expect(slow.requests).toHaveLength(16); // maxInFlightPerEndpoint (16): the other 4 wait
+    // After the 2 s timeout the hung attempts are retried and everything arrives.
+    await slow.waitFor((x) => new Set(x.succeeded.map((q) => q.headers['webhook-id'])).size === 20, 15_000);
   });
 
   it('a Responses-API generation becomes response.completed with the response object fields', async () => {
@@ -313,6 +330,22 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(new Set(seen).size).toBe(5);
     const none = await rpc<WebhookListPage<WebhookDeliveryView>>(svc, RPC.webhooks.deliveryList, { orgId, endpointId: ep.id, status: 'exhausted' });
     expect(none.data).toEqual([]);
+  });
+
+  it('retention deletes finished deliveries and their events after the retention period, never pending ones', async () => {
+    const r = await receiver();
+    r.answer('hang');
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    await publish(svc, finishedEvent(orgId));
+    await publish(svc, finishedEvent(orgId));
+    await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.filter((d) => d.status === 'succeeded').length === 1);
+    await svc.ctx.ds.query(`UPDATE deliveries SET completed_at = now() - interval '31 days', created_at = now() - interval '31 days' WHERE endpoint_id = $1 AND status = 'succeeded'`, [ep.id]);
+    await svc.ctx.ds.query(`UPDATE messages SET created_at = now() - interval '31 days' WHERE org_id = $1`, [orgId]);
+    const swept = await new RetentionSweeper(svc.ctx.ds, 30 * 86_400_000).sweep();
+    expect(swept).toMatchObject({ deliveries: 1, messages: 1 });
+    const left = await waitForDeliveries(svc, orgId, ep.id, () => true);
+    expect(left.map((d) => d.status)).toEqual(['pending']); // the hung one (in flight) stays
   });
 
   it('serves its metrics', async () => {

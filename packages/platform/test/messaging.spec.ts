@@ -2,7 +2,7 @@ import { Controller, Inject, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { DomainError, ErrorCode } from '@pipevideo/contracts';
 import {
-  addToOutbox, createInProcessWiring, createTestDatabase, MessagingConfig, NATS_TEST_URL, processOnce, requireNats, RunningService,
+  addToOutbox, createInProcessWiring, createTestDatabase, deleteNatsNamespace, MessagingConfig, NATS_TEST_URL, processOnce, requireNats, RunningService,
   SERVICE_CONTEXT, ServiceContext, startService, TestDatabase,
 } from '../src';
 
@@ -74,6 +74,7 @@ describe('messaging', () => {
 
   it('NATS transport: the same semantics', async () => {
     if (!(await requireNats())) return;
-    await scenario({ kind: 'nats', url: NATS_TEST_URL }, db);
+    await scenario({ kind: 'nats', url: NATS_TEST_URL, prefix: db.name }, db);
+    await deleteNatsNamespace(db.name);
   }, 30000);
 });

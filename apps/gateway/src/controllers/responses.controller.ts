@@ -50,7 +50,8 @@ export class ResponsesController {
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   async remove(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     const r = await this.cancel(p, id);
-    return { id: r.id, object: 'response', cancelled: r.cancelled, status: r.status };
+    // Exactly spec 002's answer; `cancelled` is false when the response had already finished.
+    return { id: r.id, cancelled: r.cancelled };
   }
 
   @Post(':id/cancel')

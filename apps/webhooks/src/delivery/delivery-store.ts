@@ -67,12 +67,18 @@ export class DeliveryStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries, at most `perEndpoint` of one endpoint and none of `skipEndpoints`
-   * (endpoints at their in-flight cap in this worker), for `leaseSeconds`. The SQL is the function
-   * claim_deliveries (migration), oldest due first, FOR UPDATE SKIP LOCKED.
+   * Claims up to `limit` due deliveries, oldest due first, for `leaseSeconds`, keeping each endpoint
+   * at most `perEndpoint` in flight counting `busy` (the caller's in-flight attempts per endpoint).
+   * The SQL is the function claim_deliveries (migration): FOR UPDATE SKIP LOCKED, then the lease.
    */
-  async claim(limit: number, skipEndpoints: string[], perEndpoint: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
-    const claimed: any[] = await rows(this.ds, `SELECT * FROM claim_deliveries($1, $2::text[], $3, $4)`, [limit, skipEndpoints, perEndpoint, leaseSeconds]);
+  async claim(limit: number, busy: Map<string, number>, perEndpoint: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+    const claimed: any[] = await rows(this.ds, `SELECT * FROM claim_deliveries($1, $2::text[], $3::int[], $4, $5)`, [
+      limit,
+      [...busy.keys()],
+      [...busy.values()],
+      perEndpoint,
+      leaseSeconds,
+    ]);
     return claimed.map((r) => ({
       id: r.id,
       leaseToken: r.lease_token,

@@ -101,8 +101,7 @@ export class DeliveryWorker {
           this.saturated = true;
           break;
         }
-        const capped = [...this.perEndpoint].filter(([, n]) => n >= this.o.maxInFlightPerEndpoint).map(([id]) => id);
-        const batch = await this.store.claim(free, capped, this.o.maxInFlightPerEndpoint, this.o.leaseMs / 1000);
+        const batch = await this.store.claim(free, this.perEndpoint, this.o.maxInFlightPerEndpoint, this.o.leaseMs / 1000);
         for (const c of batch) this.launch(c);
         this.saturated = batch.length === free;
         if (this.saturated) this.again = true;
@@ -134,10 +133,11 @@ export class DeliveryWorker {
       })
       .finally(() => {
         this.inFlight.delete(c.id);
-        const n = (this.perEndpoint.get(c.endpointId) ?? 1) - 1;
-        if (n > 0) this.perEndpoint.set(c.endpointId, n);
+        const held = this.perEndpoint.get(c.endpointId) ?? 1;
+        if (held > 1) this.perEndpoint.set(c.endpointId, held - 1);
         else this.perEndpoint.delete(c.endpointId);
-        if (this.saturated && !this.stopped) this.pumpSoon();
+        // More may be waiting: every slot was taken, or this endpoint was at its cap (its backlog was skipped).
+        if ((this.saturated || held >= this.o.maxInFlightPerEndpoint) && !this.stopped) this.pumpSoon();
       });
     this.inFlight.set(c.id, { endpointId: c.endpointId, abort, done });
   }

@@ -69,7 +69,7 @@ export class WebhooksInit1730000000000 implements MigrationInterface {
     // re-analyzes), PostgreSQL picks a bitmap scan that reads and sorts every due row on each claim,
     // O(backlog); the ordered walk of deliveries_due stops after LIMIT rows. PL/pgSQL keeps the plan.
     await q.query(`
-      CREATE FUNCTION claim_deliveries(p_limit int, p_skip_endpoints text[], p_per_endpoint int, p_lease_seconds float8)
+      CREATE FUNCTION claim_deliveries(p_limit int, p_busy_endpoints text[], p_busy_counts int[], p_per_endpoint int, p_lease_seconds float8)
       RETURNS TABLE (id text, lease_token text, attempts int, org_id text, endpoint_id text, message_id text, event_type text,
                      body text, url text, enabled boolean, secret text, previous_secret text)
       LANGUAGE plpgsql
@@ -79,16 +79,22 @@ export class WebhooksInit1730000000000 implements MigrationInterface {
       #variable_conflict use_column
       BEGIN
         RETURN QUERY
-        WITH cand AS (
+        WITH busy AS (
+          SELECT * FROM unnest(p_busy_endpoints, p_busy_counts) AS b(endpoint_id, n)
+        ), cand AS (
+          -- endpoints already at their cap in the calling worker are skipped in the index walk itself
           SELECT d.id, d.endpoint_id, d.next_attempt_at FROM deliveries d
-           WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND NOT (d.endpoint_id = ANY(p_skip_endpoints))
+           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+             AND NOT (d.endpoint_id = ANY(ARRAY(SELECT b.endpoint_id FROM busy b WHERE b.n >= p_per_endpoint)))
            ORDER BY d.next_attempt_at
            LIMIT p_limit * 4
            FOR UPDATE SKIP LOCKED
         ), picked AS (
           SELECT r.id FROM (
-            SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at) AS rn FROM cand c
-          ) r WHERE r.rn <= p_per_endpoint ORDER BY r.next_attempt_at LIMIT p_limit
+            SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at) AS rn, c.endpoint_id FROM cand c
+          ) r LEFT JOIN busy b ON b.endpoint_id = r.endpoint_id
+          WHERE r.rn + coalesce(b.n, 0) <= p_per_endpoint
+          ORDER BY r.next_attempt_at LIMIT p_limit
         )
         UPDATE deliveries d
            SET next_attempt_at = now() + make_interval(secs => p_lease_seconds),
@@ -104,7 +110,7 @@ export class WebhooksInit1730000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION claim_deliveries(int, text[], int, float8)`);
+    await q.query(`DROP FUNCTION claim_deliveries(int, text[], int[], int, float8)`);
     await q.query(`DROP TABLE deliveries`);
     await q.query(`DROP TABLE messages`);
     await q.query(`DROP TABLE endpoints`);

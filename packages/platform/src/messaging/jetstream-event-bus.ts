@@ -14,35 +14,41 @@ export class JetStreamEventBus implements EventBus {
   private readonly running: ConsumerMessages[] = [];
   private closed = false;
 
-  private constructor(private readonly nc: NatsConnection, private readonly jsm: JetStreamManager) {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly prefix: string,
+    private readonly stream: string,
+  ) {
     this.js = nc.jetstream();
   }
 
-  static async create(nc: NatsConnection): Promise<JetStreamEventBus> {
+  static async create(nc: NatsConnection, prefix = ''): Promise<JetStreamEventBus> {
     const jsm = await nc.jetstreamManager();
+    const stream = prefix ? `${prefix.slice(0, -1)}_${EVENT_STREAM}` : EVENT_STREAM;
     const config = {
-      name: EVENT_STREAM,
-      subjects: ALL_EVENT_SUBJECTS,
+      name: stream,
+      subjects: ALL_EVENT_SUBJECTS.map((s) => prefix + s),
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       max_age: 7 * 24 * 3600 * 1e9,
       duplicate_window: 10 * 60 * 1e9,
     };
     try {
-      await jsm.streams.info(EVENT_STREAM);
-      await jsm.streams.update(EVENT_STREAM, config);
+      await jsm.streams.info(stream);
+      await jsm.streams.update(stream, config);
     } catch {
       await jsm.streams.add(config).catch(async (err) => {
         // Another replica created it first.
         if (!String(err).includes('already in use')) throw err;
       });
     }
-    return new JetStreamEventBus(nc, jsm);
+    return new JetStreamEventBus(nc, jsm, prefix, stream);
   }
 
   async publish(subject: string, eventId: string, payload: string): Promise<void> {
     // msgID makes JetStream drop a re-publish of the same event (relay crash between publish and mark).
-    await this.js.publish(subject, sc.encode(payload), { msgID: eventId, timeout: 5000 });
+    await this.js.publish(this.prefix + subject, sc.encode(payload), { msgID: eventId, timeout: 5000 });
   }
 
   async subscribe(consumer: string, subjects: string[], handler: EventHandler): Promise<void> {
@@ -52,11 +58,11 @@ export class JetStreamEventBus implements EventBus {
 
   private async consume(durable: string, subject: string, handler: EventHandler): Promise<void> {
     try {
-      await this.jsm.consumers.add(EVENT_STREAM, {
+      await this.jsm.consumers.add(this.stream, {
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subject: subject,
+        filter_subject: this.prefix + subject,
         ack_wait: 30 * 1e9,
         max_deliver: -1,
         max_ack_pending: 2000,
@@ -64,7 +70,7 @@ export class JetStreamEventBus implements EventBus {
     } catch (err) {
       if (!/already|exists/i.test(String(err))) throw err;
     }
-    const c = await this.js.consumers.get(EVENT_STREAM, durable);
+    const c = await this.js.consumers.get(this.stream, durable);
     const messages = await c.consume({ max_messages: 200 });
     this.running.push(messages);
     void (async () => {
@@ -72,7 +78,7 @@ export class JetStreamEventBus implements EventBus {
       for await (const m of messages) {
         const p = (async () => {
           try {
-            await handler(m.subject, sc.decode(m.data));
+            await handler(m.subject.slice(this.prefix.length), sc.decode(m.data));
             m.ack();
           } catch (err) {
             const delay = Math.min(30_000, 250 * 2 ** Math.min(m.info.redeliveryCount, 7));

@@ -5,15 +5,15 @@ const sc = StringCodec();
 
 export class NatsTransport implements Transport {
   readonly kind = 'nats' as const;
-  private constructor(readonly nc: NatsConnection) {}
+  private constructor(readonly nc: NatsConnection, private readonly prefix: string) {}
 
-  static async connect(url: string, name: string): Promise<NatsTransport> {
+  static async connect(url: string, name: string, prefix = ''): Promise<NatsTransport> {
     const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-    return new NatsTransport(nc);
+    return new NatsTransport(nc, prefix);
   }
 
   async request(subject: string, data: string, timeoutMs: number): Promise<string> {
-    const msg = await this.nc.request(subject, sc.encode(data), { timeout: timeoutMs });
+    const msg = await this.nc.request(this.prefix + subject, sc.encode(data), { timeout: timeoutMs });
     return sc.decode(msg.data);
   }
 

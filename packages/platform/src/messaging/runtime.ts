@@ -9,13 +9,38 @@ import { RpcClient } from './rpc-client';
 import type { EventBus } from './event-bus';
 import type { Transport } from './transport';
 
+/** Nest's NATS server, subscribed to `<prefix><subject>` while dispatching on the plain subject. */
+class PrefixedServerNats extends ServerNats {
+  constructor(options: any, private readonly prefix: string) {
+    super(options);
+  }
+  override bindEvents(client: any): void {
+    const queue = (this as any).getOptionsProp((this as any).options, 'queue');
+    for (const channel of this.messageHandlers.keys()) {
+      const sub = client.subscribe(this.prefix + channel, { queue, callback: (this as any).getMessageHandler(channel).bind(this) });
+      (this as any).subscriptions.push(sub);
+    }
+  }
+}
+
 /** Shared in-process wiring for embedded mode without NATS: one bus for RPC, one for events. */
 export interface InProcessWiring {
   bus: InProcessBus;
   events: InProcessEventBus;
 }
 
-export type MessagingConfig = { kind: 'nats'; url: string } | { kind: 'inprocess'; wiring: InProcessWiring };
+/**
+ * `prefix` namespaces every NATS subject, the JetStream stream and its durable consumers, so several
+ * deployments (or test runs) can share one NATS server without answering each other's requests.
+ * Default: PIPEVIDEO_NATS_PREFIX, else none (production subjects as documented).
+ */
+export type MessagingConfig = { kind: 'nats'; url: string; prefix?: string } | { kind: 'inprocess'; wiring: InProcessWiring };
+
+export function natsPrefixOf(config: { prefix?: string }): string {
+  const p = config.prefix ?? process.env.PIPEVIDEO_NATS_PREFIX ?? '';
+  if (p && !/^[A-Za-z0-9_-]+$/.test(p)) throw new Error(`NATS prefix must be letters, digits, _ or -: "${p}"`);
+  return p ? `${p}.` : '';
+}
 
 export function createInProcessWiring(): InProcessWiring {
   return { bus: new InProcessBus(), events: new InProcessEventBus() };
@@ -33,8 +58,9 @@ export class Messaging {
 
   static async connect(service: string, config: MessagingConfig): Promise<Messaging> {
     if (config.kind === 'nats') {
-      const transport = await NatsTransport.connect(config.url, service);
-      const events = await JetStreamEventBus.create(transport.nc);
+      const prefix = natsPrefixOf(config);
+      const transport = await NatsTransport.connect(config.url, service, prefix);
+      const events = await JetStreamEventBus.create(transport.nc, prefix);
       return new Messaging(service, config, transport, events, new RpcClient(transport));
     }
     const transport = new InProcessTransport(config.wiring.bus);
@@ -44,7 +70,10 @@ export class Messaging {
   /** The Nest transport strategy serving this service's @MessagePattern handlers (queue group = service). */
   serverStrategy(): CustomTransportStrategy {
     if (this.config.kind === 'nats') {
-      return new ServerNats({ servers: this.config.url, queue: this.service, maxReconnectAttempts: -1, reconnectTimeWait: 500 } as any) as any;
+      return new PrefixedServerNats(
+        { servers: this.config.url, queue: this.service, maxReconnectAttempts: -1, reconnectTimeWait: 500 } as any,
+        natsPrefixOf(this.config),
+      ) as any;
     }
     return new InProcessServer(this.config.wiring.bus);
   }

