@@ -5,7 +5,7 @@
  * never shows or touches another org's endpoints or deliveries (they answer NOT_FOUND).
  */
 import {
-  ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min,
+  ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min,
 } from 'class-validator';
 import { Envelope } from './messages';
 
@@ -80,6 +80,8 @@ export class WebhookDeliveryListMsg extends Envelope {
 export class WebhookDeliveryRetryMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
   @IsString() @IsNotEmpty() id!: string;
+  /** When given (the HTTP route names it), the delivery must belong to this endpoint, else NOT_FOUND. */
+  @IsOptional() @IsString() @IsNotEmpty() endpointId?: string;
 }
 
 // Aliases named after the verbs, for callers that prefer them.

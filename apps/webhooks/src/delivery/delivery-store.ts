@@ -67,6 +67,41 @@ export class DeliveryStore {
   }
 
   /**
+   * `enqueue` for many events in one statement (the event consumer's batches): each gets its message
+   * and one delivery per enabled endpoint of its org subscribed to its type.
+   * @returns deliveries created per message id.
+   */
+  async enqueueMany(m: EntityManager, events: Array<{ event: CustomerEvent; messageId: string; sourceEventId: string }>): Promise<Map<string, number>> {
+    if (!events.length) return new Map();
+    const created = await rows<{ message_id: string }>(
+      m,
+      `WITH ev AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS ev(org_id, event_type, message_id, source_event_id, body)
+       ), eps AS (
+         SELECT ev.message_id, e.id AS endpoint_id FROM ev JOIN endpoints e ON e.org_id = ev.org_id AND e.enabled AND ev.event_type = ANY(e.events)
+       ), msg AS (
+         INSERT INTO messages (id, org_id, event_type, source_event_id, body, created_at)
+         SELECT ev.message_id, ev.org_id, ev.event_type, ev.source_event_id, ev.body, now() FROM ev
+          WHERE EXISTS (SELECT 1 FROM eps WHERE eps.message_id = ev.message_id)
+         RETURNING id, org_id, event_type
+       )
+       INSERT INTO deliveries (id, org_id, endpoint_id, message_id, event_type, status, next_attempt_at)
+       SELECT ${sqlNewId('dlv')}, msg.org_id, eps.endpoint_id, msg.id, msg.event_type, 'pending', now() FROM msg JOIN eps ON eps.message_id = msg.id
+       RETURNING message_id`,
+      [
+        events.map((e) => e.event.orgId),
+        events.map((e) => e.event.type),
+        events.map((e) => e.messageId),
+        events.map((e) => e.sourceEventId),
+        events.map((e) => e.event.body),
+      ],
+    );
+    const counts = new Map<string, number>();
+    for (const r of created) counts.set(r.message_id, (counts.get(r.message_id) ?? 0) + 1);
+    return counts;
+  }
+
+  /**
    * Claims up to `limit` due deliveries, oldest due first, for `leaseSeconds`, keeping each endpoint
    * at most `perEndpoint` in flight counting `busy` (the caller's in-flight attempts per endpoint).
    * The SQL is the function claim_deliveries (migration): FOR UPDATE SKIP LOCKED, then the lease.

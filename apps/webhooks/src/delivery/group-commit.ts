@@ -8,8 +8,8 @@ export class GroupCommit<T, R> {
   private flushing = false;
 
   constructor(
-    /** Writes a batch; returns one result per item, in order. */
-    private readonly write: (items: T[]) => Promise<R[]>,
+    /** Writes a batch; returns one result per item, in order (an Error rejects that item only). */
+    private readonly write: (items: T[]) => Promise<Array<R | Error>>,
     private readonly maxBatch = 500,
   ) {}
 
@@ -28,7 +28,11 @@ export class GroupCommit<T, R> {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
         const results = await this.write(batch.map((b) => b.item));
-        batch.forEach((b, i) => b.resolve(results[i]));
+        batch.forEach((b, i) => {
+          const r = results[i];
+          if (r instanceof Error) b.reject(r);
+          else b.resolve(r);
+        });
       } catch (err) {
         for (const b of batch) b.reject(err);
       }

@@ -126,7 +126,7 @@ export class WebhooksApi {
   /** Re-queues a delivery for an attempt now (a replay, if it had succeeded). */
   async retry(msg: WebhookDeliveryRetryMsg): Promise<WebhookDeliveryView> {
     const delivery = await this.log.find(msg.orgId, msg.id);
-    if (!delivery) throw notFound('webhook delivery not found');
+    if (!delivery || (msg.endpointId !== undefined && delivery.endpoint_id !== msg.endpointId)) throw notFound('webhook delivery not found');
     const endpoint = await this.endpoints.find(msg.orgId, delivery.endpoint_id);
     if (!endpoint) throw notFound('webhook delivery not found');
     if (!endpoint.enabled) throw badRequest('the webhook endpoint is disabled; enable it before retrying its deliveries');
