@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { RPC, type WebhookListPage } from '@pipevideo/contracts';
-import { connect } from 'nats';
-import { createTestDatabase, NATS_TEST_URL, requireNats, type TestDatabase } from '@pipevideo/platform';
-import { JetStreamHygiene } from '../src/bench/jetstream-hygiene';
+import { RPC, type WebhookEndpointWithSecret, type WebhookListPage } from '@pipevideo/contracts';
+import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, requireNats, type TestDatabase } from '@pipevideo/platform';
 import { Receiver } from './support/receiver';
-import { finishedEvent, publish, startTestService, waitForDeliveries } from './support/service';
+import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';
 
-describe('over NATS: JetStream generation.finished → signed delivery; RPC served on NATS', () => {
+describe('over NATS: RPC on NATS, generation.finished through JetStream → signed delivery', () => {
   let db: TestDatabase;
   let receiver: Receiver;
   beforeEach(async () => {
@@ -19,33 +17,29 @@ describe('over NATS: JetStream generation.finished → signed delivery; RPC serv
     await db.drop();
   });
 
-  it('delivers an event that came through JetStream', async () => {
+  it('creates an endpoint over NATS and delivers an event that came through JetStream', async () => {
     if (!(await requireNats())) return;
-    const consumerName = `webhooks-test-${db.name}`;
-    const nc = await connect({ servers: NATS_TEST_URL });
-    const hygiene = await JetStreamHygiene.prepare(nc, consumerName);
-    const svc = await startTestService(db, { messaging: { kind: 'nats', url: NATS_TEST_URL }, consumerName });
-    const orgId = `org_${randomUUID().slice(0, 8)}`;
+    // Its own namespace (subjects, stream, durables): nobody else's services answer or consume here.
+    const svc = await startTestService(db, { messaging: { kind: 'nats', url: NATS_TEST_URL, prefix: db.name } });
     try {
-      // Created through the use case directly: on a shared NATS another webhooks instance (another
-      // database) may be in the same queue group and answer RPCs meant for this one.
-      const ep = await svc.api.create({ v: 1, orgId, url: receiver.url } as any);
-      const page = await svc.ctx.messaging.rpc.request<WebhookListPage<unknown>>(RPC.webhooks.endpointList, { orgId: `org_nobody_${randomUUID()}` });
-      expect(page).toMatchObject({ object: 'list', data: [], has_more: false });
+      const orgId = `org_${randomUUID().slice(0, 8)}`;
+      const ep = await rpc<WebhookEndpointWithSecret>(svc, RPC.webhooks.endpointCreate, { orgId, url: receiver.url });
+      const page = await rpc<WebhookListPage<unknown>>(svc, RPC.webhooks.endpointList, { orgId });
+      expect(page).toMatchObject({ object: 'list', data: [{ id: ep.id }], has_more: false });
+      await expect(rpc(svc, RPC.webhooks.endpointGet, { orgId: 'org_other', id: ep.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
       const evt = finishedEvent(orgId);
       await publish(svc, evt);
       await receiver.waitFor((r) => r.succeeded.length === 1);
       const body = new Webhook(ep.secret).verify(receiver.requests[0].body, receiver.requests[0].headers) as any;
       expect(body).toMatchObject({ type: 'video.generation.completed', data: { generationId: evt.generationId, status: 'completed' } });
-      // JetStream de-duplicates the re-publish of an event id; our inbox would absorb it anyway.
+      // A re-published event id is dropped by JetStream (and would be by our inbox).
       await publish(svc, evt);
       await new Promise((r) => setTimeout(r, 300));
-      expect((await waitForDeliveries(svc, orgId, ep.id, () => true)).length).toBe(1);
+      expect(await waitForDeliveries(svc, orgId, ep.id, () => true)).toHaveLength(1);
     } finally {
       await svc.close();
-      await hygiene.cleanUp((p) => p.orgId === orgId);
-      await nc.close();
+      await deleteNatsNamespace(db.name);
     }
   }, 30_000);
 });

@@ -5,7 +5,9 @@ import {
 } from '@pipevideo/contracts';
 import { createTestDatabase, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
+import { DeliveryStore } from '../src/delivery/delivery-store';
 import { RetentionSweeper } from '../src/delivery/retention';
+import { GenerationFinishedConsumer } from '../src/events/generation-finished.consumer';
 import { Receiver } from './support/receiver';
 import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';
 
@@ -302,6 +304,9 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
       [RPC.webhooks.deliveryList, { endpointId: ep.id }],
       [RPC.webhooks.deliveryRetry, { id: d.id }],
     ];
+    // The right org but another endpoint's path (the HTTP route names both).
+    const other2 = await createEndpoint(owner, r.url);
+    await expect(rpc(svc, RPC.webhooks.deliveryRetry, { orgId: owner, id: d.id, endpointId: other2.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     for (const [subject, payload] of calls) {
       await expect(rpc(svc, subject, { orgId: other, ...payload })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }
@@ -346,6 +351,36 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(swept).toMatchObject({ deliveries: 1, messages: 1 });
     const left = await waitForDeliveries(svc, orgId, ep.id, () => true);
     expect(left.map((d) => d.status)).toEqual(['pending']); // the hung one (in flight) stays
+  });
+
+  it('fans out concurrent events in one transaction; a duplicate counts once and a failing event does not sink the others', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    const store = new DeliveryStore(svc.ctx.ds);
+    const enqueueMany = store.enqueueMany.bind(store);
+    // A store that refuses any batch holding the poisoned event (as a constraint violation would).
+    store.enqueueMany = async (m, events) => {
+      if (events.some((e) => e.event.body.includes('poison'))) throw new Error('poisoned');
+      return enqueueMany(m, events);
+    };
+    let kicks = 0;
+    const consumer = new GenerationFinishedConsumer(svc.ctx.ds, store, () => kicks++);
+    const good = finishedEvent(orgId);
+    const results = await Promise.allSettled([
+      consumer.handle(JSON.stringify(good)),
+      consumer.handle(JSON.stringify(good)), // the same event twice at once
+      consumer.handle(JSON.stringify(finishedEvent(orgId, { errorMessage: 'poison' }))),
+      consumer.handle(JSON.stringify(finishedEvent(orgId))),
+    ]);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(kicks).toBeGreaterThan(0);
+    svc.worker.kick();
+    await r.waitFor((x) => x.succeeded.length === 2);
+    const ds = await waitForDeliveries(svc, orgId, ep.id, (x) => x.length === 2 && x.every((d) => d.status === 'succeeded'));
+    expect(ds).toHaveLength(2);
+    const ids = r.succeeded.map((q) => JSON.parse(q.body).data.generationId);
+    expect(ids).toContain(good.generationId);
   });
 
   it('serves its metrics', async () => {

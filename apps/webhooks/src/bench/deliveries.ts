@@ -6,9 +6,8 @@
  *   2. burst: 5,000 events published as fast as possible, timed from the first event to the last arrival;
  *   3. steady: 200 events/s for 10 s; event→delivery latency (event published on the bus → request at
  *      the receiver) p50/p99/max.
- * Options: --transport inprocess|nats (default inprocess; with nats the run uses its own durable from
- * new messages and deletes the events it published afterwards), --events N, --rate R, --seconds S,
- * --phases drain,burst,steady.
+ * Options: --transport inprocess|nats (default inprocess; on NATS the run uses a namespace of its own,
+ * deleted afterwards), --events N, --rate R, --seconds S, --phases drain,burst,steady.
  * Prints figures; asserts nothing.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,10 +15,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EVENTS, type GenerationFinishedEvt } from '@pipevideo/contracts';
-import { connect } from 'nats';
-import { createInProcessWiring, createTestDatabase, NATS_TEST_URL, type MessagingConfig } from '@pipevideo/platform';
+import { createInProcessWiring, createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, type MessagingConfig } from '@pipevideo/platform';
 import { startWebhooksService, type RunningWebhooksService } from '../index';
-import { JetStreamHygiene } from './jetstream-hygiene';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -138,15 +135,13 @@ async function main() {
   const seconds = Number(arg('seconds', '10'));
   const wanted = arg('transport', '');
   const phases = new Set(arg('phases', 'drain,burst,steady').split(','));
-  // In-process by default: on a shared NATS server a burst of events would reach other services' consumers.
   const useNats = wanted === 'nats';
-  const messaging: MessagingConfig = useNats ? { kind: 'nats', url: NATS_TEST_URL } : { kind: 'inprocess', wiring: createInProcessWiring() };
   const db = await createTestDatabase('pv_webhooks_bench');
+  // On NATS the run gets its own namespace (subjects, stream, durables), deleted afterwards.
+  const messaging: MessagingConfig = useNats ? { kind: 'nats', url: NATS_TEST_URL, prefix: db.name } : { kind: 'inprocess', wiring: createInProcessWiring() };
   const receiver = await ReceiverThread.start();
-  const consumerName = `webhooks-bench-${db.name}`;
-  const hygiene = useNats ? await JetStreamHygiene.prepare(await connect({ servers: NATS_TEST_URL }), consumerName) : null;
   const svc = await startWebhooksService({
-    messaging, databaseUrl: db.url, port: 0, allowHttp: true, allowPrivate: true, deliver: false, consumerName, encryptionKey: 'bench-key', dbPoolSize: 20,
+    messaging, databaseUrl: db.url, port: 0, allowHttp: true, allowPrivate: true, deliver: false, encryptionKey: 'bench-key', dbPoolSize: 20,
   });
   const c = svc.config;
   console.log(`webhooks delivery bench — transport ${messaging.kind}, ${os.cpus().length} CPUs, concurrency ${c.concurrency} (≤${c.maxInFlightPerEndpoint}/endpoint), poll ${c.pollIntervalMs} ms`);
@@ -161,7 +156,7 @@ async function main() {
     if (phases.has('steady')) await steady(svc, receiver, orgs, rate, seconds);
   } finally {
     await svc.close();
-    if (hygiene) await hygiene.cleanUp((p) => typeof p.orgId === 'string' && p.orgId.startsWith('org_bench_'));
+    if (useNats) await deleteNatsNamespace(db.name);
     await receiver.stop();
     await db.drop();
   }
