@@ -3,7 +3,8 @@
 #   1. promtool check config  infra/prometheus/prometheus.yml
 #   2. promtool check rules   infra/prometheus/alerts.yml
 #   3. promtool test rules    infra/prometheus/alerts.test.yml  (alert unit tests)
-#   4. every PromQL query of the Grafana dashboard parses (promtool, as recording rules)
+#   4. every PromQL query of the Grafana dashboard parses (promtool, as recording rules), and the
+#      dashboard JSON is what infra/grafana/build-dashboard.cjs writes
 #   5. consistency: docker-compose.yml, apps/*/Dockerfile, Prometheus jobs, Grafana provisioning,
 #      alert annotations <-> docs/runbook.md anchors, metric names <-> docs/observability.md
 #   6. `docker compose config` when a Docker Compose is installed (it is not on the dev machines)
@@ -95,6 +96,16 @@ fs.writeFileSync(process.argv[2], `groups:\n  - name: dashboard\n    rules:\n${r
 console.log(`${exprs.length} dashboard queries`);
 EOF
   promtool check rules "${work}/dashboard-rules.yml"
+}
+
+check_dashboard_generated() {
+  node infra/grafana/build-dashboard.cjs "${work}/pipevideo.json" >/dev/null || return 1
+  if ! cmp -s "${work}/pipevideo.json" infra/grafana/dashboards/pipevideo.json; then
+    echo "infra/grafana/dashboards/pipevideo.json differs from what infra/grafana/build-dashboard.cjs writes:"
+    echo "edit the builder and run: node infra/grafana/build-dashboard.cjs"
+    diff "${work}/pipevideo.json" infra/grafana/dashboards/pipevideo.json | head -n 20
+    return 1
+  fi
 }
 
 check_consistency() {
@@ -298,6 +309,7 @@ if ensure_promtool; then
 else
   failed+=("promtool available")
 fi
+run_step "Grafana dashboard JSON is the builder's output" check_dashboard_generated
 run_step "compose / Dockerfiles / Prometheus / Grafana / runbook / catalogue consistency" check_consistency
 run_step "docker compose config" check_compose_cli
 
