@@ -28,26 +28,7 @@ run_step() {
   fi
 }
 
-ensure_promtool() {
-  command -v promtool >/dev/null 2>&1 && return 0
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "promtool not found: installing Debian's prometheus package (it provides promtool)"
-    # The package would start a Prometheus server; policy-rc.d exit 101 tells dpkg not to.
-    local added_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/tmp/check-infra-apt.log 2>&1 ||
-      { apt-get update >>/tmp/check-infra-apt.log 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >>/tmp/check-infra-apt.log 2>&1; } ||
-      { echo "apt-get install prometheus failed; last lines of /tmp/check-infra-apt.log:"; tail -n 20 /tmp/check-infra-apt.log; }
-    [ -n "${added_policy}" ] && rm -f /usr/sbin/policy-rc.d
-  fi
-  if ! command -v promtool >/dev/null 2>&1; then
-    echo "promtool is not installed and could not be installed (needs root and apt-get, or install Prometheus' promtool yourself)"
-    return 1
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/promtool.sh"
 
 # A YAML parser for the node checks: the workspace's `yaml` or `js-yaml` (installed by pnpm install),
 # else python3's PyYAML. Sourced by the node snippets below as require(YAML_LOADER).

@@ -21,22 +21,7 @@ ALLOWED='^pipevideo_nodejs_active_(handles|requests|resources)_total non-counter
 REQUIRED=(pipevideo_http_request_duration_seconds pipevideo_nats_handler_duration_seconds pipevideo_events_handled_total
   pipevideo_outbox_pending_events pipevideo_outbox_oldest_pending_age_seconds pipevideo_process_start_time_seconds)
 
-ensure_promtool() {
-  command -v promtool >/dev/null 2>&1 && return 0
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "promtool not found: installing Debian's prometheus package (it provides promtool)"
-    local added_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >/tmp/check-metrics-apt.log 2>&1 ||
-      { apt-get update >>/tmp/check-metrics-apt.log 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus >>/tmp/check-metrics-apt.log 2>&1; } ||
-      { echo "apt-get install prometheus failed; last lines of /tmp/check-metrics-apt.log:"; tail -n 20 /tmp/check-metrics-apt.log; }
-    [ -n "${added_policy}" ] && rm -f /usr/sbin/policy-rc.d
-  fi
-  command -v promtool >/dev/null 2>&1 || { echo "promtool is not installed and could not be installed"; return 1; }
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/promtool.sh"
 
 fetch() { # url file -> HTTP status on stdout
   if command -v curl >/dev/null 2>&1; then

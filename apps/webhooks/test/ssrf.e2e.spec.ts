@@ -1,15 +1,7 @@
 import { RPC } from '@pipevideo/contracts';
-import { createTestDatabase, isPrivateAddress, type TestDatabase } from '@pipevideo/platform';
+import { createTestDatabase, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
 import { rpc, startTestService } from './support/service';
-
-// Node's BlockList matches IPv4 addresses against the IPv6 rule ::ffff:0:0/96, so the platform guard
-// refuses every public IPv4 address while that rule is in its list (reported to the lead). The
-// acceptance check runs once the platform is fixed; until then it is skipped, loudly.
-const PLATFORM_REFUSES_PUBLIC_IPV4 = isPrivateAddress('93.184.215.15');
-if (PLATFORM_REFUSES_PUBLIC_IPV4) {
-  console.warn('\n!!! @pipevideo/platform isPrivateAddress() refuses public IPv4 addresses: skipping the acceptance check !!!\n');
-}
 
 describe('SSRF policy at endpoint create/update (production defaults: https only, public addresses only)', () => {
   let db: TestDatabase;
@@ -51,7 +43,7 @@ describe('SSRF policy at endpoint create/update (production defaults: https only
     });
   });
 
-  (PLATFORM_REFUSES_PUBLIC_IPV4 ? it.skip : it)('accepts a public https address (a literal: no DNS needed)', async () => {
+  it('accepts a public https address (a literal: no DNS needed)', async () => {
     await expect(rpc(svc, RPC.webhooks.endpointCreate, { orgId: 'org_ssrf', url: 'https://93.184.215.15/hook' })).resolves.toMatchObject({
       url: 'https://93.184.215.15/hook',
       enabled: true,

@@ -2,6 +2,8 @@
  * Spec 003's quickstart over HTTP only, against the whole platform and the provider sandboxes:
  * once with every service in its own process on NATS, once in embedded mode as `pnpm start` runs it.
  */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { requireNats } from '@pipevideo/platform';
 import { http, pollGeneration } from './harness/http';
 import { createFundedOrg, startEmbeddedProcess, startMicroservices } from './harness/platform';
@@ -58,6 +60,10 @@ describe('quickstart end to end', () => {
       const { done, usage } = await quickstart(p.baseUrl, a.key, b.key);
       const balance = usage.balance ?? usage;
       expect(balance.balance_cents).toBe(5_000 - done.cost_cents);
+      // promtool check metrics on a live scrape of every service (SREs' parser, not ours).
+      const check = spawnSync('bash', [resolve(__dirname, '../../../scripts/check-metrics.sh'), ...Object.values(p.urls).map((u) => `${u}/metrics`)], { encoding: 'utf8' });
+      if (check.status !== 0) console.error(check.stdout, check.stderr);
+      expect(check.status).toBe(0);
     } finally {
       await p.stop();
     }

@@ -16,7 +16,8 @@ export class DeliveryLog {
     limit: number,
     after: PageKey | null,
   ): Promise<Array<DeliveryRow & { created_key: string }>> {
-    return rows(this.ds, 
+    return rows(
+      this.ds,
       `SELECT *, created_at::text AS created_key FROM deliveries
         WHERE endpoint_id = $1 AND org_id = $2 AND ($3::text IS NULL OR status = $3)
           AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::text))
@@ -35,7 +36,8 @@ export class DeliveryLog {
    * already being attempted). @returns the row after the change.
    */
   async requeue(orgId: string, id: string): Promise<DeliveryRow | null> {
-    const [row] = await rows(this.ds, 
+    const [row] = await rows(
+      this.ds,
       `UPDATE deliveries SET status = 'pending', next_attempt_at = now(), lease_token = NULL, completed_at = NULL, updated_at = now()
         WHERE id = $1 AND org_id = $2 AND NOT (status = 'pending' AND lease_token IS NOT NULL AND next_attempt_at > now())
        RETURNING *`,

@@ -50,7 +50,8 @@ export class DeliveryStore {
    * @returns the deliveries created.
    */
   async enqueue(m: EntityManager, event: CustomerEvent, messageId: string, sourceEventId: string | null, onlyEndpointId?: string): Promise<DeliveryRow[]> {
-    return rows(m, 
+    return rows(
+      m,
       `WITH eps AS (
          SELECT id FROM endpoints
           WHERE org_id = $1 AND enabled AND ($6::text IS NOT NULL AND id = $6 OR $6::text IS NULL AND $2 = ANY(events))
@@ -169,14 +170,16 @@ export class DeliveryStore {
     describe: (d: Extract<AttemptDecision, { endpoint: 'disable' }>) => string,
   ): Promise<{ decision: AttemptDecision; givenUp: number } | null> {
     return this.ds.transaction(async (m) => {
-      const [ep] = await rows(m, 
+      const [ep] = await rows(
+        m,
         `SELECT failing_since, consecutive_exhausted, enabled, now() AS now FROM endpoints WHERE id = $1 FOR UPDATE`,
         [c.endpointId],
       );
       if (!ep) return null; // deleted meanwhile (its deliveries went with it)
       const decision = decide({ failingSince: ep.failing_since, consecutiveExhausted: ep.consecutive_exhausted }, ep.now);
       const retryInSeconds = decision.delivery === 'pending' ? decision.retryInMs / 1000 : null;
-      const updated = await rows(m, 
+      const updated = await rows(
+        m,
         `UPDATE deliveries SET status = $3, lease_token = NULL, last_status_code = $4, last_error = $5, latency_ms = $6, updated_at = now(),
                 next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $7) END,
                 completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
@@ -190,7 +193,8 @@ export class DeliveryStore {
       if (decision.endpoint === 'disable') {
         givenUp = await this.disableEndpoint(m, c.endpointId, describe(decision));
       } else {
-        await rows(m, 
+        await rows(
+          m,
           `UPDATE endpoints SET failing_since = coalesce(failing_since, now()), consecutive_exhausted = consecutive_exhausted + $2 WHERE id = $1`,
           [c.endpointId, exhausted],
         );
@@ -204,11 +208,13 @@ export class DeliveryStore {
    * the next claim finds the endpoint disabled). @returns how many waiting deliveries were failed.
    */
   async disableEndpoint(m: EntityManager, endpointId: string, reason: string): Promise<number> {
-    await rows(m, 
+    await rows(
+      m,
       `UPDATE endpoints SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1`,
       [endpointId, reason],
     );
-    const failed = await rows(m, 
+    const failed = await rows(
+      m,
       `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),
               last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
         WHERE endpoint_id = $1 AND status = 'pending' AND lease_token IS NULL
@@ -220,7 +226,8 @@ export class DeliveryStore {
 
   /** The endpoint was disabled after this delivery was queued: give it up without an attempt. */
   async failBecauseDisabled(c: ClaimedDelivery): Promise<boolean> {
-    const changed = await rows(this.ds, 
+    const changed = await rows(
+      this.ds,
       `UPDATE deliveries SET status = 'failed', lease_token = NULL, next_attempt_at = NULL, attempts = attempts - 1, completed_at = now(),
               updated_at = now(), last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
         WHERE id = $1 AND lease_token = $2 AND status = 'pending' RETURNING id`,
@@ -231,7 +238,8 @@ export class DeliveryStore {
 
   /** Hands a claimed delivery back at once (graceful shutdown) instead of leaving it to its lease. */
   async release(c: ClaimedDelivery): Promise<void> {
-    await rows(this.ds, 
+    await rows(
+      this.ds,
       `UPDATE deliveries SET lease_token = NULL, next_attempt_at = now(), attempts = attempts - 1, updated_at = now()
         WHERE id = $1 AND lease_token = $2 AND status = 'pending'`,
       [c.id, c.leaseToken],
@@ -243,7 +251,8 @@ export class DeliveryStore {
    * oldest due one has waited for a worker (in-flight rows are not due: their next_attempt_at is the lease's end).
    */
   async stats(): Promise<QueueStats> {
-    const [r] = await rows(this.ds, 
+    const [r] = await rows(
+      this.ds,
       `SELECT count(*)::int AS pending,
               coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)::float AS age
          FROM deliveries WHERE status = 'pending'`,

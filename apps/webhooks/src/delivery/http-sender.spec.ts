@@ -1,5 +1,5 @@
 import { Receiver } from '../../test/support/receiver';
-import { HttpSender } from './http-sender';
+import { guardedLookup, HttpSender } from './http-sender';
 
 describe('HttpSender (real receiver on 127.0.0.1)', () => {
   let r: Receiver;
@@ -81,6 +81,18 @@ describe('HttpSender (real receiver on 127.0.0.1)', () => {
     } finally {
       strict.close();
       httpOnly.close();
+    }
+  });
+});
+
+describe('guardedLookup (the connection-time DNS check)', () => {
+  const lookup = (host: string, all: boolean) =>
+    new Promise<{ err: NodeJS.ErrnoException | null; address?: unknown }>((resolve) => guardedLookup(host, { all }, (err, address) => resolve({ err, address })));
+
+  it('refuses a name that resolves to loopback, whether the socket asks for one address or all', async () => {
+    for (const all of [false, true]) {
+      const { err } = await lookup('localhost', all);
+      expect(err?.message).toMatch(/private, loopback or link-local/);
     }
   });
 });

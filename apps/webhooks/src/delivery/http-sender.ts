@@ -132,7 +132,7 @@ function networkFailure(err: NodeJS.ErrnoException): Omit<SendResult, 'latencyMs
 }
 
 /** dns.lookup that refuses private, loopback and link-local answers (used when they are not allowed). */
-function guardedLookup(
+export function guardedLookup(
   hostname: string,
   options: { all?: boolean; family?: number },
   callback: (err: NodeJS.ErrnoException | null, address?: string | LookupAddress[], family?: number) => void,

@@ -23,7 +23,8 @@ export class EndpointStore {
   constructor(private readonly ds: DataSource) {}
 
   async insert(e: NewEndpoint): Promise<EndpointRow> {
-    const [row] = await rows(this.ds, 
+    const [row] = await rows(
+      this.ds,
       `INSERT INTO endpoints (id, org_id, url, description, events, secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [e.id, e.orgId, e.url, e.description, e.events, e.sealedSecret],
     );
@@ -42,7 +43,8 @@ export class EndpointStore {
 
   /** Newest first; one extra row tells whether another page exists. */
   async page(orgId: string, limit: number, after: PageKey | null): Promise<Array<EndpointRow & { created_key: string }>> {
-    return rows(this.ds, 
+    return rows(
+      this.ds,
       `SELECT *, created_at::text AS created_key FROM endpoints
         WHERE org_id = $1
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
@@ -52,7 +54,8 @@ export class EndpointStore {
   }
 
   async update(m: EntityManager, id: string, c: EndpointChanges): Promise<void> {
-    await rows(m, 
+    await rows(
+      m,
       `UPDATE endpoints SET url = coalesce($2, url), description = coalesce($3, description), events = coalesce($4, events), updated_at = now()
         WHERE id = $1`,
       [id, c.url ?? null, c.description ?? null, c.events ?? null],
@@ -61,7 +64,8 @@ export class EndpointStore {
 
   /** Re-enabled by the org: a clean slate for the disabling rules. */
   async enable(m: EntityManager, id: string): Promise<void> {
-    await rows(m, 
+    await rows(
+      m,
       `UPDATE endpoints SET enabled = true, disabled_reason = NULL, disabled_at = NULL, failing_since = NULL, consecutive_exhausted = 0,
               updated_at = now() WHERE id = $1`,
       [id],
@@ -70,7 +74,8 @@ export class EndpointStore {
 
   /** New secret signs from now on; the old one also signs until `previousValidMs` from now (0 = not at all). */
   async rotate(m: EntityManager, id: string, sealedSecret: string, previousValidMs: number): Promise<EndpointRow> {
-    const [row] = await rows(m, 
+    const [row] = await rows(
+      m,
       `UPDATE endpoints SET previous_secret = CASE WHEN $3 > 0 THEN secret END,
               previous_secret_expires_at = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3 / 1000.0) END,
               secret = $2, updated_at = now()

@@ -6,6 +6,7 @@ export interface ServiceDbOptions {
   /** Each service owns one schema; its tables, outbox, inbox and migrations table live there. */
   schema: string;
   migrations: Array<new () => any>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type
   entities?: MixedList<Function | string | EntitySchema>;
   poolSize?: number;
 }

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initServiceDataSource, ServiceDbOptions } from '../db/data-source';
 import { Messaging, MessagingConfig } from '../messaging/runtime';
 import { OutboxRelay } from '../messaging/outbox';
+import type { EventBus } from '../messaging/event-bus';
 import { logger } from '../observability/logger';
 import { ServiceMetrics } from '../observability/metrics';
 import { HealthController, METRICS, ObservabilityInterceptor, READINESS, RpcErrorFilter } from '../observability/nest';
@@ -65,6 +66,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   const messaging = await Messaging.connect(o.name, o.messaging);
   const ds = createServiceDataSource({ ...o.db, schema: o.db.schema ?? o.name });
   await initServiceDataSource(ds);
+  instrumentEvents(messaging, metrics);
   const relay = new OutboxRelay(ds, messaging.events);
   const ctx: ServiceContext = { name: o.name, messaging, ds, metrics, relay };
   metrics.collectors.push(async () => {
@@ -153,4 +155,29 @@ async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceC
       if (ds.isInitialized) await ds.destroy().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Gives the service its own view of the event bus that counts every event it handles, by subject and
+ * outcome (ok / error → redelivered). A view, because in embedded mode the bus is shared by all services.
+ */
+function instrumentEvents(messaging: Messaging, metrics: ServiceMetrics): void {
+  const inner = messaging.events;
+  const view: EventBus = {
+    kind: inner.kind,
+    publish: (subject, eventId, payload) => inner.publish(subject, eventId, payload),
+    subscribe: (consumer, subjects, handler) =>
+      inner.subscribe(consumer, subjects, async (subject, payload) => {
+        try {
+          await handler(subject, payload);
+          metrics.eventsHandled.inc({ subject, outcome: 'ok' });
+        } catch (err) {
+          metrics.eventsHandled.inc({ subject, outcome: 'error' });
+          throw err;
+        }
+      }),
+    // The shared in-process bus is closed by whoever created it; JetStream consumers close with us.
+    close: () => (inner.kind === 'inprocess' ? Promise.resolve() : inner.close()),
+  };
+  (messaging as { events: EventBus }).events = view;
 }

@@ -7,7 +7,7 @@ import { currentCorrelationId } from './correlation';
  */
 export const logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'warn' : 'info'),
-  base: { service: process.env.PIPEVIDEO_SERVICE ?? 'pipevideo' },
+  base: { app: 'pipevideo' },
   redact: {
     paths: [
       'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization', '*.headers.authorization',
