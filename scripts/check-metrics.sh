@@ -21,7 +21,7 @@ ALLOWED='^pipevideo_nodejs_active_(handles|requests|resources)_total non-counter
 REQUIRED=(pipevideo_http_request_duration_seconds pipevideo_nats_handler_duration_seconds pipevideo_events_handled_total
   pipevideo_outbox_pending_events pipevideo_outbox_oldest_pending_age_seconds pipevideo_process_start_time_seconds)
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib/promtool.sh"
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/promtool.sh"
 
 fetch() { # url file -> HTTP status on stdout
   if command -v curl >/dev/null 2>&1; then

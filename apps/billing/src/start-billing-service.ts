@@ -22,7 +22,7 @@ export interface BillingServiceOptions {
    * false to not consume events (tools such as the benchmark).
    */
   eventConsumer?: string | false;
-  /** Hold coalescing (see Ledger): defaults BILLING_HOLD_BATCH_SIZE or 64, BILLING_HOLD_BATCHES_IN_FLIGHT or 4. */
+  /** Hold coalescing (see Ledger): defaults BILLING_HOLD_BATCH_SIZE or 64, BILLING_HOLD_BATCHES_IN_FLIGHT or 2. */
   holdBatchSize?: number;
   holdBatchesInFlight?: number;
 }
@@ -44,7 +44,7 @@ export async function startBillingService(opts: BillingServiceOptions): Promise<
     module: (ctx) => {
       domain = createBillingDomain(ctx.ds, stripe, ctx.metrics.registry, {
         holdBatchSize: opts.holdBatchSize ?? envInt('BILLING_HOLD_BATCH_SIZE', 64),
-        holdBatchesInFlight: opts.holdBatchesInFlight ?? envInt('BILLING_HOLD_BATCHES_IN_FLIGHT', 4),
+        holdBatchesInFlight: opts.holdBatchesInFlight ?? envInt('BILLING_HOLD_BATCHES_IN_FLIGHT', 2),
       });
       ctx.metrics.collectors.push(domain.metrics.collector(domain.ledger));
       const d = domain;

@@ -12,6 +12,7 @@ import { Receiver } from './support/receiver';
 import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';
 
 const org = () => `org_${randomUUID().slice(0, 8)}`;
+jest.setTimeout(30_000); // waits are bounded by their own deadlines; this only stops a stuck test
 
 describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP receivers)', () => {
   let db: TestDatabase;
@@ -130,7 +131,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await publish(svc, finishedEvent(orgFast));
     await fast.waitFor((x) => x.succeeded.length === 1);
     expect(slow.requests).toHaveLength(16); // maxInFlightPerEndpoint (16): the other 4 wait
-    // After the 2 s timeout the hung attempts are retried and everything arrives.
+    // After the 5 s timeout the hung attempts are retried and everything arrives.
     await slow.waitFor((x) => new Set(x.succeeded.map((q) => q.headers['webhook-id'])).size === 20, 15_000);
   });
 

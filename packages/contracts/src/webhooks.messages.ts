@@ -172,17 +172,28 @@ export interface VideoGenerationCompletedData {
   completedAt: number;
 }
 
-/** `response.completed` data: the Responses-API response object (spec 002 fields) of a finished job. */
+/**
+ * `response.completed` data: the Responses-API response object (spec 002 fields) of a finished job,
+ * as GET /v1/responses/{id} shows it. The router may supply any of these fields in the event's `extra`.
+ */
 export interface ResponseCompletedData {
   id: string;
   object: 'response';
   status: string;
   model: string | null;
+  engine: string | null;
   provider: string | null;
+  output: unknown[];
   output_video_url: string | null;
+  usage: unknown;
+  latency_ms: number | null;
   error: { code: string; message: string } | null;
+  /** Unix seconds. */
+  created_at: number | null;
   /** Milliseconds, as in the response object (spec 002). */
   completed_at: number;
+  artifact_url: unknown;
+  artifact_type: string | null;
   [field: string]: unknown;
 }
 

@@ -132,7 +132,7 @@ const conflict = (m: string) => new DomainError(ErrorCode.CONFLICT, m);
 export interface LedgerOptions {
   /** Most holds sent to PostgreSQL in one call/commit (1 turns batching off). Default 64. */
   holdBatchSize?: number;
-  /** Hold batches running at once; further holds queue and form the next batch. Default 4. */
+  /** Hold batches running at once; further holds queue and form the next batch. Default 2. */
   holdBatchesInFlight?: number;
 }
 
@@ -165,7 +165,7 @@ export class Ledger {
     private readonly ds: DataSource,
     opts: LedgerOptions = {},
   ) {
-    this.holdBatcher = new Coalescer((items) => this.placeHoldsNow(this.ds, items), opts.holdBatchSize ?? 64, opts.holdBatchesInFlight ?? 4);
+    this.holdBatcher = new Coalescer((items) => this.placeHoldsNow(this.ds, items), opts.holdBatchSize ?? 64, opts.holdBatchesInFlight ?? 2);
   }
 
   // ---- reads ------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ export class GenerationSettlement {
         out.push(...(await this.ledger.release({ holdId: e.holdId, orgId: e.orgId, reason: 'generation failed' }, m)).moves);
       }
     }
-    if (!e.succeeded) {
+    // A Responses job cancelled after orchestration keeps its token charge (the orchestration ran).
+    if (!e.succeeded && !e.extra?.keepTokenCharge) {
       out.push(...(await this.ledger.refundGeneration({ generationId: e.generationId, reason: e.errorMessage ?? 'generation failed' }, m)).moves);
     }
     const charges = await this.ledger.generationCharges(e.generationId, m);

@@ -25,15 +25,28 @@ describe('customer event payloads', () => {
     expect(JSON.parse(e.body).data).toMatchObject({ status: 'failed', outputUrl: null, errorMessage: 'Reservation failed' });
   });
 
-  it('Responses API → response.completed: the response fields from extra, identity and status from the event', () => {
+  it('Responses API → response.completed: the response object, spec-002 fields from extra, internal flags dropped', () => {
     const e = customerEventFromGeneration({
       ...evt, api: 'responses', status: 'failed', errorMessage: 'Provider returned failure', outputUrl: null,
-      extra: { engine: 'lottie', id: 'spoofed', status: 'completed', usage: null, artifact_url: null },
+      extra: { engine: 'lottie', id: 'spoofed', status: 'completed', usage: null, artifact_url: null, keepTokenCharge: true, createdAt: '2026-01-02T03:03:05.000Z' },
     });
     expect(e.type).toBe('response.completed');
-    expect(JSON.parse(e.body).data).toMatchObject({
-      id: 'gen_1', object: 'response', status: 'failed', engine: 'lottie', output_video_url: null,
-      error: { code: 'generation_failed', message: 'Provider returned failure' }, completed_at: Date.parse('2026-01-02T03:04:05.000Z'),
+    const data = JSON.parse(e.body).data;
+    expect(data).toMatchObject({
+      id: 'gen_1', object: 'response', status: 'failed', engine: 'lottie', output_video_url: null, usage: null,
+      error: { code: 'generation_failed', message: 'Provider returned failure' },
+      created_at: Date.parse('2026-01-02T03:03:05.000Z') / 1000, completed_at: Date.parse('2026-01-02T03:04:05.000Z'), latency_ms: 60_000,
+      output: [{ type: 'message', id: 'gen_1_msg', role: 'assistant', status: 'incomplete', content: [] }],
+    });
+    expect(data).not.toHaveProperty('keepTokenCharge');
+    expect(data).not.toHaveProperty('createdAt');
+  });
+
+  it('a completed response carries its video as an output_video part', () => {
+    const data = JSON.parse(customerEventFromGeneration({ ...evt, api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate' }).body).data;
+    expect(data).toMatchObject({
+      status: 'completed', model: 'moonshotai/kimi-k2.5', provider: 'framerate', output_video_url: 'https://cdn/x.mp4', error: null,
+      output: [{ status: 'completed', content: [{ type: 'output_video', video_url: { url: 'https://cdn/x.mp4' } }] }],
     });
   });
 

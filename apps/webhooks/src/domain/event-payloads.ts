@@ -42,21 +42,56 @@ export function customerEventFromGeneration(evt: GenerationFinishedEvt): Custome
     };
     return envelope(evt.orgId, 'video.generation.completed', at, data);
   }
-  // The router puts the response object's fields (engine, output, usage, latency_ms, …) in `extra`;
-  // identity and outcome come from the event itself so they can never disagree with it.
+  return envelope(evt.orgId, 'response.completed', at, responseObject(evt, at));
+}
+
+/** Fields of the Responses-API response object (spec 002) that `evt.extra` may supply. */
+const RESPONSE_FIELDS = [
+  'engine', 'output', 'output_video_url', 'usage', 'latency_ms', 'error', 'created_at', 'completed_at', 'artifact_url', 'artifact_type',
+] as const;
+
+/**
+ * The response object as GET /v1/responses/{id} shows it once final. Derived from the event, with any
+ * spec-002 field the router put in `evt.extra` taking precedence; other `extra` keys (internal flags
+ * such as keepTokenCharge) never reach customers. Identity and status always come from the event.
+ */
+function responseObject(evt: GenerationFinishedEvt, at: Date): ResponseCompletedData {
   const extra = (evt.extra && typeof evt.extra === 'object' ? evt.extra : {}) as Record<string, unknown>;
-  const data: ResponseCompletedData = {
-    object: 'response',
-    model: evt.model ?? null,
-    provider: evt.provider ?? null,
-    output_video_url: evt.outputUrl ?? null,
-    error: evt.errorMessage ? { code: 'generation_failed', message: evt.errorMessage } : null,
-    completed_at: at.getTime(),
-    ...extra,
+  const createdAt = toDate(extra.created_at ?? extra.createdAt);
+  const outputUrl = evt.outputUrl ?? null;
+  const derived: ResponseCompletedData = {
     id: evt.generationId,
+    object: 'response',
     status: evt.status,
+    model: evt.model ?? null,
+    engine: null,
+    provider: evt.provider ?? null,
+    output: [
+      {
+        type: 'message',
+        id: `${evt.generationId}_msg`,
+        role: 'assistant',
+        status: evt.status === 'completed' ? 'completed' : 'incomplete',
+        content: outputUrl ? [{ type: 'output_video', video_url: { url: outputUrl } }] : [],
+      },
+    ],
+    output_video_url: outputUrl,
+    usage: null,
+    latency_ms: createdAt ? Math.max(0, at.getTime() - createdAt.getTime()) : null,
+    error: evt.errorMessage ? { code: 'generation_failed', message: evt.errorMessage } : null,
+    created_at: createdAt ? Math.floor(createdAt.getTime() / 1000) : null,
+    completed_at: at.getTime(),
+    artifact_url: null,
+    artifact_type: null,
   };
-  return envelope(evt.orgId, 'response.completed', at, data);
+  for (const f of RESPONSE_FIELDS) if (f in extra && f !== 'created_at') (derived as Record<string, unknown>)[f] = extra[f];
+  return { ...derived, id: evt.generationId, object: 'response', status: evt.status };
+}
+
+function toDate(v: unknown): Date | null {
+  if (v === undefined || v === null) return null;
+  const d = typeof v === 'number' ? new Date(v < 1e12 ? v * 1000 : v) : new Date(String(v));
+  return Number.isNaN(d.getTime()) ? null : d;
 }
 
 export function testEvent(orgId: string, endpointId: string, now = new Date()): CustomerEvent {

@@ -15,7 +15,7 @@ export function testOptions(db: TestDatabase, o: Partial<WebhooksServiceOptions>
     retryScheduleMs: [100, 100, 100],
     retryJitter: 0,
     pollIntervalMs: 50,
-    timeoutMs: 2000,
+    timeoutMs: 5000,
     leaseMarginMs: 500,
     shutdownGraceMs: 100,
     disableAfterExhausted: 2,
