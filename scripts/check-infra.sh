@@ -28,7 +28,7 @@ run_step() {
   fi
 }
 
-source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/promtool.sh"
+source scripts/lib/promtool.sh
 
 # A YAML parser for the node checks: the workspace's `yaml` or `js-yaml` (installed by pnpm install),
 # else python3's PyYAML. Sourced by the node snippets below as require(YAML_LOADER).
