@@ -1,4 +1,4 @@
-import { envInt, envStr } from '@pipevideo/platform';
+import { envInt } from '@pipevideo/platform';
 
 /** Gateway settings; every one has an env variable (README) and a default. */
 export interface GatewayConfig {
@@ -28,5 +28,3 @@ export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): Ga
   };
 }
 
-export const DEFAULT_PORT = () => envInt('PORT', 3001);
-export const DEFAULT_HOST = () => envStr('HOST', '0.0.0.0');

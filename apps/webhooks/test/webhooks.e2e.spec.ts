@@ -42,7 +42,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const orgId = org();
     const ep = await createEndpoint(orgId, r.url, { description: 'prod' });
     expect(ep).toMatchObject({ object: 'webhook_endpoint', url: r.url, description: 'prod', enabled: true, disabled_reason: null });
-    expect(ep.events).toEqual(['video.generation.completed', 'response.completed']);
+    expect(ep.events).toEqual(['video.generation.completed']);
     expect(ep.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
     expect(got).not.toHaveProperty('secret');
@@ -68,6 +68,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
       model: 'google/veo-3.1',
       provider: 'fal',
       costCents: 0,
+      api: 'video',
     });
     expect(req.headers['webhook-id']).toMatch(/^msg_/);
     expect(req.headers['content-type']).toBe('application/json');
@@ -100,11 +101,14 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
   it('events of org A never reach org B, and only endpoints subscribed to the type get them', async () => {
     const a = await receiver();
     const b = await receiver();
-    const aResponsesOnly = await receiver();
+    const aOtherType = await receiver();
     const orgA = org();
     const orgB = org();
     const epA = await createEndpoint(orgA, a.url, { events: ['video.generation.completed'] });
-    const epA2 = await createEndpoint(orgA, aResponsesOnly.url, { events: ['response.completed'] });
+    // Today there is one subscribable type, so an endpoint of another type can only be stored directly: it
+    // stands for a subscription to a future type (or a retired one still stored), which must hear nothing.
+    const epA2 = await createEndpoint(orgA, aOtherType.url);
+    await svc.ctx.ds.query(`UPDATE endpoints SET events = '{video.generation.started}' WHERE id = $1`, [epA2.id]);
     const epB = await createEndpoint(orgB, b.url);
     for (let i = 0; i < 3; i++) await publish(svc, finishedEvent(orgA));
     await a.waitFor((x) => x.succeeded.length === 3);
@@ -113,7 +117,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await b.waitFor((x) => x.succeeded.length === 1);
     expect(b.requests).toHaveLength(1);
     expect(JSON.parse(b.requests[0].body).data.generationId).toBeDefined();
-    expect(aResponsesOnly.requests).toHaveLength(0);
+    expect(aOtherType.requests).toHaveLength(0);
     expect(await waitForDeliveries(svc, orgB, epB.id, () => true)).toHaveLength(1);
     expect(await waitForDeliveries(svc, orgA, epA2.id, () => true)).toHaveLength(0);
     expect(await waitForDeliveries(svc, orgA, epA.id, () => true)).toHaveLength(3);
@@ -135,10 +139,10 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await slow.waitFor((x) => new Set(x.succeeded.map((q) => q.headers['webhook-id'])).size === 20, 15_000);
   });
 
-  it('a Responses-API generation becomes response.completed with the response object fields', async () => {
+  it('a Responses-API generation becomes video.generation.completed with api: responses and the response object', async () => {
     const r = await receiver();
     const orgId = org();
-    const ep = await createEndpoint(orgId, r.url, { events: ['response.completed'] });
+    const ep = await createEndpoint(orgId, r.url, { events: ['video.generation.completed'] });
     const evt = finishedEvent(orgId, {
       api: 'responses',
       model: 'moonshotai/kimi-k2.5',
@@ -148,18 +152,31 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await publish(svc, evt);
     await r.waitFor((x) => x.succeeded.length === 1);
     const body = new Webhook(ep.secret).verify(r.requests[0].body, r.requests[0].headers) as any;
-    expect(body.type).toBe('response.completed');
+    expect(body.type).toBe('video.generation.completed');
     expect(body.data).toMatchObject({
-      id: evt.generationId,
-      object: 'response',
+      generationId: evt.generationId,
       status: 'completed',
+      outputUrl: evt.outputUrl,
+      errorMessage: null,
       model: 'moonshotai/kimi-k2.5',
-      engine: 'hyperframes',
       provider: 'framerate',
-      output_video_url: evt.outputUrl,
-      usage: { total_tokens: 4600 },
-      error: null,
+      costCents: evt.costCents,
+      completedAt: expect.any(Number),
+      api: 'responses',
+      response: {
+        id: evt.generationId,
+        object: 'response',
+        status: 'completed',
+        model: 'moonshotai/kimi-k2.5',
+        engine: 'hyperframes',
+        provider: 'framerate',
+        output_video_url: evt.outputUrl,
+        usage: { total_tokens: 4600 },
+        error: null,
+      },
     });
+    const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
+    expect(d.event_type).toBe('video.generation.completed');
   });
 
   it('410 Gone disables the endpoint at once with a reason the org can see', async () => {
@@ -250,7 +267,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
   it('test event: webhook.test delivered like any other and listed in the delivery log', async () => {
     const r = await receiver();
     const orgId = org();
-    const ep = await createEndpoint(orgId, r.url, { events: ['response.completed'] });
+    const ep = await createEndpoint(orgId, r.url, { events: ['video.generation.completed'] });
     const d = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id });
     expect(d).toMatchObject({ object: 'webhook_delivery', endpoint_id: ep.id, event_type: 'webhook.test', status: 'pending', attempts: 0 });
     await r.waitFor((x) => x.succeeded.length === 1);
@@ -273,12 +290,15 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(p2.data.map((e) => e.id)).toEqual([created[0]]);
 
     const updated = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointUpdate, {
-      orgId, id: created[0], url: `${r.url}/new`, events: ['response.completed'], description: 'renamed', enabled: false,
+      orgId, id: created[0], url: `${r.url}/new`, events: ['video.generation.completed'], description: 'renamed', enabled: false,
     });
-    expect(updated).toMatchObject({ url: `${r.url}/new`, events: ['response.completed'], description: 'renamed', enabled: false });
+    expect(updated).toMatchObject({ url: `${r.url}/new`, events: ['video.generation.completed'], description: 'renamed', enabled: false });
     expect(updated.disabled_reason).toMatch(/organization/);
 
     await expect(createEndpoint(orgId, r.url, { events: ['video.generation.started'] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // The retired Responses-only type: Responses jobs now raise video.generation.completed (spec 001).
+    await expect(createEndpoint(orgId, r.url, { events: ['response.completed'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('events') });
+    await expect(rpc(svc, RPC.webhooks.endpointUpdate, { orgId, id: created[2], events: ['response.completed'] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(createEndpoint(orgId, r.url, { events: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(createEndpoint(orgId, 'not a url')).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('url') });
     await expect(rpc(svc, RPC.webhooks.endpointCreate, { url: r.url })).rejects.toMatchObject({ code: 'BAD_REQUEST' });

@@ -173,3 +173,17 @@ export class UsageListMsg extends Envelope {
 export class BoolFlag {
   @IsBoolean() value!: boolean;
 }
+
+/** Responses API create body (spec 002) after the gateway validated it; the router's input. */
+export interface ResponseRequest {
+  model: string;
+  input: string | Array<Record<string, unknown>>;
+  instructions?: string;
+  engine?: string;
+  expand_prompt?: boolean;
+  width?: number;
+  height?: number;
+  aspectRatio?: string;
+  provider?: { order?: string[] };
+  metadata?: Record<string, string>;
+}

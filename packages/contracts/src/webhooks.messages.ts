@@ -12,8 +12,11 @@ import { Envelope } from './messages';
 // ---------------------------------------------------------------------------------------------
 // Event types
 
-/** Event types a customer can subscribe an endpoint to. */
-export const WEBHOOK_EVENT_TYPES = ['video.generation.completed', 'response.completed'] as const;
+/**
+ * Event types a customer can subscribe an endpoint to. Finished jobs of both APIs (`/v1/video/generations`
+ * and `/v1/responses`) raise `video.generation.completed` (spec 001); `data.api` tells them apart.
+ */
+export const WEBHOOK_EVENT_TYPES = ['video.generation.completed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** Sent only by `webhooks.endpoint.test`, whatever the endpoint subscribes to. */
 export const WEBHOOK_TEST_EVENT_TYPE = 'webhook.test';
@@ -159,8 +162,9 @@ export interface WebhookEventBody<T extends string = string, D = Record<string, 
   data: D;
 }
 
-/** `video.generation.completed` data: sent for every finished generation, success or failure (spec 004). */
-export interface VideoGenerationCompletedData {
+/** Fields every `video.generation.completed` carries, whichever API created the job (specs 001 and 004). */
+interface GenerationCompletedDataBase {
+  /** The generation id (video API) or the response id (Responses API). */
   generationId: string;
   status: 'completed' | 'failed' | string;
   outputUrl: string | null;
@@ -172,11 +176,26 @@ export interface VideoGenerationCompletedData {
   completedAt: number;
 }
 
+/** `video.generation.completed` data of a `/v1/video/generations` job. */
+export interface VideoApiGenerationCompletedData extends GenerationCompletedDataBase {
+  api: 'video';
+}
+
+/** `video.generation.completed` data of a `/v1/responses` job: the spec fields plus the full response object. */
+export interface ResponsesApiGenerationCompletedData extends GenerationCompletedDataBase {
+  api: 'responses';
+  response: WebhookResponseObject;
+}
+
+/** `video.generation.completed` data: sent for every finished job, success or failure; `api` tells which API created it. */
+export type VideoGenerationCompletedData = VideoApiGenerationCompletedData | ResponsesApiGenerationCompletedData;
+
 /**
- * `response.completed` data: the Responses-API response object (spec 002 fields) of a finished job,
- * as GET /v1/responses/{id} shows it. The router may supply any of these fields in the event's `extra`.
+ * The Responses-API response object (spec 002 fields) of a finished job, as GET /v1/responses/{id}
+ * shows it; sent as `data.response` of its `video.generation.completed`. The router may supply any of
+ * these fields in the event's `extra`.
  */
-export interface ResponseCompletedData {
+export interface WebhookResponseObject {
   id: string;
   object: 'response';
   status: string;

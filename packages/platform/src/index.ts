@@ -17,3 +17,4 @@ export * from './observability/nest';
 export * from './http/start-service';
 export * from './testing/test-database';
 export * from './net/ssrf-guard';
+export * from './http/run-main';

@@ -1,6 +1,7 @@
 /**
  * Customer webhooks end to end: an endpoint registered over HTTP receives `video.generation.completed`
- * (success and failure) and `response.completed`, signed the Standard Webhooks way and verified here
+ * (success and failure) for video generations and for Responses jobs alike (spec 001: one event type,
+ * `data.api` tells them apart), signed the Standard Webhooks way and verified here
  * with the `standardwebhooks` package exactly as a customer would; another org's endpoint hears nothing.
  */
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
@@ -95,18 +96,25 @@ describe('customer webhooks (microservices mode)', () => {
     }
   });
 
-  it('finished Responses jobs raise response.completed', async () => {
+  it('finished Responses jobs raise video.generation.completed with api: responses and the response object', async () => {
     if (skip) return;
     const a = await createFundedOrg(p.baseUrl, p.adminToken, 10_000, 'hooks R');
     const recv = await receiver();
     try {
-      const ep = await http('POST', `${p.baseUrl}/v1/webhooks`, { key: a.key, body: { url: recv.url, events: ['response.completed'] } });
+      // The retired Responses-only type is refused clearly.
+      const retired = await http('POST', `${p.baseUrl}/v1/webhooks`, { key: a.key, body: { url: recv.url, events: ['response.completed'] } });
+      expect(retired.status).toBe(400);
+
+      const ep = await http('POST', `${p.baseUrl}/v1/webhooks`, { key: a.key, body: { url: recv.url, events: ['video.generation.completed'] } });
+      expect(ep.status).toBeLessThan(300);
       const r = await http('POST', `${p.baseUrl}/v1/responses`, { key: a.key, body: { model: 'moonshotai/kimi-k2.5', input: 'A cat' } });
       expect(r.status).toBe(200);
-      await waitFor('response.completed', async () => recv.got.length >= 1, 30_000);
+      await waitFor('video.generation.completed for the response', async () => recv.got.length >= 1, 30_000);
       const evt: any = new Webhook(ep.body.secret).verify(recv.got[0].body, recv.got[0].headers as Record<string, string>);
-      expect(evt.type).toBe('response.completed');
-      expect(JSON.stringify(evt.data)).toContain(r.body.id);
+      expect(evt.type).toBe('video.generation.completed');
+      expect(evt.data).toMatchObject({ generationId: r.body.id, api: 'responses', response: { id: r.body.id, object: 'response' } });
+      expect(['completed', 'failed']).toContain(evt.data.status);
+      expect(evt.data.response.status).toBe(evt.data.status);
     } finally {
       recv.server.close();
     }

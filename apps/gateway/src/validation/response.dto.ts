@@ -1,3 +1,4 @@
+import type { ResponseRequest } from '@pipevideo/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -194,18 +195,8 @@ export function inputIssues(input: unknown): FieldIssue[] {
   return issues;
 }
 
-export interface ResponseRequestPayload {
-  model: string;
-  input: string | Array<Record<string, unknown>>;
-  instructions?: string;
-  engine?: string;
-  expand_prompt?: boolean;
-  width?: number;
-  height?: number;
-  aspectRatio?: string;
-  provider?: { order?: string[] };
-  metadata?: Record<string, string>;
-}
+/** The router's `responseCreate` request (shared contract). */
+export type ResponseRequestPayload = ResponseRequest;
 
 /** Validates a spec 002 body into the router's `responseCreate` request. */
 export function parseResponseBody(body: unknown): ResponseRequestPayload {

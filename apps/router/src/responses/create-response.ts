@@ -1,22 +1,11 @@
-import { badRequest, DomainError, ErrorCode, ProviderSlug } from '@pipevideo/contracts';
+import { badRequest, DomainError, ErrorCode, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectEngine } from '../routing/engine-selector';
 import { tokenCost } from '../routing/pricing';
 import { GenerationStore, newGenerationId } from '../generations/generation.store';
 import type { CreatePorts } from '../generations/create-generation';
 
-export interface ResponseRequest {
-  model: string;
-  input: string | Array<Record<string, unknown>>;
-  instructions?: string;
-  engine?: string;
-  expand_prompt?: boolean;
-  width?: number;
-  height?: number;
-  aspectRatio?: string;
-  provider?: { order?: string[] };
-  metadata?: Record<string, string>;
-}
+export type { ResponseRequest };
 
 /** All text of the prompt (input + instructions): the `auto` engine reads it. */
 export function promptText(req: ResponseRequest): string {

@@ -7,7 +7,7 @@ const evt: GenerationFinishedEvt = {
 };
 
 describe('customer event payloads', () => {
-  it('video API → video.generation.completed with the spec fields', () => {
+  it('video API → video.generation.completed with the spec fields and api: video', () => {
     const e = customerEventFromGeneration(evt);
     expect(e.type).toBe('video.generation.completed');
     expect(JSON.parse(e.body)).toEqual({
@@ -15,7 +15,7 @@ describe('customer event payloads', () => {
       timestamp: '2026-01-02T03:04:05.000Z',
       data: {
         generationId: 'gen_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, model: 'google/veo-3.1', provider: 'replicate',
-        costCents: 240, completedAt: Date.parse('2026-01-02T03:04:05.000Z') / 1000,
+        costCents: 240, completedAt: Date.parse('2026-01-02T03:04:05.000Z') / 1000, api: 'video',
       },
     });
   });
@@ -25,26 +25,40 @@ describe('customer event payloads', () => {
     expect(JSON.parse(e.body).data).toMatchObject({ status: 'failed', outputUrl: null, errorMessage: 'Reservation failed' });
   });
 
-  it('Responses API → response.completed: the response object, spec-002 fields from extra, internal flags dropped', () => {
+  it('Responses API → the same video.generation.completed: spec fields with the response id, api: responses, and the response object', () => {
+    const e = customerEventFromGeneration({ ...evt, api: 'responses', generationId: 'resp_1', model: 'moonshotai/kimi-k2.5', provider: 'framerate', costCents: 12 });
+    expect(e.type).toBe('video.generation.completed');
+    const body = JSON.parse(e.body);
+    expect(body).toMatchObject({ type: 'video.generation.completed', timestamp: '2026-01-02T03:04:05.000Z' });
+    expect(body.data).toEqual({
+      generationId: 'resp_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, model: 'moonshotai/kimi-k2.5',
+      provider: 'framerate', costCents: 12, completedAt: Date.parse('2026-01-02T03:04:05.000Z') / 1000, api: 'responses',
+      response: expect.objectContaining({ id: 'resp_1', object: 'response', status: 'completed' }),
+    });
+  });
+
+  it('the response object: spec-002 fields from extra, internal flags dropped, identity and status from the event', () => {
     const e = customerEventFromGeneration({
       ...evt, api: 'responses', status: 'failed', errorMessage: 'Provider returned failure', outputUrl: null,
       extra: { engine: 'lottie', id: 'spoofed', status: 'completed', usage: null, artifact_url: null, keepTokenCharge: true, createdAt: '2026-01-02T03:03:05.000Z' },
     });
-    expect(e.type).toBe('response.completed');
     const data = JSON.parse(e.body).data;
-    expect(data).toMatchObject({
+    expect(data).toMatchObject({ generationId: 'gen_1', status: 'failed', outputUrl: null, errorMessage: 'Provider returned failure', api: 'responses' });
+    expect(data.response).toMatchObject({
       id: 'gen_1', object: 'response', status: 'failed', engine: 'lottie', output_video_url: null, usage: null,
       error: { code: 'generation_failed', message: 'Provider returned failure' },
       created_at: Date.parse('2026-01-02T03:03:05.000Z') / 1000, completed_at: Date.parse('2026-01-02T03:04:05.000Z'), latency_ms: 60_000,
       output: [{ type: 'message', id: 'gen_1_msg', role: 'assistant', status: 'incomplete', content: [] }],
     });
-    expect(data).not.toHaveProperty('keepTokenCharge');
-    expect(data).not.toHaveProperty('createdAt');
+    for (const internal of ['keepTokenCharge', 'createdAt']) {
+      expect(data.response).not.toHaveProperty(internal);
+      expect(data).not.toHaveProperty(internal);
+    }
   });
 
   it('a completed response carries its video as an output_video part', () => {
     const data = JSON.parse(customerEventFromGeneration({ ...evt, api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate' }).body).data;
-    expect(data).toMatchObject({
+    expect(data.response).toMatchObject({
       status: 'completed', model: 'moonshotai/kimi-k2.5', provider: 'framerate', output_video_url: 'https://cdn/x.mp4', error: null,
       output: [{ status: 'completed', content: [{ type: 'output_video', video_url: { url: 'https://cdn/x.mp4' } }] }],
     });

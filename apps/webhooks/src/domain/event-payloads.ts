@@ -1,5 +1,5 @@
 import type {
-  GenerationFinishedEvt, ResponseCompletedData, VideoGenerationCompletedData, WebhookEventBody, WebhookEventType, WebhookTestData,
+  GenerationFinishedEvt, VideoGenerationCompletedData, WebhookEventBody, WebhookEventType, WebhookResponseObject, WebhookTestData,
 } from '@pipevideo/contracts';
 import { WEBHOOK_TEST_EVENT_TYPE } from '@pipevideo/contracts';
 
@@ -26,23 +26,26 @@ function finishedAt(evt: GenerationFinishedEvt): Date {
   return Number.isNaN(d.getTime()) ? new Date() : d;
 }
 
-/** `generation.finished` → `video.generation.completed` (video API) or `response.completed` (Responses API). */
+/**
+ * `generation.finished` → `video.generation.completed`, for both APIs: spec 001 has finished Responses-API
+ * jobs notify with the same event type as video generations. `data` holds the spec fields (`generationId`
+ * is the response id for Responses jobs) plus `api`; Responses jobs also carry the full response object.
+ */
 export function customerEventFromGeneration(evt: GenerationFinishedEvt): CustomerEvent {
   const at = finishedAt(evt);
-  if (evt.api === 'video') {
-    const data: VideoGenerationCompletedData = {
-      generationId: evt.generationId,
-      status: evt.status,
-      outputUrl: evt.outputUrl ?? null,
-      errorMessage: evt.errorMessage ?? null,
-      model: evt.model ?? null,
-      provider: evt.provider ?? null,
-      costCents: evt.costCents ?? 0,
-      completedAt: Math.floor(at.getTime() / 1000),
-    };
-    return envelope(evt.orgId, 'video.generation.completed', at, data);
-  }
-  return envelope(evt.orgId, 'response.completed', at, responseObject(evt, at));
+  const common = {
+    generationId: evt.generationId,
+    status: evt.status,
+    outputUrl: evt.outputUrl ?? null,
+    errorMessage: evt.errorMessage ?? null,
+    model: evt.model ?? null,
+    provider: evt.provider ?? null,
+    costCents: evt.costCents ?? 0,
+    completedAt: Math.floor(at.getTime() / 1000),
+  };
+  const data: VideoGenerationCompletedData =
+    evt.api === 'video' ? { ...common, api: 'video' } : { ...common, api: 'responses', response: responseObject(evt, at) };
+  return envelope(evt.orgId, 'video.generation.completed', at, data);
 }
 
 /** Fields of the Responses-API response object (spec 002) that `evt.extra` may supply. */
@@ -55,11 +58,11 @@ const RESPONSE_FIELDS = [
  * spec-002 field the router put in `evt.extra` taking precedence; other `extra` keys (internal flags
  * such as keepTokenCharge) never reach customers. Identity and status always come from the event.
  */
-function responseObject(evt: GenerationFinishedEvt, at: Date): ResponseCompletedData {
+function responseObject(evt: GenerationFinishedEvt, at: Date): WebhookResponseObject {
   const extra = (evt.extra && typeof evt.extra === 'object' ? evt.extra : {}) as Record<string, unknown>;
   const createdAt = toDate(extra.created_at ?? extra.createdAt);
   const outputUrl = evt.outputUrl ?? null;
-  const derived: ResponseCompletedData = {
+  const derived: WebhookResponseObject = {
     id: evt.generationId,
     object: 'response',
     status: evt.status,

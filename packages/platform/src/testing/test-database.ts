@@ -41,7 +41,6 @@ export async function requireNats(): Promise<boolean> {
   const { natsAnswers } = await import('../messaging/nats-transport');
   if (await natsAnswers(NATS_TEST_URL)) return true;
   if (process.env.CI === 'true') throw new Error(`CI=true but no NATS server answers at ${NATS_TEST_URL}`);
-  // eslint-disable-next-line no-console
   console.warn(`\n\n!!! NO NATS SERVER at ${NATS_TEST_URL}: SKIPPING the tests that need one. !!!\n\n`);
   return false;
 }
