@@ -120,7 +120,9 @@ export class RouterEngine {
 
   async stop(): Promise<void> {
     await this.sweeper.stop();
-    await Promise.allSettled([...this.inflight]);
+    // Give in-flight dispatches a moment; what does not finish keeps its lease, which expires and
+    // lets another replica (or this one, restarted) finish the job.
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 3000).unref())]);
     this.breakers.shutdown();
   }
 
