@@ -4,6 +4,7 @@ import { GatewayConfig, gatewayConfigFromEnv } from './config';
 import { GatewayModule } from './gateway.module';
 import { installUrlGuard } from './http/url-guard';
 import { GatewayInit1700000002000 } from './migrations/1700000002000-gateway-init';
+import { UnloggedRateCounters1700000002100 } from './migrations/1700000002100-unlogged-rate-counters';
 import { buildOpenApiDocument } from './openapi/document';
 import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
 import { GatewayRuntime } from './runtime';
@@ -27,7 +28,7 @@ export interface RunningGateway extends RunningService {
   runtime: GatewayRuntime;
 }
 
-export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000];
+export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100];
 
 /** Boots the gateway: schema `gateway`, its migrations, HTTP on `port`, RPC client over `messaging`. */
 export async function startGatewayService(opts: StartGatewayOptions): Promise<RunningGateway> {

@@ -22,6 +22,17 @@ export interface ClaimedDelivery {
   secret: string;
   /** The pre-rotation secret, while its overlap window is open. */
   previousSecret: string | null;
+  /** The request that caused this delivery (its attempts log under it); internal, never sent. */
+  correlationId: string | null;
+}
+
+/** One event for `enqueueMany`. */
+export interface EnqueueItem {
+  event: CustomerEvent;
+  messageId: string;
+  sourceEventId: string;
+  /** The id of the request that caused the event; stored on its deliveries for their logs. */
+  correlationId?: string | null;
 }
 
 export interface AttemptRecord {
@@ -49,7 +60,14 @@ export class DeliveryStore {
    * type (or just `onlyEndpointId`, for test events), inside the caller's transaction.
    * @returns the deliveries created.
    */
-  async enqueue(m: EntityManager, event: CustomerEvent, messageId: string, sourceEventId: string | null, onlyEndpointId?: string): Promise<DeliveryRow[]> {
+  async enqueue(
+    m: EntityManager,
+    event: CustomerEvent,
+    messageId: string,
+    sourceEventId: string | null,
+    onlyEndpointId?: string,
+    correlationId?: string,
+  ): Promise<DeliveryRow[]> {
     return rows(
       m,
       `WITH eps AS (
@@ -60,24 +78,26 @@ export class DeliveryStore {
          SELECT $3, $1, $2, $4, $5, now() WHERE EXISTS (SELECT 1 FROM eps)
          RETURNING id
        )
-       INSERT INTO deliveries (id, org_id, endpoint_id, message_id, event_type, status, next_attempt_at)
-       SELECT ${sqlNewId('dlv')}, $1, eps.id, msg.id, $2, 'pending', now() FROM eps CROSS JOIN msg
+       INSERT INTO deliveries (id, org_id, endpoint_id, message_id, event_type, status, next_attempt_at, correlation_id)
+       SELECT ${sqlNewId('dlv')}, $1, eps.id, msg.id, $2, 'pending', now(), $7 FROM eps CROSS JOIN msg
        RETURNING *`,
-      [event.orgId, event.type, messageId, sourceEventId, event.body, onlyEndpointId ?? null],
+      [event.orgId, event.type, messageId, sourceEventId, event.body, onlyEndpointId ?? null, correlationId ?? null],
     );
   }
 
   /**
    * `enqueue` for many events in one statement (the event consumer's batches): each gets its message
-   * and one delivery per enabled endpoint of its org subscribed to its type.
+   * and one delivery per enabled endpoint of its org subscribed to its type; its deliveries keep the
+   * event's `correlationId` (when it has one).
    * @returns deliveries created per message id.
    */
-  async enqueueMany(m: EntityManager, events: Array<{ event: CustomerEvent; messageId: string; sourceEventId: string }>): Promise<Map<string, number>> {
+  async enqueueMany(m: EntityManager, events: EnqueueItem[]): Promise<Map<string, number>> {
     if (!events.length) return new Map();
     const created = await rows<{ message_id: string }>(
       m,
       `WITH ev AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS ev(org_id, event_type, message_id, source_event_id, body)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                    AS ev(org_id, event_type, message_id, source_event_id, body, correlation_id)
        ), eps AS (
          SELECT ev.message_id, e.id AS endpoint_id FROM ev JOIN endpoints e ON e.org_id = ev.org_id AND e.enabled AND ev.event_type = ANY(e.events)
        ), msg AS (
@@ -86,8 +106,9 @@ export class DeliveryStore {
           WHERE EXISTS (SELECT 1 FROM eps WHERE eps.message_id = ev.message_id)
          RETURNING id, org_id, event_type
        )
-       INSERT INTO deliveries (id, org_id, endpoint_id, message_id, event_type, status, next_attempt_at)
-       SELECT ${sqlNewId('dlv')}, msg.org_id, eps.endpoint_id, msg.id, msg.event_type, 'pending', now() FROM msg JOIN eps ON eps.message_id = msg.id
+       INSERT INTO deliveries (id, org_id, endpoint_id, message_id, event_type, status, next_attempt_at, correlation_id)
+       SELECT ${sqlNewId('dlv')}, msg.org_id, eps.endpoint_id, msg.id, msg.event_type, 'pending', now(), ev.correlation_id
+         FROM msg JOIN eps ON eps.message_id = msg.id JOIN ev ON ev.message_id = msg.id
        RETURNING message_id`,
       [
         events.map((e) => e.event.orgId),
@@ -95,6 +116,7 @@ export class DeliveryStore {
         events.map((e) => e.messageId),
         events.map((e) => e.sourceEventId),
         events.map((e) => e.event.body),
+        events.map((e) => e.correlationId ?? null),
       ],
     );
     const counts = new Map<string, number>();
@@ -128,6 +150,7 @@ export class DeliveryStore {
       enabled: r.enabled,
       secret: r.secret,
       previousSecret: r.previous_secret,
+      correlationId: r.correlation_id ?? null,
     }));
   }
 

@@ -35,6 +35,8 @@ export interface DeliveryRow {
   latency_ms: number | null;
   created_at: Date;
   completed_at: Date | null;
+  /** The request that caused the delivery, for logs only: deliveryView never shows it. */
+  correlation_id: string | null;
 }
 
 export const unixSeconds = (d: Date | null): number | null => (d ? Math.floor(d.getTime() / 1000) : null);

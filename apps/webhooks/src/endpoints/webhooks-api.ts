@@ -109,7 +109,11 @@ export class WebhooksApi {
   async test(msg: WebhookEndpointRefMsg): Promise<WebhookDeliveryView> {
     const endpoint = await this.mustFind(msg.orgId, msg.id);
     if (!endpoint.enabled) throw badRequest('the webhook endpoint is disabled; enable it before sending a test event');
-    const [created] = await this.ds.transaction((m) => this.queue.enqueue(m, testEvent(msg.orgId, msg.id), newId('msg'), null, msg.id));
+    // Its attempts log under the id of the call that asked for it (the RPC interceptor set it).
+    const correlationId = currentCorrelationId();
+    const [created] = await this.ds.transaction((m) =>
+      this.queue.enqueue(m, testEvent(msg.orgId, msg.id), newId('msg'), null, msg.id, correlationId),
+    );
     if (!created) throw endpointNotFound(); // deleted or disabled in between
     this.kick();
     return deliveryView(created);

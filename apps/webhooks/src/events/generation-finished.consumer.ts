@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { rows } from '../db';
 import { customerEventFromGeneration, parseGenerationFinished } from '../domain/event-payloads';
 import { newId } from '../domain/ids';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { DeliveryStore, EnqueueItem } from '../delivery/delivery-store';
 import { GroupCommit } from '../delivery/group-commit';
 
 /** Inbox name for de-duplication (the platform's `inbox` table, in this service's own schema). */
@@ -60,9 +60,9 @@ export class GenerationFinishedConsumer {
             [INBOX_CONSUMER, ids],
           )).map((r) => r.event_id),
         );
-        const todo = new Map<string, { event: ReturnType<typeof customerEventFromGeneration>; messageId: string; sourceEventId: string }>();
+        const todo = new Map<string, EnqueueItem>();
         for (const e of evts) {
-          if (fresh.has(e.eventId) && !todo.has(e.eventId)) todo.set(e.eventId, { event: customerEventFromGeneration(e), messageId: newId('msg'), sourceEventId: e.eventId });
+          if (fresh.has(e.eventId) && !todo.has(e.eventId)) todo.set(e.eventId, enqueueItem(e, newId('msg')));
         }
         const created = await this.queue.enqueueMany(m, [...todo.values()]);
         const counted = new Set<string>();
@@ -83,9 +83,15 @@ export class GenerationFinishedConsumer {
     const messageId = newId('msg');
     let created = 0;
     await processOnce(this.ds, INBOX_CONSUMER, evt.eventId, async (m) => {
-      const counts = await this.queue.enqueueMany(m, [{ event: customerEventFromGeneration(evt), messageId, sourceEventId: evt.eventId }]);
+      const counts = await this.queue.enqueueMany(m, [enqueueItem(evt, messageId)]);
       created = counts.get(messageId) ?? 0;
     });
     return created;
   }
+}
+
+/** The customer event plus what its deliveries keep about the source: the event id, and the correlation id for their logs. */
+function enqueueItem(evt: GenerationFinishedEvt, messageId: string): EnqueueItem {
+  const correlationId = typeof evt.correlationId === 'string' && evt.correlationId ? evt.correlationId : null;
+  return { event: customerEventFromGeneration(evt), messageId, sourceEventId: evt.eventId, correlationId };
 }
