@@ -14,6 +14,7 @@ import { WebhooksApi } from './endpoints/webhooks-api';
 import { GenerationFinishedConsumer } from './events/generation-finished.consumer';
 import { WebhookMetrics } from './metrics';
 import { WebhooksInit1730000000000 } from './migrations/1730000000000-webhooks-init';
+import { DeliveryCorrelationId1730000000001 } from './migrations/1730000000001-delivery-correlation-id';
 import { WebhooksModule } from './webhooks.module';
 
 export { loadWebhooksConfig, parseDuration, parseSchedule, DEFAULT_RETRY_SCHEDULE } from './config';
@@ -76,7 +77,7 @@ export async function startWebhooksService(opts: WebhooksServiceOptions): Promis
     port,
     host,
     messaging,
-    db: { url: databaseUrl, migrations: [WebhooksInit1730000000000], poolSize: config.dbPoolSize },
+    db: { url: databaseUrl, migrations: [WebhooksInit1730000000000, DeliveryCorrelationId1730000000001], poolSize: config.dbPoolSize },
     module: (ctx) => {
       parts = assemble(ctx, config, releaseOnClose);
       return WebhooksModule.forRoot(parts.api);

@@ -3,9 +3,10 @@ import { Webhook } from 'standardwebhooks';
 import {
   RPC, type WebhookDeliveryView, type WebhookEndpointDeleted, type WebhookEndpointView, type WebhookEndpointWithSecret, type WebhookListPage,
 } from '@pipevideo/contracts';
-import { createTestDatabase, type TestDatabase } from '@pipevideo/platform';
+import { createTestDatabase, currentCorrelationId, logger, withCorrelationId, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
 import { DeliveryStore } from '../src/delivery/delivery-store';
+import { HttpSender } from '../src/delivery/http-sender';
 import { RetentionSweeper } from '../src/delivery/retention';
 import { GenerationFinishedConsumer } from '../src/events/generation-finished.consumer';
 import { Receiver } from './support/receiver';
@@ -402,6 +403,85 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(ds).toHaveLength(2);
     const ids = r.succeeded.map((q) => JSON.parse(q.body).data.generationId);
     expect(ids).toContain(good.generationId);
+  });
+
+  it('keeps the correlation id of the generation on its deliveries and runs every attempt under it, never sending it', async () => {
+    const r = (await receiver()).answer(500); // two attempts: the retry must carry the id too
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    // What the sender sees: the correlation id current while it sends (the logger's mixin reads the same).
+    const seen: Array<{ url: string; correlationId: string | undefined }> = [];
+    const send = HttpSender.prototype.send;
+    const spy = jest.spyOn(HttpSender.prototype, 'send').mockImplementation(function (this: HttpSender, req) {
+      seen.push({ url: req.url, correlationId: currentCorrelationId() });
+      return send.call(this, req);
+    });
+    try {
+      const correlationId = `req_${randomUUID()}`;
+      await publish(svc, finishedEvent(orgId, { correlationId }));
+      await r.waitFor((x) => x.succeeded.length === 1);
+      const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
+      const [row] = await svc.ctx.ds.query(`SELECT correlation_id FROM deliveries WHERE id = $1`, [d.id]);
+      expect(row.correlation_id).toBe(correlationId);
+      expect(seen.filter((x) => x.url === r.url).map((x) => x.correlationId)).toEqual([correlationId, correlationId]);
+      // Internal only: not in what the customer receives, nor in the delivery log the org reads.
+      for (const q of r.requests) expect(JSON.stringify(q.headers) + q.body).not.toContain(correlationId);
+      expect(JSON.stringify(d)).not.toContain(correlationId);
+
+      // An event without one (older routers): stored as NULL, and the attempt still gets an id of its own.
+      const r2 = await receiver();
+      const org2 = org();
+      const ep2 = await createEndpoint(org2, r2.url);
+      await publish(svc, finishedEvent(org2));
+      await r2.waitFor((x) => x.succeeded.length === 1);
+      const [d2] = await waitForDeliveries(svc, org2, ep2.id, (ds) => ds[0]?.status === 'succeeded');
+      const [row2] = await svc.ctx.ds.query(`SELECT correlation_id FROM deliveries WHERE id = $1`, [d2.id]);
+      expect(row2.correlation_id).toBeNull();
+      const own = seen.filter((x) => x.url === r2.url).map((x) => x.correlationId);
+      expect(own).toEqual([expect.any(String)]);
+      expect(own[0]).not.toBe(correlationId);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('logs an attempt\'s outcome under the delivery\'s correlation id (410 Gone → "endpoint disabled")', async () => {
+    const r = (await receiver()).answer(410);
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    const logged: Array<{ endpointId?: string; correlationId: string | undefined }> = [];
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(((obj: unknown) => {
+      logged.push({ endpointId: (obj as { endpointId?: string })?.endpointId, correlationId: currentCorrelationId() });
+    }) as any);
+    try {
+      const correlationId = `req_${randomUUID()}`;
+      await publish(svc, finishedEvent(orgId, { correlationId }));
+      await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'failed');
+      expect(logged.filter((l) => l.endpointId === ep.id)).toEqual([{ endpointId: ep.id, correlationId }]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('stores each event\'s own correlation id when events are fanned out together, and the test call\'s for webhook.test', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    const consumer = new GenerationFinishedConsumer(svc.ctx.ds, new DeliveryStore(svc.ctx.ds), () => svc.worker.kick());
+    const evts = [finishedEvent(orgId, { correlationId: 'corr-a' }), finishedEvent(orgId, { correlationId: 'corr-b' }), finishedEvent(orgId)];
+    await Promise.all(evts.map((e) => consumer.handle(JSON.stringify(e)))); // one batch, one statement
+    const stored = await svc.ctx.ds.query(
+      `SELECT m.source_event_id, d.correlation_id FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.endpoint_id = $1`,
+      [ep.id],
+    );
+    const byEvent = Object.fromEntries(stored.map((x: any) => [x.source_event_id, x.correlation_id]));
+    expect(byEvent).toEqual({ [evts[0].eventId]: 'corr-a', [evts[1].eventId]: 'corr-b', [evts[2].eventId]: null });
+
+    // webhooks.endpoint.test: the id the RPC client sent with the call.
+    const test = await withCorrelationId('corr-test-call', () => rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id }));
+    const [row] = await svc.ctx.ds.query(`SELECT correlation_id FROM deliveries WHERE id = $1`, [test.id]);
+    expect(row.correlation_id).toBe('corr-test-call');
+    await r.waitFor((x) => x.succeeded.length === 4);
   });
 
   it('serves its metrics', async () => {

@@ -1,4 +1,4 @@
-import { logger } from '@pipevideo/platform';
+import { logger, withCorrelationId } from '@pipevideo/platform';
 import type { SecretBox } from '../domain/secrets';
 import type { Signer } from '../domain/signer';
 import type { AttemptDecision, RetryPolicy } from '../domain/retry-policy';
@@ -126,19 +126,23 @@ export class DeliveryWorker {
   private launch(c: ClaimedDelivery): void {
     const abort = new AbortController();
     this.perEndpoint.set(c.endpointId, (this.perEndpoint.get(c.endpointId) ?? 0) + 1);
-    const done = this.attempt(c, abort.signal)
-      .catch((err) => {
+    // The attempt (and every log line it writes) runs under the correlation id of the request that caused
+    // the delivery; rows without one get a fresh id per attempt. The bookkeeping below stays outside it, so
+    // the claims it triggers do not inherit this delivery's id.
+    const attempted = withCorrelationId(c.correlationId ?? undefined, () =>
+      this.attempt(c, abort.signal).catch((err) => {
         // Our own failure (database, secret storage), not the endpoint's: the lease brings it back later.
         logger.error({ err: String(err), deliveryId: c.id }, 'webhook delivery attempt could not be processed');
-      })
-      .finally(() => {
-        this.inFlight.delete(c.id);
-        const held = this.perEndpoint.get(c.endpointId) ?? 1;
-        if (held > 1) this.perEndpoint.set(c.endpointId, held - 1);
-        else this.perEndpoint.delete(c.endpointId);
-        // More may be waiting: every slot was taken, or this endpoint was at its cap (its backlog was skipped).
-        if ((this.saturated || held >= this.o.maxInFlightPerEndpoint) && !this.stopped) this.pumpSoon();
-      });
+      }),
+    );
+    const done = attempted.finally(() => {
+      this.inFlight.delete(c.id);
+      const held = this.perEndpoint.get(c.endpointId) ?? 1;
+      if (held > 1) this.perEndpoint.set(c.endpointId, held - 1);
+      else this.perEndpoint.delete(c.endpointId);
+      // More may be waiting: every slot was taken, or this endpoint was at its cap (its backlog was skipped).
+      if ((this.saturated || held >= this.o.maxInFlightPerEndpoint) && !this.stopped) this.pumpSoon();
+    });
     this.inFlight.set(c.id, { endpointId: c.endpointId, abort, done });
   }
 

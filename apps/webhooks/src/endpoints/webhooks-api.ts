@@ -3,7 +3,7 @@ import {
   WebhookEndpointDeleted, WebhookEndpointListMsg, WebhookEndpointRefMsg, WebhookEndpointUpdateMsg, WebhookEndpointView,
   WebhookEndpointWithSecret, WebhookListPage,
 } from '@pipevideo/contracts';
-import { checkOutboundUrl, type UrlPolicy } from '@pipevideo/platform';
+import { checkOutboundUrl, currentCorrelationId, type UrlPolicy } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { testEvent } from '../domain/event-payloads';

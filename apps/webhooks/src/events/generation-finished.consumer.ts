@@ -92,6 +92,7 @@ export class GenerationFinishedConsumer {
 
 /** The customer event plus what its deliveries keep about the source: the event id, and the correlation id for their logs. */
 function enqueueItem(evt: GenerationFinishedEvt, messageId: string): EnqueueItem {
-  const correlationId = typeof evt.correlationId === 'string' && evt.correlationId ? evt.correlationId : null;
+  // The gateway caps ids at 128 characters; the event is another service's input, so cap it here too.
+  const correlationId = typeof evt.correlationId === 'string' && evt.correlationId ? evt.correlationId.slice(0, 128) : null;
   return { event: customerEventFromGeneration(evt), messageId, sourceEventId: evt.eventId, correlationId };
 }

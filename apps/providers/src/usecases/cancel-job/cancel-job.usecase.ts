@@ -1,14 +1,16 @@
 import type { CancelJobResult, UpstreamCancelResult } from '@pipevideo/contracts';
-import { logger } from '@pipevideo/platform';
+import { currentCorrelationId, logger, withCorrelationId } from '@pipevideo/platform';
 import type { TokenUsage } from '../../adapters/provider-adapter';
 import type { AdapterSet } from '../../jobs/adapter-set';
 import type { JobFinisher } from '../../jobs/job-finisher';
-import type { JobStore } from '../../jobs/job-store';
+import type { JobRow, JobStore } from '../../jobs/job-store';
 
 /**
  * `providers.job.cancel`: best-effort cancel upstream, then the job is final on our side (outcome
  * `cancelled`, one `provider_job.finished` event; polling stops; a late callback is a duplicate).
  * A job still being submitted is marked cancelled; the submit cancels upstream when it returns.
+ * The upstream call and its logs run under the job's correlation id (the request that created the
+ * generation), not the canceller's: the router's sweeper cancels from no request at all.
  */
 export class CancelJobUseCase {
   constructor(
@@ -20,6 +22,10 @@ export class CancelJobUseCase {
   async execute(generationId: string, attempt: number): Promise<CancelJobResult> {
     const row = await this.store.byAttempt(generationId, attempt);
     if (!row || (row.status !== 'running' && row.status !== 'submitting')) return { cancelled: false };
+    return withCorrelationId(row.correlation_id ?? currentCorrelationId(), () => this.cancelJob(row));
+  }
+
+  private async cancelJob(row: JobRow): Promise<CancelJobResult> {
     const adapter = this.adapters.get(row.provider);
     let upstream: UpstreamCancelResult = 'not_submitted';
     let usage: TokenUsage | undefined;

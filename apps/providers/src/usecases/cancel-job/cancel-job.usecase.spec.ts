@@ -1,0 +1,56 @@
+import { Registry } from 'prom-client';
+import { currentCorrelationId, logger, withCorrelationId } from '@pipevideo/platform';
+import type { ProviderAdapter } from '../../adapters/provider-adapter';
+import { loadProvidersConfig } from '../../config';
+import { AdapterSet } from '../../jobs/adapter-set';
+import type { JobFinisher } from '../../jobs/job-finisher';
+import type { JobRow, JobStore } from '../../jobs/job-store';
+import { ProviderMetrics } from '../../metrics';
+import { CancelJobUseCase } from './cancel-job.usecase';
+
+/** Plain fakes: which correlation id the upstream cancel (and its log lines) run under. */
+function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled' }>) {
+  const seen: Array<string | undefined> = [];
+  const adapter = {
+    slug: 'replicate',
+    mode: 'callback',
+    api: 'video',
+    cancel: async () => {
+      seen.push(currentCorrelationId());
+      return cancel();
+    },
+  } as unknown as ProviderAdapter;
+  const job = { id: 'job-1', provider: 'replicate', status: 'running', handle: { h: 1 }, correlation_id: null, ...row } as JobRow;
+  const store = { byAttempt: async () => job } as unknown as JobStore;
+  const finisher = { finish: async () => 'finished' as const } as unknown as JobFinisher;
+  const uc = new CancelJobUseCase(new AdapterSet(loadProvidersConfig(), new ProviderMetrics(new Registry()), [adapter]), store, finisher);
+  return { uc, seen };
+}
+
+describe('cancel job', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it("calls the provider under the job's correlation id, not the canceller's", async () => {
+    const { uc, seen } = setup({ correlation_id: 'corr-of-the-generation' }, async () => ({ result: 'cancelled' }));
+    const res = await withCorrelationId('corr-of-the-cancel-call', () => uc.execute('gen_1', 1));
+    expect(res).toEqual({ cancelled: true, upstream: 'cancelled' });
+    expect(seen).toEqual(['corr-of-the-generation']);
+  });
+
+  it("logs a failed upstream cancel under the job's correlation id", async () => {
+    const logged: Array<string | undefined> = [];
+    jest.spyOn(logger, 'warn').mockImplementation((() => logged.push(currentCorrelationId())) as any);
+    const { uc } = setup({ correlation_id: 'corr-of-the-generation' }, async () => {
+      throw new Error('upstream down');
+    });
+    const res = await uc.execute('gen_1', 1);
+    expect(res).toEqual({ cancelled: true, upstream: 'failed' });
+    expect(logged).toEqual(['corr-of-the-generation']);
+  });
+
+  it("keeps the caller's correlation id for a job stored without one", async () => {
+    const { uc, seen } = setup({ correlation_id: null }, async () => ({ result: 'cancelled' }));
+    await withCorrelationId('corr-of-the-cancel-call', () => uc.execute('gen_1', 1));
+    expect(seen).toEqual(['corr-of-the-cancel-call']);
+  });
+});
