@@ -8,5 +8,8 @@ if (!name) {
 }
 const pkg = name === 'gateway' ? '@pipevideo/e2e' : `@pipevideo/${name}`;
 const script = name === 'gateway' ? 'bench:gateway' : 'bench';
+// Build what the benchmark runs (turbo caches, so this is quick when nothing changed).
+const build = spawnSync('pnpm', ['turbo', 'run', 'build', `--filter=${pkg}...`, '--output-logs=errors-only'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const r = spawnSync('pnpm', ['--filter', pkg, 'run', script, ...process.argv.slice(3)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -22,7 +22,7 @@ export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): Ga
     adminToken: admin ? admin : undefined,
     defaultRateLimitPerMinute: overrides.defaultRateLimitPerMinute ?? envInt('PIPEVIDEO_RATE_LIMIT_PER_MINUTE', 100),
     keyCacheTtlMs: overrides.keyCacheTtlMs ?? envInt('PIPEVIDEO_GATEWAY_KEY_CACHE_MS', 500),
-    bodyLimitBytes: overrides.bodyLimitBytes ?? envInt('PIPEVIDEO_GATEWAY_BODY_LIMIT_BYTES', 8 * 1024 * 1024),
+    bodyLimitBytes: overrides.bodyLimitBytes ?? envInt('PIPEVIDEO_GATEWAY_BODY_LIMIT_BYTES', 900 * 1024),
     idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     rpcTimeoutMs: overrides.rpcTimeoutMs ?? (process.env.PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS ? envInt('PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS', 5000) : undefined),
   };

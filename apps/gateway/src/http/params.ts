@@ -39,5 +39,7 @@ export function timeQuery(name: string, raw: unknown): string | undefined {
   const d = /^\d{1,12}$/.test(s) ? new Date(Number(s) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(s) ? new Date(s) : new Date(NaN);
   if (Number.isNaN(d.getTime()))
     throw badRequestError(`${name} must be a unix timestamp in seconds or an ISO 8601 date`, [{ field: name, message: `${name} must be a unix timestamp in seconds or an ISO 8601 date` }]);
+  // A bare day stays a day: billing reads `to=2025-01-31` as the whole of that day.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
   return d.toISOString();
 }

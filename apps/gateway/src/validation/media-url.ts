@@ -1,7 +1,12 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 
 /** Decoded size limit of a `data:` URI (documented in the README). */
-export const DATA_URI_MAX_BYTES = 5 * 1024 * 1024;
+/**
+ * Data URIs travel inside the NATS message to the router and providers; NATS' default max_payload is
+ * 1 MiB, so one data URI may hold 512 KiB decoded (≈ 683 KiB of base64) and a whole body 900 KiB.
+ * Larger media must be hosted and passed as an https URL.
+ */
+export const DATA_URI_MAX_BYTES = 512 * 1024;
 export const URL_MAX_LENGTH = 2048;
 
 const DATA_URI = /^data:(image|video)\/([a-zA-Z0-9.+-]{1,40});base64,/;
@@ -20,7 +25,7 @@ export function mediaUrlProblem(value: unknown, kind: 'image' | 'video'): string
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(payload) || payload.length % 4 === 1) return 'has invalid base64 data';
     const bytes = Math.floor((payload.length * 3) / 4) - (payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0);
     if (bytes === 0) return 'has an empty data URI';
-    if (bytes > DATA_URI_MAX_BYTES) return `is too large: data URIs may hold at most ${DATA_URI_MAX_BYTES / 1024 / 1024} MB decoded; host the file and pass an https URL instead`;
+    if (bytes > DATA_URI_MAX_BYTES) return `is too large: data URIs may hold at most ${DATA_URI_MAX_BYTES / 1024} KiB decoded; host the file and pass an https URL instead`;
     return null;
   }
   if (value.length > URL_MAX_LENGTH) return `must be at most ${URL_MAX_LENGTH} characters`;

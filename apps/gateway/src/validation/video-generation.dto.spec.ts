@@ -63,11 +63,11 @@ describe('video generation body (spec 004)', () => {
     ]);
   });
 
-  it('limits data URIs to 5 MB decoded and checks base64', () => {
+  it('limits data URIs to 512 KiB decoded and checks base64', () => {
     const small = `data:image/png;base64,${Buffer.alloc(100).toString('base64')}`;
     expect(parseVideoGenerationBody({ model: 'm', prompt: 'p', imageUrl: small }).imageUrl).toBe(small);
-    const big = `data:image/png;base64,${Buffer.alloc(5 * 1024 * 1024 + 3).toString('base64')}`;
-    expect(fail({ model: 'm', prompt: 'p', imageUrl: big }).message).toMatch(/at most 5 MB/);
+    const big = `data:image/png;base64,${Buffer.alloc(512 * 1024 + 3).toString('base64')}`;
+    expect(fail({ model: 'm', prompt: 'p', imageUrl: big }).message).toMatch(/at most 512 KiB/);
     expect(fail({ model: 'm', prompt: 'p', imageUrl: 'data:image/png;base64,@@@' }).message).toMatch(/invalid base64/);
   });
 

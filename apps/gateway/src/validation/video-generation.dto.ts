@@ -62,7 +62,7 @@ export class CreateVideoGenerationDto {
   @IsString({ message: 'must be a string like "1080p"' })
   resolution?: string;
 
-  @ApiPropertyOptional({ description: `Image for image-to-video models: an https URL or a data:image/…;base64 URI (≤ ${DATA_URI_MAX_BYTES / 1024 / 1024} MB decoded). Alias: image_url.`, example: 'https://example.com/cat.png' })
+  @ApiPropertyOptional({ description: `Image for image-to-video models: an https URL or a data:image/…;base64 URI (≤ ${DATA_URI_MAX_BYTES / 1024} KiB decoded). Alias: image_url.`, example: 'https://example.com/cat.png' })
   @IsOptional()
   @IsMediaUrl('image')
   imageUrl?: string;

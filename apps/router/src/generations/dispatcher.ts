@@ -1,5 +1,5 @@
 import { DomainError, ErrorCode, ProviderErrorKind, SubmitJobMsg, SubmitJobResult } from '@pipevideo/contracts';
-import { logger } from '@pipevideo/platform';
+import { logger, withCorrelationId } from '@pipevideo/platform';
 import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generation.types';
@@ -43,7 +43,8 @@ export class Dispatcher {
     const g = await this.store.claimForDispatch(id, this.owner, this.cfg.leaseMs);
     if (!g) return;
     try {
-      await this.run(g);
+      // Whoever drives it (the request, a completion event, the sweeper), logs and calls carry the id of the request that created it.
+      await withCorrelationId(g.correlation_id ?? undefined, () => this.run(g));
     } catch (err) {
       // Billing or providers unreachable: keep the lease short so the sweeper retries soon.
       logger.warn({ generationId: id, err: String(err) }, 'dispatch interrupted; will retry');

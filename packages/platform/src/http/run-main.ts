@@ -21,6 +21,8 @@ export function runServiceMain<S extends RunningService>(
   start: (base: MainBase) => Promise<S>,
   describe: (svc: S) => Record<string, unknown> = () => ({}),
 ): void {
+  // One process, one service: every log line says which.
+  logger.setBindings({ service: name });
   const base: MainBase = {
     messaging: { kind: 'nats', url: envStr('NATS_URL', 'nats://127.0.0.1:4222') },
     databaseUrl: envStr('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/pipevideo'),

@@ -7,6 +7,7 @@ import { createServiceDataSource, initServiceDataSource, ServiceDbOptions } from
 import { Messaging, MessagingConfig } from '../messaging/runtime';
 import { OutboxRelay } from '../messaging/outbox';
 import type { EventBus } from '../messaging/event-bus';
+import { withCorrelationId } from '../observability/correlation';
 import { logger } from '../observability/logger';
 import { ServiceMetrics } from '../observability/metrics';
 import { HealthController, METRICS, ObservabilityInterceptor, READINESS, RpcErrorFilter } from '../observability/nest';
@@ -169,7 +170,8 @@ function instrumentEvents(messaging: Messaging, metrics: ServiceMetrics): void {
     subscribe: (consumer, subjects, handler) =>
       inner.subscribe(consumer, subjects, async (subject, payload) => {
         try {
-          await handler(subject, payload);
+          // The event's correlation id (the HTTP request that caused it) follows into the consumer's logs and calls.
+          await withCorrelationId(correlationIdOf(payload), () => handler(subject, payload));
           metrics.eventsHandled.inc({ subject, outcome: 'ok' });
         } catch (err) {
           metrics.eventsHandled.inc({ subject, outcome: 'error' });
@@ -180,4 +182,13 @@ function instrumentEvents(messaging: Messaging, metrics: ServiceMetrics): void {
     close: () => (inner.kind === 'inprocess' ? Promise.resolve() : inner.close()),
   };
   (messaging as { events: EventBus }).events = view;
+}
+
+function correlationIdOf(payload: string): string | undefined {
+  try {
+    const id = (JSON.parse(payload) as { correlationId?: unknown }).correlationId;
+    return typeof id === 'string' ? id.slice(0, 128) : undefined;
+  } catch {
+    return undefined;
+  }
 }
