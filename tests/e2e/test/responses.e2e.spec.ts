@@ -103,6 +103,16 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     expect(raw.body.error).toMatchObject({ message: expect.any(String), type: 'invalid_request_error' });
   });
 
+  it("another org's key cannot read, cancel or delete a response (404)", async () => {
+    if (skip) return;
+    const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'private [framerate:slow=1500]' } as any);
+    const other = await createFundedOrg(p.baseUrl, p.adminToken, 100, 'other responses org');
+    expect((await http('GET', `${p.baseUrl}/v1/responses/${created.id}`, { key: other.key })).status).toBe(404);
+    expect((await http('DELETE', `${p.baseUrl}/v1/responses/${created.id}`, { key: other.key })).status).toBe(404);
+    expect((await http('POST', `${p.baseUrl}/v1/responses/${created.id}/cancel`, { key: other.key })).status).toBe(404);
+    expect((await client.responses.retrieve(created.id)).status).not.toBe('cancelled');
+  });
+
   it('GET /v1/engines lists engines with their orchestration models and token rates', async () => {
     if (skip) return;
     const r = await http('GET', `${p.baseUrl}/v1/engines`, { key });

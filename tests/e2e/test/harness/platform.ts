@@ -28,6 +28,9 @@ export interface PlatformOptions {
   env?: Record<string, string>;
 }
 
+/** The Stripe endpoint secret billing verifies webhooks with in the end-to-end runs. */
+export const E2E_STRIPE_WEBHOOK_SECRET = 'whsec_e2e_stripe_endpoint_secret';
+
 /** Test-friendly timeouts: callbacks and polls give up in seconds, not minutes. */
 export const FAST_LIFECYCLE_ENV = {
   PIPEVIDEO_CALLBACK_TIMEOUT_MS: '6000',
@@ -69,6 +72,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     FRAMERATE_BASE_URL: sandboxes.framerate.url,
     FRAMERATE_API_KEY: sandboxes.framerate.apiKey,
     PIPEVIDEO_PROVIDERS_PUBLIC_URL: urls.providers,
+    STRIPE_SECRET_KEY: 'sk_test_e2e',
+    STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
     ...FAST_LIFECYCLE_ENV,
     ...(o.env ?? {}),
   };
