@@ -147,6 +147,36 @@ describe('router lifecycle', () => {
     available = 10_000;
   });
 
+  it('two router replicas on one database: every generation times out exactly once', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'j', mode: 'poll' });
+    const second = await startRouterService({
+      messaging: { kind: 'inprocess', wiring: w },
+      databaseUrl: db.url,
+      port: 0,
+      config: { callbackTimeoutMs: 1500, pollTimeoutMs: 800, sweepIntervalMs: 50, dispatchLeaseMs: 1000, configuredProviders: ['fal', 'replicate', 'vercel-gateway', 'framerate'] },
+    });
+    try {
+      const ids = await Promise.all(Array.from({ length: 20 }, () => create({ models: ['google/veo-3.1'] }).then((c) => c.id as string)));
+      for (const id of ids) await until(async () => ((await get(id)).status === 'failed' ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const id of ids) expect(finished.filter((f) => f.generationId === id)).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('attribution is stored and ranked; fallbacks and route selection are measured', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'j', mode: 'callback' });
+    await rpc().request(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, attribution: { title: 'Rank Me', referer: 'https://rank.example' } });
+    const r = await rpc().request<any>(RPC.router.rankings, { windowHours: 1 });
+    expect(r.data.find((a: any) => a.app === 'Rank Me')).toMatchObject({ generations: 1, referer: 'https://rank.example' });
+    const metrics = await svc.ctx.metrics.scrape();
+    expect(metrics).toMatch(/pipevideo_route_fallbacks_total\{reason="down",service="router"\} [1-9]/);
+    expect(metrics).toMatch(/pipevideo_route_selection_duration_seconds_count\{service="router"\} [1-9]/);
+    expect(metrics).toMatch(/pipevideo_generations\{api="video",status="completed"/);
+    expect(metrics).toContain('pipevideo_circuit_breaker_state');
+  });
+
   it('unknown model and unknown provider are 400 with a message', async () => {
     await expect(create({ models: ['nope/nope'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Model not found/) });
     await expect(create({ models: ['google/veo-3.1'], provider: { order: ['vercel-gateway'] } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
