@@ -12,7 +12,7 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 async function main() {
-  const echo = fork(join(__dirname, 'echo-server.ts'), [], { execArgv: ['-r', require.resolve('./register.cjs')], env: { ...process.env, LOG_LEVEL: 'error' } });
+  const echo = fork(join(__dirname, 'echo-server.cjs'), [], { execArgv: [], env: { ...process.env, LOG_LEVEL: 'error' } });
   const echoUrl: string = await new Promise((r) => echo.on('message', (m: any) => m?.ready && r(m.url)));
   // The rate limit would cap the benchmark at 100/min: lift it for this run.
   const p = await startMicroservices({ env: { PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'error' } });

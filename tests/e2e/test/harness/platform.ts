@@ -79,7 +79,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   };
   const procs = new Map<ServiceName, ChildProcess>();
   const start = async (s: ServiceName) => {
-    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { env: { ...env, PORT: String(ports[s]), PIPEVIDEO_SERVICE: s }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // execArgv: [] — services run as plain node, whatever loader the test runner or a benchmark uses.
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: [], env: { ...env, PORT: String(ports[s]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     procs.set(s, child);
     await waitFor(`${s} ready`, async () => {
       if (child.exitCode !== null) throw new Error(`${s} exited with ${child.exitCode}`);
@@ -132,6 +133,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
   const sandboxBase = nextPort;
   nextPort += 4;
   const child = fork(join(ROOT, 'apps/embedded/dist/main.js'), [], {
+    execArgv: [],
     env: {
       ...(process.env as Record<string, string>),
       NODE_ENV: 'test',
