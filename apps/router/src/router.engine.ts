@@ -127,8 +127,8 @@ export class RouterEngine {
   }
 
   /** Dispatch in the background of the request that created (or re-opened) the generation. */
-  kick(id: string): void {
-    const p = this.dispatcher.drive(id).finally(() => {
+  kick(id: string, fresh?: GenerationRow): void {
+    const p = this.dispatcher.drive(id, fresh).finally(() => {
       this.inflight.delete(p);
       void this.ctx.relay.kick();
     });
@@ -140,7 +140,7 @@ export class RouterEngine {
       availableCents: async (orgId) => (await this.ctx.messaging.rpc.request<BalanceView>(RPC.billing.balanceGet, { orgId })).available_cents,
       selectionContext: () => ({ configuredProviders: new Set(this.cfg.configuredProviders), isRouteOpen: (id) => this.breakers.isOpen(id) }),
       observeSelection: (s) => this.selection.observe(s),
-      afterCreate: (id) => this.kick(id),
+      afterCreate: (id, row) => this.kick(id, row),
     };
   }
 
@@ -149,9 +149,9 @@ export class RouterEngine {
   }
 
   async getGeneration(orgId: string, id: string) {
-    const g = await this.store.get(orgId, id);
-    if (!g || g.api !== 'video') throw notFound(`Generation ${id} not found`);
-    return videoGenerationView(g, await this.store.attempts(id));
+    const found = await this.store.getWithAttempts(orgId, id);
+    if (!found || found.g.api !== 'video') throw notFound(`Generation ${id} not found`);
+    return videoGenerationView(found.g, found.attempts);
   }
 
   async listGenerations(orgId: string, limit: number, before?: string) {

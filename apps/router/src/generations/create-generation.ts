@@ -2,13 +2,14 @@ import { badRequest, CreateGenerationMsg, DomainError, ErrorCode } from '@pipevi
 import type { Catalog } from '../catalog/catalog';
 import { selectRoutes, RouteSelectionContext } from '../routing/route-selector';
 import { GenerationStore, newGenerationId } from './generation.store';
-import type { CandidateSnapshot } from './generation.types';
+import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 export interface CreatePorts {
   availableCents(orgId: string): Promise<number>;
   selectionContext(): RouteSelectionContext;
   observeSelection(seconds: number): void;
-  afterCreate(id: string): void;
+  /** Dispatch in the background; `row` is the freshly inserted generation, leased to this replica. */
+  afterCreate(id: string, row?: GenerationRow): void;
 }
 
 /** `POST /v1/video/generations`: resolve routes, check the balance, store `pending`, dispatch in the background. */
@@ -44,6 +45,6 @@ export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalo
     leaseOwner: lease.owner,
     leaseMs: lease.ms,
   });
-  ports.afterCreate(g.id);
+  ports.afterCreate(g.id, g);
   return { id: g.id, status: 'pending' as const, model: req.models[0], created_at: Math.floor(new Date(g.created_at).getTime() / 1000) };
 }

@@ -39,8 +39,12 @@ export class Dispatcher {
     private readonly owner: string,
   ) {}
 
-  async drive(id: string): Promise<void> {
-    const g = await this.store.claimForDispatch(id, this.owner, this.cfg.leaseMs);
+  /**
+   * Dispatches a generation this replica can lease. `fresh` is the row just inserted by this replica
+   * (its lease is already ours), which saves the claim round trip on the hot create path.
+   */
+  async drive(id: string, fresh?: GenerationRow): Promise<void> {
+    const g = fresh ?? (await this.store.claimForDispatch(id, this.owner, this.cfg.leaseMs));
     if (!g) return;
     try {
       // Whoever drives it (the request, a completion event, the sweeper), logs and calls carry the id of the request that created it.
@@ -55,7 +59,7 @@ export class Dispatcher {
 
   private async run(g: GenerationRow): Promise<void> {
     // An attempt left open by a crash (or a provider failure after acceptance) is closed first.
-    const open = await this.store.openAttempt(g.id, g.attempt);
+    const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
     if (open) {
       await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
       void this.ports.cancel(g.id, g.attempt).catch(() => undefined);

@@ -68,14 +68,23 @@ export class GenerationStore {
     return row;
   }
 
+  /** The generation with its attempts in one round trip (the poll endpoint's hot path). */
+  async getWithAttempts(orgId: string, id: string): Promise<{ g: GenerationRow; attempts: AttemptRow[] } | undefined> {
+    const [row] = await this.ds.query(
+      `SELECT g.*, coalesce((SELECT json_agg(a ORDER BY a.attempt) FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json
+         FROM generations g WHERE g.id = $1 AND g.org_id = $2`,
+      [id, orgId],
+    );
+    if (!row) return undefined;
+    const { attempts_json, ...g } = row;
+    return { g: g as GenerationRow, attempts: attempts_json as AttemptRow[] };
+  }
+
   async getById(id: string, m: EntityManager | DataSource = this.ds, forUpdate = false): Promise<GenerationRow | undefined> {
     const [row] = await m.query(`SELECT * FROM generations WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
     return row;
   }
 
-  async attempts(id: string): Promise<AttemptRow[]> {
-    return this.ds.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 ORDER BY attempt`, [id]);
-  }
 
   async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string): Promise<GenerationRow[]> {
     return this.ds.query(

@@ -69,6 +69,6 @@ export async function createResponse(
     leaseOwner: lease.owner,
     leaseMs: lease.ms,
   });
-  ports.afterCreate(g.id);
+  ports.afterCreate(g.id, g);
   return g;
 }
