@@ -69,15 +69,26 @@ describe('quickstart end to end', () => {
     }
   }, 180_000);
 
-  it('embedded mode: one process, embedded PostgreSQL, printed API key', async () => {
+  it('embedded mode: one process, embedded PostgreSQL, printed API key; data survives a restart', async () => {
     const p = await startEmbeddedProcess();
+    let id = "";
     try {
-      const admin = { authorization: `Bearer ${p.adminToken}` };
       const other = await createFundedOrg(p.baseUrl, p.adminToken, 100, 'other org');
-      await quickstart(p.baseUrl, p.apiKey, other.key);
-      expect((await http('GET', `${p.baseUrl}/admin/orgs/does-not-matter`, { headers: admin })).status).toBeLessThan(500);
+      ({ done: { id } } = await quickstart(p.baseUrl, p.apiKey, other.key));
     } finally {
       expect(await p.stop()).toBe(0);
+    }
+    // Same data folder, in-process transport this time (as on a machine without NATS).
+    const again = await startEmbeddedProcess({ dataDir: p.dataDir, env: { PIPEVIDEO_TRANSPORT: 'inprocess' } });
+    try {
+      expect(again.apiKey).toBe(p.apiKey);
+      const kept = await http('GET', `${again.baseUrl}/v1/video/generations/${id}`, { key: again.apiKey });
+      expect(kept.status).toBe(200);
+      expect(kept.body.status).toBe('completed');
+      const other = await createFundedOrg(again.baseUrl, again.adminToken, 100, 'other org 2');
+      await quickstart(again.baseUrl, again.apiKey, other.key);
+    } finally {
+      expect(await again.stop()).toBe(0);
     }
   }, 240_000);
 });

@@ -113,6 +113,20 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     expect((await client.responses.retrieve(created.id)).status).not.toBe('cancelled');
   });
 
+  it('an engine that stops short ends `incomplete`, refunded', async () => {
+    if (skip) return;
+    const before = await balanceOf(p.baseUrl, key);
+    const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'too long [framerate:incomplete]' } as any);
+    const done: any = await until(created.id, ['incomplete', 'failed', 'completed']);
+    expect(done.status).toBe('incomplete');
+    expect(done.incomplete_details).toMatchObject({ reason: expect.any(String) });
+    expect(done.output_video_url).toBeNull();
+    await waitFor('refund', async () => {
+      const b = await balanceOf(p.baseUrl, key);
+      return b.balance_cents === before.balance_cents && b.held_cents === before.held_cents;
+    }, 30_000);
+  });
+
   it('GET /v1/engines lists engines with their orchestration models and token rates', async () => {
     if (skip) return;
     const r = await http('GET', `${p.baseUrl}/v1/engines`, { key });
