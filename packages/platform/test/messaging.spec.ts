@@ -54,6 +54,12 @@ async function scenario(messaging: MessagingConfig, db: TestDatabase) {
     const res = await fetch(`${svc.url}/metrics`);
     expect(await res.text()).toContain('pipevideo_nats_handler_duration_seconds');
     expect((await fetch(`${svc.url}/health/ready`)).status).toBe(200);
+    // PostgreSQL gone → not ready (503), still alive.
+    await svc.ctx.ds.destroy();
+    const ready = await fetch(`${svc.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', checks: { postgres: false } });
+    expect((await fetch(`${svc.url}/health/live`)).status).toBe(200);
   } finally {
     await svc.close();
   }
