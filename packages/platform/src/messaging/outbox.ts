@@ -75,6 +75,9 @@ export class OutboxRelay {
   }
 
   private async relayBatch(): Promise<number> {
+    // One cheap read (partial index) before a transaction: most ticks and kicks find nothing to publish.
+    const pending = await this.ds.query(`SELECT 1 FROM outbox WHERE published_at IS NULL AND next_attempt_at <= now() LIMIT 1`);
+    if (!pending.length) return 0;
     return this.ds.transaction(async (m) => {
       const rows: Array<{ id: string; event_id: string; subject: string; payload: string }> = await m.query(
         `SELECT id, event_id, subject, payload::text AS payload FROM outbox
