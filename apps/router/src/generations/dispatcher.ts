@@ -49,10 +49,10 @@ export class Dispatcher {
     try {
       // Whoever drives it (the request, a completion event, the sweeper), logs and calls carry the id of the request that created it.
       await withCorrelationId(g.correlation_id ?? undefined, () => this.run(g));
+      // markSubmitted and finish clear the lease in the same statement; nothing more to write.
     } catch (err) {
-      // Billing or providers unreachable: keep the lease short so the sweeper retries soon.
+      // Billing or providers unreachable: give the lease back so the sweeper retries soon.
       logger.warn({ generationId: id, err: String(err) }, 'dispatch interrupted; will retry');
-    } finally {
       await this.store.releaseLease(id, this.owner).catch(() => undefined);
     }
   }

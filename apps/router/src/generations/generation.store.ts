@@ -149,7 +149,7 @@ export class GenerationStore {
       const rows = await m.query(
         `UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
                 estimated_cost_cents = $7, processing_at = coalesce(processing_at, now()),
-                deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now()
+                deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
           WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9 RETURNING id`,
         [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
       );
