@@ -3,21 +3,14 @@
 // (`ProviderJobFinishedEvt`, `ProviderJobUsageEvt`) live in messages.ts; this file adds what the
 // providers service answers and emits on top of them.
 import type { Engine } from './enums';
-import type { ProviderJobFinishedEvt } from './messages';
+import type { ProviderJobFinishedEvt, VideoRequest } from './messages';
 
-/** `params` of a `providers.job.submit` for `api: 'video'` (spec 004 names, normalised by the gateway). */
-export interface VideoJobParams {
-  prompt: string;
-  duration?: number;
-  aspectRatio?: string;
-  resolution?: string;
-  /** https URL or `data:image/…` URI. */
-  imageUrl?: string;
-  /** `audio` is merged into this by the gateway. */
-  withAudio?: boolean;
-  /** Unknown extra request parameters, forwarded where the provider accepts free input (fal, Replicate). */
-  extra?: Record<string, unknown>;
-}
+/**
+ * `params` of a `providers.job.submit` for `api: 'video'` (spec 004 names, normalised by the gateway):
+ * the request's media fields; `imageUrl` is an https URL or `data:image/…` URI, `withAudio` has `audio`
+ * merged in, `extra` holds unknown parameters forwarded where the provider accepts free input.
+ */
+export type VideoJobParams = Pick<VideoRequest, 'prompt' | 'duration' | 'aspectRatio' | 'resolution' | 'imageUrl' | 'withAudio' | 'extra'>;
 
 /** `params` of a `providers.job.submit` for `api: 'responses'` (spec 002 names). */
 export interface ResponsesJobParams {

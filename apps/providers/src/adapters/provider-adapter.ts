@@ -4,7 +4,7 @@
  * our database, NATS or Nest: the use cases in `../jobs` drive it. Failures are thrown as
  * `ProviderError` (see provider-error.ts), never as raw HTTP or network errors.
  */
-import type { ApiKind, ProviderErrorKind, ProviderSlug, UpstreamCancelResult } from '@pipevideo/contracts';
+import type { ApiKind, ProviderJobFinishedEvt, ProviderSlug, UpstreamCancelResult } from '@pipevideo/contracts';
 import type { ProviderError } from './provider-error';
 
 /** Callback providers call us when a job ends; poll providers are asked by our poller. */
@@ -19,19 +19,14 @@ export interface TokenUsage {
   outputTokens: number;
 }
 
-/** The end of a job, in our vocabulary. */
-export interface JobOutcome {
-  outcome: 'succeeded' | 'failed' | 'cancelled';
-  outputUrl?: string | null;
-  artifactUrl?: string | null;
-  artifactType?: string | null;
-  errorKind?: ProviderErrorKind | null;
-  errorMessage?: string | null;
-  /** Seconds of video produced, when the provider tells. */
-  durationSeconds?: number | null;
+/** The end of a job, in our vocabulary: the fields of `provider_job.finished` an adapter decides. */
+export type JobOutcome = Pick<
+  ProviderJobFinishedEvt,
+  'outcome' | 'outputUrl' | 'artifactUrl' | 'artifactType' | 'errorKind' | 'errorMessage' | 'durationSeconds'
+> & {
   /** Framerate `incomplete`: the job stopped before the project was complete. */
   incomplete?: boolean;
-}
+};
 
 /** What a status check (poll or callback) found. */
 export type JobStatus =
