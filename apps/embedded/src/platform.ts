@@ -31,7 +31,10 @@ export interface EmbeddedPlatform {
 export async function startEmbeddedPlatform(o: EmbeddedOptions): Promise<EmbeddedPlatform> {
   const natsUrl = o.natsUrl ?? envStr('NATS_URL', 'nats://127.0.0.1:4222');
   const useNats = envStr('PIPEVIDEO_TRANSPORT', 'auto') !== 'inprocess' && (await natsAnswers(natsUrl));
-  const messaging: MessagingConfig = useNats ? { kind: 'nats', url: natsUrl } : { kind: 'inprocess', wiring: createInProcessWiring() };
+  // On a shared NATS server, embedded mode keeps to its own namespace (unless told otherwise), so it never
+  // answers or consumes for a microservices deployment on the same server.
+  const prefix = process.env.PIPEVIDEO_NATS_PREFIX ?? 'embedded';
+  const messaging: MessagingConfig = useNats ? { kind: 'nats', url: natsUrl, prefix } : { kind: 'inprocess', wiring: createInProcessWiring() };
   const sandboxes = await startAllSandboxes({ basePort: o.sandboxPortBase, jobDurationMs: envInt('PIPEVIDEO_SANDBOX_JOB_MS', 1500) });
   const host = o.host ?? '127.0.0.1';
   const services: RunningService[] = [];
