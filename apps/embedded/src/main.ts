@@ -43,6 +43,8 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Forked by a supervisor (the e2e harness): stop with it, embedded PostgreSQL included.
+  if (process.send) process.on('disconnect', () => void stop('parent disconnected'));
 
   process.stdout.write(
     [

@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { requireNats } from '@pipevideo/platform';
 import { http, waitFor } from './harness/http';
-import { balanceOf } from './harness/org';
+import { balanceOf, settledBalance } from './harness/org';
 import { createFundedOrg, Platform, startMicroservices } from './harness/platform';
 
 describe('Responses API with the openai SDK (microservices mode)', () => {
@@ -35,7 +35,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
 
   it('create → retrieve until completed: output_video_url and token usage, billed once, in /v1/usage', async () => {
     if (skip) return;
-    const before = await balanceOf(p.baseUrl, key);
+    const before = await settledBalance(p.baseUrl, key);
     const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'A cat walking on a beach at sunset', provider: { order: ['framerate'] } } as any);
     expect(created.object).toBe('response');
     expect(created.status).toBe('queued');
@@ -50,8 +50,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     expect(done.usage.cost_usd).toBeGreaterThan(0);
     expect(done.latency_ms).toBeGreaterThan(0);
     expect(String(done.completed_at).length).toBeGreaterThanOrEqual(13); // milliseconds, as spec 002 shows
-    await waitFor('charge settled', async () => (await balanceOf(p.baseUrl, key)).held_cents === before.held_cents);
-    const after = await balanceOf(p.baseUrl, key);
+    const after = await settledBalance(p.baseUrl, key);
     expect(before.balance_cents - after.balance_cents).toBe(Math.round(done.usage.cost_usd * 100));
     const usage = await http('GET', `${p.baseUrl}/v1/usage`, { key });
     await waitFor('usage row', async () => {
@@ -74,7 +73,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
 
   it('cancel before orchestration finishes costs nothing; DELETE answers {id, cancelled: true}', async () => {
     if (skip) return;
-    const before = await balanceOf(p.baseUrl, key);
+    const before = await settledBalance(p.baseUrl, key);
     const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'slow start [framerate:slow=3000]' } as any);
     const cancelled: any = await client.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
@@ -89,7 +88,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
 
   it('a failed job is refunded, and an engine slug as model is a 400 in OpenAI error shape', async () => {
     if (skip) return;
-    const before = await balanceOf(p.baseUrl, key);
+    const before = await settledBalance(p.baseUrl, key);
     const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'breaks [framerate:accept_then_fail]' } as any);
     const done: any = await until(created.id, ['failed', 'completed']);
     expect(done.status).toBe('failed');
@@ -115,7 +114,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
 
   it('an engine that stops short ends `incomplete`, refunded', async () => {
     if (skip) return;
-    const before = await balanceOf(p.baseUrl, key);
+    const before = await settledBalance(p.baseUrl, key);
     const created = await client.responses.create({ model: 'moonshotai/kimi-k2.5', input: 'too long [framerate:incomplete]' } as any);
     const done: any = await until(created.id, ['incomplete', 'failed', 'completed']);
     expect(done.status).toBe('incomplete');

@@ -51,6 +51,9 @@ export function runServiceMain<S extends RunningService>(
       };
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGTERM', () => shutdown('SIGTERM'));
+      // Started by a supervisor over IPC (a test harness, a process manager): its end is ours, so a
+      // killed test run never leaves services behind holding ports and database connections.
+      if (process.send) process.on('disconnect', () => shutdown('parent disconnected'));
     },
     (err) => {
       logger.fatal({ service: name, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, `${name} failed to start`);
