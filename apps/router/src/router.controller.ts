@@ -9,6 +9,7 @@ export const ROUTER_ENGINE = Symbol('ROUTER_ENGINE');
 class ListMsg extends OrgMsg {
   @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
   @IsOptional() @IsString() before?: string;
+  @IsOptional() @IsString() cursor?: string;
 }
 class ModelMsg extends Envelope {
   @IsString() slug!: string;
@@ -37,7 +38,7 @@ export class RouterController {
   @MessagePattern(RPC.router.generationList)
   list(@Payload() data: unknown) {
     const m = validateMessage(ListMsg, data);
-    return this.engine.listGenerations(m.orgId, m.limit ?? 20, m.before);
+    return this.engine.listGenerations(m.orgId, m.limit ?? 20, m.before, m.cursor);
   }
 
   @MessagePattern(RPC.router.modelsList)

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  BalanceView, CreateGenerationMsg, DomainError, ErrorCode, EVENTS, notFound, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  BalanceView, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -154,9 +154,10 @@ export class RouterEngine {
     return videoGenerationView(found.g, found.attempts);
   }
 
-  async listGenerations(orgId: string, limit: number, before?: string) {
-    const rows = await this.store.list(orgId, 'video', limit, before);
-    return { data: rows.map((g) => videoGenerationView(g)), has_more: rows.length === limit };
+  /** Newest first; `next_cursor` pages on exactly (rows of the same second included), `before` filters by time. */
+  async listGenerations(orgId: string, limit: number, before?: string, cursor?: string) {
+    const { rows, next_cursor } = pageOf(await this.store.list(orgId, 'video', limit + 1, before, decodeCursor(cursor)), limit);
+    return { object: 'list', data: rows.map((g) => videoGenerationView(g)), has_more: next_cursor !== null, next_cursor };
   }
 
   async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string) {

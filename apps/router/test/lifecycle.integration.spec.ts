@@ -181,4 +181,29 @@ describe('router lifecycle', () => {
     await expect(create({ models: ['nope/nope'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Model not found/) });
     await expect(create({ models: ['google/veo-3.1'], provider: { order: ['vercel-gateway'] } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
+
+  it('lists newest first and pages with next_cursor without skipping rows created in the same instant', async () => {
+    const orgId = 'org_pager';
+    const ids = ['gen_p1', 'gen_p2', 'gen_p3', 'gen_p4', 'gen_p5'];
+    // Five rows with one created_at: a time-based "before" page would skip or repeat them.
+    for (const id of ids) {
+      await svc.ctx.ds.query(
+        `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates, created_at)
+         VALUES ($1, $2, 'video', 'failed', false, 'google/veo-3.1', '{}', '[]', '2026-11-30 12:00:00.123456+00')`,
+        [id, orgId],
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pageNo = 0; pageNo < 5; pageNo++) {
+      const page = await rpc().request<any>(RPC.router.generationList, { orgId, limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.data.map((g: any) => g.id));
+      expect(page.has_more).toBe(page.next_cursor !== null);
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_other' })).data).toEqual([]);
+    await expect(rpc().request(RPC.router.generationList, { orgId, cursor: 'forged' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/cursor/) });
+  });
 });

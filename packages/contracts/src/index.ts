@@ -7,3 +7,4 @@ export * from './validate';
 export * from './billing.messages';
 export * from './providers.messages';
 export * from './webhooks.messages';
+export * from './page-cursor';

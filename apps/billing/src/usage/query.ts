@@ -34,25 +34,3 @@ export function clampLimit(limit?: number): number {
   if (limit === undefined) return DEFAULT_USAGE_LIMIT;
   return Math.max(1, Math.min(MAX_USAGE_LIMIT, Math.floor(limit)));
 }
-
-/** Keyset position: the exact (microsecond) created_at text and the id of the last row served. */
-export interface UsageCursor {
-  createdAt: string;
-  id: string;
-}
-
-export function encodeCursor(c: UsageCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id]), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(s: string): UsageCursor {
-  try {
-    const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
-      return { createdAt: v[0], id: v[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new DomainError(ErrorCode.BAD_REQUEST, 'cursor is invalid: pass next_cursor from a previous page unchanged');
-}

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import type { ApiKind, UsageItem, UsageListReply } from '@pipevideo/contracts';
+import { decodeCursor, pageOf, type ApiKind, type UsageItem, type UsageListReply } from '@pipevideo/contracts';
 import { Db, num, rows } from '../db/sql';
-import { clampLimit, decodeCursor, encodeCursor, parseRange } from './query';
+import { clampLimit, parseRange } from './query';
 
 export interface UsageUpsert {
   id: string;
@@ -87,22 +87,20 @@ export class UsageBook {
   async list(q: UsageQuery, db: Db = this.ds): Promise<Omit<UsageListReply, 'balance'>> {
     const range = parseRange(q.from, q.to);
     const limit = clampLimit(q.limit);
-    const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+    const cursor = decodeCursor(q.cursor);
     const where = `org_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)`;
     const base = [q.orgId, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null];
-    const page = await rows(
+    const page = await rows<Record<string, any> & { id: string; created_key: string }>(
       db,
       `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at,
-              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
+              created_at::text AS created_key
          FROM usage_records
         WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
         ORDER BY created_at DESC, id DESC
         LIMIT $6`,
       [...base, cursor?.createdAt ?? null, cursor?.id ?? '', limit + 1],
     );
-    const more = page.length > limit;
-    const data = page.slice(0, limit);
-    const last = data[data.length - 1];
+    const { rows: data, next_cursor } = pageOf(page, limit);
     const perDay = await rows(
       db,
       `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS count, coalesce(sum(cost_cents), 0) AS cost
@@ -117,7 +115,7 @@ export class UsageBook {
     );
     return {
       data: data.map(toItem),
-      next_cursor: more && last ? encodeCursor({ createdAt: last.created_key, id: last.id }) : null,
+      next_cursor,
       totals: {
         per_day: perDay.map((r) => ({ day: r.day, count: num(r.count), cost_cents: num(r.cost) })),
         per_model: perModel.map((r) => ({ model: r.model, count: num(r.count), cost_cents: num(r.cost) })),

@@ -4,7 +4,7 @@ import { RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
-import { checkId, intQuery, timeQuery } from '../http/params';
+import { checkId, intQuery, strQuery, timeQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
 import { VideoGenerationCreatedSchema, VideoGenerationListSchema, VideoGenerationSchema } from '../openapi/schemas';
@@ -35,13 +35,15 @@ export class GenerationsController {
   @Get()
   @ApiOperation({ summary: 'List your generations, newest first' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
-  @ApiQuery({ name: 'before', required: false, description: 'Only generations created before this time (unix seconds or ISO 8601): pass the created_at of the last item to page.' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiQuery({ name: 'before', required: false, description: 'Only generations created before this time (unix seconds or ISO 8601)' })
   @ApiOkResponse({ type: VideoGenerationListSchema })
   @ApiErrors(400, 403, ...KEYED_ERRORS)
   list(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
     const limit = intQuery('limit', q.limit, 100);
     const before = timeQuery('before', q.before);
-    return this.rt.downstream.call(RPC.router.generationList, { orgId: p.orgId, ...(limit ? { limit } : {}), ...(before ? { before } : {}) });
+    const cursor = strQuery('cursor', q.cursor, 512);
+    return this.rt.downstream.call(RPC.router.generationList, { orgId: p.orgId, ...(limit ? { limit } : {}), ...(before ? { before } : {}), ...(cursor ? { cursor } : {}) });
   }
 
   @Get(':id')

@@ -49,8 +49,10 @@ export class VideoGenerationSchema {
   @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Routing attempts (extension).' }) attempts?: unknown[];
 }
 export class VideoGenerationListSchema {
+  @ApiProperty({ example: 'list' }) object!: string;
   @ApiProperty({ type: [VideoGenerationSchema] }) data!: VideoGenerationSchema[];
   @ApiProperty() has_more!: boolean;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page' }) next_cursor!: string | null;
 }
 
 export class ListSchema {

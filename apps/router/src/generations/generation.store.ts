@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt } from '@pipevideo/contracts';
+import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type PageKey } from '@pipevideo/contracts';
 import { addToOutbox } from '@pipevideo/platform';
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
@@ -86,10 +86,14 @@ export class GenerationStore {
   }
 
 
-  async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string): Promise<GenerationRow[]> {
+  /** Newest first, after the keyset position `after` (see page-cursor in contracts). */
+  async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string, after?: PageKey | null): Promise<Array<GenerationRow & { created_key: string }>> {
     return this.ds.query(
-      `SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND ($3::timestamptz IS NULL OR created_at < $3) ORDER BY created_at DESC LIMIT $4`,
-      [orgId, api, before ?? null, limit],
+      `SELECT *, created_at::text AS created_key FROM generations
+        WHERE org_id = $1 AND api = $2 AND ($3::timestamptz IS NULL OR created_at < $3)
+          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
+        ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [orgId, api, before ?? null, after?.createdAt ?? null, after?.id ?? '', limit],
     );
   }
 

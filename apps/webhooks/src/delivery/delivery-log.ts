@@ -1,7 +1,7 @@
 import type { WebhookDeliveryStatus } from '@pipevideo/contracts';
 import { rows } from '../db';
 import type { DataSource } from 'typeorm';
-import type { PageKey } from '../domain/cursor';
+import type { PageKey } from '@pipevideo/contracts';
 import type { DeliveryRow } from '../domain/views';
 
 /** Reads of the delivery log, and the org's manual re-queue. Scoped by org like everything else. */

@@ -1,6 +1,6 @@
 import { rows } from '../db';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PageKey } from '../domain/cursor';
+import type { PageKey } from '@pipevideo/contracts';
 import type { EndpointRow } from '../domain/views';
 
 export interface NewEndpoint {

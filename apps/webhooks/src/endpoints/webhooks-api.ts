@@ -1,11 +1,10 @@
 import {
-  badRequest, notFound, WEBHOOK_EVENT_TYPES, WebhookDeliveryListMsg, WebhookDeliveryRetryMsg, WebhookDeliveryView, WebhookEndpointCreateMsg,
+  badRequest, decodeCursor, notFound, pageOf, WEBHOOK_EVENT_TYPES, WebhookDeliveryListMsg, WebhookDeliveryRetryMsg, WebhookDeliveryView, WebhookEndpointCreateMsg,
   WebhookEndpointDeleted, WebhookEndpointListMsg, WebhookEndpointRefMsg, WebhookEndpointUpdateMsg, WebhookEndpointView,
   WebhookEndpointWithSecret, WebhookListPage,
 } from '@pipevideo/contracts';
 import { checkOutboundUrl, currentCorrelationId, type UrlPolicy } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../domain/cursor';
 import { testEvent } from '../domain/event-payloads';
 import { newId } from '../domain/ids';
 import type { RetryPolicy } from '../domain/retry-policy';
@@ -156,13 +155,6 @@ export class WebhooksApi {
 }
 
 function page<R extends { id: string; created_key: string }, V>(found: R[], limit: number, view: (r: R) => V): WebhookListPage<V> {
-  const hasMore = found.length > limit;
-  const items = found.slice(0, limit);
-  const last = items[items.length - 1];
-  return {
-    object: 'list',
-    data: items.map(view),
-    has_more: hasMore,
-    next_cursor: hasMore && last ? encodeCursor({ createdAt: last.created_key, id: last.id }) : null,
-  };
+  const { rows, next_cursor } = pageOf(found, limit);
+  return { object: 'list', data: rows.map(view), has_more: next_cursor !== null, next_cursor };
 }

@@ -1,0 +1,38 @@
+import { badRequest } from './errors';
+
+/**
+ * Keyset pagination over (created_at, id), newest first, shared by every list of the public API, so
+ * pages stay stable while new rows arrive and rows created in the same second are never skipped.
+ * The cursor is opaque to callers: base64url of `<created_at as PostgreSQL prints it>|<id>` (the
+ * database's own text keeps every microsecond, which a JavaScript Date would not). In SQL:
+ * `SELECT …, created_at::text AS created_key … WHERE (created_at, id) < ($n::timestamptz, $m)
+ * ORDER BY created_at DESC, id DESC`.
+ */
+export interface PageKey {
+  createdAt: string;
+  id: string;
+}
+
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/;
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function encodeCursor(key: PageKey): string {
+  return Buffer.from(`${key.createdAt}|${key.id}`, 'utf8').toString('base64url');
+}
+
+/** The position a cursor names; a cursor that is not one of ours is a 400, never a database error. */
+export function decodeCursor(cursor: string | undefined | null): PageKey | null {
+  if (!cursor) return null;
+  const [createdAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || extra !== undefined || !PG_TIMESTAMPTZ.test(createdAt) || !ID.test(id)) {
+    throw badRequest('cursor is not valid: pass next_cursor from the previous page unchanged');
+  }
+  return { createdAt, id };
+}
+
+/** One page of rows fetched with `LIMIT limit + 1`: the rows to show and the cursor to the next page. */
+export function pageOf<R extends { id: string; created_key: string }>(found: R[], limit: number): { rows: R[]; next_cursor: string | null } {
+  const rows = found.slice(0, limit);
+  const last = rows[rows.length - 1];
+  return { rows, next_cursor: found.length > limit && last ? encodeCursor({ createdAt: last.created_key, id: last.id }) : null };
+}
