@@ -78,9 +78,11 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     ...(o.env ?? {}),
   };
   const procs = new Map<ServiceName, ChildProcess>();
+  const SERVICE_NODE_FLAGS = (process.env.E2E_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const start = async (s: ServiceName) => {
-    // execArgv: [] — services run as plain node, whatever loader the test runner or a benchmark uses.
-    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: [], env: { ...env, PORT: String(ports[s]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Services run as plain node, whatever loader the test runner or a benchmark uses; node flags for
+    // them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark) come from E2E_SERVICE_NODE_FLAGS.
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     procs.set(s, child);
     await waitFor(`${s} ready`, async () => {
       if (child.exitCode !== null) throw new Error(`${s} exited with ${child.exitCode}`);
