@@ -195,5 +195,12 @@ export async function createFundedOrg(baseUrl: string, adminToken: string, credi
     const c = await http('POST', `${baseUrl}/admin/orgs/${org.body.id}/credits`, { headers: admin, body: { amount_cents: credits } });
     if (c.status >= 300) throw new Error(`credits: ${c.status} ${JSON.stringify(c.body)}`);
   }
-  return { orgId: org.body.id as string, key: (key.body.key ?? key.body.secret) as string };
+  return { orgId: org.body.id as string, key: (key.body.key ?? key.body.secret) as string, keyId: key.body.id as string };
+}
+
+/** Another key for an org through the operator API (`kind: 'management'` for /v1/keys). */
+export async function issueKey(baseUrl: string, adminToken: string, orgId: string, kind: 'standard' | 'management' = 'standard') {
+  const r = await http('POST', `${baseUrl}/admin/orgs/${orgId}/keys`, { headers: { authorization: `Bearer ${adminToken}` }, body: { name: kind, kind } });
+  if (r.status >= 300) throw new Error(`issue key: ${r.status} ${JSON.stringify(r.body)}`);
+  return { key: r.body.key as string, keyId: r.body.id as string };
 }
