@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, ErrorCode, HTTP_STATUS_OF, isRpcErrorBody } from '@pipevideo/contracts';
-import { logger } from '@pipevideo/platform';
+import { isConnectivityError, logger } from '@pipevideo/platform';
 
 /** Codes of the public API: the spec's (carried over NATS) plus the two only HTTP can produce. */
 export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
@@ -86,6 +86,10 @@ export function normalizeError(exception: unknown): NormalizedError {
   if (isRpcErrorBody(exception)) return { status: STATUS_OF[exception.code] ?? 500, code: exception.code, message: exception.message };
   const e = exception as { statusCode?: unknown; message?: unknown } | null;
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return fromStatus(e.statusCode, String(e.message ?? 'Bad request'));
+  if (isConnectivityError(exception)) {
+    logger.warn({ err: exception instanceof Error ? exception.message : String(exception) }, 'gateway database unavailable');
+    return { status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, message: 'The gateway cannot reach its database right now. Retry shortly.' };
+  }
   logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : String(exception) }, 'unhandled gateway error');
   return { status: 500, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
 }

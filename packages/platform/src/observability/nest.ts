@@ -4,6 +4,7 @@ import {
 import { Observable, throwError } from 'rxjs';
 import { tap } from 'rxjs/operators';
 import { DomainError, ErrorCode, HTTP_STATUS_OF } from '@pipevideo/contracts';
+import { isConnectivityError } from '../db/connectivity';
 import { CORRELATION_HEADER, withCorrelationId } from './correlation';
 import { logger } from './logger';
 import { ServiceMetrics } from './metrics';
@@ -35,10 +36,22 @@ export class ObservabilityInterceptor implements NestInterceptor {
   }
 }
 
-/** Turns DomainErrors into typed RPC errors ({code, message}) and hides internals behind INTERNAL_SERVER_ERROR. */
+const UNAVAILABLE = 'A database this service needs cannot be reached right now. Retry shortly.';
+
+/** A connectivity failure (database restarting, network) as a typed 503, logged once as a warning. */
+function unavailable(exception: unknown): DomainError {
+  logger.warn({ err: exception instanceof Error ? exception.message : String(exception) }, 'infrastructure unavailable');
+  return new DomainError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE);
+}
+
+/**
+ * Turns DomainErrors into typed RPC errors ({code, message}), connectivity failures into
+ * SERVICE_UNAVAILABLE, and hides everything else behind INTERNAL_SERVER_ERROR.
+ */
 @Catch()
 export class RpcErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost) {
+    if (isConnectivityError(exception)) exception = unavailable(exception);
     if (host.getType() !== 'rpc') return this.http(exception, host);
     if (exception instanceof DomainError) return throwError(() => exception.toBody());
     logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : exception }, 'unhandled error in NATS handler');
