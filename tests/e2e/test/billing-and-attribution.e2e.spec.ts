@@ -4,20 +4,15 @@
  * `GET /v1/usage` filters by date and totals per day and model; app attribution reaches the rankings.
  */
 import Stripe from 'stripe';
-import { requireNats } from '@pipevideo/platform';
 import { http, pollGeneration, waitFor } from './harness/http';
 import { balanceOf } from './harness/org';
-import { createFundedOrg, E2E_STRIPE_WEBHOOK_SECRET, Platform, startMicroservices } from './harness/platform';
+import { bootMicroservices, createFundedOrg, E2E_STRIPE_WEBHOOK_SECRET, Platform } from './harness/platform';
 
 describe('billing through the gateway and app attribution (microservices mode)', () => {
   let p: Platform;
   let skip = false;
   beforeAll(async () => {
-    if (!(await requireNats())) {
-      skip = true;
-      return;
-    }
-    p = await startMicroservices();
+    ({ p, skip } = await bootMicroservices());
   }, 120_000);
   afterAll(async () => {
     await p?.stop();

@@ -2,10 +2,9 @@
  * Routing, fallbacks and the lifecycle through the sandboxes' fault switches, over HTTP against the
  * services running as separate processes on NATS.
  */
-import { requireNats } from '@pipevideo/platform';
 import { http, pollGeneration, waitFor } from './harness/http';
 import { balanceOf, settledBalance } from './harness/org';
-import { createFundedOrg, Platform, startMicroservices } from './harness/platform';
+import { bootMicroservices, createFundedOrg, Platform } from './harness/platform';
 
 describe('faults, fallbacks and the lifecycle (microservices mode)', () => {
   let p: Platform;
@@ -13,12 +12,9 @@ describe('faults, fallbacks and the lifecycle (microservices mode)', () => {
   let skip = false;
 
   beforeAll(async () => {
-    if (!(await requireNats())) {
-      skip = true;
-      return;
-    }
     // Breakers stay closed here (their own tests open them on purpose); timeouts are seconds.
-    p = await startMicroservices({ env: { PIPEVIDEO_BREAKER_VOLUME: '1000' } });
+    ({ p, skip } = await bootMicroservices({ env: { PIPEVIDEO_BREAKER_VOLUME: '1000' } }));
+    if (skip) return;
     key = (await createFundedOrg(p.baseUrl, p.adminToken, 100_000, 'faults org')).key;
   }, 120_000);
   afterAll(async () => {

@@ -4,9 +4,8 @@
  * every public endpoint get a 4xx in one of our error shapes — never a 5xx, from any service behind it.
  */
 import fc from 'fast-check';
-import { requireNats } from '@pipevideo/platform';
 import { http, waitFor } from './harness/http';
-import { createFundedOrg, issueKey, Platform, startMicroservices } from './harness/platform';
+import { bootMicroservices, createFundedOrg, issueKey, Platform } from './harness/platform';
 
 jest.setTimeout(300_000);
 
@@ -15,11 +14,7 @@ describe('the public door (microservices mode)', () => {
   let skip = false;
 
   beforeAll(async () => {
-    if (!(await requireNats())) {
-      skip = true;
-      return;
-    }
-    p = await startMicroservices({ env: { PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '1000000' } });
+    ({ p, skip } = await bootMicroservices({ env: { PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '1000000' } }));
   }, 120_000);
   afterAll(async () => {
     await p?.stop();

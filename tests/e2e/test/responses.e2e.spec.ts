@@ -3,10 +3,9 @@
  * a customer only changes baseURL and apiKey.
  */
 import OpenAI from 'openai';
-import { requireNats } from '@pipevideo/platform';
 import { http, waitFor } from './harness/http';
 import { balanceOf, settledBalance } from './harness/org';
-import { createFundedOrg, Platform, startMicroservices } from './harness/platform';
+import { bootMicroservices, createFundedOrg, Platform } from './harness/platform';
 
 describe('Responses API with the openai SDK (microservices mode)', () => {
   let p: Platform;
@@ -15,11 +14,8 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
   let skip = false;
 
   beforeAll(async () => {
-    if (!(await requireNats())) {
-      skip = true;
-      return;
-    }
-    p = await startMicroservices();
+    ({ p, skip } = await bootMicroservices());
+    if (skip) return;
     key = (await createFundedOrg(p.baseUrl, p.adminToken, 10_000, 'responses org')).key;
     client = new OpenAI({ apiKey: key, baseURL: `${p.baseUrl}/v1`, maxRetries: 0 });
   }, 120_000);

@@ -7,9 +7,8 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { requireNats } from '@pipevideo/platform';
 import { http, pollGeneration, waitFor } from './harness/http';
-import { createFundedOrg, Platform, startMicroservices } from './harness/platform';
+import { bootMicroservices, createFundedOrg, Platform } from './harness/platform';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -39,11 +38,7 @@ describe('customer webhooks (microservices mode)', () => {
   let p: Platform;
   let skip = false;
   beforeAll(async () => {
-    if (!(await requireNats())) {
-      skip = true;
-      return;
-    }
-    p = await startMicroservices();
+    ({ p, skip } = await bootMicroservices());
   }, 120_000);
   afterAll(async () => {
     await p?.stop();

@@ -2,7 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, TestDatabase } from '@pipevideo/platform';
+import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, requireNats, TestDatabase } from '@pipevideo/platform';
 import { startAllSandboxes, SandboxSet } from '@pipevideo/sandboxes';
 import { http, waitFor } from './http';
 
@@ -43,6 +43,15 @@ export const FAST_LIFECYCLE_ENV = {
   PIPEVIDEO_WEBHOOKS_ALLOW_HTTP: 'true',
   PIPEVIDEO_ALLOW_PRIVATE_URLS: 'true',
 };
+
+/**
+ * A spec's `beforeAll`: the platform in microservices mode, or `skip` when no NATS server answers
+ * (loudly; under CI=true requireNats throws instead). Use as `({ p, skip } = await bootMicroservices())`.
+ */
+export async function bootMicroservices(o: PlatformOptions = {}): Promise<{ p: Platform; skip: boolean }> {
+  if (!(await requireNats())) return { p: undefined as unknown as Platform, skip: true };
+  return { p: await startMicroservices(o), skip: false };
+}
 
 /** Microservices mode: each service its own Node process on NATS and a fresh database of its own. */
 export async function startMicroservices(o: PlatformOptions = {}): Promise<Platform> {
