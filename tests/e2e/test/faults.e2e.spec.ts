@@ -110,15 +110,22 @@ describe('faults, fallbacks and the lifecycle (microservices mode)', () => {
     await waitFor('hold released', async () => (await balanceOf(p.baseUrl, key)).held_cents === before.held_cents);
   });
 
-  it('a router killed with SIGKILL mid-flight and restarted leaves no generation unfinished', async () => {
-    if (skip) return;
-    const ids = await Promise.all([1, 2, 3].map((i) => create({ model: 'google/veo-3.1', prompt: `crash ${i} [fal:slow=1500]`, provider: { order: ['fal'] } })));
-    await p.kill('router', 'SIGKILL');
-    await p.start('router');
-    for (const id of ids) {
-      const g = await pollGeneration(p.baseUrl, key, id, 60_000);
-      expect(['completed', 'failed']).toContain(g.status);
-    }
-    await waitFor('no hold left open', async () => (await balanceOf(p.baseUrl, key)).held_cents === 0, 30_000);
-  });
+  it.each(['router', 'billing', 'providers', 'webhooks'] as const)(
+    'the %s service killed with SIGKILL mid-flight and restarted: every generation ends, every hold settles once',
+    async (service) => {
+      if (skip) return;
+      const before = await settledBalance(p.baseUrl, key);
+      const ids = await Promise.all([1, 2, 3].map((i) => create({ model: 'google/veo-3.1', prompt: `crash ${service} ${i} [fal:slow=1500]`, provider: { order: ['fal'] } })));
+      await p.kill(service, 'SIGKILL');
+      await p.start(service);
+      let charged = 0;
+      for (const id of ids) {
+        const g = await pollGeneration(p.baseUrl, key, id, 60_000);
+        expect(['completed', 'failed']).toContain(g.status);
+        charged += g.status === 'completed' ? g.cost_cents : 0;
+      }
+      const after = await settledBalance(p.baseUrl, key);
+      expect(before.balance_cents - after.balance_cents).toBe(charged);
+    },
+  );
 });
