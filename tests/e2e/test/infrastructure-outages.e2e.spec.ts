@@ -17,7 +17,7 @@ import { Client } from 'pg';
 import { natsAnswers, PG_ADMIN_URL } from '@pipevideo/platform';
 import { http, pollGeneration, waitFor } from './harness/http';
 import { settledBalance } from './harness/org';
-import { createFundedOrg, Platform, startMicroservices } from './harness/platform';
+import { createFundedOrg, Platform, reservePorts, startMicroservices } from './harness/platform';
 
 jest.setTimeout(180_000);
 
@@ -33,9 +33,11 @@ function natsServerBinary(): string | undefined {
 /** A nats-server of this test's own, so killing it disturbs nothing else on the machine. */
 class PrivateNats {
   private proc?: ChildProcess;
-  readonly port = 30000 + Math.floor(Math.random() * 20000);
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'pv-nats-'));
-  constructor(private readonly bin: string) {}
+  constructor(
+    private readonly bin: string,
+    readonly port: number,
+  ) {}
   get url() {
     return `nats://127.0.0.1:${this.port}`;
   }
@@ -76,9 +78,9 @@ describe('infrastructure outages (microservices mode)', () => {
       skip = true;
       return;
     }
-    nats = new PrivateNats(bin);
+    nats = new PrivateNats(bin, await reservePorts());
     await nats.start();
-    p = await startMicroservices({ env: { NATS_URL: nats.url, PIPEVIDEO_BREAKER_VOLUME: '1000', PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '100000' } });
+    p = await startMicroservices({ env: { NATS_URL: nats.url, PIPEVIDEO_BREAKER_VOLUME: '1000' } });
     key = (await createFundedOrg(p.baseUrl, p.adminToken, 100_000, 'outages org')).key;
   }, 120_000);
   afterAll(async () => {

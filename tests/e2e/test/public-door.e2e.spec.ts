@@ -14,7 +14,7 @@ describe('the public door (microservices mode)', () => {
   let skip = false;
 
   beforeAll(async () => {
-    ({ p, skip } = await bootMicroservices({ env: { PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '1000000' } }));
+    ({ p, skip } = await bootMicroservices());
   }, 120_000);
   afterAll(async () => {
     await p?.stop();

@@ -48,13 +48,19 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+const NATS_STATUS_CHANGE = /NatsError: type: "(disconnect|reconnecting|reconnect|staleConnection)"/;
+
 class NestPinoLogger implements LoggerService {
   constructor(private readonly service: string) {}
   log(message: any, context?: string) {
     logger.debug({ service: this.service, context }, String(message));
   }
   error(message: any, trace?: string, context?: string) {
-    logger.error({ service: this.service, context, trace }, String(message));
+    const text = String(message);
+    // Nest's NATS server reports connection status changes as errors; a NATS restart is expected
+    // and the client reconnects by itself, so they are warnings (an error-level log pages someone).
+    if (NATS_STATUS_CHANGE.test(text)) return logger.warn({ service: this.service, context }, text);
+    logger.error({ service: this.service, context, trace }, text);
   }
   warn(message: any, context?: string) {
     logger.warn({ service: this.service, context }, String(message));

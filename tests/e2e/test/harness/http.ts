@@ -44,6 +44,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export async function pollGeneration(baseUrl: string, key: string, id: string, timeoutMs = 60_000) {
   return waitFor(`generation ${id} to finish`, async () => {
     const r = await http('GET', `${baseUrl}/v1/video/generations/${id}`, { key });
-    return r.status === 200 && (r.body.status === 'completed' || r.body.status === 'failed') ? r.body : undefined;
+    // Anything but 200 (a 429, a 503) is kept as the reason, so a timeout says why it waited.
+    if (r.status !== 200) throw new Error(`GET ${id} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
   }, timeoutMs);
 }

@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, requireNats, TestDatabase } from '@pipevideo/platform';
@@ -10,8 +11,34 @@ const ROOT = resolve(__dirname, '../../../..');
 export const SERVICES = ['billing', 'router', 'providers', 'webhooks', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-let nextPort = 20000 + Math.floor(Math.random() * 20000);
-const port = () => nextPort++;
+/**
+ * Ports for the processes a test starts: below Linux's ephemeral range (32768+), so no outgoing
+ * connection or port-0 listener can take one between choosing it and the child binding it, and each
+ * checked free by binding it (other daemons live in this range too). Runs start at a random offset.
+ */
+const PORT_RANGE = { from: 20000, to: 32700 };
+let nextPort = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+
+function isFree(candidate: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const srv = createServer();
+    srv.once('error', () => resolveFree(false));
+    srv.listen(candidate, '127.0.0.1', () => srv.close(() => resolveFree(true)));
+  });
+}
+
+/** `count` consecutive free ports; returns the first. */
+export async function reservePorts(count = 1): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (nextPort + count > PORT_RANGE.to) nextPort = PORT_RANGE.from;
+    const first = nextPort;
+    nextPort += count;
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await isFree(first + i);
+    if (free) return first;
+  }
+  throw new Error('no free ports for the test platform');
+}
 
 export interface Platform {
   baseUrl: string;
@@ -42,6 +69,9 @@ export const FAST_LIFECYCLE_ENV = {
   PIPEVIDEO_WEBHOOKS_ALLOW_PRIVATE: 'true',
   PIPEVIDEO_WEBHOOKS_ALLOW_HTTP: 'true',
   PIPEVIDEO_ALLOW_PRIVATE_URLS: 'true',
+  // Tests poll every 200 ms and would spend the spec's 100 requests per minute within a few tests, then
+  // wait for the next window without saying so. Rate limiting has its own tests (apps/gateway/test).
+  PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '100000',
 };
 
 /**
@@ -58,7 +88,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   const db = await createTestDatabase('pv_e2e');
   const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
   const adminToken = 'e2e-admin-token';
-  const ports = Object.fromEntries(SERVICES.map((s) => [s, port()])) as Record<ServiceName, number>;
+  const ports: Record<string, number> = {};
+  for (const s of SERVICES) ports[s] = await reservePorts();
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -93,10 +124,18 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     // them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark) come from E2E_SERVICE_NODE_FLAGS.
     const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     procs.set(s, child);
-    await waitFor(`${s} ready`, async () => {
-      if (child.exitCode !== null) throw new Error(`${s} exited with ${child.exitCode}`);
-      return (await http('GET', `${urls[s]}/health/ready`)).status === 200;
-    }, 60_000, 150);
+    // A service that exits while starting fails the start at once, with its exit code.
+    let onExit: (code: number | null) => void = () => undefined;
+    const exited = new Promise<never>((_, reject) => {
+      onExit = (code) => reject(new Error(`${s} exited with ${code} while starting (its log is above)`));
+      child.once('exit', onExit);
+    });
+    try {
+      await Promise.race([exited, waitFor(`${s} ready`, async () => (await http('GET', `${urls[s]}/health/ready`)).status === 200, 60_000, 150)]);
+    } finally {
+      child.off('exit', onExit);
+      exited.catch(() => undefined);
+    }
   };
   const kill = async (s: ServiceName, signal: NodeJS.Signals = 'SIGKILL') => {
     const child = procs.get(s);
@@ -138,11 +177,10 @@ export interface EmbeddedPlatformProcess {
 export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<EmbeddedPlatformProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pv-embedded-'));
   const prefix = `pv_embedded_${Date.now().toString(36)}`;
-  const gatewayPort = port();
-  const internal = nextPort;
-  nextPort += 4;
-  const sandboxBase = nextPort;
-  nextPort += 4;
+  const gatewayPort = await reservePorts();
+  const internal = await reservePorts(4);
+  const sandboxBase = await reservePorts(4);
+  const pgPort = await reservePorts();
   const child = fork(join(ROOT, 'apps/embedded/dist/main.js'), [], {
     execArgv: [],
     env: {
@@ -154,7 +192,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
       PORT: String(gatewayPort),
       PIPEVIDEO_INTERNAL_PORT_BASE: String(internal),
       PIPEVIDEO_SANDBOX_PORT_BASE: String(sandboxBase),
-      PIPEVIDEO_EMBEDDED_PG_PORT: String(port()),
+      PIPEVIDEO_EMBEDDED_PG_PORT: String(pgPort),
       PIPEVIDEO_SANDBOX_JOB_MS: '400',
       ...FAST_LIFECYCLE_ENV,
       ...(opts.env ?? {}),
