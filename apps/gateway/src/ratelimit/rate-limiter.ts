@@ -1,28 +1,22 @@
 import type { DataSource } from 'typeorm';
-import { LeaseStore, TokenLeaseLimiter } from './token-lease-limiter';
+import { LeaseResult, LeaseStore, TokenLeaseLimiter } from './token-lease-limiter';
 
 export type { RateDecision } from './token-lease-limiter';
 
 /**
- * The shared counters in PostgreSQL, so every gateway replica draws on the same budget: one atomic
- * `INSERT … ON CONFLICT DO UPDATE … RETURNING` per lease (not per request), the window taken from
- * the database clock. No Redis: embedded mode needs only Node. The table is unlogged (a lost count
- * after a crash is harmless).
+ * The shared counters in PostgreSQL, so every gateway replica draws on the same budget: one call of
+ * the `rate_lease` SQL function per lease (not per request; it locks the window's row and grants
+ * only what is left of the sliding allowance), windows on the database clock. No Redis: embedded
+ * mode needs only Node. The table is unlogged (a lost count after a crash is harmless).
  */
 export class PostgresLeaseStore implements LeaseStore {
   private lastSweep = 0;
   constructor(private readonly ds: DataSource) {}
 
-  async lease(bucket: string, tokens: number, windowSeconds: number) {
-    const [r] = await this.ds.query(
-      `INSERT INTO rate_limit_counters (bucket, window_start, count)
-         VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), $3)
-       ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit_counters.count + $3
-       RETURNING count, extract(epoch FROM window_start)::float8 AS window_start, extract(epoch FROM now())::float8 AS now`,
-      [bucket, windowSeconds, tokens],
-    );
+  async lease(bucket: string, tokens: number, windowSeconds: number, limit: number): Promise<LeaseResult> {
+    const [r] = await this.ds.query(`SELECT * FROM rate_lease($1, $2, $3, $4)`, [bucket, tokens, windowSeconds, limit]);
     this.maybeSweep(windowSeconds);
-    return { count: Number(r.count), windowStart: Number(r.window_start), now: Number(r.now) };
+    return { granted: r.granted, leased: r.leased, previous: r.previous, windowStart: Number(r.win_start), now: Number(r.now_s) };
   }
 
   /** Old windows are useless once over: delete them now and then (at most once a minute per replica). */

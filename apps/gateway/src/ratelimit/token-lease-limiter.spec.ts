@@ -1,12 +1,12 @@
 import { LeaseStore, TokenLeaseLimiter } from './token-lease-limiter';
 
-/** One shared counter per bucket and window, like the PostgreSQL table; its clock is settable. */
+/** The `rate_lease` SQL function in memory: one counter per bucket and window; its clock is settable. */
 class FakeStore implements LeaseStore {
   now = 1_000_040; // 20 s into the minute that starts at 1,000,020
   calls = 0;
   failNext = false;
   private readonly counts = new Map<string, number>();
-  async lease(bucket: string, tokens: number, windowSeconds: number) {
+  async lease(bucket: string, tokens: number, windowSeconds: number, limit: number) {
     this.calls += 1;
     await new Promise((r) => setImmediate(r));
     if (this.failNext) {
@@ -14,10 +14,13 @@ class FakeStore implements LeaseStore {
       throw new Error('database down');
     }
     const windowStart = Math.floor(this.now / windowSeconds) * windowSeconds;
+    const previous = this.counts.get(`${bucket}@${windowStart - windowSeconds}`) ?? 0;
+    const allowance = limit - Math.floor(previous * (1 - (this.now - windowStart) / windowSeconds));
     const k = `${bucket}@${windowStart}`;
-    const count = (this.counts.get(k) ?? 0) + tokens;
-    this.counts.set(k, count);
-    return { count, windowStart, now: this.now };
+    const current = this.counts.get(k) ?? 0;
+    const granted = Math.min(tokens, Math.max(0, allowance - current));
+    this.counts.set(k, current + granted);
+    return { granted, leased: current + granted, previous, windowStart, now: this.now };
   }
 }
 
@@ -74,17 +77,42 @@ describe('TokenLeaseLimiter', () => {
     expect(store.calls).toBeLessThanOrEqual(7);
   });
 
-  it('a new window starts a new budget; reset and Retry-After follow the store clock', async () => {
+  it('a quiet previous window leaves the next one its whole budget; reset and Retry-After follow the store clock', async () => {
     const l = limiter(-7); // this replica's clock is 7 s behind the database
     for (let i = 0; i < 3; i++) await l.hit('w', 3);
     const refused = await l.hit('w', 3);
     expect(refused.allowed).toBe(false);
     expect(refused.resetAt).toBe(1_000_080);
-    expect(refused.retryAfterSeconds).toBe(40);
-    store.now += 41;
+    expect(refused.retryAfterSeconds).toBe(40); // nothing in the window before: the budget comes back at its end
+    store.now += 41 + 60; // a whole quiet minute later
     const next = await l.hit('w', 3);
     expect(next.allowed).toBe(true);
-    expect(next.resetAt).toBe(1_000_140);
+    expect(next.resetAt).toBe(1_000_200);
+  });
+
+  it('slides: a full window right before leaves the next one only what has slid out of the last minute', async () => {
+    const l = limiter();
+    store.now = 1_000_020 + 59; // the last second of a window
+    let admitted = 0;
+    for (let i = 0; i < 120; i++) admitted += (await l.hit('s', 60)).allowed ? 1 : 0;
+    expect(admitted).toBe(60);
+    store.now = 1_000_080 + 1; // one second into the next window: 59/60 of the previous one still counts
+    const early = [];
+    for (let i = 0; i < 10; i++) early.push(await l.hit('s', 60));
+    expect(early.filter((r) => r.allowed)).toHaveLength(1); // 60 − floor(60 × 59/60) = 1
+    const refused = early[early.length - 1];
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBe(1); // the next token slides out within a second
+    const callsWhileRefusing = store.calls;
+    await l.hit('s', 60);
+    expect(store.calls).toBe(callsWhileRefusing); // refused locally until then
+    store.now = 1_000_080 + 30; // half way: half of the previous window has slid out
+    let later = 0;
+    for (let i = 0; i < 60; i++) later += (await l.hit('s', 60)).allowed ? 1 : 0;
+    expect(later).toBe(30 - 1);
+    // After a full burst, the next window admits at the limit's pace (30 s in: 30 tokens), not all
+    // 60 at once as fixed windows would.
+    expect(1 + later).toBeLessThanOrEqual(30);
   });
 
   it('a changed limit takes effect at once', async () => {

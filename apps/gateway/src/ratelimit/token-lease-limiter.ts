@@ -1,10 +1,16 @@
 /**
- * Per-key fixed-window rate limiting shared by every gateway replica, without a database write per
- * request. The shared counter (see `LeaseStore`) counts tokens *leased* to replicas in the window; a
- * replica leases a batch, serves requests from it locally, and leases again when it runs out.
+ * Per-key sliding-window rate limiting shared by every gateway replica, without a database write per
+ * request. The shared counter (see `LeaseStore`) counts tokens *leased* to replicas per one-minute
+ * window; a replica leases a batch, serves requests from it locally, and leases again when it runs out.
  *
+ * - Sliding, not fixed: the store grants a window's tokens up to the limit minus the previous
+ *   window's count weighted by how much of it still lies within the last minute (the usual
+ *   sliding-window counter). A burst at the end of one window and another at the start of the next
+ *   cannot add up to twice the limit: after a full window the next one admits at the limit's pace,
+ *   not all at once. It is an approximation (it assumes the previous window's requests were spread
+ *   evenly), not an exact log of the last 60 seconds.
  * - Never over-admits: a replica only admits requests it holds a leased token for, and the store
- *   hands out at most `limit` tokens per window in total.
+ *   grants no more than that allowance.
  * - Cheap for hot keys, exact for quiet ones: the batch starts at 1 token each window and doubles
  *   with each lease up to `limit / 20` (at most `maxBatch`), so a key making a few requests leases
  *   one at a time and a key making thousands costs one write per batch.
@@ -14,12 +20,25 @@
  *
  * Plain class over a port, so the arithmetic is unit-tested without PostgreSQL.
  */
+export interface LeaseResult {
+  /** Tokens granted now (0 … asked). */
+  granted: number;
+  /** The current window's counter after the grant (tokens leased by every replica). */
+  leased: number;
+  /** The previous window's final count. */
+  previous: number;
+  /** Start of the current window and the store's now, Unix seconds. */
+  windowStart: number;
+  now: number;
+}
+
 export interface LeaseStore {
   /**
-   * Adds `tokens` to the bucket's counter for the window that contains the store's "now" and
-   * returns the counter after the addition, that window's start and the store's now (Unix seconds).
+   * Grants up to `tokens` from the bucket's allowance in the window containing the store's now —
+   * `limit` minus the previous window's count weighted by its overlap with the last `windowSeconds` —
+   * atomically, adding only what it grants to the counter.
    */
-  lease(bucket: string, tokens: number, windowSeconds: number): Promise<{ count: number; windowStart: number; now: number }>;
+  lease(bucket: string, tokens: number, windowSeconds: number, limit: number): Promise<LeaseResult>;
 }
 
 export interface RateDecision {
@@ -38,13 +57,15 @@ interface BucketState {
   /** Tokens this replica holds and has not spent yet. */
   tokens: number;
   /** The shared counter as last seen (tokens leased by every replica). */
-  leasedTotal: number;
+  leased: number;
+  /** The previous window's count, as the store last said. */
+  previous: number;
   /** Size of the next lease. */
   nextBatch: number;
-  /** The store said the window is spent: refuse locally until it ends. */
-  exhausted: boolean;
+  /** Store time before which the allowance is spent (0: not spent): refuse locally until then. */
+  retryAt: number;
   /** A lease in flight; concurrent requests wait for it instead of leasing too. */
-  pending?: Promise<void>;
+  pending?: Promise<number>;
 }
 
 export class TokenLeaseLimiter {
@@ -66,12 +87,14 @@ export class TokenLeaseLimiter {
         s.tokens -= 1;
         return this.decision(s, true);
       }
-      if (s && s.exhausted) return this.decision(s, false);
       if (s?.pending) {
         await s.pending;
         continue;
       }
-      await this.lease(bucket, limit, s);
+      if (s && s.retryAt > this.storeNow()) return this.decision(s, false);
+      const { state, granted } = await this.lease(bucket, limit, s);
+      // Nothing granted: refused. Something granted: take one (unless concurrent requests beat us to it, then lease again).
+      if (granted === 0) return this.decision(state, false);
     }
   }
 
@@ -91,32 +114,48 @@ export class TokenLeaseLimiter {
     return s;
   }
 
-  private lease(bucket: string, limit: number, prior: BucketState | undefined): Promise<void> {
+  private async lease(bucket: string, limit: number, prior: BucketState | undefined): Promise<{ state: BucketState; granted: number }> {
     const batch = Math.max(1, Math.min(prior?.nextBatch ?? 1, this.batchCap(limit)));
-    const state: BucketState = prior ?? { windowStart: 0, limit, tokens: 0, leasedTotal: 0, nextBatch: 1, exhausted: false };
+    const state: BucketState = prior ?? { windowStart: 0, limit, tokens: 0, leased: 0, previous: 0, nextBatch: 1, retryAt: 0 };
     this.buckets.set(bucket, state);
     const sentAt = this.localNow();
-    state.pending = this.store
-      .lease(bucket, batch, this.windowSeconds)
-      .then((r) => {
-        this.clockOffset = r.now - (sentAt + this.localNow()) / 2;
-        const before = r.count - batch;
-        const granted = Math.max(0, Math.min(batch, limit - before));
-        const sameWindow = state.windowStart === r.windowStart && state.limit === limit;
-        state.tokens = (sameWindow ? state.tokens : 0) + granted;
-        state.nextBatch = sameWindow ? batch * 2 : 2;
-        state.windowStart = r.windowStart;
-        state.limit = limit;
-        state.leasedTotal = r.count;
-        // Fewer tokens than asked for: the window is spent for everyone.
-        state.exhausted = granted < batch;
-      })
-      .finally(() => {
-        state.pending = undefined;
-      });
-    // A failed lease leaves no state behind: the next request tries again.
-    state.pending.catch(() => this.buckets.get(bucket) === state && state.tokens === 0 && this.buckets.delete(bucket));
-    return state.pending;
+    const pending = this.store.lease(bucket, batch, this.windowSeconds, limit).then((r) => {
+      this.clockOffset = r.now - (sentAt + this.localNow()) / 2;
+      const sameWindow = state.windowStart === r.windowStart && state.limit === limit;
+      state.tokens = (sameWindow ? state.tokens : 0) + r.granted;
+      state.nextBatch = sameWindow ? batch * 2 : 2;
+      state.windowStart = r.windowStart;
+      state.limit = limit;
+      state.leased = r.leased;
+      state.previous = r.previous;
+      // Fewer tokens than asked for: the allowance is spent for everyone until it grows again.
+      state.retryAt = r.granted < batch ? Math.max(r.now + 0.05, this.nextTokenAt(state)) : 0;
+      return r.granted;
+    });
+    state.pending = pending;
+    try {
+      return { state, granted: await pending };
+    } catch (err) {
+      // A failed lease leaves no state behind: the next request tries again.
+      if (this.buckets.get(bucket) === state && state.tokens === 0) this.buckets.delete(bucket);
+      throw err;
+    } finally {
+      state.pending = undefined;
+    }
+  }
+
+  /** The window's allowance at store time `t`: the limit minus the previous window's weighted count. */
+  private allowance(s: BucketState, t: number): number {
+    const elapsed = Math.min(1, Math.max(0, (t - s.windowStart) / this.windowSeconds));
+    return s.limit - Math.floor(s.previous * (1 - elapsed));
+  }
+
+  /** When the allowance will exceed what is leased (the window's end at the latest). */
+  private nextTokenAt(s: BucketState): number {
+    const end = s.windowStart + this.windowSeconds;
+    const room = s.limit - s.leased;
+    if (room <= 0 || s.previous <= 0) return end;
+    return Math.min(end, s.windowStart + this.windowSeconds * (1 - room / s.previous));
   }
 
   private batchCap(limit: number): number {
@@ -124,14 +163,15 @@ export class TokenLeaseLimiter {
   }
 
   private decision(s: BucketState, allowed: boolean): RateDecision {
+    const now = this.storeNow();
     const resetAt = s.windowStart + this.windowSeconds;
     return {
       allowed,
       limit: s.limit,
-      // Tokens nobody has leased yet plus the ones this replica still holds.
-      remaining: Math.min(s.limit, Math.max(0, s.limit - s.leasedTotal) + s.tokens),
+      // The allowance nobody has leased yet plus the tokens this replica still holds.
+      remaining: Math.min(s.limit, Math.max(0, this.allowance(s, now) - s.leased) + s.tokens),
       resetAt: Math.round(resetAt),
-      retryAfterSeconds: Math.max(1, Math.ceil(resetAt - this.storeNow())),
+      retryAfterSeconds: Math.max(1, Math.ceil((allowed ? resetAt : s.retryAt || resetAt) - now)),
     };
   }
 
