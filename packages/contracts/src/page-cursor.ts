@@ -3,9 +3,10 @@ import { badRequest } from './errors';
 /**
  * Keyset pagination over (created_at, id), newest first, shared by every list of the public API, so
  * pages stay stable while new rows arrive and rows created in the same second are never skipped.
- * The cursor is opaque to callers: base64url of `<created_at as PostgreSQL prints it>|<id>` (the
- * database's own text keeps every microsecond, which a JavaScript Date would not). In SQL:
- * `SELECT …, created_at::text AS created_key … WHERE (created_at, id) < ($n::timestamptz, $m)
+ * The cursor is opaque to callers: base64url of `<created_at in UTC to the microsecond>|<id>` (the
+ * database's own text keeps every microsecond, which a JavaScript Date would not; UTC and to_char so
+ * it does not depend on the session's TimeZone or DateStyle). In SQL:
+ * `SELECT …, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key … WHERE (created_at, id) < ($n::timestamptz, $m)
  * ORDER BY created_at DESC, id DESC`.
  */
 export interface PageKey {

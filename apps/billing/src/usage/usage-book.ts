@@ -93,7 +93,7 @@ export class UsageBook {
     const page = await rows<Record<string, any> & { id: string; created_key: string }>(
       db,
       `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at,
-              created_at::text AS created_key
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
          FROM usage_records
         WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
         ORDER BY created_at DESC, id DESC

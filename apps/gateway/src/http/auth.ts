@@ -1,3 +1,4 @@
+import { isConnectivityError } from '@pipevideo/platform';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata, UseFilters, UseGuards,
@@ -111,7 +112,8 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-function dbUnavailable(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
+function dbUnavailable(err: unknown): unknown {
+  // Only a database that cannot be reached is a 503; anything else is a bug and stays one (logged, 500).
+  if (err instanceof ApiError || !isConnectivityError(err)) return err;
   return new ApiError(ErrorCode.SERVICE_UNAVAILABLE, 'The gateway cannot reach its database right now. Retry shortly.');
 }

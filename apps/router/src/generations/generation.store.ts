@@ -89,7 +89,7 @@ export class GenerationStore {
   /** Newest first, after the keyset position `after` (see page-cursor in contracts). */
   async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string, after?: PageKey | null): Promise<Array<GenerationRow & { created_key: string }>> {
     return this.ds.query(
-      `SELECT *, created_at::text AS created_key FROM generations
+      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key FROM generations
         WHERE org_id = $1 AND api = $2 AND ($3::timestamptz IS NULL OR created_at < $3)
           AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
         ORDER BY created_at DESC, id DESC LIMIT $6`,

@@ -18,7 +18,7 @@ export class DeliveryLog {
   ): Promise<Array<DeliveryRow & { created_key: string }>> {
     return rows(
       this.ds,
-      `SELECT *, created_at::text AS created_key FROM deliveries
+      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key FROM deliveries
         WHERE endpoint_id = $1 AND org_id = $2 AND ($3::text IS NULL OR status = $3)
           AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::text))
         ORDER BY created_at DESC, id DESC LIMIT $4`,

@@ -45,7 +45,7 @@ export class EndpointStore {
   async page(orgId: string, limit: number, after: PageKey | null): Promise<Array<EndpointRow & { created_key: string }>> {
     return rows(
       this.ds,
-      `SELECT *, created_at::text AS created_key FROM endpoints
+      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key FROM endpoints
         WHERE org_id = $1
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
         ORDER BY created_at DESC, id DESC LIMIT $2`,

@@ -51,7 +51,8 @@ function unavailable(exception: unknown): DomainError {
 @Catch()
 export class RpcErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost) {
-    if (isConnectivityError(exception)) exception = unavailable(exception);
+    // Typed errors keep their meaning; only untyped failures can be "the database is unreachable".
+    if (!(exception instanceof DomainError) && !(exception instanceof HttpException) && isConnectivityError(exception)) exception = unavailable(exception);
     if (host.getType() !== 'rpc') return this.http(exception, host);
     if (exception instanceof DomainError) return throwError(() => exception.toBody());
     logger.error({ err: exception instanceof Error ? { message: exception.message, stack: exception.stack } : exception }, 'unhandled error in NATS handler');
