@@ -33,6 +33,8 @@ describe('providers service — poll providers', () => {
     const expected = framerateUsageFor('a logo reveal', 'be brief');
     const usage = env.usage.filter((u) => u.generationId === g);
     expect(usage).toEqual([{ v: 1, eventId: expect.stringMatching(/:usage$/), generationId: g, attempt: 1, inputTokens: expected.input_tokens, outputTokens: expected.output_tokens, correlationId: expect.any(String) }]);
+    // Repeated on the finished event: the router may apply the end of the job before the usage event.
+    expect(evt.usage).toEqual({ inputTokens: expected.input_tokens, outputTokens: expected.output_tokens });
     expect(await env.jobRow(g)).toMatchObject({ status: 'succeeded', usage_reported: true, input_tokens: expected.input_tokens });
   });
 

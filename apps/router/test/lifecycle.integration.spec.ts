@@ -28,6 +28,7 @@ describe('router lifecycle', () => {
   const submits: any[] = [];
   const finished: any[] = [];
   const released: any[] = [];
+  const tokenCharges: any[] = [];
   let available = 10_000;
   let submitBehaviour: (msg: any) => any = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
 
@@ -45,6 +46,10 @@ describe('router lifecycle', () => {
       return submitBehaviour(d);
     });
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
+    serve(w, RPC.billing.tokenCharge, (d) => {
+      tokenCharges.push(d);
+      return { responseId: d.responseId, holdId: d.holdId, chargedCents: d.amountCents, writtenOffCents: 0, releasedCents: 0, duplicate: tokenCharges.filter((c) => c.responseId === d.responseId).length > 1 };
+    });
     await w.events.subscribe('test-observer', [EVENTS.generationFinished, EVENTS.holdReleaseRequested], async (s, p) => {
       (s === EVENTS.generationFinished ? finished : released).push(JSON.parse(p));
     });
@@ -205,5 +210,25 @@ describe('router lifecycle', () => {
     expect(seen).toEqual([...ids].reverse());
     expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_other' })).data).toEqual([]);
     await expect(rpc().request(RPC.router.generationList, { orgId, cursor: 'forged' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/cursor/) });
+  });
+
+  it('Responses: the end of the job applied before its usage event still charges the tokens, once', async () => {
+    const r = await rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'a logo reveal' } });
+    const sub = await until(async () => submits.find((s) => s.generationId === r.id));
+    const usage = { inputTokens: 1200, outputTokens: 800 };
+    // The finished event overtakes the usage event (they travel on separate consumers).
+    await finishEvt(sub, 'succeeded', { provider: 'framerate', usage });
+    const done = await until(async () => {
+      const g = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
+      return g.status === 'completed' ? g : undefined;
+    });
+    expect(done.usage).toMatchObject({ input_tokens: 1200, output_tokens: 800, total_tokens: 2000 });
+    expect(done.usage.cost_usd).toBeGreaterThan(0);
+    const fin = await until(async () => finished.find((f) => f.generationId === r.id));
+    expect(fin.costCents).toBe(Math.round(done.usage.cost_usd * 100));
+    // The late usage event changes nothing and charges nothing twice.
+    await w.events.publish(EVENTS.providerJobUsageReported, `usage-${r.id}`, JSON.stringify({ v: 1, eventId: `usage-${r.id}`, generationId: r.id, attempt: sub.attempt, ...usage }));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
   });
 });

@@ -118,6 +118,12 @@ export interface ProviderJobFinishedEvt {
   errorMessage?: string | null;
   /** Actual seconds of video produced, when the provider tells. */
   durationSeconds?: number | null;
+  /**
+   * Orchestration tokens (Responses jobs), repeated from `provider_job.usage_reported`: the two events
+   * travel on separate consumers, so the end of a job may be applied before its usage; the router then
+   * charges from here (the charge is idempotent, whichever event comes first posts it).
+   */
+  usage?: { inputTokens: number; outputTokens: number } | null;
   correlationId?: string;
 }
 

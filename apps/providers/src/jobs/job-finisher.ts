@@ -61,6 +61,7 @@ export class JobFinisher {
       if (!row) return 'duplicate';
       // Usage first: consumers see the tokens before the end of the job (outbox order = id order).
       if (opts.usage) await this.addUsage(m, row, opts.usage);
+      const usage = opts.usage ?? (row.usage_reported && row.input_tokens !== null && row.output_tokens !== null ? { inputTokens: row.input_tokens, outputTokens: row.output_tokens } : null);
       const evt: ProviderJobFinishedPayload = {
         v: 1,
         eventId: `${row.id}:finished`,
@@ -75,6 +76,7 @@ export class JobFinisher {
         errorKind: (o.errorKind ?? null) as ProviderErrorKind | null,
         errorMessage: o.errorMessage ?? null,
         durationSeconds: o.durationSeconds ?? null,
+        ...(usage ? { usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } } : {}),
         ...(o.incomplete ? { incomplete: true } : {}),
         ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
       };

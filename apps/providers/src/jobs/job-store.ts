@@ -21,6 +21,8 @@ export interface JobRow {
   lease_owner: string | null;
   poll_errors: number;
   usage_reported: boolean;
+  input_tokens: number | null;
+  output_tokens: number | null;
   outcome: string | null;
   output_url: string | null;
   artifact_url: string | null;

@@ -1,6 +1,6 @@
 import { ProviderJobFinishedEvt, ProviderJobUsageEvt, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind } from '@pipevideo/contracts';
 import { processOnce } from '@pipevideo/platform';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
 import { skipModel } from './dispatcher';
@@ -33,6 +33,8 @@ export class CompletionHandler {
     await processOnce(this.ds, 'router.job-finished', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
       if (!g || g.status !== 'processing' || g.needs_dispatch || g.attempt !== evt.attempt) return;
+      // The usage event may not have been applied yet (another consumer): charge the tokens from here.
+      if (evt.usage) g.cost_cents = (await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m)) ?? g.cost_cents;
       if (evt.outcome === 'succeeded') {
         const cost = g.api === 'responses' ? g.cost_cents ?? 0 : this.ports.videoCost(g, evt.durationSeconds);
         await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
@@ -72,9 +74,17 @@ export class CompletionHandler {
   async onUsageReported(evt: ProviderJobUsageEvt): Promise<void> {
     await processOnce(this.ds, 'router.usage-reported', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
-      if (!g || g.api !== 'responses' || g.status !== 'processing' || g.attempt !== evt.attempt || g.tokens_charged) return;
-      const cost = await this.ports.chargeTokens(g, evt.inputTokens, evt.outputTokens);
-      await this.store.recordTokens(g.id, evt.inputTokens, evt.outputTokens, cost, m);
+      if (!g || g.status !== 'processing' || g.attempt !== evt.attempt) return;
+      await this.chargeTokensOnce(g, evt.inputTokens, evt.outputTokens, m);
     });
+  }
+
+  /** Posts a Responses job's token charge unless already posted; the cost in cents, or null when nothing was charged. */
+  private async chargeTokensOnce(g: GenerationRow, inputTokens: number, outputTokens: number, m: EntityManager): Promise<number | null> {
+    if (g.api !== 'responses' || g.tokens_charged) return null;
+    const cost = await this.ports.chargeTokens(g, inputTokens, outputTokens);
+    await this.store.recordTokens(g.id, inputTokens, outputTokens, cost, m);
+    g.tokens_charged = true;
+    return cost;
   }
 }

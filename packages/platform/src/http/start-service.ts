@@ -184,8 +184,8 @@ function instrumentEvents(messaging: Messaging, metrics: ServiceMetrics): void {
           throw err;
         }
       }),
-    // The shared in-process bus is closed by whoever created it; JetStream consumers close with us.
-    close: () => (inner.kind === 'inprocess' ? Promise.resolve() : inner.close()),
+    // In-process: this service's subscriptions leave the shared bus (its creator closes the bus itself).
+    close: () => inner.close(),
   };
   (messaging as { events: EventBus }).events = view;
 }

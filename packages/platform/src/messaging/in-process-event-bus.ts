@@ -1,9 +1,18 @@
 import type { EventBus, EventHandler } from './event-bus';
 
-interface Consumer {
-  name: string;
+/** One subscriber of a named consumer: a service replica's handler. */
+interface Member {
   subjects: Set<string>;
   handler: EventHandler;
+  owner: symbol;
+}
+
+/** A named durable consumer; its members share the work like replicas in a JetStream queue. */
+interface Consumer {
+  name: string;
+  members: Member[];
+  /** Round-robin position over the members. */
+  turn: number;
 }
 
 /**
@@ -11,21 +20,36 @@ interface Consumer {
  * handled (acked) the event, retrying a failing handler a few times; if that does not happen in time
  * it rejects, the outbox row stays unpublished and the relay redelivers later. So delivery is
  * at-least-once and durable (the outbox is the store), exactly as with JetStream + outbox.
+ * Replicas subscribing under one consumer name share its events (one member handles each delivery,
+ * a retry goes to the next member); each service subscribes through its own view(), whose close()
+ * removes only that service's members.
  */
 export class InProcessEventBus implements EventBus {
   readonly kind = 'inprocess' as const;
   private readonly consumers = new Map<string, Consumer>();
   /** Events a consumer has acked, so a redelivery after partial failure skips the ones that acked. */
   private readonly acked = new Map<string, Set<string>>();
+  private readonly owner = Symbol('bus');
 
   constructor(private readonly attempts = 3, private readonly retryDelayMs = 50) {}
 
   async subscribe(consumer: string, subjects: string[], handler: EventHandler): Promise<void> {
-    this.consumers.set(consumer, { name: consumer, subjects: new Set(subjects), handler });
+    this.join(consumer, subjects, handler, this.owner);
+  }
+
+  /** The bus as one service sees it: its subscriptions leave with it when it closes. */
+  view(): EventBus {
+    const owner = Symbol('view');
+    return {
+      kind: this.kind,
+      publish: (subject, eventId, payload) => this.publish(subject, eventId, payload),
+      subscribe: async (consumer, subjects, handler) => this.join(consumer, subjects, handler, owner),
+      close: async () => this.leave(owner),
+    };
   }
 
   async publish(subject: string, eventId: string, payload: string): Promise<void> {
-    const targets = [...this.consumers.values()].filter((c) => c.subjects.has(subject));
+    const targets = [...this.consumers.values()].filter((c) => c.members.some((m) => m.subjects.has(subject)));
     const done = this.acked.get(eventId) ?? new Set<string>();
     this.acked.set(eventId, done);
     const results = await Promise.allSettled(
@@ -36,12 +60,31 @@ export class InProcessEventBus implements EventBus {
     this.acked.delete(eventId);
   }
 
+  async close(): Promise<void> {
+    this.consumers.clear();
+  }
+
+  private join(name: string, subjects: string[], handler: EventHandler, owner: symbol): void {
+    const c = this.consumers.get(name) ?? { name, members: [], turn: 0 };
+    c.members.push({ subjects: new Set(subjects), handler, owner });
+    this.consumers.set(name, c);
+  }
+
+  private leave(owner: symbol): void {
+    for (const [name, c] of this.consumers) {
+      c.members = c.members.filter((m) => m.owner !== owner);
+      if (!c.members.length) this.consumers.delete(name);
+    }
+  }
+
   private async deliver(c: Consumer, subject: string, payload: string): Promise<void> {
-    let lastErr: unknown;
+    let lastErr: unknown = new Error(`no subscriber of ${c.name} is left for ${subject}`);
     for (let i = 0; i < this.attempts; i++) {
+      const member = this.nextMember(c, subject);
+      if (!member) break;
       try {
         await new Promise((r) => setImmediate(r));
-        await c.handler(subject, payload);
+        await member.handler(subject, payload);
         return;
       } catch (err) {
         lastErr = err;
@@ -51,7 +94,9 @@ export class InProcessEventBus implements EventBus {
     throw lastErr;
   }
 
-  async close(): Promise<void> {
-    this.consumers.clear();
+  private nextMember(c: Consumer, subject: string): Member | undefined {
+    const eligible = c.members.filter((m) => m.subjects.has(subject));
+    if (!eligible.length) return undefined;
+    return eligible[c.turn++ % eligible.length];
   }
 }

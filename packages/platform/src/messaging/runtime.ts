@@ -64,7 +64,7 @@ export class Messaging {
       return new Messaging(service, config, transport, events, new RpcClient(transport));
     }
     const transport = new InProcessTransport(config.wiring.bus);
-    return new Messaging(service, config, transport, config.wiring.events, new RpcClient(transport));
+    return new Messaging(service, config, transport, config.wiring.events.view(), new RpcClient(transport));
   }
 
   /** The Nest transport strategy serving this service's @MessagePattern handlers (queue group = service). */
