@@ -174,6 +174,16 @@ describe('Ledger (real PostgreSQL)', () => {
       await expectHealthy();
     });
 
+    it('a token charge after its hold was released (usage arriving after a cancel) is charged from available', async () => {
+      await f.ledger.topup({ orgId: 'org_r4', amountCents: 500, source: 'operator', key: 'topup:org_r4' });
+      await f.ledger.placeHold({ orgId: 'org_r4', holdId: 'resp_4:1', amountCents: 300, generationId: 'resp_4' });
+      await f.ledger.release({ holdId: 'resp_4:1', orgId: 'org_r4', reason: 'cancelled by the customer' });
+      const r = await f.ledger.chargeTokens({ orgId: 'org_r4', responseId: 'resp_4', holdId: 'resp_4:1', amountCents: 70, inputTokens: 900, outputTokens: 100 });
+      expect(r).toMatchObject({ duplicate: false, chargedCents: 70, writtenOffCents: 0, releasedCents: 0, balance: { available_cents: 430, held_cents: 0 } });
+      expect(await f.ledger.balance('org_r4')).toMatchObject({ balance_cents: 430, available_cents: 430, held_cents: 0 });
+      await expectHealthy();
+    });
+
     it('refuses a token charge against another org\'s hold', async () => {
       await f.ledger.topup({ orgId: 'org_r3', amountCents: 50, source: 'operator', key: 'topup:org_r3' });
       await f.ledger.placeHold({ orgId: 'org_r3', holdId: 'resp_3:1', amountCents: 10, generationId: 'resp_3' });

@@ -231,4 +231,21 @@ describe('router lifecycle', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
   });
+
+  it('Responses: usage on its way when the customer cancels is still charged (the orchestration ran), once', async () => {
+    const r = await rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'a title card' } });
+    const sub = await until(async () => submits.find((s) => s.generationId === r.id));
+    const cancelled = await rpc().request<any>(RPC.router.responseCancel, { orgId: 'org_a', id: r.id });
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelled: true });
+    const fin = await until(async () => finished.find((f) => f.generationId === r.id));
+    // Billing must not refund a token charge that arrives after the cancel.
+    expect(fin.extra.keepTokenCharge).toBe(true);
+    const usage = { inputTokens: 900, outputTokens: 100 };
+    await w.events.publish(EVENTS.providerJobUsageReported, `usage-${r.id}`, JSON.stringify({ v: 1, eventId: `usage-${r.id}`, generationId: r.id, attempt: sub.attempt, ...usage }));
+    await finishEvt(sub, 'cancelled', { provider: 'framerate', usage });
+    expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
+    const after = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
+    expect(after.status).toBe('cancelled');
+    expect(after.usage).toMatchObject({ input_tokens: 900, output_tokens: 100 });
+  });
 });

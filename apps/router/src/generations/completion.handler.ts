@@ -32,9 +32,10 @@ export class CompletionHandler {
     let redispatch = false;
     await processOnce(this.ds, 'router.job-finished', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
-      if (!g || g.status !== 'processing' || g.needs_dispatch || g.attempt !== evt.attempt) return;
+      if (!g || g.attempt !== evt.attempt) return;
       // The usage event may not have been applied yet (another consumer): charge the tokens from here.
-      if (evt.usage) g.cost_cents = (await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m)) ?? g.cost_cents;
+      if (evt.usage) await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m);
+      if (g.status !== 'processing' || g.needs_dispatch) return;
       if (evt.outcome === 'succeeded') {
         const cost = g.api === 'responses' ? g.cost_cents ?? 0 : this.ports.videoCost(g, evt.durationSeconds);
         await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
@@ -74,17 +75,21 @@ export class CompletionHandler {
   async onUsageReported(evt: ProviderJobUsageEvt): Promise<void> {
     await processOnce(this.ds, 'router.usage-reported', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
-      if (!g || g.status !== 'processing' || g.attempt !== evt.attempt) return;
+      if (!g || g.attempt !== evt.attempt) return;
       await this.chargeTokensOnce(g, evt.inputTokens, evt.outputTokens, m);
     });
   }
 
-  /** Posts a Responses job's token charge unless already posted; the cost in cents, or null when nothing was charged. */
-  private async chargeTokensOnce(g: GenerationRow, inputTokens: number, outputTokens: number, m: EntityManager): Promise<number | null> {
-    if (g.api !== 'responses' || g.tokens_charged) return null;
+  /**
+   * Posts a Responses job's token charge unless already posted (`g` is updated to match). The
+   * orchestration ran, so it is billed while the job is processing and also when the customer
+   * cancelled while its usage was on the way (billing charges a released hold from the balance); a
+   * job that failed or timed out is not charged (its refund has been posted).
+   */
+  private async chargeTokensOnce(g: GenerationRow, inputTokens: number, outputTokens: number, m: EntityManager): Promise<void> {
+    if (g.api !== 'responses' || g.tokens_charged || (g.status !== 'processing' && g.status !== 'cancelled')) return;
     const cost = await this.ports.chargeTokens(g, inputTokens, outputTokens);
     await this.store.recordTokens(g.id, inputTokens, outputTokens, cost, m);
-    g.tokens_charged = true;
-    return cost;
+    Object.assign(g, { tokens_charged: true, input_tokens: inputTokens, output_tokens: outputTokens, cost_cents: cost });
   }
 }

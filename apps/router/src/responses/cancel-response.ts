@@ -7,7 +7,8 @@ import type { GenerationRow } from '../generations/generation.types';
 /**
  * Cancels an in-flight response. Before orchestration finished nothing was charged, so the hold is
  * released and the job costs nothing; after the token charge was posted the charge stays (the
- * orchestration ran) and only the render is stopped. A response already final is returned as is.
+ * orchestration ran) and only the render is stopped — also when the usage was reported by the provider
+ * but not yet applied here: it is charged when it arrives. A response already final is returned as is.
  */
 export async function cancelResponse(ds: DataSource, store: GenerationStore, orgId: string, id: string): Promise<{ row: GenerationRow; cancelledNow: boolean }> {
   return ds.transaction(async (m) => {
@@ -21,7 +22,9 @@ export async function cancelResponse(ds: DataSource, store: GenerationStore, org
         status: 'cancelled',
         errorMessage: 'cancelled by the customer',
         holdId: g.hold_id ?? (g.attempt > 0 ? `${g.id}:${g.attempt}` : null),
-        keepTokenCharge: g.tokens_charged,
+        // Whatever orchestration is charged stays charged, also a charge posted after this point
+        // (usage that was on its way when the customer cancelled; see CompletionHandler).
+        keepTokenCharge: true,
         costCents: g.tokens_charged ? g.cost_cents ?? 0 : 0,
       },
       m,
