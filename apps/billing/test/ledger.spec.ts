@@ -184,6 +184,20 @@ describe('Ledger (real PostgreSQL)', () => {
       await expectHealthy();
     });
 
+    it('a token charge that arrives after its failed generation was refunded costs nothing (a timed-out call committing late)', async () => {
+      await f.ledger.topup({ orgId: 'org_r5', amountCents: 500, source: 'operator', key: 'topup:org_r5' });
+      await f.ledger.placeHold({ orgId: 'org_r5', holdId: 'resp_5:1', amountCents: 300, generationId: 'resp_5' });
+      // generation.finished (failed): the hold is released, the refund finds nothing charged yet.
+      await f.ledger.release({ holdId: 'resp_5:1', orgId: 'org_r5', reason: 'generation failed' });
+      expect(await f.ledger.refundGeneration({ generationId: 'resp_5' })).toMatchObject({ refundedCents: 0, duplicate: false, moves: [] });
+      const late = await f.ledger.chargeTokens({ orgId: 'org_r5', responseId: 'resp_5', holdId: 'resp_5:1', amountCents: 70, inputTokens: 900, outputTokens: 100 });
+      expect(late).toMatchObject({ duplicate: true, chargedCents: 0, moves: [] });
+      expect(await f.ledger.balance('org_r5')).toMatchObject({ balance_cents: 500, available_cents: 500, held_cents: 0 });
+      expect(await f.ledger.generationCharges('resp_5')).toMatchObject({ chargedCents: 0 });
+      expect(await f.ledger.refundGeneration({ generationId: 'resp_5' })).toMatchObject({ refundedCents: 0, duplicate: true });
+      await expectHealthy();
+    });
+
     it('refuses a token charge against another org\'s hold', async () => {
       await f.ledger.topup({ orgId: 'org_r3', amountCents: 50, source: 'operator', key: 'topup:org_r3' });
       await f.ledger.placeHold({ orgId: 'org_r3', holdId: 'resp_3:1', amountCents: 10, generationId: 'resp_3' });

@@ -8,7 +8,10 @@ export interface RouterConfig {
   callbackTimeoutMs: number;
   /** Poll providers fail after this (spec: about 10 min). */
   pollTimeoutMs: number;
-  /** How long a replica owns a generation while dispatching it. */
+  /**
+   * How long a replica owns a generation while dispatching it. Longer than the slowest step done under
+   * it (the submit call, `breaker.timeoutMs`), or a sweeper would take over a dispatch still running.
+   */
   dispatchLeaseMs: number;
   sweepIntervalMs: number;
   breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingCountTimeoutMs: number; timeoutMs: number };
@@ -24,7 +27,7 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
       .filter(Boolean) as ProviderSlug[],
     callbackTimeoutMs: envInt('PIPEVIDEO_CALLBACK_TIMEOUT_MS', 15 * 60_000),
     pollTimeoutMs: envInt('PIPEVIDEO_POLL_TIMEOUT_MS', 10 * 60_000),
-    dispatchLeaseMs: envInt('PIPEVIDEO_DISPATCH_LEASE_MS', 30_000),
+    dispatchLeaseMs: envInt('PIPEVIDEO_DISPATCH_LEASE_MS', 60_000),
     sweepIntervalMs: envInt('PIPEVIDEO_SWEEP_INTERVAL_MS', 1000),
     breaker: {
       errorThresholdPercentage: envInt('PIPEVIDEO_BREAKER_ERROR_PERCENT', 50),

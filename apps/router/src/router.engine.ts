@@ -37,6 +37,8 @@ export class RouterEngine {
     readonly catalog: Catalog = defaultCatalog(),
   ) {
     this.store = new GenerationStore(ctx.ds);
+    if (cfg.dispatchLeaseMs <= cfg.breaker.timeoutMs)
+      logger.warn({ dispatchLeaseMs: cfg.dispatchLeaseMs, submitTimeoutMs: cfg.breaker.timeoutMs }, 'dispatch lease shorter than the submit timeout: a slow submit may be taken over and cancelled');
     const reg = ctx.metrics.registry;
     this.fallbacks = new Counter({ name: 'pipevideo_route_fallbacks_total', help: 'Moves to the next route or model, by reason', labelNames: ['reason'], registers: [reg] });
     this.selection = new Histogram({

@@ -5,6 +5,7 @@
 import { EVENTS, RPC } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
 import { startRouterService } from '../src/service';
+import { GenerationStore } from '../src/generations/generation.store';
 
 type Handler = (data: any) => any;
 function serve(w: InProcessWiring, subject: string, fn: Handler) {
@@ -97,6 +98,29 @@ describe('router lifecycle', () => {
     expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
     expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: true, holdId: `${c.id}:1`, costCents: g.cost_cents });
     await expect(get(c.id, 'org_b')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a callback that arrives before the submit call returns is applied once the submission is recorded', async () => {
+    let early: Promise<void> | undefined;
+    submitBehaviour = async (d) => {
+      // The provider calls back at once: its outcome reaches the router before this reply does.
+      early = finishEvt(d, 'succeeded');
+      await new Promise((r) => setTimeout(r, 30)); // the first delivery has run by now (and must not be dropped)
+      return { ok: true, providerJobId: 'job-early', mode: 'callback' };
+    };
+    try {
+      const c = await create({ models: ['google/veo-3.1'] });
+      const g = await until(async () => {
+        const x = await get(c.id);
+        return x.status === 'completed' || x.status === 'failed' ? x : undefined;
+      });
+      expect(g.status).toBe('completed');
+      await early;
+      await until(async () => finished.find((f) => f.generationId === c.id)); // relayed from the outbox
+      expect(finished.filter((f) => f.generationId === c.id)).toEqual([expect.objectContaining({ succeeded: true, holdId: `${c.id}:1`, costCents: g.cost_cents })]);
+    } finally {
+      submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    }
   });
 
   it('falls back to the next route on a retryable error and releases the first hold', async () => {
@@ -247,5 +271,28 @@ describe('router lifecycle', () => {
     const after = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
     expect(after.status).toBe('cancelled');
     expect(after.usage).toMatchObject({ input_tokens: 900, output_tokens: 100 });
+  });
+
+  it('no attempt (so no hold) begins on a generation that ended meanwhile; a submit is not recorded on an abandoned attempt', async () => {
+    const store = new GenerationStore(svc.ctx.ds);
+    const cand = { modelSlug: 'google/veo-3.1', routeId: 'fal:veo', provider: 'fal', providerModelId: 'fal-ai/veo3.1', resolution: '720p', durationSeconds: 8, withAudio: false, estimatedCostCents: 100, perSecondCents: 12 } as any;
+    await svc.ctx.ds.query(
+      `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates) VALUES ('gen_ended', 'org_a', 'responses', 'cancelled', false, 'm', '{}', $1)`,
+      [JSON.stringify([cand])],
+    );
+    const ended = (await store.getById('gen_ended'))!;
+    expect(await store.beginAttempt(ended, 1, 1, cand, 'gen_ended:1')).toBe(false);
+    expect(await svc.ctx.ds.query(`SELECT * FROM generation_attempts WHERE generation_id = 'gen_ended'`)).toEqual([]);
+
+    await svc.ctx.ds.query(
+      `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates) VALUES ('gen_taken', 'org_a', 'video', 'pending', true, 'm', '{}', $1)`,
+      [JSON.stringify([cand])],
+    );
+    const taken = (await store.getById('gen_taken'))!;
+    expect(await store.beginAttempt(taken, 1, 1, cand, 'gen_taken:1')).toBe(true);
+    // A sweeper whose lease ran out abandoned attempt 1 while its submit was still running.
+    await store.endAttempt(taken, 1, 'abandoned', null, 'dispatch interrupted', true);
+    expect(await store.markSubmitted(taken, 1, cand, 'gen_taken:1', 'job-late', 'callback', 60_000)).toBe(false);
+    expect((await store.getById('gen_taken'))!.status).toBe('pending');
   });
 });

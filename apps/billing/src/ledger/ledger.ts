@@ -450,6 +450,10 @@ export class Ledger {
         // The hold was settled already (e.g. generation.finished got there first): never charge twice.
         return { ...base, ...settledFigures(h), duplicate: true, balance: balanceView(org), moves: [] };
       }
+      if (await this.findTransaction(m, `refund:${generationId}`)) {
+        // The generation failed and was refunded before this (late) charge arrived: it costs nothing.
+        return { ...base, duplicate: true, chargedCents: 0, releasedCents: 0, writtenOffCents: 0, balance: balanceView(org), moves: [] };
+      }
       const plan = await this.settle(m, org, h, {
         key,
         kind: 'token_charge',
@@ -474,7 +478,8 @@ export class Ledger {
   /**
    * Gives back everything a generation was charged (captures and token charges, net of earlier
    * refunds): revenue and write-off are reversed, the paid part returns to the available balance.
-   * Idempotent by generation id; a generation that was never charged is a no-op.
+   * Idempotent by generation id; for a generation that was never charged only the refund is recorded
+   * (no money moves), so a token charge arriving later is refused.
    */
   async refundGeneration(i: { generationId: string; reason?: string }, db: Db = this.ds): Promise<RefundResult> {
     return inTransaction(db, async (m) => {
@@ -489,7 +494,12 @@ export class Ledger {
       const key = `refund:${i.generationId}`;
       if (await this.findTransaction(m, key)) return { ...none, duplicate: true };
       const c = await this.generationCharges(i.generationId, m);
-      if (c.revenueCents === 0 && c.writeoffCents === 0) return { ...none, duplicate: false };
+      if (c.revenueCents === 0 && c.writeoffCents === 0) {
+        // Nothing to give back, but the refund is recorded (no entries): a token charge whose call timed
+        // out at the router and reaches us only now must not stick to a generation that failed.
+        await this.post(m, org, { key, kind: 'refund', orgId: org.orgId, generationId: i.generationId, amountCents: 0, metadata: { reason: i.reason ?? 'generation failed', nothingCharged: true }, entries: [] });
+        return { ...none, duplicate: false };
+      }
       const platform = await this.platformAccounts(m);
       await this.post(m, org, {
         key,

@@ -33,6 +33,7 @@ export class CompletionHandler {
     await processOnce(this.ds, 'router.job-finished', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
       if (!g || g.attempt !== evt.attempt) return;
+      throwIfStillSubmitting(g);
       // The usage event may not have been applied yet (another consumer): charge the tokens from here.
       if (evt.usage) await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m);
       if (g.status !== 'processing' || g.needs_dispatch) return;
@@ -76,6 +77,7 @@ export class CompletionHandler {
     await processOnce(this.ds, 'router.usage-reported', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
       if (!g || g.attempt !== evt.attempt) return;
+      throwIfStillSubmitting(g);
       await this.chargeTokensOnce(g, evt.inputTokens, evt.outputTokens, m);
     });
   }
@@ -92,4 +94,16 @@ export class CompletionHandler {
     await this.store.recordTokens(g.id, inputTokens, outputTokens, cost, m);
     Object.assign(g, { tokens_charged: true, input_tokens: inputTokens, output_tokens: outputTokens, cost_cents: cost });
   }
+}
+
+/**
+ * A provider may call back before its submit call has returned (providers accept callbacks for jobs
+ * still `submitting`), so the outcome of the current attempt can arrive while the dispatcher has not
+ * yet recorded the submission. Dropping it would leave the generation processing until its timeout;
+ * throwing rolls the inbox back and the event is redelivered (with backoff) once the submission is
+ * recorded — or finds another attempt current if the dispatch was abandoned, and is then ignored.
+ */
+function throwIfStillSubmitting(g: GenerationRow): void {
+  if (g.needs_dispatch && (g.status === 'pending' || g.status === 'processing'))
+    throw new Error(`attempt ${g.attempt} of ${g.id} is still being submitted; the event will be redelivered`);
 }

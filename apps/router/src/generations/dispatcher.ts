@@ -75,7 +75,7 @@ export class Dispatcher {
       }
       attempt += 1;
       const holdId = `${g.id}:${attempt}`;
-      await this.store.beginAttempt(g, attempt, idx + 1, c, holdId);
+      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId))) return; // ended meanwhile (cancelled)
       const hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
       if (hold === 'insufficient') {
         await this.store.endAttempt(g, attempt, 'reservation_failed', null, 'insufficient balance', false);
@@ -104,7 +104,8 @@ export class Dispatcher {
         const deadline = result.mode === 'callback' ? this.cfg.callbackTimeoutMs : this.cfg.pollTimeoutMs;
         const marked = await this.store.markSubmitted(g, attempt, c, holdId, result.providerJobId, result.mode, deadline);
         if (!marked) {
-          // Cancelled (or finished) while we were submitting: stop the job and give the hold back.
+          // Cancelled (or finished, or the attempt abandoned by a sweeper whose lease ran out) while we
+          // were submitting: stop the job and give the hold back.
           await this.store.endAttempt(g, attempt, 'cancelled', null, 'generation ended during submission', true);
           void this.ports.cancel(g.id, attempt).catch(() => undefined);
         }

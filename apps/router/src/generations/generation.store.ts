@@ -118,13 +118,22 @@ export class GenerationStore {
     return row;
   }
 
-  async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string): Promise<void> {
-    await this.ds.transaction(async (m) => {
+  /**
+   * Records a new attempt; false when the generation ended meanwhile (e.g. a Responses cancel while the
+   * dispatcher was on its way): then no hold may be placed, nobody would release it.
+   */
+  async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const moved = await m.query(
+        `UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now() WHERE id = $1 AND status IN ('pending', 'processing') RETURNING id`,
+        [g.id, attempt, nextCandidate],
+      );
+      if (!rowsOf(moved).length) return false;
       await m.query(
         `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, c.estimatedCostCents],
       );
-      await m.query(`UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now() WHERE id = $1`, [g.id, attempt, nextCandidate]);
+      return true;
     });
   }
 
@@ -154,7 +163,9 @@ export class GenerationStore {
         `UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
                 estimated_cost_cents = $7, processing_at = coalesce(processing_at, now()),
                 deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
-          WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9 RETURNING id`,
+          WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9
+            AND EXISTS (SELECT 1 FROM generation_attempts WHERE generation_id = $1 AND attempt = $9 AND outcome IS NULL)
+          RETURNING id`,
         [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
       );
       return rowsOf(rows).length > 0;
