@@ -25,6 +25,8 @@ export interface ProvidersConfig {
   maxPollErrors: number;
   /** A job with no deadline is given up after this. */
   jobMaxAgeMs: number;
+  /** A job still `submitting` after this was interrupted mid-call; well past the submit's HTTP timeout and the router's RPC timeout. */
+  staleSubmissionMs: number;
   /** Callback timestamps further than this from now are refused (fal; Replicate at most 300). */
   signatureToleranceSeconds: number;
   /** A failed signature check refetches JWKS / webhook secret at most this often. */
@@ -59,6 +61,7 @@ export function loadProvidersConfig(over: ProvidersConfigInput = {}): ProvidersC
     callbackFallbackPollMs: over.callbackFallbackPollMs ?? envInt('PIPEVIDEO_PROVIDERS_CALLBACK_FALLBACK_POLL_MS', 60_000),
     maxPollErrors: over.maxPollErrors ?? envInt('PIPEVIDEO_PROVIDERS_MAX_POLL_ERRORS', 10),
     jobMaxAgeMs: over.jobMaxAgeMs ?? envInt('PIPEVIDEO_PROVIDERS_JOB_MAX_AGE_MS', 3600_000),
+    staleSubmissionMs: over.staleSubmissionMs ?? envInt('PIPEVIDEO_PROVIDERS_STALE_SUBMISSION_MS', 2 * httpTimeoutMs + 30_000),
     signatureToleranceSeconds: over.signatureToleranceSeconds ?? envInt('PIPEVIDEO_PROVIDERS_SIGNATURE_TOLERANCE_SECONDS', 300),
     keyRefreshMinIntervalMs: over.keyRefreshMinIntervalMs ?? envInt('PIPEVIDEO_PROVIDERS_KEY_REFRESH_MIN_INTERVAL_MS', 30_000),
     allowPrivateUrls: over.allowPrivateUrls ?? envBool('PIPEVIDEO_ALLOW_PRIVATE_URLS', false),

@@ -54,6 +54,7 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       callbackFallbackPollMs: config.callbackFallbackPollMs,
       maxPollErrors: config.maxPollErrors,
       jobMaxAgeMs: config.jobMaxAgeMs,
+      staleSubmissionMs: config.staleSubmissionMs,
     }),
   };
 }

@@ -95,6 +95,7 @@ describe('providers service — poll providers', () => {
       callbackFallbackPollMs: 100,
       maxPollErrors: 3,
       jobMaxAgeMs: 3600_000,
+      staleSubmissionMs: 600_000,
     });
     second.start();
     try {
@@ -114,5 +115,48 @@ describe('providers service — poll providers', () => {
     await framerateJob(g, 'doomed [framerate:never_callback]');
     await env.sb.framerate.close();
     expect(await env.waitFinished(g)).toMatchObject({ outcome: 'failed', errorKind: 'down', errorMessage: expect.stringContaining('polling failed 3 times') });
+  });
+
+  it('a submission interrupted mid-call (left submitting) is closed as submit_failed; a fresh one is left alone', async () => {
+    const core = env.svc.core;
+    const [old, fresh] = [genId('stale'), genId('fresh')];
+    const insert = (g: string, age: string) =>
+      env.svc.ctx.ds.query(
+        `INSERT INTO provider_jobs (id, generation_id, attempt, provider, provider_model_id, api, mode, status, created_at)
+         VALUES (gen_random_uuid(), $1, 1, 'fal', 'fal-ai/veo3.1', 'video', 'callback', 'submitting', now() - $2::interval)`,
+        [g, age],
+      );
+    await insert(old, '10 minutes');
+    await insert(fresh, '1 second');
+    const poller = new JobPoller(core.adapters, core.store, core.finisher, {
+      intervalMs: 20, leaseMs: 30_000, batchSize: 10, concurrency: 2, callbackFallbackPollMs: 100, maxPollErrors: 3, jobMaxAgeMs: 3600_000, staleSubmissionMs: 120_000,
+    });
+    await poller.tick();
+    expect(await env.jobRow(old)).toMatchObject({ status: 'submit_failed', error_kind: 'timeout', error_message: expect.stringContaining('interrupted') });
+    expect(await env.jobRow(fresh)).toMatchObject({ status: 'submitting' });
+    expect(env.finishedFor(old)).toHaveLength(0); // the router gave up on that attempt: nothing to tell it
+  });
+
+  it("a callback-mode job is not failed by its safety-net poll erring (the callback may still come); its deadline ends it", async () => {
+    const core = env.svc.core;
+    const g = genId('cbpoll');
+    const res = await env.submit({ generationId: g, attempt: 1, provider: 'fal', providerModelId: 'fal-ai/veo3.1', api: 'video', params: { prompt: 'quiet [fal:never_callback]' }, deadlineSeconds: 900 });
+    expect(res).toMatchObject({ ok: true, mode: 'callback' });
+    await env.sb.fal.close(); // status checks now fail (connection refused)
+    const poller = new JobPoller(core.adapters, core.store, core.finisher, {
+      intervalMs: 10, leaseMs: 30_000, batchSize: 10, concurrency: 2, callbackFallbackPollMs: 20, maxPollErrors: 2, jobMaxAgeMs: 3600_000, staleSubmissionMs: 600_000,
+    });
+    await env.svc.ctx.ds.query(`UPDATE provider_jobs SET next_poll_at = now() WHERE generation_id = $1`, [g]);
+    poller.start();
+    try {
+      await waitFor(async () => ((await env.jobRow(g)).poll_errors ?? 0) >= 4, 'several failed safety-net polls');
+      expect(await env.jobRow(g)).toMatchObject({ status: 'running' });
+      expect(env.finishedFor(g)).toHaveLength(0);
+      // Past its deadline (and the grace), the next failed check ends it.
+      await env.svc.ctx.ds.query(`UPDATE provider_jobs SET deadline_at = now() - interval '2 minutes', next_poll_at = now() WHERE generation_id = $1`, [g]);
+      expect(await env.waitFinished(g)).toMatchObject({ outcome: 'failed', errorMessage: expect.stringContaining('polling failed') });
+    } finally {
+      await poller.stop();
+    }
   });
 });

@@ -14,24 +14,33 @@ export interface PollerSettings {
   callbackFallbackPollMs: number;
   maxPollErrors: number;
   jobMaxAgeMs: number;
+  /** A job still `submitting` after this was interrupted (replica killed, database error mid-submit). */
+  staleSubmissionMs: number;
 }
 
 /** Jobs are given up this long after their deadline (the router has normally timed them out by then). */
 export const DEADLINE_GRACE_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
+/** How often interrupted submissions are looked for. */
+const STALE_SUBMISSION_CHECK_MS = 10_000;
 
 /**
  * Polls due jobs. Safe with several replicas: each tick claims due rows with FOR UPDATE SKIP LOCKED
  * and a lease (see JobStore.claimDue), so a job is polled by one replica at a time and a crashed
  * replica's claims expire. Poll-mode jobs are polled every `intervalMs`; callback-mode jobs only get
  * a slow safety-net check (`callbackFallbackPollMs`, or one at the deadline). Transient poll errors
- * back off; `maxPollErrors` in a row, or the deadline passing, fail the job.
+ * back off; `maxPollErrors` in a row, or the deadline passing, fail a poll-mode job. A callback-mode
+ * job is not failed by its safety-net poll erring (its callback may still come): only the deadline
+ * ends it. Rows are claimed `concurrency` at a time, just before they are checked, so a slow provider
+ * cannot hold claims until their lease runs out. Now and then, jobs left `submitting` by an
+ * interrupted submission are closed (`submit_failed`): the router gave up on that attempt long ago.
  */
 export class JobPoller {
   readonly owner = `poller-${randomUUID()}`;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  private lastStaleCheck = 0;
 
   constructor(
     private readonly adapters: AdapterSet,
@@ -62,21 +71,31 @@ export class JobPoller {
     await this.running;
   }
 
-  /** One round: claim due jobs and check each (bounded concurrency). Returns how many were checked. */
+  /** One tick: up to `batchSize` due jobs, claimed and checked `concurrency` at a time. Returns how many were checked. */
   async tick(): Promise<number> {
-    const due = await this.store.claimDue(this.owner, this.s.leaseMs, this.s.batchSize);
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length && !this.stopped) {
-        const row = due[next++];
-        await withCorrelationId(row.correlation_id ?? undefined, () => this.check(row)).catch((err) => {
-          logger.error({ err: String(err), jobId: row.id }, 'poll of a job failed');
-          return this.store.releaseLease(row.id, this.owner).catch(() => undefined);
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.s.concurrency, due.length) }, worker));
-    return due.length;
+    await this.closeStaleSubmissions();
+    let checked = 0;
+    while (!this.stopped && checked < this.s.batchSize) {
+      const due = await this.store.claimDue(this.owner, this.s.leaseMs, Math.min(this.s.concurrency, this.s.batchSize - checked));
+      await Promise.all(due.map((row) => this.checkSafely(row)));
+      checked += due.length;
+      if (due.length < this.s.concurrency) break;
+    }
+    return checked;
+  }
+
+  private async checkSafely(row: JobRow): Promise<void> {
+    await withCorrelationId(row.correlation_id ?? undefined, () => this.check(row)).catch((err) => {
+      logger.error({ err: String(err), jobId: row.id }, 'poll of a job failed');
+      return this.store.releaseLease(row.id, this.owner).catch(() => undefined);
+    });
+  }
+
+  private async closeStaleSubmissions(): Promise<void> {
+    if (Date.now() - this.lastStaleCheck < STALE_SUBMISSION_CHECK_MS) return;
+    this.lastStaleCheck = Date.now();
+    const closed = await this.store.closeStaleSubmissions(this.s.staleSubmissionMs);
+    if (closed.length) logger.warn({ jobIds: closed }, 'closed submissions interrupted mid-call (submit_failed)');
   }
 
   private async check(row: JobRow): Promise<void> {
@@ -94,10 +113,12 @@ export class JobPoller {
       const kind = isProviderError(err) ? err.kind : ProviderErrorKind.ServerError;
       const message = (err as Error)?.message ?? String(err);
       const errors = row.poll_errors + 1;
-      if (errors >= this.s.maxPollErrors || this.pastDeadline(row)) {
+      const givesUp = this.pastDeadline(row) || (row.mode === 'poll' && errors >= this.s.maxPollErrors);
+      if (givesUp) {
         await this.finisher.finish(row.id, { outcome: 'failed', errorKind: kind, errorMessage: `polling failed ${errors} times: ${message}` });
       } else {
-        await this.store.reschedule(row.id, this.owner, Math.min(this.s.intervalMs * 2 ** errors, MAX_BACKOFF_MS), errors);
+        const backoff = Math.min(this.s.intervalMs * 2 ** errors, MAX_BACKOFF_MS);
+        await this.store.reschedule(row.id, this.owner, row.mode === 'poll' ? backoff : Math.max(backoff, this.nextCheckInMs(row)), errors);
       }
       return;
     }

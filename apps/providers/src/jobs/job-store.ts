@@ -108,6 +108,20 @@ export class JobStore {
     );
   }
 
+  /** Closes jobs left `submitting` longer than `olderThanMs` (the submit call was interrupted); their ids. */
+  async closeStaleSubmissions(olderThanMs: number): Promise<string[]> {
+    const closed = await rows<{ id: string }>(
+      this.ds,
+      `UPDATE provider_jobs SET status = 'submit_failed', error_kind = 'timeout',
+              error_message = 'submission interrupted: no answer was recorded (service restarted or database error mid-submit)',
+              finished_at = now(), updated_at = now()
+        WHERE status = 'submitting' AND created_at < now() - make_interval(secs => $1::float8 / 1000)
+        RETURNING id`,
+      [olderThanMs],
+    );
+    return closed.map((r) => r.id);
+  }
+
   /**
    * Claims due running jobs for this replica: rows locked with SKIP LOCKED (another replica's claim
    * in progress is skipped) and leased, so a replica that dies mid-poll frees them when the lease ends.

@@ -106,7 +106,8 @@ export class FalAdapter implements ProviderAdapter {
     const detail = detailText(res.json);
     if (res.status === 400 && /in progress/i.test(detail)) return { state: 'running' };
     if (res.status === 400 && /cancel/i.test(detail)) return { state: 'final', outcome: { outcome: 'cancelled', errorMessage: detail || 'cancelled' } };
-    if (res.status === 404 || res.status === 429 || res.status === 503) throw this.classifyError(res, 'result');
+    // Not an answer about the job (a proxy's 502/504 carries no fal `detail`): transient, look again later.
+    if (res.status === 404 || res.status === 429 || res.status === 503 || (res.status >= 500 && !detail)) throw this.classifyError(res, 'result');
     return { state: 'final', outcome: failureFrom(res.status, res.json, `fal result answered HTTP ${res.status}`) };
   }
 

@@ -1,13 +1,13 @@
 import type { CancelJobResult, UpstreamCancelResult } from '@pipevideo/contracts';
 import { currentCorrelationId, logger, withCorrelationId } from '@pipevideo/platform';
-import type { TokenUsage } from '../../adapters/provider-adapter';
 import type { AdapterSet } from '../../jobs/adapter-set';
 import type { JobFinisher } from '../../jobs/job-finisher';
 import type { JobRow, JobStore } from '../../jobs/job-store';
 
 /**
- * `providers.job.cancel`: best-effort cancel upstream, then the job is final on our side (outcome
- * `cancelled`, one `provider_job.finished` event; polling stops; a late callback is a duplicate).
+ * `providers.job.cancel`: the job is final on our side (outcome `cancelled`, one
+ * `provider_job.finished` event; polling stops; a late callback is a duplicate), then a best-effort
+ * cancel upstream.
  * A job still being submitted is marked cancelled; the submit cancels upstream when it returns.
  * The upstream call and its logs run under the job's correlation id (the request that created the
  * generation), not the canceller's: the router's sweeper cancels from no request at all.
@@ -26,20 +26,23 @@ export class CancelJobUseCase {
   }
 
   private async cancelJob(row: JobRow): Promise<CancelJobResult> {
+    // Final on our side first: the provider's own "canceled" callback, which may arrive while the
+    // upstream cancel is still answering, then finds the job cancelled by us (a duplicate), instead of
+    // ending it as a cancel from outside Pipevideo.
+    const r = await this.finisher.finish(row.id, { outcome: 'cancelled', errorMessage: 'cancelled by Pipevideo' });
     const adapter = this.adapters.get(row.provider);
     let upstream: UpstreamCancelResult = 'not_submitted';
-    let usage: TokenUsage | undefined;
     if (row.handle && adapter) {
       try {
         const answer = await adapter.cancel(row.handle);
         upstream = answer.result;
-        usage = answer.usage;
+        // Work done before the cancel (Framerate's composing tokens) is still reported, once.
+        if (answer.usage) await this.finisher.reportUsage(row.id, answer.usage);
       } catch (err) {
         upstream = 'failed';
         logger.warn({ err: String(err), provider: row.provider, jobId: row.id }, 'upstream cancel failed');
       }
     }
-    const r = await this.finisher.finish(row.id, { outcome: 'cancelled', errorMessage: 'cancelled by Pipevideo' }, { usage });
     return { cancelled: r === 'finished', upstream };
   }
 }
