@@ -14,8 +14,18 @@ export interface PageKey {
   id: string;
 }
 
-const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/;
+const PG_TIMESTAMPTZ = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-](\d{2})(:(\d{2}))?|Z)$/;
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** A timestamp PostgreSQL accepts: the pattern, and a day that exists (no 2025-02-30, no hour 24). */
+function isRealTimestamp(text: string): boolean {
+  const m = PG_TIMESTAMPTZ.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number);
+  const daysInMonth = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  const offsetOk = m[8] === 'Z' || (Number(m[9]) <= 15 && Number(m[11] ?? 0) < 60);
+  return y >= 1 && daysInMonth !== undefined && d >= 1 && d <= daysInMonth && h < 24 && mi < 60 && sec < 60 && offsetOk;
+}
 
 export function encodeCursor(key: PageKey): string {
   return Buffer.from(`${key.createdAt}|${key.id}`, 'utf8').toString('base64url');
@@ -25,7 +35,7 @@ export function encodeCursor(key: PageKey): string {
 export function decodeCursor(cursor: string | undefined | null): PageKey | null {
   if (!cursor) return null;
   const [createdAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || extra !== undefined || !PG_TIMESTAMPTZ.test(createdAt) || !ID.test(id)) {
+  if (!createdAt || !id || extra !== undefined || !isRealTimestamp(createdAt) || !ID.test(id)) {
     throw badRequest('cursor is not valid: pass next_cursor from the previous page unchanged');
   }
   return { createdAt, id };

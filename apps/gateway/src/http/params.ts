@@ -29,16 +29,24 @@ export function strQuery(name: string, raw: unknown, maxLength = 256): string | 
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw !== 'string' || raw.length > maxLength)
     throw badRequestError(`${name} must be a single string of at most ${maxLength} characters`, [{ field: name, message: `${name} must be a single string of at most ${maxLength} characters` }]);
+  if (raw.includes('\u0000')) throw badRequestError(`${name} contains a NUL character (\\u0000), which is not allowed`, [{ field: name, message: `${name} contains a NUL character` }]);
   return raw;
+}
+
+/** `YYYY-MM-DD…` names a day that exists (JavaScript would read 2025-02-30 as March 2; PostgreSQL refuses it). */
+function isRealDay(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toISOString().slice(0, 10) === s.slice(0, 10);
 }
 
 /** A point in time as unix seconds or ISO 8601 → ISO string. */
 export function timeQuery(name: string, raw: unknown): string | undefined {
   const s = strQuery(name, raw, 64);
   if (s === undefined) return undefined;
-  const d = /^\d{1,12}$/.test(s) ? new Date(Number(s) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(s) ? new Date(s) : new Date(NaN);
-  if (Number.isNaN(d.getTime()))
-    throw badRequestError(`${name} must be a unix timestamp in seconds or an ISO 8601 date`, [{ field: name, message: `${name} must be a unix timestamp in seconds or an ISO 8601 date` }]);
+  const d = /^\d{1,12}$/.test(s) ? new Date(Number(s) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(s) && isRealDay(s) ? new Date(s) : new Date(NaN);
+  // Years 1970–9999: what every store here can hold, and more than any usage query needs.
+  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999)
+    throw badRequestError(`${name} must be a unix timestamp in seconds or an ISO 8601 date (years 1970–9999)`, [{ field: name, message: `${name} must be a unix timestamp in seconds or an ISO 8601 date (years 1970–9999)` }]);
   // A bare day stays a day: billing reads `to=2025-01-31` as the whole of that day.
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
   return d.toISOString();

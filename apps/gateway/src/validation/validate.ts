@@ -35,7 +35,31 @@ export function requireJsonObject(body: unknown, what = 'Request body'): Record<
   if (body === undefined || body === null || body === '') throw new ApiError(ErrorCode.BAD_REQUEST, `${what} is required: send a JSON object with 'Content-Type: application/json'`);
   if (typeof body === 'string') throw new ApiError(ErrorCode.BAD_REQUEST, `${what} must be a JSON object sent with 'Content-Type: application/json'`);
   if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) throw new ApiError(ErrorCode.BAD_REQUEST, `${what} must be a JSON object`);
-  return body as Record<string, unknown>;
+  return normalizeJsonBody(body as Record<string, unknown>);
+}
+
+/**
+ * Two things every stored body needs, done once for all endpoints (in place, without recursion, so
+ * no nesting depth can overflow the stack):
+ * - an optional field sent as `null` means "not given", as in OpenAI's API (SDKs send nulls for unset
+ *   options), so null-valued properties are removed at every depth (array elements are kept and validated);
+ * - U+0000 is refused with a 400: PostgreSQL cannot store it in text or jsonb.
+ */
+export function normalizeJsonBody(body: Record<string, unknown>): Record<string, unknown> {
+  const pending: Array<{ value: object; path: string }> = [{ value: body, path: '' }];
+  const nulIn = (path: string) => invalid([{ field: path || 'body', message: `${path || 'a field name'} contains a NUL character (\\u0000), which is not allowed` }]);
+  while (pending.length) {
+    const { value, path } = pending.pop()!;
+    const isArray = Array.isArray(value);
+    for (const [k, v] of Object.entries(value)) {
+      const at = isArray ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) throw nulIn(path);
+      if (v === null && !isArray) delete (value as Record<string, unknown>)[k];
+      else if (typeof v === 'string' && v.includes('\u0000')) throw nulIn(at);
+      else if (v !== null && typeof v === 'object') pending.push({ value: v, path: at });
+    }
+  }
+  return body;
 }
 
 /**
