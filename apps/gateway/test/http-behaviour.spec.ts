@@ -85,6 +85,8 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       expect(b.body).toEqual(a.body);
       expect(b.headers.get('idempotent-replayed')).toBe('true');
       expect(creates()).toBe(n0 + 1);
+      // The key goes on to the router, which finds the generation again if a retry ever reaches it.
+      expect(h.calls.filter((c) => c.subject === RPC.router.generationCreate).at(-1)!.data).toMatchObject({ orgId: o.orgId, idempotencyKey: 'k-1' });
       const c = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, body: { ...body, prompt: 'other' }, headers: { 'idempotency-key': 'k-1' } });
       expect(c.status).toBe(409);
       expect(c.body.error.code).toBe('CONFLICT');

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { CreateGenerationMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
+import { CreateGenerationMsg, CreateResponseMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
 import { RouterEngine } from './router.engine';
 
 export const ROUTER_ENGINE = Symbol('ROUTER_ENGINE');
@@ -57,9 +57,9 @@ export class RouterController {
   }
 
   @MessagePattern(RPC.router.responseCreate)
-  createResponse(@Payload() data: any) {
-    const m = validateMessage(OrgMsg, data);
-    return this.engine.createResponse(m.orgId, data.request, data.attribution, data.correlationId);
+  createResponse(@Payload() data: unknown) {
+    const m = validateMessage(CreateResponseMsg, data);
+    return this.engine.createResponse(m.orgId, m.request, m.attribution, m.correlationId, m.idempotencyKey);
   }
 
   @MessagePattern(RPC.router.responseGet)

@@ -162,11 +162,12 @@ export class RouterEngine {
     return { object: 'list', data: rows.map((g) => videoGenerationView(g)), has_more: next_cursor !== null, next_cursor };
   }
 
-  async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string) {
+  async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string, idempotencyKey?: string) {
     const g = await createResponse(
       orgId, req, attribution, correlationId, this.catalog, this.store,
       { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), holdTokens: this.cfg.responsesHoldTokens },
       { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
+      idempotencyKey,
     );
     return responseView(g);
   }

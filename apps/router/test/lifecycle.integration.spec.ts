@@ -295,4 +295,28 @@ describe('router lifecycle', () => {
     expect(await store.markSubmitted(taken, 1, cand, 'gen_taken:1', 'job-late', 'callback', 60_000)).toBe(false);
     expect((await store.getById('gen_taken'))!.status).toBe('pending');
   });
+
+  it('a create repeated with its idempotency key (its first answer lost) returns the first generation: one hold, one job', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    const msg = { orgId: 'org_idem', request: { prompt: 'once', models: ['google/veo-3.1'] }, idempotencyKey: 'retry-me' };
+    const first = await rpc().request<any>(RPC.router.generationCreate, msg);
+    const [again, concurrent] = await Promise.all([rpc().request<any>(RPC.router.generationCreate, msg), rpc().request<any>(RPC.router.generationCreate, msg)]);
+    expect(again).toEqual(first);
+    expect(concurrent).toEqual(first);
+    await until(async () => submits.find((s) => s.generationId === first.id));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(holds.filter((h) => h.generationId === first.id)).toHaveLength(1);
+    expect(submits.filter((s) => s.generationId === first.id)).toHaveLength(1);
+    // Per org and per API: the same key elsewhere is another create.
+    const otherOrg = await rpc().request<any>(RPC.router.generationCreate, { ...msg, orgId: 'org_idem_2' });
+    expect(otherOrg.id).not.toBe(first.id);
+    const resp = { orgId: 'org_idem', request: { model: 'moonshotai/kimi-k2.5', input: 'once' }, idempotencyKey: 'retry-me' };
+    const r1 = await rpc().request<any>(RPC.router.responseCreate, resp);
+    const r2 = await rpc().request<any>(RPC.router.responseCreate, resp);
+    expect(r1.id).not.toBe(first.id);
+    expect(r2.id).toBe(r1.id);
+    // Without a key, every create is a new generation.
+    const { idempotencyKey: _drop, ...plain } = msg;
+    expect((await rpc().request<any>(RPC.router.generationCreate, plain)).id).not.toBe((await rpc().request<any>(RPC.router.generationCreate, plain)).id);
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { Type } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Min, ValidateNested,
+  IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
 
@@ -39,6 +39,16 @@ export class CreateGenerationMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
   @IsObject() request!: VideoRequest;
   @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
+  /** The customer's Idempotency-Key: a create repeated with it answers the first generation. */
+  @IsOptional() @IsString() @MaxLength(255) idempotencyKey?: string;
+}
+
+/** `router.response.create`: the request itself is validated by the gateway (spec 002 rules). */
+export class CreateResponseMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsObject() request!: ResponseRequest;
+  @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
+  @IsOptional() @IsString() @MaxLength(255) idempotencyKey?: string;
 }
 
 export class GetByIdMsg extends Envelope {

@@ -5,7 +5,7 @@ import type { Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery, timeQuery } from '../http/params';
-import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
 import { VideoGenerationCreatedSchema, VideoGenerationListSchema, VideoGenerationSchema } from '../openapi/schemas';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
@@ -29,7 +29,7 @@ export class GenerationsController {
   async create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseVideoGenerationBody(body);
     const attribution = attributionFrom(req.headers);
-    return this.rt.downstream.call(RPC.router.generationCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}) });
+    return this.rt.downstream.call(RPC.router.generationCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers) });
   }
 
   @Get()

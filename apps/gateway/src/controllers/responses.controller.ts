@@ -5,7 +5,7 @@ import type { Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId } from '../http/params';
-import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
 import { ResponseCancelledSchema, ResponseObjectSchema } from '../openapi/schemas';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
@@ -31,7 +31,7 @@ export class ResponsesController {
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseResponseBody(body);
     const attribution = attributionFrom(req.headers);
-    return this.rt.downstream.call(RPC.router.responseCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}) });
+    return this.rt.downstream.call(RPC.router.responseCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers) });
   }
 
   @Get(':id')

@@ -11,7 +11,9 @@ import { IDEMPOTENCY_KEY_PATTERN, requestHash } from './idempotency.store';
  * `Idempotency-Key` on creating POSTs: the first answer (status + body) is stored and replayed for
  * the same key and body within the TTL; another body under the same key is refused with 409; a
  * duplicate arriving while the first is still running gets 409 too (retry it). Failed requests do
- * not keep the key, so they can be retried with it.
+ * not keep the key, so they can be retried with it — safely, because creates also pass the key on to
+ * the router (forwardedIdempotencyKey): a create that timed out here but went through there is found
+ * again, not made twice.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -62,6 +64,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/**
+ * The request's Idempotency-Key, passed on to the service that creates (the interceptor has checked
+ * its shape): when the gateway lost the first answer (a timeout, a crash) and a retry runs again, the
+ * router answers the generation the first call created instead of making a second one.
+ */
+export function forwardedIdempotencyKey(headers: Record<string, string | string[] | undefined>): { idempotencyKey?: string } {
+  const key = headers['idempotency-key'];
+  return typeof key === 'string' && IDEMPOTENCY_KEY_PATTERN.test(key) ? { idempotencyKey: key } : {};
 }
 
 /** The status Nest will answer with: @HttpCode if set, else 201 for POST. */

@@ -16,6 +16,9 @@ export interface CreatePorts {
 export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalog, store: GenerationStore, ports: CreatePorts, lease: { owner: string; ms: number }) {
   const req = msg.request;
   if (!Array.isArray(req.models) || req.models.length === 0) throw badRequest('model or a non-empty models array is required');
+  // A retry of a create that went through (its answer was lost on the way back): the same generation.
+  const prior = msg.idempotencyKey ? await store.byIdempotencyKey(msg.orgId, 'video', msg.idempotencyKey) : undefined;
+  if (prior) return createdView(prior);
   const started = process.hrtime.bigint();
   const candidates = selectRoutes(catalog, req, ports.selectionContext());
   ports.observeSelection(Number(process.hrtime.bigint() - started) / 1e9);
@@ -32,7 +35,7 @@ export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalo
     estimatedCostCents: c.estimatedCostCents,
     perSecondCents: c.perSecondCents,
   }));
-  const g = await store.insert({
+  const { row: g, created } = await store.insert({
     id: newGenerationId(),
     orgId: msg.orgId,
     api: 'video',
@@ -42,9 +45,15 @@ export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalo
     appTitle: msg.attribution?.title ?? null,
     referer: msg.attribution?.referer ?? null,
     correlationId: msg.correlationId ?? null,
+    idempotencyKey: msg.idempotencyKey ?? null,
     leaseOwner: lease.owner,
     leaseMs: lease.ms,
   });
-  ports.afterCreate(g.id, g);
-  return { id: g.id, status: 'pending' as const, model: req.models[0], created_at: Math.floor(new Date(g.created_at).getTime() / 1000) };
+  if (created) ports.afterCreate(g.id, g);
+  return createdView(g);
+}
+
+/** The create answer (spec 004). A replay shows the generation as it was created. */
+function createdView(g: GenerationRow) {
+  return { id: g.id, status: 'pending' as const, model: g.requested_model, created_at: Math.floor(new Date(g.created_at).getTime() / 1000) };
 }

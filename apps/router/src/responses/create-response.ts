@@ -30,7 +30,11 @@ export async function createResponse(
   store: GenerationStore,
   ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; holdTokens: number },
   lease: { owner: string; ms: number },
+  idempotencyKey?: string,
 ) {
+  // A retry of a create that went through (its answer was lost on the way back): the same response.
+  const prior = idempotencyKey ? await store.byIdempotencyKey(orgId, 'responses', idempotencyKey) : undefined;
+  if (prior) return prior;
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
   const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
@@ -44,7 +48,7 @@ export async function createResponse(
     width: req.width ?? 1080,
     height: req.height ?? 1920,
   };
-  const g = await store.insert({
+  const { row: g, created } = await store.insert({
     id: newGenerationId(),
     orgId,
     api: 'responses',
@@ -66,9 +70,10 @@ export async function createResponse(
     appTitle: attribution?.title ?? null,
     referer: attribution?.referer ?? null,
     correlationId: correlationId ?? null,
+    idempotencyKey: idempotencyKey ?? null,
     leaseOwner: lease.owner,
     leaseMs: lease.ms,
   });
-  ports.afterCreate(g.id, g);
+  if (created) ports.afterCreate(g.id, g);
   return g;
 }
