@@ -97,6 +97,11 @@ describe('rate limits (shared in PostgreSQL)', () => {
     expect((await poll(h.url, o.key)).headers.get('x-ratelimit-limit')).toBe('50');
     const k = await call(h.url, 'POST', `/admin/orgs/${o.orgId}/keys`, { key: ADMIN_TOKEN, body: { name: 'tiny', rate_limit_per_minute: 2 } });
     expect((await poll(h.url, k.body.key)).headers.get('x-ratelimit-limit')).toBe('2');
+    // A customer's management key cannot lift a key above its org's ceiling.
+    const mgmt = await call(h.url, 'POST', `/admin/orgs/${o.orgId}/keys`, { key: ADMIN_TOKEN, body: { name: 'mgmt', kind: 'management' } });
+    const greedy = await call(h.url, 'POST', '/v1/keys', { key: mgmt.body.key, body: { name: 'greedy', rate_limit_per_minute: 1_000_000 } });
+    expect(greedy.status).toBe(201);
+    expect((await poll(h.url, greedy.body.key)).headers.get('x-ratelimit-limit')).toBe('50');
     const upd = await call(h.url, 'PATCH', `/admin/orgs/${o.orgId}`, { key: ADMIN_TOKEN, body: { rate_limit_per_minute: 70 } });
     expect(upd.status).toBe(200);
     expect(upd.body.rate_limit_per_minute).toBe(70);

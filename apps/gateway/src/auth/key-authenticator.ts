@@ -69,7 +69,7 @@ export class KeyAuthenticator {
     this.touch(row.id);
     return {
       ok: true,
-      principal: { keyId: row.id, orgId: row.org_id, kind: row.kind, rateLimitPerMinute: row.key_limit ?? row.org_limit ?? this.o.defaultRateLimitPerMinute },
+      principal: { keyId: row.id, orgId: row.org_id, kind: row.kind, rateLimitPerMinute: effectiveLimit(row.key_limit, row.org_limit ?? this.o.defaultRateLimitPerMinute) },
     };
   }
 
@@ -115,4 +115,13 @@ export class KeyAuthenticator {
   forget() {
     this.cache.clear();
   }
+}
+
+/**
+ * A key's own limit can only lower what its org is allowed (the org's, else the default): keys are
+ * created by the customer's management keys, so a key limit above the org's would let a customer lift
+ * the ceiling the operator set. To raise it, the operator raises the org's.
+ */
+export function effectiveLimit(keyLimit: number | null, orgCeiling: number): number {
+  return keyLimit === null ? orgCeiling : Math.min(keyLimit, orgCeiling);
 }
