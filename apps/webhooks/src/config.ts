@@ -20,7 +20,7 @@ export interface WebhooksConfig {
   maxInFlightPerEndpoint: number;
   /** How often the worker looks for due deliveries (PIPEVIDEO_WEBHOOKS_POLL_INTERVAL_MS). */
   pollIntervalMs: number;
-  /** A claimed delivery is retaken by any worker after timeoutMs + leaseMarginMs (crashed worker). */
+  /** A claimed delivery is retaken by any worker after 2 × timeoutMs + leaseMarginMs (crashed worker; a send may take two posts). */
   leaseMarginMs: number;
   /** After a secret rotation, the old secret keeps signing (second `v1,` entry) this long. */
   rotationOverlapMs: number;

@@ -51,7 +51,8 @@ function assemble(ctx: ServiceContext, config: WebhooksConfig, releaseOnClose: b
     concurrency: config.concurrency,
     maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
     pollIntervalMs: config.pollIntervalMs,
-    leaseMs: config.timeoutMs + config.leaseMarginMs,
+    // A send may take two posts (one retry on a fresh socket after a stale kept-alive one) plus the DNS check.
+    leaseMs: 2 * config.timeoutMs + config.leaseMarginMs,
     shutdownGraceMs: config.shutdownGraceMs,
     releaseOnClose,
   });

@@ -25,6 +25,12 @@ describe('SSRF policy at endpoint create/update (production defaults: https only
     ['https://169.254.169.254/latest/meta-data', /private, loopback or link-local/],
     ['https://[::1]/hook', /private, loopback or link-local/],
     ['https://[::ffff:127.0.0.1]/hook', /private, loopback or link-local/],
+    ['https://[::ffff:a9fe:a9fe]/hook', /private, loopback or link-local/],
+    ['https://[64:ff9b::a9fe:a9fe]/hook', /private, loopback or link-local/],
+    ['https://[64:ff9b:1::a00:1]/hook', /private, loopback or link-local/],
+    ['https://[2002:a9fe:a9fe::1]/hook', /private, loopback or link-local/],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook', /private, loopback or link-local/],
+    ['https://[::a9fe:a9fe]/hook', /private, loopback or link-local/],
     ['https://user:pw@example.com/hook', /credentials/],
     ['https://no-such-host.invalid/hook', /does not resolve/],
   ])('refuses %s with the reason', async (url, reason) => {

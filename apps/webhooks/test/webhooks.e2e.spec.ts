@@ -278,6 +278,17 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(logged.id).toBe(d.id);
   });
 
+  it('a signing secret that cannot be opened (encryption key changed) is a recorded failed attempt on schedule, not an endless retry', async () => {
+    const r = await receiver();
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    await svc.ctx.ds.query(`UPDATE endpoints SET secret = 'enc1:AAAA:BBBB:CCCC' WHERE id = $1`, [ep.id]);
+    await rpc(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id });
+    const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => (ds[0]?.attempts ?? 0) >= 1 && ds[0]?.last_error !== null);
+    expect(d).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/could not sign/) });
+    expect(r.requests).toHaveLength(0); // nothing unsigned ever leaves
+  });
+
   it('lists, updates, pages and deletes endpoints; validates input', async () => {
     const r = await receiver();
     const orgId = org();

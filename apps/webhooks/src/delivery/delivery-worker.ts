@@ -3,7 +3,7 @@ import type { SecretBox } from '../domain/secrets';
 import type { Signer } from '../domain/signer';
 import type { AttemptDecision, RetryPolicy } from '../domain/retry-policy';
 import type { WebhookMetrics } from '../metrics';
-import type { ClaimedDelivery, DeliveryStore } from './delivery-store';
+import type { AttemptRecord, ClaimedDelivery, DeliveryStore } from './delivery-store';
 import type { HttpSender } from './http-sender';
 
 export interface DeliveryWorkerOptions {
@@ -151,8 +151,16 @@ export class DeliveryWorker {
       if (await this.store.failBecauseDisabled(c)) this.metrics.deliveries.inc({ outcome: 'failed' });
       return;
     }
-    const secrets = [this.secrets.open(c.secret)];
-    if (c.previousSecret) secrets.push(this.secrets.open(c.previousSecret));
+    let secrets: string[];
+    try {
+      secrets = [this.secrets.open(c.secret), ...(c.previousSecret ? [this.secrets.open(c.previousSecret)] : [])];
+    } catch (err) {
+      // Our failure, not the endpoint's (e.g. the encryption key was changed): recorded like a failed
+      // attempt so the delivery follows the retry schedule and ends, instead of coming back forever.
+      logger.error({ err: String(err), deliveryId: c.id, endpointId: c.endpointId }, 'webhook signing secret cannot be opened');
+      await this.fail(c, { statusCode: null, error: 'Pipevideo could not sign this delivery (signing secret unavailable); it is retried on schedule', latencyMs: 0 });
+      return;
+    }
     // The timestamp is the attempt's (receivers reject old ones); id and body never change across retries.
     const headers = this.signer.sign(c.messageId, new Date(), c.body, secrets);
     const res = await this.sender.send({ url: c.url, body: c.body, headers: { ...headers }, signal });
@@ -166,10 +174,15 @@ export class DeliveryWorker {
       if (await this.store.markSucceeded(c, record)) this.metrics.deliveries.inc({ outcome: 'succeeded' });
       return;
     }
+    await this.fail(c, record);
+  }
+
+  /** A failed attempt: the retry policy decides what follows (another attempt, give up, disable the endpoint). */
+  private async fail(c: ClaimedDelivery, record: AttemptRecord): Promise<void> {
     const recorded = await this.store.recordFailure(
       c,
       record,
-      (health, now) => this.policy.decide({ ok: false, statusCode: res.statusCode }, c.attempts, health, now),
+      (health, now) => this.policy.decide({ ok: false, statusCode: record.statusCode }, c.attempts, health, now),
       (d) => this.policy.describe(d.reason),
     );
     if (recorded) this.count(recorded.decision, recorded.givenUp, c);

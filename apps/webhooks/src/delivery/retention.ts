@@ -36,8 +36,10 @@ export class RetentionSweeper {
     for (;;) {
       const gone = await rows(
         this.ds,
+        // The status is checked again on the rows deleted: one re-queued by a retry meanwhile stays.
         `DELETE FROM deliveries WHERE id IN (
            SELECT id FROM deliveries WHERE status <> 'pending' AND completed_at < now() - make_interval(secs => $1) LIMIT $2)
+           AND status <> 'pending'
          RETURNING id`,
         [secs, this.batch],
       );
