@@ -126,9 +126,15 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       expect(k1.status).toBe(201);
       expect(k2.status).toBe(201);
       expect(k2.body.id).toBe(k1.body.id);
+      // Shown once: the replay has no secret, and the stored copy of the answer never held it.
+      expect(k1.body.key).toMatch(/^pv_/);
+      expect(k2.body.key).toBeNull();
+      const [{ n }] = await h.gw.ctx.ds.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response_body::text LIKE '%' || $1 || '%'`, [k1.body.key]);
+      expect(n).toBe(0);
       const w1 = await call(h.url, 'POST', '/v1/webhooks', { key: o.key, body: { url: 'https://example.com/h' }, headers: { 'idempotency-key': 'wh-1' } });
       const w2 = await call(h.url, 'POST', '/v1/webhooks', { key: o.key, body: { url: 'https://example.com/h' }, headers: { 'idempotency-key': 'wh-1' } });
       expect(w2.body.id).toBe(w1.body.id);
+      if (typeof w1.body.secret === 'string') expect(w2.body.secret).toBeNull();
       const ch = await call(h.url, 'POST', '/v1/billing/checkout', { key: o.key, body: { amount_cents: 500 }, headers: { 'idempotency-key': 'co-1' } });
       expect(ch.status).toBe(201);
       expect(ch.body).toEqual({ id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1' });

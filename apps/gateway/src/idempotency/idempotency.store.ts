@@ -58,12 +58,13 @@ export class IdempotencyStore {
     return { kind: 'replay', statusCode: row.status_code, body: row.response_body };
   }
 
+  /** Stores the answer to replay, without the secrets it may carry (see withoutSecrets). */
   async complete(scope: string, key: string, statusCode: number, body: unknown): Promise<void> {
     await this.ds.query(`UPDATE idempotency_keys SET state = 'completed', status_code = $3, response_body = $4::jsonb WHERE scope = $1 AND key = $2 AND state = 'pending'`, [
       scope,
       key,
       statusCode,
-      JSON.stringify(body ?? null),
+      JSON.stringify(withoutSecrets(body) ?? null),
     ]);
   }
 
@@ -78,4 +79,18 @@ export class IdempotencyStore {
     this.lastSweep = t;
     this.ds.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`, [this.ttlSeconds]).catch(() => undefined);
   }
+}
+
+/**
+ * A secret shown once stays shown once: an API key (`pv_…`) is kept only as a hash and a webhook
+ * signing secret only sealed, so the replayable copy of an answer that issued one must not keep it in
+ * clear. A replay answers the same object with the secret set to null (its id lets the caller rotate
+ * it if the first answer was lost).
+ */
+export function withoutSecrets(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of ['key', 'secret'])
+    if (typeof out[field] === 'string' && /^(pv_|whsec_)/.test(out[field] as string)) out[field] = null;
+  return out;
 }
