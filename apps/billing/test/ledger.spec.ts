@@ -198,6 +198,22 @@ describe('Ledger (real PostgreSQL)', () => {
       await expectHealthy();
     });
 
+    it('a released hold charged once after all (capture or token charge) is never charged a second time by the other', async () => {
+      await f.ledger.topup({ orgId: 'org_r6', amountCents: 1000, source: 'operator', key: 'topup:org_r6' });
+      for (const [n, first] of [[1, 'capture'], [2, 'token']] as const) {
+        const holdId = `resp_6${n}:1`;
+        await f.ledger.placeHold({ orgId: 'org_r6', holdId, amountCents: 300, generationId: `resp_6${n}` });
+        await f.ledger.release({ holdId, orgId: 'org_r6', reason: 'abandoned' });
+        const capture = () => f.ledger.capture({ holdId, amountCents: 100, orgId: 'org_r6' });
+        const token = () => f.ledger.chargeTokens({ orgId: 'org_r6', responseId: `resp_6${n}`, holdId, amountCents: 100, inputTokens: 1, outputTokens: 1 });
+        const [a, b] = first === 'capture' ? [capture, token] : [token, capture];
+        expect(await a()).toMatchObject({ chargedCents: 100 });
+        expect(await b()).toMatchObject({ moves: [] });
+      }
+      expect(await f.ledger.balance('org_r6')).toMatchObject({ balance_cents: 800, available_cents: 800, held_cents: 0 });
+      await expectHealthy();
+    });
+
     it('refuses a token charge against another org\'s hold', async () => {
       await f.ledger.topup({ orgId: 'org_r3', amountCents: 50, source: 'operator', key: 'topup:org_r3' });
       await f.ledger.placeHold({ orgId: 'org_r3', holdId: 'resp_3:1', amountCents: 10, generationId: 'resp_3' });

@@ -163,6 +163,8 @@ describe('billing service over the in-process transport', () => {
     expect(past).toMatchObject({ data: [], next_cursor: null, totals: { per_day: [], per_model: [] } });
     await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', cursor: 'nope' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', from: 'last week' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // The whole of 9999-12-31 ends past what a timestamp holds: no upper bound, not a database error.
+    await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', to: '9999-12-31' })).resolves.toMatchObject({ data: expect.any(Array) });
   });
 
   it('checkout.create goes through the stripe SDK to the configured API base', async () => {
@@ -189,7 +191,7 @@ describe('billing service over the in-process transport', () => {
   });
 
   it('stripe.event: signature checked; an org is credited once per event and once per session', async () => {
-    const session = { id: 'cs_test_1', client_reference_id: 'org_s', metadata: { orgId: 'org_s' }, amount_total: 2500, currency: 'usd', payment_status: 'paid' };
+    const session = { id: 'cs_test_1', client_reference_id: 'org_s', metadata: { orgId: 'org_s', purpose: 'pipevideo_credits' }, amount_total: 2500, currency: 'usd', payment_status: 'paid' };
     const good = stripeEvent('evt_1', 'checkout.session.completed', session);
     await expect(rpc.request(RPC.billing.stripeEvent, { payload: good.payload, signature: 't=1,v1=deadbeef' })).rejects.toMatchObject({
       code: 'BAD_REQUEST', message: 'invalid Stripe signature',
@@ -212,6 +214,15 @@ describe('billing service over the in-process transport', () => {
     expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_4', 'checkout.session.async_payment_succeeded', { ...unpaid, payment_status: 'paid' }))).toMatchObject({ credited: true });
     expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_5', 'payment_intent.created', { id: 'pi_1' }))).toMatchObject({ credited: false, type: 'payment_intent.created' });
     expect(await balance('org_s')).toMatchObject({ available_cents: 3200 });
+
+    // A session this service did not create (a Payment Link naming the org), or one whose org and
+    // client reference disagree, credits nobody.
+    const link = { id: 'cs_link_1', client_reference_id: 'org_s', amount_total: 100_000, currency: 'usd', payment_status: 'paid' };
+    expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_6', 'checkout.session.completed', link))).toMatchObject({ credited: false });
+    const mixed = { ...session, id: 'cs_test_3', client_reference_id: 'org_other' };
+    expect(await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_7', 'checkout.session.completed', mixed))).toMatchObject({ credited: false });
+    expect(await balance('org_s')).toMatchObject({ available_cents: 3200 });
+    expect(await balance('org_other')).toMatchObject({ available_cents: 0 });
   });
 
   it('ledger.check and /metrics', async () => {

@@ -25,7 +25,7 @@ describe('billing through the gateway and app attribution (microservices mode)',
       id: 'evt_e2e_1',
       object: 'event',
       type: 'checkout.session.completed',
-      data: { object: { id: 'cs_e2e_1', object: 'checkout.session', client_reference_id: org.orgId, amount_total: 2500, currency: 'usd', payment_status: 'paid', metadata: { orgId: org.orgId } } },
+      data: { object: { id: 'cs_e2e_1', object: 'checkout.session', client_reference_id: org.orgId, amount_total: 2500, currency: 'usd', payment_status: 'paid', metadata: { orgId: org.orgId, purpose: 'pipevideo_credits' } } },
     };
     const payload = JSON.stringify(event);
     const stripe = new Stripe('sk_test_e2e');

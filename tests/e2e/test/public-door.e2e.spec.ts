@@ -100,6 +100,9 @@ describe('the public door (microservices mode)', () => {
     expect(withNulls.status).toBe(200);
     const respNulls = await http('POST', `${p.baseUrl}/v1/responses`, { key: o.key, body: { model: 'moonshotai/kimi-k2.5', input: 'x', instructions: null, metadata: null } });
     expect(respNulls.status).toBe(200);
+    // The far edge of the date range, and a bare-day `to` that covers the whole day of an earlier `from` instant.
+    expect((await http('GET', `${p.baseUrl}/v1/usage?to=9999-12-31`, { key: o.key })).status).toBe(200);
+    expect((await http('GET', `${p.baseUrl}/v1/usage?from=1738317600&to=2025-01-31`, { key: o.key })).status).toBe(200);
   });
 
   const ENDPOINTS: Array<[string, string]> = [

@@ -344,7 +344,7 @@ export class Ledger {
       const h = await this.lockHold(m, i.holdId);
       const key = `capture:${i.holdId}`;
       const previous = await this.findTransaction(m, key);
-      if (previous || h?.status === 'captured') {
+      if (previous || alreadyCharged(h)) {
         return {
           ...settledFigures(h),
           holdId: i.holdId,
@@ -446,7 +446,7 @@ export class Ledger {
           moves: [],
         };
       }
-      if (h?.status === 'captured') {
+      if (alreadyCharged(h)) {
         // The hold was settled already (e.g. generation.finished got there first): never charge twice.
         return { ...base, ...settledFigures(h), duplicate: true, balance: balanceView(org), moves: [] };
       }
@@ -683,4 +683,13 @@ function assertCents(name: string, v: number): void {
 }
 function assertPositiveCents(name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v <= 0) throw new DomainError(ErrorCode.BAD_REQUEST, `${name} must be a positive integer number of cents`);
+}
+
+/**
+ * A hold something was charged against: captured, or released and charged after all (a capture or a
+ * token charge that arrived after the release records its figures on the released row). Capture and
+ * token charge each check it, so whichever comes second charges nothing.
+ */
+function alreadyCharged(h: HoldRow | null): boolean {
+  return !!h && (h.status === 'captured' || Number(h.charged_cents) + Number(h.written_off_cents) > 0);
 }

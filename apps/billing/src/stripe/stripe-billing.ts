@@ -10,6 +10,8 @@ import type { Move } from '../ledger/moves';
 import { StripeSettings, stripeHostOptions } from './stripe-config';
 
 const CREDITING_EVENTS = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
+/** Marks the Checkout sessions this service creates: only they credit an org. */
+const CREDITS_PURPOSE = 'pipevideo_credits';
 
 /**
  * Stripe top-ups: Checkout sessions for an org and the webhook that credits it. An org is credited
@@ -45,7 +47,7 @@ export class StripeBilling {
       const session = await this.stripe().checkout.sessions.create({
         mode: 'payment',
         client_reference_id: msg.orgId,
-        metadata: { orgId: msg.orgId, amountCents: String(msg.amountCents), purpose: 'pipevideo_credits' },
+        metadata: { orgId: msg.orgId, amountCents: String(msg.amountCents), purpose: CREDITS_PURPOSE },
         payment_intent_data: { metadata: { orgId: msg.orgId } },
         line_items: [
           { quantity: 1, price_data: { currency: this.settings.currency, unit_amount: msg.amountCents, product_data: { name: this.settings.productName } } },
@@ -78,16 +80,21 @@ export class StripeBilling {
       return { ...base, credited: false, duplicate: !fresh, transactionId: null };
     }
     const session = event.data.object as Stripe.Checkout.Session;
-    const orgId = session.client_reference_id || session.metadata?.orgId || null;
+    // Only sessions this service created credit an org (a Payment Link or another product in the same
+    // Stripe account may carry a client_reference_id too): ours say so in their metadata, and the org
+    // in the metadata and the client reference must agree.
+    const orgId = session.metadata?.orgId || null;
+    const ours = session.metadata?.purpose === CREDITS_PURPOSE;
     const amount = session.amount_total ?? 0;
     const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
     let skip: string | null = null;
-    if (!paid) skip = 'awaiting_payment';
-    else if (!orgId) skip = 'no_org';
+    if (!ours) skip = 'not_a_credits_checkout';
+    else if (!paid) skip = 'awaiting_payment';
+    else if (!orgId || (session.client_reference_id && session.client_reference_id !== orgId)) skip = 'no_org';
     else if (!(amount > 0)) skip = 'no_amount';
     else if ((session.currency ?? this.settings.currency).toLowerCase() !== this.settings.currency) skip = 'wrong_currency';
     if (skip) {
-      if (skip !== 'awaiting_payment') logger.error({ eventId: event.id, sessionId: session.id, skip }, 'Stripe checkout session not credited');
+      if (skip !== 'awaiting_payment' && skip !== 'not_a_credits_checkout') logger.error({ eventId: event.id, sessionId: session.id, skip }, 'Stripe checkout session not credited');
       const fresh = await this.recordEvent(event, session.id, skip);
       return { ...base, credited: false, duplicate: !fresh, transactionId: null };
     }

@@ -26,6 +26,8 @@ export function parseRange(from?: string, to?: string): UsageRange {
   const f = from ? parseInstant('from', from) : null;
   let t = to ? parseInstant('to', to) : null;
   if (t && to && DATE_ONLY.test(to)) t = new Date(t.getTime() + 24 * 3600 * 1000);
+  // Beyond what a timestamp column holds (to=9999-12-31 is the whole of that day): no upper bound.
+  if (t && t.getUTCFullYear() > 9999) t = null;
   if (f && t && f >= t) throw new DomainError(ErrorCode.BAD_REQUEST, 'from must be before to');
   return { from: f, to: t };
 }

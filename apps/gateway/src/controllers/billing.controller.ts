@@ -54,7 +54,7 @@ export class BillingController {
   usage(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
     const from = timeQuery('from', q.from);
     const to = timeQuery('to', q.to);
-    if (from && to && from > to) throw new ApiError(ErrorCode.BAD_REQUEST, 'from must be before to', { details: [{ field: 'from', message: 'from must be before to' }] });
+    // Whether from lies before to is billing's to decide: a bare-day `to` covers that whole day.
     const limit = intQuery('limit', q.limit, 100);
     const cursor = strQuery('cursor', q.cursor, 512);
     return this.rt.downstream.call(RPC.billing.usageList, { orgId: p.orgId, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
