@@ -44,4 +44,16 @@ describe('in-process event bus', () => {
     await healthy.close();
     await expect(bus.publish('x', 'e2', 'two')).rejects.toThrow(/flaky/);
   });
+
+  it('a consumer whose every member has left keeps its events waiting (publish fails, the outbox keeps them) until a member is back', async () => {
+    const bus = new InProcessEventBus(2, 1);
+    const first = bus.view();
+    await first.subscribe('webhooks', ['generation.finished'], async () => undefined);
+    await first.close();
+    await expect(bus.publish('generation.finished', 'e1', 'one')).rejects.toThrow(/no subscriber of webhooks/);
+    const seen: string[] = [];
+    await bus.view().subscribe('webhooks', ['generation.finished'], async (_s, p) => void seen.push(p));
+    await bus.publish('generation.finished', 'e1', 'one'); // the outbox's redelivery
+    expect(seen).toEqual(['one']);
+  });
 });

@@ -10,6 +10,8 @@ interface Member {
 /** A named durable consumer; its members share the work like replicas in a JetStream queue. */
 interface Consumer {
   name: string;
+  /** Every subject it was ever subscribed to: it stays interested in them while no member is there. */
+  subjects: Set<string>;
   members: Member[];
   /** Round-robin position over the members. */
   turn: number;
@@ -49,7 +51,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   async publish(subject: string, eventId: string, payload: string): Promise<void> {
-    const targets = [...this.consumers.values()].filter((c) => c.members.some((m) => m.subjects.has(subject)));
+    const targets = [...this.consumers.values()].filter((c) => c.subjects.has(subject));
     const done = this.acked.get(eventId) ?? new Set<string>();
     this.acked.set(eventId, done);
     const results = await Promise.allSettled(
@@ -65,16 +67,19 @@ export class InProcessEventBus implements EventBus {
   }
 
   private join(name: string, subjects: string[], handler: EventHandler, owner: symbol): void {
-    const c = this.consumers.get(name) ?? { name, members: [], turn: 0 };
+    const c = this.consumers.get(name) ?? { name, subjects: new Set<string>(), members: [], turn: 0 };
+    for (const s of subjects) c.subjects.add(s);
     c.members.push({ subjects: new Set(subjects), handler, owner });
     this.consumers.set(name, c);
   }
 
+  /**
+   * Takes a closing service's members out. A consumer left without members stays registered (like a
+   * JetStream durable whose subscribers are all gone): events for it fail, so the producer's outbox keeps
+   * them until a member is back, instead of counting them delivered. Only close() forgets consumers.
+   */
   private leave(owner: symbol): void {
-    for (const [name, c] of this.consumers) {
-      c.members = c.members.filter((m) => m.owner !== owner);
-      if (!c.members.length) this.consumers.delete(name);
-    }
+    for (const c of this.consumers.values()) c.members = c.members.filter((m) => m.owner !== owner);
   }
 
   private async deliver(c: Consumer, subject: string, payload: string): Promise<void> {
