@@ -78,20 +78,34 @@ describe('router lifecycle', () => {
     }
     throw new Error('timeout');
   };
+  /**
+   * Publishes as the providers' outbox would: again until the router has taken it (a handler may refuse
+   * it for now — e.g. an outcome that arrives before the submission is recorded — and the outbox retries).
+   */
+  const deliver = async (subject: string, eventId: string, payload: Record<string, unknown>) => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await w.events.publish(subject, eventId, JSON.stringify({ v: 1, eventId, ...payload }));
+      } catch (err) {
+        if (tries >= 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
   const finishEvt = (d: any, outcome: string, extra: any = {}) =>
-    w.events.publish(EVENTS.providerJobFinished, `evt-${d.generationId}-${d.attempt}-${outcome}`, JSON.stringify({
-      v: 1, eventId: `evt-${d.generationId}-${d.attempt}-${outcome}`, generationId: d.generationId, attempt: d.attempt, provider: d.provider, providerJobId: 'job', outcome, outputUrl: 'https://cdn/x.mp4', ...extra,
-    }));
+    deliver(EVENTS.providerJobFinished, `evt-${d.generationId}-${d.attempt}-${outcome}`, {
+      generationId: d.generationId, attempt: d.attempt, provider: d.provider, providerJobId: 'job', outcome, outputUrl: 'https://cdn/x.mp4', ...extra,
+    });
 
   it('creates pending, holds, submits, completes once on a duplicated callback, and captures the route price', async () => {
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
     const c = await create({ models: ['google/veo-3.1'], duration: 6 });
     expect(c).toMatchObject({ status: 'pending', model: 'google/veo-3.1' });
     const sub = await until(async () => submits.find((s) => s.generationId === c.id));
-    expect((await get(c.id)).status).toBe('processing');
+    await until(async () => ((await get(c.id)).status === 'processing' ? true : undefined)); // recorded right after the submit answer
     await finishEvt(sub, 'succeeded');
     await finishEvt({ ...sub }, 'succeeded'); // same event id: de-duplicated
-    await w.events.publish(EVENTS.providerJobFinished, 'another-id', JSON.stringify({ v: 1, eventId: 'another-id', generationId: c.id, attempt: sub.attempt, outcome: 'succeeded', outputUrl: 'x' }));
+    await deliver(EVENTS.providerJobFinished, 'another-id', { generationId: c.id, attempt: sub.attempt, outcome: 'succeeded', outputUrl: 'x' });
     const g = await until(async () => ((await get(c.id)).status === 'completed' ? get(c.id) : undefined));
     expect(g.cost_cents).toBe(holds.find((h) => h.generationId === c.id).amountCents);
     expect(g.provider).toBeDefined();
@@ -251,7 +265,7 @@ describe('router lifecycle', () => {
     const fin = await until(async () => finished.find((f) => f.generationId === r.id));
     expect(fin.costCents).toBe(Math.round(done.usage.cost_usd * 100));
     // The late usage event changes nothing and charges nothing twice.
-    await w.events.publish(EVENTS.providerJobUsageReported, `usage-${r.id}`, JSON.stringify({ v: 1, eventId: `usage-${r.id}`, generationId: r.id, attempt: sub.attempt, ...usage }));
+    await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, ...usage });
     await new Promise((res) => setTimeout(res, 300));
     expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
   });
@@ -265,7 +279,7 @@ describe('router lifecycle', () => {
     // Billing must not refund a token charge that arrives after the cancel.
     expect(fin.extra.keepTokenCharge).toBe(true);
     const usage = { inputTokens: 900, outputTokens: 100 };
-    await w.events.publish(EVENTS.providerJobUsageReported, `usage-${r.id}`, JSON.stringify({ v: 1, eventId: `usage-${r.id}`, generationId: r.id, attempt: sub.attempt, ...usage }));
+    await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, ...usage });
     await finishEvt(sub, 'cancelled', { provider: 'framerate', usage });
     expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
     const after = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
