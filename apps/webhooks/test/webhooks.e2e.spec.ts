@@ -287,6 +287,9 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => (ds[0]?.attempts ?? 0) >= 1 && ds[0]?.last_error !== null);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, last_error: expect.stringMatching(/could not sign/) });
     expect(r.requests).toHaveLength(0); // nothing unsigned ever leaves
+    // Our failure, not the endpoint's: its health is untouched (it could otherwise end up disabled).
+    const [health] = await svc.ctx.ds.query(`SELECT failing_since, enabled FROM endpoints WHERE id = $1`, [ep.id]);
+    expect(health).toEqual({ failing_since: null, enabled: true });
   });
 
   it('lists, updates, pages and deletes endpoints; validates input', async () => {

@@ -191,6 +191,7 @@ export class DeliveryStore {
     a: AttemptRecord,
     decide: (health: EndpointHealth, now: Date) => AttemptDecision,
     describe: (d: Extract<AttemptDecision, { endpoint: 'disable' }>) => string,
+    opts: { ourFault?: boolean } = {},
   ): Promise<{ decision: AttemptDecision; givenUp: number } | null> {
     return this.ds.transaction(async (m) => {
       const [ep] = await rows(
@@ -199,7 +200,10 @@ export class DeliveryStore {
         [c.endpointId],
       );
       if (!ep) return null; // deleted meanwhile (its deliveries went with it)
-      const decision = decide({ failingSince: ep.failing_since, consecutiveExhausted: ep.consecutive_exhausted }, ep.now);
+      // Our own failure says nothing about the endpoint: the delivery follows its schedule, the
+      // endpoint's failure streak (which can disable it) is neither read nor extended.
+      const health = opts.ourFault ? { failingSince: null, consecutiveExhausted: 0 } : { failingSince: ep.failing_since, consecutiveExhausted: ep.consecutive_exhausted };
+      const decision = decide(health, ep.now);
       const retryInSeconds = decision.delivery === 'pending' ? decision.retryInMs / 1000 : null;
       const updated = await rows(
         m,
@@ -213,7 +217,9 @@ export class DeliveryStore {
       if (!updated.length) return null;
       const exhausted = decision.delivery === 'exhausted' ? 1 : 0;
       let givenUp = 0;
-      if (decision.endpoint === 'disable') {
+      if (opts.ourFault) {
+        // endpoint health untouched
+      } else if (decision.endpoint === 'disable') {
         givenUp = await this.disableEndpoint(m, c.endpointId, describe(decision));
       } else {
         await rows(

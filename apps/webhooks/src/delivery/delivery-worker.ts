@@ -158,7 +158,7 @@ export class DeliveryWorker {
       // Our failure, not the endpoint's (e.g. the encryption key was changed): recorded like a failed
       // attempt so the delivery follows the retry schedule and ends, instead of coming back forever.
       logger.error({ err: String(err), deliveryId: c.id, endpointId: c.endpointId }, 'webhook signing secret cannot be opened');
-      await this.fail(c, { statusCode: null, error: 'Pipevideo could not sign this delivery (signing secret unavailable); it is retried on schedule', latencyMs: 0 });
+      await this.fail(c, { statusCode: null, error: 'Pipevideo could not sign this delivery (signing secret unavailable); it is retried on schedule', latencyMs: 0 }, true);
       return;
     }
     // The timestamp is the attempt's (receivers reject old ones); id and body never change across retries.
@@ -177,13 +177,17 @@ export class DeliveryWorker {
     await this.fail(c, record);
   }
 
-  /** A failed attempt: the retry policy decides what follows (another attempt, give up, disable the endpoint). */
-  private async fail(c: ClaimedDelivery, record: AttemptRecord): Promise<void> {
+  /**
+   * A failed attempt: the retry policy decides what follows (another attempt, give up, disable the
+   * endpoint). `ourFault`: the attempt failed on our side, so the endpoint's health is left alone.
+   */
+  private async fail(c: ClaimedDelivery, record: AttemptRecord, ourFault = false): Promise<void> {
     const recorded = await this.store.recordFailure(
       c,
       record,
       (health, now) => this.policy.decide({ ok: false, statusCode: record.statusCode }, c.attempts, health, now),
       (d) => this.policy.describe(d.reason),
+      { ourFault },
     );
     if (recorded) this.count(recorded.decision, recorded.givenUp, c);
   }
