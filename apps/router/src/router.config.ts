@@ -17,6 +17,8 @@ export interface RouterConfig {
   breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingCountTimeoutMs: number; timeoutMs: number };
   /** Tokens assumed when holding credits for a Responses job before its real usage is known. */
   responsesHoldTokens: number;
+  /** How long a create's Idempotency-Key names its generation (the gateway keeps keys as long: same variable). */
+  idempotencyTtlSeconds: number;
 }
 
 export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterConfig {
@@ -37,6 +39,7 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
       timeoutMs: envInt('PIPEVIDEO_BREAKER_CALL_TIMEOUT_MS', 35_000),
     },
     responsesHoldTokens: envInt('PIPEVIDEO_RESPONSES_HOLD_TOKENS', 20_000),
+    idempotencyTtlSeconds: envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     ...over,
   };
 }

@@ -10,6 +10,7 @@ import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/p
 import { tokenCost } from './routing/pricing';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
+import { idempotentCreate } from './generations/idempotent-create';
 import { Dispatcher } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
@@ -147,7 +148,7 @@ export class RouterEngine {
   }
 
   createGeneration(msg: CreateGenerationMsg) {
-    return createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs });
+    return createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs }, this.cfg.idempotencyTtlSeconds);
   }
 
   async getGeneration(orgId: string, id: string) {
@@ -167,7 +168,7 @@ export class RouterEngine {
       orgId, req, attribution, correlationId, this.catalog, this.store,
       { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), holdTokens: this.cfg.responsesHoldTokens },
       { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
-      idempotencyKey,
+      idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
     );
     return responseView(g);
   }

@@ -329,6 +329,14 @@ describe('router lifecycle', () => {
     const r2 = await rpc().request<any>(RPC.router.responseCreate, resp);
     expect(r1.id).not.toBe(first.id);
     expect(r2.id).toBe(r1.id);
+    // The same key with another request is a 409 (as at the gateway), also when the gateway forgot the key.
+    await expect(rpc().request(RPC.router.generationCreate, { ...msg, request: { ...msg.request, prompt: 'twice?' } })).rejects.toMatchObject({
+      code: 'CONFLICT', message: expect.stringMatching(/already used with a different request/),
+    });
+    // A key older than the idempotency window names a new request.
+    await svc.ctx.ds.query(`UPDATE generations SET created_at = now() - interval '25 hours' WHERE id = $1`, [first.id]);
+    const later = await rpc().request<any>(RPC.router.generationCreate, { ...msg, request: { ...msg.request, prompt: 'a day later' } });
+    expect(later.id).not.toBe(first.id);
     // Without a key, every create is a new generation.
     const { idempotencyKey: _drop, ...plain } = msg;
     expect((await rpc().request<any>(RPC.router.generationCreate, plain)).id).not.toBe((await rpc().request<any>(RPC.router.generationCreate, plain)).id);

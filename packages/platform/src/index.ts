@@ -19,3 +19,4 @@ export * from './http/start-service';
 export * from './testing/test-database';
 export * from './net/ssrf-guard';
 export * from './http/run-main';
+export * from './util/fingerprint';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { fingerprint } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 
 export type IdempotencyBegin =
@@ -9,20 +9,8 @@ export type IdempotencyBegin =
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Key order must not change the hash: `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .filter((k) => o[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
-}
-
 export function requestHash(parts: { method: string; route: string; params: unknown; body: unknown }): string {
-  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+  return fingerprint(parts);
 }
 
 /**

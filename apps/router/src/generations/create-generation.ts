@@ -2,6 +2,7 @@ import { badRequest, CreateGenerationMsg, DomainError, ErrorCode } from '@pipevi
 import type { Catalog } from '../catalog/catalog';
 import { selectRoutes, RouteSelectionContext } from '../routing/route-selector';
 import { GenerationStore, newGenerationId } from './generation.store';
+import { idempotentCreate, priorCreate, sameRequest } from './idempotent-create';
 import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 export interface CreatePorts {
@@ -13,11 +14,19 @@ export interface CreatePorts {
 }
 
 /** `POST /v1/video/generations`: resolve routes, check the balance, store `pending`, dispatch in the background. */
-export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalog, store: GenerationStore, ports: CreatePorts, lease: { owner: string; ms: number }) {
+export async function createGeneration(
+  msg: CreateGenerationMsg,
+  catalog: Catalog,
+  store: GenerationStore,
+  ports: CreatePorts,
+  lease: { owner: string; ms: number },
+  idempotencyTtlSeconds: number,
+) {
   const req = msg.request;
   if (!Array.isArray(req.models) || req.models.length === 0) throw badRequest('model or a non-empty models array is required');
   // A retry of a create that went through (its answer was lost on the way back): the same generation.
-  const prior = msg.idempotencyKey ? await store.byIdempotencyKey(msg.orgId, 'video', msg.idempotencyKey) : undefined;
+  const idem = idempotentCreate(msg.idempotencyKey, req, idempotencyTtlSeconds);
+  const prior = await priorCreate(store, msg.orgId, 'video', idem);
   if (prior) return createdView(prior);
   const started = process.hrtime.bigint();
   const candidates = selectRoutes(catalog, req, ports.selectionContext());
@@ -45,11 +54,12 @@ export async function createGeneration(msg: CreateGenerationMsg, catalog: Catalo
     appTitle: msg.attribution?.title ?? null,
     referer: msg.attribution?.referer ?? null,
     correlationId: msg.correlationId ?? null,
-    idempotencyKey: msg.idempotencyKey ?? null,
+    idempotency: idem ?? null,
     leaseOwner: lease.owner,
     leaseMs: lease.ms,
   });
   if (created) ports.afterCreate(g.id, g);
+  else if (idem) sameRequest(g, idem); // a concurrent retry got there first
   return createdView(g);
 }
 

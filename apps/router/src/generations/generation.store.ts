@@ -28,8 +28,8 @@ export interface NewGeneration {
   appTitle?: string | null;
   referer?: string | null;
   correlationId?: string | null;
-  /** The customer's Idempotency-Key: a second create with it returns the first generation. */
-  idempotencyKey?: string | null;
+  /** The customer's Idempotency-Key (a second create with it returns the first generation) and the request's fingerprint. */
+  idempotency?: { key: string; fingerprint: string } | null;
   leaseOwner: string;
   leaseMs: number;
 }
@@ -60,20 +60,30 @@ export class GenerationStore {
   async insert(g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
     const rows = await this.ds.query(
       `INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, app_title, referer, correlation_id,
-                                estimated_cost_cents, lease_until, lease_owner, idempotency_key)
-       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13)
+                                estimated_cost_cents, lease_until, lease_owner, idempotency_key, idempotency_fingerprint)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14)
        ON CONFLICT (org_id, api, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), g.appTitle ?? null, g.referer ?? null,
-        g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotencyKey ?? null],
+        g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotency?.key ?? null,
+        g.idempotency?.fingerprint ?? null],
     );
     if (rows.length) return { row: rows[0], created: true };
-    const prior = await this.byIdempotencyKey(g.orgId, g.api, g.idempotencyKey!);
-    if (!prior) throw new Error(`generation insert conflicted but no generation has idempotency key ${g.idempotencyKey}`);
+    const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key) : undefined;
+    if (!prior) throw new Error(`generation insert conflicted but no generation has idempotency key ${g.idempotency?.key}`);
     return { row: prior, created: false };
   }
 
-  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string): Promise<GenerationRow | undefined> {
+  /**
+   * The generation created with this key within `ttlSeconds`. A key older than that is let go first
+   * (the gateway forgets keys after the same time), so it can name a new request.
+   */
+  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, ttlSeconds?: number): Promise<GenerationRow | undefined> {
+    if (ttlSeconds !== undefined)
+      await this.ds.query(
+        `UPDATE generations SET idempotency_key = NULL WHERE org_id = $1 AND api = $2 AND idempotency_key = $3 AND created_at < now() - make_interval(secs => $4)`,
+        [orgId, api, key, ttlSeconds],
+      );
     const [row] = await this.ds.query(`SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND idempotency_key = $3`, [orgId, api, key]);
     return row;
   }

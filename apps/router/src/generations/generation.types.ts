@@ -42,6 +42,8 @@ export interface GenerationRow {
   app_title: string | null;
   referer: string | null;
   correlation_id: string | null;
+  idempotency_key: string | null;
+  idempotency_fingerprint: string | null;
   created_at: Date;
   updated_at: Date;
   processing_at: Date | null;

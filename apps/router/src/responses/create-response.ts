@@ -4,6 +4,7 @@ import { selectEngine } from '../routing/engine-selector';
 import { tokenCost } from '../routing/pricing';
 import { GenerationStore, newGenerationId } from '../generations/generation.store';
 import type { CreatePorts } from '../generations/create-generation';
+import { IdempotentCreate, priorCreate, sameRequest } from '../generations/idempotent-create';
 
 export type { ResponseRequest };
 
@@ -30,10 +31,10 @@ export async function createResponse(
   store: GenerationStore,
   ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; holdTokens: number },
   lease: { owner: string; ms: number },
-  idempotencyKey?: string,
+  idem?: IdempotentCreate,
 ) {
   // A retry of a create that went through (its answer was lost on the way back): the same response.
-  const prior = idempotencyKey ? await store.byIdempotencyKey(orgId, 'responses', idempotencyKey) : undefined;
+  const prior = await priorCreate(store, orgId, 'responses', idem);
   if (prior) return prior;
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
@@ -70,10 +71,11 @@ export async function createResponse(
     appTitle: attribution?.title ?? null,
     referer: attribution?.referer ?? null,
     correlationId: correlationId ?? null,
-    idempotencyKey: idempotencyKey ?? null,
+    idempotency: idem ?? null,
     leaseOwner: lease.owner,
     leaseMs: lease.ms,
   });
   if (created) ports.afterCreate(g.id, g);
+  else if (idem) sameRequest(g, idem); // a concurrent retry got there first
   return g;
 }
