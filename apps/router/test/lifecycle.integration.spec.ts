@@ -291,19 +291,22 @@ describe('router lifecycle', () => {
     const store = new GenerationStore(svc.ctx.ds);
     const cand = { modelSlug: 'google/veo-3.1', routeId: 'fal:veo', provider: 'fal', providerModelId: 'fal-ai/veo3.1', resolution: '720p', durationSeconds: 8, withAudio: false, estimatedCostCents: 100, perSecondCents: 12 } as any;
     await svc.ctx.ds.query(
-      `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates) VALUES ('gen_ended', 'org_a', 'responses', 'cancelled', false, 'm', '{}', $1)`,
+      `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates, lease_owner) VALUES ('gen_ended', 'org_a', 'responses', 'cancelled', false, 'm', '{}', $1, 'me')`,
       [JSON.stringify([cand])],
     );
     const ended = (await store.getById('gen_ended'))!;
-    expect(await store.beginAttempt(ended, 1, 1, cand, 'gen_ended:1')).toBe(false);
+    const lease = { owner: 'me', ms: 60_000 };
+    expect(await store.beginAttempt(ended, 1, 1, cand, 'gen_ended:1', lease)).toBe(false);
     expect(await svc.ctx.ds.query(`SELECT * FROM generation_attempts WHERE generation_id = 'gen_ended'`)).toEqual([]);
 
     await svc.ctx.ds.query(
-      `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates) VALUES ('gen_taken', 'org_a', 'video', 'pending', true, 'm', '{}', $1)`,
+      `INSERT INTO generations (id, org_id, api, status, needs_dispatch, requested_model, request, candidates, lease_owner) VALUES ('gen_taken', 'org_a', 'video', 'pending', true, 'm', '{}', $1, 'me')`,
       [JSON.stringify([cand])],
     );
     const taken = (await store.getById('gen_taken'))!;
-    expect(await store.beginAttempt(taken, 1, 1, cand, 'gen_taken:1')).toBe(true);
+    // Another replica's lease: this one must not begin an attempt (nor place a hold).
+    expect(await store.beginAttempt(taken, 1, 1, cand, 'gen_taken:1', { owner: 'someone-else', ms: 60_000 })).toBe(false);
+    expect(await store.beginAttempt(taken, 1, 1, cand, 'gen_taken:1', lease)).toBe(true);
     // A sweeper whose lease ran out abandoned attempt 1 while its submit was still running.
     await store.endAttempt(taken, 1, 'abandoned', null, 'dispatch interrupted', true);
     expect(await store.markSubmitted(taken, 1, cand, 'gen_taken:1', 'job-late', 'callback', 60_000)).toBe(false);

@@ -75,7 +75,8 @@ export class Dispatcher {
       }
       attempt += 1;
       const holdId = `${g.id}:${attempt}`;
-      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId))) return; // ended meanwhile (cancelled)
+      // Ended meanwhile (cancelled), or our lease was taken over: whoever holds it now goes on.
+      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }))) return;
       const hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
       if (hold === 'insufficient') {
         await this.store.endAttempt(g, attempt, 'reservation_failed', null, 'insufficient balance', false);

@@ -144,14 +144,16 @@ export class GenerationStore {
   }
 
   /**
-   * Records a new attempt; false when the generation ended meanwhile (e.g. a Responses cancel while the
-   * dispatcher was on its way): then no hold may be placed, nobody would release it.
+   * Records a new attempt and renews the dispatch lease for it (a chain of slow submits must not outlive
+   * the lease); false when the generation ended meanwhile (e.g. a Responses cancel while the dispatcher
+   * was on its way) or another replica took the lease over: then no hold may be placed here.
    */
-  async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string): Promise<boolean> {
+  async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string, lease: { owner: string; ms: number }): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       const moved = await m.query(
-        `UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now() WHERE id = $1 AND status IN ('pending', 'processing') RETURNING id`,
-        [g.id, attempt, nextCandidate],
+        `UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now(), lease_until = now() + make_interval(secs => $5::float / 1000)
+          WHERE id = $1 AND status IN ('pending', 'processing') AND lease_owner = $4 RETURNING id`,
+        [g.id, attempt, nextCandidate, lease.owner, lease.ms],
       );
       if (!rowsOf(moved).length) return false;
       await m.query(
