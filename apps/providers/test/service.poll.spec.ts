@@ -137,6 +137,21 @@ describe('providers service — poll providers', () => {
     expect(env.finishedFor(old)).toHaveLength(0); // the router gave up on that attempt: nothing to tell it
   });
 
+  it('a submit that returns only after its row was closed as interrupted is cancelled upstream and answered as a timeout', async () => {
+    const core = env.svc.core;
+    const g = genId('late');
+    const pending = env.submit({ generationId: g, attempt: 1, provider: 'fal', providerModelId: 'fal-ai/veo3.1', api: 'video', params: { prompt: 'late [fal:slow=1500]' }, deadlineSeconds: 900 });
+    await waitFor(async () => (await env.jobRow(g))?.status === 'submitting', 'the submission is under way');
+    await new Promise((r) => setTimeout(r, 300));
+    const poller = new JobPoller(core.adapters, core.store, core.finisher, {
+      intervalMs: 20, leaseMs: 30_000, batchSize: 10, concurrency: 2, callbackFallbackPollMs: 100, maxPollErrors: 3, jobMaxAgeMs: 3600_000, staleSubmissionMs: 200,
+    });
+    await poller.tick();
+    expect(await env.jobRow(g)).toMatchObject({ status: 'submit_failed' });
+    expect(await pending).toMatchObject({ ok: false, kind: 'timeout' });
+    await waitFor(() => env.sb.fal.requests().some((r) => r.operation === 'cancel'), 'the late job cancelled upstream');
+  });
+
   it("a callback-mode job is not failed by its safety-net poll erring (the callback may still come); its deadline ends it", async () => {
     const core = env.svc.core;
     const g = genId('cbpoll');

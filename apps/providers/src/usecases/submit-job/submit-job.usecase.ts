@@ -85,9 +85,11 @@ export class SubmitJobUseCase {
     }
 
     const { running, row: after } = await this.store.recordSubmitted(id, accepted.providerJobId, accepted.handle, this.firstCheckInMs(adapter, msg));
-    if (!running && after.status === 'cancelled') {
-      // Cancelled while we were submitting: the upstream job must not run for nothing.
+    if (!running && (after.status === 'cancelled' || after.status === 'submit_failed')) {
+      // Cancelled while we were submitting, or given up as an interrupted submission (it took that
+      // long): the upstream job must not run for nothing.
       void adapter.cancel(accepted.handle).catch((err) => logger.warn({ err: String(err), jobId: id }, 'cancel after late submit failed'));
+      if (after.status === 'submit_failed') return failure(new ProviderError(ProviderErrorKind.Timeout, `${msg.provider} accepted the job too late; it was cancelled`));
     }
     return { ok: true, providerJobId: accepted.providerJobId, mode: adapter.mode };
   }
