@@ -8,6 +8,7 @@ export class ProviderMetrics {
   /** result: verified, bad_signature, expired, keys_unavailable, duplicate, malformed, unknown_job, ignored, retry_later. */
   readonly callbacks: Counter<'provider' | 'result'>;
   readonly inFlight: Gauge<'provider'>;
+  readonly interruptedSubmissions: Counter<'provider'>;
 
   constructor(registry: Registry) {
     this.calls = new Counter({
@@ -27,6 +28,12 @@ export class ProviderMetrics {
       name: 'pipevideo_provider_callbacks_total',
       help: 'Provider callbacks received, by provider and result',
       labelNames: ['provider', 'result'],
+      registers: [registry],
+    });
+    this.interruptedSubmissions = new Counter({
+      name: 'pipevideo_provider_interrupted_submissions_total',
+      help: 'Jobs left submitting by an interrupted submit call (replica killed, database error) and closed as submit_failed, by provider',
+      labelNames: ['provider'],
       registers: [registry],
     });
     this.inFlight = new Gauge({

@@ -55,6 +55,6 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       maxPollErrors: config.maxPollErrors,
       jobMaxAgeMs: config.jobMaxAgeMs,
       staleSubmissionMs: config.staleSubmissionMs,
-    }),
+    }, metrics),
   };
 }

@@ -130,8 +130,10 @@ describe('providers service — poll providers', () => {
     await insert(fresh, '1 second');
     const poller = new JobPoller(core.adapters, core.store, core.finisher, {
       intervalMs: 20, leaseMs: 30_000, batchSize: 10, concurrency: 2, callbackFallbackPollMs: 100, maxPollErrors: 3, jobMaxAgeMs: 3600_000, staleSubmissionMs: 120_000,
-    });
+    }, core.metrics);
+    const before = metricValue(await env.metrics(), 'pipevideo_provider_interrupted_submissions_total', { provider: 'fal' });
     await poller.tick();
+    expect(metricValue(await env.metrics(), 'pipevideo_provider_interrupted_submissions_total', { provider: 'fal' })).toBe(before + 1);
     expect(await env.jobRow(old)).toMatchObject({ status: 'submit_failed', error_kind: 'timeout', error_message: expect.stringContaining('interrupted') });
     expect(await env.jobRow(fresh)).toMatchObject({ status: 'submitting' });
     expect(env.finishedFor(old)).toHaveLength(0); // the router gave up on that attempt: nothing to tell it

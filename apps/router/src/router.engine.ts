@@ -30,6 +30,7 @@ export class RouterEngine {
   private readonly owner = newLeaseOwner();
   private readonly fallbacks: Counter<'reason'>;
   private readonly selection: Histogram;
+  private readonly replays: Counter<'api'>;
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
@@ -41,6 +42,12 @@ export class RouterEngine {
     if (cfg.dispatchLeaseMs <= cfg.breaker.timeoutMs)
       logger.warn({ dispatchLeaseMs: cfg.dispatchLeaseMs, submitTimeoutMs: cfg.breaker.timeoutMs }, 'dispatch lease shorter than the submit timeout: a slow submit may be taken over and cancelled');
     const reg = ctx.metrics.registry;
+    this.replays = new Counter({
+      name: 'pipevideo_idempotent_create_replays_total',
+      help: 'Creates answered with the generation their Idempotency-Key made before (a retry the gateway could not answer itself), by API',
+      labelNames: ['api'],
+      registers: [reg],
+    });
     this.fallbacks = new Counter({ name: 'pipevideo_route_fallbacks_total', help: 'Moves to the next route or model, by reason', labelNames: ['reason'], registers: [reg] });
     this.selection = new Histogram({
       name: 'pipevideo_route_selection_duration_seconds',
@@ -144,6 +151,7 @@ export class RouterEngine {
       selectionContext: () => ({ configuredProviders: new Set(this.cfg.configuredProviders), isRouteOpen: (id) => this.breakers.isOpen(id) }),
       observeSelection: (s) => this.selection.observe(s),
       afterCreate: (id, row) => this.kick(id, row),
+      onReplay: (api) => this.replays.inc({ api }),
     };
   }
 

@@ -332,6 +332,9 @@ describe('router lifecycle', () => {
     const r2 = await rpc().request<any>(RPC.router.responseCreate, resp);
     expect(r1.id).not.toBe(first.id);
     expect(r2.id).toBe(r1.id);
+    const scraped = await svc.ctx.metrics.scrape();
+    expect(scraped).toMatch(/pipevideo_idempotent_create_replays_total\{api="video",service="router"\} [2-9]/);
+    expect(scraped).toMatch(/pipevideo_idempotent_create_replays_total\{api="responses",service="router"\} 1/);
     // The same key with another request is a 409 (as at the gateway), also when the gateway forgot the key.
     await expect(rpc().request(RPC.router.generationCreate, { ...msg, request: { ...msg.request, prompt: 'twice?' } })).rejects.toMatchObject({
       code: 'CONFLICT', message: expect.stringMatching(/already used with a different request/),

@@ -13,6 +13,7 @@ export class WebhookMetrics {
   readonly backlog: Gauge;
   readonly oldestPendingAge: Gauge;
   readonly endpointsDisabled: Counter<'reason'>;
+  readonly signFailures: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -44,6 +45,11 @@ export class WebhookMetrics {
       name: 'pipevideo_webhook_endpoints_disabled_total',
       help: 'Endpoints disabled, by reason (gone = answered 410, failing = failing too long, exhausted = too many exhausted deliveries, manual = by the org)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.signFailures = new Counter({
+      name: 'pipevideo_webhook_sign_failures_total',
+      help: 'Attempts not sent because the signing secret could not be opened (e.g. PIPEVIDEO_WEBHOOKS_ENCRYPTION_KEY changed): ours to fix, alert on any',
       registers,
     });
     for (const outcome of ['succeeded', 'failed', 'exhausted'] as DeliveryOutcome[]) this.deliveries.inc({ outcome }, 0);

@@ -290,6 +290,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     // Our failure, not the endpoint's: its health is untouched (it could otherwise end up disabled).
     const [health] = await svc.ctx.ds.query(`SELECT failing_since, enabled FROM endpoints WHERE id = $1`, [ep.id]);
     expect(health).toEqual({ failing_since: null, enabled: true });
+    expect(await svc.ctx.metrics.scrape()).toMatch(/pipevideo_webhook_sign_failures_total\{service="webhooks"\} [1-9]/);
   });
 
   it('lists, updates, pages and deletes endpoints; validates input', async () => {

@@ -5,6 +5,7 @@ import { isProviderError } from '../adapters/provider-error';
 import type { AdapterSet } from './adapter-set';
 import type { JobFinisher } from './job-finisher';
 import type { JobRow, JobStore } from './job-store';
+import type { ProviderMetrics } from '../metrics';
 
 export interface PollerSettings {
   intervalMs: number;
@@ -47,6 +48,7 @@ export class JobPoller {
     private readonly store: JobStore,
     private readonly finisher: JobFinisher,
     private readonly s: PollerSettings,
+    private readonly metrics?: ProviderMetrics,
   ) {}
 
   start(): void {
@@ -95,7 +97,8 @@ export class JobPoller {
     if (Date.now() - this.lastStaleCheck < STALE_SUBMISSION_CHECK_MS) return;
     this.lastStaleCheck = Date.now();
     const closed = await this.store.closeStaleSubmissions(this.s.staleSubmissionMs);
-    if (closed.length) logger.warn({ jobIds: closed }, 'closed submissions interrupted mid-call (submit_failed)');
+    for (const c of closed) this.metrics?.interruptedSubmissions.inc({ provider: c.provider });
+    if (closed.length) logger.warn({ jobIds: closed.map((c) => c.id) }, 'closed submissions interrupted mid-call (submit_failed)');
   }
 
   private async check(row: JobRow): Promise<void> {

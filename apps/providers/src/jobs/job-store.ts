@@ -108,18 +108,17 @@ export class JobStore {
     );
   }
 
-  /** Closes jobs left `submitting` longer than `olderThanMs` (the submit call was interrupted); their ids. */
-  async closeStaleSubmissions(olderThanMs: number): Promise<string[]> {
-    const closed = await rows<{ id: string }>(
+  /** Closes jobs left `submitting` longer than `olderThanMs` (the submit call was interrupted). */
+  async closeStaleSubmissions(olderThanMs: number): Promise<Array<{ id: string; provider: string }>> {
+    return rows<{ id: string; provider: string }>(
       this.ds,
       `UPDATE provider_jobs SET status = 'submit_failed', error_kind = 'timeout',
               error_message = 'submission interrupted: no answer was recorded (service restarted or database error mid-submit)',
               finished_at = now(), updated_at = now()
         WHERE status = 'submitting' AND created_at < now() - make_interval(secs => $1::float8 / 1000)
-        RETURNING id`,
+        RETURNING id, provider`,
       [olderThanMs],
     );
-    return closed.map((r) => r.id);
   }
 
   /**

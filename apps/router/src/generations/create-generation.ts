@@ -11,6 +11,8 @@ export interface CreatePorts {
   observeSelection(seconds: number): void;
   /** Dispatch in the background; `row` is the freshly inserted generation, leased to this replica. */
   afterCreate(id: string, row?: GenerationRow): void;
+  /** A create answered with the generation its Idempotency-Key made before (counted). */
+  onReplay(api: 'video' | 'responses'): void;
 }
 
 /** `POST /v1/video/generations`: resolve routes, check the balance, store `pending`, dispatch in the background. */
@@ -27,7 +29,10 @@ export async function createGeneration(
   // A retry of a create that went through (its answer was lost on the way back): the same generation.
   const idem = idempotentCreate(msg.idempotencyKey, req, idempotencyTtlSeconds);
   const prior = await priorCreate(store, msg.orgId, 'video', idem);
-  if (prior) return createdView(prior);
+  if (prior) {
+    ports.onReplay('video');
+    return createdView(prior);
+  }
   const started = process.hrtime.bigint();
   const candidates = selectRoutes(catalog, req, ports.selectionContext());
   ports.observeSelection(Number(process.hrtime.bigint() - started) / 1e9);
@@ -59,7 +64,10 @@ export async function createGeneration(
     leaseMs: lease.ms,
   });
   if (created) ports.afterCreate(g.id, g);
-  else if (idem) sameRequest(g, idem); // a concurrent retry got there first
+  else if (idem) {
+    sameRequest(g, idem); // a concurrent retry got there first
+    ports.onReplay('video');
+  }
   return createdView(g);
 }
 

@@ -35,7 +35,10 @@ export async function createResponse(
 ) {
   // A retry of a create that went through (its answer was lost on the way back): the same response.
   const prior = await priorCreate(store, orgId, 'responses', idem);
-  if (prior) return prior;
+  if (prior) {
+    ports.onReplay('responses');
+    return prior;
+  }
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
   const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
@@ -76,6 +79,9 @@ export async function createResponse(
     leaseMs: lease.ms,
   });
   if (created) ports.afterCreate(g.id, g);
-  else if (idem) sameRequest(g, idem); // a concurrent retry got there first
+  else if (idem) {
+    sameRequest(g, idem); // a concurrent retry got there first
+    ports.onReplay('responses');
+  }
   return g;
 }

@@ -158,6 +158,7 @@ export class DeliveryWorker {
       // Our failure, not the endpoint's (e.g. the encryption key was changed): recorded like a failed
       // attempt so the delivery follows the retry schedule and ends, instead of coming back forever.
       logger.error({ err: String(err), deliveryId: c.id, endpointId: c.endpointId }, 'webhook signing secret cannot be opened');
+      this.metrics.signFailures.inc();
       await this.fail(c, { statusCode: null, error: 'Pipevideo could not sign this delivery (signing secret unavailable); it is retried on schedule', latencyMs: 0 }, true);
       return;
     }
