@@ -237,6 +237,41 @@ describe('billing service over the in-process transport', () => {
     expect(value('pipevideo_billing_holds_open')).toBe(0);
     expect(value('pipevideo_billing_ledger_imbalance_cents')).toBe(0);
   });
+
+  it('Stripe refunds and disputes take the credits back (what was spent is written off); a dispute won puts them back', async () => {
+    const credit = (id: string, orgId: string, pi: string, amount: number) =>
+      rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(`evt_${id}`, 'checkout.session.completed', {
+        id: `cs_${id}`, client_reference_id: orgId, metadata: { orgId, purpose: 'pipevideo_credits' }, payment_intent: pi, amount_total: amount, currency: 'usd', payment_status: 'paid',
+      }));
+    const charge = (evt: string, type: string, obj: Record<string, unknown>) => rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(evt, type, obj));
+    expect(await credit('rf', 'org_rf', 'pi_rf', 1000)).toMatchObject({ credited: true });
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rf', holdId: 'gen_rf:1', amountCents: 300, generationId: 'gen_rf' });
+
+    // A partial refund, delivered twice: taken once.
+    const partial = { object: 'charge', id: 'ch_rf', payment_intent: 'pi_rf', amount: 1000, amount_refunded: 400 };
+    expect(await charge('evt_rf_1', 'charge.refunded', partial)).toMatchObject({ credited: false, duplicate: false, transactionId: expect.any(String) });
+    expect(await charge('evt_rf_1', 'charge.refunded', partial)).toMatchObject({ duplicate: true });
+    expect(await balance('org_rf')).toMatchObject({ available_cents: 300, held_cents: 300 });
+    // Then refunded in full (amount_refunded is a running total): 600 more, of which only 300 is still available.
+    expect(await charge('evt_rf_2', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: false });
+    expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300 });
+    // A later event with the same running total takes nothing more.
+    expect(await charge('evt_rf_3', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: true });
+    expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300 });
+
+    // A dispute withdraws the money, winning it puts back exactly what was taken.
+    expect(await credit('dp', 'org_dp', 'pi_dp', 500)).toMatchObject({ credited: true });
+    const dispute = { object: 'dispute', id: 'dp_1', charge: 'ch_dp', payment_intent: 'pi_dp', amount: 500 };
+    await charge('evt_dp_1', 'charge.dispute.funds_withdrawn', dispute);
+    expect(await balance('org_dp')).toMatchObject({ available_cents: 0 });
+    await charge('evt_dp_2', 'charge.dispute.funds_reinstated', dispute);
+    await charge('evt_dp_3', 'charge.dispute.funds_reinstated', dispute);
+    expect(await balance('org_dp')).toMatchObject({ available_cents: 500 });
+
+    // A charge that paid no top-up of ours changes nothing.
+    expect(await charge('evt_other', 'charge.refunded', { object: 'charge', id: 'ch_x', payment_intent: 'pi_unknown', amount_refunded: 999 })).toMatchObject({ transactionId: null });
+    expect(await rpc.request(RPC.billing.ledgerCheck, {})).toMatchObject({ balanced: true });
+  });
 });
 
 describe('billing service over NATS', () => {

@@ -47,6 +47,15 @@ export interface TopupResult {
   moves: Move[];
 }
 
+export interface TopupReversalResult {
+  transactionId: string | null;
+  duplicate: boolean;
+  takenCents: number;
+  writtenOffCents: number;
+  balance: BalanceView;
+  moves: Move[];
+}
+
 export interface PlaceHoldInput {
   orgId: string;
   holdId: string;
@@ -278,6 +287,88 @@ export class Ledger {
       });
       return { transactionId: id, duplicate: false, balance: balanceView(org), moves: moves({ operation: 'topup', cents: i.amountCents }) };
     });
+  }
+
+  /**
+   * Money a top-up source took back (a Stripe refund or dispute): up to `amountCents` leaves the org's
+   * available credits; what the org has already spent (or holds in flight) cannot be taken and is
+   * written off. Idempotent by key. `reinstates` gives back exactly what an earlier reversal took and
+   * wrote off (a dispute won).
+   */
+  async reverseTopup(
+    i: {
+      orgId: string;
+      amountCents: number;
+      source: TopupSource;
+      key: string;
+      metadata?: Record<string, unknown>;
+      reinstates?: string;
+      /** amountCents is a running total (Stripe's amount_refunded): take only what earlier reversals naming `ref` under `field` did not. */
+      cumulative?: { field: string; ref: string };
+    },
+    db: Db = this.ds,
+  ): Promise<TopupReversalResult> {
+    assertPositiveCents('amountCents', i.amountCents);
+    return inTransaction(db, async (m) => {
+      const org = await this.lockOrg(m, i.orgId);
+      const existing = await this.findTransaction(m, i.key);
+      const nothing = { transactionId: null, duplicate: false, takenCents: 0, writtenOffCents: 0, balance: balanceView(org), moves: [] };
+      if (existing) return { ...nothing, transactionId: String(existing.id), duplicate: true };
+      // Under the org's lock, so two refund events of one charge cannot both count the same cents.
+      const amount = i.cumulative ? i.amountCents - (await this.reversedFor(i.cumulative.field, i.cumulative.ref, m)) : i.amountCents;
+      if (amount <= 0) return nothing;
+      const platform = await this.platformAccounts(m);
+      let taken = Math.min(amount, org.availableCents);
+      let sign = 1;
+      if (i.reinstates) {
+        const undone = await this.findTransaction(m, i.reinstates);
+        if (!undone || num(undone.amount_cents) !== amount) return nothing;
+        taken = num((undone.metadata as { takenCents?: number } | null)?.takenCents);
+        sign = -1;
+      }
+      const writtenOff = amount - taken;
+      const id = await this.post(m, org, {
+        key: i.key,
+        kind: 'correction',
+        orgId: i.orgId,
+        amountCents: amount,
+        metadata: { source: i.source, takenCents: taken, writtenOffCents: writtenOff, ...(i.reinstates ? { reinstates: i.reinstates } : {}), ...(i.metadata ?? {}) },
+        entries: [
+          { accountId: platform[PLATFORM_ACCOUNTS.source(i.source)], amountCents: sign * amount },
+          { accountId: org.availableAccountId, amountCents: -sign * taken },
+          { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: -sign * writtenOff },
+        ],
+      });
+      return {
+        transactionId: id,
+        duplicate: false,
+        takenCents: taken,
+        writtenOffCents: writtenOff,
+        balance: balanceView(org),
+        moves: sign > 0 ? moves({ operation: 'topup_reversal', cents: taken }, { operation: 'writeoff', cents: writtenOff }) : moves({ operation: 'topup', cents: taken }),
+      };
+    });
+  }
+
+  /** Cents already taken back from one top-up by reversals whose metadata names `ref` (e.g. a Stripe charge). */
+  async reversedFor(field: string, ref: string, db: Db = this.ds): Promise<number> {
+    const r = await one<{ s: string | null }>(
+      db,
+      `SELECT sum(amount_cents * CASE WHEN metadata->>'reinstates' IS NULL THEN 1 ELSE -1 END) AS s
+         FROM ledger_transactions WHERE kind = 'correction' AND metadata->>$1 = $2`,
+      [field, ref],
+    );
+    return num(r?.s);
+  }
+
+  /** The org and amount of the top-up whose metadata names `ref` under `field` (e.g. a Stripe payment intent). */
+  async topupBy(field: string, ref: string, db: Db = this.ds): Promise<{ orgId: string; amountCents: number } | null> {
+    const r = await one<{ org_id: string; amount_cents: string }>(
+      db,
+      `SELECT org_id, amount_cents FROM ledger_transactions WHERE kind = 'topup' AND metadata->>$1 = $2 ORDER BY id LIMIT 1`,
+      [field, ref],
+    );
+    return r ? { orgId: r.org_id, amountCents: num(r.amount_cents) } : null;
   }
 
   // ---- holds ------------------------------------------------------------------------------

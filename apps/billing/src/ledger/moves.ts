@@ -1,6 +1,6 @@
 /** Money movements an operation made, reported to metrics after its transaction committed. */
-export type MoneyOperation = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'writeoff';
-export const MONEY_OPERATIONS: MoneyOperation[] = ['topup', 'hold', 'capture', 'release', 'token_charge', 'refund', 'writeoff'];
+export type MoneyOperation = 'topup' | 'topup_reversal' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'writeoff';
+export const MONEY_OPERATIONS: MoneyOperation[] = ['topup', 'topup_reversal', 'hold', 'capture', 'release', 'token_charge', 'refund', 'writeoff'];
 
 export interface Move {
   operation: MoneyOperation;

@@ -15,7 +15,7 @@ export class BillingMetrics {
   constructor(registry: Registry) {
     this.moneyMoved = new Counter({
       name: 'pipevideo_billing_money_moved_cents_total',
-      help: 'Cents moved by the ledger, by operation (topup, hold, capture, release, token_charge, refund, writeoff)',
+      help: 'Cents moved by the ledger, by operation (topup, topup_reversal, hold, capture, release, token_charge, refund, writeoff)',
       labelNames: ['operation'],
       registers: [registry],
     });

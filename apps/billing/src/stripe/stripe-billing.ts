@@ -10,6 +10,8 @@ import type { Move } from '../ledger/moves';
 import { StripeSettings, stripeHostOptions } from './stripe-config';
 
 const CREDITING_EVENTS = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
+/** Stripe gave money back (refund) or took it for a dispute, or returned it (dispute won). */
+const REVERSING_EVENTS = new Set(['charge.refunded', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']);
 /** Marks the Checkout sessions this service creates: only they credit an org. */
 const CREDITS_PURPOSE = 'pipevideo_credits';
 
@@ -75,6 +77,7 @@ export class StripeBilling {
       throw new DomainError(ErrorCode.BAD_REQUEST, 'invalid Stripe signature');
     }
     const base = { received: true as const, eventId: event.id, type: event.type, moves: [] as Move[] };
+    if (REVERSING_EVENTS.has(event.type)) return this.reverse(event, base);
     if (!CREDITING_EVENTS.has(event.type)) {
       const fresh = await this.recordEvent(event, null, 'ignored');
       return { ...base, credited: false, duplicate: !fresh, transactionId: null };
@@ -124,6 +127,60 @@ export class StripeBilling {
         topup.transactionId,
       ]);
       return { ...base, credited: !topup.duplicate, duplicate: topup.duplicate, transactionId: topup.transactionId, moves: topup.moves };
+    });
+  }
+
+  /**
+   * Money Stripe gave back to the customer or took for a dispute leaves the org's credits (what was
+   * already spent is written off); a dispute won puts back exactly what its withdrawal took. The top-up
+   * is found by its payment intent; a charge that paid no top-up of ours is ignored.
+   */
+  private async reverse(event: Stripe.Event, base: { received: true; eventId: string; type: string; moves: Move[] }): Promise<StripeEventReply & { moves: Move[] }> {
+    const obj = event.data.object as { id: string; payment_intent?: string | { id: string } | null; amount?: number; amount_refunded?: number; charge?: string | { id: string } };
+    const paymentIntent = typeof obj.payment_intent === 'string' ? obj.payment_intent : obj.payment_intent?.id;
+    const topup = paymentIntent ? await this.ledger.topupBy('paymentIntent', paymentIntent) : null;
+    if (!topup) {
+      const fresh = await this.recordEvent(event, null, 'ignored');
+      return { ...base, credited: false, duplicate: !fresh, transactionId: null };
+    }
+    return this.ds.transaction(async (m) => {
+      const inserted = await rows(
+        m,
+        `INSERT INTO stripe_events (event_id, type, session_id, outcome) VALUES ($1, $2, NULL, 'processing') ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+        [event.id, event.type],
+      );
+      if (!inserted.length) return { ...base, credited: false, duplicate: true, transactionId: null };
+      let r: Awaited<ReturnType<Ledger['reverseTopup']>> | null = null;
+      if (event.type === 'charge.refunded') {
+        // amount_refunded is cumulative: take what this refund adds, at most what the top-up brought.
+        const refunded = Math.min(obj.amount_refunded ?? 0, topup.amountCents);
+        if (refunded > 0)
+          r = await this.ledger.reverseTopup(
+            {
+              orgId: topup.orgId,
+              amountCents: refunded,
+              cumulative: { field: 'stripeRefundCharge', ref: obj.id },
+              source: 'stripe',
+              key: `stripe:refund:${obj.id}:${refunded}`,
+              metadata: { stripeEventId: event.id, stripeRefundCharge: obj.id },
+            },
+            m,
+          );
+      } else {
+        const withdrawn = `stripe:dispute:${obj.id}:withdrawn`;
+        const amount = Math.min(obj.amount ?? 0, topup.amountCents);
+        if (amount > 0)
+          r = await this.ledger.reverseTopup(
+            event.type === 'charge.dispute.funds_withdrawn'
+              ? { orgId: topup.orgId, amountCents: amount, source: 'stripe', key: withdrawn, metadata: { stripeEventId: event.id, stripeDispute: obj.id } }
+              : { orgId: topup.orgId, amountCents: amount, source: 'stripe', key: `stripe:dispute:${obj.id}:reinstated`, reinstates: withdrawn, metadata: { stripeEventId: event.id, stripeDispute: obj.id } },
+            m,
+          );
+      }
+      const outcome = r?.transactionId ? (r.duplicate ? 'duplicate_reversal' : 'reversed') : 'nothing_to_reverse';
+      await rows(m, `UPDATE stripe_events SET outcome = $2, transaction_id = $3 WHERE event_id = $1`, [event.id, outcome, r?.transactionId ?? null]);
+      if (r && !r.duplicate && r.writtenOffCents > 0) logger.warn({ eventId: event.id, orgId: topup.orgId, writtenOffCents: r.writtenOffCents }, 'Stripe took back credits the org had already spent: written off');
+      return { ...base, credited: false, duplicate: !!r?.duplicate, transactionId: r?.transactionId ?? null, moves: r?.moves ?? [] };
     });
   }
 
