@@ -3,10 +3,11 @@ import type { MessagingConfig, RunningService } from '@pipevideo/platform';
 import { envInt, logger, startService } from '@pipevideo/platform';
 import { BillingDomain, createBillingDomain } from './billing-domain';
 import { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';
+import { StripeReversalIndexes1710000000100 } from './db/migrations/1710000000100-stripe-reversal-indexes';
 import { BILLING_DOMAIN, BillingController } from './nest/billing.controller';
 import { StripeSettings, stripeSettingsFromEnv } from './stripe/stripe-config';
 
-export const BILLING_MIGRATIONS = [CreateLedger1710000000000];
+export const BILLING_MIGRATIONS = [CreateLedger1710000000000, StripeReversalIndexes1710000000100];
 
 export interface BillingServiceOptions {
   messaging: MessagingConfig;

@@ -303,8 +303,8 @@ export class Ledger {
       key: string;
       metadata?: Record<string, unknown>;
       reinstates?: string;
-      /** amountCents is a running total (Stripe's amount_refunded): take only what earlier reversals naming `ref` under `field` did not. */
-      cumulative?: { field: string; ref: string };
+      /** amountCents is the running total refunded on this Stripe charge: take only what earlier refunds of it did not. */
+      refundOfCharge?: string;
     },
     db: Db = this.ds,
   ): Promise<TopupReversalResult> {
@@ -315,7 +315,7 @@ export class Ledger {
       const nothing = { transactionId: null, duplicate: false, takenCents: 0, writtenOffCents: 0, balance: balanceView(org), moves: [] };
       if (existing) return { ...nothing, transactionId: String(existing.id), duplicate: true };
       // Under the org's lock, so two refund events of one charge cannot both count the same cents.
-      const amount = i.cumulative ? i.amountCents - (await this.reversedFor(i.cumulative.field, i.cumulative.ref, m)) : i.amountCents;
+      const amount = i.refundOfCharge ? i.amountCents - (await this.refundedForCharge(i.refundOfCharge, m)) : i.amountCents;
       if (amount <= 0) return nothing;
       const platform = await this.platformAccounts(m);
       let taken = Math.min(amount, org.availableCents);
@@ -350,23 +350,22 @@ export class Ledger {
     });
   }
 
-  /** Cents already taken back from one top-up by reversals whose metadata names `ref` (e.g. a Stripe charge). */
-  async reversedFor(field: string, ref: string, db: Db = this.ds): Promise<number> {
+  /** Cents already taken back by the refunds of one Stripe charge (indexed: runs under the org's lock). */
+  async refundedForCharge(chargeId: string, db: Db = this.ds): Promise<number> {
     const r = await one<{ s: string | null }>(
       db,
-      `SELECT sum(amount_cents * CASE WHEN metadata->>'reinstates' IS NULL THEN 1 ELSE -1 END) AS s
-         FROM ledger_transactions WHERE kind = 'correction' AND metadata->>$1 = $2`,
-      [field, ref],
+      `SELECT sum(amount_cents) AS s FROM ledger_transactions WHERE kind = 'correction' AND metadata->>'stripeRefundCharge' = $1`,
+      [chargeId],
     );
     return num(r?.s);
   }
 
-  /** The org and amount of the top-up whose metadata names `ref` under `field` (e.g. a Stripe payment intent). */
-  async topupBy(field: string, ref: string, db: Db = this.ds): Promise<{ orgId: string; amountCents: number } | null> {
+  /** The org and amount of the top-up a Stripe payment intent paid for (indexed). */
+  async topupByPaymentIntent(paymentIntent: string, db: Db = this.ds): Promise<{ orgId: string; amountCents: number } | null> {
     const r = await one<{ org_id: string; amount_cents: string }>(
       db,
-      `SELECT org_id, amount_cents FROM ledger_transactions WHERE kind = 'topup' AND metadata->>$1 = $2 ORDER BY id LIMIT 1`,
-      [field, ref],
+      `SELECT org_id, amount_cents FROM ledger_transactions WHERE kind = 'topup' AND metadata->>'paymentIntent' = $1 ORDER BY id LIMIT 1`,
+      [paymentIntent],
     );
     return r ? { orgId: r.org_id, amountCents: num(r.amount_cents) } : null;
   }

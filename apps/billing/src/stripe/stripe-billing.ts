@@ -138,9 +138,12 @@ export class StripeBilling {
   private async reverse(event: Stripe.Event, base: { received: true; eventId: string; type: string; moves: Move[] }): Promise<StripeEventReply & { moves: Move[] }> {
     const obj = event.data.object as { id: string; payment_intent?: string | { id: string } | null; amount?: number; amount_refunded?: number; charge?: string | { id: string } };
     const paymentIntent = typeof obj.payment_intent === 'string' ? obj.payment_intent : obj.payment_intent?.id;
-    const topup = paymentIntent ? await this.ledger.topupBy('paymentIntent', paymentIntent) : null;
+    const topup = paymentIntent ? await this.ledger.topupByPaymentIntent(paymentIntent) : null;
     if (!topup) {
-      const fresh = await this.recordEvent(event, null, 'ignored');
+      // Another product's charge — or ours before its top-up was credited (Stripe does not order events):
+      // recorded as unmatched and logged, for the operator to reconcile.
+      const fresh = await this.recordEvent(event, null, 'unmatched');
+      if (fresh && paymentIntent) logger.warn({ eventId: event.id, type: event.type, paymentIntent }, 'Stripe refund or dispute for a payment that credited no top-up (yet)');
       return { ...base, credited: false, duplicate: !fresh, transactionId: null };
     }
     return this.ds.transaction(async (m) => {
@@ -159,7 +162,7 @@ export class StripeBilling {
             {
               orgId: topup.orgId,
               amountCents: refunded,
-              cumulative: { field: 'stripeRefundCharge', ref: obj.id },
+              refundOfCharge: obj.id,
               source: 'stripe',
               key: `stripe:refund:${obj.id}:${refunded}`,
               metadata: { stripeEventId: event.id, stripeRefundCharge: obj.id },
