@@ -6,7 +6,7 @@ import {
 } from '@pipevideo/platform';
 import { RunningBillingService, startBillingService } from '../src';
 import { startPrivateNats } from '../src/bench/private-nats';
-import { StripeStandIn } from './stripe-stand-in';
+import { StripeStandIn } from '@pipevideo/sandboxes';
 
 const WEBHOOK_SECRET = 'whsec_test_secret';
 const signer = new Stripe('sk_test_signer');

@@ -24,3 +24,5 @@ export type { FramerateJob, FramerateEngine, FramerateStatus, FramerateUsage } f
 export { startAllSandboxes } from './all';
 export { SAMPLE_MP4, lottieAnimation } from './common/media';
 export { parseMarkers } from './common/faults';
+export { StripeStandIn } from './stripe';
+export type { RecordedRequest as StripeRecordedRequest } from './stripe';

@@ -21,6 +21,11 @@ describe('billing through the gateway and app attribution (microservices mode)',
   it('a Stripe checkout completion credits the org exactly once, even when redelivered; a forged one is refused', async () => {
     if (skip) return;
     const org = await createFundedOrg(p.baseUrl, p.adminToken, 0, 'stripe org');
+    // The checkout session is created through the stripe SDK (against the local Stripe stand-in).
+    const checkout = await http('POST', `${p.baseUrl}/v1/billing/checkout`, { key: org.key, body: { amount_cents: 2500, success_url: 'https://app.example/ok' } });
+    expect(checkout.status).toBe(201);
+    expect(checkout.body).toEqual({ id: expect.stringMatching(/^cs_/), url: expect.stringMatching(/^https:\/\/checkout\.stripe\.com\//) });
+    expect(p.stripe.requests.at(-1)!.form.get('metadata[purpose]')).toBe('pipevideo_credits');
     const event = {
       id: 'evt_e2e_1',
       object: 'event',

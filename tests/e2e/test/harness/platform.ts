@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, requireNats, TestDatabase } from '@pipevideo/platform';
-import { startAllSandboxes, SandboxSet } from '@pipevideo/sandboxes';
+import { startAllSandboxes, SandboxSet, StripeStandIn } from '@pipevideo/sandboxes';
 import { http, waitFor } from './http';
 
 const ROOT = resolve(__dirname, '../../../..');
@@ -44,6 +44,8 @@ export interface Platform {
   baseUrl: string;
   adminToken: string;
   sandboxes: SandboxSet;
+  /** The local Stripe API stand-in billing's checkouts go to. */
+  stripe: StripeStandIn;
   db?: TestDatabase;
   urls: Record<ServiceName, string>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
@@ -87,6 +89,9 @@ export async function bootMicroservices(o: PlatformOptions = {}): Promise<{ p: P
 export async function startMicroservices(o: PlatformOptions = {}): Promise<Platform> {
   const db = await createTestDatabase('pv_e2e');
   const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
+  // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same way).
+  const stripe = new StripeStandIn();
+  const stripeUrl = await stripe.start();
   const adminToken = 'e2e-admin-token';
   const ports: Record<string, number> = {};
   for (const s of SERVICES) ports[s] = await reservePorts();
@@ -113,6 +118,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     FRAMERATE_API_KEY: sandboxes.framerate.apiKey,
     PIPEVIDEO_PROVIDERS_PUBLIC_URL: urls.providers,
     STRIPE_SECRET_KEY: 'sk_test_e2e',
+    STRIPE_API_BASE: stripeUrl,
     STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
     ...FAST_LIFECYCLE_ENV,
     ...(o.env ?? {}),
@@ -151,6 +157,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     baseUrl: urls.gateway,
     adminToken,
     sandboxes,
+    stripe,
     db,
     urls,
     kill,
@@ -158,6 +165,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     async stop() {
       await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
       await sandboxes.close();
+      await stripe.stop();
       await db.drop();
       await deleteNatsNamespace(db.name);
     },

@@ -8,7 +8,11 @@ export interface RecordedRequest {
   form: URLSearchParams;
 }
 
-/** A local HTTP server answering the one Stripe endpoint billing calls: POST /v1/checkout/sessions. */
+/**
+ * A local HTTP server answering the one Stripe endpoint billing calls: POST /v1/checkout/sessions
+ * (the `stripe` SDK pointed at it with STRIPE_API_BASE). Used by billing's tests and the end-to-end runs,
+ * where api.stripe.com cannot be reached. Webhooks need no server: tests sign events with the SDK.
+ */
 export class StripeStandIn {
   readonly requests: RecordedRequest[] = [];
   private server?: Server;
