@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, StripeEventMsg, StripeEventReply,
 } from '@pipevideo/contracts';
@@ -102,12 +102,7 @@ export class StripeBilling {
       return { ...base, credited: false, duplicate: !fresh, transactionId: null };
     }
     return this.ds.transaction(async (m) => {
-      const inserted = await rows(
-        m,
-        `INSERT INTO stripe_events (event_id, type, session_id, outcome) VALUES ($1, $2, $3, 'processing') ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-        [event.id, event.type, session.id],
-      );
-      if (!inserted.length) {
+      if (!(await this.claimEvent(m, event, session.id))) {
         const prev = await one<{ transaction_id: string | null }>(m, `SELECT transaction_id FROM stripe_events WHERE event_id = $1`, [event.id]);
         return { ...base, credited: false, duplicate: true, transactionId: prev?.transaction_id ? String(prev.transaction_id) : null };
       }
@@ -133,10 +128,11 @@ export class StripeBilling {
   /**
    * Money Stripe gave back to the customer or took for a dispute leaves the org's credits (what was
    * already spent is written off); a dispute won puts back exactly what its withdrawal took. The top-up
-   * is found by its payment intent; a charge that paid no top-up of ours is ignored.
+   * is found by its payment intent; a payment that credited no top-up is recorded as unmatched.
    */
   private async reverse(event: Stripe.Event, base: { received: true; eventId: string; type: string; moves: Move[] }): Promise<StripeEventReply & { moves: Move[] }> {
-    const obj = event.data.object as { id: string; payment_intent?: string | { id: string } | null; amount?: number; amount_refunded?: number; charge?: string | { id: string } };
+    // A Charge (refunds) or a Dispute: both name their payment intent, as an id or expanded.
+    const obj = event.data.object as { id: string; payment_intent?: string | { id: string } | null; amount?: number; amount_refunded?: number };
     const paymentIntent = typeof obj.payment_intent === 'string' ? obj.payment_intent : obj.payment_intent?.id;
     const topup = paymentIntent ? await this.ledger.topupByPaymentIntent(paymentIntent) : null;
     if (!topup) {
@@ -147,12 +143,7 @@ export class StripeBilling {
       return { ...base, credited: false, duplicate: !fresh, transactionId: null };
     }
     return this.ds.transaction(async (m) => {
-      const inserted = await rows(
-        m,
-        `INSERT INTO stripe_events (event_id, type, session_id, outcome) VALUES ($1, $2, NULL, 'processing') ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-        [event.id, event.type],
-      );
-      if (!inserted.length) return { ...base, credited: false, duplicate: true, transactionId: null };
+      if (!(await this.claimEvent(m, event, null))) return { ...base, credited: false, duplicate: true, transactionId: null };
       let r: Awaited<ReturnType<Ledger['reverseTopup']>> | null = null;
       if (event.type === 'charge.refunded') {
         // amount_refunded is cumulative: take what this refund adds, at most what the top-up brought.
@@ -185,6 +176,19 @@ export class StripeBilling {
       if (r && !r.duplicate && r.writtenOffCents > 0) logger.warn({ eventId: event.id, orgId: topup.orgId, writtenOffCents: r.writtenOffCents }, 'Stripe took back credits the org had already spent: written off');
       return { ...base, credited: false, duplicate: !!r?.duplicate, transactionId: r?.transactionId ?? null, moves: r?.moves ?? [] };
     });
+  }
+
+  /**
+   * Takes an event that moves money, in the caller's transaction with the money it moves: false when
+   * this event id was taken before (a redelivery, possibly concurrent — it waits on the unique key).
+   */
+  private async claimEvent(m: EntityManager, event: Stripe.Event, sessionId: string | null): Promise<boolean> {
+    const inserted = await rows(
+      m,
+      `INSERT INTO stripe_events (event_id, type, session_id, outcome) VALUES ($1, $2, $3, 'processing') ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [event.id, event.type, sessionId],
+    );
+    return inserted.length > 0;
   }
 
   /** Records a non-crediting event once; false when this event id was seen before. */

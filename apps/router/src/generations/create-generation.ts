@@ -1,8 +1,8 @@
 import { badRequest, CreateGenerationMsg, DomainError, ErrorCode } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectRoutes, RouteSelectionContext } from '../routing/route-selector';
-import { GenerationStore, newGenerationId } from './generation.store';
-import { idempotentCreate, priorCreate, sameRequest } from './idempotent-create';
+import { type GenerationStore, newGenerationId } from './generation.store';
+import { idempotentCreate, insertOnce, priorCreate } from './idempotent-create';
 import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 export interface CreatePorts {
@@ -28,11 +28,8 @@ export async function createGeneration(
   if (!Array.isArray(req.models) || req.models.length === 0) throw badRequest('model or a non-empty models array is required');
   // A retry of a create that went through (its answer was lost on the way back): the same generation.
   const idem = idempotentCreate(msg.idempotencyKey, req, idempotencyTtlSeconds);
-  const prior = await priorCreate(store, msg.orgId, 'video', idem);
-  if (prior) {
-    ports.onReplay('video');
-    return createdView(prior);
-  }
+  const prior = await priorCreate(store, msg.orgId, 'video', idem, ports);
+  if (prior) return createdView(prior);
   const started = process.hrtime.bigint();
   const candidates = selectRoutes(catalog, req, ports.selectionContext());
   ports.observeSelection(Number(process.hrtime.bigint() - started) / 1e9);
@@ -49,25 +46,24 @@ export async function createGeneration(
     estimatedCostCents: c.estimatedCostCents,
     perSecondCents: c.perSecondCents,
   }));
-  const { row: g, created } = await store.insert({
-    id: newGenerationId(),
-    orgId: msg.orgId,
-    api: 'video',
-    requestedModel: req.models[0],
-    request: req as unknown as Record<string, unknown>,
-    candidates: snapshots,
-    appTitle: msg.attribution?.title ?? null,
-    referer: msg.attribution?.referer ?? null,
-    correlationId: msg.correlationId ?? null,
-    idempotency: idem ?? null,
-    leaseOwner: lease.owner,
-    leaseMs: lease.ms,
-  });
-  if (created) ports.afterCreate(g.id, g);
-  else if (idem) {
-    sameRequest(g, idem); // a concurrent retry got there first
-    ports.onReplay('video');
-  }
+  const g = await insertOnce(
+    store,
+    {
+      id: newGenerationId(),
+      orgId: msg.orgId,
+      api: 'video',
+      requestedModel: req.models[0],
+      request: req as unknown as Record<string, unknown>,
+      candidates: snapshots,
+      appTitle: msg.attribution?.title ?? null,
+      referer: msg.attribution?.referer ?? null,
+      correlationId: msg.correlationId ?? null,
+      leaseOwner: lease.owner,
+      leaseMs: lease.ms,
+    },
+    idem,
+    ports,
+  );
   return createdView(g);
 }
 

@@ -74,18 +74,17 @@ export class GenerationStore {
     return { row: prior, created: false };
   }
 
-  /**
-   * The generation created with this key within `ttlSeconds`. A key older than that is let go first
-   * (the gateway forgets keys after the same time), so it can name a new request.
-   */
-  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, ttlSeconds?: number): Promise<GenerationRow | undefined> {
-    if (ttlSeconds !== undefined)
-      await this.ds.query(
-        `UPDATE generations SET idempotency_key = NULL WHERE org_id = $1 AND api = $2 AND idempotency_key = $3 AND created_at < now() - make_interval(secs => $4)`,
-        [orgId, api, key, ttlSeconds],
-      );
+  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string): Promise<GenerationRow | undefined> {
     const [row] = await this.ds.query(`SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND idempotency_key = $3`, [orgId, api, key]);
     return row;
+  }
+
+  /** Lets go of a key used more than `ttlSeconds` ago (the gateway forgets keys after the same time). */
+  async forgetExpiredIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, ttlSeconds: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE generations SET idempotency_key = NULL WHERE org_id = $1 AND api = $2 AND idempotency_key = $3 AND created_at < now() - make_interval(secs => $4)`,
+      [orgId, api, key, ttlSeconds],
+    );
   }
 
   async get(orgId: string, id: string): Promise<GenerationRow | undefined> {

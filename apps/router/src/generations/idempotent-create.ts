@@ -1,6 +1,9 @@
 import { DomainError, ErrorCode } from '@pipevideo/contracts';
+
+type ApiKind = 'video' | 'responses';
 import { fingerprint } from '@pipevideo/platform';
-import type { GenerationStore } from './generation.store';
+import type { CreatePorts } from './create-generation';
+import type { GenerationStore, NewGeneration } from './generation.store';
 import type { GenerationRow } from './generation.types';
 
 /** A create that carries the customer's Idempotency-Key: the key, what the request was, how long keys live. */
@@ -14,16 +17,32 @@ export function idempotentCreate(key: string | undefined, request: unknown, ttlS
   return key ? { key, fingerprint: fingerprint(request), ttlSeconds } : undefined;
 }
 
-/** The generation this key already created (a retry whose first answer was lost), if any. */
-export async function priorCreate(store: GenerationStore, orgId: string, api: 'video' | 'responses', idem: IdempotentCreate | undefined): Promise<GenerationRow | undefined> {
+/** What the two create use cases tell the outside world: a new generation to dispatch, or a replay. */
+export type CreateOutcomePorts = Pick<CreatePorts, 'afterCreate' | 'onReplay'>;
+
+/**
+ * The generation this key already created (a retry whose first answer was lost), if any; another
+ * request under the key is a 409. A key older than the TTL is let go first, so it can name a new request.
+ */
+export async function priorCreate(store: GenerationStore, orgId: string, api: ApiKind, idem: IdempotentCreate | undefined, ports: CreateOutcomePorts): Promise<GenerationRow | undefined> {
   if (!idem) return undefined;
-  const prior = await store.byIdempotencyKey(orgId, api, idem.key, idem.ttlSeconds);
-  return prior ? sameRequest(prior, idem) : undefined;
+  await store.forgetExpiredIdempotencyKey(orgId, api, idem.key, idem.ttlSeconds);
+  const prior = await store.byIdempotencyKey(orgId, api, idem.key);
+  return prior ? replay(prior, idem, ports) : undefined;
+}
+
+/** Stores the new generation and dispatches it — or answers the one a concurrent retry stored first. */
+export async function insertOnce(store: GenerationStore, g: NewGeneration, idem: IdempotentCreate | undefined, ports: CreateOutcomePorts): Promise<GenerationRow> {
+  const { row, created } = await store.insert({ ...g, idempotency: idem ?? null });
+  if (created) ports.afterCreate(row.id, row);
+  else if (idem) replay(row, idem, ports);
+  return row;
 }
 
 /** The same key names one request: another request under it is a 409, as at the gateway. */
-export function sameRequest(prior: GenerationRow, idem: IdempotentCreate): GenerationRow {
+function replay(prior: GenerationRow, idem: IdempotentCreate, ports: CreateOutcomePorts): GenerationRow {
   if (prior.idempotency_fingerprint !== idem.fingerprint)
     throw new DomainError(ErrorCode.CONFLICT, 'This Idempotency-Key was already used with a different request. Use a new key for a different request.');
+  ports.onReplay(prior.api as ApiKind);
   return prior;
 }

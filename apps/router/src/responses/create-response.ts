@@ -4,7 +4,7 @@ import { selectEngine } from '../routing/engine-selector';
 import { tokenCost } from '../routing/pricing';
 import { GenerationStore, newGenerationId } from '../generations/generation.store';
 import type { CreatePorts } from '../generations/create-generation';
-import { IdempotentCreate, priorCreate, sameRequest } from '../generations/idempotent-create';
+import { IdempotentCreate, insertOnce, priorCreate } from '../generations/idempotent-create';
 
 export type { ResponseRequest };
 
@@ -34,11 +34,8 @@ export async function createResponse(
   idem?: IdempotentCreate,
 ) {
   // A retry of a create that went through (its answer was lost on the way back): the same response.
-  const prior = await priorCreate(store, orgId, 'responses', idem);
-  if (prior) {
-    ports.onReplay('responses');
-    return prior;
-  }
+  const prior = await priorCreate(store, orgId, 'responses', idem, ports);
+  if (prior) return prior;
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
   const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
@@ -52,36 +49,34 @@ export async function createResponse(
     width: req.width ?? 1080,
     height: req.height ?? 1920,
   };
-  const { row: g, created } = await store.insert({
-    id: newGenerationId(),
-    orgId,
-    api: 'responses',
-    requestedModel: req.model,
-    request,
-    candidates: [
-      {
-        modelSlug: req.model,
-        routeId: `${sel.engine}@${sel.provider}`,
-        provider: sel.provider,
-        providerModelId: sel.engine,
-        resolution: null,
-        durationSeconds: null,
-        withAudio: false,
-        estimatedCostCents: hold,
-        perSecondCents: null,
-      },
-    ],
-    appTitle: attribution?.title ?? null,
-    referer: attribution?.referer ?? null,
-    correlationId: correlationId ?? null,
-    idempotency: idem ?? null,
-    leaseOwner: lease.owner,
-    leaseMs: lease.ms,
-  });
-  if (created) ports.afterCreate(g.id, g);
-  else if (idem) {
-    sameRequest(g, idem); // a concurrent retry got there first
-    ports.onReplay('responses');
-  }
-  return g;
+  return insertOnce(
+    store,
+    {
+      id: newGenerationId(),
+      orgId,
+      api: 'responses',
+      requestedModel: req.model,
+      request,
+      candidates: [
+        {
+          modelSlug: req.model,
+          routeId: `${sel.engine}@${sel.provider}`,
+          provider: sel.provider,
+          providerModelId: sel.engine,
+          resolution: null,
+          durationSeconds: null,
+          withAudio: false,
+          estimatedCostCents: hold,
+          perSecondCents: null,
+        },
+      ],
+      appTitle: attribution?.title ?? null,
+      referer: attribution?.referer ?? null,
+      correlationId: correlationId ?? null,
+      leaseOwner: lease.owner,
+      leaseMs: lease.ms,
+    },
+    idem,
+    ports,
+  );
 }
