@@ -16,7 +16,7 @@ describe('providers service — callback providers (fal, Replicate)', () => {
   afterAll(() => env.close());
 
   const falJob = (g: string, prompt: string, extra: Record<string, unknown> = {}) =>
-    env.submit({ generationId: g, attempt: 1, provider: 'fal', providerModelId: 'fal-ai/veo3.1', api: 'video', params: { prompt, duration: 5, aspectRatio: '16:9', ...extra }, deadlineSeconds: 900 });
+    env.submit({ generationId: g, attempt: 1, provider: 'fal', providerModelId: 'fal-ai/veo3.1', api: 'video', params: { prompt, duration: 6, aspectRatio: '16:9', ...extra }, deadlineSeconds: 900 });
   const replicateJob = (g: string, prompt: string) =>
     env.submit({ generationId: g, attempt: 1, provider: 'replicate', providerModelId: 'google/veo-3.1', api: 'video', params: { prompt }, deadlineSeconds: 900 });
   const callbacksLogged = (sandbox: { requests(): Array<{ operation: string; jobId?: string; status?: number }> }, jobId: string) =>
@@ -90,6 +90,12 @@ describe('providers service — callback providers (fal, Replicate)', () => {
   it('unsafe imageUrl is a final bad request; invalid messages are BAD_REQUEST errors', async () => {
     expect(await falJob(genId('img'), 'x', { imageUrl: 'http://example.com/a.png' })).toMatchObject({ ok: false, kind: 'bad_request', retryable: false, message: expect.stringContaining('https') });
     expect(await falJob(genId('img'), 'x', { imageUrl: 'data:text/html;base64,AAAA' })).toMatchObject({ ok: false, kind: 'bad_request' });
+    // Every URL in what goes upstream passes the guard, whatever the field: here a model option.
+    const endFrame = await env.submit({
+      generationId: genId('end'), attempt: 1, provider: 'fal', providerModelId: 'fal-ai/kling-video/v3/pro/image-to-video', api: 'video',
+      params: { prompt: 'x', duration: 5, imageUrl: 'https://example.com/a.png', options: { end_image_url: 'http://169.254.169.254/latest/meta-data' } }, deadlineSeconds: 900,
+    });
+    expect(endFrame).toMatchObject({ ok: false, kind: 'bad_request', retryable: false, message: expect.stringContaining('end_image_url') });
     await expect(env.submit({ generationId: 'g', attempt: 1, provider: 'nope', providerModelId: 'm', api: 'video', params: {} })).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
     await expect(env.svc.ctx.messaging.rpc.request(RPC.providers.jobSubmit, { attempt: 1 })).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
   });

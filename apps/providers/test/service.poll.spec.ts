@@ -22,7 +22,7 @@ describe('providers service — poll providers', () => {
       deadlineSeconds: 900,
     });
   const gatewayJob = (g: string, prompt: string) =>
-    env.submit({ generationId: g, attempt: 1, provider: 'vercel-gateway', providerModelId: 'google/veo-3.1-generate-001', api: 'video', params: { prompt, duration: 5 }, deadlineSeconds: 900 });
+    env.submit({ generationId: g, attempt: 1, provider: 'vercel-gateway', providerModelId: 'google/veo-3.1-generate-001', api: 'video', params: { prompt, duration: 6 }, deadlineSeconds: 900 });
 
   it('Framerate: usage_reported exactly once when composing ends, then finished with the video', async () => {
     const g = genId('fr');

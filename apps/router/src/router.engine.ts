@@ -230,13 +230,16 @@ export function providerParams(g: GenerationRow, c: CandidateSnapshot): Record<s
       expand_prompt: r.expand_prompt,
     };
   }
+  // Exactly what the candidate was priced on: its duration, resolution and audio (always sent, so a
+  // provider's own default — Veo on fal makes audio unless told not to — never makes what was not
+  // billed), and only the catalog-allowed options.
   return {
     prompt: r.prompt,
     duration: c.durationSeconds ?? undefined,
     aspectRatio: r.aspectRatio,
     resolution: c.resolution ?? r.resolution,
     imageUrl: r.imageUrl,
-    withAudio: r.withAudio,
-    extra: r.extra,
+    withAudio: c.withAudio,
+    options: r.options,
   };
 }

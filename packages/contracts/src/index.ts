@@ -8,3 +8,4 @@ export * from './billing.messages';
 export * from './providers.messages';
 export * from './webhooks.messages';
 export * from './page-cursor';
+export * from './media-url';

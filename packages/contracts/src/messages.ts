@@ -31,8 +31,11 @@ export interface VideoRequest {
     order?: string[];
     max_price?: { per_request_cents?: number; per_second_cents?: number };
   };
-  /** Unknown extra parameters, forwarded to the provider where it accepts them. */
-  extra?: Record<string, unknown>;
+  /**
+   * Model-specific options (`negative_prompt`, `seed`, …): only keys the catalog allows for the model,
+   * each with its declared price effect. Nothing outside the fields above and this object reaches a provider.
+   */
+  options?: Record<string, unknown>;
 }
 
 export class CreateGenerationMsg extends Envelope {

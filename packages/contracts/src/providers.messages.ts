@@ -8,9 +8,10 @@ import type { ProviderJobFinishedEvt, VideoRequest } from './messages';
 /**
  * `params` of a `providers.job.submit` for `api: 'video'` (spec 004 names, normalised by the gateway):
  * the request's media fields; `imageUrl` is an https URL or `data:image/…` URI, `withAudio` has `audio`
- * merged in, `extra` holds unknown parameters forwarded where the provider accepts free input.
+ * merged in (always sent, so a provider's own audio default never makes what was not billed), `options`
+ * holds the catalog-allowed model options the provider maps to its own field names.
  */
-export type VideoJobParams = Pick<VideoRequest, 'prompt' | 'duration' | 'aspectRatio' | 'resolution' | 'imageUrl' | 'withAudio' | 'extra'>;
+export type VideoJobParams = Pick<VideoRequest, 'prompt' | 'duration' | 'aspectRatio' | 'resolution' | 'imageUrl' | 'withAudio' | 'options'>;
 
 /** `params` of a `providers.job.submit` for `api: 'responses'` (spec 002 names). */
 export interface ResponsesJobParams {

@@ -22,7 +22,7 @@ export class GenerationsController {
   @Post()
   @HttpCode(200)
   @Idempotent()
-  @ApiOperation({ summary: 'Create a video generation', description: 'Queues a generation; poll GET /v1/video/generations/{id} or use webhooks. Unknown extra fields are forwarded to the provider.' })
+  @ApiOperation({ summary: 'Create a video generation', description: 'Queues a generation; poll GET /v1/video/generations/{id} or use webhooks. The hold for the first affordable route is placed before the answer: an org that cannot afford any candidate gets 400 insufficient balance. Fields this API does not define are refused (400); model-specific options go in `options` (see GET /v1/models).' })
   @ApiBody({ type: CreateVideoGenerationDto })
   @ApiOkResponse({ type: VideoGenerationCreatedSchema })
   @ApiErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)

@@ -42,6 +42,8 @@ export class VideoGenerationSchema {
   @ApiPropertyOptional({ type: String, nullable: true }) provider?: string | null;
   @ApiProperty({ type: String, nullable: true }) output_url!: string | null;
   @ApiProperty({ type: Number, nullable: true }) cost_cents!: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 8, description: 'Seconds of video made and billed: exactly the duration sent to the provider.' }) duration?: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '720p', description: 'Resolution made and billed (the route\'s default when none was requested).' }) resolution?: string | null;
   @ApiProperty({ type: Number, nullable: true }) latency_ms!: number | null;
   @ApiProperty({ type: String, nullable: true }) error_message!: string | null;
   @ApiProperty({ description: 'Unix seconds.' }) created_at!: number;

@@ -15,10 +15,14 @@ export const MAX_MODELS = 10;
 export const MAX_DURATION_SECONDS = 600;
 export const ASPECT_RATIO_PATTERN = /^\d{1,2}:\d{1,2}$/;
 export const RESOLUTION_PATTERN = /^(\d{3,4}p|[1-8]k)$/i;
-export const MAX_EXTRA_FIELDS = 32;
-export const MAX_EXTRA_BYTES = 16 * 1024;
+export const MAX_OPTIONS = 32;
+export const MAX_OPTIONS_BYTES = 16 * 1024;
 
-/** `POST /v1/video/generations` body (spec 004). Unknown fields are forwarded to the provider in `extra`. */
+/**
+ * `POST /v1/video/generations` body (spec 004). A field this API does not define is a 400 naming it:
+ * anything forwarded to a provider must be priced, so model-specific parameters go through `options`,
+ * whose keys the catalog allow-lists per model (GET /v1/models `options`), each with its price effect.
+ */
 export class CreateVideoGenerationDto {
   @ApiPropertyOptional({ description: 'Pipevideo model slug (see GET /v1/models). Either model or models is required.', example: 'google/veo-3.1', maxLength: MODEL_SLUG_MAX_LENGTH })
   @IsOptional()
@@ -77,6 +81,16 @@ export class CreateVideoGenerationDto {
   @IsBoolean({ message: 'must be true or false' })
   audio?: boolean;
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    description: `Model-specific options, e.g. {"negative_prompt": "blur", "seed": 42}. Only the keys GET /v1/models lists under the model's \`options\` are accepted (each with its type and price effect); at most ${MAX_OPTIONS} keys.`,
+    example: { seed: 42 },
+  })
+  @IsOptional()
+  @IsObject({ message: 'must be an object of model options such as {"seed": 42}; see GET /v1/models for each model\'s options' })
+  options?: Record<string, unknown>;
+
   @ApiPropertyOptional({ type: () => ProviderPrefsDto, description: 'Provider routing preferences. When omitted the lowest-price eligible route is used.' })
   @IsOptional()
   @ValidateNested()
@@ -85,14 +99,15 @@ export class CreateVideoGenerationDto {
   provider?: ProviderPrefsDto;
 }
 
-const KNOWN_FIELDS = new Set(['model', 'models', 'prompt', 'duration', 'aspectRatio', 'resolution', 'imageUrl', 'withAudio', 'audio', 'provider']);
+const KNOWN_FIELDS = new Set(['model', 'models', 'prompt', 'duration', 'aspectRatio', 'resolution', 'imageUrl', 'withAudio', 'audio', 'provider', 'options']);
 /** snake_case spellings customers send (the providers' own names), normalised to ours. */
 const ALIASES: Record<string, string> = { aspect_ratio: 'aspectRatio', image_url: 'imageUrl', with_audio: 'withAudio' };
-const EXTRA_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+const OPTION_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * Validates and normalises a spec 004 body into the router's VideoRequest: `model` → `models`,
- * `audio` merged into `withAudio`, snake_case aliases merged, unknown fields into `extra`.
+ * `audio` merged into `withAudio`, snake_case aliases merged. Unknown fields are refused here; the
+ * keys and values of `options` are checked against the catalog by the router, which owns it.
  */
 export function parseVideoGenerationBody(body: unknown): VideoRequest {
   const raw = { ...requireJsonObject(body) };
@@ -103,15 +118,12 @@ export function parseVideoGenerationBody(body: unknown): VideoRequest {
     else raw[name] = raw[alias];
     delete raw[alias];
   }
-  const extra: Record<string, unknown> = {};
   for (const k of Object.keys(raw)) {
     if (KNOWN_FIELDS.has(k)) continue;
-    if (!EXTRA_KEY_PATTERN.test(k)) issues.push({ field: k.slice(0, 64), message: `${k.slice(0, 64)} is not a valid parameter name` });
-    else extra[k] = raw[k];
-    delete raw[k];
+    const name = k.slice(0, 64);
+    issues.push({ field: name, message: `${name} is not a parameter of this API; model-specific parameters go in "options" (each model's allowed options: GET /v1/models)` });
   }
-  if (Object.keys(extra).length > MAX_EXTRA_FIELDS) issues.push({ field: 'extra', message: `at most ${MAX_EXTRA_FIELDS} additional parameters may be passed` });
-  else if (JSON.stringify(extra).length > MAX_EXTRA_BYTES) issues.push({ field: 'extra', message: `additional parameters may total at most ${MAX_EXTRA_BYTES / 1024} KB of JSON` });
+  if (raw.options !== undefined && raw.options !== null && typeof raw.options === 'object' && !Array.isArray(raw.options)) issues.push(...optionsIssues(raw.options as Record<string, unknown>));
   if (issues.length) throw invalid(issues);
 
   const dto = validateDto(CreateVideoGenerationDto, raw);
@@ -136,7 +148,22 @@ export function parseVideoGenerationBody(body: unknown): VideoRequest {
     }
     request.provider = p;
   }
-  if (Object.keys(extra).length) request.extra = extra;
+  if (dto.options !== undefined && Object.keys(dto.options).length) request.options = dto.options;
   return request;
 }
 
+
+/** The shape of `options` (keys, scalar values, size); which keys a model takes is the router's call. */
+function optionsIssues(options: Record<string, unknown>): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const keys = Object.keys(options);
+  if (keys.length > MAX_OPTIONS) return [{ field: 'options', message: `options may hold at most ${MAX_OPTIONS} keys` }];
+  if (JSON.stringify(options).length > MAX_OPTIONS_BYTES) return [{ field: 'options', message: `options may total at most ${MAX_OPTIONS_BYTES / 1024} KB of JSON` }];
+  for (const k of keys) {
+    const field = `options.${k.slice(0, 64)}`;
+    const v = options[k];
+    if (!OPTION_KEY_PATTERN.test(k)) issues.push({ field, message: `${field} is not a valid option name (lower-case letters, digits and _)` });
+    else if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) issues.push({ field, message: `${field} must be a string, a finite number or a boolean` });
+  }
+  return issues;
+}

@@ -17,13 +17,20 @@ describe('shipped catalog', () => {
     expect(catalog.getModel(slug)).toBeDefined();
   });
 
-  it('accepts the spec 004 example parameters on its example models (16:9, 5 s)', () => {
-    for (const slug of ['google/veo-3.1', 'kling/3.0-pro', 'wan/2.5']) {
-      const m = catalog.getModel(slug)!;
-      expect(m.aspectRatios).toContain('16:9');
-      expect(m.maxDuration).toBeGreaterThanOrEqual(5);
-      expect(m.minDuration).toBeLessThanOrEqual(5);
-      if (m.durations) expect(m.durations).toContain(5);
+  it('serves the spec 004 fallback example (16:9, 5 s): Veo makes only 4, 6 or 8 s, the next models make 5 s', () => {
+    for (const slug of ['google/veo-3.1', 'kling/3.0-pro', 'wan/2.5']) expect(catalog.getModel(slug)!.aspectRatios).toContain('16:9');
+    expect(catalog.getModel('google/veo-3.1')!.durations).toEqual([4, 6, 8]);
+    expect(catalog.getModel('kling/3.0-pro')!.durations).toContain(5);
+    expect(catalog.getModel('wan/2.5')!.durations).toContain(5);
+  });
+
+  it('states the exact durations of every model and route; min/max are their ends', () => {
+    for (const m of catalog.listModels()) {
+      expect(m.durations.length).toBeGreaterThan(0);
+      expect(m.minDuration).toBe(m.durations[0]);
+      expect(m.maxDuration).toBe(m.durations[m.durations.length - 1]);
+      expect(m.durations).toContain(m.defaultDuration);
+      for (const r of m.routes) for (const d of r.durations) expect(m.durations).toContain(d);
     }
   });
 
@@ -135,9 +142,11 @@ describe('video catalog validator', () => {
     ['negative price', (c) => { fal(c).pricing[0].per_second_cents = -1; }, /per_second_cents must be >= 0/],
     ['non-numeric price', (c) => { fal(c).pricing[0].per_request_cents = '10'; }, /per_request_cents must be a finite number/],
     ['model resolution priced by no route', (c) => { veo(c).resolutions.push('4k'); }, /resolution "4k" is not priced by any route/],
-    ['default_duration > max_duration', (c) => { veo(c).default_duration = 10; }, /default_duration 10 exceeds max_duration 8/],
+    ['default_duration not made by the model', (c) => { veo(c).default_duration = 10; }, /default_duration 10 is not in durations \[4, 6, 8\]/],
     ['default not in discrete durations', (c) => { c.models.find((m: any) => m.slug === 'wan/2.5').default_duration = 7; }, /default_duration 7 is not in durations/],
     ['max_duration != largest discrete duration', (c) => { c.models.find((m: any) => m.slug === 'wan/2.5').max_duration = 12; }, /must equal the largest of durations/],
+    ['min_duration != smallest duration', (c) => { veo(c).min_duration = 3; }, /min_duration 3 must equal the smallest of durations/],
+    ['durations missing (a continuous range)', (c) => { delete veo(c).durations; }, /durations must be a non-empty array/],
     ['bad slug', (c) => { veo(c).slug = 'Veo 3'; }, /slug must look like "vendor\/model"/],
     ['bad aspect ratio', (c) => { veo(c).aspect_ratios = ['wide']; }, /"wide" is not a valid aspect ratio/],
     ['default_resolution not offered', (c) => { veo(c).default_resolution = '4k'; }, /default_resolution "4k" is not in resolutions/],
@@ -148,6 +157,10 @@ describe('video catalog validator', () => {
     ['audio_multiplier below 1', (c) => { fal(c).audio_multiplier = 0.5; }, /audio_multiplier must be >= 1/],
     ['model without routes', (c) => { veo(c).routes = []; }, /routes must be a non-empty array/],
     ['capabilities missing', (c) => { delete veo(c).capabilities; }, /capabilities must be an object/],
+    ['option without a price effect', (c) => { delete veo(c).options.seed.price; }, /options.seed: price is required/],
+    ['option of an unknown type', (c) => { veo(c).options.seed.type = 'json'; }, /options.seed: type must be one of/],
+    ['option on a provider the model has no route on', (c) => { veo(c).options.seed.providers = ['runway']; }, /providers runway have no route on this model/],
+    ['string option without max_length', (c) => { delete veo(c).options.negative_prompt.max_length; }, /a string option needs max_length/],
     ['advertised i2v with no route supporting it', (c) => { for (const r of veo(c).routes) r.capabilities = { image_to_video: false }; }, /image_to_video is advertised but no route supports it/],
   ];
 
@@ -172,6 +185,7 @@ describe('video catalog validator', () => {
     const c = base();
     fal(c).pricing = [];
     veo(c).routes[1].provider = 'runway';
+    delete veo(c).options; // (its negative_prompt names replicate, which would be a third problem)
     const err = (() => { try { parseVideoCatalog(c); return undefined; } catch (e) { return e as CatalogValidationError; } })()!;
     expect(err.problems).toHaveLength(2);
     expect(err.problems[0]).toContain('(google/veo-3.1).routes[0] (google/veo-3.1@fal)');

@@ -13,15 +13,18 @@
  * - every route has at least one pricing entry, one per resolution, each resolution offered by the model;
  *   every resolution the model advertises is priced by at least one route;
  * - per-route `capabilities`, `max_duration` and `aspect_ratios` can only *restrict* the model's;
- * - durations: `min_duration <= default_duration <= max_duration`; when `durations` (a discrete set) is
- *   given it must contain the default and its largest value must equal `max_duration`;
- * - `audio_multiplier` is required (>= 1) on routes of models with audio, and defaults to 1 otherwise.
+ * - durations: every model lists the exact `durations` its providers make (no continuous range: a
+ *   provider would round a value it cannot make and the bill would differ from the video); it
+ *   contains `default_duration`, and `min_duration`/`max_duration` are its smallest and largest;
+ * - `audio_multiplier` is required (>= 1) on routes of models with audio, and defaults to 1 otherwise;
+ * - `options` (model-specific parameters) each declare a type and a price effect (model-options.ts).
  */
 import { readFileSync } from 'fs';
 import type { Engine, ProviderSlug } from '@pipevideo/contracts';
 import { USER_SELECTABLE_VIDEO_PROVIDERS } from '@pipevideo/contracts';
 import shippedCatalog from './catalog.json';
 import shippedEngines from './engines.json';
+import { type ModelOption, parseModelOptions } from './model-options';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -81,9 +84,11 @@ export interface CatalogRoute {
   capabilities: VideoCapabilities;
   /** Effective limits: the model's, narrowed by the route's restrictions. */
   maxDuration: number;
-  /** Effective discrete durations (the model's, capped at the route's max), or undefined if continuous. */
-  durations?: readonly number[];
+  /** The exact durations (seconds) this route makes: the model's, capped at the route's max. */
+  durations: readonly number[];
   aspectRatios: readonly string[];
+  /** Names of the model options this route takes (see model-options.ts). */
+  options: readonly string[];
 }
 
 export interface VideoModel {
@@ -93,12 +98,14 @@ export interface VideoModel {
   defaultDuration: number;
   minDuration: number;
   maxDuration: number;
-  /** Discrete allowed durations in seconds; undefined = any duration in [minDuration, maxDuration]. */
-  durations?: readonly number[];
+  /** The exact durations (seconds) the model is made at; min/max are its ends. */
+  durations: readonly number[];
   aspectRatios: readonly string[];
   resolutions: readonly string[];
   defaultResolution: string;
   capabilities: VideoCapabilities;
+  /** Model-specific options a request may send in `options`, each with its price effect. */
+  options: readonly ModelOption[];
   routes: readonly CatalogRoute[];
 }
 
@@ -388,26 +395,26 @@ export function parseVideoCatalog(raw: unknown): VideoModel[] {
     const description = str(p, rm, 'description', mpath, { allowEmpty: true });
     const defaultDuration = num(p, rm, 'default_duration', mpath, { positive: true });
     const maxDuration = num(p, rm, 'max_duration', mpath, { positive: true });
-    const minDuration = num(p, rm, 'min_duration', mpath, { optional: true, positive: true }) ?? 1;
+    const minDuration = num(p, rm, 'min_duration', mpath, { positive: true });
+    // The exact durations the model's providers make: what is priced is what is sent upstream, so
+    // there is no "any value in a range" (a provider would round it and the bill would not match).
     let durations: number[] | undefined;
-    if (rm.durations !== undefined) {
-      const d = rm.durations;
-      if (!Array.isArray(d) || d.length === 0 || d.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) {
-        p.add(mpath, 'durations must be a non-empty array of positive numbers');
-      } else if (new Set(d).size !== d.length) {
-        p.add(mpath, 'durations must not repeat a value');
-      } else {
-        durations = [...(d as number[])].sort((a, b) => a - b);
-      }
+    const d = rm.durations;
+    if (!Array.isArray(d) || d.length === 0 || d.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x <= 0)) {
+      p.add(mpath, 'durations must be a non-empty array of positive numbers (the exact durations the providers make)');
+    } else if (new Set(d).size !== d.length) {
+      p.add(mpath, 'durations must not repeat a value');
+    } else {
+      durations = [...(d as number[])].sort((a, b) => a - b);
     }
-    if (defaultDuration !== undefined && maxDuration !== undefined) {
-      if (defaultDuration > maxDuration) p.add(mpath, `default_duration ${defaultDuration} exceeds max_duration ${maxDuration}`);
-      if (defaultDuration < minDuration) p.add(mpath, `default_duration ${defaultDuration} is below min_duration ${minDuration}`);
-      if (durations) {
-        if (!durations.includes(defaultDuration)) p.add(mpath, `default_duration ${defaultDuration} is not in durations [${durations.join(', ')}]`);
-        if (durations[durations.length - 1] !== maxDuration) p.add(mpath, `max_duration ${maxDuration} must equal the largest of durations [${durations.join(', ')}]`);
-        if (durations[0] < minDuration) p.add(mpath, `durations [${durations.join(', ')}] go below min_duration ${minDuration}`);
-      }
+    if (defaultDuration !== undefined && durations && !durations.includes(defaultDuration)) {
+      p.add(mpath, `default_duration ${defaultDuration} is not in durations [${durations.join(', ')}]`);
+    }
+    if (durations && maxDuration !== undefined && durations[durations.length - 1] !== maxDuration) {
+      p.add(mpath, `max_duration ${maxDuration} must equal the largest of durations [${durations.join(', ')}]`);
+    }
+    if (durations && minDuration !== undefined && durations[0] !== minDuration) {
+      p.add(mpath, `min_duration ${minDuration} must equal the smallest of durations [${durations.join(', ')}]`);
     }
     const aspectRatios = strList(p, rm, 'aspect_ratios', mpath, { pattern: ASPECT_RE, what: 'aspect ratio (W:H)' });
     const resolutions = strList(p, rm, 'resolutions', mpath, { pattern: RESOLUTION_RE, what: 'resolution (e.g. 720p)' });
@@ -433,7 +440,7 @@ export function parseVideoCatalog(raw: unknown): VideoModel[] {
       return;
     }
     const modelOk = slug && name !== undefined && description !== undefined && defaultDuration !== undefined && maxDuration !== undefined
-      && aspectRatios && resolutions && defaultResolution && capabilities;
+      && minDuration !== undefined && durations && aspectRatios && resolutions && defaultResolution && capabilities;
     const routes: CatalogRoute[] = [];
     const providersSeen = new Set<string>();
     rm.routes.forEach((rr, j) => {
@@ -486,7 +493,7 @@ export function parseVideoCatalog(raw: unknown): VideoModel[] {
       }
       let routeMax = maxDuration;
       const rMax = num(p, rr, 'max_duration', path2, { optional: true, positive: true });
-      if (rMax !== undefined && maxDuration !== undefined) {
+      if (rMax !== undefined && maxDuration !== undefined && minDuration !== undefined) {
         if (rMax > maxDuration) p.add(path2, `max_duration ${rMax} exceeds the model's ${maxDuration}`);
         else if (rMax < minDuration) p.add(path2, `max_duration ${rMax} is below the model's min_duration ${minDuration}`);
         else routeMax = rMax;
@@ -540,11 +547,14 @@ export function parseVideoCatalog(raw: unknown): VideoModel[] {
         defaultResolution: routeResolutions.includes(defaultResolution!) ? defaultResolution! : cheapest.resolution,
         capabilities: routeCaps,
         maxDuration: routeMax,
-        ...(durations ? { durations: durations.filter((d) => d <= routeMax!) } : {}),
+        durations: durations!.filter((x) => x <= routeMax!),
         aspectRatios: routeAspects,
+        options: [],
       });
     });
 
+    const routeProviders = (rm.routes as unknown[]).map((rr) => (isObj(rr) ? rr.provider : undefined)).filter((x): x is string => typeof x === 'string');
+    const options = parseModelOptions(rm.options, mpath, routeProviders, (at, msg) => p.add(at, msg));
     if (!modelOk) return;
     for (const res of resolutions!) {
       if (!routes.some((r) => r.resolutions.includes(res))) p.add(mpath, `resolution "${res}" is not priced by any route`);
@@ -560,14 +570,15 @@ export function parseVideoCatalog(raw: unknown): VideoModel[] {
       name: name!,
       description: description!,
       defaultDuration: defaultDuration!,
-      minDuration,
+      minDuration: minDuration!,
       maxDuration: maxDuration!,
-      ...(durations ? { durations } : {}),
+      durations: durations!,
       aspectRatios: aspectRatios!,
       resolutions: resolutions!,
       defaultResolution: defaultResolution!,
       capabilities: capabilities!,
-      routes,
+      options,
+      routes: routes.map((r) => ({ ...r, options: options.filter((o) => !o.providers || o.providers.includes(r.provider)).map((o) => o.name) })),
     });
   });
 

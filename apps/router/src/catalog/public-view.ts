@@ -14,6 +14,7 @@
  */
 import type { ProviderSlug } from '@pipevideo/contracts';
 import { estimateCostCents } from '../routing/pricing';
+import { publicOption } from './model-options';
 import {
   Catalog, CatalogRoute, EngineDef, INTERNAL_PROVIDER_LABEL, VideoModel,
 } from './catalog';
@@ -40,8 +41,11 @@ export interface PublicEndpoint {
   audio_multiplier: number;
   capabilities: PublicCapabilities;
   max_duration: number;
-  durations: number[] | null;
+  /** The exact durations (seconds) this endpoint makes. */
+  durations: number[];
   aspect_ratios: string[];
+  /** Names of the model options this endpoint takes. */
+  options: string[];
 }
 
 export interface PublicModel {
@@ -53,11 +57,13 @@ export interface PublicModel {
   default_duration: number;
   min_duration: number;
   max_duration: number;
-  /** Allowed durations when discrete, else null (any value in [min_duration, max_duration]). */
-  durations: number[] | null;
+  /** The exact durations (seconds) a request may ask for; min_duration/max_duration are its ends. */
+  durations: number[];
   aspect_ratios: string[];
   resolutions: string[];
   default_resolution: string;
+  /** Model-specific options a request may send in `options`: type, limits, providers and price effect. */
+  options: Record<string, ReturnType<typeof publicOption>>;
   /** Cheapest listed endpoint ("from" price); null when no endpoint is listed. */
   pricing: {
     per_request_cents: number;
@@ -107,10 +113,11 @@ export function toPublicModel(model: VideoModel, opts: PublicViewOptions = {}): 
     default_duration: model.defaultDuration,
     min_duration: model.minDuration,
     max_duration: model.maxDuration,
-    durations: model.durations ? [...model.durations] : null,
+    durations: [...model.durations],
     aspect_ratios: [...model.aspectRatios],
     resolutions: [...model.resolutions],
     default_resolution: model.defaultResolution,
+    options: Object.fromEntries(model.options.map((o) => [o.name, publicOption(o)])),
     pricing: top
       ? {
           per_request_cents: top.best.price.perRequestCents,
@@ -127,8 +134,9 @@ export function toPublicModel(model: VideoModel, opts: PublicViewOptions = {}): 
       audio_multiplier: r.audioMultiplier,
       capabilities: caps(r.capabilities),
       max_duration: r.maxDuration,
-      durations: r.durations ? [...r.durations] : null,
+      durations: [...r.durations],
       aspect_ratios: [...r.aspectRatios],
+      options: [...r.options],
     })),
   };
 }

@@ -6,6 +6,8 @@ const latency = (g: GenerationRow) => (g.completed_at && g.status === 'completed
 
 /** `GET /v1/video/generations/{id}`: spec 004's poll fields, plus `provider` and the `attempts` extension. */
 export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[] = []) {
+  // What is (or will be) made and billed: the route in use, else the first candidate.
+  const made = g.candidates.find((c) => c.routeId === g.route_id) ?? g.candidates[0];
   return {
     id: g.id,
     status: g.status,
@@ -13,6 +15,8 @@ export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[] = [
     provider: g.provider,
     output_url: g.status === 'completed' ? g.output_url : null,
     cost_cents: g.status === 'completed' ? g.cost_cents : null,
+    duration: made?.durationSeconds ?? null,
+    resolution: made?.resolution ?? null,
     latency_ms: latency(g),
     error_message: g.status === 'failed' ? g.error_message : null,
     created_at: unix(g.created_at),

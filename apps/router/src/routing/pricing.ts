@@ -49,6 +49,11 @@ export function resolveDuration(model: Pick<VideoModel, 'defaultDuration'>, requ
   return requested === undefined || requested === null ? model.defaultDuration : requested;
 }
 
+/** Price inputs with the sent options' declared effect applied (a flat fee, a per-second multiplier). */
+export function withOptionPrice(p: PriceInputs, effect: { perRequestCents: number; perSecondMultiplier: number }): PriceInputs {
+  return { ...p, perRequestCents: p.perRequestCents + effect.perRequestCents, perSecondCents: clean(p.perSecondCents * effect.perSecondMultiplier) };
+}
+
 /** The route's price at a resolution, if it offers it. */
 export function priceAt(route: Pick<CatalogRoute, 'pricing'>, resolution: string): ResolutionPrice | undefined {
   return route.pricing.find((p) => p.resolution === resolution);

@@ -13,7 +13,7 @@ const fixture = {
   models: [
     {
       slug: 'test/alpha', name: 'Alpha', description: 'fixture',
-      default_duration: 5, max_duration: 10,
+      default_duration: 5, min_duration: 1, max_duration: 10, durations: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       aspect_ratios: ['16:9', '9:16'], resolutions: ['720p', '1080p'], default_resolution: '720p',
       capabilities: { text_to_video: true, image_to_video: true, audio: true },
       routes: [
@@ -42,7 +42,7 @@ const fixture = {
     },
     {
       slug: 'test/beta', name: 'Beta', description: 'fixture: discrete durations, text-to-video only, no audio',
-      default_duration: 5, max_duration: 10, durations: [5, 10],
+      default_duration: 5, min_duration: 5, max_duration: 10, durations: [5, 10],
       aspect_ratios: ['16:9'], resolutions: ['768p'],
       capabilities: { text_to_video: true, image_to_video: false, audio: false },
       routes: [
@@ -52,7 +52,7 @@ const fixture = {
     },
     {
       slug: 'test/gamma', name: 'Gamma', description: 'fixture: replicate only',
-      default_duration: 4, max_duration: 4,
+      default_duration: 4, min_duration: 4, max_duration: 4, durations: [4],
       aspect_ratios: ['16:9', '1:1'], resolutions: ['720p'],
       capabilities: { text_to_video: true, image_to_video: true, audio: false },
       routes: [
@@ -214,8 +214,8 @@ describe('selectRoutes — errors', () => {
     ['mixed reasons per route', { withAudio: true, provider: { max_price: { per_request_cents: 70 } } }, { open: [A.int] }, [
       'fal: exceeds max_price.per_request_cents (75 > 70)', 'replicate: no audio on this route', 'pipevideo: circuit breaker open',
     ]],
-    ['duration above the model max', { duration: 12 }, undefined, ['No eligible route for test/alpha: duration 12s exceeds max 10s']],
-    ['duration not in the discrete set', { models: ['test/beta'], duration: 7 }, undefined, ['No eligible route for test/beta: duration 7s not allowed (allowed: 5, 10)']],
+    ['duration above the model max', { duration: 12 }, undefined, ['No eligible route for test/alpha: duration 12s is not made by this model (allowed: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 seconds)']],
+    ['duration not in the discrete set', { models: ['test/beta'], duration: 7 }, undefined, ['No eligible route for test/beta: duration 7s is not made by this model (allowed: 5, 10 seconds)']],
     ['non-positive duration', { duration: 0 }, undefined, ['duration 0 is not a positive number of seconds']],
     ['unsupported aspect ratio', { aspectRatio: '4:3' }, undefined, ['aspect ratio 4:3 not supported (supported: 16:9, 9:16)']],
     ['aspect ratio supported only by excluded routes', { aspectRatio: '9:16' }, { open: [A.rep, A.int] }, ['fal: aspect ratio 9:16 not supported on this route']],
@@ -230,7 +230,7 @@ describe('selectRoutes — errors', () => {
       /^No eligible route for test\/alpha: fal: exceeds .*\. No eligible route for test\/beta: does not support audio \(withAudio\)$/,
     ]],
     ['duration above one model, cap on the other', { models: ['test/gamma', 'test/beta'], duration: 5, provider: { max_price: { per_request_cents: 1 } } }, undefined, [
-      'No eligible route for test/gamma: duration 5s exceeds max 4s', 'No eligible route for test/beta: fal: exceeds',
+      'No eligible route for test/gamma: duration 5s is not made by this model (allowed: 4 seconds)', 'No eligible route for test/beta: fal: exceeds',
     ]],
   ];
 
@@ -272,10 +272,16 @@ describe('selectRoutes — shipped catalog smoke test', () => {
   const real = defaultCatalog();
   const ctx = ctxOf();
 
-  it('spec 004 example: google/veo-3.1, 16:9, 5 s → candidates on every provider, cheapest first', () => {
-    const c = selectRoutes(real, { models: ['google/veo-3.1'], prompt: 'A cat walking on a beach at sunset', aspectRatio: '16:9', duration: 5 }, ctx);
+  it('spec 004 example: google/veo-3.1, 16:9, 6 s → candidates on every provider, cheapest first', () => {
+    const c = selectRoutes(real, { models: ['google/veo-3.1'], prompt: 'A cat walking on a beach at sunset', aspectRatio: '16:9', duration: 6 }, ctx);
     expect(c.map((x) => x.route.provider).sort()).toEqual(['fal', 'replicate', 'vercel-gateway']);
     for (let i = 1; i < c.length; i++) expect(c[i].estimatedCostCents).toBeGreaterThanOrEqual(c[i - 1].estimatedCostCents);
+  });
+
+  it.each([5, 4.01, 6.01, 4.4])('veo-3.1 makes only 4, 6 or 8 s: %s s is a 400 naming them (never rounded and billed apart)', (duration) => {
+    const err = errorOf(() => selectRoutes(real, { models: ['google/veo-3.1'], prompt: 'x', duration }, ctx));
+    expect(err.code).toBe(ErrorCode.BAD_REQUEST);
+    expect(err.message).toContain(`duration ${duration}s is not made by this model (allowed: 4, 6, 8 seconds)`);
   });
 
   it('spec 004 example: order [fal, replicate] + max_price 500 puts fal then replicate first', () => {
@@ -286,11 +292,46 @@ describe('selectRoutes — shipped catalog smoke test', () => {
     for (const x of c) expect(x.estimatedCostCents).toBeLessThanOrEqual(500);
   });
 
-  it('spec 004 fallback example: veo-3.1, kling/3.0-pro, wan/2.5 in that model order', () => {
+  it('spec 004 fallback example (5 s): Veo cannot make 5 s, so kling/3.0-pro then wan/2.5', () => {
     const c = selectRoutes(real, { models: ['google/veo-3.1', 'kling/3.0-pro', 'wan/2.5'], prompt: 'x', aspectRatio: '16:9', duration: 5 }, ctx);
+    expect([...new Set(c.map((x) => x.modelSlug))]).toEqual(['kling/3.0-pro', 'wan/2.5']);
+  });
+
+  it('spec 004 fallback example at 8 s: veo-3.1, kling/3.0-pro in that model order', () => {
+    const c = selectRoutes(real, { models: ['google/veo-3.1', 'kling/3.0-pro', 'wan/2.5'], prompt: 'x', aspectRatio: '16:9', duration: 8 }, ctx);
     const models = c.map((x) => x.modelSlug);
-    expect([...new Set(models)]).toEqual(['google/veo-3.1', 'kling/3.0-pro', 'wan/2.5']);
+    expect([...new Set(models)]).toEqual(['google/veo-3.1', 'kling/3.0-pro']);
     expect(models.lastIndexOf('google/veo-3.1')).toBeLessThan(models.indexOf('kling/3.0-pro'));
+  });
+
+  describe('model options (the only pass-through, each priced)', () => {
+    it('an option no requested model takes is a 400 naming it', () => {
+      const err = errorOf(() => selectRoutes(real, { models: ['google/veo-3.1'], prompt: 'x', options: { num_videos: 4 } }, ctx));
+      expect(err.code).toBe(ErrorCode.BAD_REQUEST);
+      expect(err.message).toContain('options.num_videos is not an option of google/veo-3.1');
+      expect(err.message).toContain('negative_prompt, seed');
+    });
+
+    it('a priced option adds its declared fee to every route of the model', () => {
+      const plain = selectRoutes(real, { models: ['wan/2.5'], prompt: 'x' }, ctx);
+      const expanded = selectRoutes(real, { models: ['wan/2.5'], prompt: 'x', options: { enable_prompt_expansion: true } }, ctx);
+      const off = selectRoutes(real, { models: ['wan/2.5'], prompt: 'x', options: { enable_prompt_expansion: false } }, ctx);
+      expect(expanded.map((c) => c.route.provider).sort()).toEqual(['fal', 'replicate']); // the gateway route does not take it
+      for (const c of expanded) expect(c.estimatedCostCents).toBe(plain.find((p) => p.route.id === c.route.id)!.estimatedCostCents + 1);
+      expect(off.find((c) => c.route.provider === 'fal')!.estimatedCostCents).toBe(plain.find((c) => c.route.provider === 'fal')!.estimatedCostCents);
+    });
+
+    it('an option only some routes take narrows the routes; values are checked against the catalog', () => {
+      const c = selectRoutes(real, { models: ['google/veo-3.1'], prompt: 'x', options: { negative_prompt: 'blur' } }, ctx);
+      expect(c.map((x) => x.route.provider).sort()).toEqual(['fal', 'replicate']);
+      expect(errorOf(() => selectRoutes(real, { models: ['google/veo-3.1'], prompt: 'x', options: { seed: -1 } }, ctx)).message).toContain('options.seed must be between 0 and 4294967295');
+      expect(errorOf(() => selectRoutes(real, { models: ['kling/3.0-pro'], prompt: 'x', options: { end_image_url: 'https://example.com/e.png' } }, ctx)).message).toContain('options.end_image_url needs imageUrl');
+    });
+
+    it('with models[], a model that does not take the option is skipped for one that does', () => {
+      const c = selectRoutes(real, { models: ['minimax/hailuo-02', 'luma/ray-2'], prompt: 'x', options: { loop: true } }, ctx);
+      expect([...new Set(c.map((x) => x.modelSlug))]).toEqual(['luma/ray-2']);
+    });
   });
 
   it('quickstart: model only, defaults apply and cost is positive', () => {

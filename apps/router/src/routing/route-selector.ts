@@ -8,10 +8,11 @@
  *      platform uses vercel-gateway by itself; the customer just can never *name* it);
  *   3. its circuit breaker is not open (`ctx.isRouteOpen`);
  *   4. it supports the request: imageUrl → image_to_video (else text_to_video), withAudio → audio,
- *      duration (model default when absent) within [min, max] and in the discrete set if any,
- *      aspectRatio offered; a requested resolution the *model* does not offer at all is a mismatch
+ *      duration (model default when absent) exactly one the route makes (catalog `durations`),
+ *      aspectRatio offered, every sent option taken by the route with a valid value (catalog
+ *      `options`; an option no requested model takes is a 400); a requested resolution the *model* does not offer at all is a mismatch
  *      for every route (a resolution only some routes offer is a preference, see ordering);
- *   5. estimated cost <= max_price.per_request_cents and per-second rate (audio multiplier
+ *   5. estimated cost (options' price effects included) <= max_price.per_request_cents and per-second rate (audio multiplier
  *      included) <= max_price.per_second_cents (see pricing.ts).
  *
  * Ordering (models strictly in request order; within one model, a stable sort on):
@@ -27,7 +28,8 @@
 import { badRequest, type ProviderSlug, USER_SELECTABLE_VIDEO_PROVIDERS, type VideoRequest } from '@pipevideo/contracts';
 import { Catalog, CatalogRoute, INTERNAL_VIDEO_PROVIDERS, VideoModel } from '../catalog/catalog';
 import { publicProviderName } from '../catalog/public-view';
-import { estimateCostCents, perSecondRateCents, priceInputs, resolveDuration } from './pricing';
+import { optionsPriceEffect, optionValueProblem } from '../catalog/model-options';
+import { estimateCostCents, perSecondRateCents, priceInputs, resolveDuration, withOptionPrice } from './pricing';
 
 export interface RouteSelectionContext {
   /** Providers this deployment has credentials / adapters for. */
@@ -125,6 +127,16 @@ interface Wanted {
   duration: number;
   aspectRatio?: string;
   resolution?: string;
+  options: Readonly<Record<string, unknown>>;
+}
+
+/** Every option key must be an option of some requested model: a typo is a 400 naming it, not a silent drop. */
+function checkOptionNames(models: readonly VideoModel[], options: Readonly<Record<string, unknown>>): void {
+  for (const name of Object.keys(options)) {
+    if (models.some((m) => m.options.some((o) => o.name === name))) continue;
+    const offered = models.map((m) => `${m.slug}: ${m.options.map((o) => o.name).join(', ') || 'none'}`).join('; ');
+    throw badRequest(`options.${name} is not an option of ${models.map((m) => m.slug).join(', ')} (options they take — ${offered}). See GET /v1/models`, { param: `options.${name}` });
+  }
 }
 
 /** Reasons the model as a whole cannot serve the request (empty = some route might). */
@@ -134,14 +146,21 @@ function modelMismatches(model: VideoModel, w: Wanted): string[] {
   if (!w.imageToVideo && !model.capabilities.textToVideo) r.push('requires imageUrl (image-to-video only)');
   if (w.withAudio && !model.capabilities.audio) r.push('does not support audio (withAudio)');
   if (!Number.isFinite(w.duration) || w.duration <= 0) r.push(`duration ${w.duration} is not a positive number of seconds`);
-  else if (w.duration > model.maxDuration) r.push(`duration ${w.duration}s exceeds max ${model.maxDuration}s`);
-  else if (w.duration < model.minDuration) r.push(`duration ${w.duration}s is below min ${model.minDuration}s`);
-  else if (model.durations && !model.durations.includes(w.duration)) r.push(`duration ${w.duration}s not allowed (allowed: ${list(model.durations)})`);
+  else if (!model.durations.includes(w.duration)) r.push(`duration ${w.duration}s is not made by this model (allowed: ${list(model.durations)} seconds)`);
   if (w.aspectRatio !== undefined && !model.aspectRatios.includes(w.aspectRatio)) {
     r.push(`aspect ratio ${w.aspectRatio} not supported (supported: ${list(model.aspectRatios)})`);
   }
   if (w.resolution !== undefined && !model.resolutions.includes(w.resolution)) {
     r.push(`resolution ${w.resolution} not supported (supported: ${list(model.resolutions)})`);
+  }
+  for (const [name, value] of Object.entries(w.options)) {
+    const def = model.options.find((o) => o.name === name);
+    if (!def) r.push(`does not take options.${name}`);
+    else {
+      const problem = optionValueProblem(def, value);
+      if (problem) r.push(`options.${name} ${problem}`);
+      else if (def.requiresImage && !w.imageToVideo) r.push(`options.${name} needs imageUrl (image-to-video)`);
+    }
   }
   return r;
 }
@@ -152,9 +171,9 @@ function routeMismatches(route: CatalogRoute, w: Wanted): string[] {
   if (w.imageToVideo && !route.capabilities.imageToVideo) r.push('no image-to-video on this route');
   if (!w.imageToVideo && !route.capabilities.textToVideo) r.push('no text-to-video on this route');
   if (w.withAudio && !route.capabilities.audio) r.push('no audio on this route');
-  if (w.duration > route.maxDuration) r.push(`duration ${w.duration}s exceeds this route's max ${route.maxDuration}s`);
-  else if (route.durations && !route.durations.includes(w.duration)) r.push(`duration ${w.duration}s not allowed on this route (allowed: ${list(route.durations)})`);
+  if (!route.durations.includes(w.duration)) r.push(`duration ${w.duration}s not made on this route (allowed: ${list(route.durations)} seconds)`);
   if (w.aspectRatio !== undefined && !route.aspectRatios.includes(w.aspectRatio)) r.push(`aspect ratio ${w.aspectRatio} not supported on this route`);
+  for (const name of Object.keys(w.options)) if (!route.options.includes(name)) r.push(`options.${name} not taken on this route`);
   return r;
 }
 
@@ -171,6 +190,8 @@ export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: Rou
   const allowInternal = ctx.allowInternalRoutes ?? true;
   const imageToVideo = typeof request.imageUrl === 'string' && request.imageUrl.trim() !== '';
   const withAudio = request.withAudio === true;
+  const options = request.options ?? {};
+  checkOptionNames(models, options);
 
   const candidates: Candidate[] = [];
   const rejections: ModelRejection[] = [];
@@ -182,6 +203,7 @@ export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: Rou
       duration: resolveDuration(model, request.duration),
       aspectRatio: request.aspectRatio ?? undefined,
       resolution: request.resolution ?? undefined,
+      options,
     };
     const modelReasons = modelMismatches(model, w);
     if (modelReasons.length) {
@@ -200,7 +222,7 @@ export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: Rou
 
       const resolutionMatched = w.resolution === undefined || route.resolutions.includes(w.resolution);
       const resolution = w.resolution !== undefined && resolutionMatched ? w.resolution : route.defaultResolution;
-      const price = priceInputs(route, resolution);
+      const price = withOptionPrice(priceInputs(route, resolution), optionsPriceEffect(model.options, options));
       const estimatedCostCents = estimateCostCents(price, w.duration, withAudio);
       const perSecondCents = perSecondRateCents(price, withAudio);
       if (capRequest !== undefined && estimatedCostCents > capRequest) {

@@ -9,21 +9,26 @@ for (const [net, prefix] of [
 ] as const) blocked.addSubnet(net, prefix, 'ipv4');
 // Besides loopback, unique-local, link-local and multicast: the ranges that carry an IPv4 address
 // inside (IPv4-compatible ::/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo
-// 2001::/32), which on a network that translates them would reach 169.254.169.254 and the like.
+// 2001::/32), which on a network that translates them would reach 169.254.169.254 and the like;
+// and the deprecated site-local fec0::/10, still routed inside some networks.
 for (const [net, prefix] of [
-  ['::', 96], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['2001::', 32], ['100::', 64],
+  ['::', 96], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['2001::', 32], ['100::', 64],
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
+/**
+ * IPv4-mapped ::ffff:0:0/96, refused as a whole: the URL parser writes [::ffff:169.254.169.254] as
+ * [::ffff:a9fe:a9fe], and a public IPv4 host is reached as IPv4 anyway. Its own list, consulted for
+ * IPv6 input only: in Node's BlockList this subnet also matches every plain IPv4 address.
+ */
+const ipv4Mapped = new BlockList();
+ipv4Mapped.addSubnet('::ffff:0:0', 96, 'ipv6');
+
 export function isPrivateAddress(ip: string): boolean {
   const family = isIP(ip);
   if (family === 4) return blocked.check(ip, 'ipv4');
-  if (family === 6) {
-    const mapped = ip.toLowerCase().match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped) return blocked.check(mapped[1], 'ipv4');
-    return blocked.check(ip, 'ipv6');
-  }
+  if (family === 6) return ipv4Mapped.check(ip, 'ipv6') || blocked.check(ip, 'ipv6');
   return true;
 }
 

@@ -1,16 +1,12 @@
 import { isPrivateAddress } from '@pipevideo/platform';
-import { checkMediaUrl, responsesMediaUrls } from './media-url-guard';
-
-// Known platform bug (reported): the ::ffff:0:0/96 entry of the SSRF block list makes Node's BlockList
-// match EVERY IPv4 address, so checkOutboundUrl refuses public IPv4 hosts too. The public-address
-// assertion runs once the platform is fixed.
-const platformBlocksAllIpv4 = isPrivateAddress('93.184.216.34');
+import { checkMediaUrl, responsesMediaUrls, urlsIn } from './media-url-guard';
 
 const refused = (p: Promise<void>) => expect(p).rejects.toMatchObject({ kind: 'bad_request', retryable: false });
 
 describe('media URL guard', () => {
   it('accepts https on a public address and data:image URIs', async () => {
-    if (!platformBlocksAllIpv4) await expect(checkMediaUrl('imageUrl', 'https://93.184.216.34/cat.png', false)).resolves.toBeUndefined();
+    expect(isPrivateAddress('93.184.216.34')).toBe(false);
+    await expect(checkMediaUrl('imageUrl', 'https://93.184.216.34/cat.png', false)).resolves.toBeUndefined();
     await expect(checkMediaUrl('imageUrl', 'data:image/png;base64,iVBORw0KGgo=', false)).resolves.toBeUndefined();
   });
 
@@ -20,12 +16,30 @@ describe('media URL guard', () => {
     await refused(checkMediaUrl('imageUrl', 'https://127.0.0.1/cat.png', false));
     await refused(checkMediaUrl('imageUrl', 'https://10.1.2.3/cat.png', false));
     await refused(checkMediaUrl('imageUrl', 'https://[::1]/cat.png', false));
+    // IPv4-mapped (in both spellings; the URL parser turns the dotted one into hex) and site-local fec0::/10.
+    await refused(checkMediaUrl('imageUrl', 'https://[::ffff:169.254.169.254]/latest/meta-data', false));
+    await refused(checkMediaUrl('imageUrl', 'https://[::ffff:a9fe:a9fe]/x', false));
+    await refused(checkMediaUrl('imageUrl', 'https://[::ffff:8.8.8.8]/x', false));
+    await refused(checkMediaUrl('imageUrl', 'https://[fec0::1]/x', false));
+    expect(isPrivateAddress('2606:4700::1')).toBe(false);
     await refused(checkMediaUrl('imageUrl', 42, false));
   });
 
   it('PIPEVIDEO_ALLOW_PRIVATE_URLS lifts the address check (still https only)', async () => {
     await expect(checkMediaUrl('imageUrl', 'https://127.0.0.1/cat.png', true)).resolves.toBeUndefined();
     await refused(checkMediaUrl('imageUrl', 'http://127.0.0.1/cat.png', true));
+  });
+
+  it('finds every URL in a provider input, nested or not, but not in text fields', () => {
+    const input = {
+      prompt: 'https://example.com/a-prompt-that-is-a-url',
+      negative_prompt: 'http://x',
+      image_url: 'https://a/start.png',
+      end_image_url: 'http://169.254.169.254/latest/meta-data',
+      nested: { frames: [{ url: 'https://[::ffff:a9fe:a9fe]/f.png' }, 'data:image/png;base64,AAAA'] },
+      seed: 7,
+    };
+    expect(urlsIn(input).map((u) => u.field).sort()).toEqual(['end_image_url', 'image_url', 'nested.frames[0].url', 'nested.frames[1]']);
   });
 
   it('finds image and video URLs in Responses input items', () => {

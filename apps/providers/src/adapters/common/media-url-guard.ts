@@ -39,3 +39,29 @@ export function responsesMediaUrls(input: unknown): Array<{ field: string; url: 
   });
   return found;
 }
+
+/** Keys whose string values are text for a model to read, never fetched (a prompt may *be* a URL). */
+const TEXT_KEYS = new Set(['prompt', 'negative_prompt', 'instructions', 'text', 'input']);
+const URL_LIKE = /^\s*(?:[a-z][a-z0-9+.-]*:\/\/|data:)/i;
+
+/**
+ * Every URL anywhere in what is about to be sent to a provider (image, end image, video, nested in
+ * objects or arrays), with its path: the SSRF guard checks each one, whatever the field is called.
+ * Text fields are skipped, except Responses input items, whose media parts are found by `responsesMediaUrls`.
+ */
+export function urlsIn(value: unknown, path = ''): Array<{ field: string; url: string }> {
+  const found: Array<{ field: string; url: string }> = [];
+  const pending: Array<{ v: unknown; at: string }> = [{ v: value, at: path }];
+  while (pending.length) {
+    const { v, at } = pending.pop()!;
+    if (typeof v === 'string') {
+      if (URL_LIKE.test(v)) found.push({ field: at || 'value', url: v.trim() });
+    } else if (Array.isArray(v)) v.forEach((x, i) => pending.push({ v: x, at: `${at}[${i}]` }));
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (TEXT_KEYS.has(k) && typeof x === 'string') continue;
+        pending.push({ v: x, at: at ? `${at}.${k}` : k });
+      }
+  }
+  return found;
+}

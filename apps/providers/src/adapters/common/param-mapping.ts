@@ -1,8 +1,10 @@
 /**
  * Parameter mapping as DATA, the way Portkey's gateway does it: each provider folder declares which
  * of our fields becomes which provider field (with transforms), model-specific overrides keyed by
- * a model id pattern (allowed durations, different field names), and whether unknown extra
- * parameters may be forwarded. This file is the one engine that applies such a table.
+ * a model id pattern (the exact durations it makes, different field names), and the model options
+ * (`options`, allow-listed per model in the router's catalog) each provider takes under its own name.
+ * Nothing else reaches a provider: there is no free pass-through, so everything sent is priced.
+ * This file is the one engine that applies such a table.
  */
 import { ProviderErrorKind } from '@pipevideo/contracts';
 import { ProviderError } from '../provider-error';
@@ -31,8 +33,13 @@ export interface ModelRule {
   match: RegExp;
   /** Per-field overrides of the provider-wide table. */
   fields?: Record<string, FieldMapping>;
-  /** The only durations the model accepts: a requested value is rounded UP to the next one (max when above). */
-  durations?: readonly number[];
+  /**
+   * The exact durations (seconds) the model makes. Any other value is refused, never rounded: the
+   * router prices exactly the duration it sends, from the catalog, which a test holds equal to this.
+   */
+  durations: readonly number[];
+  /** Model options → provider field (merged over the provider-wide `options`). */
+  options?: Record<string, FieldMapping>;
   /** Fixed provider fields this model needs. */
   defaults?: Record<string, unknown>;
 }
@@ -43,8 +50,8 @@ export interface ParamMapping {
   models?: readonly ModelRule[];
   /** Fixed provider fields (e.g. Vercel's `n: 1`). */
   defaults?: Record<string, unknown>;
-  /** 'merge': unknown extra parameters (`params.extra`) go into the provider input (free-input providers); 'drop': ignored. */
-  extra: 'merge' | 'drop';
+  /** Model options (`params.options`) → provider field; an option without a mapping is refused. */
+  options?: Record<string, FieldMapping>;
   /** Our fields that must be present (non-empty). */
   required?: readonly string[];
 }
@@ -52,12 +59,6 @@ export interface ParamMapping {
 /** The model rule that applies to a provider model id, if any. */
 export function modelRuleFor(mapping: ParamMapping, providerModelId: string): ModelRule | undefined {
   return mapping.models?.find((m) => m.match.test(providerModelId));
-}
-
-/** Rounds up to the next allowed value; above the largest, the largest. */
-export function roundUpToAllowed(value: number, allowed: readonly number[]): number {
-  const sorted = [...allowed].sort((a, b) => a - b);
-  return sorted.find((a) => a >= value) ?? sorted[sorted.length - 1];
 }
 
 const present = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
@@ -69,24 +70,38 @@ export function mapParams(mapping: ParamMapping, params: Record<string, unknown>
   for (const field of mapping.required ?? []) {
     if (!present(params[field])) throw new ProviderError(ProviderErrorKind.BadRequest, `${field} is required`);
   }
-  const out: Record<string, unknown> = {};
-  // Extras first, so a mapped field always wins over a same-named extra.
-  const extra = params.extra;
-  if (mapping.extra === 'merge' && extra && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(out, extra);
-  Object.assign(out, mapping.defaults ?? {}, model?.defaults ?? {});
-
-  const fields = { ...mapping.fields, ...(model?.fields ?? {}) };
-  for (const [ours, rule] of Object.entries(fields)) {
-    let value = params[ours];
-    if (!present(value)) continue;
-    if (rule === null) continue;
-    if (rule === 'unsupported') throw new ProviderError(ProviderErrorKind.BadRequest, `${ours} is not supported by ${provider} for ${providerModelId}`);
-    if (ours === 'duration' && model?.durations && typeof value === 'number') value = roundUpToAllowed(value, model.durations);
-    const mapped = rule.transform ? rule.transform(value, ctx) : value;
-    if (mapped !== undefined) out[rule.to] = mapped;
+  const out: Record<string, unknown> = { ...(mapping.defaults ?? {}), ...(model?.defaults ?? {}) };
+  const duration = params.duration;
+  if (present(duration) && !(typeof duration === 'number' && model?.durations.includes(duration))) {
+    const made = model ? `${model.durations.join(', ')} s` : 'no duration known for this model';
+    throw new ProviderError(ProviderErrorKind.BadRequest, `duration ${String(duration)} is not made by ${provider} ${providerModelId} (it makes ${made})`);
+  }
+  apply(out, { ...mapping.fields, ...(model?.fields ?? {}) }, params, ctx, (ours) => `${ours} is not supported by ${provider} for ${providerModelId}`);
+  const options = params.options;
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object' || Array.isArray(options)) throw new ProviderError(ProviderErrorKind.BadRequest, 'options must be an object');
+    const rules = { ...(mapping.options ?? {}), ...(model?.options ?? {}) };
+    for (const name of Object.keys(options)) {
+      if (!(name in rules)) throw new ProviderError(ProviderErrorKind.BadRequest, `option ${name} is not taken by ${provider} for ${providerModelId}`);
+    }
+    apply(out, rules, options as Record<string, unknown>, ctx, (name) => `option ${name} is not taken by ${provider} for ${providerModelId}`);
   }
   return out;
 }
+
+/** Maps each present value through its rule into `out` (null: dropped; 'unsupported': refused). */
+function apply(out: Record<string, unknown>, rules: Record<string, FieldMapping>, values: Record<string, unknown>, ctx: MappingContext, refused: (ours: string) => string): void {
+  for (const [ours, rule] of Object.entries(rules)) {
+    const value = values[ours];
+    if (!present(value) || rule === null) continue;
+    if (rule === 'unsupported') throw new ProviderError(ProviderErrorKind.BadRequest, refused(ours));
+    const mapped = rule.transform ? rule.transform(value, ctx) : value;
+    if (mapped !== undefined) out[rule.to] = mapped;
+  }
+}
+
+/** Whole seconds from..to (inclusive): models that make any whole number of seconds in a range. */
+export const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 // Transforms shared by several tables.
 export const toInt = (v: unknown) => (typeof v === 'number' ? Math.round(v) : v);

@@ -41,7 +41,7 @@ describe('fal adapter against the fal sandbox', () => {
   }
 
   it('submits with Key auth and fal_webhook, uses the app-id URLs, receives a verifiable signed callback', async () => {
-    const accepted = await submit('a cat on a beach', { duration: 5, aspectRatio: '16:9', withAudio: true });
+    const accepted = await submit('a cat on a beach', { duration: 6, aspectRatio: '16:9', withAudio: true });
     expect(accepted.handle).toMatchObject({
       requestId: accepted.providerJobId,
       statusUrl: `${fal.url}/fal-ai/veo3.1/requests/${accepted.providerJobId}/status`,

@@ -16,5 +16,4 @@ export const FRAMERATE_PARAMS: ParamMapping = {
     aspectRatio: { to: 'aspect_ratio' },
     expand_prompt: { to: 'expand_prompt', transform: toBool },
   },
-  extra: 'drop',
 };

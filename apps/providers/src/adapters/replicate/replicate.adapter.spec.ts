@@ -36,7 +36,7 @@ describe('Replicate adapter against the Replicate sandbox', () => {
       callbackUrl: `${receiver.url}/callbacks/replicate/job-1`,
       providerModelId: opts.model ?? MODEL,
       api: 'video',
-      input: adapter.normalise({ prompt, duration: 5 }, { api: 'video', providerModelId: opts.model ?? MODEL }),
+      input: adapter.normalise({ prompt, ...(opts.model ? {} : { duration: 6 }) }, { api: 'video', providerModelId: opts.model ?? MODEL }),
       deadlineSeconds: opts.deadlineSeconds,
       idempotencyKey: 'g:1',
     });

@@ -23,7 +23,7 @@ describe('Vercel AI Gateway adapter against its sandbox', () => {
       jobRef: 'j',
       providerModelId: MODEL,
       api: 'video',
-      input: adapter.normalise({ prompt, duration: 5, aspectRatio: '16:9', resolution: '720p' }, { api: 'video', providerModelId: MODEL }),
+      input: adapter.normalise({ prompt, duration: 6, aspectRatio: '16:9', resolution: '720p' }, { api: 'video', providerModelId: MODEL }),
       idempotencyKey: key,
     });
   async function final(handle: JobHandle): Promise<JobStatus> {

@@ -1,4 +1,4 @@
-import { toBool, toInt, type MappingContext, type ParamMapping } from '../common/param-mapping';
+import { range, toBool, toInt, type MappingContext, type ParamMapping } from '../common/param-mapping';
 
 /**
  * The AI SDK's `resolution` is `{width}x{height}`; ours is a label like "720p". The label is the
@@ -19,8 +19,8 @@ export function resolutionToSize(value: unknown, ctx: MappingContext): string | 
 
 /**
  * Our video parameters → the Vercel AI Gateway video body (`POST {base}/video-model/start`), the
- * AI SDK's camelCase names. Not a free-input API: extras are dropped. `imageUrl` is refused (the
- * catalog marks gateway routes text-to-video only).
+ * AI SDK's camelCase names. `imageUrl` is refused (the catalog marks gateway routes text-to-video
+ * only); the AI SDK's `seed` is the one model option it takes.
  */
 export const VERCEL_GATEWAY_PARAMS: ParamMapping = {
   required: ['prompt'],
@@ -33,9 +33,15 @@ export const VERCEL_GATEWAY_PARAMS: ParamMapping = {
     imageUrl: 'unsupported',
     withAudio: { to: 'generateAudio', transform: toBool },
   },
+  options: { seed: { to: 'seed' } },
   models: [
     // Veo through the gateway has Google's constraint too: 4 | 6 | 8 s.
     { match: /^google\/veo-3/, durations: [4, 6, 8] },
+    // Kling 3.0 text-to-video through the gateway: 3..10 s.
+    { match: /^klingai\/kling-v3/, durations: range(3, 10) },
+    // Wan 2.5: 5 | 10 s.
+    { match: /^alibaba\/wan-v2\.5/, durations: [5, 10] },
+    // Seedance 1.0 Pro: 2..12 s.
+    { match: /^bytedance\/seedance-v1/, durations: range(2, 12) },
   ],
-  extra: 'drop',
 };

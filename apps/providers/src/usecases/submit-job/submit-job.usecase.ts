@@ -3,7 +3,7 @@ import {
   DomainError, ErrorCode, PROVIDER_SLUGS, ProviderErrorKind, RETRYABLE_PROVIDER_ERRORS, type SubmitJobMsg, type SubmitJobResult,
 } from '@pipevideo/contracts';
 import { currentCorrelationId, logger } from '@pipevideo/platform';
-import { checkMediaUrl, responsesMediaUrls } from '../../adapters/common/media-url-guard';
+import { checkMediaUrl, responsesMediaUrls, urlsIn } from '../../adapters/common/media-url-guard';
 import { isProviderError, ProviderError } from '../../adapters/provider-error';
 import type { ProviderAdapter } from '../../adapters/provider-adapter';
 import type { AdapterSet, CallbackUrls } from '../../jobs/adapter-set';
@@ -44,6 +44,7 @@ export class SubmitJobUseCase {
     try {
       await this.checkMedia(msg);
       input = adapter.normalise(msg.params ?? {}, { api: msg.api, providerModelId: msg.providerModelId });
+      await this.checkEveryUrl(input);
     } catch (err) {
       if (isProviderError(err)) return failure(err);
       throw err;
@@ -99,6 +100,19 @@ export class SubmitJobUseCase {
     if (adapter.mode === 'poll') return this.settings.pollIntervalMs;
     if (this.settings.callbackFallbackPollMs > 0) return this.settings.callbackFallbackPollMs;
     return msg.deadlineSeconds ? msg.deadlineSeconds * 1000 : this.settings.jobMaxAgeMs;
+  }
+
+  /**
+   * Whatever a field is called (an end frame, a reference clip, a nested option), no URL reaches a
+   * provider without passing the SSRF guard: the provider would fetch it from inside its network.
+   */
+  private async checkEveryUrl(input: Record<string, unknown>): Promise<void> {
+    const seen = new Set<string>();
+    for (const { field, url } of urlsIn(input)) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      await checkMediaUrl(field, url, this.settings.allowPrivateUrls, ['data:image/', 'data:video/']);
+    }
   }
 
   private async checkMedia(msg: SubmitJobMsg): Promise<void> {
