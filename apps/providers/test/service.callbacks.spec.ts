@@ -80,7 +80,7 @@ describe('providers service — callback providers (fal, Replicate)', () => {
     expect(await falJob(genId('g'), 'x [fal:garbage]')).toEqual({ ok: false, kind: 'garbage', retryable: true, message: expect.stringContaining('garbage') });
     expect(await falJob(genId('g'), 'x [fal:rate_limited]')).toMatchObject({ ok: false, kind: 'rate_limited', retryable: true });
     expect(await falJob(genId('g'), 'x [fal:down]')).toMatchObject({ ok: false, kind: 'down', retryable: true });
-    expect(await falJob(genId('g'), 'x [fal:bad_request]')).toMatchObject({ ok: false, kind: 'bad_request', retryable: false });
+    expect(await falJob(genId('g'), 'x [fal:bad_request]')).toMatchObject({ ok: false, kind: 'input_rejected', retryable: true });
     expect(await replicateJob(genId('g'), 'x [replicate:garbage]')).toMatchObject({ ok: false, kind: 'garbage', retryable: true });
     const m = await env.metrics();
     expect(metricValue(m, 'pipevideo_provider_calls_total', { provider: 'fal', operation: 'submit', outcome: 'garbage' })).toBe(1);

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  BalanceView, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -11,7 +11,8 @@ import { tokenCost } from './routing/pricing';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
-import { Dispatcher } from './generations/dispatcher';
+import { admit } from './generations/admit';
+import { Dispatcher, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
@@ -81,9 +82,9 @@ export class RouterEngine {
         placeHold: async (orgId, holdId, amountCents, generationId) => {
           try {
             await rpc.request(RPC.billing.holdPlace, { orgId, holdId, amountCents, generationId });
-            return 'ok';
+            return { ok: true };
           } catch (err) {
-            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) return 'insufficient';
+            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) return { ok: false, message: err.message };
             throw err;
           }
         },
@@ -137,8 +138,8 @@ export class RouterEngine {
   }
 
   /** Dispatch in the background of the request that created (or re-opened) the generation. */
-  kick(id: string, fresh?: GenerationRow): void {
-    const p = this.dispatcher.drive(id, fresh).finally(() => {
+  kick(id: string, fresh?: GenerationRow, reserved?: Reserved): void {
+    const p = this.dispatcher.drive(id, fresh, reserved).finally(() => {
       this.inflight.delete(p);
       void this.ctx.relay.kick();
     });
@@ -147,10 +148,14 @@ export class RouterEngine {
 
   private createPorts(): CreatePorts {
     return {
-      availableCents: async (orgId) => (await this.ctx.messaging.rpc.request<BalanceView>(RPC.billing.balanceGet, { orgId })).available_cents,
       selectionContext: () => ({ configuredProviders: new Set(this.cfg.configuredProviders), isRouteOpen: (id) => this.breakers.isOpen(id) }),
       observeSelection: (s) => this.selection.observe(s),
-      afterCreate: (id, row) => this.kick(id, row),
+      admit: (row) =>
+        admit(row, {
+          reserve: (g) => this.dispatcher.reserve(g),
+          discard: (id) => this.store.discard(id),
+          dispatch: (g, reserved) => this.kick(g.id, g, reserved),
+        }),
       onReplay: (api) => this.replays.inc({ api }),
     };
   }

@@ -61,6 +61,10 @@ describe('router lifecycle', () => {
       config: { callbackTimeoutMs: 1500, pollTimeoutMs: 1500, sweepIntervalMs: 100, dispatchLeaseMs: 1000, configuredProviders: ['fal', 'replicate', 'vercel-gateway', 'framerate'] },
     });
   });
+  afterEach(() => {
+    available = 10_000;
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+  });
   afterAll(async () => {
     await svc?.close();
     await db?.drop();
@@ -179,15 +183,60 @@ describe('router lifecycle', () => {
     expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
   });
 
-  it('insufficient balance: 400 at create; a hold that fails later is "Reservation failed" with no provider call', async () => {
-    available = 0;
-    await expect(create({ models: ['google/veo-3.1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/Insufficient balance/) });
+  it('the hold is the balance check: a create the org cannot afford is a 400 and leaves nothing behind', async () => {
     available = 1; // positive, but below any route's price
-    const c = await create({ models: ['google/veo-3.1'] });
-    const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
-    expect(g.error_message).toMatch(/^Reservation failed/);
-    expect(submits.find((s) => s.generationId === c.id)).toBeUndefined();
+    const before = (await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length;
+    const submitsBefore = submits.length;
+    await expect(create({ models: ['google/veo-3.1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance.*Add credits, then retry\.$/) });
+    expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length).toBe(before);
+    expect(submits.length).toBe(submitsBefore);
     available = 10_000;
+  });
+
+  it('a later, cheaper model of models[] runs when the first cannot be afforded; its hold is placed before the create answers', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    available = 60; // veo-3.1 at 8 s costs 160+ on every route; wan/2.5 at 5 s costs 45–60
+    const c = await create({ models: ['google/veo-3.1', 'wan/2.5'] });
+    const held = holds.filter((h) => h.generationId === c.id);
+    expect(held).toEqual([expect.objectContaining({ holdId: `${c.id}:4` })]); // placed before the create answered
+    expect(held[0].amountCents).toBeLessThanOrEqual(60);
+    const sub = await until(async () => submits.find((s) => s.generationId === c.id));
+    expect(sub).toMatchObject({ providerModelId: expect.stringContaining('wan'), params: expect.objectContaining({ duration: 5, withAudio: false }) });
+    const g = await get(c.id);
+    expect(g.attempts.map((a: any) => [a.model, a.outcome])).toEqual([
+      ['google/veo-3.1', 'reservation_failed'], ['google/veo-3.1', 'reservation_failed'], ['google/veo-3.1', 'reservation_failed'], ['wan/2.5', expect.any(String)],
+    ]);
+    available = 10_000;
+  });
+
+  it('a fallback re-holds for its route; only when no later route can be afforded does "Reservation failed" end the generation', async () => {
+    submitBehaviour = (d) => {
+      available = 1; // the first route took the last credits' worth of hold, then failed upstream
+      return { ok: false, kind: 'down', retryable: true, message: `${d.provider} down` };
+    };
+    const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+    const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
+    expect(g.error_message).toMatch(/^Reservation failed: Insufficient balance/);
+    expect(submits.filter((s) => s.generationId === c.id)).toHaveLength(1);
+    expect(released.map((r) => r.holdId)).toContain(`${c.id}:1`);
+    available = 10_000;
+  });
+
+  it('an input rejection upstream (context length) moves to the next model; our own refusal (bad_request) is final', async () => {
+    submitBehaviour = (d) =>
+      d.providerModelId.includes('veo') ? { ok: false, kind: 'input_rejected', retryable: true, message: 'prompt too long for this model' } : { ok: true, providerJobId: 'job', mode: 'callback' };
+    const c = await create({ models: ['google/veo-3.1', 'kling/3.0-pro'], duration: 8 });
+    const sub = await until(async () => submits.find((s) => s.generationId === c.id && s.providerModelId.includes('kling')));
+    // One veo route tried, not all three: the same input on the same model would be refused again.
+    expect(submits.filter((s) => s.generationId === c.id).map((s) => s.providerModelId.includes('veo'))).toEqual([true, false]);
+    expect(sub.params.duration).toBe(8);
+
+    submitBehaviour = () => ({ ok: false, kind: 'bad_request', retryable: false, message: 'imageUrl resolves to a private address' });
+    const d = await create({ models: ['google/veo-3.1', 'kling/3.0-pro'], duration: 8 });
+    const g = await until(async () => ((await get(d.id)).status === 'failed' ? get(d.id) : undefined));
+    expect(g.error_message).toMatch(/^Provider submission failed: imageUrl resolves/);
+    expect(submits.filter((s) => s.generationId === d.id)).toHaveLength(1);
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
   });
 
   it('two router replicas on one database: every generation times out exactly once', async () => {

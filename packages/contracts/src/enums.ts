@@ -29,17 +29,24 @@ export enum ProviderErrorKind {
   ServerError = 'server_error',
   RateLimited = 'rate_limited',
   Moderation = 'moderation',
+  /** Our own refusal before any call (parameters we cannot map, an unsafe URL): final, not retried. */
   BadRequest = 'bad_request',
+  /** The provider refused the input (a 4xx such as "context length exceeded"): the next model may take it. */
+  InputRejected = 'input_rejected',
   Garbage = 'garbage',
 }
+/** Kinds that move a generation to the next route or model (spec 004: downtime, rate limit, moderation, context length). */
 export const RETRYABLE_PROVIDER_ERRORS = new Set<ProviderErrorKind>([
   ProviderErrorKind.Down,
   ProviderErrorKind.Timeout,
   ProviderErrorKind.ServerError,
   ProviderErrorKind.RateLimited,
   ProviderErrorKind.Moderation,
+  ProviderErrorKind.InputRejected,
   ProviderErrorKind.Garbage,
 ]);
+/** Kinds about the input on this model: the same input on another route of the model would fail again, so the next model is tried. */
+export const MODEL_SKIPPING_PROVIDER_ERRORS = new Set<ProviderErrorKind>([ProviderErrorKind.Moderation, ProviderErrorKind.InputRejected]);
 
 export type ApiKind = 'video' | 'responses';
 

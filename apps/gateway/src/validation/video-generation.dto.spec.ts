@@ -13,14 +13,14 @@ const fail = (body: unknown) => {
 const fieldsOf = (body: unknown) => fail(body).details.map((d) => d.field);
 
 describe('video generation body (spec 004)', () => {
-  it('normalises model → models, audio → withAudio, snake_case aliases, and forwards unknown fields in extra', () => {
-    expect(parseVideoGenerationBody({ model: 'google/veo-3.1', prompt: 'cat', audio: true, aspect_ratio: '16:9', image_url: 'https://x.io/a.png', seed: 7, negative_prompt: 'dogs' })).toEqual({
+  it('normalises model → models, audio → withAudio, snake_case aliases; model options travel in options', () => {
+    expect(parseVideoGenerationBody({ model: 'google/veo-3.1', prompt: 'cat', audio: true, aspect_ratio: '16:9', image_url: 'https://x.io/a.png', options: { seed: 7, negative_prompt: 'dogs' } })).toEqual({
       models: ['google/veo-3.1'],
       prompt: 'cat',
       withAudio: true,
       aspectRatio: '16:9',
       imageUrl: 'https://x.io/a.png',
-      extra: { seed: 7, negative_prompt: 'dogs' },
+      options: { seed: 7, negative_prompt: 'dogs' },
     });
     expect(
       parseVideoGenerationBody({ models: ['a/b', 'c/d'], prompt: 'p', duration: 5.5, resolution: '4K', withAudio: false, provider: { order: ['fal'], max_price: { per_request_cents: 0, per_second_cents: 12.5 } } }),
@@ -71,10 +71,16 @@ describe('video generation body (spec 004)', () => {
     expect(fail({ model: 'm', prompt: 'p', imageUrl: 'data:image/png;base64,@@@' }).message).toMatch(/invalid base64/);
   });
 
-  it('refuses non-object bodies and odd extra parameter names', () => {
+  it('refuses non-object bodies, fields the API does not define (nothing unpriced reaches a provider) and malformed options', () => {
     for (const b of [null, undefined, [], 'x', 3, true]) expect(() => parseVideoGenerationBody(b)).toThrow(ApiError);
-    expect(fail({ model: 'm', prompt: 'p', 'bad key!': 1 }).message).toMatch(/not a valid parameter name/);
+    const unknown = fail({ model: 'm', prompt: 'p', generate_audio: true, num_videos: 4 });
+    expect(unknown.message).toMatch(/^generate_audio is not a parameter of this API; model-specific parameters go in "options"/);
+    expect(unknown.details).toEqual([expect.objectContaining({ field: 'generate_audio' }), expect.objectContaining({ field: 'num_videos' })]);
+    expect(fail({ model: 'm', prompt: 'p', end_image_url: 'http://169.254.169.254/latest' }).message).toMatch(/end_image_url is not a parameter of this API/);
+    expect(fail({ model: 'm', prompt: 'p', options: [1] }).message).toMatch(/options must be an object of model options/);
+    expect(fail({ model: 'm', prompt: 'p', options: { 'Bad Key': 1 } }).message).toMatch(/options.Bad Key is not a valid option name/);
+    expect(fail({ model: 'm', prompt: 'p', options: { frames: { url: 'x' } } }).message).toMatch(/options.frames must be a string, a finite number or a boolean/);
     const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, i]));
-    expect(fail({ model: 'm', prompt: 'p', ...many }).message).toMatch(/at most 32 additional parameters/);
+    expect(fail({ model: 'm', prompt: 'p', options: many }).message).toMatch(/options may hold at most 32 keys/);
   });
 });

@@ -2,8 +2,9 @@ import { ProviderErrorKind, RETRYABLE_PROVIDER_ERRORS } from '@pipevideo/contrac
 
 /**
  * A provider call that did not succeed. `kind` decides what the router does: retryable kinds
- * (down, timeout, server_error, rate_limited, moderation, garbage) fall back to the next route;
- * bad_request is final (the customer's input is wrong wherever we send it).
+ * (down, timeout, server_error, rate_limited, garbage) fall back to the next route, moderation and
+ * input_rejected (the provider refused this input, e.g. context length) to the next model;
+ * bad_request — our own refusal before any call (unmappable parameters, an unsafe URL) — is final.
  */
 export class ProviderError extends Error {
   constructor(
@@ -34,7 +35,8 @@ export function looksLikeModeration(text: string | null | undefined): boolean {
  * - 429 → rate_limited; 408/504 → timeout; 503 → down; other 5xx → server_error;
  * - 401/403 → down: the provider refuses *our* credentials, so another route may still serve;
  * - 404 → server_error: the model or job is unknown upstream (a catalog problem, not the customer's);
- * - other 4xx → bad_request, or moderation when the body says a safety system refused the prompt.
+ * - other 4xx → input_rejected (the provider refused this input; another model may take it), or
+ *   moderation when the body says a safety system refused the prompt.
  */
 export function classifyHttpStatus(status: number, text: string): ProviderErrorKind {
   if (status === 429) return ProviderErrorKind.RateLimited;
@@ -43,7 +45,7 @@ export function classifyHttpStatus(status: number, text: string): ProviderErrorK
   if (status >= 500) return ProviderErrorKind.ServerError;
   if (status === 401 || status === 403) return ProviderErrorKind.Down;
   if (status === 404) return ProviderErrorKind.ServerError;
-  if (status >= 400) return looksLikeModeration(text) ? ProviderErrorKind.Moderation : ProviderErrorKind.BadRequest;
+  if (status >= 400) return looksLikeModeration(text) ? ProviderErrorKind.Moderation : ProviderErrorKind.InputRejected;
   return ProviderErrorKind.Garbage;
 }
 

@@ -1,4 +1,4 @@
-import { ProviderJobFinishedEvt, ProviderJobUsageEvt, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind } from '@pipevideo/contracts';
+import { MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, ProviderJobUsageEvt, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind } from '@pipevideo/contracts';
 import { processOnce } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { FAILURE } from './lifecycle';
@@ -50,7 +50,7 @@ export class CompletionHandler {
       const kind = (evt.errorKind ?? ProviderErrorKind.ServerError) as ProviderErrorKind;
       const message = evt.errorMessage ?? 'provider reported a failure';
       const incomplete = /incomplete/i.test(kind) || /incomplete/i.test(message);
-      const next = kind === ProviderErrorKind.Moderation ? skipModel(g.candidates, g.next_candidate - 1) : g.next_candidate;
+      const next = MODEL_SKIPPING_PROVIDER_ERRORS.has(kind) ? skipModel(g.candidates, g.next_candidate - 1) : g.next_candidate;
       const canFallBack = g.api === 'video' && RETRYABLE_PROVIDER_ERRORS.has(kind) && next < g.candidates.length;
       if (canFallBack) {
         await m.query(`UPDATE generations SET next_candidate = $2 WHERE id = $1`, [g.id, next]);

@@ -1,4 +1,4 @@
-import { badRequest, CreateGenerationMsg, DomainError, ErrorCode } from '@pipevideo/contracts';
+import { badRequest, CreateGenerationMsg } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectRoutes, RouteSelectionContext } from '../routing/route-selector';
 import { type GenerationStore, newGenerationId } from './generation.store';
@@ -6,16 +6,15 @@ import { idempotentCreate, insertOnce, priorCreate } from './idempotent-create';
 import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 export interface CreatePorts {
-  availableCents(orgId: string): Promise<number>;
   selectionContext(): RouteSelectionContext;
   observeSelection(seconds: number): void;
-  /** Dispatch in the background; `row` is the freshly inserted generation, leased to this replica. */
-  afterCreate(id: string, row?: GenerationRow): void;
+  /** Holds money for the freshly inserted generation (leased to this replica) and dispatches it; a 400 when the org can afford no candidate (see admit.ts). */
+  admit(row: GenerationRow): Promise<void>;
   /** A create answered with the generation its Idempotency-Key made before (counted). */
   onReplay(api: 'video' | 'responses'): void;
 }
 
-/** `POST /v1/video/generations`: resolve routes, check the balance, store `pending`, dispatch in the background. */
+/** `POST /v1/video/generations`: resolve routes, store `pending`, hold the first affordable route's cost (the balance check), dispatch in the background. */
 export async function createGeneration(
   msg: CreateGenerationMsg,
   catalog: Catalog,
@@ -33,8 +32,6 @@ export async function createGeneration(
   const started = process.hrtime.bigint();
   const candidates = selectRoutes(catalog, req, ports.selectionContext());
   ports.observeSelection(Number(process.hrtime.bigint() - started) / 1e9);
-  const available = await ports.availableCents(msg.orgId);
-  if (available <= 0) throw new DomainError(ErrorCode.BAD_REQUEST, `Insufficient balance: available ${available} cents. Add credits, then retry.`);
   const snapshots: CandidateSnapshot[] = candidates.map((c) => ({
     modelSlug: c.modelSlug,
     routeId: c.route.id,

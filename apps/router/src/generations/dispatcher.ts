@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode, ProviderErrorKind, SubmitJobMsg, SubmitJobResult } from '@pipevideo/contracts';
+import { DomainError, ErrorCode, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderErrorKind, SubmitJobMsg, SubmitJobResult } from '@pipevideo/contracts';
 import { logger, withCorrelationId } from '@pipevideo/platform';
 import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
@@ -6,8 +6,8 @@ import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 /** What the dispatcher needs from the outside world (billing, providers, breakers, metrics). */
 export interface DispatchPorts {
-  /** Places a hold; 'insufficient' when the org cannot cover it. Throws when billing cannot be reached. */
-  placeHold(orgId: string, holdId: string, amountCents: number, generationId: string): Promise<'ok' | 'insufficient'>;
+  /** Places a hold; `ok: false` with billing's reason when the org cannot cover it. Throws when billing cannot be reached. */
+  placeHold(orgId: string, holdId: string, amountCents: number, generationId: string): Promise<HoldAnswer>;
   submit(msg: Omit<SubmitJobMsg, 'v' | 'correlationId'>): Promise<SubmitJobResult>;
   cancel(generationId: string, attempt: number): Promise<void>;
   breakerIsOpen(routeId: string): boolean;
@@ -18,6 +18,23 @@ export interface DispatchPorts {
   params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
 }
 
+export type HoldAnswer = { ok: true } | { ok: false; message: string };
+
+/** An attempt whose hold is placed, ready to submit. */
+export interface Reserved {
+  kind: 'reserved';
+  /** Index of its candidate. */
+  idx: number;
+  attempt: number;
+  holdId: string;
+}
+
+/**
+ * What reserving found: a held attempt; no affordable candidate left (`message`: billing's answer for
+ * the cheapest); no candidate left at all (breakers open); or the generation ended meanwhile.
+ */
+export type Reservation = Reserved | { kind: 'insufficient'; message: string } | { kind: 'exhausted' } | { kind: 'ended' };
+
 export interface DispatchConfig {
   leaseMs: number;
   callbackTimeoutMs: number;
@@ -26,7 +43,7 @@ export interface DispatchConfig {
 
 /**
  * Drives a generation through its candidate routes: hold → submit → processing, falling back to the
- * next route (then the next model) on retryable provider errors. Holds are per attempt
+ * next route (then the next model) on retryable provider errors, and past routes the org cannot afford. Holds are per attempt
  * (`<generationId>:<attempt>`), so the hold always follows the route actually used. A lease on the
  * row makes it safe with several router replicas; a replica that dies mid-dispatch leaves a lease
  * that expires, and the sweeper calls drive() again.
@@ -41,14 +58,15 @@ export class Dispatcher {
 
   /**
    * Dispatches a generation this replica can lease. `fresh` is the row just inserted by this replica
-   * (its lease is already ours), which saves the claim round trip on the hot create path.
+   * (its lease is already ours), which saves the claim round trip on the hot create path; `reserved`
+   * is the attempt the create already holds money for (see `reserve`), which is submitted first.
    */
-  async drive(id: string, fresh?: GenerationRow): Promise<void> {
+  async drive(id: string, fresh?: GenerationRow, reserved?: Reserved): Promise<void> {
     const g = fresh ?? (await this.store.claimForDispatch(id, this.owner, this.cfg.leaseMs));
     if (!g) return;
     try {
       // Whoever drives it (the request, a completion event, the sweeper), logs and calls carry the id of the request that created it.
-      await withCorrelationId(g.correlation_id ?? undefined, () => this.run(g));
+      await withCorrelationId(g.correlation_id ?? undefined, () => this.run(g, reserved));
       // markSubmitted and finish clear the lease in the same statement; nothing more to write.
     } catch (err) {
       // Billing or providers unreachable: give the lease back so the sweeper retries soon.
@@ -57,16 +75,17 @@ export class Dispatcher {
     }
   }
 
-  private async run(g: GenerationRow): Promise<void> {
-    // An attempt left open by a crash (or a provider failure after acceptance) is closed first.
-    const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
-    if (open) {
-      await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
-      void this.ports.cancel(g.id, g.attempt).catch(() => undefined);
-    }
-    const reasons: string[] = [];
-    let attempt = g.attempt;
-    for (let idx = g.next_candidate; idx < g.candidates.length; idx++) {
+  /**
+   * Holds money for the first candidate from `fromIdx` the org can afford (spec 004: the create
+   * "validates your model, provider, and balance"; a fallback re-holds for its route). A candidate it
+   * cannot afford is recorded as a `reservation_failed` attempt and the next one is tried, so a cheaper
+   * later model of `models[]` still runs. Throws when billing cannot be reached (the attempt is closed
+   * and its hold, should it commit late, released).
+   */
+  async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = []): Promise<Reservation> {
+    let attempt = after;
+    let refused: { cents: number; message: string } | undefined;
+    for (let idx = fromIdx; idx < g.candidates.length; idx++) {
       const c = g.candidates[idx];
       if (this.ports.breakerIsOpen(c.routeId)) {
         reasons.push(`${c.routeId}: circuit breaker open`);
@@ -76,13 +95,37 @@ export class Dispatcher {
       attempt += 1;
       const holdId = `${g.id}:${attempt}`;
       // Ended meanwhile (cancelled), or our lease was taken over: whoever holds it now goes on.
-      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }))) return;
-      const hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
-      if (hold === 'insufficient') {
-        await this.store.endAttempt(g, attempt, 'reservation_failed', null, 'insufficient balance', false);
-        await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.reservation}: insufficient balance`, errorCode: 'reservation_failed', holdId: null });
-        return;
+      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }))) return { kind: 'ended' };
+      let hold: HoldAnswer;
+      try {
+        hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
+      } catch (err) {
+        await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
+        throw err;
       }
+      if (hold.ok) return { kind: 'reserved', idx, attempt, holdId };
+      await this.store.endAttempt(g, attempt, 'reservation_failed', null, hold.message, false);
+      reasons.push(`${c.routeId}: ${hold.message}`);
+      this.ports.onFallback('insufficient_balance');
+      if (!refused || c.estimatedCostCents < refused.cents) refused = { cents: c.estimatedCostCents, message: hold.message };
+    }
+    return refused ? { kind: 'insufficient', message: refused.message } : { kind: 'exhausted' };
+  }
+
+  private async run(g: GenerationRow, reserved?: Reserved): Promise<void> {
+    if (!reserved) {
+      // An attempt left open by a crash (or a provider failure after acceptance) is closed first.
+      const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
+      if (open) {
+        await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
+        void this.ports.cancel(g.id, g.attempt).catch(() => undefined);
+      }
+    }
+    const reasons: string[] = [];
+    let next: Reservation = reserved ?? (await this.reserve(g, g.next_candidate, g.attempt, reasons));
+    while (next.kind === 'reserved') {
+      const { idx, attempt, holdId } = next;
+      const c = g.candidates[idx];
       let result: SubmitJobResult;
       try {
         result = await this.ports.throughBreaker(c.routeId, () =>
@@ -114,6 +157,7 @@ export class Dispatcher {
       }
       reasons.push(`${c.routeId}: ${result.kind} (${result.message})`);
       if (!result.retryable) {
+        // Our own refusal (parameters we cannot map, an unsafe URL): the same input fails everywhere.
         await this.store.endAttempt(g, attempt, 'rejected', result.kind, result.message, false);
         await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.submission}: ${result.message}`, errorCode: result.kind, holdId });
         return;
@@ -121,7 +165,13 @@ export class Dispatcher {
       await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
       this.ports.onFallback(result.kind);
       // The same prompt on the same model elsewhere would be refused again: go to the next model.
-      if (result.kind === ProviderErrorKind.Moderation) idx = skipModel(g.candidates, idx) - 1;
+      const from = MODEL_SKIPPING_PROVIDER_ERRORS.has(result.kind as ProviderErrorKind) ? skipModel(g.candidates, idx) : idx + 1;
+      next = await this.reserve(g, from, attempt, reasons);
+    }
+    if (next.kind === 'ended') return;
+    if (next.kind === 'insufficient') {
+      await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.reservation}: ${next.message}`, errorCode: 'reservation_failed', holdId: null });
+      return;
     }
     await this.store.finish(g.id, {
       status: 'failed',

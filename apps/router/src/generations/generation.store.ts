@@ -122,6 +122,14 @@ export class GenerationStore {
   }
 
   /** Takes the dispatch lease when the generation needs dispatching and nobody holds a live lease (or we do). */
+  /** Removes a generation that was never admitted (create refused: no hold held, no provider called, never answered). */
+  async discard(id: string): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.query(`DELETE FROM generation_attempts WHERE generation_id = $1`, [id]);
+      await m.query(`DELETE FROM generations WHERE id = $1 AND status = 'pending'`, [id]);
+    });
+  }
+
   async claimForDispatch(id: string, owner: string, leaseMs: number): Promise<GenerationRow | undefined> {
     const rows = await this.ds.query(
       `UPDATE generations SET lease_until = now() + make_interval(secs => $3::float / 1000), lease_owner = $2, updated_at = now()

@@ -18,7 +18,7 @@ export function idempotentCreate(key: string | undefined, request: unknown, ttlS
 }
 
 /** What the two create use cases tell the outside world: a new generation to dispatch, or a replay. */
-export type CreateOutcomePorts = Pick<CreatePorts, 'afterCreate' | 'onReplay'>;
+export type CreateOutcomePorts = Pick<CreatePorts, 'admit' | 'onReplay'>;
 
 /**
  * The generation this key already created (a retry whose first answer was lost), if any; another
@@ -31,10 +31,10 @@ export async function priorCreate(store: GenerationStore, orgId: string, api: Ap
   return prior ? replay(prior, idem, ports) : undefined;
 }
 
-/** Stores the new generation and dispatches it — or answers the one a concurrent retry stored first. */
+/** Stores the new generation and admits it (hold, then dispatch) — or answers the one a concurrent retry stored first. */
 export async function insertOnce(store: GenerationStore, g: NewGeneration, idem: IdempotentCreate | undefined, ports: CreateOutcomePorts): Promise<GenerationRow> {
   const { row, created } = await store.insert({ ...g, idempotency: idem ?? null });
-  if (created) ports.afterCreate(row.id, row);
+  if (created) await ports.admit(row);
   else if (idem) replay(row, idem, ports);
   return row;
 }

@@ -1,4 +1,4 @@
-import { badRequest, DomainError, ErrorCode, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
+import { badRequest, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectEngine } from '../routing/engine-selector';
 import { tokenCost } from '../routing/pricing';
@@ -21,7 +21,7 @@ export function promptText(req: ResponseRequest): string {
   return parts.join('\n');
 }
 
-/** `POST /v1/responses`: pick engine + provider, check the balance, hold the estimated token cost, store `queued`. */
+/** `POST /v1/responses`: pick engine + provider, store `queued`, hold the estimated token cost before answering (the balance check). */
 export async function createResponse(
   orgId: string,
   req: ResponseRequest,
@@ -39,8 +39,6 @@ export async function createResponse(
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
   const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
-  const available = await ports.availableCents(orgId);
-  if (available <= 0) throw new DomainError(ErrorCode.BAD_REQUEST, `Insufficient balance: available ${available} cents. Add credits, then retry.`);
   const hold = Math.max(1, tokenCost(sel.model.pricing, ports.holdTokens, ports.holdTokens).costCents);
   const request = {
     ...req,

@@ -116,7 +116,7 @@ describe('fal adapter against the fal sandbox', () => {
   it.each([
     ['down', 'down', true],
     ['rate_limited', 'rate_limited', true],
-    ['bad_request', 'bad_request', false],
+    ['bad_request', 'input_rejected', true], // the provider refused the input: the next model may take it
     ['garbage', 'garbage', true],
   ])('submit fault %s → %s (retryable %s)', async (fault, kind, retryable) => {
     const e = await failureOf(submit(`x [fal:${fault}]`));

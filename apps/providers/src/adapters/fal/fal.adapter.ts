@@ -190,7 +190,7 @@ function failureFrom(code: number | undefined, payload: unknown, fallback: strin
   const message = detailText(payload) || fallback;
   let kind: ProviderErrorKind;
   if (hasContentPolicy(payload)) kind = ProviderErrorKind.Moderation;
-  else if (code === 400 || code === 422) kind = ProviderErrorKind.BadRequest;
+  else if (code === 400 || code === 422) kind = ProviderErrorKind.InputRejected;
   else if (code === 429) kind = ProviderErrorKind.RateLimited;
   else if (code === 504) kind = ProviderErrorKind.Timeout;
   else kind = ProviderErrorKind.ServerError;

@@ -69,7 +69,7 @@ describe('Framerate adapter against its sandbox', () => {
   it.each([
     ['down', 'down', true],
     ['rate_limited', 'rate_limited', true],
-    ['bad_request', 'bad_request', false],
+    ['bad_request', 'input_rejected', true], // the provider refused the input: the next model may take it
     ['garbage', 'garbage', true],
   ])('submit fault %s → %s (retryable %s)', async (fault, kind, retryable) => {
     expect(await failureOf(submit(`x [framerate:${fault}]`))).toMatchObject({ kind, retryable });
