@@ -37,6 +37,8 @@ export interface SandboxRequestLog {
   status?: number;
   /** Job / request / prediction id the request refers to, when known. */
   jobId?: string;
+  /** The parsed JSON body of a POST (e.g. a submit's input), exactly as received. */
+  body?: unknown;
 }
 
 export type FaultName =

@@ -243,6 +243,8 @@ export class SandboxCore {
   private track(ctx: Ctx, operation: string, jobId?: string): void {
     ctx.entry.operation = operation;
     if (jobId) ctx.entry.jobId = jobId;
+    // What the client asked the provider to make, kept so tests can hold the bill against it.
+    if (ctx.method === 'POST' && ctx.raw.length) ctx.entry.body = ctx.json();
     this.log.add(ctx.entry);
     ctx.res.on('finish', () => {
       ctx.entry.status = ctx.res.statusCode;

@@ -42,6 +42,6 @@ export const VERCEL_GATEWAY_PARAMS: ParamMapping = {
     // Wan 2.5: 5 | 10 s.
     { match: /^alibaba\/wan-v2\.5/, durations: [5, 10] },
     // Seedance 1.0 Pro: 2..12 s.
-    { match: /^bytedance\/seedance-v1/, durations: range(2, 12) },
+    { match: /^bytedance\/seedance-v1/, durations: range(2, 12), fields: { withAudio: null } },
   ],
 };
