@@ -300,6 +300,8 @@ describe('router lifecycle', () => {
     const capped = await createResponse({ input: 'x'.repeat(3000), max_output_tokens: 1500 });
     const plain = await createResponse({ input: 'x'.repeat(3000) });
     const big = await createResponse({ input: 'x'.repeat(30_000), instructions: 'y'.repeat(30_000) });
+    expect(capped.max_output_tokens).toBe(1500);
+    expect(plain.max_output_tokens).toBe(20_000);
     const sub = await until(async () => submits.find((s) => s.generationId === capped.id));
     expect(sub.params).toMatchObject({ engine: 'hyperframes', max_output_tokens: 1500 });
     // No cap in the request: the configured default (PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS, 20000).

@@ -81,6 +81,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     const bigInput = `${'x'.repeat(30_000)} [framerate:slow=2500]`;
     const large = await heldFor({ input: bigInput, instructions: 'y'.repeat(30_000), max_output_tokens: 1200 });
     expect(large.held).toBe(9);
+    expect((large.created as any).max_output_tokens).toBe(1200); // the cap, echoed as OpenAI's response object does
     const done: any = await until(large.created.id, ['completed', 'failed']);
     expect(done.status).toBe('completed');
     // The cap reached Framerate: the sandbox recorded it and stopped the output there (uncapped: 300 + 2 × 60,022).

@@ -90,6 +90,8 @@ export class ResponseObjectSchema {
   @ApiProperty({ type: Number, nullable: true, description: 'Unix milliseconds.' }) completed_at!: number | null;
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) output!: unknown[];
   @ApiProperty({ type: String, nullable: true }) output_video_url!: string | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 20000, description: "The output cap the job runs with (the request's max_output_tokens, else the deployment's default); part of the credit hold." })
+  max_output_tokens?: number | null;
   @ApiPropertyOptional({ type: () => ResponseUsageSchema, nullable: true, description: 'Token usage once the orchestration finished; null before.' }) usage?: ResponseUsageSchema | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) latency_ms?: number | null;
   @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true }) error?: unknown;

@@ -10,6 +10,11 @@ const row = (over: Partial<GenerationRow>): GenerationRow =>
     created_at: new Date(0), updated_at: new Date(0), processing_at: null, completed_at: new Date(1000), deadline_at: null, ...over,
   }) as GenerationRow;
 
+it("responseView shows the output cap the job runs with (OpenAI's max_output_tokens)", () => {
+  expect(responseView(row({ request: { engine: 'hyperframes', max_output_tokens: 4000 } })).max_output_tokens).toBe(4000);
+  expect(responseView(row({})).max_output_tokens).toBeNull(); // created before the cap was stored
+});
+
 describe('responseUsage', () => {
   it('null until tokens are known', () => {
     expect(responseUsage(row({}))).toBeNull();

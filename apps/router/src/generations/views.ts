@@ -72,6 +72,8 @@ export function responseView(g: GenerationRow) {
     created_at: unix(g.created_at),
     completed_at: completedAt,
     instructions: g.request.instructions ?? null,
+    // OpenAI's field: the output cap the job runs (and is held) with, the default included.
+    max_output_tokens: g.request.max_output_tokens ?? null,
     output: [
       {
         type: 'message' as const,
