@@ -1,5 +1,8 @@
 import { envInt } from '@pipevideo/platform';
 
+/** Default of `responsesMaxOutputTokensLimit` (also the OpenAPI document's `maximum`). */
+export const DEFAULT_MAX_OUTPUT_TOKENS_LIMIT = 64_000;
+
 /** Gateway settings; every one has an env variable (README) and a default. */
 export interface GatewayConfig {
   /** Bearer token of the operator API (`/admin/*`). Unset or empty: the operator API answers 404. */
@@ -12,6 +15,11 @@ export interface GatewayConfig {
   bodyLimitBytes: number;
   /** How long an Idempotency-Key's first answer is replayed. */
   idempotencyTtlSeconds: number;
+  /**
+   * Largest `max_output_tokens` a Responses request may ask (400 above it). It bounds what one request
+   * can make us hold: 64,000 output tokens at the dearest catalog rate ($15 per million) is 96 cents.
+   */
+  responsesMaxOutputTokensLimit: number;
   /** Longest wait for a downstream service before answering 503 (undefined: the platform default, PIPEVIDEO_RPC_TIMEOUT_MS or 5 s). */
   rpcTimeoutMs?: number;
 }
@@ -24,6 +32,7 @@ export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): Ga
     keyCacheTtlMs: overrides.keyCacheTtlMs ?? envInt('PIPEVIDEO_GATEWAY_KEY_CACHE_MS', 500),
     bodyLimitBytes: overrides.bodyLimitBytes ?? envInt('PIPEVIDEO_GATEWAY_BODY_LIMIT_BYTES', 900 * 1024),
     idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
+    responsesMaxOutputTokensLimit: overrides.responsesMaxOutputTokensLimit ?? envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT', DEFAULT_MAX_OUTPUT_TOKENS_LIMIT),
     rpcTimeoutMs: overrides.rpcTimeoutMs ?? (process.env.PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS ? envInt('PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS', 5000) : undefined),
   };
 }

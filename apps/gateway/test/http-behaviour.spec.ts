@@ -6,7 +6,7 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
   let h: Harness;
   let o: Awaited<ReturnType<typeof newOrg>>;
   beforeAll(async () => {
-    h = await startHarness({ defaultRateLimitPerMinute: 10_000 });
+    h = await startHarness({ defaultRateLimitPerMinute: 10_000, responsesMaxOutputTokensLimit: 30_000 });
     installFakeDownstream(h);
     o = await newOrg(h.url);
   });
@@ -23,6 +23,10 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       const r = await call(h.url, 'POST', '/v1/responses', { key: o.key, body: { model: 'm', input: 'x', width: -1 } });
       expect(r.status).toBe(400);
       expect(r.body.error).toMatchObject({ message: 'width must be a positive integer number of pixels', type: 'invalid_request_error', param: 'width', code: 'bad_request' });
+      // The output cap is checked against this deployment's limit (PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT).
+      const cap = await call(h.url, 'POST', '/v1/responses', { key: o.key, body: { model: 'm', input: 'x', max_output_tokens: 30_001 } });
+      expect(cap.status).toBe(400);
+      expect(cap.body.error).toMatchObject({ message: 'max_output_tokens must be at most 30000 tokens', type: 'invalid_request_error', param: 'max_output_tokens' });
       const nf = await call(h.url, 'GET', '/v1/responses/gen_doesnotexist', { key: o.key });
       expect(nf.status).toBe(404);
       expect(nf.body.error).toMatchObject({ type: 'invalid_request_error', code: 'not_found', param: null });

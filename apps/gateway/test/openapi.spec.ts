@@ -96,6 +96,12 @@ describe('OpenAPI document', () => {
     expect(JSON.stringify(doc)).not.toMatch(/"nullable"/);
     expect(doc.components.schemas.VideoGenerationSchema.properties.output_url.type).toEqual(['string', 'null']);
     expect(doc.components.schemas.CreateResponseDto.properties.engine.enum).toEqual(['hyperframes', 'lottie', 'auto']);
+    expect(doc.components.schemas.CreateResponseDto.properties.max_output_tokens).toMatchObject({ type: 'integer', minimum: 1, maximum: 64_000 });
+    // usage: exact cost_usd apart from the whole cents charged.
+    // usage is that object or null (not `type: [object, null]` beside an allOf that refuses null).
+    expect(doc.components.schemas.ResponseObjectSchema.properties.usage).toMatchObject({ anyOf: [{ allOf: [{ $ref: '#/components/schemas/ResponseUsageSchema' }] }, { type: 'null' }] });
+    expect(doc.components.schemas.ResponseObjectSchema.properties.usage.type).toBeUndefined();
+    expect(Object.keys(doc.components.schemas.ResponseUsageSchema.properties)).toEqual(['input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'charged_cents', 'estimated']);
   });
 
   it('catches broken documents (the validators work)', async () => {

@@ -15,8 +15,11 @@ export interface RouterConfig {
   dispatchLeaseMs: number;
   sweepIntervalMs: number;
   breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingCountTimeoutMs: number; timeoutMs: number };
-  /** Tokens assumed when holding credits for a Responses job before its real usage is known. */
-  responsesHoldTokens: number;
+  /**
+   * Output cap of a Responses job whose request sets no `max_output_tokens`: sent to the provider and
+   * part of the hold (estimated input tokens + this cap, `responses/token-hold.ts`).
+   */
+  responsesMaxOutputTokens: number;
   /** How long a create's Idempotency-Key names its generation (the gateway keeps keys as long: same variable). */
   idempotencyTtlSeconds: number;
 }
@@ -38,7 +41,7 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
       rollingCountTimeoutMs: envInt('PIPEVIDEO_BREAKER_WINDOW_MS', 60_000),
       timeoutMs: envInt('PIPEVIDEO_BREAKER_CALL_TIMEOUT_MS', 35_000),
     },
-    responsesHoldTokens: envInt('PIPEVIDEO_RESPONSES_HOLD_TOKENS', 20_000),
+    responsesMaxOutputTokens: envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS', 20_000),
     idempotencyTtlSeconds: envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     ...over,
   };

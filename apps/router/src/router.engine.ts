@@ -19,6 +19,7 @@ import { Sweeper } from './generations/sweeper';
 import { responseView, videoGenerationView } from './generations/views';
 import { cancelResponse } from './responses/cancel-response';
 import { createResponse, ResponseRequest } from './responses/create-response';
+import { unreportedUsageTokens } from './responses/token-hold';
 import type { RouterConfig } from './router.config';
 
 /** The router's use cases wired to billing, providers, breakers and metrics. NestJS-free. */
@@ -32,6 +33,7 @@ export class RouterEngine {
   private readonly fallbacks: Counter<'reason'>;
   private readonly selection: Histogram;
   private readonly replays: Counter<'api'>;
+  private readonly unreportedUsage: Counter<'provider'>;
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
@@ -40,6 +42,8 @@ export class RouterEngine {
     readonly catalog: Catalog = defaultCatalog(),
   ) {
     this.store = new GenerationStore(ctx.ds);
+    if (!Number.isSafeInteger(cfg.responsesMaxOutputTokens) || cfg.responsesMaxOutputTokens < 1)
+      throw new Error(`PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS must be a positive integer (got ${cfg.responsesMaxOutputTokens})`);
     if (cfg.dispatchLeaseMs <= cfg.breaker.timeoutMs)
       logger.warn({ dispatchLeaseMs: cfg.dispatchLeaseMs, submitTimeoutMs: cfg.breaker.timeoutMs }, 'dispatch lease shorter than the submit timeout: a slow submit may be taken over and cancelled');
     const reg = ctx.metrics.registry;
@@ -47,6 +51,12 @@ export class RouterEngine {
       name: 'pipevideo_idempotent_create_replays_total',
       help: 'Creates answered with the generation their Idempotency-Key made before (a retry the gateway could not answer itself), by API',
       labelNames: ['api'],
+      registers: [reg],
+    });
+    this.unreportedUsage = new Counter({
+      name: 'pipevideo_responses_unreported_usage_total',
+      help: 'Responses jobs that completed without any usage report and were charged by the no-usage rule (estimated input + output cap), by provider',
+      labelNames: ['provider'],
       registers: [reg],
     });
     this.fallbacks = new Counter({ name: 'pipevideo_route_fallbacks_total', help: 'Moves to the next route or model, by reason', labelNames: ['reason'], registers: [reg] });
@@ -95,7 +105,7 @@ export class RouterEngine {
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
         throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => r instanceof Error || (r && r.ok === false && r.retryable === true)),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
-        params: (g, c) => providerParams(g, c),
+        params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
       },
       { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
       this.owner,
@@ -105,9 +115,15 @@ export class RouterEngine {
       onFallback: (reason) => this.fallbacks.inc({ reason }),
       chargeTokens: async (g, inputTokens, outputTokens) => {
         const model = this.catalog.getOrchestrationModel(g.requested_model);
-        const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens).costCents : 0;
-        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost, inputTokens, outputTokens });
+        const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens) : { costCents: 0, costUsd: 0 };
+        // The full cost, whatever the hold was: billing captures the hold and takes the rest from the balance.
+        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost.costCents, inputTokens, outputTokens });
         return cost;
+      },
+      unreportedUsage: (g) => unreportedUsageTokens(g.request as ResponseRequest, this.cfg.responsesMaxOutputTokens),
+      onUnreportedUsage: (g) => {
+        this.unreportedUsage.inc({ provider: g.provider ?? 'none' });
+        logger.warn({ generationId: g.id, provider: g.provider, inputTokens: g.input_tokens, outputTokens: g.output_tokens }, 'Responses job completed without a usage report: charged by the no-usage rule');
       },
       videoCost: (g) => g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0,
     });
@@ -179,7 +195,7 @@ export class RouterEngine {
   async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string, idempotencyKey?: string) {
     const g = await createResponse(
       orgId, req, attribution, correlationId, this.catalog, this.store,
-      { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), holdTokens: this.cfg.responsesHoldTokens },
+      { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
       { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
       idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
     );
@@ -221,7 +237,7 @@ export class RouterEngine {
 }
 
 /** Our normalised parameters for the provider adapter (which maps them to the provider's names). */
-export function providerParams(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown> {
+export function providerParams(g: GenerationRow, c: CandidateSnapshot, defaultMaxOutputTokens?: number): Record<string, unknown> {
   const r = g.request;
   if (g.api === 'responses') {
     return {
@@ -233,6 +249,8 @@ export function providerParams(g: GenerationRow, c: CandidateSnapshot): Record<s
       height: r.height,
       aspectRatio: r.aspectRatio,
       expand_prompt: r.expand_prompt,
+      // Stored at create with the default applied; a row created before the cap existed gets the default.
+      max_output_tokens: r.max_output_tokens ?? defaultMaxOutputTokens,
     };
   }
   // Exactly what the candidate was priced on: its duration, resolution and audio (always sent, so a

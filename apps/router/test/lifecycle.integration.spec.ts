@@ -309,10 +309,10 @@ describe('router lifecycle', () => {
       const g = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
       return g.status === 'completed' ? g : undefined;
     });
-    expect(done.usage).toMatchObject({ input_tokens: 1200, output_tokens: 800, total_tokens: 2000 });
-    expect(done.usage.cost_usd).toBeGreaterThan(0);
+    // 1200 × $0.6/M + 800 × $3/M = $0.00312 exactly; the ledger charges it as 1 whole cent.
+    expect(done.usage).toEqual({ input_tokens: 1200, output_tokens: 800, total_tokens: 2000, cost_usd: 0.00312, charged_cents: 1, estimated: false });
     const fin = await until(async () => finished.find((f) => f.generationId === r.id));
-    expect(fin.costCents).toBe(Math.round(done.usage.cost_usd * 100));
+    expect(fin.costCents).toBe(done.usage.charged_cents);
     // The late usage event changes nothing and charges nothing twice.
     await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, ...usage });
     await new Promise((res) => setTimeout(res, 300));
@@ -334,6 +334,76 @@ describe('router lifecycle', () => {
     const after = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
     expect(after.status).toBe('cancelled');
     expect(after.usage).toMatchObject({ input_tokens: 900, output_tokens: 100 });
+  });
+
+  const createResponse = (request: Record<string, unknown>) =>
+    rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', ...request } });
+  const responseUntil = (id: string, status: string) =>
+    until(async () => {
+      const g = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id });
+      return g.status === status ? g : undefined;
+    });
+
+  it('Responses: the hold is sized from the input and the output cap, and the cap reaches the provider', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    const capped = await createResponse({ input: 'x'.repeat(3000), max_output_tokens: 1500 });
+    const plain = await createResponse({ input: 'x'.repeat(3000) });
+    const big = await createResponse({ input: 'x'.repeat(30_000), instructions: 'y'.repeat(30_000) });
+    expect(capped.max_output_tokens).toBe(1500);
+    expect(plain.max_output_tokens).toBe(20_000);
+    const sub = await until(async () => submits.find((s) => s.generationId === capped.id));
+    expect(sub.params).toMatchObject({ engine: 'hyperframes', max_output_tokens: 1500 });
+    // No cap in the request: the configured default (PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS, 20000).
+    expect((await until(async () => submits.find((s) => s.generationId === plain.id))).params.max_output_tokens).toBe(20_000);
+    const holdOf = (id: string) => until(async () => holds.find((h) => h.generationId === id)?.amountCents as number | undefined);
+    // input 1,000 overhead + 10 per message + 3,000 bytes / 3 = 2,010 tokens at 60¢/M = 0.12¢; output 1,500 × 300¢/M = 0.45¢ → 1¢
+    expect(await holdOf(capped.id)).toBe(1);
+    // the same input with 20,000 output tokens: 0.1206 + 6 → 7¢
+    expect(await holdOf(plain.id)).toBe(7);
+    // 60,000 characters: 1,000 + 20 + 2 × 10,000 = 21,020 input tokens → 1.2612 + 6 → 8¢
+    expect(await holdOf(big.id)).toBe(8);
+  });
+
+  it('Responses: usage costing more than the hold is charged in full', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    const r = await createResponse({ input: 'x'.repeat(3000) });
+    const sub = await until(async () => submits.find((s) => s.generationId === r.id));
+    const hold = holds.find((h) => h.generationId === r.id).amountCents;
+    // Far above the estimate and the cap (a provider that ignored it):
+    // 45,678 × $0.6/M + 31,234 × $3/M = $0.0274068 + $0.093702 = $0.1211088 → 12.11088¢ → 13¢
+    await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, inputTokens: 45_678, outputTokens: 31_234 });
+    const charge = await until(async () => tokenCharges.find((c) => c.responseId === r.id));
+    expect(hold).toBe(7);
+    expect(charge).toMatchObject({ holdId: `${r.id}:1`, amountCents: 13, inputTokens: 45_678, outputTokens: 31_234 });
+    await finishEvt(sub, 'succeeded', { provider: 'framerate' });
+    const done = await responseUntil(r.id, 'completed');
+    expect(done.usage).toEqual({ input_tokens: 45_678, output_tokens: 31_234, total_tokens: 76_912, cost_usd: 0.121109, charged_cents: 13, estimated: false });
+    expect((await until(async () => finished.find((f) => f.generationId === r.id))).costCents).toBe(13);
+  });
+
+  it('Responses: completed without any usage report → charged by the no-usage rule (estimated input + cap), once, and counted', async () => {
+    submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+    const r = await createResponse({ input: 'x'.repeat(3000), max_output_tokens: 4000 });
+    const sub = await until(async () => submits.find((s) => s.generationId === r.id));
+    await finishEvt(sub, 'succeeded', { provider: 'framerate' });
+    const done = await responseUntil(r.id, 'completed');
+    // 2,010 estimated input + 4,000 output: 0.1206 + 1.2 = 1.3206¢ → 2¢ (= the hold); $0.013206
+    expect(holds.find((h) => h.generationId === r.id).amountCents).toBe(2);
+    expect(tokenCharges.filter((c) => c.responseId === r.id)).toEqual([expect.objectContaining({ amountCents: 2, inputTokens: 2010, outputTokens: 4000, holdId: `${r.id}:1` })]);
+    expect(done.usage).toEqual({ input_tokens: 2010, output_tokens: 4000, total_tokens: 6010, cost_usd: 0.013206, charged_cents: 2, estimated: true });
+    expect((await until(async () => finished.find((f) => f.generationId === r.id))).costCents).toBe(2);
+    // The same end delivered again under another event id, and a late usage event: nothing more is charged.
+    await deliver(EVENTS.providerJobFinished, `again-${r.id}`, { generationId: r.id, attempt: sub.attempt, provider: 'framerate', providerJobId: 'job', outcome: 'succeeded', outputUrl: 'x' });
+    await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, inputTokens: 10, outputTokens: 10 });
+    await new Promise((res) => setTimeout(res, 200));
+    expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
+    expect(await svc.ctx.metrics.scrape()).toMatch(/pipevideo_responses_unreported_usage_total\{provider="framerate",service="router"\} 1\n/);
+    // A job that reported its usage is not counted.
+    const reported = await createResponse({ input: 'reported' });
+    const sub2 = await until(async () => submits.find((s) => s.generationId === reported.id));
+    await finishEvt(sub2, 'succeeded', { provider: 'framerate', usage: { inputTokens: 100, outputTokens: 100 } });
+    expect((await responseUntil(reported.id, 'completed')).usage.estimated).toBe(false);
+    expect(await svc.ctx.metrics.scrape()).toMatch(/pipevideo_responses_unreported_usage_total\{provider="framerate",service="router"\} 1\n/);
   });
 
   it('no attempt (so no hold) begins on a generation that ended meanwhile; a submit is not recorded on an abandoned attempt', async () => {

@@ -203,6 +203,8 @@ export interface ResponseRequest {
   width?: number;
   height?: number;
   aspectRatio?: string;
+  /** Most output tokens the orchestration model may write (OpenAI's name); the router's default when absent. */
+  max_output_tokens?: number;
   provider?: { order?: string[] };
   metadata?: Record<string, string>;
 }

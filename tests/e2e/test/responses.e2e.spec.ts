@@ -44,16 +44,57 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     expect(done.usage.input_tokens).toBeGreaterThan(0);
     expect(done.usage.total_tokens).toBe(done.usage.input_tokens + done.usage.output_tokens);
     expect(done.usage.cost_usd).toBeGreaterThan(0);
+    // cost_usd is the exact token cost; the ledger charged it rounded up to whole cents.
+    expect(done.usage.charged_cents).toBe(Math.ceil(Number((done.usage.cost_usd * 100).toFixed(6))));
     expect(done.latency_ms).toBeGreaterThan(0);
     expect(String(done.completed_at).length).toBeGreaterThanOrEqual(13); // milliseconds, as spec 002 shows
     const after = await settledBalance(p.baseUrl, key);
-    expect(before.balance_cents - after.balance_cents).toBe(Math.round(done.usage.cost_usd * 100));
+    expect(before.balance_cents - after.balance_cents).toBe(done.usage.charged_cents);
     const usage = await http('GET', `${p.baseUrl}/v1/usage`, { key });
     await waitFor('usage row', async () => {
       const u = await http('GET', `${p.baseUrl}/v1/usage`, { key });
       return u.body.data?.some((row: any) => row.id === created.id && row.api === 'responses');
     });
     expect(usage.status).toBe(200);
+  });
+
+  it('the hold grows with the input and max_output_tokens; the cap reaches Framerate; usage.cost_usd is exact and charged in full above the hold', async () => {
+    if (skip) return;
+    const model = 'anthropic/claude-sonnet-4.5'; // $3 / $15 per million tokens: input size shows in cents
+    const balance = async () => (await http('GET', `${p.baseUrl}/v1/billing/balance`, { key })).body as { balance_cents: number; held_cents: number };
+    /** Creates a response whose submit the sandbox holds for 2.5 s, and reads what billing holds for it meanwhile. */
+    const heldFor = async (body: Record<string, unknown>) => {
+      await settledBalance(p.baseUrl, key);
+      const created = await client.responses.create({ model, ...body } as any);
+      const held = await waitFor('the hold', async () => (await balance()).held_cents || undefined, 10_000, 50);
+      return { created, held };
+    };
+    // Small: 36 characters → 1,000 + 10 + 12 = 1,022 estimated input tokens + 1,000 output = 0.3066 + 1.5 → 2¢.
+    const small = await heldFor({ input: 'A short prompt [framerate:slow=2500]', max_output_tokens: 1000 });
+    expect(small.held).toBe(2);
+    const smallDone: any = await until(small.created.id, ['completed', 'failed']);
+    expect(smallDone.usage).toMatchObject({ input_tokens: 136, output_tokens: 372, cost_usd: 0.005988, charged_cents: 1, estimated: false });
+
+    // Large: 60,022 characters → 1,000 + 2 × 10 + 10,008 + 10,000 = 21,028 estimated input tokens
+    // (UTF-8 bytes / 3) + 1,200 output = 6.3084 + 1.8 → 9¢: the input's 21k tokens are held, not a fixed guess.
+    const before = await settledBalance(p.baseUrl, key);
+    const bigInput = `${'x'.repeat(30_000)} [framerate:slow=2500]`;
+    const large = await heldFor({ input: bigInput, instructions: 'y'.repeat(30_000), max_output_tokens: 1200 });
+    expect(large.held).toBe(9);
+    expect((large.created as any).max_output_tokens).toBe(1200); // the cap, echoed as OpenAI's response object does
+    const done: any = await until(large.created.id, ['completed', 'failed']);
+    expect(done.status).toBe('completed');
+    // The cap reached Framerate: the sandbox recorded it and stopped the output there (uncapped: 300 + 2 × 60,022).
+    const jobs = await Promise.all(
+      p.sandboxes.framerate.requests().filter((r) => r.operation === 'submit' && r.jobId).map(async (r) =>
+        (await http('GET', `${p.sandboxes.framerate.url}/v1/jobs/${r.jobId}`, { headers: { authorization: `Bearer ${p.sandboxes.framerate.apiKey}` } })).body),
+    );
+    expect(jobs.filter((j: any) => j.max_output_tokens === 1200)).toEqual([expect.objectContaining({ model, usage: { input_tokens: 60_122, output_tokens: 1200 } })]);
+    // The sandbox counts a token per character (3× the estimate), so this job costs more than its hold:
+    // 60,122 × $3/M + 1,200 × $15/M = $0.198366 exactly, charged in full as 20¢ (9 held + 11 from the balance).
+    expect(done.usage).toEqual({ input_tokens: 60_122, output_tokens: 1200, total_tokens: 61_322, cost_usd: 0.198366, charged_cents: 20, estimated: false });
+    const after = await settledBalance(p.baseUrl, key);
+    expect(before.balance_cents - after.balance_cents).toBe(20);
   });
 
   it('the lottie engine returns the Lottie artifact with its media type', async () => {

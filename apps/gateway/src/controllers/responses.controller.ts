@@ -29,7 +29,7 @@ export class ResponsesController {
   @ApiOkResponse({ type: ResponseObjectSchema })
   @OpenAIErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
-    const request = parseResponseBody(body);
+    const request = parseResponseBody(body, { maxOutputTokens: this.rt.cfg.responsesMaxOutputTokensLimit });
     const attribution = attributionFrom(req.headers);
     return this.rt.downstream.call(RPC.router.responseCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers) });
   }

@@ -55,13 +55,15 @@ function toJsonSchema2020(node: any): void {
   if (Array.isArray(node)) return node.forEach(toJsonSchema2020);
   if (node.nullable === true) {
     delete node.nullable;
-    if (typeof node.type === 'string') node.type = [node.type, 'null'];
-    else if (node.$ref || node.allOf) {
+    // A referenced schema first: Nest also writes `type: 'object'` beside its `allOf`, and
+    // `type: ['object', 'null']` with `allOf: [$ref]` would still refuse null (the $ref is an object).
+    if (node.$ref || node.allOf) {
       const inner = node.$ref ? { $ref: node.$ref } : { allOf: node.allOf };
       delete node.$ref;
       delete node.allOf;
+      delete node.type;
       node.anyOf = [inner, { type: 'null' }];
-    }
+    } else if (typeof node.type === 'string') node.type = [node.type, 'null'];
   } else if (node.nullable === false) delete node.nullable;
   for (const v of Object.values(node)) toJsonSchema2020(v);
 }

@@ -62,6 +62,25 @@ export class ListSchema {
 }
 export class ObjectSchema {}
 
+/** `usage` of a response: spec 002's counts and `cost_usd`, plus the whole cents charged. */
+export class ResponseUsageSchema {
+  @ApiProperty({ example: 1200 }) input_tokens!: number;
+  @ApiProperty({ example: 3400 }) output_tokens!: number;
+  @ApiProperty({ example: 4600 }) total_tokens!: number;
+  @ApiProperty({
+    example: 0.01092,
+    description: 'Exact cost of the tokens at the published per-million-token rates (fractional USD, not rounded to cents); 0 when nothing stands charged (a failed job is refunded).',
+  })
+  cost_usd!: number;
+  @ApiProperty({ example: 2, description: 'Whole cents charged to the balance for these tokens (cost_usd rounded up to a cent); 0 when refunded.' })
+  charged_cents!: number;
+  @ApiProperty({
+    example: false,
+    description: 'True when the provider reported no usage: the counts are the rule charged instead (estimated input tokens + the output cap, i.e. the hold).',
+  })
+  estimated!: boolean;
+}
+
 export class ResponseObjectSchema {
   @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
   @ApiProperty({ example: 'response' }) object!: string;
@@ -73,7 +92,9 @@ export class ResponseObjectSchema {
   @ApiProperty({ type: Number, nullable: true, description: 'Unix milliseconds.' }) completed_at!: number | null;
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) output!: unknown[];
   @ApiProperty({ type: String, nullable: true }) output_video_url!: string | null;
-  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true }) usage?: unknown;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 20000, description: "The output cap the job runs with (the request's max_output_tokens, else the deployment's default); part of the credit hold." })
+  max_output_tokens?: number | null;
+  @ApiPropertyOptional({ type: () => ResponseUsageSchema, nullable: true, description: 'Token usage once the orchestration finished; null before.' }) usage?: ResponseUsageSchema | null;
   @ApiPropertyOptional({ type: Number, nullable: true }) latency_ms?: number | null;
   @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true }) error?: unknown;
   @ApiPropertyOptional({ type: String, nullable: true }) artifact_url?: string | null;

@@ -33,6 +33,20 @@ describe('responses body (spec 002)', () => {
     expect(r).toEqual({ model: 'm', instructions: 'You are a motion designer.', input, engine: 'lottie', expand_prompt: true, width: 1920, height: 1080, aspectRatio: '16:9', metadata: { a: 'b' } });
   });
 
+  it("max_output_tokens (OpenAI's name): passed on; a positive integer at most the configured limit, else a clear 400", () => {
+    expect(parseResponseBody({ model: 'm', input: 'x', max_output_tokens: 1500 })).toEqual({ model: 'm', input: 'x', max_output_tokens: 1500 });
+    expect(parseResponseBody({ model: 'm', input: 'x', max_output_tokens: null })).toEqual({ model: 'm', input: 'x' }); // null = not given
+    expect(fail({ model: 'm', input: 'x', max_output_tokens: 0 })).toMatchObject({ param: 'max_output_tokens', message: 'max_output_tokens must be a positive integer number of tokens' });
+    expect(fail({ model: 'm', input: 'x', max_output_tokens: -3 }).message).toBe('max_output_tokens must be a positive integer number of tokens');
+    expect(fail({ model: 'm', input: 'x', max_output_tokens: 10.5 }).message).toBe('max_output_tokens must be a positive integer number of tokens');
+    expect(fail({ model: 'm', input: 'x', max_output_tokens: '100' }).message).toBe('max_output_tokens must be a positive integer number of tokens');
+    // Default limit 64000 (PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT); a deployment may set its own.
+    expect(parseResponseBody({ model: 'm', input: 'x', max_output_tokens: 64_000 }).max_output_tokens).toBe(64_000);
+    expect(fail({ model: 'm', input: 'x', max_output_tokens: 64_001 })).toMatchObject({ param: 'max_output_tokens', message: 'max_output_tokens must be at most 64000 tokens' });
+    expect(() => parseResponseBody({ model: 'm', input: 'x', max_output_tokens: 5000 }, { maxOutputTokens: 4096 })).toThrow('max_output_tokens must be at most 4096 tokens');
+    expect(parseResponseBody({ model: 'm', input: 'x', max_output_tokens: 4096 }, { maxOutputTokens: 4096 }).max_output_tokens).toBe(4096);
+  });
+
   it('ignores OpenAI fields we do not use and refuses streaming', () => {
     expect(parseResponseBody({ model: 'm', input: 'x', store: true, temperature: 1 })).toEqual({ model: 'm', input: 'x' });
     expect(fail({ model: 'm', input: 'x', stream: true }).message).toMatch(/stream is not supported/);

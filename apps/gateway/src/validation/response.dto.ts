@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import {
   Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
+import { DEFAULT_MAX_OUTPUT_TOKENS_LIMIT } from '../config';
 import type { FieldIssue } from '../http/api-error';
 import { mediaUrlProblem } from './media-url';
 import { PROVIDER_SLUG_PATTERN } from './provider-prefs.dto';
@@ -117,6 +118,21 @@ export class CreateResponseDto {
   @IsString({ message: 'must be a string like "16:9"' })
   aspectRatio?: string;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    description:
+      "Most output tokens the orchestration model may write (OpenAI's max_output_tokens). Default 20000 (the deployment's PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS); " +
+      `at most the deployment's limit (PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT, default ${DEFAULT_MAX_OUTPUT_TOKENS_LIMIT}). ` +
+      'The credit hold is the estimated input tokens plus this cap at the model rates; usage above the hold is still charged.',
+    minimum: 1,
+    maximum: DEFAULT_MAX_OUTPUT_TOKENS_LIMIT,
+    example: 20000,
+  })
+  @IsOptional()
+  @Min(1, { message: 'must be a positive integer number of tokens' })
+  @IsInt({ message: 'must be a positive integer number of tokens' })
+  max_output_tokens?: number;
+
   @ApiPropertyOptional({ type: () => ResponsesProviderDto })
   @IsOptional()
   @ValidateNested()
@@ -131,7 +147,7 @@ export class CreateResponseDto {
 }
 
 /** OpenAI request fields we accept and ignore (the SDK sends some by default). */
-const IGNORED_OPENAI_FIELDS = new Set(['store', 'temperature', 'top_p', 'user', 'parallel_tool_calls', 'truncation', 'service_tier', 'background', 'include', 'max_output_tokens', 'previous_response_id', 'reasoning', 'text', 'tools', 'tool_choice']);
+const IGNORED_OPENAI_FIELDS = new Set(['store', 'temperature', 'top_p', 'user', 'parallel_tool_calls', 'truncation', 'service_tier', 'background', 'include', 'previous_response_id', 'reasoning', 'text', 'tools', 'tool_choice']);
 
 function checkMedia(value: unknown, field: string, kind: 'image' | 'video', issues: FieldIssue[]): string | undefined {
   const url = value && typeof value === 'object' && !Array.isArray(value) ? (value as { url?: unknown }).url : value;
@@ -198,8 +214,14 @@ export function inputIssues(input: unknown): FieldIssue[] {
 /** The router's `responseCreate` request (shared contract). */
 export type ResponseRequestPayload = ResponseRequest;
 
+/** Deployment limits the body is checked against (configured, so not in the decorators). */
+export interface ResponseBodyLimits {
+  /** Largest `max_output_tokens` accepted. */
+  maxOutputTokens: number;
+}
+
 /** Validates a spec 002 body into the router's `responseCreate` request. */
-export function parseResponseBody(body: unknown): ResponseRequestPayload {
+export function parseResponseBody(body: unknown, limits: ResponseBodyLimits = { maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS_LIMIT }): ResponseRequestPayload {
   const raw = { ...requireJsonObject(body) };
   if (raw.stream === true) throw invalid([{ field: 'stream', message: 'stream is not supported: video generation is asynchronous; poll GET /v1/responses/{id} or use webhooks' }]);
   delete raw.stream;
@@ -218,6 +240,8 @@ export function parseResponseBody(body: unknown): ResponseRequestPayload {
     for (const [k, v] of entries.slice(0, 16))
       if (k.length > 64 || typeof v !== 'string' || v.length > 512) issues.push({ field: `metadata.${k.slice(0, 64)}`, message: `metadata values must be strings of at most 512 characters, keys at most 64` });
   }
+  if (dto?.max_output_tokens !== undefined && dto.max_output_tokens > limits.maxOutputTokens)
+    issues.push({ field: 'max_output_tokens', message: `max_output_tokens must be at most ${limits.maxOutputTokens} tokens` });
   if (issues.length) throw invalid(issues);
   const d = dto!;
   // Input passes through as the customer shaped it (`image_url` as a string or `{url}`): the providers read both.
@@ -228,6 +252,7 @@ export function parseResponseBody(body: unknown): ResponseRequestPayload {
   if (d.width !== undefined) out.width = d.width;
   if (d.height !== undefined) out.height = d.height;
   if (d.aspectRatio !== undefined) out.aspectRatio = d.aspectRatio;
+  if (d.max_output_tokens !== undefined) out.max_output_tokens = d.max_output_tokens;
   if (d.provider?.order !== undefined) out.provider = { order: d.provider.order };
   else if (d.provider !== undefined) out.provider = {};
   if (d.metadata !== undefined) out.metadata = d.metadata;

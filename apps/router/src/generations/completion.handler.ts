@@ -10,8 +10,12 @@ export interface CompletionPorts {
   /** Re-dispatch after a provider failed an accepted job and another route may serve. */
   redispatch(id: string): void;
   onFallback(reason: string): void;
-  /** Responses API: price the orchestration tokens and post the charge (idempotent). */
-  chargeTokens(g: GenerationRow, inputTokens: number, outputTokens: number): Promise<number>;
+  /** Responses API: price the orchestration tokens and post the charge for their full cost (idempotent). */
+  chargeTokens(g: GenerationRow, inputTokens: number, outputTokens: number): Promise<{ costCents: number; costUsd: number }>;
+  /** Responses API: the tokens the no-usage rule charges a job that completed without a usage report. */
+  unreportedUsage(g: GenerationRow): { inputTokens: number; outputTokens: number };
+  /** Counts a job charged by the no-usage rule (called once per job, after the charge committed). */
+  onUnreportedUsage(g: GenerationRow): void;
   /** Cost to capture when a video generation completes. */
   videoCost(g: GenerationRow, durationSeconds: number | null | undefined): number;
 }
@@ -30,6 +34,7 @@ export class CompletionHandler {
 
   async onJobFinished(evt: ProviderJobFinishedEvt): Promise<void> {
     let redispatch = false;
+    let unreported: GenerationRow | undefined;
     await processOnce(this.ds, 'router.job-finished', evt.eventId, async (m) => {
       const g = await this.store.getById(evt.generationId, m, true);
       if (!g || g.attempt !== evt.attempt) return;
@@ -38,6 +43,13 @@ export class CompletionHandler {
       if (evt.usage) await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m);
       if (g.status !== 'processing' || g.needs_dispatch) return;
       if (evt.outcome === 'succeeded') {
+        // Done and never reported its usage (not here, not in a usage event before): charged by the
+        // written rule (token-hold.ts), not 0. Once: the row is locked and `tokens_charged` guards it.
+        if (g.api === 'responses' && !g.tokens_charged) {
+          const rule = this.ports.unreportedUsage(g);
+          await this.chargeTokensOnce(g, rule.inputTokens, rule.outputTokens, m, true);
+          unreported = g;
+        }
         const cost = g.api === 'responses' ? g.cost_cents ?? 0 : this.ports.videoCost(g, evt.durationSeconds);
         await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
         await this.store.finish(
@@ -69,6 +81,7 @@ export class CompletionHandler {
         m,
       );
     });
+    if (unreported) this.ports.onUnreportedUsage(unreported);
     if (redispatch) this.ports.redispatch(evt.generationId);
   }
 
@@ -88,11 +101,11 @@ export class CompletionHandler {
    * cancelled while its usage was on the way (billing charges a released hold from the balance); a
    * job that failed or timed out is not charged (its refund has been posted).
    */
-  private async chargeTokensOnce(g: GenerationRow, inputTokens: number, outputTokens: number, m: EntityManager): Promise<void> {
+  private async chargeTokensOnce(g: GenerationRow, inputTokens: number, outputTokens: number, m: EntityManager, estimated = false): Promise<void> {
     if (g.api !== 'responses' || g.tokens_charged || (g.status !== 'processing' && g.status !== 'cancelled')) return;
-    const cost = await this.ports.chargeTokens(g, inputTokens, outputTokens);
-    await this.store.recordTokens(g.id, inputTokens, outputTokens, cost, m);
-    Object.assign(g, { tokens_charged: true, input_tokens: inputTokens, output_tokens: outputTokens, cost_cents: cost });
+    const { costCents, costUsd } = await this.ports.chargeTokens(g, inputTokens, outputTokens);
+    await this.store.recordTokens(g.id, { inputTokens, outputTokens, costCents, costUsd, estimated }, m);
+    Object.assign(g, { tokens_charged: true, input_tokens: inputTokens, output_tokens: outputTokens, cost_cents: costCents, token_cost_usd: costUsd, usage_estimated: estimated });
   }
 }
 

@@ -49,6 +49,16 @@ export interface FinishFields {
   extra?: Record<string, unknown>;
 }
 
+/** A Responses job's token charge as posted: tokens, whole cents charged, exact USD, and whether the tokens were estimated. */
+export interface RecordedTokens {
+  inputTokens: number;
+  outputTokens: number;
+  costCents: number;
+  costUsd: number;
+  /** True when the provider reported no usage and the no-usage rule chose the tokens. */
+  estimated: boolean;
+}
+
 /** All SQL about generations and their attempts. Every status change is a guarded UPDATE. */
 export class GenerationStore {
   constructor(private readonly ds: DataSource) {}
@@ -248,10 +258,11 @@ export class GenerationStore {
     await m.query(`UPDATE generations SET needs_dispatch = true, lease_until = NULL, lease_owner = NULL, updated_at = now() WHERE id = $1`, [id]);
   }
 
-  async recordTokens(id: string, inputTokens: number, outputTokens: number, costCents: number, m: EntityManager): Promise<void> {
+  async recordTokens(id: string, t: RecordedTokens, m: EntityManager): Promise<void> {
     await m.query(
-      `UPDATE generations SET input_tokens = $2, output_tokens = $3, cost_cents = $4, tokens_charged = true, updated_at = now() WHERE id = $1`,
-      [id, inputTokens, outputTokens, costCents],
+      `UPDATE generations SET input_tokens = $2, output_tokens = $3, cost_cents = $4, token_cost_usd = $5, usage_estimated = $6, tokens_charged = true, updated_at = now()
+        WHERE id = $1`,
+      [id, t.inputTokens, t.outputTokens, t.costCents, t.costUsd, t.estimated],
     );
   }
 

@@ -39,6 +39,10 @@ export interface GenerationRow {
   input_tokens: number | null;
   output_tokens: number | null;
   tokens_charged: boolean;
+  /** Exact USD cost of the charged tokens (Responses); null before the charge and on rows older than the column. */
+  token_cost_usd: number | null;
+  /** The tokens charged are the no-usage rule's estimate, not counts the provider reported. */
+  usage_estimated: boolean;
   app_title: string | null;
   referer: string | null;
   correlation_id: string | null;

@@ -36,20 +36,35 @@ export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[] = [
 /** Video URLs are signed by providers for about a day; we promise the same window. */
 const URL_TTL_SECONDS = 24 * 3600;
 
+/**
+ * `usage` of a response: spec 002's token counts and `cost_usd`, plus what the ledger charged.
+ * - `cost_usd`: the exact cost of the tokens at the published per-million rates (fractional, as priced
+ *   when charged), 0 when nothing stands charged (a failed job is refunded);
+ * - `charged_cents`: the whole cents charged for them (the cost rounded up), 0 when refunded;
+ * - `estimated`: true when the provider reported no usage and the counts are the no-usage rule's
+ *   (estimated input + output cap), see `responses/token-hold.ts`.
+ */
+export function responseUsage(g: GenerationRow) {
+  if (g.input_tokens === null || g.output_tokens === null) return null;
+  const chargedCents = g.cost_cents ?? 0;
+  // Rows charged before the exact cost was kept only know the cents.
+  const costUsd = chargedCents > 0 ? g.token_cost_usd ?? chargedCents / 100 : 0;
+  return {
+    input_tokens: g.input_tokens,
+    output_tokens: g.output_tokens,
+    total_tokens: g.input_tokens + g.output_tokens,
+    cost_usd: costUsd,
+    charged_cents: chargedCents,
+    estimated: g.usage_estimated === true,
+  };
+}
+
 /** The Responses API object exactly as spec 002 shows it. */
-export function responseView(g: GenerationRow, usdPerCent = 0.01) {
+export function responseView(g: GenerationRow) {
   const status = responseStatusOf(g.status);
   const done = g.status === 'completed';
   const completedAt = g.completed_at ? new Date(g.completed_at).getTime() : null;
-  const usage =
-    g.input_tokens !== null && g.output_tokens !== null
-      ? {
-          input_tokens: g.input_tokens,
-          output_tokens: g.output_tokens,
-          total_tokens: g.input_tokens + g.output_tokens,
-          cost_usd: Math.round((g.cost_cents ?? 0) * usdPerCent * 10000) / 10000,
-        }
-      : null;
+  const usage = responseUsage(g);
   const messageStatus = done ? 'completed' : g.status === 'pending' || g.status === 'processing' ? 'in_progress' : 'incomplete';
   return {
     id: g.id,
@@ -61,6 +76,8 @@ export function responseView(g: GenerationRow, usdPerCent = 0.01) {
     created_at: unix(g.created_at),
     completed_at: completedAt,
     instructions: g.request.instructions ?? null,
+    // OpenAI's field: the output cap the job runs (and is held) with, the default included.
+    max_output_tokens: g.request.max_output_tokens ?? null,
     output: [
       {
         type: 'message' as const,

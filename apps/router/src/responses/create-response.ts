@@ -1,7 +1,7 @@
 import { badRequest, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectEngine } from '../routing/engine-selector';
-import { tokenCost } from '../routing/pricing';
+import { responseTokenHold } from './token-hold';
 import { GenerationStore, newGenerationId } from '../generations/generation.store';
 import type { CreatePorts } from '../generations/create-generation';
 import { IdempotentCreate, insertOnce, priorCreate } from '../generations/idempotent-create';
@@ -29,7 +29,7 @@ export async function createResponse(
   correlationId: string | undefined,
   catalog: Catalog,
   store: GenerationStore,
-  ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; holdTokens: number },
+  ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; defaultMaxOutputTokens: number },
   lease: { owner: string; ms: number },
   idem?: IdempotentCreate,
 ) {
@@ -39,13 +39,16 @@ export async function createResponse(
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
   const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
-  const hold = Math.max(1, tokenCost(sel.model.pricing, ports.holdTokens, ports.holdTokens).costCents);
+  // Sized from this request's input and output cap (token-hold.ts), not a fixed guess.
+  const hold = responseTokenHold(sel.model.pricing, req, ports.defaultMaxOutputTokens);
   const request = {
     ...req,
     engine: sel.engine,
     requestedEngine: sel.requestedEngine,
     width: req.width ?? 1080,
     height: req.height ?? 1920,
+    // The cap the hold assumed is the cap the provider is told (and the no-usage rule charges).
+    max_output_tokens: hold.outputTokens,
   };
   return insertOnce(
     store,
@@ -64,7 +67,7 @@ export async function createResponse(
           resolution: null,
           durationSeconds: null,
           withAudio: false,
-          estimatedCostCents: hold,
+          estimatedCostCents: hold.holdCents,
           perSecondCents: null,
         },
       ],

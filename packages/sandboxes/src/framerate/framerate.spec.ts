@@ -78,6 +78,21 @@ describe('framerate sandbox', () => {
     expect(startsWithFtyp((await fetchBytes(done.result.video_url)).buf)).toBe(true);
   });
 
+  it('max_output_tokens: recorded on the job; reported output tokens never exceed it', async () => {
+    const input = 'x'.repeat(1000); // uncapped: 300 + 2 × 1000 = 2300 output tokens
+    const capped = await submit({ input, max_output_tokens: 500 });
+    expect(capped.status).toBe(201);
+    expect(capped.json.max_output_tokens).toBe(500);
+    const done = await settled(capped.json.id);
+    expect(done).toMatchObject({ status: 'completed', max_output_tokens: 500, usage: { input_tokens: 1100, output_tokens: 500 } });
+    expect(done.usage).toEqual(framerateUsageFor(input, undefined, 500));
+    // A cap above what the job writes changes nothing; no cap is recorded as null.
+    expect((await settled((await submit({ input, max_output_tokens: 5000 })).json.id)).usage).toEqual({ input_tokens: 1100, output_tokens: 2300 });
+    const uncapped = await submit({ input: 'abc' });
+    expect(uncapped.json.max_output_tokens).toBeNull();
+    for (const bad of [0, -5, 1.5, '100']) expect((await submit({ input, max_output_tokens: bad })).status).toBe(400);
+  });
+
   it('cancel; cancel again → 409; unknown → 404', async () => {
     const res = await submit({ input: 'cancel me' });
     const c = await call(`${fr.url}/v1/jobs/${res.json.id}/cancel`, { method: 'POST', auth: auth() });

@@ -30,6 +30,8 @@ export interface FramerateJob {
   height: number;
   aspect_ratio: string | null;
   expand_prompt: boolean;
+  /** The output cap the job was submitted with (null: none); reported output tokens never exceed it. */
+  max_output_tokens: number | null;
   usage: FramerateUsage | null;
   result: { video_url: string; artifact_url?: string; artifact_media_type?: string } | null;
   error: { code: string; message: string } | null;
@@ -56,10 +58,14 @@ export function framerateInputChars(input: unknown, instructions?: unknown): num
   return chars;
 }
 
-/** Deterministic token usage the sandbox reports: input = 100 + chars, output = 300 + 2 × chars. */
-export function framerateUsageFor(input: unknown, instructions?: unknown): FramerateUsage {
+/**
+ * Deterministic token usage the sandbox reports: input = 100 + chars, output = 300 + 2 × chars, at most
+ * `maxOutputTokens` (the orchestration model stops writing at its output cap, as a real one does).
+ */
+export function framerateUsageFor(input: unknown, instructions?: unknown, maxOutputTokens?: number | null): FramerateUsage {
   const chars = framerateInputChars(input, instructions);
-  return { input_tokens: 100 + chars, output_tokens: 300 + 2 * chars };
+  const output = 300 + 2 * chars;
+  return { input_tokens: 100 + chars, output_tokens: maxOutputTokens ? Math.min(output, maxOutputTokens) : output };
 }
 
 const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback', 'incomplete'];
@@ -132,6 +138,10 @@ export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Pr
         for (const [k, v] of [['width', width], ['height', height]] as const) {
           if (!Number.isInteger(v) || (v as number) < 16 || (v as number) > 4096) return err(ctx, 400, 'invalid_request', `${k} must be an integer between 16 and 4096`);
         }
+        const cap = b.max_output_tokens;
+        if (cap !== undefined && cap !== null && (!Number.isInteger(cap) || (cap as number) < 1)) {
+          return err(ctx, 400, 'invalid_request', 'max_output_tokens must be a positive integer');
+        }
         const aspect = b.aspect_ratio ?? b.aspectRatio;
         if (aspect !== undefined && (typeof aspect !== 'string' || !/^\d+:\d+$/.test(aspect))) {
           return err(ctx, 400, 'invalid_request', 'aspect_ratio must look like 16:9');
@@ -146,6 +156,7 @@ export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Pr
           height: height as number,
           aspect_ratio: (aspect as string | undefined) ?? null,
           expand_prompt: b.expand_prompt === true,
+          max_output_tokens: (cap as number | undefined) ?? null,
           usage: null,
           result: null,
           error: null,
@@ -155,7 +166,7 @@ export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Pr
         jobs.set(job.id, job);
         jobFaults.set(job.id, faults);
         ctx.entry.jobId = job.id;
-        const usage = framerateUsageFor(input, b.instructions);
+        const usage = framerateUsageFor(input, b.instructions, job.max_output_tokens);
 
         core.clock.after(queueMs, () => {
           if (job.status !== 'queued') return;

@@ -70,10 +70,16 @@ describe('parameter mapping (spec 004 table)', () => {
     expect(() => mapParams(VERCEL_GATEWAY_PARAMS, { ...video, duration: 6 }, 'google/veo-3.1-generate-001', 'vercel-gateway')).toThrow(refused('imageUrl is not supported'));
   });
 
-  it('Framerate: Responses fields, aspect_ratio snake_case', () => {
+  it('Framerate: Responses fields, aspect_ratio snake_case, the output cap as max_output_tokens', () => {
     expect(
-      mapParams(FRAMERATE_PARAMS, { engine: 'lottie', model: 'moonshotai/kimi-k2.5', input: 'hi', width: 512, height: 512, aspectRatio: '1:1', expand_prompt: true }, 'framerate', 'framerate'),
-    ).toEqual({ engine: 'lottie', model: 'moonshotai/kimi-k2.5', input: 'hi', width: 512, height: 512, aspect_ratio: '1:1', expand_prompt: true });
+      mapParams(
+        FRAMERATE_PARAMS,
+        { engine: 'lottie', model: 'moonshotai/kimi-k2.5', input: 'hi', width: 512, height: 512, aspectRatio: '1:1', expand_prompt: true, max_output_tokens: 1234 },
+        'framerate',
+        'framerate',
+      ),
+    ).toEqual({ engine: 'lottie', model: 'moonshotai/kimi-k2.5', input: 'hi', width: 512, height: 512, aspect_ratio: '1:1', expand_prompt: true, max_output_tokens: 1234 });
+    expect(mapParams(FRAMERATE_PARAMS, { engine: 'hyperframes', model: 'm', input: 'hi' }, 'framerate', 'framerate')).not.toHaveProperty('max_output_tokens');
   });
 
   it('a missing prompt is a bad request', () => {

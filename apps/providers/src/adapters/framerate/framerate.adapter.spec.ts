@@ -38,6 +38,16 @@ describe('Framerate adapter against its sandbox', () => {
     expect(seen[seen.length - 1]).toEqual({ state: 'final', usage, outcome: { outcome: 'succeeded', outputUrl: `${fr.url}/files/${accepted.providerJobId}.mp4`, artifactUrl: null, artifactType: null } });
   });
 
+  it('max_output_tokens reaches Framerate, which records it and never reports more output tokens', async () => {
+    const input = adapter.normalise({ ...params('a long logo reveal'), max_output_tokens: 50 }, { api: 'responses', providerModelId: 'framerate' });
+    expect(input.max_output_tokens).toBe(50);
+    const accepted = await adapter.submit({ jobRef: 'j', providerModelId: 'framerate', api: 'responses', input, idempotencyKey: 'g:cap' });
+    const seen = await run(accepted.handle);
+    expect(seen[seen.length - 1].usage).toEqual({ inputTokens: framerateUsageFor('a long logo reveal').input_tokens, outputTokens: 50 });
+    const job = (await (await fetch(`${fr.url}/v1/jobs/${accepted.providerJobId}`, { headers: { authorization: `Bearer ${fr.apiKey}` } })).json()) as { max_output_tokens: number };
+    expect(job.max_output_tokens).toBe(50);
+  });
+
   it('lottie: artifact URL and media type', async () => {
     const seen = await run((await submit('a bouncing ball', 'lottie')).handle);
     expect(seen[seen.length - 1]).toMatchObject({ outcome: { outcome: 'succeeded', artifactUrl: expect.stringMatching(/\.lottie\.json$/), artifactType: 'application/json' } });
