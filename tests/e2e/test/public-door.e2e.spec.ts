@@ -156,13 +156,13 @@ describe('the public door (microservices mode)', () => {
   const mutatedBody = fc
     .record({
       base: fc.constantFrom<Record<string, unknown>>(
-        { model: 'google/veo-3.1', prompt: 'cat', duration: 5, aspectRatio: '16:9', provider: { order: ['fal'], max_price: { per_request_cents: 500 } } },
+        { model: 'google/veo-3.1', prompt: 'cat', duration: 6, aspectRatio: '16:9', options: { seed: 1 }, provider: { order: ['fal'], max_price: { per_request_cents: 500 } } },
         { model: 'moonshotai/kimi-k2.5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'x' }, { type: 'input_image', image_url: { url: 'https://e.x/a.png' } }] }] },
         { name: 'k', kind: 'standard', grace_period_seconds: 0 },
         { url: 'http://127.0.0.1:9/hook', events: ['video.generation.completed'], enabled: true },
         { amount_cents: 500, success_url: 'https://e.x' },
       ),
-      field: fc.constantFrom('model', 'models', 'prompt', 'duration', 'aspectRatio', 'resolution', 'imageUrl', 'withAudio', 'audio', 'provider', 'input', 'engine', 'width', 'height', 'name', 'kind', 'url', 'events', 'amount_cents', 'metadata', 'instructions', '__proto__', 'extra'),
+      field: fc.constantFrom('model', 'models', 'prompt', 'duration', 'aspectRatio', 'resolution', 'imageUrl', 'withAudio', 'audio', 'provider', 'input', 'engine', 'width', 'height', 'name', 'kind', 'url', 'events', 'amount_cents', 'metadata', 'instructions', '__proto__', 'extra', 'options'),
       value: jsonish,
     })
     .map(({ base, field, value }) => JSON.stringify({ ...base, [field]: value }));

@@ -15,9 +15,19 @@ async function quickstart(baseUrl: string, key: string, otherKey: string) {
   expect(veo).toBeDefined();
   expect(veo.pricing).toBeDefined();
 
-  const created = await http('POST', `${baseUrl}/v1/video/generations`, {
+  // Spec 004's example asks Veo for 5 s, which Veo does not make (4, 6 or 8): a 400 naming what it makes,
+  // never a 6 s video billed as 5 s.
+  const inexact = await http('POST', `${baseUrl}/v1/video/generations`, {
     key,
     body: { model: 'google/veo-3.1', prompt: 'A cat walking on a beach at sunset', aspectRatio: '16:9', duration: 5 },
+  });
+  expect(inexact.status).toBe(400);
+  expect(inexact.body.error.message).toContain('allowed: 4, 6, 8 seconds');
+  expect(veo.durations).toEqual([4, 6, 8]);
+
+  const created = await http('POST', `${baseUrl}/v1/video/generations`, {
+    key,
+    body: { model: 'google/veo-3.1', prompt: 'A cat walking on a beach at sunset', aspectRatio: '16:9', duration: 6 },
   });
   expect(created.status).toBe(200);
   expect(created.body).toMatchObject({ status: 'pending', model: 'google/veo-3.1' });
