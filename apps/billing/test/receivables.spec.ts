@@ -314,9 +314,10 @@ describe('receivables: an org can owe (real PostgreSQL)', () => {
       const ops: Promise<unknown>[] = [];
       for (let k = 0; k < 30; k++) {
         ops.push(
-          f.ledger.placeHold({ orgId: o, holdId: `${o}:${k}`, amountCents: 40, generationId: `${o}-${k}` }).then((r) =>
-            r.ok && k % 2 ? f.ledger.release({ holdId: `${o}:${k}` }) : r.ok ? f.ledger.capture({ holdId: `${o}:${k}`, amountCents: 55 }) : null,
-          ),
+          f.ledger.placeHold({ orgId: o, holdId: `${o}:${k}`, amountCents: 40, generationId: `${o}-${k}` }).then(async (r) => {
+            if (r.ok && k % 2) await f.ledger.release({ holdId: `${o}:${k}` });
+            else if (r.ok) await f.ledger.capture({ holdId: `${o}:${k}`, amountCents: 55 });
+          }),
         );
         if (k === 10) ops.push(f.ledger.reverseTopup({ orgId: o, amountCents: 1000, source: 'stripe', key: `stripe:refund:ch_${o}:1000` }));
       }

@@ -7,7 +7,7 @@ const signer = new Stripe('sk_test_signer');
 
 function signed(id: string, type: string, object: Record<string, unknown>) {
   const payload = JSON.stringify({ id, object: 'event', type, api_version: '2025-01-01', created: 1, data: { object } });
-  return { payload, signature: signer.webhooks.generateTestHeaderString({ payload, secret: SECRET }) };
+  return { v: 1, payload, signature: signer.webhooks.generateTestHeaderString({ payload, secret: SECRET }) };
 }
 
 const session = (pi: string, orgId: string, amount: number) => ({
