@@ -4,7 +4,6 @@ import { RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
-import { explainingOwed } from '../http/owed-refusal';
 import { checkId } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
@@ -32,7 +31,7 @@ export class ResponsesController {
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseResponseBody(body);
     const attribution = attributionFrom(req.headers);
-    return explainingOwed(this.rt.downstream, p.orgId, this.rt.downstream.call(RPC.router.responseCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers) }));
+    return this.rt.downstream.call(RPC.router.responseCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers) });
   }
 
   @Get(':id')
