@@ -73,7 +73,7 @@ describe('receivables: an org can owe (real PostgreSQL)', () => {
         expect(r).toMatchObject({
           ok: false,
           reason: 'insufficient_balance',
-          message: 'Insufficient balance: your organization owes 120 cents; add credits to settle it',
+          message: 'Insufficient balance: your organization owes 120 cents; a top-up settles it first',
           balance: { owed_cents: 120 },
         });
       }

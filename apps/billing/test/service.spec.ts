@@ -263,7 +263,7 @@ describe('billing service over the in-process transport', () => {
     expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300, owed_cents: 300 });
     // Nothing new starts while the org owes, with a message that says what to do.
     await expect(rpc.request(RPC.billing.holdPlace, { orgId: 'org_rf', holdId: 'gen_rf2:1', amountCents: 10, generationId: 'gen_rf2' })).rejects.toMatchObject({
-      code: 'BAD_REQUEST', message: 'Insufficient balance: your organization owes 300 cents; add credits to settle it',
+      code: 'BAD_REQUEST', message: 'Insufficient balance: your organization owes 300 cents; a top-up settles it first',
     });
     // The job fails: its hold is the refunded money coming back, so it settles the debt.
     await publish(EVENTS.generationFinished, finished({ generationId: 'gen_rf', orgId: 'org_rf', succeeded: false, holdId: 'gen_rf:1' }));

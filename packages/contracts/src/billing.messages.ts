@@ -12,7 +12,7 @@ export const INSUFFICIENT_BALANCE_MESSAGE_PREFIX = 'Insufficient balance';
 
 /** The refusal of an org that owes (`BalanceView.owed_cents` > 0): nothing is created until a top-up settles it. */
 export function owedRefusalMessage(owedCents: number): string {
-  return `${INSUFFICIENT_BALANCE_MESSAGE_PREFIX}: your organization owes ${owedCents} cents; add credits to settle it`;
+  return `${INSUFFICIENT_BALANCE_MESSAGE_PREFIX}: your organization owes ${owedCents} cents; a top-up settles it first`;
 }
 
 /** `billing.hold.place` reply. Placing the same holdId again returns the same reply. */

@@ -89,7 +89,8 @@ describe('billing through the gateway and app attribution (microservices mode)',
     const refused = await http('POST', `${p.baseUrl}/v1/video/generations`, { key: org.key, body: { model: 'wan/2.5', prompt: 'Another cat' } });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(`owes ${spent} cents`) });
-    expect(refused.body.error.message).toMatch(/add credits/);
+    // The router adds what to do: "… owes N cents; a top-up settles it first. Add credits, then retry."
+    expect(refused.body.error.message).toMatch(/^Insufficient balance: your organization owes \d+ cents; a top-up settles it first/);
 
     // A top-up pays the debt first; what is left can be spent again.
     const topup = await http('POST', `${p.baseUrl}/admin/orgs/${org.orgId}/credits`, { headers: { authorization: `Bearer ${p.adminToken}` }, body: { amount_cents: spent + 3000 } });
