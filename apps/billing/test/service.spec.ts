@@ -313,7 +313,8 @@ describe('billing service over the in-process transport', () => {
     expect(await credit('pre3', 'org_pre3', 'pi_pre3', 500)).toMatchObject({ credited: true });
     expect(await balance('org_pre3')).toMatchObject({ available_cents: 100, owed_cents: 0 });
 
-    // Refund and completion racing, in either order: the refund is applied exactly once.
+    // Refund and completion sent together, in either order: the refund is applied exactly once (the
+    // worst interleaving is forced in stripe-refund-before-topup.spec.ts).
     await Promise.all(
       Array.from({ length: 6 }, async (_, k) => {
         const r = charge(`evt_race_r${k}`, 'charge.refunded', { object: 'charge', id: `ch_race${k}`, payment_intent: `pi_race${k}`, amount: 800, amount_refunded: 300 });
