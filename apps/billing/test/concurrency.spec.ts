@@ -54,7 +54,7 @@ describe.each<[string, LedgerOptions]>([
     expect(refused.every((r) => !r.ok && r.reason === 'insufficient_balance' && r.message.startsWith('Insufficient balance'))).toBe(true);
     for (const r of results) if (r.balance) expect(r.balance.available_cents).toBeGreaterThanOrEqual(0);
     expect(minAvailable).toBeGreaterThanOrEqual(0);
-    expect(await f.ledger.balance(org)).toEqual({ orgId: org, balance_cents: TOPUP, held_cents: N * AMOUNT, available_cents: AMOUNT - 1 });
+    expect(await f.ledger.balance(org)).toEqual({ orgId: org, balance_cents: TOPUP, held_cents: N * AMOUNT, available_cents: AMOUNT - 1, owed_cents: 0 });
     expect(await f.ledger.openHolds()).toBe(N);
 
     // Replaying every successful hold at once changes nothing.
@@ -97,13 +97,17 @@ describe.each<[string, LedgerOptions]>([
     const writeoff = await accountBalance(f.ds, 'platform:writeoff');
     const source = await accountBalance(f.ds, 'source:operator');
     expect(revenue).toBe(captures.reduce((s, _, i) => s + costOf(i), 0));
-    expect(revenue + writeoff).toBe(Number(h.charged));
-    expect(writeoff + Number(h.written_off)).toBe(0);
+    // Nothing is written off any more: a capture above hold + available is owed by the org.
+    expect(revenue).toBe(Number(h.charged));
+    expect(writeoff).toBe(0);
+    expect(Number(h.written_off)).toBe(0);
     const bal = await f.ledger.balance(org);
     expect(bal.held_cents).toBe(Number(h.held));
     expect(bal.available_cents).toBeGreaterThanOrEqual(0);
-    // Money is conserved: what came in = what the org still has + what the platform earned net.
-    expect(-source).toBe(bal.balance_cents + revenue + writeoff);
+    expect(bal.owed_cents === 0 || bal.available_cents === 0).toBe(true);
+    expect((await accountBalance(f.ds, `org:${org}:owed`)) + bal.owed_cents).toBe(0);
+    // Money is conserved: what came in = what the org still has, net of what it owes + what the platform earned.
+    expect(-source).toBe(bal.balance_cents - bal.owed_cents + revenue);
     const [t] = await f.ds.query(`SELECT count(*) AS n FROM ledger_transactions WHERE org_id = $1 AND kind = 'hold'`, [org]);
     expect(Number(t.n)).toBe(N + lateOk);
   }, 120_000);

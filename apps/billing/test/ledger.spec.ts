@@ -116,13 +116,17 @@ describe('Ledger (real PostgreSQL)', () => {
       await expectHealthy();
     });
 
-    it('actual > held + available: available goes to 0 (never negative), the shortfall is written off', async () => {
+    it('actual > held + available: available goes to 0 (never negative), the org owes the shortfall (nothing written off)', async () => {
       const o = await setup(50, 100);
       const w0 = await accountBalance(f.ds, 'platform:writeoff');
+      const revenue0 = await accountBalance(f.ds, 'platform:revenue');
       const r = await f.ledger.capture({ holdId: `${o}:h`, amountCents: 180 });
-      expect(r).toMatchObject({ chargedCents: 150, writtenOffCents: 30, balance: { available_cents: 0, held_cents: 0 } });
-      expect(r.moves).toContainEqual({ operation: 'writeoff', cents: 30 });
-      expect(await accountBalance(f.ds, 'platform:writeoff')).toBe(w0 - 30);
+      expect(r).toMatchObject({ chargedCents: 180, owedCents: 30, writtenOffCents: 0, balance: { available_cents: 0, held_cents: 0, owed_cents: 30 } });
+      expect(r.moves).toEqual([{ operation: 'capture', cents: 180 }, { operation: 'owed', cents: 30 }]);
+      expect(await accountBalance(f.ds, 'platform:writeoff')).toBe(w0);
+      expect(await accountBalance(f.ds, 'platform:revenue')).toBe(revenue0 + 180);
+      expect(await accountBalance(f.ds, `org:${o}:owed`)).toBe(-30);
+      expect(await f.ledger.generationCharges(`${o}-gen`)).toMatchObject({ chargedCents: 180, writeoffCents: 0 });
       await expectHealthy();
     });
 
@@ -162,13 +166,14 @@ describe('Ledger (real PostgreSQL)', () => {
       await expectHealthy();
     });
 
-    it('without a hold it charges available; a refund reverses the written-off part too', async () => {
+    it('without a hold it charges available, the rest is owed; a refund cancels what is owed first, then gives back the rest', async () => {
       await f.ledger.topup({ orgId: 'org_r2', amountCents: 50, source: 'operator', key: 'topup:org_r2' });
       const w0 = await accountBalance(f.ds, 'platform:writeoff');
       const r = await f.ledger.chargeTokens({ orgId: 'org_r2', responseId: 'resp_2', amountCents: 80, inputTokens: 1, outputTokens: 2 });
-      expect(r).toMatchObject({ chargedCents: 50, writtenOffCents: 30, balance: { available_cents: 0 } });
-      await f.ledger.refundGeneration({ generationId: 'resp_2' });
-      expect(await f.ledger.balance('org_r2')).toMatchObject({ available_cents: 50 });
+      expect(r).toMatchObject({ chargedCents: 80, owedCents: 30, writtenOffCents: 0, balance: { available_cents: 0, owed_cents: 30 } });
+      const refund = await f.ledger.refundGeneration({ generationId: 'resp_2' });
+      expect(refund).toMatchObject({ refundedCents: 80, moves: [{ operation: 'refund', cents: 80 }, { operation: 'owed_settled', cents: 30 }] });
+      expect(await f.ledger.balance('org_r2')).toMatchObject({ available_cents: 50, owed_cents: 0 });
       expect(await accountBalance(f.ds, 'platform:writeoff')).toBe(w0);
       expect(await f.ledger.refundGeneration({ generationId: 'never-charged' })).toMatchObject({ refundedCents: 0 });
       await expectHealthy();

@@ -64,16 +64,16 @@ describe('billing service over the in-process transport', () => {
 
   it('top-up, balance and holds: idempotent, "Insufficient balance" as BAD_REQUEST', async () => {
     const t = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
-    expect(t).toEqual({ transactionId: expect.any(String), duplicate: false, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000 } });
+    expect(t).toEqual({ transactionId: expect.any(String), duplicate: false, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 } });
     const t2 = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
     expect(t2).toMatchObject({ transactionId: t.transactionId, duplicate: true });
     await expect(rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1, idempotencyKey: 'k2', source: 'bank' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000 });
-    expect(await balance('org_nobody')).toEqual({ orgId: 'org_nobody', balance_cents: 0, held_cents: 0, available_cents: 0 });
+    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 });
+    expect(await balance('org_nobody')).toEqual({ orgId: 'org_nobody', balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 });
 
     const hold = { orgId: 'org_a', holdId: 'gv1:1', amountCents: 300, generationId: 'gv1' };
     const h = await rpc.request<any>(RPC.billing.holdPlace, hold);
-    expect(h).toEqual({ holdId: 'gv1:1', amountCents: 300, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 300, available_cents: 700 } });
+    expect(h).toEqual({ holdId: 'gv1:1', amountCents: 300, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 300, available_cents: 700, owed_cents: 0 } });
     expect(await rpc.request(RPC.billing.holdPlace, hold)).toEqual(h);
     const err: any = await rpc.request(RPC.billing.holdPlace, { ...hold, holdId: 'gv9:1', amountCents: 701 }).catch((e) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
@@ -95,7 +95,7 @@ describe('billing service over the in-process transport', () => {
     await publish(EVENTS.generationFinished, done);
     await publish(EVENTS.generationFinished, done);
     await publish(EVENTS.generationFinished, { ...done, eventId: randomUUID() });
-    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 750, held_cents: 0, available_cents: 750 });
+    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 750, held_cents: 0, available_cents: 750, owed_cents: 0 });
 
     // A failed video generation: hold released, nothing charged.
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: 'gv2:1', amountCents: 200, generationId: 'gv2' });
@@ -114,7 +114,7 @@ describe('billing service over the in-process transport', () => {
     const c = await rpc.request<any>(RPC.billing.tokenCharge, charge);
     expect(c).toEqual({
       responseId: 'resp_1', holdId: 'resp_1:1', chargedCents: 80, writtenOffCents: 0, releasedCents: 220, duplicate: false,
-      balance: { orgId: 'org_r', balance_cents: 920, held_cents: 0, available_cents: 920 },
+      balance: { orgId: 'org_r', balance_cents: 920, held_cents: 0, available_cents: 920, owed_cents: 0 },
     });
     expect(await rpc.request(RPC.billing.tokenCharge, charge)).toMatchObject({ duplicate: true, chargedCents: 80, balance: { available_cents: 920 } });
     await publish(EVENTS.generationFinished, finished({ api: 'responses', generationId: 'resp_1', orgId: 'org_r', succeeded: false, status: 'failed', holdId: 'resp_1:1', model: 'moonshotai/kimi-k2.5', provider: 'framerate' }));
@@ -206,7 +206,7 @@ describe('billing service over the in-process transport', () => {
     expect(again.every((a) => a.credited === false && a.duplicate === true && a.transactionId === r.transactionId)).toBe(true);
     const other = await rpc.request<any>(RPC.billing.stripeEvent, stripeEvent('evt_2', 'checkout.session.async_payment_succeeded', session));
     expect(other).toMatchObject({ credited: false, duplicate: true, transactionId: r.transactionId });
-    expect(await balance('org_s')).toEqual({ orgId: 'org_s', balance_cents: 2500, held_cents: 0, available_cents: 2500 });
+    expect(await balance('org_s')).toEqual({ orgId: 'org_s', balance_cents: 2500, held_cents: 0, available_cents: 2500, owed_cents: 0 });
 
     // Not yet paid (delayed payment method): nothing credited until async_payment_succeeded.
     const unpaid = { ...session, id: 'cs_test_2', payment_status: 'unpaid', amount_total: 700 };
@@ -238,39 +238,112 @@ describe('billing service over the in-process transport', () => {
     expect(value('pipevideo_billing_ledger_imbalance_cents')).toBe(0);
   });
 
-  it('Stripe refunds and disputes take the credits back (what was spent is written off); a dispute won puts them back', async () => {
-    const credit = (id: string, orgId: string, pi: string, amount: number) =>
-      rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(`evt_${id}`, 'checkout.session.completed', {
-        id: `cs_${id}`, client_reference_id: orgId, metadata: { orgId, purpose: 'pipevideo_credits' }, payment_intent: pi, amount_total: amount, currency: 'usd', payment_status: 'paid',
-      }));
-    const charge = (evt: string, type: string, obj: Record<string, unknown>) => rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(evt, type, obj));
+  const credit = (id: string, orgId: string, pi: string, amount: number, type = 'checkout.session.completed', evt = `evt_${id}`) =>
+    rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(evt, type, {
+      id: `cs_${id}`, client_reference_id: orgId, metadata: { orgId, purpose: 'pipevideo_credits' }, payment_intent: pi, amount_total: amount, currency: 'usd', payment_status: 'paid',
+    }));
+  const charge = (evt: string, type: string, obj: Record<string, unknown>) => rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(evt, type, obj));
+
+  it('Stripe refunds and disputes take the credits back (what was spent or is held becomes owed); a dispute won puts them back', async () => {
     expect(await credit('rf', 'org_rf', 'pi_rf', 1000)).toMatchObject({ credited: true });
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rf', holdId: 'gen_rf:1', amountCents: 300, generationId: 'gen_rf' });
 
     // A partial refund, delivered twice: taken once.
     const partial = { object: 'charge', id: 'ch_rf', payment_intent: 'pi_rf', amount: 1000, amount_refunded: 400 };
-    expect(await charge('evt_rf_1', 'charge.refunded', partial)).toMatchObject({ credited: false, duplicate: false, transactionId: expect.any(String) });
-    expect(await charge('evt_rf_1', 'charge.refunded', partial)).toMatchObject({ duplicate: true });
-    expect(await balance('org_rf')).toMatchObject({ available_cents: 300, held_cents: 300 });
-    // Then refunded in full (amount_refunded is a running total): 600 more, of which only 300 is still available.
+    const first = await charge('evt_rf_1', 'charge.refunded', partial);
+    expect(first).toMatchObject({ credited: false, duplicate: false, transactionId: expect.any(String) });
+    expect(await charge('evt_rf_1', 'charge.refunded', partial)).toMatchObject({ duplicate: true, transactionId: first.transactionId });
+    expect(await balance('org_rf')).toMatchObject({ available_cents: 300, held_cents: 300, owed_cents: 0 });
+    // Then refunded in full (amount_refunded is a running total): 600 more, of which only 300 is still
+    // available; the 300 held by the running job is owed.
     expect(await charge('evt_rf_2', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: false });
-    expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300 });
+    expect(await balance('org_rf')).toEqual({ orgId: 'org_rf', available_cents: 0, held_cents: 300, balance_cents: 300, owed_cents: 300 });
     // A later event with the same running total takes nothing more.
     expect(await charge('evt_rf_3', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: true });
-    expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300 });
+    expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300, owed_cents: 300 });
+    // Nothing new starts while the org owes, with a message that says what to do.
+    await expect(rpc.request(RPC.billing.holdPlace, { orgId: 'org_rf', holdId: 'gen_rf2:1', amountCents: 10, generationId: 'gen_rf2' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST', message: 'Insufficient balance: your organization owes 300 cents; a top-up settles it first',
+    });
+    // The job fails: its hold is the refunded money coming back, so it settles the debt.
+    await publish(EVENTS.generationFinished, finished({ generationId: 'gen_rf', orgId: 'org_rf', succeeded: false, holdId: 'gen_rf:1' }));
+    expect(await balance('org_rf')).toEqual({ orgId: 'org_rf', available_cents: 0, held_cents: 0, balance_cents: 0, owed_cents: 0 });
 
     // A dispute withdraws the money, winning it puts back exactly what was taken.
     expect(await credit('dp', 'org_dp', 'pi_dp', 500)).toMatchObject({ credited: true });
+    await rpc.request(RPC.billing.tokenCharge, { orgId: 'org_dp', responseId: 'resp_dp', amountCents: 200, inputTokens: 1, outputTokens: 1 });
     const dispute = { object: 'dispute', id: 'dp_1', charge: 'ch_dp', payment_intent: 'pi_dp', amount: 500 };
     await charge('evt_dp_1', 'charge.dispute.funds_withdrawn', dispute);
-    expect(await balance('org_dp')).toMatchObject({ available_cents: 0 });
+    expect(await balance('org_dp')).toMatchObject({ available_cents: 0, owed_cents: 200 });
     await charge('evt_dp_2', 'charge.dispute.funds_reinstated', dispute);
     await charge('evt_dp_3', 'charge.dispute.funds_reinstated', dispute);
-    expect(await balance('org_dp')).toMatchObject({ available_cents: 500 });
-
-    // A charge that paid no top-up of ours changes nothing.
-    expect(await charge('evt_other', 'charge.refunded', { object: 'charge', id: 'ch_x', payment_intent: 'pi_unknown', amount_refunded: 999 })).toMatchObject({ transactionId: null });
+    expect(await balance('org_dp')).toMatchObject({ available_cents: 300, owed_cents: 0 });
     expect(await rpc.request(RPC.billing.ledgerCheck, {})).toMatchObject({ balanced: true });
+  });
+
+  it('a refund or dispute before its top-up is kept, and applied once in the transaction that credits the top-up', async () => {
+    // charge.refunded (400 of 1000) arrives first, and is redelivered.
+    const refund = { object: 'charge', id: 'ch_pre', payment_intent: 'pi_pre', amount: 1000, amount_refunded: 400 };
+    expect(await charge('evt_pre_r1', 'charge.refunded', refund)).toMatchObject({ credited: false, duplicate: false, transactionId: null });
+    expect(await charge('evt_pre_r1', 'charge.refunded', refund)).toMatchObject({ duplicate: true, transactionId: null });
+    expect(await balance('org_pre')).toMatchObject({ available_cents: 0, owed_cents: 0 });
+    // Then the session completes: credited 1000, the refund taken in the same transaction.
+    expect(await credit('pre', 'org_pre', 'pi_pre', 1000)).toMatchObject({ credited: true, duplicate: false });
+    expect(await balance('org_pre')).toEqual({ orgId: 'org_pre', available_cents: 600, held_cents: 0, balance_cents: 600, owed_cents: 0 });
+    // Redeliveries of the completion, the same session by another event, and of the refund: nothing more.
+    expect(await credit('pre', 'org_pre', 'pi_pre', 1000)).toMatchObject({ credited: false, duplicate: true });
+    expect(await credit('pre', 'org_pre', 'pi_pre', 1000, 'checkout.session.async_payment_succeeded', 'evt_pre_async')).toMatchObject({ credited: false, duplicate: true });
+    expect(await charge('evt_pre_r1', 'charge.refunded', refund)).toMatchObject({ duplicate: true });
+    expect(await balance('org_pre')).toMatchObject({ available_cents: 600 });
+    // The full refund later takes the remaining 600 only.
+    await charge('evt_pre_r2', 'charge.refunded', { ...refund, amount_refunded: 1000 });
+    expect(await balance('org_pre')).toMatchObject({ available_cents: 0, owed_cents: 0 });
+    const [row] = await svc.ctx.ds.query(`SELECT outcome, transaction_id FROM stripe_events WHERE event_id = 'evt_pre_r1'`);
+    expect(row).toMatchObject({ outcome: 'reversed', transaction_id: expect.anything() });
+
+    // A dispute withdrawn and won before the top-up: applied in order, nothing taken in the end. An
+    // org that already owes: the top-up pays that first, the refund then takes from what is left.
+    const dispute = { object: 'dispute', id: 'dp_pre', charge: 'ch_pre2', payment_intent: 'pi_pre2', amount: 500 };
+    await charge('evt_pre_d2', 'charge.dispute.funds_reinstated', dispute);
+    await charge('evt_pre_d1', 'charge.dispute.funds_withdrawn', dispute);
+    expect(await credit('pre2', 'org_pre2', 'pi_pre2', 500)).toMatchObject({ credited: true });
+    expect(await balance('org_pre2')).toMatchObject({ available_cents: 500, owed_cents: 0 });
+    await rpc.request(RPC.billing.tokenCharge, { orgId: 'org_pre3', responseId: 'resp_pre3', amountCents: 100, inputTokens: 1, outputTokens: 1 });
+    await charge('evt_pre3_r', 'charge.refunded', { object: 'charge', id: 'ch_pre3', payment_intent: 'pi_pre3', amount: 500, amount_refunded: 300 });
+    expect(await credit('pre3', 'org_pre3', 'pi_pre3', 500)).toMatchObject({ credited: true });
+    expect(await balance('org_pre3')).toMatchObject({ available_cents: 100, owed_cents: 0 });
+
+    // Refund and completion sent together, in either order: the refund is applied exactly once (the
+    // worst interleaving is forced in stripe-refund-before-topup.spec.ts).
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, k) => {
+        const r = charge(`evt_race_r${k}`, 'charge.refunded', { object: 'charge', id: `ch_race${k}`, payment_intent: `pi_race${k}`, amount: 800, amount_refunded: 300 });
+        const c = credit(`race${k}`, `org_race${k}`, `pi_race${k}`, 800);
+        await Promise.all(k % 2 ? [r, c] : [c, r]);
+      }),
+    );
+    for (let k = 0; k < 6; k++) expect(await balance(`org_race${k}`)).toMatchObject({ available_cents: 500, owed_cents: 0 });
+    expect(await rpc.request(RPC.billing.ledgerCheck, {})).toMatchObject({ balanced: true });
+
+    // A charge that paid no top-up of ours stays pending and moves nothing.
+    expect(await charge('evt_other', 'charge.refunded', { object: 'charge', id: 'ch_x', payment_intent: 'pi_unknown', amount_refunded: 999 })).toMatchObject({ transactionId: null });
+    const [other] = await svc.ctx.ds.query(`SELECT outcome FROM stripe_events WHERE event_id = 'evt_other'`);
+    expect(other.outcome).toBe('pending_topup');
+  });
+
+  it('metrics count what became owed and what was settled, and the receivables gauges', async () => {
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').pop());
+    // org_rf: 300 owed, settled by its release; org_dp: 200 owed, settled by the dispute won; org_pre3: 100 owed, settled by its top-up.
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="owed"')).toBe(300 + 200 + 100);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="owed_settled"')).toBe(300 + 200 + 100);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="writeoff"')).toBe(0);
+    expect(value('pipevideo_billing_receivables_cents')).toBe(0);
+    expect(value('pipevideo_billing_orgs_owing')).toBe(0);
+    await rpc.request(RPC.billing.tokenCharge, { orgId: 'org_m', responseId: 'resp_m', amountCents: 42, inputTokens: 1, outputTokens: 1 });
+    const after = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(after).toMatch(/^pipevideo_billing_receivables_cents(\{[^}]*\})? 42$/m);
+    expect(after).toMatch(/^pipevideo_billing_orgs_owing(\{[^}]*\})? 1$/m);
   });
 });
 
@@ -294,7 +367,7 @@ describe('billing service over NATS', () => {
       await expect(rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:2`, amountCents: 60, generationId: 'g' })).rejects.toMatchObject({
         code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/),
       });
-      expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 100, held_cents: 60, available_cents: 40 });
+      expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 100, held_cents: 60, available_cents: 40, owed_cents: 0 });
       if (own) {
         // Through JetStream: the event is published twice (a redelivery) and settles once.
         const evt = finished({ generationId: 'g', orgId: org, succeeded: true, holdId: `${org}:1`, costCents: 45 });
@@ -307,7 +380,7 @@ describe('billing service over NATS', () => {
           b = await rpc.request(RPC.billing.balanceGet, { orgId: org });
         } while (b.held_cents !== 0 && Date.now() < deadline);
         await new Promise((r) => setTimeout(r, 300));
-        expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 55, held_cents: 0, available_cents: 55 });
+        expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 55, held_cents: 0, available_cents: 55, owed_cents: 0 });
       }
     } finally {
       await svc.close();

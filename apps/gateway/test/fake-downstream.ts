@@ -58,13 +58,13 @@ export function installFakeDownstream(h: Harness) {
     return { ...g.body, cancelled: true };
   });
 
-  h.stub(RPC.billing.balanceGet, (d) => ({ orgId: d.orgId, balance_cents: balances.get(d.orgId) ?? 0, held_cents: 0, available_cents: balances.get(d.orgId) ?? 0 }));
+  h.stub(RPC.billing.balanceGet, (d) => ({ orgId: d.orgId, balance_cents: balances.get(d.orgId) ?? 0, held_cents: 0, available_cents: balances.get(d.orgId) ?? 0, owed_cents: 0 }));
   h.stub(RPC.billing.topupCreate, (d) => {
     balances.set(d.orgId, (balances.get(d.orgId) ?? 0) + d.amountCents);
     const b = balances.get(d.orgId)!;
-    return { transactionId: '1', duplicate: false, balance: { orgId: d.orgId, balance_cents: b, held_cents: 0, available_cents: b } };
+    return { transactionId: '1', duplicate: false, balance: { orgId: d.orgId, balance_cents: b, held_cents: 0, available_cents: b, owed_cents: 0 } };
   });
-  h.stub(RPC.billing.usageList, (d) => ({ balance: { orgId: d.orgId, balance_cents: 0, held_cents: 0, available_cents: 0 }, data: [], next_cursor: null, totals: { per_day: [], per_model: [] } }));
+  h.stub(RPC.billing.usageList, (d) => ({ balance: { orgId: d.orgId, balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 }, data: [], next_cursor: null, totals: { per_day: [], per_model: [] } }));
   h.stub(RPC.billing.checkoutCreate, () => ({ id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1' }));
   h.stub(RPC.billing.stripeEvent, (d) => {
     if (d.signature !== 'good') throw Object.assign(new Error('Invalid Stripe signature'), { code: 'BAD_REQUEST' });

@@ -10,6 +10,11 @@ import type { ApiKind } from './enums';
 /** Every `billing.hold.place` refusal for lack of funds has a message starting with this. */
 export const INSUFFICIENT_BALANCE_MESSAGE_PREFIX = 'Insufficient balance';
 
+/** The refusal of an org that owes (`BalanceView.owed_cents` > 0): nothing is created until a top-up settles it. */
+export function owedRefusalMessage(owedCents: number): string {
+  return `${INSUFFICIENT_BALANCE_MESSAGE_PREFIX}: your organization owes ${owedCents} cents; a top-up settles it first`;
+}
+
 /** `billing.hold.place` reply. Placing the same holdId again returns the same reply. */
 export interface PlaceHoldReply {
   holdId: string;
@@ -38,11 +43,11 @@ export class TokenChargeWithHoldMsg extends TokenChargeMsg {
 export interface TokenChargeReply {
   responseId: string;
   holdId: string | null;
-  /** Cents the org actually paid for this charge (amountCents minus any written-off shortfall). */
+  /** Cents the org was charged: amountCents (from the hold, then its available balance, the rest owed: see `balance.owed_cents`). */
   chargedCents: number;
-  /** Part of amountCents the org could not cover, booked to the write-off account. */
+  /** Always 0 since orgs can owe (a shortfall is owed, not written off); kept for older charges and callers. */
   writtenOffCents: number;
-  /** Unused part of the hold returned to the available balance. */
+  /** Unused part of the hold given back to the org (paying what it owes first, the rest available). */
   releasedCents: number;
   duplicate: boolean;
   balance: BalanceView;

@@ -92,6 +92,8 @@ export interface BalanceView {
   balance_cents: number;
   held_cents: number;
   available_cents: number;
+  /** What the org owes (usage it could not cover, credits Stripe took back after they were spent); paid first by any top-up. Creates are refused while above 0. */
+  owed_cents: number;
 }
 
 /** Submit one attempt to a provider. */

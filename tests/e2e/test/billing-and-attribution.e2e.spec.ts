@@ -1,11 +1,13 @@
 /**
  * Money in and usage out, over HTTP against the real services: a Stripe `checkout.session.completed`
  * (signed with the official SDK's test helper) credits the org once however often Stripe redelivers;
- * `GET /v1/usage` filters by date and totals per day and model; app attribution reaches the rankings.
+ * a Stripe refund of credits already spent leaves the org owing, which refuses new work until a
+ * top-up settles it; `GET /v1/usage` filters by date and totals per day and model; app attribution
+ * reaches the rankings.
  */
 import Stripe from 'stripe';
 import { http, pollGeneration, waitFor } from './harness/http';
-import { balanceOf } from './harness/org';
+import { balanceOf, settledBalance } from './harness/org';
 import { bootMicroservices, createFundedOrg, E2E_STRIPE_WEBHOOK_SECRET, Platform } from './harness/platform';
 
 describe('billing through the gateway and app attribution (microservices mode)', () => {
@@ -45,6 +47,59 @@ describe('billing through the gateway and app attribution (microservices mode)',
     const forged = stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_wrong' });
     expect((await post(forged)).status).toBe(400);
     expect((await balanceOf(p.baseUrl, org.key)).balance_cents).toBe(2500);
+  });
+
+  it('a Stripe refund beyond what is available leaves the org owing: creates are refused until a top-up settles it', async () => {
+    if (skip) return;
+    const org = await createFundedOrg(p.baseUrl, p.adminToken, 0, 'owing org');
+    const stripe = new Stripe('sk_test_e2e');
+    const webhook = async (event: Record<string, unknown>) => {
+      const payload = JSON.stringify({ object: 'event', api_version: '2025-01-01', created: 1, ...event });
+      const r = await http('POST', `${p.baseUrl}/v1/billing/stripe/webhook`, {
+        raw: payload,
+        headers: { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: E2E_STRIPE_WEBHOOK_SECRET }), 'content-type': 'application/json' },
+      });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    // 5,000 cents bought through Checkout (payment intent pi_e2e_owed) ...
+    expect(
+      await webhook({
+        id: 'evt_e2e_owed_paid',
+        type: 'checkout.session.completed',
+        data: { object: { id: 'cs_e2e_owed', object: 'checkout.session', client_reference_id: org.orgId, payment_intent: 'pi_e2e_owed', amount_total: 5000, currency: 'usd', payment_status: 'paid', metadata: { orgId: org.orgId, purpose: 'pipevideo_credits' } } },
+      }),
+    ).toMatchObject({ credited: true });
+    // ... some of them spent on a generation ...
+    const created = await http('POST', `${p.baseUrl}/v1/video/generations`, { key: org.key, body: { model: 'wan/2.5', prompt: 'A cat' } });
+    expect(created.status).toBe(200);
+    const done = await pollGeneration(p.baseUrl, org.key, created.body.id);
+    expect(done.status).toBe('completed');
+    const spent = done.cost_cents as number;
+    expect(spent).toBeGreaterThan(0);
+    expect(await settledBalance(p.baseUrl, org.key)).toMatchObject({ available_cents: 5000 - spent, held_cents: 0 });
+    // ... then the customer is refunded the whole payment: the spent part is owed, not absorbed.
+    await webhook({ id: 'evt_e2e_owed_refund', type: 'charge.refunded', data: { object: { id: 'ch_e2e_owed', object: 'charge', payment_intent: 'pi_e2e_owed', amount: 5000, amount_refunded: 5000 } } });
+    const owing = await http('GET', `${p.baseUrl}/v1/billing/balance`, { key: org.key });
+    expect(owing.status).toBe(200);
+    expect(owing.body).toEqual({ orgId: org.orgId, balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: spent });
+    expect(await balanceOf(p.baseUrl, org.key)).toMatchObject({ available_cents: 0, owed_cents: spent });
+
+    // Nothing new starts while the org owes, and the refusal says what to do.
+    const refused = await http('POST', `${p.baseUrl}/v1/video/generations`, { key: org.key, body: { model: 'wan/2.5', prompt: 'Another cat' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(`owes ${spent} cents`) });
+    // The router adds what to do: "… owes N cents; a top-up settles it first. Add credits, then retry."
+    expect(refused.body.error.message).toMatch(/^Insufficient balance: your organization owes \d+ cents; a top-up settles it first/);
+
+    // A top-up pays the debt first; what is left can be spent again.
+    const topup = await http('POST', `${p.baseUrl}/admin/orgs/${org.orgId}/credits`, { headers: { authorization: `Bearer ${p.adminToken}` }, body: { amount_cents: spent + 3000 } });
+    expect(topup.status).toBe(201);
+    expect(topup.body).toMatchObject({ available_cents: 3000, owed_cents: 0 });
+    expect((await http('GET', `${p.baseUrl}/v1/billing/balance`, { key: org.key })).body).toMatchObject({ available_cents: 3000, owed_cents: 0 });
+    const again = await http('POST', `${p.baseUrl}/v1/video/generations`, { key: org.key, body: { model: 'wan/2.5', prompt: 'A cat, paid for' } });
+    expect(again.status).toBe(200);
+    expect((await pollGeneration(p.baseUrl, org.key, again.body.id)).status).toBe('completed');
   });
 
   it('usage history filters by date and totals per day and per model; attribution reaches the rankings', async () => {

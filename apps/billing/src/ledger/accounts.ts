@@ -1,35 +1,45 @@
 import type { BalanceView } from '@pipevideo/contracts';
 
 /** Kinds of ledger account (see README "Account model"). */
-export type AccountKind = 'org_available' | 'org_held' | 'platform_revenue' | 'topup_source' | 'writeoff';
+export type AccountKind = 'org_available' | 'org_held' | 'org_receivable' | 'platform_revenue' | 'topup_source' | 'writeoff';
 
 export type TopupSource = 'operator' | 'stripe' | 'sandbox';
 
-/** Codes of the platform's own accounts, created by the migration. */
+/**
+ * Codes of the platform's own accounts, created by the migration. `writeoff` only holds shortfalls
+ * booked before orgs could owe (1710000000200); nothing is written off any more, but refunds and
+ * dispute reinstatements of those old transactions still reverse it.
+ */
 export const PLATFORM_ACCOUNTS = {
   revenue: 'platform:revenue',
   writeoff: 'platform:writeoff',
   source: (s: TopupSource) => `source:${s}`,
 } as const;
 
-/** An org's balance row as read under its lock: the ids of its two accounts and their cached balances. */
+/**
+ * An org's balance row as read under its lock: the ids of its three accounts and their cached
+ * balances. `owedCents` is what the org owes, i.e. minus the balance of its receivable account.
+ */
 export interface OrgAccounts {
   orgId: string;
   availableAccountId: string;
   heldAccountId: string;
+  owedAccountId: string;
   availableCents: number;
   heldCents: number;
+  owedCents: number;
 }
 
-export function balanceView(o: Pick<OrgAccounts, 'orgId' | 'availableCents' | 'heldCents'>): BalanceView {
+export function balanceView(o: Pick<OrgAccounts, 'orgId' | 'availableCents' | 'heldCents' | 'owedCents'>): BalanceView {
   return {
     orgId: o.orgId,
     balance_cents: o.availableCents + o.heldCents,
     held_cents: o.heldCents,
     available_cents: o.availableCents,
+    owed_cents: o.owedCents,
   };
 }
 
 export function emptyBalance(orgId: string): BalanceView {
-  return { orgId, balance_cents: 0, held_cents: 0, available_cents: 0 };
+  return { orgId, balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 };
 }

@@ -1,10 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { BalanceView, DomainError, ErrorCode } from '@pipevideo/contracts';
+import { BalanceView, DomainError, ErrorCode, owedRefusalMessage } from '@pipevideo/contracts';
 import { Db, inTransaction, num, one, rows } from '../db/sql';
 import { balanceView, emptyBalance, OrgAccounts, PLATFORM_ACCOUNTS, TopupSource } from './accounts';
 import { Coalescer } from './coalescer';
 import { Move, moves } from './moves';
-import { planSettlement, SettlementPlan } from './settlement-policy';
+import { CreditPlan, DebitPlan, planCredit, planDebit, planSettlement, SettlementPlan } from './settlement-policy';
 
 type TxKind = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'correction';
 
@@ -43,6 +43,8 @@ export interface TopupInput {
 export interface TopupResult {
   transactionId: string;
   duplicate: boolean;
+  /** Part of the top-up that settled what the org owed (the rest became available). */
+  repaidCents: number;
   balance: BalanceView;
   moves: Move[];
 }
@@ -50,8 +52,10 @@ export interface TopupResult {
 export interface TopupReversalResult {
   transactionId: string | null;
   duplicate: boolean;
+  /** Taken from the available balance (a reversal), or given back (a reinstatement). */
   takenCents: number;
-  writtenOffCents: number;
+  /** What the org could not give back (spent, or held by running jobs) and now owes. */
+  owedCents: number;
   balance: BalanceView;
   moves: Move[];
 }
@@ -75,6 +79,9 @@ export interface SettleResult {
   outcome: 'settled' | 'duplicate' | 'already_captured';
   chargedCents: number;
   releasedCents: number;
+  /** Part of the charge the org could not cover and now owes (0 when not settled by this call). */
+  owedCents: number;
+  /** Only for holds settled before orgs could owe (their shortfall was written off). */
   writtenOffCents: number;
   balance: BalanceView;
   moves: Move[];
@@ -103,6 +110,9 @@ export interface TokenChargeResult {
   duplicate: boolean;
   chargedCents: number;
   releasedCents: number;
+  /** Part of the charge the org could not cover and now owes. */
+  owedCents: number;
+  /** Only for charges made before orgs could owe (their shortfall was written off); else 0. */
   writtenOffCents: number;
   balance: BalanceView;
   moves: Move[];
@@ -118,9 +128,9 @@ export interface RefundResult {
 export interface GenerationCharges {
   /** Net revenue booked for the generation (all captures/charges minus refunds). */
   revenueCents: number;
-  /** Net write-off booked for it (negative: shortfall absorbed). */
+  /** Net write-off booked for it (negative: a shortfall absorbed before orgs could owe; 0 since). */
   writeoffCents: number;
-  /** What the org paid net of refunds: revenue + write-off. */
+  /** What the org was charged (paid or owes) net of refunds: revenue + write-off. */
   chargedCents: number;
   inputTokens: number | null;
   outputTokens: number | null;
@@ -134,6 +144,13 @@ export interface LedgerCheck {
   holds_mismatches: number;
   /** Sum of every entry ever posted (must be 0). */
   imbalance_cents: number;
+}
+
+export interface Receivables {
+  /** What all orgs owe together. */
+  owedCents: number;
+  /** Orgs that owe something. */
+  orgsOwing: number;
 }
 
 const conflict = (m: string) => new DomainError(ErrorCode.CONFLICT, m);
@@ -152,6 +169,7 @@ interface HoldRowOut {
   r_amount: string;
   r_available: string;
   r_held: string;
+  r_owed: string;
 }
 
 /**
@@ -180,8 +198,14 @@ export class Ledger {
   // ---- reads ------------------------------------------------------------------------------
 
   async balance(orgId: string, db: Db = this.ds): Promise<BalanceView> {
-    const r = await one(db, `SELECT available_cents, held_cents FROM org_balances WHERE org_id = $1`, [orgId]);
-    return r ? balanceView({ orgId, availableCents: num(r.available_cents), heldCents: num(r.held_cents) }) : emptyBalance(orgId);
+    const r = await one(db, `SELECT available_cents, held_cents, owed_cents FROM org_balances WHERE org_id = $1`, [orgId]);
+    return r ? balanceView({ orgId, availableCents: num(r.available_cents), heldCents: num(r.held_cents), owedCents: num(r.owed_cents) }) : emptyBalance(orgId);
+  }
+
+  /** What orgs owe in total, and how many owe (for the receivables gauges). */
+  async receivables(db: Db = this.ds): Promise<Receivables> {
+    const r = await one(db, `SELECT coalesce(sum(owed_cents), 0) AS s, count(*) FILTER (WHERE owed_cents > 0) AS n FROM org_balances`);
+    return { owedCents: num(r?.s), orgsOwing: num(r?.n) };
   }
 
   async openHolds(db: Db = this.ds): Promise<number> {
@@ -195,7 +219,10 @@ export class Ledger {
     return num(r?.s);
   }
 
-  /** Verifies the invariants: balanced transactions, cache = sum of entries, held = open holds. */
+  /**
+   * Verifies the invariants: balanced transactions, cache = sum of entries (available, held, and
+   * owed = minus the receivable account), held = open holds.
+   */
   async check(db: Db = this.ds): Promise<LedgerCheck> {
     const unbalanced = await one(
       db,
@@ -206,7 +233,8 @@ export class Ledger {
       `SELECT count(*) AS n FROM org_balances b
         CROSS JOIN LATERAL (SELECT coalesce(sum(amount_cents), 0) AS s FROM ledger_entries WHERE account_id = b.available_account_id) av
         CROSS JOIN LATERAL (SELECT coalesce(sum(amount_cents), 0) AS s FROM ledger_entries WHERE account_id = b.held_account_id) hd
-       WHERE b.available_cents <> av.s OR b.held_cents <> hd.s`,
+        CROSS JOIN LATERAL (SELECT coalesce(sum(amount_cents), 0) AS s FROM ledger_entries WHERE account_id = b.owed_account_id) ow
+       WHERE b.available_cents <> av.s OR b.held_cents <> hd.s OR b.owed_cents <> -ow.s`,
     );
     const holds = await one(
       db,
@@ -224,7 +252,10 @@ export class Ledger {
     return { balanced: r.transactions_unbalanced === 0 && r.cached_mismatches === 0 && r.holds_mismatches === 0 && imbalance === 0, ...r };
   }
 
-  /** Net money a generation cost its org, from the ledger (captures, token charges, refunds). */
+  /**
+   * Net money a generation cost its org, from the ledger (captures, token charges, refunds). What the
+   * org owes for it counts as charged: the revenue is booked in full and the org owes the rest.
+   */
   async generationCharges(generationId: string, db: Db = this.ds): Promise<GenerationCharges> {
     const sums = await rows(
       db,
@@ -262,6 +293,10 @@ export class Ledger {
 
   // ---- top-up -----------------------------------------------------------------------------
 
+  /**
+   * Credits the org from a top-up source, once per key. Whatever the source, the top-up pays what the
+   * org owes first; only the rest becomes available.
+   */
   async topup(i: TopupInput, db: Db = this.ds): Promise<TopupResult> {
     assertPositiveCents('amountCents', i.amountCents);
     return inTransaction(db, async (m) => {
@@ -271,29 +306,36 @@ export class Ledger {
         if (existing.org_id !== i.orgId || num(existing.amount_cents) !== i.amountCents) {
           throw conflict(`idempotency key already used for a different top-up (${num(existing.amount_cents)} cents)`);
         }
-        return { transactionId: String(existing.id), duplicate: true, balance: balanceView(org), moves: [] };
+        return { transactionId: String(existing.id), duplicate: true, repaidCents: 0, balance: balanceView(org), moves: [] };
       }
       const platform = await this.platformAccounts(m);
+      const credit = planCredit({ amountCents: i.amountCents, owedCents: org.owedCents });
       const id = await this.post(m, org, {
         key: i.key,
         kind: 'topup',
         orgId: i.orgId,
         amountCents: i.amountCents,
-        metadata: { source: i.source, ...(i.note ? { note: i.note } : {}), ...(i.metadata ?? {}) },
+        metadata: { source: i.source, ...(i.note ? { note: i.note } : {}), ...(credit.repaidCents ? { repaidCents: credit.repaidCents } : {}), ...(i.metadata ?? {}) },
         entries: [
           { accountId: platform[PLATFORM_ACCOUNTS.source(i.source)], amountCents: -i.amountCents },
-          { accountId: org.availableAccountId, amountCents: i.amountCents },
+          ...creditEntries(org, credit),
         ],
       });
-      return { transactionId: id, duplicate: false, balance: balanceView(org), moves: moves({ operation: 'topup', cents: i.amountCents }) };
+      return {
+        transactionId: id,
+        duplicate: false,
+        repaidCents: credit.repaidCents,
+        balance: balanceView(org),
+        moves: moves({ operation: 'topup', cents: i.amountCents }, { operation: 'owed_settled', cents: credit.repaidCents }),
+      };
     });
   }
 
   /**
-   * Money a top-up source took back (a Stripe refund or dispute): up to `amountCents` leaves the org's
-   * available credits; what the org has already spent (or holds in flight) cannot be taken and is
-   * written off. Idempotent by key. `reinstates` gives back exactly what an earlier reversal took and
-   * wrote off (a dispute won).
+   * Money a top-up source took back (a Stripe refund or dispute): `amountCents` leaves the org's
+   * available credits as far as they go; what the org has already spent (or holds for running jobs)
+   * becomes owed. Idempotent by key. `reinstates` gives back exactly what an earlier reversal took
+   * (a dispute won): it settles what the org owes first, the rest becomes available.
    */
   async reverseTopup(
     i: {
@@ -312,40 +354,58 @@ export class Ledger {
     return inTransaction(db, async (m) => {
       const org = await this.lockOrg(m, i.orgId);
       const existing = await this.findTransaction(m, i.key);
-      const nothing = { transactionId: null, duplicate: false, takenCents: 0, writtenOffCents: 0, balance: balanceView(org), moves: [] };
+      const nothing = { transactionId: null, duplicate: false, takenCents: 0, owedCents: 0, balance: balanceView(org), moves: [] };
       if (existing) return { ...nothing, transactionId: String(existing.id), duplicate: true };
       // Under the org's lock, so two refund events of one charge cannot both count the same cents.
       const amount = i.refundOfCharge ? i.amountCents - (await this.refundedForCharge(i.refundOfCharge, m)) : i.amountCents;
       if (amount <= 0) return nothing;
       const platform = await this.platformAccounts(m);
-      let taken = Math.min(amount, org.availableCents);
-      let sign = 1;
+      const source = platform[PLATFORM_ACCOUNTS.source(i.source)];
+      const meta = { source: i.source, ...(i.reinstates ? { reinstates: i.reinstates } : {}), ...(i.metadata ?? {}) };
       if (i.reinstates) {
         const undone = await this.findTransaction(m, i.reinstates);
         if (!undone || num(undone.amount_cents) !== amount) return nothing;
-        taken = num((undone.metadata as { takenCents?: number } | null)?.takenCents);
-        sign = -1;
+        // A reversal posted before orgs could owe wrote its uncovered part off: that part goes back
+        // to the write-off account, the rest to the org.
+        const writtenOff = num((undone.metadata as { writtenOffCents?: number } | null)?.writtenOffCents);
+        const credit = planCredit({ amountCents: amount - writtenOff, owedCents: org.owedCents });
+        const id = await this.post(m, org, {
+          key: i.key,
+          kind: 'correction',
+          orgId: i.orgId,
+          amountCents: amount,
+          metadata: { ...meta, givenBackCents: amount - writtenOff, repaidCents: credit.repaidCents, ...(writtenOff ? { writtenOffCents: writtenOff } : {}) },
+          entries: [
+            { accountId: source, amountCents: -amount },
+            { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: writtenOff },
+            ...creditEntries(org, credit),
+          ],
+        });
+        return {
+          transactionId: id,
+          duplicate: false,
+          takenCents: amount - writtenOff,
+          owedCents: 0,
+          balance: balanceView(org),
+          moves: moves({ operation: 'topup', cents: amount - writtenOff }, { operation: 'owed_settled', cents: credit.repaidCents }),
+        };
       }
-      const writtenOff = amount - taken;
+      const debit = planDebit({ amountCents: amount, availableCents: org.availableCents });
       const id = await this.post(m, org, {
         key: i.key,
         kind: 'correction',
         orgId: i.orgId,
         amountCents: amount,
-        metadata: { source: i.source, takenCents: taken, writtenOffCents: writtenOff, ...(i.reinstates ? { reinstates: i.reinstates } : {}), ...(i.metadata ?? {}) },
-        entries: [
-          { accountId: platform[PLATFORM_ACCOUNTS.source(i.source)], amountCents: sign * amount },
-          { accountId: org.availableAccountId, amountCents: -sign * taken },
-          { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: -sign * writtenOff },
-        ],
+        metadata: { ...meta, takenCents: debit.fromAvailableCents, owedCents: debit.owedCents },
+        entries: [{ accountId: source, amountCents: amount }, ...debitEntries(org, debit)],
       });
       return {
         transactionId: id,
         duplicate: false,
-        takenCents: taken,
-        writtenOffCents: writtenOff,
+        takenCents: debit.fromAvailableCents,
+        owedCents: debit.owedCents,
         balance: balanceView(org),
-        moves: sign > 0 ? moves({ operation: 'topup_reversal', cents: taken }, { operation: 'writeoff', cents: writtenOff }) : moves({ operation: 'topup', cents: taken }),
+        moves: moves({ operation: 'topup_reversal', cents: debit.fromAvailableCents }, { operation: 'owed', cents: debit.owedCents }),
       };
     });
   }
@@ -376,13 +436,14 @@ export class Ledger {
    * Reserves amountCents of the org's available balance; idempotent on holdId. The hot path:
    * concurrent placements are coalesced into one call of the `place_holds` SQL function (one round
    * trip, one commit for the batch); each hold is a conditional UPDATE of its org's row, so holds
-   * queue on that row and the available balance can never go below zero.
+   * queue on that row and the available balance can never go below zero. An org that owes gets no
+   * hold at all (not even a zero one) until a top-up settles what it owes.
    */
   async placeHold(i: PlaceHoldInput, db: Db = this.ds): Promise<PlaceHoldResult> {
     if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
     // Inside a caller's transaction the hold must commit with it: no batching there.
     const r = db === this.ds ? await this.holdBatcher.submit(i) : (await this.placeHoldsNow(db, [i]))[0];
-    const balance = balanceView({ orgId: r.r_org, availableCents: num(r.r_available), heldCents: num(r.r_held) });
+    const balance = balanceView({ orgId: r.r_org, availableCents: num(r.r_available), heldCents: num(r.r_held), owedCents: num(r.r_owed) });
     const amount = num(r.r_amount);
     switch (r.r_outcome) {
       case 'placed':
@@ -398,7 +459,10 @@ export class Ledger {
         return {
           ok: false,
           reason: 'insufficient_balance',
-          message: `Insufficient balance: ${balance.available_cents} cents available, ${i.amountCents} cents needed`,
+          message:
+            balance.owed_cents > 0
+              ? owedRefusalMessage(balance.owed_cents)
+              : `Insufficient balance: ${balance.available_cents} cents available, ${i.amountCents} cents needed`,
           balance,
         };
     }
@@ -424,7 +488,7 @@ export class Ledger {
    * Captures a hold at the actual cost (see settlement-policy.ts for actual > held). Idempotent per
    * hold: a hold settles once; capturing it again (by event redelivery or after a token charge)
    * changes nothing. A hold already released, or never placed, is charged from the available
-   * balance (the job did succeed), with the same shortfall policy.
+   * balance (the job did succeed), with the same shortfall policy (what is not covered is owed).
    */
   async capture(i: { holdId: string; amountCents: number; orgId?: string; generationId?: string | null }, db: Db = this.ds): Promise<SettleResult> {
     assertCents('amountCents', i.amountCents);
@@ -437,6 +501,7 @@ export class Ledger {
       if (previous || alreadyCharged(h)) {
         return {
           ...settledFigures(h),
+          owedCents: 0,
           holdId: i.holdId,
           orgId,
           generationId: h?.generation_id ?? null,
@@ -455,14 +520,18 @@ export class Ledger {
         outcome: 'settled',
         chargedCents: plan.chargedCents,
         releasedCents: plan.releasedCents,
-        writtenOffCents: plan.writtenOffCents,
+        owedCents: plan.owedCents,
+        writtenOffCents: 0,
         balance: balanceView(org),
         moves: settlementMoves('capture', plan),
       };
     });
   }
 
-  /** Releases an open hold back to the available balance. Anything else is a no-op (idempotent). */
+  /**
+   * Releases an open hold back to the org: what it owes first (credits Stripe took back while the job
+   * ran), the rest to the available balance. Anything but an open hold is a no-op (idempotent).
+   */
   async release(i: { holdId: string; orgId?: string; reason?: string }, db: Db = this.ds): Promise<ReleaseResult> {
     return inTransaction(db, async (m) => {
       const peek = await one<{ org_id: string }>(m, `SELECT org_id FROM holds WHERE hold_id = $1`, [i.holdId]);
@@ -483,6 +552,7 @@ export class Ledger {
       }
       if (h.status !== 'open') return { holdId: i.holdId, outcome: 'not_open', releasedCents: 0, moves: [] };
       const amount = num(h.amount_cents);
+      const credit = planCredit({ amountCents: amount, owedCents: org.owedCents });
       await this.post(m, org, {
         key: `release:${i.holdId}`,
         kind: 'release',
@@ -490,18 +560,20 @@ export class Ledger {
         generationId: h.generation_id,
         holdId: i.holdId,
         amountCents: amount,
-        metadata: i.reason ? { reason: i.reason } : undefined,
-        entries: [
-          { accountId: org.heldAccountId, amountCents: -amount },
-          { accountId: org.availableAccountId, amountCents: amount },
-        ],
+        metadata: i.reason || credit.repaidCents ? { ...(i.reason ? { reason: i.reason } : {}), ...(credit.repaidCents ? { repaidCents: credit.repaidCents } : {}) } : undefined,
+        entries: [{ accountId: org.heldAccountId, amountCents: -amount }, ...creditEntries(org, credit)],
       });
       await rows(
         m,
         `UPDATE holds SET status = 'released', released_cents = $2, settled_by = 'release', settled_at = now() WHERE hold_id = $1`,
         [i.holdId, amount],
       );
-      return { holdId: i.holdId, outcome: 'released', releasedCents: amount, moves: moves({ operation: 'release', cents: amount }) };
+      return {
+        holdId: i.holdId,
+        outcome: 'released',
+        releasedCents: amount,
+        moves: moves({ operation: 'release', cents: amount }, { operation: 'owed_settled', cents: credit.repaidCents }),
+      };
     });
   }
 
@@ -531,18 +603,20 @@ export class Ledger {
           duplicate: true,
           chargedCents: num(plan.chargedCents),
           releasedCents: num(plan.releasedCents),
-          writtenOffCents: num(plan.writtenOffCents),
+          owedCents: num(plan.owedCents),
+          // Charges made before orgs could owe recorded their written-off shortfall in the plan.
+          writtenOffCents: num((plan as { writtenOffCents?: number }).writtenOffCents),
           balance: balanceView(org),
           moves: [],
         };
       }
       if (alreadyCharged(h)) {
         // The hold was settled already (e.g. generation.finished got there first): never charge twice.
-        return { ...base, ...settledFigures(h), duplicate: true, balance: balanceView(org), moves: [] };
+        return { ...base, ...settledFigures(h), owedCents: 0, duplicate: true, balance: balanceView(org), moves: [] };
       }
       if (await this.findTransaction(m, `refund:${generationId}`)) {
         // The generation failed and was refunded before this (late) charge arrived: it costs nothing.
-        return { ...base, duplicate: true, chargedCents: 0, releasedCents: 0, writtenOffCents: 0, balance: balanceView(org), moves: [] };
+        return { ...base, duplicate: true, chargedCents: 0, releasedCents: 0, owedCents: 0, writtenOffCents: 0, balance: balanceView(org), moves: [] };
       }
       const plan = await this.settle(m, org, h, {
         key,
@@ -558,7 +632,8 @@ export class Ledger {
         duplicate: false,
         chargedCents: plan.chargedCents,
         releasedCents: plan.releasedCents,
-        writtenOffCents: plan.writtenOffCents,
+        owedCents: plan.owedCents,
+        writtenOffCents: 0,
         balance: balanceView(org),
         moves: settlementMoves('token_charge', plan),
       };
@@ -567,9 +642,11 @@ export class Ledger {
 
   /**
    * Gives back everything a generation was charged (captures and token charges, net of earlier
-   * refunds): revenue and write-off are reversed, the paid part returns to the available balance.
-   * Idempotent by generation id; for a generation that was never charged only the refund is recorded
-   * (no money moves), so a token charge arriving later is refused.
+   * refunds): the revenue is reversed (and a write-off booked before orgs could owe), and the charge
+   * goes back to the org whatever paid for it — hold, available or owed — settling what the org owes
+   * first, the rest to the available balance. Idempotent by generation id; for a generation that was
+   * never charged only the refund is recorded (no money moves), so a token charge arriving later is
+   * refused.
    */
   async refundGeneration(i: { generationId: string; reason?: string }, db: Db = this.ds): Promise<RefundResult> {
     return inTransaction(db, async (m) => {
@@ -591,20 +668,26 @@ export class Ledger {
         return { ...none, duplicate: false };
       }
       const platform = await this.platformAccounts(m);
+      const credit = planCredit({ amountCents: c.chargedCents, owedCents: org.owedCents });
       await this.post(m, org, {
         key,
         kind: 'refund',
         orgId: org.orgId,
         generationId: i.generationId,
         amountCents: c.chargedCents,
-        metadata: { reason: i.reason ?? 'generation failed', revenueCents: c.revenueCents, writeoffCents: c.writeoffCents },
+        metadata: { reason: i.reason ?? 'generation failed', revenueCents: c.revenueCents, writeoffCents: c.writeoffCents, repaidCents: credit.repaidCents },
         entries: [
           { accountId: platform[PLATFORM_ACCOUNTS.revenue], amountCents: -c.revenueCents },
           { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: -c.writeoffCents },
-          { accountId: org.availableAccountId, amountCents: c.chargedCents },
+          ...creditEntries(org, credit),
         ],
       });
-      return { generationId: i.generationId, refundedCents: c.chargedCents, duplicate: false, moves: moves({ operation: 'refund', cents: c.chargedCents }) };
+      return {
+        generationId: i.generationId,
+        refundedCents: c.chargedCents,
+        duplicate: false,
+        moves: moves({ operation: 'refund', cents: c.chargedCents }, { operation: 'owed_settled', cents: credit.repaidCents }),
+      };
     });
   }
 
@@ -618,7 +701,7 @@ export class Ledger {
     s: { key: string; kind: TxKind; holdId: string | null; actualCents: number; generationId: string | null; metadata?: Record<string, unknown> },
   ): Promise<SettlementPlan> {
     const heldCents = h?.status === 'open' ? num(h.amount_cents) : 0;
-    const plan = planSettlement({ heldCents, actualCents: s.actualCents, availableCents: org.availableCents });
+    const plan = planSettlement({ heldCents, actualCents: s.actualCents, availableCents: org.availableCents, owedCents: org.owedCents });
     const platform = await this.platformAccounts(m);
     await this.post(m, org, {
       key: s.key,
@@ -628,11 +711,12 @@ export class Ledger {
       holdId: s.holdId,
       amountCents: s.actualCents,
       metadata: { ...(s.metadata ?? {}), plan },
+      // The receivable account goes down by what becomes owed and up by what the released part repays.
       entries: [
         { accountId: org.heldAccountId, amountCents: -plan.heldCents },
-        { accountId: org.availableAccountId, amountCents: plan.releasedCents - plan.fromAvailableCents },
+        { accountId: org.availableAccountId, amountCents: plan.releasedCents - plan.repaidCents - plan.fromAvailableCents },
+        { accountId: org.owedAccountId, amountCents: plan.repaidCents - plan.owedCents },
         { accountId: platform[PLATFORM_ACCOUNTS.revenue], amountCents: plan.actualCents },
-        { accountId: platform[PLATFORM_ACCOUNTS.writeoff], amountCents: -plan.writtenOffCents },
       ],
     });
     return plan;
@@ -652,17 +736,17 @@ export class Ledger {
       await rows(
         m,
         `UPDATE holds SET status = CASE WHEN status = 'open' THEN 'captured' ELSE status END,
-           charged_cents = charged_cents + $2, released_cents = released_cents + $3, written_off_cents = written_off_cents + $4,
-           settled_by = coalesce(CASE WHEN status = 'open' THEN $5 END, settled_by), settled_at = coalesce(settled_at, now())
+           charged_cents = charged_cents + $2, released_cents = released_cents + $3,
+           settled_by = coalesce(CASE WHEN status = 'open' THEN $4 END, settled_by), settled_at = coalesce(settled_at, now())
          WHERE hold_id = $1`,
-        [holdId, plan.chargedCents, plan.releasedCents, plan.writtenOffCents, by],
+        [holdId, plan.chargedCents, plan.releasedCents, by],
       );
     } else {
       await rows(
         m,
-        `INSERT INTO holds (hold_id, org_id, generation_id, amount_cents, status, placed, charged_cents, written_off_cents, settled_by, settled_at)
-         VALUES ($1, $2, $3, 0, 'captured', false, $4, $5, $6, now())`,
-        [holdId, orgId, generationId, plan.chargedCents, plan.writtenOffCents, by],
+        `INSERT INTO holds (hold_id, org_id, generation_id, amount_cents, status, placed, charged_cents, settled_by, settled_at)
+         VALUES ($1, $2, $3, 0, 'captured', false, $4, $5, now())`,
+        [holdId, orgId, generationId, plan.chargedCents, by],
       );
     }
   }
@@ -687,24 +771,29 @@ export class Ledger {
       );
     }
     if (org) {
-      const dAvail = entries.filter((e) => e.accountId === org.availableAccountId).reduce((s, e) => s + e.amountCents, 0);
-      const dHeld = entries.filter((e) => e.accountId === org.heldAccountId).reduce((s, e) => s + e.amountCents, 0);
-      if (dAvail !== 0 || dHeld !== 0) {
+      const delta = (accountId: string) => entries.filter((e) => e.accountId === accountId).reduce((s, e) => s + e.amountCents, 0);
+      const dAvail = delta(org.availableAccountId);
+      const dHeld = delta(org.heldAccountId);
+      // The receivable account's balance is minus what the org owes.
+      const dOwed = -delta(org.owedAccountId);
+      if (dAvail !== 0 || dHeld !== 0 || dOwed !== 0) {
         const r = await one(
           m,
-          `UPDATE org_balances SET available_cents = available_cents + $2, held_cents = held_cents + $3, updated_at = now()
-           WHERE org_id = $1 RETURNING available_cents, held_cents`,
-          [org.orgId, dAvail, dHeld],
+          `UPDATE org_balances SET available_cents = available_cents + $2, held_cents = held_cents + $3, owed_cents = owed_cents + $4, updated_at = now()
+           WHERE org_id = $1 RETURNING available_cents, held_cents, owed_cents`,
+          [org.orgId, dAvail, dHeld, dOwed],
         );
         org.availableCents = num(r!.available_cents);
         org.heldCents = num(r!.held_cents);
+        org.owedCents = num(r!.owed_cents);
       }
     }
     return id;
   }
 
   private async lockOrg(m: EntityManager, orgId: string): Promise<OrgAccounts> {
-    const select = `SELECT org_id, available_account_id, held_account_id, available_cents, held_cents FROM org_balances WHERE org_id = $1 FOR UPDATE`;
+    const select = `SELECT org_id, available_account_id, held_account_id, owed_account_id, available_cents, held_cents, owed_cents
+                      FROM org_balances WHERE org_id = $1 FOR UPDATE`;
     let r = await one(m, select, [orgId]);
     if (!r) {
       await rows(m, `SELECT ensure_org($1)`, [orgId]);
@@ -715,8 +804,10 @@ export class Ledger {
       orgId,
       availableAccountId: String(r.available_account_id),
       heldAccountId: String(r.held_account_id),
+      owedAccountId: String(r.owed_account_id),
       availableCents: num(r.available_cents),
       heldCents: num(r.held_cents),
+      owedCents: num(r.owed_cents),
     };
   }
 
@@ -764,8 +855,25 @@ function settlementMoves(op: 'capture' | 'token_charge', plan: SettlementPlan): 
   return moves(
     { operation: op, cents: plan.chargedCents },
     { operation: 'release', cents: plan.releasedCents },
-    { operation: 'writeoff', cents: plan.writtenOffCents },
+    { operation: 'owed_settled', cents: plan.repaidCents },
+    { operation: 'owed', cents: plan.owedCents },
   );
+}
+
+/** Entries of money given to the org: the receivable account up by what is repaid, available by the rest. */
+function creditEntries(org: OrgAccounts, c: CreditPlan): Posting['entries'] {
+  return [
+    { accountId: org.owedAccountId, amountCents: c.repaidCents },
+    { accountId: org.availableAccountId, amountCents: c.toAvailableCents },
+  ];
+}
+
+/** Entries of money taken from the org: available down by what it covers, the receivable by the rest. */
+function debitEntries(org: OrgAccounts, d: DebitPlan): Posting['entries'] {
+  return [
+    { accountId: org.availableAccountId, amountCents: -d.fromAvailableCents },
+    { accountId: org.owedAccountId, amountCents: -d.owedCents },
+  ];
 }
 
 function assertCents(name: string, v: number): void {

@@ -63,7 +63,7 @@ export class BillingController {
   @Get('billing/balance')
   @StandardKey()
   @ApiTags('Billing')
-  @ApiOperation({ summary: 'Credit balance in cents (balance, held by running jobs, available)' })
+  @ApiOperation({ summary: 'Credit balance in cents (balance, held by running jobs, available, owed)' })
   @ApiOkResponse({ type: BalanceSchema })
   @ApiErrors(403, ...KEYED_ERRORS)
   balance(@CurrentPrincipal() p: Principal) {

@@ -141,6 +141,12 @@ export class BalanceSchema {
   @ApiProperty() balance_cents!: number;
   @ApiProperty() held_cents!: number;
   @ApiProperty() available_cents!: number;
+  @ApiProperty({
+    description:
+      'Cents the organization owes: usage it could not cover, or credits Stripe took back (refund, dispute) after they were spent or while held by running jobs. Any top-up pays it first; while above 0 no generation can be created. Never above 0 together with available_cents.',
+    example: 0,
+  })
+  owed_cents!: number;
 }
 export class CheckoutSchema {
   @ApiProperty({ example: 'cs_test_123' }) id!: string;

@@ -1,7 +1,7 @@
 import { http } from './http';
 
 /** The org's balance as `GET /v1/usage` shows it. */
-export async function balanceOf(baseUrl: string, key: string): Promise<{ balance_cents: number; held_cents: number; available_cents: number }> {
+export async function balanceOf(baseUrl: string, key: string): Promise<{ balance_cents: number; held_cents: number; available_cents: number; owed_cents: number }> {
   const r = await http('GET', `${baseUrl}/v1/usage`, { key });
   if (r.status !== 200) throw new Error(`usage: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.balance ?? r.body;
@@ -12,7 +12,7 @@ export async function balanceOf(baseUrl: string, key: string): Promise<{ balance
  * `generation.finished` event, a few milliseconds after the generation reads final, so a test that
  * compares balances must first wait for every earlier hold to be captured or released.
  */
-export async function settledBalance(baseUrl: string, key: string, timeoutMs = 30_000): Promise<{ balance_cents: number; held_cents: number; available_cents: number }> {
+export async function settledBalance(baseUrl: string, key: string, timeoutMs = 30_000): Promise<{ balance_cents: number; held_cents: number; available_cents: number; owed_cents: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const b = await balanceOf(baseUrl, key);

@@ -123,7 +123,29 @@ export class CreateLedger1710000000000 implements MigrationInterface {
       received_at timestamptz NOT NULL DEFAULT now())`);
 
     // Creates an org's two accounts and its balance row (idempotent, safe under concurrency).
-    await q.query(`CREATE FUNCTION ensure_org(p_org text) RETURNS void LANGUAGE plpgsql AS $$
+    await q.query(ENSURE_ORG_V1);
+
+    // The hot path: a batch of holds in one round trip and one commit (the Ledger coalesces
+    // concurrent placements). Items are processed in the given order, which callers sort by org so
+    // that concurrent batches lock org rows in the same order (no deadlocks); each item behaves
+    // exactly as if placed alone. Lock order everywhere: the org's balance row first.
+    // Outcomes: placed | existing (same holdId already placed: a replay) | insufficient | tombstone.
+    await q.query(PLACE_HOLDS_V1);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION IF EXISTS place_holds(text[], text[], text[], bigint[])`);
+    await q.query(`DROP FUNCTION IF EXISTS ensure_org(text)`);
+    for (const t of ['stripe_events', 'usage_records', 'holds', 'ledger_entries', 'ledger_transactions', 'org_balances', 'accounts']) {
+      await q.query(`DROP TABLE IF EXISTS ${t} CASCADE`);
+    }
+    await q.query(`DROP FUNCTION IF EXISTS ledger_refuse_change()`);
+    await q.query(`DROP FUNCTION IF EXISTS ledger_assert_balanced()`);
+  }
+}
+
+/** ensure_org as this migration created it (1710000000200 replaces it; its down puts this back). */
+export const ENSURE_ORG_V1 = `CREATE FUNCTION ensure_org(p_org text) RETURNS void LANGUAGE plpgsql AS $$
       DECLARE a bigint; h bigint;
       BEGIN
         IF EXISTS (SELECT 1 FROM org_balances WHERE org_id = p_org) THEN RETURN; END IF;
@@ -132,14 +154,10 @@ export class CreateLedger1710000000000 implements MigrationInterface {
         SELECT id INTO a FROM accounts WHERE code = 'org:' || p_org || ':available';
         SELECT id INTO h FROM accounts WHERE code = 'org:' || p_org || ':held';
         INSERT INTO org_balances (org_id, available_account_id, held_account_id) VALUES (p_org, a, h) ON CONFLICT (org_id) DO NOTHING;
-      END $$`);
+      END $$`;
 
-    // The hot path: a batch of holds in one round trip and one commit (the Ledger coalesces
-    // concurrent placements). Items are processed in the given order, which callers sort by org so
-    // that concurrent batches lock org rows in the same order (no deadlocks); each item behaves
-    // exactly as if placed alone. Lock order everywhere: the org's balance row first.
-    // Outcomes: placed | existing (same holdId already placed: a replay) | insufficient | tombstone.
-    await q.query(`CREATE FUNCTION place_holds(p_orgs text[], p_holds text[], p_generations text[], p_amounts bigint[])
+/** place_holds as this migration created it (1710000000200 replaces it; its down puts this back). */
+export const PLACE_HOLDS_V1 = `CREATE FUNCTION place_holds(p_orgs text[], p_holds text[], p_generations text[], p_amounts bigint[])
       RETURNS TABLE (r_idx int, r_outcome text, r_org text, r_amount bigint, r_available bigint, r_held bigint)
       LANGUAGE plpgsql AS $$
       DECLARE
@@ -198,16 +216,4 @@ export class CreateLedger1710000000000 implements MigrationInterface {
           r_outcome := 'placed'; r_org := v_org; r_amount := v_amount; r_available := b.available_cents; r_held := b.held_cents;
           RETURN NEXT;
         END LOOP;
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION IF EXISTS place_holds(text[], text[], text[], bigint[])`);
-    await q.query(`DROP FUNCTION IF EXISTS ensure_org(text)`);
-    for (const t of ['stripe_events', 'usage_records', 'holds', 'ledger_entries', 'ledger_transactions', 'org_balances', 'accounts']) {
-      await q.query(`DROP TABLE IF EXISTS ${t} CASCADE`);
-    }
-    await q.query(`DROP FUNCTION IF EXISTS ledger_refuse_change()`);
-    await q.query(`DROP FUNCTION IF EXISTS ledger_assert_balanced()`);
-  }
-}
+      END $$`;
