@@ -8,6 +8,7 @@
 #   5. consistency: docker-compose.yml, apps/*/Dockerfile, Prometheus jobs, Grafana provisioning,
 #      alert annotations <-> docs/runbook.md anchors, metric names <-> docs/observability.md
 #   6. `docker compose config` when a Docker Compose is installed (it is not on the dev machines)
+#   7. infra/k8s: every Kustomize overlay renders and every object validates against its schema
 # promtool comes from Debian's `prometheus` package; it is installed when missing and apt-get is there.
 # Exits non-zero when anything fails and lists what failed.
 #
@@ -293,6 +294,18 @@ fi
 run_step "Grafana dashboard JSON is the builder's output" check_dashboard_generated
 run_step "compose / Dockerfiles / Prometheus / Grafana / runbook / catalogue consistency" check_consistency
 run_step "docker compose config" check_compose_cli
+
+# Kubernetes: every overlay renders (kubectl's built-in Kustomize) and every object validates against
+# its schema (kubernetes-models, KEDA, prometheus-operator, CloudNativePG); see infra/k8s/README.md.
+check_k8s() {
+  if ! command -v kubectl >/dev/null 2>&1; then
+    if [[ "${CI:-}" == "true" ]]; then echo "kubectl is required under CI=true"; return 1; fi
+    echo "!!! kubectl not found: Kubernetes manifests NOT checked"
+    return 0
+  fi
+  node infra/k8s/validate.mjs
+}
+run_step "Kubernetes manifests render and validate" check_k8s
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

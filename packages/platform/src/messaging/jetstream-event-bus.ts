@@ -4,6 +4,7 @@ import {
 import { ALL_EVENT_SUBJECTS, EVENT_STREAM } from '@pipevideo/contracts';
 import type { EventBus, EventHandler } from './event-bus';
 import { logger } from '../observability/logger';
+import { envInt } from '../config/env';
 
 const sc = StringCodec();
 
@@ -33,6 +34,8 @@ export class JetStreamEventBus implements EventBus {
       storage: StorageType.File,
       max_age: 7 * 24 * 3600 * 1e9,
       duplicate_window: 10 * 60 * 1e9,
+      // 3 on a NATS cluster (infra/k8s/dependencies/nats-values.yaml): the stream survives losing a server.
+      num_replicas: envInt('PIPEVIDEO_NATS_STREAM_REPLICAS', 1),
     };
     try {
       await jsm.streams.info(stream);
