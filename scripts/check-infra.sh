@@ -123,6 +123,17 @@ const hasHealthcheck = (name) => {
   const df = s.build && (typeof s.build === 'string' ? `${s.build}/Dockerfile` : `${s.build.context || '.'}/${s.build.dockerfile || 'Dockerfile'}`);
   return !!(df && exists(df) && /HEALTHCHECK/.test(fs.readFileSync(df, 'utf8')));
 };
+// Compose v1 (docker-compose >= 1.27) and v2 both: a 3.x version key, no top-level `name` (v1 refuses it).
+if (compose.name !== undefined) bad('compose: top-level "name" is refused by docker-compose v1; drop it');
+if (!/^3\.\d+$/.test(String(compose.version ?? ''))) bad('compose: needs version "3.x" (docker-compose v1 reads a file without it as the legacy format)');
+// Secure by default: secrets come from .env with no known default; dashboards on localhost only.
+const composeText = fs.readFileSync('docker-compose.yml', 'utf8');
+for (const secret of ['POSTGRES_PASSWORD', 'PIPEVIDEO_ADMIN_TOKEN', 'PIPEVIDEO_WEBHOOKS_ENCRYPTION_KEY', 'GRAFANA_ADMIN_PASSWORD', 'REPLICATE_WEBHOOK_SECRET', 'FAL_KEY', 'REPLICATE_API_TOKEN', 'AI_GATEWAY_API_KEY', 'FRAMERATE_API_KEY']) {
+  if (new RegExp(`\\$\\{${secret}:?-`).test(composeText)) bad(`compose: ${secret} has a default; secrets must come from .env (\${${secret}:?…})`);
+  if (!new RegExp(`\\$\\{${secret}:\\?`).test(composeText)) bad(`compose: ${secret} must be required (\${${secret}:?…})`);
+}
+for (const dash of ['grafana', 'prometheus']) for (const p of svcs[dash]?.ports || []) if (!String(p).startsWith('127.0.0.1:')) bad(`compose: ${dash} must publish on 127.0.0.1 only`);
+if (/GF_AUTH_ANONYMOUS_ENABLED:\s*"?true/.test(composeText)) bad('compose: Grafana must not allow anonymous access');
 for (const [name, s] of Object.entries(svcs)) {
   if (s.container_name) bad(`compose: ${name} sets container_name, which forbids --scale`);
   for (const p of s.ports || []) {
@@ -170,7 +181,7 @@ for (const app of Object.keys(APPS)) {
   const t = fs.readFileSync(df, 'utf8');
   dockerfileText[app] = t;
   const need = [
-    [/^ARG NODE_IMAGE=node:20-slim$/m, 'ARG NODE_IMAGE=node:20-slim'],
+    [/^ARG NODE_IMAGE=node:22-slim$/m, 'ARG NODE_IMAGE=node:22-slim'],
     [/npm i -g pnpm@10/, 'npm i -g pnpm@10'],
     [/pnpm install --frozen-lockfile/, 'pnpm install --frozen-lockfile'],
     [new RegExp(`pnpm turbo run build --filter=@pipevideo/${app}\\.\\.\\.`), `pnpm turbo run build --filter=@pipevideo/${app}...`],

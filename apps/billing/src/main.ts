@@ -3,4 +3,6 @@ import { runServiceMain } from '@pipevideo/platform';
 import { startBillingService } from './start-billing-service';
 
 /** Microservices mode: one billing process on NATS. */
-runServiceMain('billing', 3002, (base) => startBillingService(base));
+runServiceMain('billing', 3002, (base) => startBillingService(base), undefined, [
+  { name: 'STRIPE_WEBHOOK_SECRET', why: 'verifies Stripe\'s events before any credit is added', when: (env) => !!env.STRIPE_SECRET_KEY },
+]);

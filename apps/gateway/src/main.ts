@@ -2,4 +2,6 @@ import { runServiceMain } from '@pipevideo/platform';
 import { startGatewayService } from './service';
 
 /** Microservices mode: one gateway process (run as many replicas as you like behind a load balancer). */
-runServiceMain('gateway', 3001, (base) => startGatewayService(base), (svc) => ({ operatorApi: svc.runtime.cfg.adminToken ? 'enabled' : 'disabled' }));
+runServiceMain('gateway', 3001, (base) => startGatewayService(base), (svc) => ({ operatorApi: svc.runtime.cfg.adminToken ? 'enabled' : 'disabled' }), [
+  { name: 'PIPEVIDEO_ADMIN_TOKEN', why: 'guards the operator API' },
+]);

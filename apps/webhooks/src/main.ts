@@ -2,4 +2,6 @@ import { runServiceMain } from '@pipevideo/platform';
 import { startWebhooksService } from './index';
 
 /** Microservices mode: one webhooks process on NATS; configuration from the environment (see README). */
-runServiceMain('webhooks', 3005, (base) => startWebhooksService(base));
+runServiceMain('webhooks', 3005, (base) => startWebhooksService(base), undefined, [
+  { name: 'PIPEVIDEO_WEBHOOKS_ENCRYPTION_KEY', why: 'encrypts customers\' webhook signing secrets at rest' },
+]);

@@ -1,5 +1,6 @@
 import { envInt, envStr } from '../config/env';
 import type { MessagingConfig } from '../messaging/runtime';
+import { productionSecretsProblem, type RequiredSecret } from '../config/production-secrets';
 import { logger } from '../observability/logger';
 import type { RunningService } from './start-service';
 
@@ -20,7 +21,13 @@ export function runServiceMain<S extends RunningService>(
   defaultPort: number,
   start: (base: MainBase) => Promise<S>,
   describe: (svc: S) => Record<string, unknown> = () => ({}),
+  secrets: readonly RequiredSecret[] = [],
 ): void {
+  const refused = productionSecretsProblem(name, secrets);
+  if (refused) {
+    logger.fatal({ service: name }, refused);
+    process.exit(1);
+  }
   // One process, one service: every log line says which.
   logger.setBindings({ service: name });
   const base: MainBase = {
