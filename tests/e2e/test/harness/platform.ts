@@ -1,5 +1,5 @@
 import { ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,15 +46,31 @@ export interface Platform {
   sandboxes: SandboxSet;
   /** The local Stripe API stand-in billing's checkouts go to. */
   stripe: StripeStandIn;
-  db?: TestDatabase;
+  db?: Pick<TestDatabase, 'url' | 'name'>;
   urls: Record<ServiceName, string>;
-  kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
-  start(service: ServiceName): Promise<void>;
+  /** Kills every replica of a service, or only `replica`. */
+  kill(service: ServiceName, signal?: NodeJS.Signals, replica?: number): Promise<void>;
+  /** Starts every replica of a service, or only `replica`. */
+  start(service: ServiceName, replica?: number): Promise<void>;
+  /** Ports of each replica of each service. */
+  ports: Record<ServiceName, number[]>;
+  /** CPU seconds used so far by each service process (`service#replica`), for the scaling figures. */
+  cpuSeconds(): Record<string, number>;
   stop(): Promise<void>;
 }
 
 export interface PlatformOptions {
   env?: Record<string, string>;
+  /** Processes per service (default 1 each); `urls` name the first replica of each. */
+  replicas?: Partial<Record<ServiceName, number>>;
+  /** An existing database to use (kept at stop) instead of a fresh test database. */
+  database?: { url: string; name: string };
+  /** NATS server(s) (comma-separated URLs) instead of the machine's; the namespace is the database name. */
+  natsUrl?: string;
+  /** The gateway's port (default: a free one). */
+  gatewayPort?: number;
+  /** The operator token (default: a fixed one for tests). */
+  adminToken?: string;
 }
 
 /** The Stripe endpoint secret billing verifies webhooks with in the end-to-end runs. */
@@ -87,20 +103,25 @@ export async function bootMicroservices(o: PlatformOptions = {}): Promise<{ p: P
 
 /** Microservices mode: each service its own Node process on NATS and a fresh database of its own. */
 export async function startMicroservices(o: PlatformOptions = {}): Promise<Platform> {
-  const db = await createTestDatabase('pv_e2e');
+  const db: Pick<TestDatabase, 'url' | 'name'> & { drop(): Promise<void> } = o.database ? { ...o.database, drop: async () => undefined } : await createTestDatabase('pv_e2e');
   const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
   // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same way).
   const stripe = new StripeStandIn();
   const stripeUrl = await stripe.start();
-  const adminToken = 'e2e-admin-token';
-  const ports: Record<string, number> = {};
-  for (const s of SERVICES) ports[s] = await reservePorts();
-  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+  const adminToken = o.adminToken ?? 'e2e-admin-token';
+  const replicaCount = (s: ServiceName) => Math.max(1, o.replicas?.[s] ?? 1);
+  /** Port of each replica of each service: `ports[s][i]`. */
+  const ports = {} as Record<ServiceName, number[]>;
+  for (const s of SERVICES) {
+    ports[s] = [];
+    for (let i = 0; i < replicaCount(s); i++) ports[s].push(s === 'gateway' && i === 0 && o.gatewayPort ? o.gatewayPort : await reservePorts());
+  }
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s][0]}`])) as Record<ServiceName, string>;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
-    NATS_URL: NATS_TEST_URL,
+    NATS_URL: o.natsUrl ?? NATS_TEST_URL,
     // Our own NATS namespace: other test runs on the same server never answer our requests.
     PIPEVIDEO_NATS_PREFIX: db.name,
     DATABASE_URL: db.url,
@@ -123,13 +144,14 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     ...FAST_LIFECYCLE_ENV,
     ...(o.env ?? {}),
   };
-  const procs = new Map<ServiceName, ChildProcess>();
+  const procs = new Map<string, ChildProcess>();
   const SERVICE_NODE_FLAGS = (process.env.E2E_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const start = async (s: ServiceName) => {
+  const replicasOf = (s: ServiceName, replica?: number) => (replica === undefined ? [...ports[s].keys()] : [replica]);
+  const startOne = async (s: ServiceName, i: number) => {
     // Services run as plain node, whatever loader the test runner or a benchmark uses; node flags for
     // them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark) come from E2E_SERVICE_NODE_FLAGS.
-    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    procs.set(s, child);
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s][i]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    procs.set(`${s}#${i}`, child);
     // A service that exits while starting fails the start at once, with its exit code.
     let onExit: (code: number | null) => void = () => undefined;
     const exited = new Promise<never>((_, reject) => {
@@ -137,21 +159,44 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       child.once('exit', onExit);
     });
     try {
-      await Promise.race([exited, waitFor(`${s} ready`, async () => (await http('GET', `${urls[s]}/health/ready`)).status === 200, 60_000, 150)]);
+      await Promise.race([exited, waitFor(`${s} ready`, async () => (await http('GET', `http://127.0.0.1:${ports[s][i]}/health/ready`)).status === 200, 60_000, 150)]);
     } finally {
       child.off('exit', onExit);
       exited.catch(() => undefined);
     }
   };
-  const kill = async (s: ServiceName, signal: NodeJS.Signals = 'SIGKILL') => {
-    const child = procs.get(s);
-    if (!child || child.exitCode !== null || child.signalCode) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    await exited;
+  /** Starts every replica of a service (or one). */
+  const start = async (s: ServiceName, replica?: number) => {
+    await Promise.all(replicasOf(s, replica).map((i) => startOne(s, i)));
+  };
+  /** Kills every replica of a service (or one). */
+  const kill = async (s: ServiceName, signal: NodeJS.Signals = 'SIGKILL', replica?: number) => {
+    await Promise.all(
+      replicasOf(s, replica).map(async (i) => {
+        const child = procs.get(`${s}#${i}`);
+        if (!child || child.exitCode !== null || child.signalCode) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill(signal);
+        await exited;
+      }),
+    );
+  };
+  /** CPU seconds each running process has used so far (Linux /proc), by `service#replica`. */
+  const cpuSeconds = () => {
+    const out: Record<string, number> = {};
+    for (const [name, child] of procs) {
+      if (!child.pid || child.exitCode !== null) continue;
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        out[name] = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+      } catch {
+        /* not Linux, or gone */
+      }
+    }
+    return out;
   };
   // Billing, router, providers and webhooks are independent; start them together, then the gateway.
-  await Promise.all(SERVICES.filter((s) => s !== 'gateway').map(start));
+  await Promise.all(SERVICES.filter((s) => s !== 'gateway').map((s) => start(s)));
   await start('gateway');
   return {
     baseUrl: urls.gateway,
@@ -160,8 +205,10 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     stripe,
     db,
     urls,
+    ports,
     kill,
     start,
+    cpuSeconds,
     async stop() {
       await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
       await sandboxes.close();
