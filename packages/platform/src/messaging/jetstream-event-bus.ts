@@ -37,15 +37,18 @@ export class JetStreamEventBus implements EventBus {
       // 3 on a NATS cluster (infra/k8s/dependencies/nats-values.yaml): the stream survives losing a server.
       num_replicas: envInt('PIPEVIDEO_NATS_STREAM_REPLICAS', 1),
     };
-    try {
-      await jsm.streams.info(stream);
-      await jsm.streams.update(stream, config);
-    } catch {
-      await jsm.streams.add(config).catch(async (err) => {
-        // Another replica created it first.
-        if (!String(err).includes('already in use')) throw err;
-      });
-    }
+    await whileJetStreamSettles('stream setup', async () => {
+      try {
+        await jsm.streams.info(stream);
+        await jsm.streams.update(stream, config);
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await jsm.streams.add(config).catch(async (e) => {
+          // Another replica created it first.
+          if (!String(e).includes('already in use')) throw e;
+        });
+      }
+    });
     return new JetStreamEventBus(nc, jsm, prefix, stream);
   }
 
@@ -60,20 +63,22 @@ export class JetStreamEventBus implements EventBus {
   }
 
   private async consume(durable: string, subject: string, handler: EventHandler): Promise<void> {
-    try {
-      await this.jsm.consumers.add(this.stream, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: this.prefix + subject,
-        ack_wait: 30 * 1e9,
-        max_deliver: -1,
-        max_ack_pending: 2000,
-      });
-    } catch (err) {
-      if (!/already|exists/i.test(String(err))) throw err;
-    }
-    const c = await this.js.consumers.get(this.stream, durable);
+    await whileJetStreamSettles(`consumer ${durable}`, async () => {
+      try {
+        await this.jsm.consumers.add(this.stream, {
+          durable_name: durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: this.prefix + subject,
+          ack_wait: 30 * 1e9,
+          max_deliver: -1,
+          max_ack_pending: 2000,
+        });
+      } catch (err) {
+        if (!/already|exists/i.test(String(err))) throw err;
+      }
+    });
+    const c = await whileJetStreamSettles(`consumer ${durable}`, () => this.js.consumers.get(this.stream, durable));
     const messages = await c.consume({ max_messages: 200 });
     this.running.push(messages);
     void (async () => {
@@ -101,5 +106,27 @@ export class JetStreamEventBus implements EventBus {
   async close(): Promise<void> {
     this.closed = true;
     for (const m of this.running) await m.close()?.catch(() => undefined);
+  }
+}
+
+/** JetStream answers nothing for a moment while a cluster elects leaders (a server restarted, lost). */
+function isTransient(err: unknown): boolean {
+  return /TIMEOUT|503|no responders|leader|unavailable|not ready/i.test(String((err as { code?: string })?.code ?? '') + ' ' + String(err));
+}
+
+/**
+ * Runs a JetStream setup call again while the cluster settles (up to a minute, with backoff), so a
+ * service started while a NATS server is restarting comes up instead of exiting; other errors at once.
+ */
+async function whileJetStreamSettles<T>(what: string, fn: () => Promise<T>, budgetMs = 60_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 4000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err) || Date.now() + wait > deadline) throw err;
+      logger.warn({ what, err: String(err), retryInMs: wait }, 'JetStream not ready; retrying');
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }

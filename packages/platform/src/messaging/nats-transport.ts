@@ -3,12 +3,23 @@ import type { Transport } from './transport';
 
 const sc = StringCodec();
 
+/**
+ * Connection settings shared by every NATS connection of a service: `NATS_URL` may list several
+ * servers of a cluster, comma-separated (the client fails over between them); `NATS_USER` /
+ * `NATS_PASSWORD` authenticate the service when the server requires it.
+ */
+export function natsConnectionOptions(url: string): { servers: string[]; user?: string; pass?: string } {
+  const servers = url.split(',').map((s) => s.trim()).filter(Boolean);
+  const user = process.env.NATS_USER || undefined;
+  return { servers, ...(user ? { user, pass: process.env.NATS_PASSWORD ?? '' } : {}) };
+}
+
 export class NatsTransport implements Transport {
   readonly kind = 'nats' as const;
   private constructor(readonly nc: NatsConnection, private readonly prefix: string) {}
 
   static async connect(url: string, name: string, prefix = ''): Promise<NatsTransport> {
-    const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const nc = await connect({ ...natsConnectionOptions(url), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     return new NatsTransport(nc, prefix);
   }
 
@@ -25,7 +36,7 @@ export class NatsTransport implements Transport {
 /** True when a NATS server answers at url within timeoutMs (embedded mode's transport choice). */
 export async function natsAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const nc = await connect({ servers: url, timeout: timeoutMs, maxReconnectAttempts: 0 });
+    const nc = await connect({ ...natsConnectionOptions(url), timeout: timeoutMs, maxReconnectAttempts: 0 });
     await nc.close();
     return true;
   } catch {

@@ -4,7 +4,7 @@ import { InProcessEventBus } from './in-process-event-bus';
 import { InProcessServer } from './in-process-server';
 import { InProcessTransport } from './in-process-transport';
 import { JetStreamEventBus } from './jetstream-event-bus';
-import { NatsTransport } from './nats-transport';
+import { natsConnectionOptions, NatsTransport } from './nats-transport';
 import { RpcClient } from './rpc-client';
 import type { EventBus } from './event-bus';
 import type { Transport } from './transport';
@@ -71,7 +71,7 @@ export class Messaging {
   serverStrategy(): CustomTransportStrategy {
     if (this.config.kind === 'nats') {
       return new PrefixedServerNats(
-        { servers: this.config.url, queue: this.service, maxReconnectAttempts: -1, reconnectTimeWait: 500 } as any,
+        { ...natsConnectionOptions(this.config.url), queue: this.service, maxReconnectAttempts: -1, reconnectTimeWait: 500 } as any,
         natsPrefixOf(this.config),
       ) as any;
     }

@@ -48,8 +48,9 @@ export async function requireNats(): Promise<boolean> {
 /** Removes a test run's JetStream stream (its namespace prefix), so test runs leave nothing behind. */
 export async function deleteNatsNamespace(prefix: string, url = NATS_TEST_URL): Promise<void> {
   const { connect } = await import('nats');
+  const { natsConnectionOptions } = await import('../messaging/nats-transport');
   const { EVENT_STREAM } = await import('@pipevideo/contracts');
-  const nc = await connect({ servers: url, timeout: 2000 }).catch(() => undefined);
+  const nc = await connect({ ...natsConnectionOptions(url), timeout: 2000 }).catch(() => undefined);
   if (!nc) return;
   try {
     const jsm = await nc.jetstreamManager();

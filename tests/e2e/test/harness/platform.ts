@@ -214,7 +214,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       await sandboxes.close();
       await stripe.stop();
       await db.drop();
-      await deleteNatsNamespace(db.name);
+      await deleteNatsNamespace(db.name, o.natsUrl ?? NATS_TEST_URL);
     },
   };
 }
