@@ -148,7 +148,7 @@ describe('OpenAI Videos API with the openai SDK (microservices mode)', () => {
     expect(seconds.message).toMatch(/4, 6, 8/);
     expect((await err(client.videos.create({ prompt: 'no model' } as any))).error).toMatchObject({ param: 'model' });
     expect((await err(client.videos.create({ model: 'google/veo-3.1' as any, prompt: 'x', size: 'huge' as any }))).error).toMatchObject({ param: 'size' });
-    expect((await err(client.videos.create({ model: 'google/veo-3.1' as any, prompt: 'x', size: '720x720' }))).message).toMatch(/aspect ratio 1:1/);
+    expect((await err(client.videos.create({ model: 'google/veo-3.1' as any, prompt: 'x', size: '720x720' as any }))).message).toMatch(/aspect ratio 1:1/);
     expect((await err(client.videos.create({ model: 'google/veo-3.1' as any, prompt: 'x', input_reference: { file_id: 'file_abc' } }))).message).toMatch(/Files API/);
     expect((await err(client.videos.remix('gen_abc', { prompt: 'x' }))).status).toBe(404);
     // Content: not ready yet → 409; a variant we do not keep → 400; someone else's id → 404.
