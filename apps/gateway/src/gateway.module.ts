@@ -7,6 +7,7 @@ import { WebhooksController } from './controllers/webhooks.controller';
 import { CatalogController } from './controllers/catalog.controller';
 import { DocsController } from './controllers/docs.controller';
 import { GenerationsController } from './controllers/generations.controller';
+import { VideosController } from './controllers/videos.controller';
 import { AuthGuard } from './http/auth';
 import { GatewayExceptionFilter } from './http/exception.filter';
 import { HttpSetup } from './http/http-setup';
@@ -21,6 +22,7 @@ export class GatewayModule {
       controllers: [
         GenerationsController,
         ResponsesController,
+        VideosController,
         CatalogController,
         BillingController,
         WebhooksController,

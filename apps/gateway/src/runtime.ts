@@ -6,6 +6,7 @@ import { GatewayMetrics } from './http/gateway-metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { OrgService } from './orgs/org.service';
 import { RateLimiter } from './ratelimit/rate-limiter';
+import { ProviderUrlContent, type VideoContentSource } from './videos/video-content';
 
 export const GATEWAY_RUNTIME = Symbol('GATEWAY_RUNTIME');
 
@@ -17,6 +18,8 @@ export class GatewayRuntime {
   readonly idempotency: IdempotencyStore;
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
+  /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
+  readonly videoContent: VideoContentSource = new ProviderUrlContent();
   /** Filled in after the app starts (the document is built from the live Nest app); served as-is. */
   readonly openapiDocument: Record<string, any> = {};
 

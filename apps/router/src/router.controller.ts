@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CreateGenerationMsg, CreateResponseMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
 import { RouterEngine } from './router.engine';
 
@@ -10,6 +10,11 @@ class ListMsg extends OrgMsg {
   @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
   @IsOptional() @IsString() before?: string;
   @IsOptional() @IsString() cursor?: string;
+}
+class VideoListMsg extends OrgMsg {
+  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+  @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
+  @IsOptional() @IsString() after?: string;
 }
 class ModelMsg extends Envelope {
   @IsString() slug!: string;
@@ -72,6 +77,29 @@ export class RouterController {
   cancelResponse(@Payload() data: unknown) {
     const m = validateMessage(GetByIdMsg, data);
     return this.engine.cancelResponse(m.orgId, m.id);
+  }
+
+  @MessagePattern(RPC.router.videoCreate)
+  createVideo(@Payload() data: unknown) {
+    return this.engine.videos.create(validateMessage(CreateGenerationMsg, data));
+  }
+
+  @MessagePattern(RPC.router.videoGet)
+  getVideo(@Payload() data: unknown) {
+    const m = validateMessage(GetByIdMsg, data);
+    return this.engine.videos.get(m.orgId, m.id);
+  }
+
+  @MessagePattern(RPC.router.videoList)
+  listVideos(@Payload() data: unknown) {
+    const m = validateMessage(VideoListMsg, data);
+    return this.engine.videos.list(m.orgId, m.limit ?? 20, m.order ?? 'desc', m.after);
+  }
+
+  @MessagePattern(RPC.router.videoDelete)
+  deleteVideo(@Payload() data: unknown) {
+    const m = validateMessage(GetByIdMsg, data);
+    return this.engine.videos.delete(m.orgId, m.id);
   }
 
   @MessagePattern(RPC.router.rankings)

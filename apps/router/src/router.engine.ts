@@ -20,6 +20,7 @@ import { responseView, videoGenerationView } from './generations/views';
 import { cancelResponse } from './responses/cancel-response';
 import { createResponse, ResponseRequest } from './responses/create-response';
 import { unreportedUsageTokens } from './responses/token-hold';
+import { VideosFace } from './videos/videos-face';
 import type { RouterConfig } from './router.config';
 
 /** The router's use cases wired to billing, providers, breakers and metrics. NestJS-free. */
@@ -29,6 +30,8 @@ export class RouterEngine {
   readonly dispatcher: Dispatcher;
   readonly completion: CompletionHandler;
   readonly sweeper: Sweeper;
+  /** `/v1/videos` (OpenAI's Videos API) over the same generations. */
+  readonly videos: VideosFace;
   private readonly owner = newLeaseOwner();
   private readonly fallbacks: Counter<'reason'>;
   private readonly selection: Histogram;
@@ -128,6 +131,7 @@ export class RouterEngine {
       videoCost: (g) => g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0,
     });
     this.sweeper = new Sweeper(this.store, { drive: (id) => this.dispatcher.drive(id), cancel: (id, a) => this.ports().cancel(id, a) }, cfg.sweepIntervalMs, 2000);
+    this.videos = new VideosFace(ctx.ds, this.store, this.catalog, { createGeneration: (msg) => this.createGeneration(msg), cancelled: (row) => this.afterCancel(row) });
   }
 
   private ports() {
@@ -210,11 +214,14 @@ export class RouterEngine {
 
   async cancelResponse(orgId: string, id: string) {
     const { row, cancelledNow } = await cancelResponse(this.ctx.ds, this.store, orgId, id);
-    if (cancelledNow) {
-      void this.ctx.relay.kick();
-      if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
-    }
+    if (cancelledNow) this.afterCancel(row);
     return { ...responseView(row), cancelled: row.status === 'cancelled' };
+  }
+
+  /** A generation was just cancelled (either API): publish its events now and stop its upstream job. */
+  private afterCancel(row: GenerationRow): void {
+    void this.ctx.relay.kick();
+    if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
   }
 
   listModels() {

@@ -22,6 +22,11 @@ export const RPC = {
     responseCreate: 'router.response.create',
     responseGet: 'router.response.get',
     responseCancel: 'router.response.cancel',
+    /** The OpenAI Videos face (`/v1/videos`) of the same generations. */
+    videoCreate: 'router.video.create',
+    videoGet: 'router.video.get',
+    videoList: 'router.video.list',
+    videoDelete: 'router.video.delete',
     enginesList: 'router.engines.list',
     rankings: 'router.apps.rankings',
   },

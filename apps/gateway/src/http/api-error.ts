@@ -128,9 +128,9 @@ export function openaiErrorBody(e: NormalizedError): Record<string, unknown> {
   return e.retryAfterSeconds !== undefined ? { error, retry_after: e.retryAfterSeconds } : { error };
 }
 
-/** Which public shape a path answers in. */
+/** Which public shape a path answers in: OpenAI's under the OpenAI-compatible APIs (Responses, Videos). */
 export function usesOpenAIShape(url: string | undefined): boolean {
-  return !!url && /^\/v1\/responses(?:[/?#]|$)/.test(url);
+  return !!url && /^\/v1\/(?:responses|videos)(?:[/?#]|$)/.test(url);
 }
 
 export function errorBodyFor(url: string | undefined, e: NormalizedError): Record<string, unknown> {

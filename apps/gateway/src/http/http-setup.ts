@@ -6,6 +6,7 @@ import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { CORRELATION_HEADER } from '@pipevideo/platform';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { GatewayExceptionFilter } from './exception.filter';
+import { multipartParser } from './multipart';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -37,6 +38,8 @@ export class HttpSetup implements OnModuleInit {
     fastify.addHook('onResponse', async (req: any, reply: any) => {
       this.rt.metrics.requests.inc({ route: req.routeOptions?.url ?? 'unmatched', status_code: String(reply.statusCode) });
     });
+    // OpenAI's SDKs upload POST /v1/videos as multipart/form-data; every other route stays JSON-only (415).
+    fastify.addContentTypeParser('multipart/form-data', multipartParser(this.rt.cfg.bodyLimitBytes));
     // Not awaited: awaiting would load the plugin queue now, before Nest installs its error handler,
     // and routes would keep Fastify's default error shape.
     void fastify.register(fastifySwagger, { mode: 'static', specification: { document: this.rt.openapiDocument } });

@@ -106,7 +106,7 @@ export class GenerationStore {
   async getWithAttempts(orgId: string, id: string): Promise<{ g: GenerationRow; attempts: AttemptRow[] } | undefined> {
     const [row] = await this.ds.query(
       `SELECT g.*, coalesce((SELECT json_agg(a ORDER BY a.attempt) FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json
-         FROM generations g WHERE g.id = $1 AND g.org_id = $2`,
+         FROM generations g WHERE g.id = $1 AND g.org_id = $2 AND g.deleted_at IS NULL`,
       [id, orgId],
     );
     if (!row) return undefined;
@@ -124,7 +124,7 @@ export class GenerationStore {
   async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string, after?: PageKey | null): Promise<Array<GenerationRow & { created_key: string }>> {
     return this.ds.query(
       `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key FROM generations
-        WHERE org_id = $1 AND api = $2 AND ($3::timestamptz IS NULL OR created_at < $3)
+        WHERE org_id = $1 AND api = $2 AND deleted_at IS NULL AND ($3::timestamptz IS NULL OR created_at < $3)
           AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
         ORDER BY created_at DESC, id DESC LIMIT $6`,
       [orgId, api, before ?? null, after?.createdAt ?? null, after?.id ?? '', limit],

@@ -53,6 +53,8 @@ export interface GenerationRow {
   processing_at: Date | null;
   completed_at: Date | null;
   deadline_at: Date | null;
+  /** Deleted through `DELETE /v1/videos/{id}`: hidden from the video faces, kept for the ledger. */
+  deleted_at?: Date | null;
 }
 
 export interface AttemptRow {

@@ -1,6 +1,7 @@
 import { notFound } from '@pipevideo/contracts';
 import type { DataSource } from 'typeorm';
 import { GenerationStore } from '../generations/generation.store';
+import { cancelRunning } from '../generations/cancel-generation';
 import { isFinal } from '../generations/lifecycle';
 import type { GenerationRow } from '../generations/generation.types';
 
@@ -15,20 +16,9 @@ export async function cancelResponse(ds: DataSource, store: GenerationStore, org
     const g = await store.getById(id, m, true);
     if (!g || g.org_id !== orgId || g.api !== 'responses') throw notFound(`Response ${id} not found`);
     if (isFinal(g.status)) return { row: g, cancelledNow: false };
-    await m.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1 AND outcome IS NULL`, [g.id]);
-    const row = await store.finish(
-      g.id,
-      {
-        status: 'cancelled',
-        errorMessage: 'cancelled by the customer',
-        holdId: g.hold_id ?? (g.attempt > 0 ? `${g.id}:${g.attempt}` : null),
-        // Whatever orchestration is charged stays charged, also a charge posted after this point
-        // (usage that was on its way when the customer cancelled; see CompletionHandler).
-        keepTokenCharge: true,
-        costCents: g.tokens_charged ? g.cost_cents ?? 0 : 0,
-      },
-      m,
-    );
-    return { row: row!, cancelledNow: true };
+    // Whatever orchestration is charged stays charged, also a charge posted after this point
+    // (usage that was on its way when the customer cancelled; see CompletionHandler).
+    const row = await cancelRunning(m, store, g, { keepTokenCharge: true, costCents: g.tokens_charged ? g.cost_cents ?? 0 : 0 });
+    return { row, cancelledNow: true };
   });
 }

@@ -1,0 +1,25 @@
+import type { EntityManager } from 'typeorm';
+import type { FinishFields, GenerationStore } from './generation.store';
+import type { GenerationRow } from './generation.types';
+
+/**
+ * Ends a running generation as `cancelled`, inside the caller's transaction (the row locked by it):
+ * its open attempt is closed as cancelled and the `generation.finished` event names the hold billing
+ * must release — the current attempt's, or the one reserved at create before any attempt was recorded.
+ * Both APIs cancel through here (the Responses API's cancel, and DELETE /v1/videos/{id}); they differ
+ * only in what stays charged (`fields`). The caller asks the provider to stop the upstream job.
+ */
+export async function cancelRunning(
+  m: EntityManager,
+  store: GenerationStore,
+  g: GenerationRow,
+  fields: Pick<FinishFields, 'keepTokenCharge' | 'costCents'> = {},
+): Promise<GenerationRow> {
+  await m.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1 AND outcome IS NULL`, [g.id]);
+  const row = await store.finish(
+    g.id,
+    { status: 'cancelled', errorMessage: 'cancelled by the customer', holdId: g.hold_id ?? (g.attempt > 0 ? `${g.id}:${g.attempt}` : null), ...fields },
+    m,
+  );
+  return row!;
+}
