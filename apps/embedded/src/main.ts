@@ -1,3 +1,5 @@
+// First: tracing (when configured) must patch http and pg before anything loads them.
+import '@pipevideo/platform/dist/observability/tracing-register';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

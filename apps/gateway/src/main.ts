@@ -1,3 +1,5 @@
+// First: tracing (when configured) must patch http and pg before anything loads them.
+import '@pipevideo/platform/dist/observability/tracing-register';
 import { runServiceMain } from '@pipevideo/platform';
 import { startGatewayService } from './service';
 

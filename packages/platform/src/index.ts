@@ -21,3 +21,4 @@ export * from './testing/test-database';
 export * from './net/ssrf-guard';
 export * from './http/run-main';
 export * from './util/fingerprint';
+export * from './observability/nats-trace';

@@ -9,6 +9,7 @@ import { OutboxRelay } from '../messaging/outbox';
 import type { EventBus } from '../messaging/event-bus';
 import { withCorrelationId } from '../observability/correlation';
 import { logger } from '../observability/logger';
+import { currentTraceId } from '../observability/nats-trace';
 import { ServiceMetrics } from '../observability/metrics';
 import { HealthController, METRICS, ObservabilityInterceptor, READINESS, RpcErrorFilter } from '../observability/nest';
 
@@ -136,6 +137,7 @@ async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceC
   fastify.addHook('onResponse', async (req: any, reply: any) => {
     const route = req.routeOptions?.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    logRequest(req, reply, route);
   });
   app.connectMicroservice({ strategy: messaging.serverStrategy() }, { inheritAppConfig: true });
   await app.startAllMicroservices();
@@ -197,4 +199,23 @@ function correlationIdOf(payload: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * One structured line per HTTP request, for SREs: route (the pattern, not the URL: no ids or query
+ * strings), status, latency, the org and key id when authenticated, the correlation and trace ids —
+ * never the key itself, a prompt, or any body. Probes and scrapes (/health, /metrics) only at debug.
+ */
+function logRequest(req: any, reply: any, route: string): void {
+  const quiet = route.startsWith('/health') || route === '/metrics';
+  if (quiet && !logger.isLevelEnabled('debug')) return;
+  const principal = req.principal as { orgId?: string; keyId?: string } | undefined;
+  const line = {
+    http: { method: req.method, route, status: reply.statusCode, latency_ms: Math.round(reply.elapsedTime * 10) / 10 },
+    ...(principal?.orgId ? { org: principal.orgId, key_id: principal.keyId } : {}),
+    correlationId: reply.getHeader?.('x-correlation-id') ?? undefined,
+    trace_id: currentTraceId(),
+  };
+  if (quiet) logger.debug(line, 'request');
+  else logger.info(line, 'request');
 }

@@ -4,6 +4,7 @@ import {
 import { ALL_EVENT_SUBJECTS, EVENT_STREAM } from '@pipevideo/contracts';
 import type { EventBus, EventHandler } from './event-bus';
 import { logger } from '../observability/logger';
+import { withReceiveSpan, withSendSpan } from '../observability/nats-trace';
 import { envInt } from '../config/env';
 
 const sc = StringCodec();
@@ -54,7 +55,9 @@ export class JetStreamEventBus implements EventBus {
 
   async publish(subject: string, eventId: string, payload: string): Promise<void> {
     // msgID makes JetStream drop a re-publish of the same event (relay crash between publish and mark).
-    await this.js.publish(this.prefix + subject, sc.encode(payload), { msgID: eventId, timeout: 5000 });
+    // The event's trace (kept in its payload by the outbox) goes on in the message headers.
+    const traceparent = /"traceparent":"([0-9a-f-]{55})"/.exec(payload)?.[1];
+    await withSendSpan(subject, 'publish', (headers) => this.js.publish(this.prefix + subject, sc.encode(payload), { msgID: eventId, timeout: 5000, ...(headers ? { headers } : {}) }), traceparent);
   }
 
   async subscribe(consumer: string, subjects: string[], handler: EventHandler): Promise<void> {
@@ -86,7 +89,8 @@ export class JetStreamEventBus implements EventBus {
       for await (const m of messages) {
         const p = (async () => {
           try {
-            await handler(m.subject.slice(this.prefix.length), sc.decode(m.data));
+            const subject = m.subject.slice(this.prefix.length);
+            await withReceiveSpan(subject, 'event', m.headers, () => handler(subject, sc.decode(m.data)));
             m.ack();
           } catch (err) {
             const delay = Math.min(30_000, 250 * 2 ** Math.min(m.info.redeliveryCount, 7));

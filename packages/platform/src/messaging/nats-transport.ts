@@ -1,5 +1,6 @@
 import { connect, NatsConnection, StringCodec } from 'nats';
 import type { Transport } from './transport';
+import { withSendSpan } from '../observability/nats-trace';
 
 const sc = StringCodec();
 
@@ -24,7 +25,7 @@ export class NatsTransport implements Transport {
   }
 
   async request(subject: string, data: string, timeoutMs: number): Promise<string> {
-    const msg = await this.nc.request(this.prefix + subject, sc.encode(data), { timeout: timeoutMs });
+    const msg = await withSendSpan(subject, 'request', (headers) => this.nc.request(this.prefix + subject, sc.encode(data), { timeout: timeoutMs, ...(headers ? { headers } : {}) }));
     return sc.decode(msg.data);
   }
 

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventBus } from './event-bus';
 import { logger } from '../observability/logger';
+import { currentTraceparent } from '../observability/nats-trace';
 
 /** Adds an event to the service's outbox inside the caller's transaction. */
 export async function addToOutbox(manager: EntityManager, subject: string, payload: Record<string, unknown>): Promise<string> {
   const eventId = (payload.eventId as string) ?? randomUUID();
+  // The trace that caused the event continues where it is consumed (the relay publishes it later).
+  const traceparent = currentTraceparent();
   await manager.query(`INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)`, [
     eventId,
     subject,
-    JSON.stringify({ ...payload, eventId }),
+    JSON.stringify({ ...payload, eventId, ...(traceparent ? { traceparent } : {}) }),
   ]);
   return eventId;
 }

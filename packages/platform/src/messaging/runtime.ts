@@ -6,6 +6,7 @@ import { InProcessTransport } from './in-process-transport';
 import { JetStreamEventBus } from './jetstream-event-bus';
 import { natsConnectionOptions, NatsTransport } from './nats-transport';
 import { RpcClient } from './rpc-client';
+import { withReceiveSpan } from '../observability/nats-trace';
 import type { EventBus } from './event-bus';
 import type { Transport } from './transport';
 
@@ -17,7 +18,10 @@ class PrefixedServerNats extends ServerNats {
   override bindEvents(client: any): void {
     const queue = (this as any).getOptionsProp((this as any).options, 'queue');
     for (const channel of this.messageHandlers.keys()) {
-      const sub = client.subscribe(this.prefix + channel, { queue, callback: (this as any).getMessageHandler(channel).bind(this) });
+      const handle = (this as any).getMessageHandler(channel).bind(this);
+      // Each request runs in the trace its caller sent (NATS headers), when tracing is on.
+      const callback = (err: unknown, msg: any) => void withReceiveSpan(channel, 'request', msg?.headers, async () => handle(err, msg));
+      const sub = client.subscribe(this.prefix + channel, { queue, callback });
       (this as any).subscriptions.push(sub);
     }
   }

@@ -71,6 +71,8 @@ export interface PlatformOptions {
   gatewayPort?: number;
   /** The operator token (default: a fixed one for tests). */
   adminToken?: string;
+  /** Receives every log line the services write (their stdout), instead of this process's stdout. */
+  onLog?: (service: ServiceName, line: string) => void;
 }
 
 /** The Stripe endpoint secret billing verifies webhooks with in the end-to-end runs. */
@@ -150,7 +152,15 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   const startOne = async (s: ServiceName, i: number) => {
     // Services run as plain node, whatever loader the test runner or a benchmark uses; node flags for
     // them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark) come from E2E_SERVICE_NODE_FLAGS.
-    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s][i]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s][i]) }, stdio: ['ignore', o.onLog ? 'pipe' : 'inherit', 'inherit', 'ipc'] });
+    if (o.onLog) {
+      let rest = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) o.onLog!(s, line);
+      });
+    }
     procs.set(`${s}#${i}`, child);
     // A service that exits while starting fails the start at once, with its exit code.
     let onExit: (code: number | null) => void = () => undefined;
