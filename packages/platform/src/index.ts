@@ -2,6 +2,7 @@ import 'reflect-metadata';
 export * from './config/env';
 export * from './db/data-source';
 export * from './db/connectivity';
+export * from './db/concurrency-cap';
 export * from './messaging/event-bus';
 export * from './messaging/in-process-bus';
 export * from './messaging/in-process-event-bus';
