@@ -104,9 +104,9 @@ export class CreditsDto {
   note?: string;
 }
 
-/** The limits of a create/update DTO as OrgService takes them (absent stays absent: unchanged). */
-function limitsOf(dto: Partial<CreateOrgDto>, raw: Record<string, unknown>): OrgLimits {
-  const pick = (field: keyof CreateOrgDto) => (raw[field] === null ? null : (dto[field] as number | undefined));
+/** The limits of a create/update DTO as OrgService takes them: absent stays absent (unchanged), null restores the default. */
+function limitsOf(dto: Partial<CreateOrgDto>, nulls: Set<string>): OrgLimits {
+  const pick = (field: keyof CreateOrgDto) => (nulls.has(field) ? null : (dto[field] as number | undefined));
   return {
     rateLimitPerMinute: pick('rate_limit_per_minute'),
     orgRateLimitPerMinute: pick('org_rate_limit_per_minute'),
@@ -115,8 +115,12 @@ function limitsOf(dto: Partial<CreateOrgDto>, raw: Record<string, unknown>): Org
   };
 }
 
-/** Validation sees a null (restore the default) as absent; limitsOf puts it back. */
-const withoutNulls = (raw: Record<string, unknown>) => Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
+/**
+ * The fields sent as null. Read before requireJsonObject, which drops nulls (an optional field sent as
+ * null is "not given" everywhere else): here null means "restore the default".
+ */
+const nullFields = (body: unknown) =>
+  new Set(body && typeof body === 'object' && !Array.isArray(body) ? Object.entries(body).filter(([, v]) => v === null).map(([k]) => k) : []);
 
 /**
  * Operator API: orgs (limits, suspension), keys (issue, list, revoke any), credits, and the audit log
@@ -136,10 +140,11 @@ export class AdminController {
   @ApiCreatedResponse({ type: OrganizationSchema })
   @ApiErrors(400, 401, 409, 500)
   async createOrg(@Body() body: unknown, @Req() req: OperatorRequest) {
+    const nulls = nullFields(body);
     const raw = requireJsonObject(body);
-    const dto = validateDto(CreateOrgDto, withoutNulls(raw));
-    const org = await this.rt.orgs.createOrg(dto.name, limitsOf(dto, raw));
-    await this.rt.audit.record({ ...auditContext(req), action: 'org.create', orgId: org.id, target: org.id, details: raw });
+    const dto = validateDto(CreateOrgDto, raw);
+    const org = await this.rt.orgs.createOrg(dto.name, limitsOf(dto, nulls));
+    await this.rt.audit.record({ ...auditContext(req), action: 'org.create', orgId: org.id, target: org.id, details: { name: org.name, ...limitsOf(dto, nulls) } });
     return org;
   }
 
@@ -158,10 +163,11 @@ export class AdminController {
   @ApiErrors(400, 401, 404, 500)
   async updateOrg(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
     checkId('org', orgId);
-    const raw = requireJsonObject(body);
-    const dto = validateDto(UpdateOrgDto, withoutNulls(raw));
-    const org = await this.rt.orgs.updateOrgLimits(orgId, limitsOf(dto, raw));
-    await this.rt.audit.record({ ...auditContext(req), action: 'org.update', orgId, target: orgId, details: raw });
+    const nulls = nullFields(body);
+    const dto = validateDto(UpdateOrgDto, requireJsonObject(body));
+    const limits = limitsOf(dto, nulls);
+    const org = await this.rt.orgs.updateOrgLimits(orgId, limits);
+    await this.rt.audit.record({ ...auditContext(req), action: 'org.update', orgId, target: orgId, details: limits as Record<string, unknown> });
     return org;
   }
 
