@@ -174,17 +174,28 @@ function instrumentEvents(messaging: Messaging, metrics: ServiceMetrics): void {
   const view: EventBus = {
     kind: inner.kind,
     publish: (subject, eventId, payload) => inner.publish(subject, eventId, payload),
-    subscribe: (consumer, subjects, handler) =>
-      inner.subscribe(consumer, subjects, async (subject, payload) => {
-        try {
-          // The event's correlation id (the HTTP request that caused it) follows into the consumer's logs and calls.
-          await withCorrelationId(correlationIdOf(payload), () => handler(subject, payload));
-          metrics.eventsHandled.inc({ subject, outcome: 'ok' });
-        } catch (err) {
-          metrics.eventsHandled.inc({ subject, outcome: 'error' });
-          throw err;
-        }
-      }),
+    subscribe: (consumer, subjects, handler, opts) =>
+      inner.subscribe(
+        consumer,
+        subjects,
+        async (subject, payload) => {
+          try {
+            // The event's correlation id (the HTTP request that caused it) follows into the consumer's logs and calls.
+            await withCorrelationId(correlationIdOf(payload), () => handler(subject, payload));
+            metrics.eventsHandled.inc({ subject, outcome: 'ok' });
+          } catch (err) {
+            metrics.eventsHandled.inc({ subject, outcome: 'error' });
+            throw err;
+          }
+        },
+        {
+          onDeadLetter: (letter) => {
+            metrics.eventsDeadLettered.inc({ subject: letter.subject, consumer: letter.consumer });
+            opts?.onDeadLetter?.(letter);
+          },
+        },
+      ),
+    deadLetters: inner.deadLetters,
     // In-process: this service's subscriptions leave the shared bus (its creator closes the bus itself).
     close: () => inner.close(),
   };
