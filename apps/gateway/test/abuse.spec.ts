@@ -1,5 +1,5 @@
 import { RPC } from '@pipevideo/contracts';
-import { trustedProxies } from '@pipevideo/platform';
+import { PoisonEventError, trustedProxies } from '@pipevideo/platform';
 import { RunningGateway, startGatewayService } from '../src';
 import { installFakeDownstream } from './fake-downstream';
 import { ADMIN_TOKEN, call, Harness, newOrg, startHarness } from './helpers';
@@ -207,5 +207,52 @@ describe('per-IP limits on requests without a valid key', () => {
     expect(trustedProxies(' 10.0.0.0/8, 192.168.1.5 ,fd00::/8')).toEqual(['10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
     for (const bad of ['loadbalancer.internal', '10.0.0.0/33', '10.0.0.1/8/9', 'true'])
       expect(() => trustedProxies(bad)).toThrow(/PIPEVIDEO_TRUSTED_PROXIES: ".*" is not an IP address or CIDR/);
+  });
+});
+
+describe('operator API over dead letters', () => {
+  it('lists, inspects, replays and discards dead letters; replays and discards are audited', async () => {
+    const h = await startHarness();
+    try {
+      const runs: string[] = [];
+      let fixed = false;
+      await h.wiring.events.subscribe('billing-stand-in', ['generation.finished'], async (_s, payload) => {
+        const e = JSON.parse(payload);
+        if (!fixed) throw new PoisonEventError(`no hold ${e.holdId}`);
+        runs.push(e.eventId);
+      });
+      for (const n of [1, 2]) await h.wiring.events.publish('generation.finished', `evt-${n}`, JSON.stringify({ eventId: `evt-${n}`, orgId: 'org_abc', holdId: `gen_x:${n}` }));
+
+      const list = await admin(h.url, 'GET', '/admin/dead-letters');
+      expect(list.status).toBe(200);
+      expect(list.body).toMatchObject({ object: 'list', has_more: false, total: 2 });
+      const [first, second] = list.body.data;
+      expect(first).toMatchObject({
+        object: 'dead_letter', consumer: 'billing-stand-in', subject: 'generation.finished', event_id: 'evt-1', deliveries: 1,
+        error: 'PoisonEventError: no hold gen_x:1', event: { eventId: 'evt-1', orgId: 'org_abc', holdId: 'gen_x:1' },
+      });
+      expect((await admin(h.url, 'GET', '/admin/dead-letters?limit=1')).body).toMatchObject({ has_more: true, data: [{ id: first.id }] });
+      expect((await admin(h.url, 'GET', `/admin/dead-letters?after=${first.id}`)).body.data.map((l: any) => l.id)).toEqual([second.id]);
+      expect((await admin(h.url, 'GET', `/admin/dead-letters/${second.id}`)).body.event_id).toBe('evt-2');
+      for (const bad of ['abc', '999999']) expect((await admin(h.url, 'GET', `/admin/dead-letters/${bad}`)).status).toBe(404);
+      expect((await admin(h.url, 'GET', '/admin/dead-letters?limit=0')).status).toBe(400);
+      expect((await call(h.url, 'GET', '/admin/dead-letters')).status).toBe(401);
+
+      fixed = true;
+      const replayed = await admin(h.url, 'POST', `/admin/dead-letters/${first.id}/replay`);
+      expect(replayed.status).toBe(200);
+      for (let i = 0; i < 100 && !runs.length; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(runs).toEqual(['evt-1']);
+      expect((await admin(h.url, 'POST', `/admin/dead-letters/${first.id}/replay`)).status).toBe(404);
+      expect((await admin(h.url, 'DELETE', `/admin/dead-letters/${second.id}`)).status).toBe(200);
+      expect((await admin(h.url, 'GET', '/admin/dead-letters')).body).toMatchObject({ data: [], total: 0 });
+      const log = await admin(h.url, 'GET', '/admin/audit-log?org_id=org_abc');
+      expect(log.body.data.map((e: any) => [e.action, e.target])).toEqual([
+        ['dead_letter.discard', second.id],
+        ['dead_letter.replay', first.id],
+      ]);
+    } finally {
+      await h.close();
+    }
   });
 });

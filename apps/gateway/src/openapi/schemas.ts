@@ -129,6 +129,23 @@ export class AuditEntrySchema {
   @ApiProperty({ type: String, nullable: true }) ip!: string | null;
   @ApiProperty({ type: String, nullable: true }) correlation_id!: string | null;
 }
+export class DeadLetterSchema {
+  @ApiProperty({ example: '17', description: 'Position in the dead-letter queue' }) id!: string;
+  @ApiProperty({ example: 'dead_letter' }) object!: string;
+  @ApiProperty({ example: 'billing', description: 'The durable consumer that gave up on the event' }) consumer!: string;
+  @ApiProperty({ example: 'generation.finished' }) subject!: string;
+  @ApiProperty({ type: String, nullable: true }) event_id!: string | null;
+  @ApiProperty({ description: 'The last handler error' }) error!: string;
+  @ApiProperty() deliveries!: number;
+  @ApiProperty({ description: 'unix seconds' }) dead_lettered_at!: number;
+  @ApiProperty({ description: 'The event as published (parsed JSON, else the raw text)' }) event!: unknown;
+}
+export class DeadLetterListSchema {
+  @ApiProperty({ example: 'list' }) object!: string;
+  @ApiProperty({ type: [DeadLetterSchema] }) data!: DeadLetterSchema[];
+  @ApiProperty() has_more!: boolean;
+  @ApiProperty({ description: 'Letters waiting in the queue' }) total!: number;
+}
 export class AuditLogSchema {
   @ApiProperty({ example: 'list' }) object!: string;
   @ApiProperty({ type: [AuditEntrySchema] }) data!: AuditEntrySchema[];
