@@ -109,6 +109,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     FAL_BASE_URL: sandboxes.fal.url,
     FAL_KEY: sandboxes.fal.apiKey,
     FAL_JWKS_URL: sandboxes.fal.jwksUrl,
+    FAL_USER_ID: sandboxes.fal.userId,
     REPLICATE_BASE_URL: `${sandboxes.replicate.url}/v1`,
     REPLICATE_API_TOKEN: sandboxes.replicate.apiKey,
     REPLICATE_WEBHOOK_SECRET: sandboxes.replicate.webhookSecret,
