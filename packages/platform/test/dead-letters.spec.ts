@@ -41,6 +41,8 @@ async function scenario(bus: EventBus, publish: (subject: string, id: string, pa
     },
     { onDeadLetter: (l) => deadLettered.push(l) },
   );
+  expect(await bus.deadLetters.list(10)).toEqual([]);
+  expect(await bus.deadLetters.get('1')).toBeUndefined();
   const ids = { poison: randomUUID(), declared: randomUUID(), transient: randomUUID() };
   await Promise.all(Object.entries(ids).map(([kind, eventId]) => publish(SUBJECT, eventId, JSON.stringify({ eventId, kind }))));
 

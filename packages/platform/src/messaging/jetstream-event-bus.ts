@@ -166,7 +166,7 @@ class JetStreamDeadLetters implements DeadLetterQueue {
     const info = await this.jsm.streams.info(this.stream);
     const out: DeadLetter[] = [];
     // Replayed letters leave gaps: walk the sequences, skipping deleted ones.
-    for (let seq = Math.max(info.state.first_seq, after ? Number(after) + 1 : 0); seq <= info.state.last_seq && out.length < limit; seq++) {
+    for (let seq = Math.max(info.state.first_seq, after ? Number(after) + 1 : 1, 1); seq <= info.state.last_seq && out.length < limit; seq++) {
       const l = await this.get(String(seq));
       if (l) out.push(l);
     }
@@ -174,7 +174,7 @@ class JetStreamDeadLetters implements DeadLetterQueue {
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
-    if (!/^\d{1,15}$/.test(id)) return undefined;
+    if (!/^\d{1,15}$/.test(id) || Number(id) < 1) return undefined;
     try {
       const m = await this.jsm.streams.getMessage(this.stream, { seq: Number(id) });
       return { ...(JSON.parse(sc.decode(m.data)) as NewDeadLetter), id };
@@ -193,7 +193,7 @@ class JetStreamDeadLetters implements DeadLetterQueue {
   }
 
   async discard(id: string): Promise<boolean> {
-    if (!/^\d{1,15}$/.test(id)) return false;
+    if (!/^\d{1,15}$/.test(id) || Number(id) < 1) return false;
     try {
       return await this.jsm.streams.deleteMessage(this.stream, Number(id), false);
     } catch (err) {

@@ -50,6 +50,8 @@ export interface Platform {
   urls: Record<ServiceName, string>;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   start(service: ServiceName): Promise<void>;
+  /** Starts one more gateway process (same database, NATS namespace and settings); returns its base URL. */
+  startGatewayReplica(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,11 @@ export const FAST_LIFECYCLE_ENV = {
   // Tests poll every 200 ms and would spend the spec's 100 requests per minute within a few tests, then
   // wait for the next window without saying so. Rate limiting has its own tests (apps/gateway/test).
   PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '100000',
+  // The same for the org-wide and per-IP limits and the cap on generations in flight (150 concurrent
+  // creates in money-matches-the-work); abuse-resistance.e2e.spec.ts sets its own.
+  PIPEVIDEO_ORG_RATE_LIMIT_PER_MINUTE: '100000',
+  PIPEVIDEO_IP_RATE_LIMIT_PER_MINUTE: '100000',
+  PIPEVIDEO_MAX_CONCURRENT_GENERATIONS: '100000',
 };
 
 /**
@@ -125,12 +132,14 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     ...(o.env ?? {}),
   };
   const procs = new Map<ServiceName, ChildProcess>();
+  const replicas: ChildProcess[] = [];
   const SERVICE_NODE_FLAGS = (process.env.E2E_SERVICE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const start = async (s: ServiceName) => {
+  const start = async (s: ServiceName, port = ports[s], onChild: (c: ChildProcess) => void = (c) => procs.set(s, c)) => {
     // Services run as plain node, whatever loader the test runner or a benchmark uses; node flags for
     // them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark) come from E2E_SERVICE_NODE_FLAGS.
-    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s]) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    procs.set(s, child);
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    onChild(child);
+    const url = `http://127.0.0.1:${port}`;
     // A service that exits while starting fails the start at once, with its exit code.
     let onExit: (code: number | null) => void = () => undefined;
     const exited = new Promise<never>((_, reject) => {
@@ -138,7 +147,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       child.once('exit', onExit);
     });
     try {
-      await Promise.race([exited, waitFor(`${s} ready`, async () => (await http('GET', `${urls[s]}/health/ready`)).status === 200, 60_000, 150)]);
+      await Promise.race([exited, waitFor(`${s} ready`, async () => (await http('GET', `${url}/health/ready`)).status === 200, 60_000, 150)]);
     } finally {
       child.off('exit', onExit);
       exited.catch(() => undefined);
@@ -152,7 +161,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     await exited;
   };
   // Billing, router, providers and webhooks are independent; start them together, then the gateway.
-  await Promise.all(SERVICES.filter((s) => s !== 'gateway').map(start));
+  await Promise.all(SERVICES.filter((s) => s !== 'gateway').map((s) => start(s)));
   await start('gateway');
   return {
     baseUrl: urls.gateway,
@@ -162,8 +171,14 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     db,
     urls,
     kill,
-    start,
+    start: (s) => start(s),
+    async startGatewayReplica() {
+      const port = await reservePorts();
+      await start('gateway', port, (c) => replicas.push(c));
+      return `http://127.0.0.1:${port}`;
+    },
     async stop() {
+      await Promise.all(replicas.filter((c) => c.exitCode === null && !c.signalCode).map((c) => new Promise((r) => c.once('exit', r).kill('SIGTERM'))));
       await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
       await sandboxes.close();
       await stripe.stop();
