@@ -70,7 +70,8 @@ export class AuthGuard implements CanActivate {
     if (mode === 'public') {
       // No key to count against: the client IP's budget (catalog, rankings, OpenAPI, the Stripe webhook —
       // Stripe retries a 429 with backoff).
-      await this.limit(reply, () => this.rt.limits.forIp(req.ip ?? 'unknown'));
+      // The catalog stays readable while the gateway's database is not (it is the router's): no decision, no limit.
+      await this.limit(reply, () => this.rt.limits.forIp(req.ip ?? 'unknown').catch((err) => (isConnectivityError(err) ? undefined : Promise.reject(err))));
       return true;
     }
     if (mode === 'operator') return this.operator(req);
@@ -104,10 +105,11 @@ export class AuthGuard implements CanActivate {
   }
 
   /** Applies a limit: X-RateLimit-* headers on the answer, 429 with Retry-After when it is spent. */
-  private async limit(reply: Reply, decide: () => Promise<ScopedDecision>): Promise<void> {
+  private async limit(reply: Reply, decide: () => Promise<ScopedDecision | undefined>): Promise<void> {
     const rate = await decide().catch((err) => {
       throw dbUnavailable(err);
     });
+    if (!rate) return;
     reply.header('X-RateLimit-Limit', rate.limit);
     reply.header('X-RateLimit-Remaining', rate.remaining);
     reply.header('X-RateLimit-Reset', rate.resetAt);
