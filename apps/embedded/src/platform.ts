@@ -50,7 +50,7 @@ export async function startEmbeddedPlatform(o: EmbeddedOptions): Promise<Embedde
         publicUrl: `http://127.0.0.1:${providersPort}`,
         allowPrivateUrls: true,
         providers: {
-          fal: { baseUrl: sandboxes.fal.url, apiKey: sandboxes.fal.apiKey, jwksUrl: sandboxes.fal.jwksUrl },
+          fal: { baseUrl: sandboxes.fal.url, apiKey: sandboxes.fal.apiKey, jwksUrl: sandboxes.fal.jwksUrl, userId: sandboxes.fal.userId },
           replicate: { baseUrl: `${sandboxes.replicate.url}/v1`, apiKey: sandboxes.replicate.apiKey, webhookSecret: sandboxes.replicate.webhookSecret },
           'vercel-gateway': { baseUrl: `${sandboxes.vercelGateway.url}/v3/ai`, apiKey: sandboxes.vercelGateway.apiKey },
           framerate: { baseUrl: sandboxes.framerate.url, apiKey: sandboxes.framerate.apiKey },

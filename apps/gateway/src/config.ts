@@ -9,6 +9,14 @@ export interface GatewayConfig {
   adminToken?: string;
   /** Requests per minute per API key unless the key or its org says otherwise. */
   defaultRateLimitPerMinute: number;
+  /** Requests per minute per org, summed over its keys, unless the operator set the org's. */
+  defaultOrgRateLimitPerMinute: number;
+  /** Requests per minute per client IP without a valid API key (public endpoints, failed authentications). */
+  ipRateLimitPerMinute: number;
+  /** Live API keys per org unless the operator set the org's `max_keys`. */
+  defaultMaxKeysPerOrg: number;
+  /** Generations (both APIs) pending or processing at once per org, unless the operator set the org's. */
+  defaultMaxConcurrentGenerations: number;
   /** How long one replica reuses an API-key lookup: the bound on revocation latency. */
   keyCacheTtlMs: number;
   /** Largest accepted request body (413 above it). */
@@ -29,6 +37,10 @@ export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): Ga
   return {
     adminToken: admin ? admin : undefined,
     defaultRateLimitPerMinute: overrides.defaultRateLimitPerMinute ?? envInt('PIPEVIDEO_RATE_LIMIT_PER_MINUTE', 100),
+    defaultOrgRateLimitPerMinute: overrides.defaultOrgRateLimitPerMinute ?? envInt('PIPEVIDEO_ORG_RATE_LIMIT_PER_MINUTE', 1000),
+    ipRateLimitPerMinute: overrides.ipRateLimitPerMinute ?? envInt('PIPEVIDEO_IP_RATE_LIMIT_PER_MINUTE', 300),
+    defaultMaxKeysPerOrg: overrides.defaultMaxKeysPerOrg ?? envInt('PIPEVIDEO_MAX_KEYS_PER_ORG', 50),
+    defaultMaxConcurrentGenerations: overrides.defaultMaxConcurrentGenerations ?? envInt('PIPEVIDEO_MAX_CONCURRENT_GENERATIONS', 100),
     keyCacheTtlMs: overrides.keyCacheTtlMs ?? envInt('PIPEVIDEO_GATEWAY_KEY_CACHE_MS', 500),
     bodyLimitBytes: overrides.bodyLimitBytes ?? envInt('PIPEVIDEO_GATEWAY_BODY_LIMIT_BYTES', 900 * 1024),
     idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),

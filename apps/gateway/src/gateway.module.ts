@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './controllers/admin.controller';
+import { AdminDeadLettersController } from './controllers/admin-dead-letters.controller';
 import { BillingController } from './controllers/billing.controller';
 import { KeysController } from './controllers/keys.controller';
 import { ResponsesController } from './controllers/responses.controller';
@@ -28,6 +29,7 @@ export class GatewayModule {
         WebhooksController,
         KeysController,
         AdminController,
+        AdminDeadLettersController,
         DocsController,
       ],
       providers: [{ provide: GATEWAY_RUNTIME, useValue: rt }, AuthGuard, IdempotencyInterceptor, GatewayExceptionFilter, HttpSetup],

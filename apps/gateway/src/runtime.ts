@@ -1,12 +1,15 @@
+import { DomainError, ErrorCode } from '@pipevideo/contracts';
 import type { ServiceContext } from '@pipevideo/platform';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import type { GatewayConfig } from './config';
+import { AuditLog } from './audit/audit-log';
 import { Downstream } from './downstream';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { OrgService } from './orgs/org.service';
 import { RateLimiter } from './ratelimit/rate-limiter';
 import { ProviderUrlContent, type VideoContentSource } from './videos/video-content';
+import { RequestLimits } from './ratelimit/request-limits';
 
 export const GATEWAY_RUNTIME = Symbol('GATEWAY_RUNTIME');
 
@@ -15,7 +18,9 @@ export class GatewayRuntime {
   readonly orgs: OrgService;
   readonly auth: KeyAuthenticator;
   readonly rateLimiter: RateLimiter;
+  readonly limits: RequestLimits;
   readonly idempotency: IdempotencyStore;
+  readonly audit: AuditLog;
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
@@ -23,13 +28,33 @@ export class GatewayRuntime {
   /** Filled in after the app starts (the document is built from the live Nest app); served as-is. */
   readonly openapiDocument: Record<string, any> = {};
 
+  /**
+   * A create that the router may refuse at the org's cap on generations in flight (429 + retry_after):
+   * the refusal is counted with the other rate-limit refusals.
+   */
+  async create<T>(subject: string, payload: Record<string, unknown>): Promise<T> {
+    try {
+      return await this.downstream.call<T>(subject, payload);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === ErrorCode.TOO_MANY_REQUESTS) this.metrics.rateLimited.inc({ limit: 'concurrency' });
+      throw err;
+    }
+  }
+
   constructor(
     readonly ctx: ServiceContext,
     readonly cfg: GatewayConfig,
   ) {
-    this.orgs = new OrgService(ctx.ds);
-    this.auth = new KeyAuthenticator(ctx.ds, { defaultRateLimitPerMinute: cfg.defaultRateLimitPerMinute, cacheTtlMs: cfg.keyCacheTtlMs });
+    this.orgs = new OrgService(ctx.ds, { defaultMaxKeys: cfg.defaultMaxKeysPerOrg });
+    this.auth = new KeyAuthenticator(ctx.ds, {
+      defaultRateLimitPerMinute: cfg.defaultRateLimitPerMinute,
+      defaultOrgRateLimitPerMinute: cfg.defaultOrgRateLimitPerMinute,
+      defaultMaxConcurrentGenerations: cfg.defaultMaxConcurrentGenerations,
+      cacheTtlMs: cfg.keyCacheTtlMs,
+    });
+    this.audit = new AuditLog(ctx.ds);
     this.rateLimiter = new RateLimiter(ctx.ds);
+    this.limits = new RequestLimits(this.rateLimiter, cfg.ipRateLimitPerMinute);
     this.idempotency = new IdempotencyStore(ctx.ds, cfg.idempotencyTtlSeconds);
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);

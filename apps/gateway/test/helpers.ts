@@ -37,7 +37,7 @@ export async function startHarness(opts: Partial<StartGatewayOptions> = {}): Pro
             const response = await handler(packet.data);
             return JSON.stringify({ id: packet.id, response, isDisposed: true });
           } catch (err: any) {
-            return JSON.stringify({ id: packet.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message ?? 'boom' }, isDisposed: true });
+            return JSON.stringify({ id: packet.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message ?? 'boom', ...(err.details ? { details: err.details } : {}) }, isDisposed: true });
           }
         }),
       );

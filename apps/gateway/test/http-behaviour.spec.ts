@@ -167,12 +167,20 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       expect((await call(h.url, 'GET', '/v1/apps/rankings?limit=0')).status).toBe(400);
     });
 
-    it('echoes a valid X-Correlation-Id, replaces an invalid one, and sends it over NATS', async () => {
+    it('namespaces a valid X-Correlation-Id (unique per request), replaces an invalid one, and sends it over NATS', async () => {
       const r = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, body: { model: 'm', prompt: 'p' }, headers: { 'x-correlation-id': 'corr-123' } });
-      expect(r.headers.get('x-correlation-id')).toBe('corr-123');
-      expect(h.calls.filter((c) => c.subject === RPC.router.generationCreate).pop()!.data.correlationId).toBe('corr-123');
-      const bad = await call(h.url, 'GET', '/v1/models', { headers: { 'x-correlation-id': 'bad id with spaces' } });
-      expect(bad.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const id = r.headers.get('x-correlation-id');
+      expect(id).toMatch(/^client:corr-123:[0-9a-f]{8}$/);
+      expect(h.calls.filter((c) => c.subject === RPC.router.generationCreate).pop()!.data.correlationId).toBe(id);
+      // The same client id on another request is another correlation id: a client cannot merge its requests with anyone's.
+      const again = await call(h.url, 'GET', '/v1/models', { headers: { 'x-correlation-id': 'corr-123' } });
+      expect(again.headers.get('x-correlation-id')).toMatch(/^client:corr-123:/);
+      expect(again.headers.get('x-correlation-id')).not.toBe(id);
+      // Invalid (spaces, too long) or posing as ours (a namespace separator): replaced by a UUID of ours.
+      for (const sent of ['bad id with spaces', 'x'.repeat(65), 'client:someone:deadbeef']) {
+        const bad = await call(h.url, 'GET', '/v1/models', { headers: { 'x-correlation-id': sent } });
+        expect(bad.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+      }
     });
 
     it('counts requests by route template and auth failures by reason', async () => {

@@ -5,7 +5,7 @@ export class ProviderMetrics {
   /** outcome: ok, or the ProviderErrorKind of the failure. */
   readonly calls: Counter<'provider' | 'operation' | 'outcome'>;
   readonly callDuration: Histogram<'provider' | 'operation'>;
-  /** result: verified, bad_signature, expired, keys_unavailable, duplicate, malformed, unknown_job, ignored, retry_later. */
+  /** result: verified, bad_signature, expired, keys_unavailable, wrong_account, duplicate, malformed, unknown_job, ignored, retry_later. */
   readonly callbacks: Counter<'provider' | 'result'>;
   readonly inFlight: Gauge<'provider'>;
   readonly interruptedSubmissions: Counter<'provider'>;

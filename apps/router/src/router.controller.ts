@@ -64,7 +64,7 @@ export class RouterController {
   @MessagePattern(RPC.router.responseCreate)
   createResponse(@Payload() data: unknown) {
     const m = validateMessage(CreateResponseMsg, data);
-    return this.engine.createResponse(m.orgId, m.request, m.attribution, m.correlationId, m.idempotencyKey);
+    return this.engine.createResponse(m.orgId, m.request, m.attribution, m.correlationId, m.idempotencyKey, m.maxInFlight);
   }
 
   @MessagePattern(RPC.router.responseGet)

@@ -196,12 +196,20 @@ export class RouterEngine {
     return { object: 'list', data: rows.map((g) => videoGenerationView(g)), has_more: next_cursor !== null, next_cursor };
   }
 
-  async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string, idempotencyKey?: string) {
+  async createResponse(
+    orgId: string,
+    req: ResponseRequest,
+    attribution: { title?: string; referer?: string } | undefined,
+    correlationId?: string,
+    idempotencyKey?: string,
+    maxInFlight?: number,
+  ) {
     const g = await createResponse(
       orgId, req, attribution, correlationId, this.catalog, this.store,
       { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
       { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
       idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
+      maxInFlight,
     );
     return responseView(g);
   }

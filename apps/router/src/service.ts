@@ -3,6 +3,7 @@ import { MessagingConfig, RunningService, ServiceContext, startService } from '@
 import { Generations1700000001000 } from './migrations/1700000001000-generations';
 import { GenerationsKeysetIndex1700000001100 } from './migrations/1700000001100-generations-keyset-index';
 import { GenerationsIdempotencyKey1700000001200 } from './migrations/1700000001200-generations-idempotency-key';
+import { GenerationsInFlightIndex1700000001400 } from './migrations/1700000001400-generations-in-flight-index';
 import { GenerationsTokenCostUsd1700000001300 } from './migrations/1700000001300-generations-token-cost-usd';
 import { GenerationsDeletedAt1700000001700 } from './migrations/1700000001700-generations-deleted-at';
 import { ROUTER_ENGINE, RouterController } from './router.controller';
@@ -25,7 +26,7 @@ export async function startRouterService(o: RouterServiceOptions): Promise<Runni
     port: o.port,
     host: o.host,
     messaging: o.messaging,
-    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsDeletedAt1700000001700], poolSize: 20 },
+    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, GenerationsDeletedAt1700000001700], poolSize: 20 },
     module: (ctx: ServiceContext) => {
       engine = new RouterEngine(ctx, cfg);
       @Module({ controllers: [RouterController], providers: [{ provide: ROUTER_ENGINE, useValue: engine }] })

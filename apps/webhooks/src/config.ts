@@ -16,8 +16,12 @@ export interface WebhooksConfig {
   retryJitter: number;
   /** Attempts in flight at once per service instance (PIPEVIDEO_WEBHOOKS_CONCURRENCY). */
   concurrency: number;
-  /** Soft cap of attempts in flight per endpoint per instance, so one slow endpoint cannot starve the rest. */
+  /** Attempts in flight per endpoint, across all instances (PIPEVIDEO_WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT). */
   maxInFlightPerEndpoint: number;
+  /** Attempts in flight per org, across all instances, so one org cannot hold every slot (PIPEVIDEO_WEBHOOKS_MAX_IN_FLIGHT_PER_ORG). */
+  maxInFlightPerOrg: number;
+  /** Deliveries per second per endpoint, a token bucket of one second's worth; 0 = no cap (PIPEVIDEO_WEBHOOKS_ENDPOINT_RATE_PER_SECOND). */
+  endpointRatePerSecond: number;
   /** How often the worker looks for due deliveries (PIPEVIDEO_WEBHOOKS_POLL_INTERVAL_MS). */
   pollIntervalMs: number;
   /** A claimed delivery is retaken by any worker after 2 × timeoutMs + leaseMarginMs (crashed worker; a send may take two posts). */
@@ -69,6 +73,8 @@ export function loadWebhooksConfig(overrides: Partial<WebhooksConfig> = {}): Web
     retryJitter: Number(env('RETRY_JITTER', '0.2')),
     concurrency: envInt('PIPEVIDEO_WEBHOOKS_CONCURRENCY', 64),
     maxInFlightPerEndpoint: envInt('PIPEVIDEO_WEBHOOKS_MAX_IN_FLIGHT_PER_ENDPOINT', 16),
+    maxInFlightPerOrg: envInt('PIPEVIDEO_WEBHOOKS_MAX_IN_FLIGHT_PER_ORG', 32),
+    endpointRatePerSecond: Number(env('ENDPOINT_RATE_PER_SECOND', '200')),
     pollIntervalMs: envInt('PIPEVIDEO_WEBHOOKS_POLL_INTERVAL_MS', 200),
     leaseMarginMs: parseDuration(env('LEASE_MARGIN', '30s')),
     rotationOverlapMs: parseDuration(env('ROTATION_OVERLAP', '24h')),
@@ -82,7 +88,8 @@ export function loadWebhooksConfig(overrides: Partial<WebhooksConfig> = {}): Web
     ...stripUndefined(overrides),
   };
   if (!(config.retryJitter >= 0 && config.retryJitter < 1)) throw new Error('PIPEVIDEO_WEBHOOKS_RETRY_JITTER must be in [0, 1)');
-  if (config.concurrency < 1 || config.maxInFlightPerEndpoint < 1) throw new Error('webhook concurrency must be at least 1');
+  if (config.concurrency < 1 || config.maxInFlightPerEndpoint < 1 || config.maxInFlightPerOrg < 1) throw new Error('webhook concurrency must be at least 1');
+  if (!(config.endpointRatePerSecond >= 0)) throw new Error('PIPEVIDEO_WEBHOOKS_ENDPOINT_RATE_PER_SECOND must be a number ≥ 0 (0: no cap)');
   return config;
 }
 

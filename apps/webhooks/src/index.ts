@@ -15,6 +15,7 @@ import { GenerationFinishedConsumer } from './events/generation-finished.consume
 import { WebhookMetrics } from './metrics';
 import { WebhooksInit1730000000000 } from './migrations/1730000000000-webhooks-init';
 import { DeliveryCorrelationId1730000000001 } from './migrations/1730000000001-delivery-correlation-id';
+import { FairClaims1730000000002 } from './migrations/1730000000002-fair-claims';
 import { WebhooksModule } from './webhooks.module';
 
 export { loadWebhooksConfig, parseDuration, parseSchedule, DEFAULT_RETRY_SCHEDULE } from './config';
@@ -49,7 +50,12 @@ function assemble(ctx: ServiceContext, config: WebhooksConfig, releaseOnClose: b
   const sender = new HttpSender({ allowHttp: config.allowHttp, allowPrivate: config.allowPrivate }, config.timeoutMs);
   const worker = new DeliveryWorker(queue, sender, new Signer(), secrets, policy, metrics, {
     concurrency: config.concurrency,
-    maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
+    caps: {
+      perEndpoint: config.maxInFlightPerEndpoint,
+      perOrg: config.maxInFlightPerOrg,
+      ratePerSecond: config.endpointRatePerSecond,
+      burst: config.endpointRatePerSecond,
+    },
     pollIntervalMs: config.pollIntervalMs,
     // A send may take two posts (one retry on a fresh socket after a stale kept-alive one) plus the DNS check.
     leaseMs: 2 * config.timeoutMs + config.leaseMarginMs,
@@ -69,6 +75,9 @@ function assemble(ctx: ServiceContext, config: WebhooksConfig, releaseOnClose: b
 }
 
 /** Starts the webhooks service: NATS API, `generation.finished` consumer, delivery worker, /metrics. */
+/** The webhooks schema's migrations, in order. */
+export const WEBHOOKS_MIGRATIONS = [WebhooksInit1730000000000, DeliveryCorrelationId1730000000001, FairClaims1730000000002];
+
 export async function startWebhooksService(opts: WebhooksServiceOptions): Promise<RunningWebhooksService> {
   const { messaging, databaseUrl, port, host, deliver = true, releaseOnClose = true, ...overrides } = opts;
   const config = loadWebhooksConfig(overrides);
@@ -78,7 +87,7 @@ export async function startWebhooksService(opts: WebhooksServiceOptions): Promis
     port,
     host,
     messaging,
-    db: { url: databaseUrl, migrations: [WebhooksInit1730000000000, DeliveryCorrelationId1730000000001], poolSize: config.dbPoolSize },
+    db: { url: databaseUrl, migrations: WEBHOOKS_MIGRATIONS, poolSize: config.dbPoolSize },
     module: (ctx) => {
       parts = assemble(ctx, config, releaseOnClose);
       return WebhooksModule.forRoot(parts.api);

@@ -44,6 +44,11 @@ export class CreateGenerationMsg extends Envelope {
   @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
   /** The customer's Idempotency-Key: a create repeated with it answers the first generation. */
   @IsOptional() @IsString() @MaxLength(255) idempotencyKey?: string;
+  /**
+   * The org's cap on generations (both APIs) pending or processing at once; the router refuses the
+   * create with TOO_MANY_REQUESTS at the cap. Absent: no cap (callers other than the gateway).
+   */
+  @IsOptional() @IsInt() @Min(1) maxInFlight?: number;
 }
 
 /** `router.response.create`: the request itself is validated by the gateway (spec 002 rules). */
@@ -52,6 +57,11 @@ export class CreateResponseMsg extends Envelope {
   @IsObject() request!: ResponseRequest;
   @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
   @IsOptional() @IsString() @MaxLength(255) idempotencyKey?: string;
+  /**
+   * The org's cap on generations (both APIs) pending or processing at once; the router refuses the
+   * create with TOO_MANY_REQUESTS at the cap. Absent: no cap (callers other than the gateway).
+   */
+  @IsOptional() @IsInt() @Min(1) maxInFlight?: number;
 }
 
 export class GetByIdMsg extends Envelope {

@@ -1,13 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt } from '@pipevideo/contracts';
-import { EventBus, logger, processOnce } from '@pipevideo/platform';
+import { EventBus, PoisonEventError, processOnce } from '@pipevideo/platform';
 import type { BillingMetrics } from '../metrics/billing-metrics';
 import type { Move } from '../ledger/moves';
 import type { GenerationSettlement } from './generation-settlement';
 
 export const BILLING_EVENT_SUBJECTS = [EVENTS.holdReleaseRequested, EVENTS.generationFinished];
 
-/** Why an event is dropped rather than retried: retrying a malformed event can never succeed. */
+/** Why an event is dead-lettered at once rather than retried: retrying a malformed event can never succeed. */
 function invalid(subject: string, e: any): string | null {
   if (!e || typeof e !== 'object') return 'payload is not an object';
   if (typeof e.eventId !== 'string' || !e.eventId) return 'eventId missing';
@@ -23,7 +23,7 @@ function invalid(subject: string, e: any): string | null {
 /**
  * Consumes the durable events billing settles on. Each event runs in one DB transaction together
  * with its inbox row (processOnce), so a redelivery is a no-op. Database trouble throws (the bus
- * redelivers); a malformed event is logged and acknowledged.
+ * redelivers with backoff, up to its limit, then dead-letters); a malformed event is dead-lettered at once.
  */
 export class BillingEventConsumer {
   constructor(
@@ -42,14 +42,11 @@ export class BillingEventConsumer {
     try {
       evt = JSON.parse(payload);
     } catch {
-      logger.error({ subject }, 'billing: dropping an event that is not JSON');
-      return;
+      throw new PoisonEventError('billing: the event is not JSON');
     }
+    // Retrying cannot fix it, and dropping it could leave a hold open: to the dead-letter queue (alerted).
     const why = invalid(subject, evt);
-    if (why) {
-      logger.error({ subject, eventId: evt?.eventId, why }, 'billing: dropping a malformed event');
-      return;
-    }
+    if (why) throw new PoisonEventError(`billing: malformed ${subject} event: ${why}`);
     let moved: Move[] = [];
     const fresh = await processOnce(this.ds, this.inboxConsumer, evt.eventId, async (m) => {
       moved =

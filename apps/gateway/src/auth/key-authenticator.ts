@@ -9,18 +9,38 @@ export interface Principal {
   kind: ApiKeyKind;
   /** Effective limit: key's own, else the org's, else the gateway default. */
   rateLimitPerMinute: number;
+  /** Requests per minute of the whole org, summed over its keys. */
+  orgRateLimitPerMinute: number;
+  /** Generations the org may have pending or processing at once. */
+  maxConcurrentGenerations: number;
 }
 
-export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired';
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
+export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'suspended';
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure; detail?: string };
 
 interface CachedLookup {
   at: number;
-  row: { id: string; org_id: string; kind: ApiKeyKind; status: string; expires_at: Date | null; key_limit: number | null; org_limit: number | null } | null;
+  row: {
+    id: string;
+    org_id: string;
+    kind: ApiKeyKind;
+    status: string;
+    expires_at: Date | null;
+    key_limit: number | null;
+    org_limit: number | null;
+    org_total_limit: number | null;
+    org_max_concurrent: number | null;
+    org_status: string;
+    suspended_reason: string | null;
+  } | null;
 }
 
 export interface KeyAuthenticatorOptions {
   defaultRateLimitPerMinute: number;
+  /** Requests per minute per org (sum over its keys) unless the operator set the org's. */
+  defaultOrgRateLimitPerMinute: number;
+  /** Generations in flight per org unless the operator set the org's. */
+  defaultMaxConcurrentGenerations: number;
   /**
    * How long a lookup (hit or miss) is reused by this replica. Revocation is decided in the
    * database, so a revoked key fails on every replica at most this long after the UPDATE commits.
@@ -66,10 +86,18 @@ export class KeyAuthenticator {
     if (!row) return { ok: false, reason: 'unknown' };
     if (row.status === 'revoked') return { ok: false, reason: 'revoked' };
     if (row.status === 'expired' || (row.expires_at && new Date(row.expires_at).getTime() <= this.now())) return { ok: false, reason: 'expired' };
+    if (row.org_status === 'suspended') return { ok: false, reason: 'suspended', detail: row.suspended_reason ?? undefined };
     this.touch(row.id);
     return {
       ok: true,
-      principal: { keyId: row.id, orgId: row.org_id, kind: row.kind, rateLimitPerMinute: effectiveLimit(row.key_limit, row.org_limit ?? this.o.defaultRateLimitPerMinute) },
+      principal: {
+        keyId: row.id,
+        orgId: row.org_id,
+        kind: row.kind,
+        rateLimitPerMinute: effectiveLimit(row.key_limit, row.org_limit ?? this.o.defaultRateLimitPerMinute),
+        orgRateLimitPerMinute: row.org_total_limit ?? this.o.defaultOrgRateLimitPerMinute,
+        maxConcurrentGenerations: row.org_max_concurrent ?? this.o.defaultMaxConcurrentGenerations,
+      },
     };
   }
 
@@ -78,7 +106,9 @@ export class KeyAuthenticator {
     const hit = this.cache.get(hash);
     if (hit && t - hit.at < this.ttl) return hit.row;
     const [row] = await this.ds.query(
-      `SELECT k.id, k.org_id, k.kind, k.status, k.expires_at, k.rate_limit_per_minute AS key_limit, o.rate_limit_per_minute AS org_limit
+      `SELECT k.id, k.org_id, k.kind, k.status, k.expires_at, k.rate_limit_per_minute AS key_limit, o.rate_limit_per_minute AS org_limit,
+              o.org_rate_limit_per_minute AS org_total_limit, o.max_concurrent_generations AS org_max_concurrent,
+              o.status AS org_status, o.suspended_reason
          FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = $1`,
       [hash],
     );

@@ -1,12 +1,15 @@
-import { Body, Controller, Headers, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags, OmitType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BalanceView, RPC, TopupReply } from '@pipevideo/contracts';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors } from '../openapi/decorators';
-import { BalanceSchema, IssuedApiKeySchema, OrganizationSchema } from '../openapi/schemas';
+import { ApiKeyListSchema, ApiKeySchema, AuditLogSchema, BalanceSchema, IssuedApiKeySchema, OrganizationSchema } from '../openapi/schemas';
+import type { OrgLimits } from '../orgs/org.service';
+import { auditContext, OperatorRequest } from '../audit/audit-context';
+import { intQuery, strQuery } from '../http/params';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { requireJsonObject, validateDto } from '../validation/validate';
 import { randomUUID } from 'node:crypto';
@@ -26,15 +29,38 @@ export class CreateOrgDto {
   @Min(1, { message: 'must be a positive integer' })
   @IsInt({ message: 'must be a positive integer' })
   rate_limit_per_minute?: number | null;
-}
 
-export class UpdateOrgDto {
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Requests per minute per key; null restores the default.' })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Requests per minute of the whole org, summed over its keys (default: PIPEVIDEO_ORG_RATE_LIMIT_PER_MINUTE).' })
   @IsOptional()
   @Max(MAX_RATE_LIMIT, { message: `must be at most ${MAX_RATE_LIMIT}` })
   @Min(1, { message: 'must be a positive integer' })
-  @IsInt({ message: 'must be a positive integer or null' })
-  rate_limit_per_minute?: number | null;
+  @IsInt({ message: 'must be a positive integer' })
+  org_rate_limit_per_minute?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Live API keys the org may hold (default: PIPEVIDEO_MAX_KEYS_PER_ORG).' })
+  @IsOptional()
+  @Max(10_000, { message: 'must be at most 10000' })
+  @Min(1, { message: 'must be a positive integer' })
+  @IsInt({ message: 'must be a positive integer' })
+  max_keys?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Generations pending or processing at once (default: PIPEVIDEO_MAX_CONCURRENT_GENERATIONS).' })
+  @IsOptional()
+  @Max(100_000, { message: 'must be at most 100000' })
+  @Min(1, { message: 'must be a positive integer' })
+  @IsInt({ message: 'must be a positive integer' })
+  max_concurrent_generations?: number | null;
+}
+
+/** PATCH: the same limits, each optional; null restores the gateway default. */
+export class UpdateOrgDto extends OmitType(CreateOrgDto, ['name'] as const) {}
+
+export class SuspendOrgDto {
+  @ApiProperty({ example: 'Payment dispute; contact billing@', maxLength: 500, description: 'Shown to the org in the 403 its keys get.' })
+  @MaxLength(500, { message: 'must be at most 500 characters' })
+  @Matches(/\S/, { message: 'must not be blank' })
+  @IsString({ message: 'is required: why the organization is suspended (its keys are told)' })
+  reason!: string;
 }
 
 export class CreateKeyDto {
@@ -78,55 +104,143 @@ export class CreditsDto {
   note?: string;
 }
 
-/** Operator API: create orgs, issue keys, add credits. Guarded by PIPEVIDEO_ADMIN_TOKEN. */
+/** The limits of a create/update DTO as OrgService takes them: absent stays absent (unchanged), null restores the default. */
+function limitsOf(dto: Partial<CreateOrgDto>, nulls: Set<string>): OrgLimits {
+  const pick = (field: keyof CreateOrgDto) => (nulls.has(field) ? null : (dto[field] as number | undefined));
+  return {
+    rateLimitPerMinute: pick('rate_limit_per_minute'),
+    orgRateLimitPerMinute: pick('org_rate_limit_per_minute'),
+    maxKeys: pick('max_keys'),
+    maxConcurrentGenerations: pick('max_concurrent_generations'),
+  };
+}
+
+/**
+ * The fields sent as null. Read before requireJsonObject, which drops nulls (an optional field sent as
+ * null is "not given" everywhere else): here null means "restore the default".
+ */
+const nullFields = (body: unknown) =>
+  new Set(body && typeof body === 'object' && !Array.isArray(body) ? Object.entries(body).filter(([, v]) => v === null).map(([k]) => k) : []);
+
+/**
+ * Operator API: orgs (limits, suspension), keys (issue, list, revoke any), credits, and the audit log
+ * every state-changing call here writes to. Guarded by PIPEVIDEO_ADMIN_TOKEN.
+ */
 @ApiTags('Operator')
 @GatewayController()
 @OperatorToken()
-@Controller('admin/orgs')
+@Controller('admin')
 export class AdminController {
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
 
-  @Post()
+  @Post('orgs')
   @Idempotent()
   @ApiOperation({ summary: 'Create an organization (operator)' })
   @ApiBody({ type: CreateOrgDto })
   @ApiCreatedResponse({ type: OrganizationSchema })
   @ApiErrors(400, 401, 409, 500)
-  createOrg(@Body() body: unknown) {
-    const dto = validateDto(CreateOrgDto, requireJsonObject(body));
-    return this.rt.orgs.createOrg(dto.name, { rateLimitPerMinute: dto.rate_limit_per_minute ?? null });
+  async createOrg(@Body() body: unknown, @Req() req: OperatorRequest) {
+    const nulls = nullFields(body);
+    const raw = requireJsonObject(body);
+    const dto = validateDto(CreateOrgDto, raw);
+    const org = await this.rt.orgs.createOrg(dto.name, limitsOf(dto, nulls));
+    await this.rt.audit.record({ ...auditContext(req), action: 'org.create', orgId: org.id, target: org.id, details: { name: org.name, ...limitsOf(dto, nulls) } });
+    return org;
   }
 
-  @Patch(':orgId')
-  @ApiOperation({ summary: "Change an organization's rate limit (operator)" })
+  @Get('orgs/:orgId')
+  @ApiOperation({ summary: 'An organization with its limits and status (operator)' })
+  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiErrors(401, 404, 500)
+  getOrg(@Param('orgId') orgId: string) {
+    return this.rt.orgs.requireOrg(checkId('org', orgId));
+  }
+
+  @Patch('orgs/:orgId')
+  @ApiOperation({ summary: "Change an organization's limits (operator); null restores a default" })
   @ApiBody({ type: UpdateOrgDto })
   @ApiOkResponse({ type: OrganizationSchema })
   @ApiErrors(400, 401, 404, 500)
-  async updateOrg(@Param('orgId') orgId: string, @Body() body: unknown) {
-    const raw = requireJsonObject(body);
-    const dto = validateDto(UpdateOrgDto, { ...raw, rate_limit_per_minute: raw.rate_limit_per_minute === null ? undefined : raw.rate_limit_per_minute });
-    return this.rt.orgs.setOrgRateLimit(checkId('org', orgId), dto.rate_limit_per_minute ?? null);
+  async updateOrg(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
+    checkId('org', orgId);
+    const nulls = nullFields(body);
+    const dto = validateDto(UpdateOrgDto, requireJsonObject(body));
+    const limits = limitsOf(dto, nulls);
+    const org = await this.rt.orgs.updateOrgLimits(orgId, limits);
+    await this.rt.audit.record({ ...auditContext(req), action: 'org.update', orgId, target: orgId, details: limits as Record<string, unknown> });
+    return org;
   }
 
-  @Post(':orgId/keys')
+  @Post('orgs/:orgId/suspend')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Suspend an organization (operator): its keys answer 403 with the reason; generations already accepted run to their end',
+  })
+  @ApiBody({ type: SuspendOrgDto })
+  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiErrors(400, 401, 404, 500)
+  async suspend(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
+    checkId('org', orgId);
+    const dto = validateDto(SuspendOrgDto, requireJsonObject(body));
+    const org = await this.rt.orgs.suspendOrg(orgId, dto.reason.trim());
+    this.rt.auth.forget();
+    await this.rt.audit.record({ ...auditContext(req), action: 'org.suspend', orgId, target: orgId, details: { reason: dto.reason.trim() } });
+    return org;
+  }
+
+  @Post('orgs/:orgId/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a suspended organization (operator): its keys work again' })
+  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiErrors(401, 404, 500)
+  async resume(@Param('orgId') orgId: string, @Req() req: OperatorRequest) {
+    const org = await this.rt.orgs.resumeOrg(checkId('org', orgId));
+    this.rt.auth.forget();
+    await this.rt.audit.record({ ...auditContext(req), action: 'org.resume', orgId, target: orgId });
+    return org;
+  }
+
+  @Get('orgs/:orgId/keys')
+  @ApiOperation({ summary: "An organization's API keys, never their secrets (operator)" })
+  @ApiOkResponse({ type: ApiKeyListSchema })
+  @ApiErrors(401, 404, 500)
+  async listKeys(@Param('orgId') orgId: string) {
+    await this.rt.orgs.requireOrg(checkId('org', orgId));
+    return { object: 'list', data: await this.rt.orgs.listKeys(orgId) };
+  }
+
+  @Post('orgs/:orgId/keys')
   @Idempotent()
   @ApiOperation({ summary: 'Issue an API key for an organization (operator); the secret is shown once' })
   @ApiBody({ type: CreateKeyDto })
   @ApiCreatedResponse({ type: IssuedApiKeySchema })
   @ApiErrors(400, 401, 404, 409, 500)
-  issueKey(@Param('orgId') orgId: string, @Body() body: unknown) {
+  async issueKey(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
     checkId('org', orgId);
     const dto = validateDto(CreateKeyDto, requireJsonObject(body));
-    return this.rt.orgs.issueApiKey(orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null });
+    const key = await this.rt.orgs.issueApiKey(orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null });
+    await this.rt.audit.record({ ...auditContext(req), action: 'key.issue', orgId, target: key.id, details: { name: key.name, kind: key.kind, rate_limit_per_minute: key.rate_limit_per_minute } });
+    return key;
   }
 
-  @Post(':orgId/credits')
+  @Delete('keys/:keyId')
+  @ApiOperation({ summary: 'Revoke any API key (operator); every gateway replica refuses it within a second' })
+  @ApiOkResponse({ type: ApiKeySchema })
+  @ApiErrors(401, 404, 500)
+  async revokeKey(@Param('keyId') keyId: string, @Req() req: OperatorRequest) {
+    const key = await this.rt.orgs.revokeAnyKey(checkId('key', keyId));
+    this.rt.auth.forget();
+    await this.rt.audit.record({ ...auditContext(req), action: 'key.revoke', orgId: key.org_id, target: key.id });
+    return key;
+  }
+
+  @Post('orgs/:orgId/credits')
   @Idempotent()
   @ApiOperation({ summary: 'Add credits to an organization (operator): a billing top-up with source "operator"' })
   @ApiBody({ type: CreditsDto })
   @ApiCreatedResponse({ type: BalanceSchema })
   @ApiErrors(400, 401, 404, 409, 500, 503)
-  async credits(@Param('orgId') orgId: string, @Body() body: unknown, @Headers('idempotency-key') headerKey?: string) {
+  async credits(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest, @Headers('idempotency-key') headerKey?: string) {
     await this.rt.orgs.requireOrg(checkId('org', orgId));
     const dto = validateDto(CreditsDto, requireJsonObject(body));
     // Billing de-duplicates top-ups by key: without one from the caller, each request is a new top-up.
@@ -138,6 +252,25 @@ export class AdminController {
       source: 'operator',
       ...(dto.note ? { note: dto.note } : {}),
     });
+    await this.rt.audit.record({ ...auditContext(req), action: 'credits.add', orgId, target: orgId, details: { amount_cents: dto.amount_cents, idempotency_key: idempotencyKey, ...(dto.note ? { note: dto.note } : {}) } });
     return reply?.balance ?? this.rt.downstream.call<BalanceView>(RPC.billing.balanceGet, { orgId });
+  }
+
+  @Get('audit-log')
+  @ApiOperation({ summary: 'Operator actions, newest first (operator)' })
+  @ApiQuery({ name: 'org_id', required: false })
+  @ApiQuery({ name: 'action', required: false, description: 'e.g. org.suspend, key.revoke, dead_letter.replay' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiOkResponse({ type: AuditLogSchema })
+  @ApiErrors(400, 401, 500)
+  auditLog(@Query() q: Record<string, unknown>) {
+    const orgId = strQuery('org_id', q.org_id, 80);
+    return this.rt.audit.list({
+      orgId: orgId === undefined ? undefined : checkId('org', orgId),
+      action: strQuery('action', q.action, 64),
+      limit: intQuery('limit', q.limit, 100) ?? 50,
+      cursor: strQuery('cursor', q.cursor, 200),
+    });
   }
 }

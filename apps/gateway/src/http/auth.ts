@@ -10,6 +10,7 @@ import type { AuthFailure, Principal } from '../auth/key-authenticator';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { ApiError, forbidden, notFoundError, unauthorized } from './api-error';
 import { GatewayExceptionFilter } from './exception.filter';
+import { limitMessage, ScopedDecision } from '../ratelimit/request-limits';
 
 export type AuthMode = 'standard' | 'management' | 'operator' | 'public';
 const AUTH_MODE = 'pipevideo:auth-mode';
@@ -28,7 +29,11 @@ export const Public = () => SetMetadata(AUTH_MODE, 'public');
 export interface AuthedRequest {
   principal?: Principal;
   headers: Record<string, string | string[] | undefined>;
+  /** The client address (Fastify: the socket's, or X-Forwarded-For's when the peer is a trusted proxy). */
+  ip?: string;
 }
+
+type Reply = { header(k: string, v: string | number): unknown };
 
 export const CurrentPrincipal = createParamDecorator((_d: unknown, ctx: ExecutionContext): Principal => {
   const p = ctx.switchToHttp().getRequest<AuthedRequest>().principal;
@@ -36,7 +41,7 @@ export const CurrentPrincipal = createParamDecorator((_d: unknown, ctx: Executio
   return p;
 });
 
-const FAILURE_MESSAGES: Record<AuthFailure, string> = {
+const FAILURE_MESSAGES: Record<Exclude<AuthFailure, 'suspended'>, string> = {
   missing: "Missing API key. Send it as 'Authorization: Bearer pv_…'.",
   malformed: "Malformed Authorization header or API key. Expected 'Authorization: Bearer pv_…'.",
   unknown: 'Invalid API key.',
@@ -47,8 +52,9 @@ const FAILURE_MESSAGES: Record<AuthFailure, string> = {
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
- * Authenticates (API key or operator token), applies the shared per-key rate limit and sets the
- * X-RateLimit-* headers, and checks the key kind. The decisions live in KeyAuthenticator and RateLimiter.
+ * Authenticates (API key or operator token), refuses suspended orgs (403), applies the shared per-key and
+ * per-org rate limits (per-IP for failed authentications) with X-RateLimit-* headers, and checks the key
+ * kind. The decisions live in KeyAuthenticator and RequestLimits.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -59,9 +65,15 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const mode = this.reflector.getAllAndOverride<AuthMode | undefined>(AUTH_MODE, [ctx.getHandler(), ctx.getClass()]) ?? 'public';
-    if (mode === 'public') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest & { method: string; url: string }>();
-    const reply = ctx.switchToHttp().getResponse<{ header(k: string, v: string | number): unknown }>();
+    const reply = ctx.switchToHttp().getResponse<Reply>();
+    if (mode === 'public') {
+      // No key to count against: the client IP's budget (catalog, rankings, OpenAPI, the Stripe webhook —
+      // Stripe retries a 429 with backoff).
+      // The catalog stays readable while the gateway's database is not (it is the router's): no decision, no limit.
+      await this.limit(reply, () => this.rt.limits.forIp(req.ip ?? 'unknown').catch((err) => (isConnectivityError(err) ? undefined : Promise.reject(err))));
+      return true;
+    }
     if (mode === 'operator') return this.operator(req);
 
     const result = await this.rt.auth.authenticate(req.headers.authorization).catch((err) => {
@@ -69,22 +81,17 @@ export class AuthGuard implements CanActivate {
     });
     if (!result.ok) {
       this.rt.metrics.authFailures.inc({ reason: result.reason });
+      if (result.reason === 'suspended') {
+        throw forbidden(
+          `This organization is suspended${result.detail ? ` (${result.detail})` : ''}: its API keys are refused until the operator resumes it. Contact support.`,
+        );
+      }
+      // Guessing keys costs a lookup each: failed authentications spend the client IP's budget.
+      await this.limit(reply, () => this.rt.limits.forIp(req.ip ?? 'unknown'));
       throw unauthorized(FAILURE_MESSAGES[result.reason]);
     }
     const p = result.principal;
-    const rate = await this.rt.rateLimiter.hit(`key:${p.keyId}`, p.rateLimitPerMinute).catch((err) => {
-      throw dbUnavailable(err);
-    });
-    reply.header('X-RateLimit-Limit', rate.limit);
-    reply.header('X-RateLimit-Remaining', rate.remaining);
-    reply.header('X-RateLimit-Reset', rate.resetAt);
-    if (!rate.allowed) {
-      this.rt.metrics.rateLimited.inc();
-      reply.header('Retry-After', rate.retryAfterSeconds);
-      throw new ApiError(ErrorCode.TOO_MANY_REQUESTS, `Rate limit exceeded: ${rate.limit} requests per minute for this API key. Retry after ${rate.retryAfterSeconds} s.`, {
-        retryAfterSeconds: rate.retryAfterSeconds,
-      });
-    }
+    await this.limit(reply, () => this.rt.limits.forKey(p));
     if (p.kind !== mode) {
       this.rt.metrics.authFailures.inc({ reason: 'wrong_kind' });
       throw forbidden(
@@ -95,6 +102,21 @@ export class AuthGuard implements CanActivate {
     }
     req.principal = p;
     return true;
+  }
+
+  /** Applies a limit: X-RateLimit-* headers on the answer, 429 with Retry-After when it is spent. */
+  private async limit(reply: Reply, decide: () => Promise<ScopedDecision | undefined>): Promise<void> {
+    const rate = await decide().catch((err) => {
+      throw dbUnavailable(err);
+    });
+    if (!rate) return;
+    reply.header('X-RateLimit-Limit', rate.limit);
+    reply.header('X-RateLimit-Remaining', rate.remaining);
+    reply.header('X-RateLimit-Reset', rate.resetAt);
+    if (rate.allowed) return;
+    this.rt.metrics.rateLimited.inc({ limit: rate.scope });
+    reply.header('Retry-After', rate.retryAfterSeconds);
+    throw new ApiError(ErrorCode.TOO_MANY_REQUESTS, limitMessage(rate), { retryAfterSeconds: rate.retryAfterSeconds });
   }
 
   private operator(req: AuthedRequest & { method: string; url: string }): boolean {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
@@ -7,8 +7,23 @@ import { CORRELATION_HEADER } from '@pipevideo/platform';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { GatewayExceptionFilter } from './exception.filter';
 import { multipartParser } from './multipart';
+import { ErrorCode } from '@pipevideo/contracts';
+import { ApiError, errorBodyFor, normalizeError } from './api-error';
+import { limitMessage } from '../ratelimit/request-limits';
 
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What a client may send as X-Correlation-Id: short, and no `:` (ours separates the namespace with it). */
+const CLIENT_CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The request's correlation id, which every service logs: ours (a UUID) when the client sent none or an
+ * invalid one; otherwise the client's id namespaced and made unique — `client:<their id>:<8 random hex>` —
+ * so a client can find its requests in our logs by its own id, but can neither pose as one of our ids nor
+ * tie its requests to another org's that chose the same id.
+ */
+export function correlationIdFor(clientValue: unknown): string {
+  if (typeof clientValue !== 'string' || !CLIENT_CORRELATION_ID.test(clientValue)) return randomUUID();
+  return `client:${clientValue}:${randomBytes(4).toString('hex')}`;
+}
 
 /**
  * Fastify-level wiring that must exist before the server starts: correlation ids on every answer,
@@ -29,11 +44,20 @@ export class HttpSetup implements OnModuleInit {
     // is added last, so it is consulted first (Nest tries global filters in reverse order).
     this.appConfig.addGlobalFilter(new GatewayExceptionFilter());
     fastify.addHook('onRequest', async (req: any, reply: any) => {
-      const raw = req.headers[CORRELATION_HEADER];
-      const id = typeof raw === 'string' && CORRELATION_ID.test(raw) ? raw : randomUUID();
+      const id = correlationIdFor(req.headers[CORRELATION_HEADER]);
       // The platform's interceptor reads the header: it then carries the id over NATS and into logs.
       req.headers[CORRELATION_HEADER] = id;
       reply.header('X-Correlation-Id', id);
+      // Swagger UI is a Fastify plugin, not a Nest route: its pages spend the client IP's budget here.
+      if (typeof req.url === 'string' && (req.url === '/docs' || req.url.startsWith('/docs/'))) {
+        // The docs stay up while the database is not: no decision lets the page through.
+        const d = await this.rt.limits.forIp(req.ip ?? 'unknown').catch(() => undefined);
+        if (d && !d.allowed) {
+          this.rt.metrics.rateLimited.inc({ limit: 'ip' });
+          const e = normalizeError(new ApiError(ErrorCode.TOO_MANY_REQUESTS, limitMessage(d), { retryAfterSeconds: d.retryAfterSeconds }));
+          return reply.code(429).header('Retry-After', d.retryAfterSeconds).send(errorBodyFor(req.url, e));
+        }
+      }
     });
     fastify.addHook('onResponse', async (req: any, reply: any) => {
       this.rt.metrics.requests.inc({ route: req.routeOptions?.url ?? 'unmatched', status_code: String(reply.statusCode) });

@@ -109,8 +109,48 @@ export class OrganizationSchema {
   @ApiProperty({ example: 'org_2x9Qb7' }) id!: string;
   @ApiProperty({ example: 'organization' }) object!: string;
   @ApiProperty({ example: 'Acme' }) name!: string;
-  @ApiProperty({ type: Number, nullable: true }) rate_limit_per_minute!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Ceiling of each key’s requests per minute (null: the gateway default).' }) rate_limit_per_minute!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Requests per minute of the whole organization, all keys together (null: the gateway default).' }) org_rate_limit_per_minute!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Live API keys the organization may hold (null: the gateway default).' }) max_keys!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Generations pending or processing at once (null: the gateway default).' }) max_concurrent_generations!: number | null;
+  @ApiProperty({ enum: ['active', 'suspended'] }) status!: string;
+  @ApiProperty({ type: String, nullable: true }) suspended_reason!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) suspended_at!: number | null;
   @ApiProperty() created_at!: number;
+}
+export class AuditEntrySchema {
+  @ApiProperty({ example: '42' }) id!: string;
+  @ApiProperty({ example: 'audit_entry' }) object!: string;
+  @ApiProperty({ description: 'unix seconds' }) at!: number;
+  @ApiProperty({ example: 'org.suspend' }) action!: string;
+  @ApiProperty({ type: String, nullable: true }) org_id!: string | null;
+  @ApiProperty({ type: String, nullable: true }) target!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
+  @ApiProperty({ type: String, nullable: true }) correlation_id!: string | null;
+}
+export class DeadLetterSchema {
+  @ApiProperty({ example: '17', description: 'Position in the dead-letter queue' }) id!: string;
+  @ApiProperty({ example: 'dead_letter' }) object!: string;
+  @ApiProperty({ example: 'billing', description: 'The durable consumer that gave up on the event' }) consumer!: string;
+  @ApiProperty({ example: 'generation.finished' }) subject!: string;
+  @ApiProperty({ type: String, nullable: true }) event_id!: string | null;
+  @ApiProperty({ description: 'The last handler error' }) error!: string;
+  @ApiProperty() deliveries!: number;
+  @ApiProperty({ description: 'unix seconds' }) dead_lettered_at!: number;
+  @ApiProperty({ description: 'The event as published (parsed JSON, else the raw text)' }) event!: unknown;
+}
+export class DeadLetterListSchema {
+  @ApiProperty({ example: 'list' }) object!: string;
+  @ApiProperty({ type: [DeadLetterSchema] }) data!: DeadLetterSchema[];
+  @ApiProperty() has_more!: boolean;
+  @ApiProperty({ description: 'Letters waiting in the queue' }) total!: number;
+}
+export class AuditLogSchema {
+  @ApiProperty({ example: 'list' }) object!: string;
+  @ApiProperty({ type: [AuditEntrySchema] }) data!: AuditEntrySchema[];
+  @ApiProperty() has_more!: boolean;
+  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
 }
 export class ApiKeySchema {
   @ApiProperty({ example: 'key_8f2kLm' }) id!: string;

@@ -6,12 +6,44 @@ import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret, newOrgId 
 export type ApiKeyKind = 'standard' | 'management';
 export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
 
+export type OrgStatus = 'active' | 'suspended';
+
 export interface Organization {
   id: string;
   object: 'organization';
   name: string;
+  /** Ceiling of each key's requests per minute (null: the gateway default). */
   rate_limit_per_minute: number | null;
+  /** Requests per minute of the whole org, summed over its keys (null: the gateway default). */
+  org_rate_limit_per_minute: number | null;
+  /** Live keys the org may hold (null: the gateway default). */
+  max_keys: number | null;
+  /** Generations (both APIs) pending or processing at once (null: the gateway default). */
+  max_concurrent_generations: number | null;
+  status: OrgStatus;
+  suspended_reason: string | null;
+  suspended_at: number | null;
   created_at: number;
+}
+
+/** The operator-set limits of an org; null restores the gateway default. */
+export interface OrgLimits {
+  rateLimitPerMinute?: number | null;
+  orgRateLimitPerMinute?: number | null;
+  maxKeys?: number | null;
+  maxConcurrentGenerations?: number | null;
+}
+
+const LIMIT_COLUMNS: Record<keyof OrgLimits, string> = {
+  rateLimitPerMinute: 'rate_limit_per_minute',
+  orgRateLimitPerMinute: 'org_rate_limit_per_minute',
+  maxKeys: 'max_keys',
+  maxConcurrentGenerations: 'max_concurrent_generations',
+};
+
+export interface OrgServiceOptions {
+  /** Live keys per org unless the operator set the org's `max_keys`. */
+  defaultMaxKeys: number;
 }
 
 /** A key as lists show it: never the secret, never its hash. */
@@ -73,9 +105,27 @@ function keyView(r: KeyRow, now = new Date()): ApiKeyView {
   };
 }
 
-function orgView(r: { id: string; name: string; rate_limit_per_minute: number | null; created_at: Date }): Organization {
-  return { id: r.id, object: 'organization', name: r.name, rate_limit_per_minute: r.rate_limit_per_minute, created_at: unix(r.created_at)! };
+function orgView(r: any): Organization {
+  return {
+    id: r.id,
+    object: 'organization',
+    name: r.name,
+    rate_limit_per_minute: r.rate_limit_per_minute,
+    org_rate_limit_per_minute: r.org_rate_limit_per_minute,
+    max_keys: r.max_keys,
+    max_concurrent_generations: r.max_concurrent_generations,
+    status: r.status,
+    suspended_reason: r.suspended_reason,
+    suspended_at: unix(r.suspended_at),
+    created_at: unix(r.created_at)!,
+  };
 }
+
+/**
+ * Keys that count against the org's cap: active and not retired by a rotation (a key in its grace period
+ * has `expires_at` set and its successor is counted instead, so rotating never needs a free slot).
+ */
+const LIVE_KEY = `status = 'active' AND expires_at IS NULL`;
 
 function checkName(name: unknown, what: string): string {
   if (typeof name !== 'string' || !name.trim()) throw new ApiError(ErrorCode.BAD_REQUEST, `${what} name must be a non-empty string`, { details: [{ field: 'name', message: 'name must be a non-empty string' }] });
@@ -88,14 +138,17 @@ function checkName(name: unknown, what: string): string {
  * API, the key-management API and the embedded launcher all go through it.
  */
 export class OrgService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly o: OrgServiceOptions = { defaultMaxKeys: 50 },
+  ) {}
 
-  async createOrg(name: string, opts: { rateLimitPerMinute?: number | null } = {}): Promise<Organization> {
-    const [row] = await this.ds.query(`INSERT INTO organizations (id, name, rate_limit_per_minute) VALUES ($1, $2, $3) RETURNING *`, [
-      newOrgId(),
-      checkName(name, 'Organization'),
-      opts.rateLimitPerMinute ?? null,
-    ]);
+  async createOrg(name: string, limits: OrgLimits = {}): Promise<Organization> {
+    const [row] = await this.ds.query(
+      `INSERT INTO organizations (id, name, rate_limit_per_minute, org_rate_limit_per_minute, max_keys, max_concurrent_generations)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [newOrgId(), checkName(name, 'Organization'), limits.rateLimitPerMinute ?? null, limits.orgRateLimitPerMinute ?? null, limits.maxKeys ?? null, limits.maxConcurrentGenerations ?? null],
+    );
     return orgView(row);
   }
 
@@ -111,22 +164,61 @@ export class OrgService {
     return org;
   }
 
-  async setOrgRateLimit(orgId: string, perMinute: number | null): Promise<Organization> {
+  /** Changes the limits named in `limits` (a null value restores the default); the others stay. */
+  async updateOrgLimits(orgId: string, limits: OrgLimits): Promise<Organization> {
     await this.requireOrg(orgId);
-    const [row] = rowsOf(await this.ds.query(`UPDATE organizations SET rate_limit_per_minute = $2 WHERE id = $1 RETURNING *`, [orgId, perMinute]));
+    const entries = (Object.keys(LIMIT_COLUMNS) as (keyof OrgLimits)[]).filter((k) => limits[k] !== undefined);
+    if (!entries.length) return this.requireOrg(orgId);
+    const sets = entries.map((k, i) => `${LIMIT_COLUMNS[k]} = $${i + 2}`).join(', ');
+    const [row] = rowsOf(await this.ds.query(`UPDATE organizations SET ${sets} WHERE id = $1 RETURNING *`, [orgId, ...entries.map((k) => limits[k])]));
     return orgView(row);
   }
 
-  /** Creates a key; the secret is in the answer and nowhere else. */
-  async issueApiKey(orgId: string, name: string, kind: ApiKeyKind = 'standard', opts: { rateLimitPerMinute?: number | null; rotatedFrom?: string } = {}): Promise<IssuedApiKey> {
+  /**
+   * Suspends an org: its keys answer 403 on every replica within the key cache TTL. Generations already
+   * accepted run to their end (billed and notified as usual): they were paid for by a hold when accepted,
+   * and stopping them half-way would leave provider jobs running that nobody collects.
+   */
+  async suspendOrg(orgId: string, reason: string): Promise<Organization> {
     await this.requireOrg(orgId);
-    if (kind !== 'standard' && kind !== 'management') throw new ApiError(ErrorCode.BAD_REQUEST, "kind must be 'standard' or 'management'");
-    const secret = newKeySecret();
-    const [row] = await this.ds.query(
-      `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [newKeyId(), orgId, checkName(name, 'Key'), kind, keyPrefixOf(secret), hashSecret(secret), opts.rateLimitPerMinute ?? null, opts.rotatedFrom ?? null],
+    const [row] = rowsOf(
+      await this.ds.query(
+        `UPDATE organizations SET status = 'suspended', suspended_reason = $2, suspended_at = coalesce(suspended_at, now()) WHERE id = $1 RETURNING *`,
+        [orgId, reason],
+      ),
     );
-    return { ...keyView(row), key: secret };
+    return orgView(row);
+  }
+
+  async resumeOrg(orgId: string): Promise<Organization> {
+    await this.requireOrg(orgId);
+    const [row] = rowsOf(await this.ds.query(`UPDATE organizations SET status = 'active', suspended_reason = NULL, suspended_at = NULL WHERE id = $1 RETURNING *`, [orgId]));
+    return orgView(row);
+  }
+
+  /**
+   * Creates a key; the secret is in the answer and nowhere else. At most the org's `max_keys` live keys:
+   * the org row is locked while counting, so concurrent creates cannot pass the cap together.
+   */
+  async issueApiKey(orgId: string, name: string, kind: ApiKeyKind = 'standard', opts: { rateLimitPerMinute?: number | null } = {}): Promise<IssuedApiKey> {
+    if (kind !== 'standard' && kind !== 'management') throw new ApiError(ErrorCode.BAD_REQUEST, "kind must be 'standard' or 'management'");
+    const keyName = checkName(name, 'Key');
+    if (!ID_PATTERNS.org.test(orgId)) throw notFoundError(`Organization ${orgId} not found`);
+    return this.ds.transaction(async (m) => {
+      const [org] = await m.query(`SELECT id, max_keys FROM organizations WHERE id = $1 FOR UPDATE`, [orgId]);
+      if (!org) throw notFoundError(`Organization ${orgId} not found`);
+      const cap: number = org.max_keys ?? this.o.defaultMaxKeys;
+      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND ${LIVE_KEY}`, [orgId]);
+      if (n >= cap) {
+        throw new ApiError(ErrorCode.CONFLICT, `This organization already has ${n} active API keys, its limit is ${cap}. Revoke a key you no longer use (DELETE /v1/keys/{id}), then create the new one.`);
+      }
+      const secret = newKeySecret();
+      const [row] = await m.query(
+        `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [newKeyId(), orgId, keyName, kind, keyPrefixOf(secret), hashSecret(secret), opts.rateLimitPerMinute ?? null],
+      );
+      return { ...keyView(row), key: secret };
+    });
   }
 
   async listKeys(orgId: string): Promise<ApiKeyView[]> {
@@ -138,6 +230,13 @@ export class OrgService {
     const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT * FROM api_keys WHERE id = $1 AND org_id = $2`, [keyId, orgId]) : [];
     if (!row) throw notFoundError(`API key ${keyId} not found`);
     return row;
+  }
+
+  /** The operator's revoke: any key by id, whatever its org. */
+  async revokeAnyKey(keyId: string): Promise<ApiKeyView> {
+    const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT org_id FROM api_keys WHERE id = $1`, [keyId]) : [];
+    if (!row) throw notFoundError(`API key ${keyId} not found`);
+    return this.revokeKey(row.org_id, keyId);
   }
 
   /** Revokes at once (idempotent). Every replica stops accepting it within the auth cache TTL. */
@@ -159,6 +258,12 @@ export class OrgService {
       if (!ID_PATTERNS.key.test(keyId) || !old) throw notFoundError(`API key ${keyId} not found`);
       const view = keyView(old, new Date(old.now));
       if (view.status !== 'active') throw new ApiError(ErrorCode.CONFLICT, `API key ${keyId} is ${view.status} and cannot be rotated. Create a new key instead.`);
+      // One live successor per key: a key in its grace period was rotated already (the row lock above
+      // makes concurrent rotations of one key wait for each other and see this).
+      const [successor] = await m.query(`SELECT id FROM api_keys WHERE rotated_from = $1 LIMIT 1`, [keyId]);
+      if (successor) {
+        throw new ApiError(ErrorCode.CONFLICT, `API key ${keyId} was already rotated into ${successor.id}; it stays valid until its grace period ends. Rotate ${successor.id} instead.`);
+      }
       const [retired] = rowsOf(await m.query(
         `UPDATE api_keys SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < now() + make_interval(secs => $2) THEN expires_at ELSE now() + make_interval(secs => $2) END,
                              status = CASE WHEN $2 = 0 THEN 'expired' ELSE status END

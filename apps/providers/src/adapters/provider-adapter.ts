@@ -67,7 +67,8 @@ export interface CallbackRequest {
 }
 
 /** Why a callback was refused (→ HTTP 401, 401, 503, 400). */
-export type CallbackRefusal = 'bad_signature' | 'expired' | 'keys_unavailable' | 'malformed';
+/** Why a callback is refused; `wrong_account`: validly signed by the provider, but for another account than ours. */
+export type CallbackRefusal = 'bad_signature' | 'expired' | 'keys_unavailable' | 'malformed' | 'wrong_account';
 
 export interface ParsedCallback {
   /** Identity of this delivery: the same value on every retry of the same callback (idempotency key). */

@@ -57,6 +57,7 @@ export async function createGeneration(
       correlationId: msg.correlationId ?? null,
       leaseOwner: lease.owner,
       leaseMs: lease.ms,
+      maxInFlight: msg.maxInFlight,
     },
     idem,
     ports,

@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type PageKey } from '@pipevideo/contracts';
-import { addToOutbox } from '@pipevideo/platform';
+import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type PageKey } from '@pipevideo/contracts';
+import { addToOutbox, admitUnderCap } from '@pipevideo/platform';
+
+/** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
+const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
 
@@ -32,6 +35,8 @@ export interface NewGeneration {
   idempotency?: { key: string; fingerprint: string } | null;
   leaseOwner: string;
   leaseMs: number;
+  /** The org's cap on generations pending or processing (both APIs); undefined: no cap. */
+  maxInFlight?: number;
 }
 
 export interface FinishFields {
@@ -68,7 +73,29 @@ export class GenerationStore {
    * racing its first call) — returns that one with `created: false`.
    */
   async insert(g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
-    const rows = await this.ds.query(
+    if (!g.maxInFlight) return this.insertWith(this.ds.manager, g);
+    const cap = g.maxInFlight;
+    return this.ds.transaction(async (m) => {
+      // A retry of a create that went through is answered, not refused, even at the cap.
+      const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key, m) : undefined;
+      if (prior) return { row: prior, created: false };
+      await admitUnderCap(
+        m,
+        `router.in-flight:${g.orgId}`,
+        cap,
+        async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM generations WHERE org_id = $1 AND status IN ('pending', 'processing')`, [g.orgId]))[0].n,
+        (n) => new DomainError(
+          ErrorCode.TOO_MANY_REQUESTS,
+          `Too many generations in flight: this organization has ${n} pending or processing, its limit is ${cap}. Retry when one finishes.`,
+          { retry_after: IN_FLIGHT_RETRY_AFTER_SECONDS },
+        ),
+      );
+      return this.insertWith(m, g);
+    });
+  }
+
+  private async insertWith(m: EntityManager, g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
+    const rows = await m.query(
       `INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, app_title, referer, correlation_id,
                                 estimated_cost_cents, lease_until, lease_owner, idempotency_key, idempotency_fingerprint)
        VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14)
@@ -79,13 +106,13 @@ export class GenerationStore {
         g.idempotency?.fingerprint ?? null],
     );
     if (rows.length) return { row: rows[0], created: true };
-    const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key) : undefined;
+    const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key, m) : undefined;
     if (!prior) throw new Error(`generation insert conflicted but no generation has idempotency key ${g.idempotency?.key}`);
     return { row: prior, created: false };
   }
 
-  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string): Promise<GenerationRow | undefined> {
-    const [row] = await this.ds.query(`SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND idempotency_key = $3`, [orgId, api, key]);
+  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, m: EntityManager = this.ds.manager): Promise<GenerationRow | undefined> {
+    const [row] = await m.query(`SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND idempotency_key = $3`, [orgId, api, key]);
     return row;
   }
 

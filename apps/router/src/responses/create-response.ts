@@ -32,6 +32,7 @@ export async function createResponse(
   ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; defaultMaxOutputTokens: number },
   lease: { owner: string; ms: number },
   idem?: IdempotentCreate,
+  maxInFlight?: number,
 ) {
   // A retry of a create that went through (its answer was lost on the way back): the same response.
   const prior = await priorCreate(store, orgId, 'responses', idem, ports);
@@ -76,6 +77,7 @@ export async function createResponse(
       correlationId: correlationId ?? null,
       leaseOwner: lease.owner,
       leaseMs: lease.ms,
+      maxInFlight,
     },
     idem,
     ports,

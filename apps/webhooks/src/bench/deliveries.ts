@@ -144,7 +144,7 @@ async function main() {
     messaging, databaseUrl: db.url, port: 0, allowHttp: true, allowPrivate: true, deliver: false, encryptionKey: 'bench-key', dbPoolSize: 20,
   });
   const c = svc.config;
-  console.log(`webhooks delivery bench — transport ${messaging.kind}, ${os.cpus().length} CPUs, concurrency ${c.concurrency} (≤${c.maxInFlightPerEndpoint}/endpoint), poll ${c.pollIntervalMs} ms`);
+  console.log(`webhooks delivery bench — transport ${messaging.kind}, ${os.cpus().length} CPUs, concurrency ${c.concurrency} (≤${c.maxInFlightPerEndpoint}/endpoint, ≤${c.maxInFlightPerOrg}/org, ${c.endpointRatePerSecond || "∞"}/s per endpoint), poll ${c.pollIntervalMs} ms`);
   try {
     const orgs = Array.from({ length: 10 }, (_, i) => `org_bench_${i}`);
     for (const orgId of orgs) await svc.api.create({ v: 1, orgId, url: receiver.url } as any);

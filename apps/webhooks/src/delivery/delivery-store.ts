@@ -41,6 +41,16 @@ export interface AttemptRecord {
   latencyMs: number;
 }
 
+/** The fairness caps of a claim (cluster-wide; see DeliveryStore.claim). */
+export interface ClaimCaps {
+  perEndpoint: number;
+  perOrg: number;
+  /** Deliveries per second per endpoint; 0: no rate cap. */
+  ratePerSecond: number;
+  /** Deliveries an idle endpoint may get at once (token bucket size). */
+  burst: number;
+}
+
 export interface QueueStats {
   pending: number;
   oldestDueAgeSeconds: number;
@@ -125,16 +135,19 @@ export class DeliveryStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries, oldest due first, for `leaseSeconds`, keeping each endpoint
-   * at most `perEndpoint` in flight counting `busy` (the caller's in-flight attempts per endpoint).
-   * The SQL is the function claim_deliveries (migration): FOR UPDATE SKIP LOCKED, then the lease.
+   * Claims up to `limit` due deliveries for `leaseSeconds`, fairly: every endpoint with due deliveries
+   * offers its oldest ones, at most `caps.perEndpoint` in flight and `caps.ratePerSecond` (token bucket of
+   * `caps.burst`) per endpoint, at most `caps.perOrg` in flight per org, and the org with the fewest in
+   * flight is served first. In flight = claimed by any replica with a running lease: claims are serialised
+   * across replicas (advisory lock), so every cap is exact. The SQL is claim_deliveries_fair (migration).
    */
-  async claim(limit: number, busy: Map<string, number>, perEndpoint: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
-    const claimed: any[] = await rows(this.ds, `SELECT * FROM claim_deliveries($1, $2::text[], $3::int[], $4, $5)`, [
+  async claim(limit: number, caps: ClaimCaps, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+    const claimed: any[] = await rows(this.ds, `SELECT * FROM claim_deliveries_fair($1, $2, $3, $4, $5, $6)`, [
       limit,
-      [...busy.keys()],
-      [...busy.values()],
-      perEndpoint,
+      caps.perEndpoint,
+      caps.perOrg,
+      caps.ratePerSecond,
+      Math.max(1, caps.burst),
       leaseSeconds,
     ]);
     return claimed.map((r) => ({

@@ -3,12 +3,13 @@ import type { SecretBox } from '../domain/secrets';
 import type { Signer } from '../domain/signer';
 import type { AttemptDecision, RetryPolicy } from '../domain/retry-policy';
 import type { WebhookMetrics } from '../metrics';
-import type { AttemptRecord, ClaimedDelivery, DeliveryStore } from './delivery-store';
+import type { AttemptRecord, ClaimCaps, ClaimedDelivery, DeliveryStore } from './delivery-store';
 import type { HttpSender } from './http-sender';
 
 export interface DeliveryWorkerOptions {
   concurrency: number;
-  maxInFlightPerEndpoint: number;
+  /** Cluster-wide fairness caps of every claim (per endpoint, per org, endpoint rate). */
+  caps: ClaimCaps;
   pollIntervalMs: number;
   /** How long a claim holds a delivery: the attempt's timeout plus a margin. */
   leaseMs: number;
@@ -18,20 +19,18 @@ export interface DeliveryWorkerOptions {
 }
 
 interface InFlight {
-  endpointId: string;
   abort: AbortController;
   done: Promise<void>;
 }
 
 /**
  * Sends due deliveries: polls the queue every pollIntervalMs and at once when kicked (new deliveries
- * were committed), keeps at most `concurrency` attempts in flight (and at most
- * `maxInFlightPerEndpoint` per endpoint, so one slow endpoint cannot take every slot), and records
- * each outcome through the retry policy. Several instances share the queue safely.
+ * were committed), keeps at most `concurrency` attempts in flight, claims fairly across orgs within the
+ * cluster-wide caps (per endpoint, per org, endpoint rate: one org's backlog or slow endpoint cannot take
+ * every slot), and records each outcome through the retry policy. Several instances share the queue safely.
  */
 export class DeliveryWorker {
   private readonly inFlight = new Map<string, InFlight>();
-  private readonly perEndpoint = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private pumping = false;
   private again = false;
@@ -101,7 +100,7 @@ export class DeliveryWorker {
           this.saturated = true;
           break;
         }
-        const batch = await this.store.claim(free, this.perEndpoint, this.o.maxInFlightPerEndpoint, this.o.leaseMs / 1000);
+        const batch = await this.store.claim(free, this.o.caps, this.o.leaseMs / 1000);
         for (const c of batch) this.launch(c);
         this.saturated = batch.length === free;
         if (this.saturated) this.again = true;
@@ -125,7 +124,6 @@ export class DeliveryWorker {
 
   private launch(c: ClaimedDelivery): void {
     const abort = new AbortController();
-    this.perEndpoint.set(c.endpointId, (this.perEndpoint.get(c.endpointId) ?? 0) + 1);
     // The attempt (and every log line it writes) runs under the correlation id of the request that caused
     // the delivery; rows without one get a fresh id per attempt. The bookkeeping below stays outside it, so
     // the claims it triggers do not inherit this delivery's id.
@@ -137,13 +135,11 @@ export class DeliveryWorker {
     );
     const done = attempted.finally(() => {
       this.inFlight.delete(c.id);
-      const held = this.perEndpoint.get(c.endpointId) ?? 1;
-      if (held > 1) this.perEndpoint.set(c.endpointId, held - 1);
-      else this.perEndpoint.delete(c.endpointId);
-      // More may be waiting: every slot was taken, or this endpoint was at its cap (its backlog was skipped).
-      if ((this.saturated || held >= this.o.maxInFlightPerEndpoint) && !this.stopped) this.pumpSoon();
+      // A slot freed here or a cap freed cluster-wide (this endpoint's, this org's) may let waiting work
+      // through: claim again soon (coalesced: one claim for every attempt finishing in this turn).
+      if (!this.stopped) this.pumpSoon();
     });
-    this.inFlight.set(c.id, { endpointId: c.endpointId, abort, done });
+    this.inFlight.set(c.id, { abort, done });
   }
 
   private async attempt(c: ClaimedDelivery, signal: AbortSignal): Promise<void> {

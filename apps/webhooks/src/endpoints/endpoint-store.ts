@@ -1,3 +1,4 @@
+import { admitUnderCap } from '@pipevideo/platform';
 import { rows } from '../db';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PageKey } from '@pipevideo/contracts';
@@ -22,17 +23,24 @@ export interface EndpointChanges {
 export class EndpointStore {
   constructor(private readonly ds: DataSource) {}
 
-  async insert(e: NewEndpoint): Promise<EndpointRow> {
-    const [row] = await rows(
-      this.ds,
-      `INSERT INTO endpoints (id, org_id, url, description, events, secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [e.id, e.orgId, e.url, e.description, e.events, e.sealedSecret],
-    );
-    return row;
+  /**
+   * Inserts the endpoint unless its org already has `cap`: counted under a per-org advisory lock held until
+   * the insert commits, so concurrent creates cannot pass the cap together.
+   */
+  async insertUnderCap(e: NewEndpoint, cap: number, refuse: () => Error): Promise<EndpointRow> {
+    return this.ds.transaction(async (m) => {
+      await admitUnderCap(m, `webhooks.endpoints:${e.orgId}`, cap, (tx) => this.countForOrg(e.orgId, tx), refuse);
+      const [row] = await rows(
+        m,
+        `INSERT INTO endpoints (id, org_id, url, description, events, secret) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [e.id, e.orgId, e.url, e.description, e.events, e.sealedSecret],
+      );
+      return row;
+    });
   }
 
-  async countForOrg(orgId: string): Promise<number> {
-    const [r] = await rows(this.ds, `SELECT count(*)::int AS n FROM endpoints WHERE org_id = $1`, [orgId]);
+  async countForOrg(orgId: string, m: EntityManager | DataSource = this.ds): Promise<number> {
+    const [r] = await rows(m, `SELECT count(*)::int AS n FROM endpoints WHERE org_id = $1`, [orgId]);
     return r.n;
   }
 

@@ -44,18 +44,19 @@ export class WebhooksApi {
 
   async create(msg: WebhookEndpointCreateMsg): Promise<WebhookEndpointWithSecret> {
     const url = await this.checkUrl(msg.url);
-    if ((await this.endpoints.countForOrg(msg.orgId)) >= this.o.maxEndpointsPerOrg) {
-      throw badRequest(`an organization can have at most ${this.o.maxEndpointsPerOrg} webhook endpoints; delete one first`);
-    }
     const secret = generateSigningSecret();
-    const row = await this.endpoints.insert({
-      id: newId('ep'),
-      orgId: msg.orgId,
-      url,
-      description: msg.description ?? '',
-      events: msg.events ?? [...WEBHOOK_EVENT_TYPES],
-      sealedSecret: this.secrets.seal(secret),
-    });
+    const row = await this.endpoints.insertUnderCap(
+      {
+        id: newId('ep'),
+        orgId: msg.orgId,
+        url,
+        description: msg.description ?? '',
+        events: msg.events ?? [...WEBHOOK_EVENT_TYPES],
+        sealedSecret: this.secrets.seal(secret),
+      },
+      this.o.maxEndpointsPerOrg,
+      () => badRequest(`an organization can have at most ${this.o.maxEndpointsPerOrg} webhook endpoints; delete one first`),
+    );
     return { ...endpointView(row), secret };
   }
 

@@ -29,7 +29,7 @@ export class DeliveryCorrelationId1730000000001 implements MigrationInterface {
  * claim_deliveries as created by WebhooksInit1730000000000 (see the reasons for its shape and pinned plan
  * there), optionally returning the delivery's correlation_id as its last column.
  */
-function claimFunction(withCorrelationId: boolean): string {
+export function claimFunction(withCorrelationId: boolean): string {
   return `
       CREATE FUNCTION claim_deliveries(p_limit int, p_busy_endpoints text[], p_busy_counts int[], p_per_endpoint int, p_lease_seconds float8)
       RETURNS TABLE (id text, lease_token text, attempts int, org_id text, endpoint_id text, message_id text, event_type text,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { isIP } from 'node:net';
 import { DynamicModule, Global, LoggerService, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -127,7 +128,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
 
 async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceContext): Promise<RunningService> {
   const { metrics, messaging, relay, ds } = ctx;
-  const adapter = new FastifyAdapter({ bodyLimit: o.bodyLimitBytes ?? 1024 * 1024, trustProxy: true });
+  const adapter = new FastifyAdapter({ bodyLimit: o.bodyLimitBytes ?? 1024 * 1024, trustProxy: trustedProxies() });
   const app = await NestFactory.create<NestFastifyApplication>(Root, adapter, {
     logger: new NestPinoLogger(o.name),
     abortOnError: false,
@@ -175,17 +176,28 @@ function instrumentEvents(messaging: Messaging, metrics: ServiceMetrics): void {
   const view: EventBus = {
     kind: inner.kind,
     publish: (subject, eventId, payload) => inner.publish(subject, eventId, payload),
-    subscribe: (consumer, subjects, handler) =>
-      inner.subscribe(consumer, subjects, async (subject, payload) => {
-        try {
-          // The event's correlation id (the HTTP request that caused it) follows into the consumer's logs and calls.
-          await withCorrelationId(correlationIdOf(payload), () => handler(subject, payload));
-          metrics.eventsHandled.inc({ subject, outcome: 'ok' });
-        } catch (err) {
-          metrics.eventsHandled.inc({ subject, outcome: 'error' });
-          throw err;
-        }
-      }),
+    subscribe: (consumer, subjects, handler, opts) =>
+      inner.subscribe(
+        consumer,
+        subjects,
+        async (subject, payload) => {
+          try {
+            // The event's correlation id (the HTTP request that caused it) follows into the consumer's logs and calls.
+            await withCorrelationId(correlationIdOf(payload), () => handler(subject, payload));
+            metrics.eventsHandled.inc({ subject, outcome: 'ok' });
+          } catch (err) {
+            metrics.eventsHandled.inc({ subject, outcome: 'error' });
+            throw err;
+          }
+        },
+        {
+          onDeadLetter: (letter) => {
+            metrics.eventsDeadLettered.inc({ subject: letter.subject, consumer: letter.consumer });
+            opts?.onDeadLetter?.(letter);
+          },
+        },
+      ),
+    deadLetters: inner.deadLetters,
     // In-process: this service's subscriptions leave the shared bus (its creator closes the bus itself).
     close: () => inner.close(),
   };
@@ -218,4 +230,23 @@ function logRequest(req: any, reply: any, route: string): void {
   };
   if (quiet) logger.debug(line, 'request');
   else logger.info(line, 'request');
+}
+
+/**
+ * Fastify's `trustProxy`: the proxies (IPs or CIDRs, comma-separated in PIPEVIDEO_TRUSTED_PROXIES) whose
+ * X-Forwarded-For is believed, so `req.ip` is the client's address behind them and the peer's address
+ * otherwise. Unset: no proxy is trusted (a client cannot choose its own IP by sending the header).
+ * An entry that is not an IP or CIDR fails the start rather than trusting more than meant.
+ */
+export function trustedProxies(raw = process.env.PIPEVIDEO_TRUSTED_PROXIES ?? ''): string[] | false {
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [addr, bits, extra] = entry.split('/');
+    const family = isIP(addr);
+    const maxBits = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new Error(`PIPEVIDEO_TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1)`);
+    }
+  }
+  return list.length ? list : false;
 }

@@ -9,6 +9,7 @@ export class ServiceMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly rpcDuration: Histogram<'subject' | 'outcome'>;
   readonly eventsHandled: Counter<'subject' | 'outcome'>;
+  readonly eventsDeadLettered: Counter<'subject' | 'consumer'>;
   readonly outboxPending: Gauge;
   readonly outboxOldestAge: Gauge;
   /** Refreshers run before each scrape (gauges read from the database). */
@@ -40,6 +41,12 @@ export class ServiceMetrics {
       name: 'pipevideo_events_handled_total',
       help: 'Durable events handled by this service, by subject and outcome (ok, duplicate, error)',
       labelNames: ['subject', 'outcome'],
+      registers: [this.registry],
+    });
+    this.eventsDeadLettered = new Counter({
+      name: 'pipevideo_events_dead_lettered_total',
+      help: 'Durable events this service gave up on after the redelivery limit (or as poison), moved to the dead-letter queue',
+      labelNames: ['subject', 'consumer'],
       registers: [this.registry],
     });
     this.outboxPending = new Gauge({ name: 'pipevideo_outbox_pending_events', help: 'Outbox events not yet published', registers: [this.registry] });

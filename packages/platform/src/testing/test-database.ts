@@ -55,6 +55,7 @@ export async function deleteNatsNamespace(prefix: string, url = NATS_TEST_URL): 
   try {
     const jsm = await nc.jetstreamManager();
     await jsm.streams.delete(`${prefix}_${EVENT_STREAM}`).catch(() => undefined);
+    await jsm.streams.delete(`${prefix}_${EVENT_STREAM}_DLQ`).catch(() => undefined);
   } finally {
     await nc.close();
   }

@@ -56,6 +56,8 @@ export interface Platform {
   ports: Record<ServiceName, number[]>;
   /** CPU seconds used so far by each service process (`service#replica`), for the scaling figures. */
   cpuSeconds(): Record<string, number>;
+  /** Starts one more gateway process (same database, NATS namespace and settings); returns its base URL. */
+  startGatewayReplica(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -92,6 +94,11 @@ export const FAST_LIFECYCLE_ENV = {
   // Tests poll every 200 ms and would spend the spec's 100 requests per minute within a few tests, then
   // wait for the next window without saying so. Rate limiting has its own tests (apps/gateway/test).
   PIPEVIDEO_RATE_LIMIT_PER_MINUTE: '100000',
+  // The same for the org-wide and per-IP limits and the cap on generations in flight (150 concurrent
+  // creates in money-matches-the-work); abuse-resistance.e2e.spec.ts sets its own.
+  PIPEVIDEO_ORG_RATE_LIMIT_PER_MINUTE: '100000',
+  PIPEVIDEO_IP_RATE_LIMIT_PER_MINUTE: '100000',
+  PIPEVIDEO_MAX_CONCURRENT_GENERATIONS: '100000',
 };
 
 /**
@@ -132,6 +139,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     FAL_BASE_URL: sandboxes.fal.url,
     FAL_KEY: sandboxes.fal.apiKey,
     FAL_JWKS_URL: sandboxes.fal.jwksUrl,
+    FAL_USER_ID: sandboxes.fal.userId,
     REPLICATE_BASE_URL: `${sandboxes.replicate.url}/v1`,
     REPLICATE_API_TOKEN: sandboxes.replicate.apiKey,
     REPLICATE_WEBHOOK_SECRET: sandboxes.replicate.webhookSecret,
@@ -219,6 +227,12 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     kill,
     start,
     cpuSeconds,
+    async startGatewayReplica() {
+      ports.gateway.push(await reservePorts());
+      const i = ports.gateway.length - 1;
+      await startOne('gateway', i);
+      return `http://127.0.0.1:${ports.gateway[i]}`;
+    },
     async stop() {
       await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
       await sandboxes.close();

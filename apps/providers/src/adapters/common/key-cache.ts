@@ -11,13 +11,19 @@ export interface KeyCacheOptions {
   ttlMs: number;
   /** A forced refresh (unknown key, failed verify) happens at most this often, so forged callbacks cannot hammer the key endpoint. */
   minRefreshIntervalMs: number;
+  /**
+   * Keys fetched longer ago than this are never used, even when every refetch fails: a key the provider
+   * revoked (and removed from its JWKS) stops verifying within this bound. Default: 2 × ttlMs.
+   */
+  maxAgeMs?: number;
   now?: () => number;
 }
 
 /**
  * Caches verification keys fetched from the provider. Concurrent callers share one fetch. When a
  * refetch fails the stale keys keep serving (a JWKS outage must not reject callbacks we can still
- * verify); with nothing cached the failure surfaces as KeysUnavailableError.
+ * verify) up to `maxAgeMs` after they were fetched; with nothing usable cached the failure surfaces as
+ * KeysUnavailableError (the callback is answered 503 and the provider retries it).
  */
 export class KeyCache<T> {
   private value?: T;
@@ -57,7 +63,7 @@ export class KeyCache<T> {
     try {
       return await this.fetchShared();
     } catch (err) {
-      if (this.value !== undefined) return this.value;
+      if (this.value !== undefined && this.now() - this.fetchedAt < (this.opts.maxAgeMs ?? 2 * this.opts.ttlMs)) return this.value;
       throw err instanceof KeysUnavailableError ? err : new KeysUnavailableError(String((err as Error)?.message ?? err));
     }
   }

@@ -96,4 +96,29 @@ describe('fal webhook verification (ED25519 + JWKS)', () => {
     jwks.state.keys = [good.publicKey, other.publicKey];
     expect(await fresh.verify(signed(good.privateKey, body), Buffer.from(body))).toMatchObject({ ok: true });
   });
+
+  it('refuses a genuine fal signature made for another fal account than FAL_USER_ID', async () => {
+    const v = new FalWebhookVerifier({ jwksUrl: jwks.url, http: new ProviderHttp('fal', 2000), toleranceSeconds: 300, jwksTtlMs: 86_400_000, minRefreshIntervalMs: 0, expectedUserId: 'user-1' });
+    expect(await v.verify(signed(good.privateKey, body), Buffer.from(body))).toEqual({ ok: true, requestId: 'req-1' });
+    const foreign = await v.verify(signed(good.privateKey, body, { userId: 'someone-else' }), Buffer.from(body));
+    expect(foreign).toMatchObject({ ok: false, reason: 'wrong_account' });
+    expect((foreign as { message: string }).message).toMatch(/signed for fal user "someone-else", not for the configured FAL_USER_ID/);
+    // A forged header is still a bad signature first (the user id is part of the signed message).
+    expect(await v.verify({ ...signed(good.privateKey, body), 'x-fal-webhook-user-id': 'someone-else' }, Buffer.from(body))).toMatchObject({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('stops using cached keys past their maximum age when the JWKS cannot be refetched', async () => {
+    let now = Date.now();
+    const v = new FalWebhookVerifier({
+      jwksUrl: jwks.url, http: new ProviderHttp('fal', 2000), toleranceSeconds: 1e9, jwksTtlMs: 60_000, jwksMaxAgeMs: 120_000, minRefreshIntervalMs: 0, now: () => now,
+    });
+    expect(await v.verify(signed(good.privateKey, body), Buffer.from(body))).toMatchObject({ ok: true });
+    jwks.state.down = true;
+    now += 90_000; // past the TTL: the refetch fails, the stale keys (90 s old) still serve
+    expect(await v.verify(signed(good.privateKey, body), Buffer.from(body))).toMatchObject({ ok: true });
+    now += 40_000; // 130 s old: too old to trust
+    expect(await v.verify(signed(good.privateKey, body), Buffer.from(body))).toMatchObject({ ok: false, reason: 'keys_unavailable' });
+    jwks.state.down = false;
+    expect(await v.verify(signed(good.privateKey, body), Buffer.from(body))).toMatchObject({ ok: true });
+  });
 });

@@ -10,6 +10,13 @@ export interface FalVerifierOptions {
   /** fal's examples cache the JWKS for 24 h. */
   jwksTtlMs: number;
   minRefreshIntervalMs: number;
+  /** Stale keys are used at most this long after their fetch when refetching fails (default 2 × jwksTtlMs). */
+  jwksMaxAgeMs?: number;
+  /**
+   * Our fal account's user id (FAL_USER_ID): a callback fal signed for another account — someone else's
+   * job pointed at our callback URL — is refused. Unset: any fal account's signed callback is accepted.
+   */
+  expectedUserId?: string;
   now?: () => number;
 }
 
@@ -28,7 +35,7 @@ export class FalWebhookVerifier {
 
   constructor(private readonly o: FalVerifierOptions) {
     this.now = o.now ?? Date.now;
-    this.keys = new KeyCache(() => this.fetchJwks(), { ttlMs: o.jwksTtlMs, minRefreshIntervalMs: o.minRefreshIntervalMs, now: this.now });
+    this.keys = new KeyCache(() => this.fetchJwks(), { ttlMs: o.jwksTtlMs, minRefreshIntervalMs: o.minRefreshIntervalMs, maxAgeMs: o.jwksMaxAgeMs, now: this.now });
   }
 
   async verify(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<FalVerdict> {
@@ -50,13 +57,21 @@ export class FalWebhookVerifier {
     } catch (err) {
       return { ok: false, reason: 'keys_unavailable', message: `fal JWKS unavailable: ${(err as Error).message}` };
     }
-    if (matches(keys, message, sig)) return { ok: true, requestId };
+    if (matches(keys, message, sig)) return this.forOurAccount(requestId, userId);
     // Maybe fal rotated its key: refetch once (rate-limited), then decide.
     if (this.keys.canRefresh()) {
       const fresh = await this.keys.refresh();
-      if (fresh && matches(fresh, message, sig)) return { ok: true, requestId };
+      if (fresh && matches(fresh, message, sig)) return this.forOurAccount(requestId, userId);
     }
     return { ok: false, reason: 'bad_signature', message: 'signature does not verify with any fal JWKS key' };
+  }
+
+  /** A genuine fal signature still names the account it was sent for: it must be ours. */
+  private forOurAccount(requestId: string, userId: string): FalVerdict {
+    if (this.o.expectedUserId !== undefined && userId !== this.o.expectedUserId) {
+      return { ok: false, reason: 'wrong_account', message: `callback was signed for fal user ${JSON.stringify(userId.slice(0, 100))}, not for the configured FAL_USER_ID` };
+    }
+    return { ok: true, requestId };
   }
 
   private async fetchJwks(): Promise<KeyObject[]> {

@@ -1,4 +1,5 @@
 import { ProviderErrorKind } from '@pipevideo/contracts';
+import { logger } from '@pipevideo/platform';
 import { mapParams } from '../common/param-mapping';
 import { isOk, num, obj, ProviderHttp, sameOrigin, str, trimSlash, type HttpAnswer } from '../common/provider-http';
 import type {
@@ -14,6 +15,10 @@ export interface FalConfig extends BaseProviderConfig {
   jwksUrl: string;
   /** JWKS cache lifetime (default 24 h). */
   jwksTtlMs?: number;
+  /** Longest a fetched JWKS is used while refetching fails (default 48 h, FAL_JWKS_MAX_AGE_MS). */
+  jwksMaxAgeMs?: number;
+  /** Our fal account's user id (FAL_USER_ID): callbacks signed for another fal account are refused. */
+  userId?: string;
 }
 
 interface FalHandle extends JobHandle {
@@ -54,8 +59,11 @@ export class FalAdapter implements ProviderAdapter {
       http: this.http,
       toleranceSeconds: deps.signatureToleranceSeconds,
       jwksTtlMs: cfg.jwksTtlMs ?? 24 * 3600_000,
+      jwksMaxAgeMs: cfg.jwksMaxAgeMs,
+      expectedUserId: cfg.userId,
       minRefreshIntervalMs: deps.keyRefreshMinIntervalMs,
     });
+    if (cfg.apiKey && !cfg.userId) logger.warn('FAL_USER_ID is not set: fal callbacks signed for any fal account are accepted (set it to your fal user id)');
   }
 
   private get auth() {

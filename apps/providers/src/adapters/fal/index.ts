@@ -1,4 +1,4 @@
-import { envStr } from '@pipevideo/platform';
+import { envInt, envStr } from '@pipevideo/platform';
 import type { ProviderDefinition } from '../provider-definition';
 import { FalAdapter, type FalConfig } from './fal.adapter';
 
@@ -9,11 +9,13 @@ export const falProvider: ProviderDefinition<FalConfig> = {
   slug: 'fal',
   mode: 'callback',
   api: 'video',
-  env: ['FAL_BASE_URL', 'FAL_KEY', 'FAL_JWKS_URL'],
+  env: ['FAL_BASE_URL', 'FAL_KEY', 'FAL_JWKS_URL', 'FAL_USER_ID', 'FAL_JWKS_MAX_AGE_MS'],
   configFromEnv: () => ({
     baseUrl: envStr('FAL_BASE_URL', 'https://queue.fal.run'),
     apiKey: process.env.FAL_KEY || undefined,
     jwksUrl: envStr('FAL_JWKS_URL', 'https://rest.alpha.fal.ai/.well-known/jwks.json'),
+    userId: process.env.FAL_USER_ID || undefined,
+    jwksMaxAgeMs: process.env.FAL_JWKS_MAX_AGE_MS ? envInt('FAL_JWKS_MAX_AGE_MS', 48 * 3600_000) : undefined,
   }),
   isConfigured: (c) => !!c.apiKey,
   create: (c, deps) => new FalAdapter(c, deps),

@@ -11,7 +11,7 @@ export interface CallbackAnswer {
   body: Record<string, unknown>;
 }
 
-const REFUSAL_STATUS: Record<CallbackRefusal, number> = { bad_signature: 401, expired: 401, keys_unavailable: 503, malformed: 400 };
+const REFUSAL_STATUS: Record<CallbackRefusal, number> = { bad_signature: 401, expired: 401, keys_unavailable: 503, malformed: 400, wrong_account: 403 };
 
 /**
  * `POST /callbacks/:provider/:jobRef`. Order matters: the signature is checked before anything is
