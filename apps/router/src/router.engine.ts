@@ -17,6 +17,7 @@ import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
 import { responseView, videoGenerationView } from './generations/views';
+import { Rankings } from './rankings/rankings';
 import { cancelResponse } from './responses/cancel-response';
 import { createResponse, ResponseRequest } from './responses/create-response';
 import { unreportedUsageTokens } from './responses/token-hold';
@@ -29,6 +30,7 @@ export class RouterEngine {
   readonly dispatcher: Dispatcher;
   readonly completion: CompletionHandler;
   readonly sweeper: Sweeper;
+  readonly apps: Rankings;
   private readonly owner = newLeaseOwner();
   private readonly fallbacks: Counter<'reason'>;
   private readonly selection: Histogram;
@@ -42,6 +44,7 @@ export class RouterEngine {
     readonly catalog: Catalog = defaultCatalog(),
   ) {
     this.store = new GenerationStore(ctx.ds);
+    this.apps = new Rankings(ctx.ds, cfg.rankingsMinGenerations);
     if (!Number.isSafeInteger(cfg.responsesMaxOutputTokens) || cfg.responsesMaxOutputTokens < 1)
       throw new Error(`PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS must be a positive integer (got ${cfg.responsesMaxOutputTokens})`);
     if (cfg.dispatchLeaseMs <= cfg.breaker.timeoutMs)
@@ -189,7 +192,7 @@ export class RouterEngine {
   /** Newest first; `next_cursor` pages on exactly (rows of the same second included), `before` filters by time. */
   async listGenerations(orgId: string, limit: number, before?: string, cursor?: string) {
     const { rows, next_cursor } = pageOf(await this.store.list(orgId, 'video', limit + 1, before, decodeCursor(cursor)), limit);
-    return { object: 'list', data: rows.map((g) => videoGenerationView(g)), has_more: next_cursor !== null, next_cursor };
+    return { object: 'list', data: rows.map(({ attempts_json, ...g }) => videoGenerationView(g, attempts_json)), has_more: next_cursor !== null, next_cursor };
   }
 
   async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string, idempotencyKey?: string) {
@@ -218,7 +221,7 @@ export class RouterEngine {
   }
 
   listModels() {
-    return { data: listPublicModels(this.catalog, { configuredProviders: new Set(this.cfg.configuredProviders) as any }) };
+    return { object: 'list', data: listPublicModels(this.catalog, { configuredProviders: new Set(this.cfg.configuredProviders) as any }), has_more: false, next_cursor: null };
   }
 
   getModel(slug: string) {
@@ -228,11 +231,11 @@ export class RouterEngine {
   }
 
   listEngines() {
-    return { data: listPublicEngines(this.catalog) };
+    return { object: 'list', data: listPublicEngines(this.catalog), has_more: false, next_cursor: null };
   }
 
-  async rankings(windowHours: number, limit: number) {
-    return { window_hours: windowHours, data: await this.store.rankings(windowHours, limit) };
+  rankings(windowHours: number, limit: number) {
+    return this.apps.top(windowHours, limit);
   }
 }
 

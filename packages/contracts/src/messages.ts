@@ -179,8 +179,14 @@ export interface GenerationFinishedEvt {
   appTitle?: string | null;
   finishedAt: string;
   correlationId?: string;
-  /** Responses API extras used in its webhook. */
+  /** Internal extras (createdAt, keepTokenCharge); never shown to customers. */
   extra?: Record<string, unknown>;
+  /**
+   * The public object exactly as `GET /v1/video/generations/{id}` or `GET /v1/responses/{id}` returns it
+   * once final (snake_case, public provider names, our error codes): the customer webhook carries it as is.
+   * Absent on events written before it existed.
+   */
+  resource?: Record<string, unknown>;
 }
 
 export class UsageListMsg extends Envelope {

@@ -24,6 +24,8 @@ export const RPC = {
     responseCancel: 'router.response.cancel',
     enginesList: 'router.engines.list',
     rankings: 'router.apps.rankings',
+    rankingsSettingsGet: 'router.apps.rankings_settings.get',
+    rankingsSettingsUpdate: 'router.apps.rankings_settings.update',
   },
   providers: {
     jobSubmit: 'providers.job.submit',
