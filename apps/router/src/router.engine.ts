@@ -120,7 +120,7 @@ export class RouterEngine {
         const model = this.catalog.getOrchestrationModel(g.requested_model);
         const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens) : { costCents: 0, costUsd: 0 };
         // The full cost, whatever the hold was: billing captures the hold and takes the rest from the balance.
-        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost.costCents, inputTokens, outputTokens });
+        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost.costCents, inputTokens, outputTokens, model: g.requested_model });
         return cost;
       },
       unreportedUsage: (g) => unreportedUsageTokens(g.request as ResponseRequest, this.cfg.responsesMaxOutputTokens),

@@ -85,10 +85,12 @@ export class TokenChargeMsg extends Envelope {
   @IsInt() @Min(0) amountCents!: number;
   @IsInt() @Min(0) inputTokens!: number;
   @IsInt() @Min(0) outputTokens!: number;
+  /** The orchestration model, so the usage row of a job still running names it. */
+  @IsOptional() @IsString() @MaxLength(200) model?: string;
 }
 
+/** A balance as the public API shows it (`GET /v1/billing/balance`, `/v1/usage`): snake_case, no org id (the caller's own). */
 export interface BalanceView {
-  orgId: string;
   balance_cents: number;
   held_cents: number;
   available_cents: number;
