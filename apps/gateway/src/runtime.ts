@@ -17,8 +17,10 @@ export class GatewayRuntime {
   readonly idempotency: IdempotencyStore;
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
-  /** Filled in after the app starts (the document is built from the live Nest app); served as-is. */
+  /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
   readonly openapiDocument: Record<string, any> = {};
+  /** The operator API's own document (`GET /admin/openapi.json`, operator token). */
+  readonly operatorOpenapiDocument: Record<string, any> = {};
 
   constructor(
     readonly ctx: ServiceContext,

@@ -144,7 +144,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const response = {
       object: 'response', status: 'completed', model: 'moonshotai/kimi-k2.5', engine: 'lottie', provider: 'framerate', output_video_url: 'https://cdn.example/v.mp4',
       usage: { input_tokens: 1200, output_tokens: 3400, total_tokens: 4600, cost_usd: 0.12, charged_cents: 12, estimated: false },
-      artifact_url: 'https://cdn.example/anim.json', artifact_type: 'application/json', error: null, latency_ms: 58000,
+      artifact_url: { url: 'https://cdn.example/anim.json', expires_at: 1772985660 }, artifact_type: 'application/json', error: null, latency_ms: 58000,
     };
     const evt = finishedEvent(orgId, { api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate', extra: { keepTokenCharge: false } });
     Object.assign(evt, { resource: { id: evt.generationId, ...response } });

@@ -127,7 +127,8 @@ export const APP_TITLE_MAX_LENGTH = 100;
  */
 export function sanitizeAppTitle(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
-  const cleaned = raw.replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/gu, ' ').replace(/\s+/g, ' ').trim();
+  // Invisible characters go (a zero-width space inside a word leaves the word whole); line breaks and controls become spaces.
+  const cleaned = raw.replace(/[\p{Cf}\p{Co}\p{Cs}]/gu, '').replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ').replace(/\s+/g, ' ').trim();
   const capped = [...cleaned].slice(0, APP_TITLE_MAX_LENGTH).join('').trim();
   return capped || undefined;
 }

@@ -1,12 +1,11 @@
 import { Body, Controller, Headers, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BalanceView, RPC, TopupReply } from '@pipevideo/contracts';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { ApiErrors } from '../openapi/decorators';
-import { BalanceSchema, IssuedApiKeySchema, OrganizationSchema } from '../openapi/schemas';
+import { ApiCreated, ApiErrors, ApiOk } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { requireJsonObject, validateDto } from '../validation/validate';
 import { randomUUID } from 'node:crypto';
@@ -90,7 +89,7 @@ export class AdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Create an organization (operator)' })
   @ApiBody({ type: CreateOrgDto })
-  @ApiCreatedResponse({ type: OrganizationSchema })
+  @ApiCreated('Organization')
   @ApiErrors(400, 401, 409, 500)
   createOrg(@Body() body: unknown) {
     const dto = validateDto(CreateOrgDto, requireJsonObject(body));
@@ -100,7 +99,7 @@ export class AdminController {
   @Patch(':orgId')
   @ApiOperation({ summary: "Change an organization's rate limit (operator)" })
   @ApiBody({ type: UpdateOrgDto })
-  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiOk('Organization')
   @ApiErrors(400, 401, 404, 500)
   async updateOrg(@Param('orgId') orgId: string, @Body() body: unknown) {
     const raw = requireJsonObject(body);
@@ -112,7 +111,7 @@ export class AdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Issue an API key for an organization (operator); the secret is shown once' })
   @ApiBody({ type: CreateKeyDto })
-  @ApiCreatedResponse({ type: IssuedApiKeySchema })
+  @ApiCreated('IssuedApiKey')
   @ApiErrors(400, 401, 404, 409, 500)
   issueKey(@Param('orgId') orgId: string, @Body() body: unknown) {
     checkId('org', orgId);
@@ -124,7 +123,7 @@ export class AdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Add credits to an organization (operator): a billing top-up with source "operator"' })
   @ApiBody({ type: CreditsDto })
-  @ApiCreatedResponse({ type: BalanceSchema })
+  @ApiCreated('Balance')
   @ApiErrors(400, 401, 404, 409, 500, 503)
   async credits(@Param('orgId') orgId: string, @Body() body: unknown, @Headers('idempotency-key') headerKey?: string) {
     await this.rt.orgs.requireOrg(checkId('org', orgId));

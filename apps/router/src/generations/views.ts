@@ -80,6 +80,7 @@ export function responseView(g: GenerationRow) {
   const done = g.status === 'completed';
   const completedAt = g.completed_at ? new Date(g.completed_at).getTime() : null;
   const usage = responseUsage(g);
+  const expiresAt = Math.floor((completedAt ?? Date.now()) / 1000) + URL_TTL_SECONDS;
   const messageStatus = done ? 'completed' : g.status === 'pending' || g.status === 'processing' ? 'in_progress' : 'incomplete';
   return {
     id: g.id,
@@ -100,12 +101,13 @@ export function responseView(g: GenerationRow) {
         role: 'assistant' as const,
         status: messageStatus,
         content: done && g.output_url
-          ? [{ type: 'output_video', video_url: { url: g.output_url, expires_at: Math.floor((completedAt ?? Date.now()) / 1000) + URL_TTL_SECONDS } }]
+          ? [{ type: 'output_video', video_url: { url: g.output_url, expires_at: expiresAt } }]
           : [],
       },
     ],
     output_video_url: done ? g.output_url : null,
-    artifact_url: done ? g.artifact_url : null,
+    // spec 002 types artifact_url as an object: the artifact's URL with its expiry, like output_video's video_url.
+    artifact_url: done && g.artifact_url ? { url: g.artifact_url, expires_at: expiresAt } : null,
     artifact_type: done ? g.artifact_type : null,
     usage,
     latency_ms: latency(g),
