@@ -88,9 +88,8 @@ export function publicGenerationErrorCode(stored: string | null | undefined, pha
     case ProviderErrorKind.RateLimited:
       return 'provider_rate_limited';
     case ProviderErrorKind.Timeout:
+      // Also the sweeper's code before the vocabulary: those rows keep their stored message.
       return 'provider_timeout';
-    case 'timeout':
-      return 'callback_timeout';
     case ProviderErrorKind.Down:
     case ProviderErrorKind.ServerError:
     case ProviderErrorKind.Garbage:
