@@ -54,7 +54,7 @@ describe.each<[string, LedgerOptions]>([
     expect(refused.every((r) => !r.ok && r.reason === 'insufficient_balance' && r.message.startsWith('Insufficient balance'))).toBe(true);
     for (const r of results) if (r.balance) expect(r.balance.available_cents).toBeGreaterThanOrEqual(0);
     expect(minAvailable).toBeGreaterThanOrEqual(0);
-    expect(await f.ledger.balance(org)).toEqual({ orgId: org, balance_cents: TOPUP, held_cents: N * AMOUNT, available_cents: AMOUNT - 1, owed_cents: 0 });
+    expect(await f.ledger.balance(org)).toEqual({ balance_cents: TOPUP, held_cents: N * AMOUNT, available_cents: AMOUNT - 1, owed_cents: 0 });
     expect(await f.ledger.openHolds()).toBe(N);
 
     // Replaying every successful hold at once changes nothing.

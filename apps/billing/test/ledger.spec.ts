@@ -15,7 +15,7 @@ describe('Ledger (real PostgreSQL)', () => {
   describe('top-up', () => {
     it('credits the available balance from a source account, once per key', async () => {
       const first = await f.ledger.topup({ orgId: 'org_t', amountCents: 1000, source: 'operator', key: 'topup:org_t:k1' });
-      expect(first).toMatchObject({ duplicate: false, balance: { orgId: 'org_t', balance_cents: 1000, held_cents: 0, available_cents: 1000 } });
+      expect(first).toMatchObject({ duplicate: false, balance: { balance_cents: 1000, held_cents: 0, available_cents: 1000 } });
       expect(first.moves).toEqual([{ operation: 'topup', cents: 1000 }]);
       const again = await f.ledger.topup({ orgId: 'org_t', amountCents: 1000, source: 'operator', key: 'topup:org_t:k1' });
       expect(again).toMatchObject({ duplicate: true, transactionId: first.transactionId, balance: { available_cents: 1000 }, moves: [] });

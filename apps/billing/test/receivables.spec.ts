@@ -299,7 +299,7 @@ describe('receivables: an org can owe (real PostgreSQL)', () => {
         for (const r of results) if (!r.ok) expect(r.reason).toBe('insufficient_balance');
         // No hold was placed while the org owed: every placed hold saw owed 0.
         for (const r of placed) if (r.ok) expect(r.balance.owed_cents).toBe(0);
-        expect(await ledger.balance(o)).toEqual({ orgId: o, owed_cents: 0, held_cents: placed.length * 50, available_cents: 200 - placed.length * 50, balance_cents: 200 });
+        expect(await ledger.balance(o)).toEqual({ owed_cents: 0, held_cents: placed.length * 50, available_cents: 200 - placed.length * 50, balance_cents: 200 });
         // Holds after the race take exactly what is left: 4 in all.
         let more = 0;
         for (let k = 40; k < 46; k++) if ((await ledger.placeHold({ orgId: o, holdId: `${o}:${k}`, amountCents: 50, generationId: `${o}-${k}` })).ok) more++;

@@ -64,16 +64,16 @@ describe('billing service over the in-process transport', () => {
 
   it('top-up, balance and holds: idempotent, "Insufficient balance" as BAD_REQUEST', async () => {
     const t = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
-    expect(t).toEqual({ transactionId: expect.any(String), duplicate: false, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 } });
+    expect(t).toEqual({ transactionId: expect.any(String), duplicate: false, balance: { balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 } });
     const t2 = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
     expect(t2).toMatchObject({ transactionId: t.transactionId, duplicate: true });
     await expect(rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1, idempotencyKey: 'k2', source: 'bank' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 });
-    expect(await balance('org_nobody')).toEqual({ orgId: 'org_nobody', balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 });
+    expect(await balance('org_a')).toEqual({ balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 });
+    expect(await balance('org_nobody')).toEqual({ balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 });
 
     const hold = { orgId: 'org_a', holdId: 'gv1:1', amountCents: 300, generationId: 'gv1' };
     const h = await rpc.request<any>(RPC.billing.holdPlace, hold);
-    expect(h).toEqual({ holdId: 'gv1:1', amountCents: 300, balance: { orgId: 'org_a', balance_cents: 1000, held_cents: 300, available_cents: 700, owed_cents: 0 } });
+    expect(h).toEqual({ holdId: 'gv1:1', amountCents: 300, balance: { balance_cents: 1000, held_cents: 300, available_cents: 700, owed_cents: 0 } });
     expect(await rpc.request(RPC.billing.holdPlace, hold)).toEqual(h);
     const err: any = await rpc.request(RPC.billing.holdPlace, { ...hold, holdId: 'gv9:1', amountCents: 701 }).catch((e) => e);
     expect(err).toMatchObject({ code: 'BAD_REQUEST' });
@@ -95,7 +95,7 @@ describe('billing service over the in-process transport', () => {
     await publish(EVENTS.generationFinished, done);
     await publish(EVENTS.generationFinished, done);
     await publish(EVENTS.generationFinished, { ...done, eventId: randomUUID() });
-    expect(await balance('org_a')).toEqual({ orgId: 'org_a', balance_cents: 750, held_cents: 0, available_cents: 750, owed_cents: 0 });
+    expect(await balance('org_a')).toEqual({ balance_cents: 750, held_cents: 0, available_cents: 750, owed_cents: 0 });
 
     // A failed video generation: hold released, nothing charged.
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: 'gv2:1', amountCents: 200, generationId: 'gv2' });
@@ -114,7 +114,7 @@ describe('billing service over the in-process transport', () => {
     const c = await rpc.request<any>(RPC.billing.tokenCharge, charge);
     expect(c).toEqual({
       responseId: 'resp_1', holdId: 'resp_1:1', chargedCents: 80, writtenOffCents: 0, releasedCents: 220, duplicate: false,
-      balance: { orgId: 'org_r', balance_cents: 920, held_cents: 0, available_cents: 920, owed_cents: 0 },
+      balance: { balance_cents: 920, held_cents: 0, available_cents: 920, owed_cents: 0 },
     });
     expect(await rpc.request(RPC.billing.tokenCharge, charge)).toMatchObject({ duplicate: true, chargedCents: 80, balance: { available_cents: 920 } });
     await publish(EVENTS.generationFinished, finished({ api: 'responses', generationId: 'resp_1', orgId: 'org_r', succeeded: false, status: 'failed', holdId: 'resp_1:1', model: 'moonshotai/kimi-k2.5', provider: 'framerate' }));
@@ -131,12 +131,25 @@ describe('billing service over the in-process transport', () => {
   });
 
   it('usage.list: newest first, keyset pages, totals, net cost and tokens', async () => {
+    // A Responses job still running shows its model; an internal route's provider shows by its public name.
+    await rpc.request(RPC.billing.topupCreate, { orgId: 'org_u', amountCents: 1000, idempotencyKey: 'k', source: 'sandbox' });
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_u', holdId: 'resp_run:1', amountCents: 100, generationId: 'resp_run' });
+    await rpc.request(RPC.billing.tokenCharge, { orgId: 'org_u', responseId: 'resp_run', holdId: 'resp_run:1', amountCents: 30, inputTokens: 10, outputTokens: 20, model: 'moonshotai/kimi-k2.5' });
+    await publish(EVENTS.generationFinished, finished({ generationId: 'gv_internal', orgId: 'org_u', succeeded: true, costCents: 0, provider: 'vercel-gateway', model: 'google/veo-3.1' }));
+    const u = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_u' });
+    expect(u).toMatchObject({ object: 'list', has_more: false, next_cursor: null });
+    const uById = Object.fromEntries(u.data.map((x: any) => [x.id, x]));
+    expect(uById.gv_internal).toMatchObject({ provider: 'pipevideo', completed_at: expect.any(Number) });
+    expect(uById.resp_run).toMatchObject({ api: 'responses', status: 'in_progress', model: 'moonshotai/kimi-k2.5', cost_cents: 30, completed_at: null });
+    expect(JSON.stringify(u)).not.toContain('vercel-gateway');
+
     const all: any[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
       const page = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_r', limit: 2, ...(cursor ? { cursor } : {}) });
-      expect(page.balance).toMatchObject({ orgId: 'org_r', available_cents: 910 });
+      expect(page).toMatchObject({ object: 'list', has_more: page.next_cursor !== null });
+      expect(page.balance).toEqual({ balance_cents: 910, held_cents: 0, available_cents: 910, owed_cents: 0 });
       all.push(...page.data);
       cursor = page.next_cursor ?? undefined;
       pages++;
@@ -144,12 +157,13 @@ describe('billing service over the in-process transport', () => {
     expect(all.map((u) => u.id).sort()).toEqual(['gv_nohold', 'resp_1', 'resp_2']);
     expect(pages).toBe(2);
     const times = all.map((u) => u.created_at);
-    expect([...times].sort().reverse()).toEqual(times);
+    expect(times.every((t) => Number.isInteger(t) && t > 1_600_000_000 && t < Date.now() / 1000 + 5)).toBe(true); // unix seconds
+    expect([...times].sort((x, y) => y - x)).toEqual(times);
     const byId = Object.fromEntries(all.map((u) => [u.id, u]));
     expect(byId.resp_1).toMatchObject({ api: 'responses', status: 'failed', cost_cents: 0, input_tokens: 1200, output_tokens: 3400, model: 'moonshotai/kimi-k2.5', provider: 'framerate' });
     expect(byId.resp_2).toMatchObject({ api: 'responses', status: 'completed', cost_cents: 90, input_tokens: 1200 });
     expect(byId.gv_nohold).toMatchObject({ api: 'video', status: 'completed', cost_cents: 0 });
-    expect(byId.gv_nohold.input_tokens).toBeUndefined();
+    expect(byId.gv_nohold.input_tokens).toBeNull();
 
     const a = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_a' });
     expect(a.data.map((u: any) => [u.id, u.status, u.cost_cents, u.app_title])).toEqual(
@@ -206,7 +220,7 @@ describe('billing service over the in-process transport', () => {
     expect(again.every((a) => a.credited === false && a.duplicate === true && a.transactionId === r.transactionId)).toBe(true);
     const other = await rpc.request<any>(RPC.billing.stripeEvent, stripeEvent('evt_2', 'checkout.session.async_payment_succeeded', session));
     expect(other).toMatchObject({ credited: false, duplicate: true, transactionId: r.transactionId });
-    expect(await balance('org_s')).toEqual({ orgId: 'org_s', balance_cents: 2500, held_cents: 0, available_cents: 2500, owed_cents: 0 });
+    expect(await balance('org_s')).toEqual({ balance_cents: 2500, held_cents: 0, available_cents: 2500, owed_cents: 0 });
 
     // Not yet paid (delayed payment method): nothing credited until async_payment_succeeded.
     const unpaid = { ...session, id: 'cs_test_2', payment_status: 'unpaid', amount_total: 700 };
@@ -229,9 +243,9 @@ describe('billing service over the in-process transport', () => {
     expect(await rpc.request(RPC.billing.ledgerCheck, {})).toEqual({ balanced: true, transactions_unbalanced: 0, cached_mismatches: 0 });
     const text = await (await fetch(`${svc.url}/metrics`)).text();
     const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').pop());
-    expect(value('pipevideo_billing_money_moved_cents_total{operation="topup"')).toBe(1000 + 1000 + 2500 + 700);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="topup"')).toBe(1000 + 1000 + 1000 + 2500 + 700); // org_a, org_r, org_u (usage), Stripe
     expect(value('pipevideo_billing_money_moved_cents_total{operation="capture"')).toBe(250);
-    expect(value('pipevideo_billing_money_moved_cents_total{operation="token_charge"')).toBe(170);
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="token_charge"')).toBe(170 + 30); // org_r's and org_u's running job
     expect(value('pipevideo_billing_money_moved_cents_total{operation="refund"')).toBe(80);
     expect(value('pipevideo_billing_holds_failed_total{reason="insufficient_balance"')).toBe(1);
     expect(value('pipevideo_billing_holds_open')).toBe(0);
@@ -257,7 +271,7 @@ describe('billing service over the in-process transport', () => {
     // Then refunded in full (amount_refunded is a running total): 600 more, of which only 300 is still
     // available; the 300 held by the running job is owed.
     expect(await charge('evt_rf_2', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: false });
-    expect(await balance('org_rf')).toEqual({ orgId: 'org_rf', available_cents: 0, held_cents: 300, balance_cents: 300, owed_cents: 300 });
+    expect(await balance('org_rf')).toEqual({ available_cents: 0, held_cents: 300, balance_cents: 300, owed_cents: 300 });
     // A later event with the same running total takes nothing more.
     expect(await charge('evt_rf_3', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: true });
     expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300, owed_cents: 300 });
@@ -267,7 +281,7 @@ describe('billing service over the in-process transport', () => {
     });
     // The job fails: its hold is the refunded money coming back, so it settles the debt.
     await publish(EVENTS.generationFinished, finished({ generationId: 'gen_rf', orgId: 'org_rf', succeeded: false, holdId: 'gen_rf:1' }));
-    expect(await balance('org_rf')).toEqual({ orgId: 'org_rf', available_cents: 0, held_cents: 0, balance_cents: 0, owed_cents: 0 });
+    expect(await balance('org_rf')).toEqual({ available_cents: 0, held_cents: 0, balance_cents: 0, owed_cents: 0 });
 
     // A dispute withdraws the money, winning it puts back exactly what was taken.
     expect(await credit('dp', 'org_dp', 'pi_dp', 500)).toMatchObject({ credited: true });
@@ -289,7 +303,7 @@ describe('billing service over the in-process transport', () => {
     expect(await balance('org_pre')).toMatchObject({ available_cents: 0, owed_cents: 0 });
     // Then the session completes: credited 1000, the refund taken in the same transaction.
     expect(await credit('pre', 'org_pre', 'pi_pre', 1000)).toMatchObject({ credited: true, duplicate: false });
-    expect(await balance('org_pre')).toEqual({ orgId: 'org_pre', available_cents: 600, held_cents: 0, balance_cents: 600, owed_cents: 0 });
+    expect(await balance('org_pre')).toEqual({ available_cents: 600, held_cents: 0, balance_cents: 600, owed_cents: 0 });
     // Redeliveries of the completion, the same session by another event, and of the refund: nothing more.
     expect(await credit('pre', 'org_pre', 'pi_pre', 1000)).toMatchObject({ credited: false, duplicate: true });
     expect(await credit('pre', 'org_pre', 'pi_pre', 1000, 'checkout.session.async_payment_succeeded', 'evt_pre_async')).toMatchObject({ credited: false, duplicate: true });
@@ -367,7 +381,7 @@ describe('billing service over NATS', () => {
       await expect(rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:2`, amountCents: 60, generationId: 'g' })).rejects.toMatchObject({
         code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/),
       });
-      expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 100, held_cents: 60, available_cents: 40, owed_cents: 0 });
+      expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ balance_cents: 100, held_cents: 60, available_cents: 40, owed_cents: 0 });
       if (own) {
         // Through JetStream: the event is published twice (a redelivery) and settles once.
         const evt = finished({ generationId: 'g', orgId: org, succeeded: true, holdId: `${org}:1`, costCents: 45 });
@@ -380,7 +394,7 @@ describe('billing service over NATS', () => {
           b = await rpc.request(RPC.billing.balanceGet, { orgId: org });
         } while (b.held_cents !== 0 && Date.now() < deadline);
         await new Promise((r) => setTimeout(r, 300));
-        expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ orgId: org, balance_cents: 55, held_cents: 0, available_cents: 55, owed_cents: 0 });
+        expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ balance_cents: 55, held_cents: 0, available_cents: 55, owed_cents: 0 });
       }
     } finally {
       await svc.close();

@@ -5,6 +5,7 @@ import { BillingController } from './controllers/billing.controller';
 import { KeysController } from './controllers/keys.controller';
 import { ResponsesController } from './controllers/responses.controller';
 import { WebhooksController } from './controllers/webhooks.controller';
+import { AppsController } from './controllers/apps.controller';
 import { CatalogController } from './controllers/catalog.controller';
 import { DocsController } from './controllers/docs.controller';
 import { GenerationsController } from './controllers/generations.controller';
@@ -25,6 +26,7 @@ export class GatewayModule {
         ResponsesController,
         VideosController,
         CatalogController,
+        AppsController,
         BillingController,
         WebhooksController,
         KeysController,

@@ -25,8 +25,10 @@ export class GatewayRuntime {
   readonly downstream: Downstream;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
-  /** Filled in after the app starts (the document is built from the live Nest app); served as-is. */
+  /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
   readonly openapiDocument: Record<string, any> = {};
+  /** The operator API's own document (`GET /admin/openapi.json`, operator token). */
+  readonly operatorOpenapiDocument: Record<string, any> = {};
 
   /**
    * A create that the router may refuse at the org's cap on generations in flight (429 + retry_after):

@@ -7,7 +7,7 @@ import { GatewayInit1700000002000 } from './migrations/1700000002000-gateway-ini
 import { UnloggedRateCounters1700000002100 } from './migrations/1700000002100-unlogged-rate-counters';
 import { SlidingRateLeases1700000002200 } from './migrations/1700000002200-sliding-rate-leases';
 import { AbuseControls1700000002300 } from './migrations/1700000002300-abuse-controls';
-import { buildOpenApiDocument } from './openapi/document';
+import { buildOpenApiDocument, customerDocument, operatorDocument } from './openapi/document';
 import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
 import { GatewayRuntime } from './runtime';
 
@@ -50,7 +50,9 @@ export async function startGatewayService(opts: StartGatewayOptions): Promise<Ru
     },
     afterStart: async (app) => {
       installUrlGuard(app.getHttpAdapter().getInstance().server);
-      Object.assign(runtime!.openapiDocument, buildOpenApiDocument(app, SwaggerModule));
+      const full = buildOpenApiDocument(app, SwaggerModule);
+      Object.assign(runtime!.openapiDocument, customerDocument(full));
+      Object.assign(runtime!.operatorOpenapiDocument, operatorDocument(full));
     },
   });
   const rt = runtime!;

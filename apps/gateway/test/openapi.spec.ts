@@ -1,5 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { call, Harness, startHarness } from './helpers';
+import { ADMIN_TOKEN, call, Harness, startHarness } from './helpers';
 
 /** The public routes the document must describe (method + OpenAPI path). */
 const EXPECTED: Array<[string, string]> = [
@@ -32,10 +32,15 @@ const EXPECTED: Array<[string, string]> = [
   ['get', '/v1/webhooks/{id}/deliveries'],
   ['post', '/v1/webhooks/{id}/deliveries/{deliveryId}/retry'],
   ['get', '/v1/apps/rankings'],
+  ['get', '/v1/apps/rankings/settings'],
+  ['patch', '/v1/apps/rankings/settings'],
   ['get', '/v1/keys'],
   ['post', '/v1/keys'],
   ['post', '/v1/keys/{id}/rotate'],
   ['delete', '/v1/keys/{id}'],
+];
+/** The operator routes: in their own document, never in the customer's. */
+const OPERATOR: Array<[string, string]> = [
   ['post', '/admin/orgs'],
   ['patch', '/admin/orgs/{orgId}'],
   ['post', '/admin/orgs/{orgId}/keys'],
@@ -99,14 +104,35 @@ describe('OpenAPI document', () => {
     expect(gen.required).toEqual(['prompt']);
     expect(gen.properties.aspectRatio.pattern).toBeDefined();
     expect(JSON.stringify(doc)).not.toMatch(/"nullable"/);
-    expect(doc.components.schemas.VideoGenerationSchema.properties.output_url.type).toEqual(['string', 'null']);
+    expect(doc.components.schemas.VideoGeneration.properties.output_url.type).toEqual(['string', 'null']);
     expect(doc.components.schemas.CreateResponseDto.properties.engine.enum).toEqual(['hyperframes', 'lottie', 'auto']);
     expect(doc.components.schemas.CreateResponseDto.properties.max_output_tokens).toMatchObject({ type: 'integer', minimum: 1, maximum: 64_000 });
-    // usage: exact cost_usd apart from the whole cents charged.
-    // usage is that object or null (not `type: [object, null]` beside an allOf that refuses null).
-    expect(doc.components.schemas.ResponseObjectSchema.properties.usage).toMatchObject({ anyOf: [{ allOf: [{ $ref: '#/components/schemas/ResponseUsageSchema' }] }, { type: 'null' }] });
-    expect(doc.components.schemas.ResponseObjectSchema.properties.usage.type).toBeUndefined();
-    expect(Object.keys(doc.components.schemas.ResponseUsageSchema.properties)).toEqual(['input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'charged_cents', 'estimated']);
+    // usage: exact cost_usd apart from the whole cents charged; that object or null.
+    expect(doc.components.schemas.ResponseObject.properties.usage).toEqual({ anyOf: [{ $ref: '#/components/schemas/ResponseUsage' }, { type: 'null' }] });
+    expect(Object.keys(doc.components.schemas.ResponseUsage.properties)).toEqual(['input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'charged_cents', 'estimated']);
+    // artifact_url is an object or null, as spec 002 types it: { url, expires_at }.
+    expect(doc.components.schemas.ResponseObject.properties.artifact_url.type).toEqual(['object', 'null']);
+    expect(Object.keys(doc.components.schemas.ResponseObject.properties.artifact_url.properties)).toEqual(['url', 'expires_at']);
+    // The webhooks section (OpenAPI 3.1) lists the events and their statuses, for both APIs.
+    expect(Object.keys(doc.webhooks)).toEqual(['video.generation.completed', 'webhook.test']);
+    const event = doc.components.schemas.VideoGenerationCompletedEvent;
+    expect(event.properties.data.oneOf.map((d: any) => [d.properties.api.const, d.properties.status.enum])).toEqual([['video', ['completed', 'failed']], ['responses', ['completed', 'failed']]]);
+    expect(event.properties.data.oneOf[1].properties.response).toEqual({ $ref: '#/components/schemas/ResponseObject' });
+  });
+
+  it('keeps the operator API out of the customer document: its own document, behind the operator token', async () => {
+    const customer = (await call(h.url, 'GET', '/openapi.json')).body;
+    expect(Object.keys(customer.paths).filter((p) => p.startsWith('/admin'))).toEqual([]);
+    expect(customer.components.securitySchemes.operatorToken).toBeUndefined();
+    expect(JSON.stringify(customer)).not.toMatch(/CreateOrgDto|CreditsDto|"Operator"/);
+    expect((await call(h.url, 'GET', '/admin/openapi.json')).status).toBe(401);
+    expect((await call(h.url, 'GET', '/admin/openapi.json', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const r = await call(h.url, 'GET', '/admin/openapi.json', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(r.status).toBe(200);
+    await expect(validate(r.body)).resolves.toBeDefined();
+    expect(semanticProblems(r.body)).toEqual([]);
+    expect(Object.keys(r.body.paths).every((p) => p.startsWith('/admin/'))).toBe(true);
+    for (const [method, path] of OPERATOR) expect({ route: `${method} ${path}`, present: !!r.body.paths[path]?.[method] }).toEqual({ route: `${method} ${path}`, present: true });
   });
 
   it('catches broken documents (the validators work)', async () => {

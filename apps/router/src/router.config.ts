@@ -20,6 +20,8 @@ export interface RouterConfig {
    * part of the hold (estimated input tokens + this cap, `responses/token-hold.ts`).
    */
   responsesMaxOutputTokens: number;
+  /** Apps with fewer completed generations in the window are left out of the public rankings. */
+  rankingsMinGenerations: number;
   /** How long a create's Idempotency-Key names its generation (the gateway keeps keys as long: same variable). */
   idempotencyTtlSeconds: number;
 }
@@ -42,6 +44,7 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
       timeoutMs: envInt('PIPEVIDEO_BREAKER_CALL_TIMEOUT_MS', 35_000),
     },
     responsesMaxOutputTokens: envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS', 20_000),
+    rankingsMinGenerations: envInt('PIPEVIDEO_RANKINGS_MIN_GENERATIONS', 10),
     idempotencyTtlSeconds: envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     ...over,
   };

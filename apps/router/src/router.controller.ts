@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CreateGenerationMsg, CreateResponseMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
 import { RouterEngine } from './router.engine';
 
@@ -22,6 +22,10 @@ class ModelMsg extends Envelope {
 class RankingsMsg extends Envelope {
   @IsOptional() @IsInt() @Min(1) @Max(24 * 90) windowHours?: number;
   @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
+}
+
+class RankingsSettingsMsg extends OrgMsg {
+  @IsBoolean() optOut!: boolean;
 }
 
 /** NATS shell over RouterEngine: validate, delegate. */
@@ -106,5 +110,16 @@ export class RouterController {
   rankings(@Payload() data: unknown) {
     const m = validateMessage(RankingsMsg, data);
     return this.engine.rankings(m.windowHours ?? 24, m.limit ?? 20);
+  }
+
+  @MessagePattern(RPC.router.rankingsSettingsGet)
+  rankingsSettings(@Payload() data: unknown) {
+    return this.engine.apps.settings(validateMessage(OrgMsg, data).orgId);
+  }
+
+  @MessagePattern(RPC.router.rankingsSettingsUpdate)
+  updateRankingsSettings(@Payload() data: unknown) {
+    const m = validateMessage(RankingsSettingsMsg, data);
+    return this.engine.apps.setOptOut(m.orgId, m.optOut);
   }
 }

@@ -17,6 +17,7 @@ import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
 import { responseView, videoGenerationView } from './generations/views';
+import { Rankings } from './rankings/rankings';
 import { cancelResponse } from './responses/cancel-response';
 import { createResponse, ResponseRequest } from './responses/create-response';
 import { unreportedUsageTokens } from './responses/token-hold';
@@ -32,6 +33,7 @@ export class RouterEngine {
   readonly sweeper: Sweeper;
   /** `/v1/videos` (OpenAI's Videos API) over the same generations. */
   readonly videos: VideosFace;
+  readonly apps: Rankings;
   private readonly owner = newLeaseOwner();
   private readonly fallbacks: Counter<'reason'>;
   private readonly selection: Histogram;
@@ -45,6 +47,7 @@ export class RouterEngine {
     readonly catalog: Catalog = defaultCatalog(),
   ) {
     this.store = new GenerationStore(ctx.ds);
+    this.apps = new Rankings(ctx.ds, cfg.rankingsMinGenerations);
     if (!Number.isSafeInteger(cfg.responsesMaxOutputTokens) || cfg.responsesMaxOutputTokens < 1)
       throw new Error(`PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS must be a positive integer (got ${cfg.responsesMaxOutputTokens})`);
     if (cfg.dispatchLeaseMs <= cfg.breaker.timeoutMs)
@@ -120,7 +123,7 @@ export class RouterEngine {
         const model = this.catalog.getOrchestrationModel(g.requested_model);
         const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens) : { costCents: 0, costUsd: 0 };
         // The full cost, whatever the hold was: billing captures the hold and takes the rest from the balance.
-        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost.costCents, inputTokens, outputTokens });
+        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost.costCents, inputTokens, outputTokens, model: g.requested_model });
         return cost;
       },
       unreportedUsage: (g) => unreportedUsageTokens(g.request as ResponseRequest, this.cfg.responsesMaxOutputTokens),
@@ -193,7 +196,7 @@ export class RouterEngine {
   /** Newest first; `next_cursor` pages on exactly (rows of the same second included), `before` filters by time. */
   async listGenerations(orgId: string, limit: number, before?: string, cursor?: string) {
     const { rows, next_cursor } = pageOf(await this.store.list(orgId, 'video', limit + 1, before, decodeCursor(cursor)), limit);
-    return { object: 'list', data: rows.map((g) => videoGenerationView(g)), has_more: next_cursor !== null, next_cursor };
+    return { object: 'list', data: rows.map(({ attempts_json, ...g }) => videoGenerationView(g, attempts_json)), has_more: next_cursor !== null, next_cursor };
   }
 
   async createResponse(
@@ -233,7 +236,7 @@ export class RouterEngine {
   }
 
   listModels() {
-    return { data: listPublicModels(this.catalog, { configuredProviders: new Set(this.cfg.configuredProviders) as any }) };
+    return { object: 'list', data: listPublicModels(this.catalog, { configuredProviders: new Set(this.cfg.configuredProviders) as any }), has_more: false, next_cursor: null };
   }
 
   getModel(slug: string) {
@@ -243,11 +246,11 @@ export class RouterEngine {
   }
 
   listEngines() {
-    return { data: listPublicEngines(this.catalog) };
+    return { object: 'list', data: listPublicEngines(this.catalog), has_more: false, next_cursor: null };
   }
 
-  async rankings(windowHours: number, limit: number) {
-    return { window_hours: windowHours, data: await this.store.rankings(windowHours, limit) };
+  rankings(windowHours: number, limit: number) {
+    return this.apps.top(windowHours, limit);
   }
 }
 

@@ -148,14 +148,33 @@ describe('router lifecycle', () => {
     expect(second.provider).not.toBe(submits.find((s) => s.generationId === c.id && s.attempt === 1).provider);
     await until(async () => released.find((r) => r.holdId === `${c.id}:1`));
     const g = await get(c.id);
-    expect(g.attempts.map((a: any) => a.outcome)).toEqual(['failed', 'in_progress']);
+    expect(g.attempts.map((a: any) => [a.outcome, a.error_code])).toEqual([['failed', 'provider_unavailable'], ['in_progress', null]]);
+    // The list shows the same attempts as the poll.
+    const listed = (await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.find((x: any) => x.id === c.id);
+    expect(listed.attempts).toEqual(g.attempts);
+  });
+
+  it('when every route fails, the customer reads our sentence and code; route ids and upstream words stay in the attempts and logs', async () => {
+    submitBehaviour = (d) => ({ ok: false, kind: d.attempt === 1 ? 'down' : 'rate_limited', retryable: true, message: `upstream said: quota for key sk_live_123 exhausted (${d.provider})` });
+    const c = await create({ models: ['google/veo-3.1'] });
+    const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
+    expect(g).toMatchObject({ error_code: 'provider_rate_limited', error_message: expect.stringMatching(/^Provider submission failed: /) });
+    expect(JSON.stringify(g)).not.toMatch(/vercel-gateway|sk_live|upstream said|@/);
+    expect(g.attempts.map((a: any) => a.provider)).toEqual(expect.arrayContaining(['pipevideo']));
+    const rows = await svc.ctx.ds.query(`SELECT route_id, error_message FROM generation_attempts WHERE generation_id = $1 ORDER BY attempt`, [c.id]);
+    expect(rows.map((r: any) => r.error_message)).toEqual(rows.map(() => expect.stringMatching(/^upstream said/)));
+    expect(rows.map((r: any) => r.route_id)).toEqual(expect.arrayContaining([expect.stringMatching(/@vercel-gateway$/)]));
+    const evt = await until(async () => finished.find((f) => f.generationId === c.id)); // relayed from the outbox
+    expect(evt.resource).toEqual(g); // the webhook's object is the poll's
   });
 
   it('a bad request from the provider is final and refunds', async () => {
     submitBehaviour = () => ({ ok: false, kind: 'bad_request', retryable: false, message: 'prompt too long' });
     const c = await create({ models: ['google/veo-3.1', 'kling/3.0-pro'] });
     const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
-    expect(g.error_message).toMatch(/^Provider submission failed/);
+    expect(g.error_message).toMatch(/^Provider submission failed: /);
+    expect(g.error_code).toBe('invalid_request');
+    expect(g.attempts).toEqual([expect.objectContaining({ outcome: 'rejected', error_code: 'invalid_request' })]);
     expect(submits.filter((s) => s.generationId === c.id)).toHaveLength(1);
     expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: false, holdId: `${c.id}:1` });
   });
@@ -234,7 +253,12 @@ describe('router lifecycle', () => {
     submitBehaviour = () => ({ ok: false, kind: 'bad_request', retryable: false, message: 'imageUrl resolves to a private address' });
     const d = await create({ models: ['google/veo-3.1', 'kling/3.0-pro'], duration: 8 });
     const g = await until(async () => ((await get(d.id)).status === 'failed' ? get(d.id) : undefined));
-    expect(g.error_message).toMatch(/^Provider submission failed: imageUrl resolves/);
+    // Our sentence and a stable code for the customer; the refusal's own words stay in the attempt record (operators).
+    expect(g).toMatchObject({ error_code: 'invalid_request', error_message: expect.stringMatching(/^Provider submission failed: /) });
+    expect(g.error_message).not.toMatch(/private address/);
+    expect(JSON.stringify(g)).not.toMatch(/private address|@/);
+    const [attempt] = await svc.ctx.ds.query(`SELECT error_kind, error_message FROM generation_attempts WHERE generation_id = $1`, [d.id]);
+    expect(attempt).toEqual({ error_kind: 'bad_request', error_message: 'imageUrl resolves to a private address' });
     expect(submits.filter((s) => s.generationId === d.id)).toHaveLength(1);
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
   });
@@ -257,11 +281,7 @@ describe('router lifecycle', () => {
     }
   });
 
-  it('attribution is stored and ranked; fallbacks and route selection are measured', async () => {
-    submitBehaviour = () => ({ ok: true, providerJobId: 'j', mode: 'callback' });
-    await rpc().request(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, attribution: { title: 'Rank Me', referer: 'https://rank.example' } });
-    const r = await rpc().request<any>(RPC.router.rankings, { windowHours: 1 });
-    expect(r.data.find((a: any) => a.app === 'Rank Me')).toMatchObject({ generations: 1, referer: 'https://rank.example' });
+  it('fallbacks and route selection are measured', async () => {
     const metrics = await svc.ctx.metrics.scrape();
     expect(metrics).toMatch(/pipevideo_route_fallbacks_total\{reason="down",service="router"\} [1-9]/);
     expect(metrics).toMatch(/pipevideo_route_selection_duration_seconds_count\{service="router"\} [1-9]/);

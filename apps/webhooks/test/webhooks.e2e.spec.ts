@@ -66,9 +66,6 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
       status: 'failed',
       outputUrl: null,
       errorMessage: 'Provider returned failure',
-      model: 'google/veo-3.1',
-      provider: 'fal',
-      costCents: 0,
       api: 'video',
     });
     expect(req.headers['webhook-id']).toMatch(/^msg_/);
@@ -144,12 +141,13 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const r = await receiver();
     const orgId = org();
     const ep = await createEndpoint(orgId, r.url, { events: ['video.generation.completed'] });
-    const evt = finishedEvent(orgId, {
-      api: 'responses',
-      model: 'moonshotai/kimi-k2.5',
-      provider: 'framerate',
-      extra: { engine: 'hyperframes', usage: { input_tokens: 1200, output_tokens: 3400, total_tokens: 4600, cost_usd: 0.12 }, latency_ms: 58000 },
-    });
+    const response = {
+      object: 'response', status: 'completed', model: 'moonshotai/kimi-k2.5', engine: 'lottie', provider: 'framerate', output_video_url: 'https://cdn.example/v.mp4',
+      usage: { input_tokens: 1200, output_tokens: 3400, total_tokens: 4600, cost_usd: 0.12, charged_cents: 12, estimated: false },
+      artifact_url: { url: 'https://cdn.example/anim.json', expires_at: 1772985660 }, artifact_type: 'application/json', error: null, latency_ms: 58000,
+    };
+    const evt = finishedEvent(orgId, { api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate', extra: { keepTokenCharge: false } });
+    Object.assign(evt, { resource: { id: evt.generationId, ...response } });
     await publish(svc, evt);
     await r.waitFor((x) => x.succeeded.length === 1);
     const body = new Webhook(ep.secret).verify(r.requests[0].body, r.requests[0].headers) as any;
@@ -159,23 +157,11 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
       status: 'completed',
       outputUrl: evt.outputUrl,
       errorMessage: null,
-      model: 'moonshotai/kimi-k2.5',
-      provider: 'framerate',
-      costCents: evt.costCents,
-      completedAt: expect.any(Number),
       api: 'responses',
-      response: {
-        id: evt.generationId,
-        object: 'response',
-        status: 'completed',
-        model: 'moonshotai/kimi-k2.5',
-        engine: 'hyperframes',
-        provider: 'framerate',
-        output_video_url: evt.outputUrl,
-        usage: { total_tokens: 4600 },
-        error: null,
-      },
     });
+    // The response object exactly as the router rendered it for GET /v1/responses/{id}: engine, usage, artifact.
+    expect(body.data.response).toEqual({ id: evt.generationId, ...response });
+    expect(Object.keys(body.data).sort()).toEqual(['api', 'errorMessage', 'generationId', 'outputUrl', 'response', 'status']);
     const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
     expect(d.event_type).toBe('video.generation.completed');
   });
@@ -273,7 +259,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(d).toMatchObject({ object: 'webhook_delivery', endpoint_id: ep.id, event_type: 'webhook.test', status: 'pending', attempts: 0 });
     await r.waitFor((x) => x.succeeded.length === 1);
     const body = new Webhook(ep.secret).verify(r.requests[0].body, r.requests[0].headers) as any;
-    expect(body).toMatchObject({ type: 'webhook.test', data: { endpointId: ep.id } });
+    expect(body).toMatchObject({ type: 'webhook.test', data: { endpoint_id: ep.id } });
     const [logged] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
     expect(logged.id).toBe(d.id);
   });
@@ -407,7 +393,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const results = await Promise.allSettled([
       consumer.handle(JSON.stringify(good)),
       consumer.handle(JSON.stringify(good)), // the same event twice at once
-      consumer.handle(JSON.stringify(finishedEvent(orgId, { errorMessage: 'poison' }))),
+      consumer.handle(JSON.stringify(finishedEvent(orgId, { status: 'failed', succeeded: false, errorMessage: 'poison' }))),
       consumer.handle(JSON.stringify(finishedEvent(orgId))),
     ]);
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);

@@ -53,6 +53,7 @@ export interface TokenChargeReply {
   balance: BalanceView;
 }
 
+/** One generation in `GET /v1/usage` (docs/api-style.md: snake_case, unix seconds, public provider names). */
 export interface UsageItem {
   id: string;
   api: ApiKind;
@@ -60,15 +61,20 @@ export interface UsageItem {
   provider: string | null;
   status: string;
   cost_cents: number;
-  input_tokens?: number;
-  output_tokens?: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
   app_title: string | null;
-  created_at: string;
+  /** Unix seconds. */
+  created_at: number;
+  /** Unix seconds; null while the job runs. */
+  completed_at: number | null;
 }
 
 export interface UsageListReply {
+  object: 'list';
   balance: BalanceView;
   data: UsageItem[];
+  has_more: boolean;
   /** Opaque keyset cursor for the next page, null on the last page. */
   next_cursor: string | null;
   /** Totals over the whole filtered range (all pages). */

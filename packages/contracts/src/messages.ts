@@ -95,10 +95,12 @@ export class TokenChargeMsg extends Envelope {
   @IsInt() @Min(0) amountCents!: number;
   @IsInt() @Min(0) inputTokens!: number;
   @IsInt() @Min(0) outputTokens!: number;
+  /** The orchestration model, so the usage row of a job still running names it. */
+  @IsOptional() @IsString() @MaxLength(200) model?: string;
 }
 
+/** A balance as the public API shows it (`GET /v1/billing/balance`, `/v1/usage`): snake_case, no org id (the caller's own). */
 export interface BalanceView {
-  orgId: string;
   balance_cents: number;
   held_cents: number;
   available_cents: number;
@@ -189,8 +191,14 @@ export interface GenerationFinishedEvt {
   appTitle?: string | null;
   finishedAt: string;
   correlationId?: string;
-  /** Responses API extras used in its webhook. */
+  /** Internal extras (createdAt, keepTokenCharge); never shown to customers. */
   extra?: Record<string, unknown>;
+  /**
+   * The public object exactly as `GET /v1/video/generations/{id}` or `GET /v1/responses/{id}` returns it
+   * once final (snake_case, public provider names, our error codes): the customer webhook carries it as is.
+   * Absent on events written before it existed.
+   */
+  resource?: Record<string, unknown>;
 }
 
 export class UsageListMsg extends Envelope {

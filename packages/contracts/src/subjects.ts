@@ -29,6 +29,8 @@ export const RPC = {
     videoDelete: 'router.video.delete',
     enginesList: 'router.engines.list',
     rankings: 'router.apps.rankings',
+    rankingsSettingsGet: 'router.apps.rankings_settings.get',
+    rankingsSettingsUpdate: 'router.apps.rankings_settings.update',
   },
   providers: {
     jobSubmit: 'providers.job.submit',

@@ -162,61 +162,41 @@ export interface WebhookEventBody<T extends string = string, D = Record<string, 
   data: D;
 }
 
-/** Fields every `video.generation.completed` carries, whichever API created the job (specs 001 and 004). */
+/** `data.status` of `video.generation.completed`: exactly the two outcomes specs 001 and 004 promise. */
+export type GenerationCompletedStatus = 'completed' | 'failed';
+
+/**
+ * Fields every `video.generation.completed` carries, whichever API created the job: spec 004's payload
+ * fields under the spec's own (camelCase) names — the one documented exception to snake_case.
+ */
 interface GenerationCompletedDataBase {
   /** The generation id (video API) or the response id (Responses API). */
   generationId: string;
-  status: 'completed' | 'failed' | string;
+  status: GenerationCompletedStatus;
+  /** The video URL when completed, else null. */
   outputUrl: string | null;
+  /** Our own sentence when failed (the object's error_code / error.code says why), else null. */
   errorMessage: string | null;
-  model: string | null;
-  provider: string | null;
-  costCents: number;
-  /** Unix seconds (the poll response's completed_at). */
-  completedAt: number;
 }
 
-/** `video.generation.completed` data of a `/v1/video/generations` job. */
+/** `video.generation.completed` data of a `/v1/video/generations` job: the spec fields plus the generation as GET returns it. */
 export interface VideoApiGenerationCompletedData extends GenerationCompletedDataBase {
   api: 'video';
+  /** Exactly `GET /v1/video/generations/{id}` once final. */
+  generation?: Record<string, unknown>;
 }
 
-/** `video.generation.completed` data of a `/v1/responses` job: the spec fields plus the full response object. */
+/** `video.generation.completed` data of a `/v1/responses` job: the spec fields plus the response object as GET returns it. */
 export interface ResponsesApiGenerationCompletedData extends GenerationCompletedDataBase {
   api: 'responses';
-  response: WebhookResponseObject;
+  /** Exactly `GET /v1/responses/{id}` once final (engine, usage, artifact_url included). */
+  response?: Record<string, unknown>;
 }
 
 /** `video.generation.completed` data: sent for every finished job, success or failure; `api` tells which API created it. */
 export type VideoGenerationCompletedData = VideoApiGenerationCompletedData | ResponsesApiGenerationCompletedData;
 
-/**
- * The Responses-API response object (spec 002 fields) of a finished job, as GET /v1/responses/{id}
- * shows it; sent as `data.response` of its `video.generation.completed`. The router may supply any of
- * these fields in the event's `extra`.
- */
-export interface WebhookResponseObject {
-  id: string;
-  object: 'response';
-  status: string;
-  model: string | null;
-  engine: string | null;
-  provider: string | null;
-  output: unknown[];
-  output_video_url: string | null;
-  usage: unknown;
-  latency_ms: number | null;
-  error: { code: string; message: string } | null;
-  /** Unix seconds. */
-  created_at: number | null;
-  /** Milliseconds, as in the response object (spec 002). */
-  completed_at: number;
-  artifact_url: unknown;
-  artifact_type: string | null;
-  [field: string]: unknown;
-}
-
 export interface WebhookTestData {
-  endpointId: string;
+  endpoint_id: string;
   message: string;
 }

@@ -14,7 +14,8 @@ describe('billing through the gateway and app attribution (microservices mode)',
   let p: Platform;
   let skip = false;
   beforeAll(async () => {
-    ({ p, skip } = await bootMicroservices());
+    // Rankings show an app from 2 completed generations on (the default, 10, keeps small apps private).
+    ({ p, skip } = await bootMicroservices({ env: { PIPEVIDEO_RANKINGS_MIN_GENERATIONS: '2' } }));
   }, 120_000);
   afterAll(async () => {
     await p?.stop();
@@ -82,7 +83,7 @@ describe('billing through the gateway and app attribution (microservices mode)',
     await webhook({ id: 'evt_e2e_owed_refund', type: 'charge.refunded', data: { object: { id: 'ch_e2e_owed', object: 'charge', payment_intent: 'pi_e2e_owed', amount: 5000, amount_refunded: 5000 } } });
     const owing = await http('GET', `${p.baseUrl}/v1/billing/balance`, { key: org.key });
     expect(owing.status).toBe(200);
-    expect(owing.body).toEqual({ orgId: org.orgId, balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: spent });
+    expect(owing.body).toEqual({ balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: spent });
     expect(await balanceOf(p.baseUrl, org.key)).toMatchObject({ available_cents: 0, owed_cents: spent });
 
     // Nothing new starts while the org owes, and the refusal says what to do.
@@ -126,6 +127,28 @@ describe('billing through the gateway and app attribution (microservices mode)',
     expect(none.body.data).toHaveLength(0);
     const rankings = await http('GET', `${p.baseUrl}/v1/apps/rankings?window_hours=24`);
     expect(rankings.status).toBe(200);
-    expect(rankings.body.data.find((a: any) => a.app === 'Cat Studio')).toMatchObject({ generations: 2 });
+    expect(rankings.body).toMatchObject({ object: 'list', min_generations: 2 });
+    expect(rankings.body.data.find((a: any) => a.app === 'Cat Studio')).toEqual({ app: 'Cat Studio', title: 'Cat Studio', origin: 'https://cats.example', generations: 2 });
+  });
+
+  it('rankings: a Referer alone identifies an app (by its origin), failed generations do not count, an org can opt out', async () => {
+    if (skip) return;
+    const org = await createFundedOrg(p.baseUrl, p.adminToken, 10_000, 'referer-only org');
+    const headers = { 'HTTP-Referer': 'https://dogs.example/editor?session_token=s3cr3t' };
+    for (const prompt of ['A dog', 'A dog', 'A dog [any:down]']) {
+      const r = await http('POST', `${p.baseUrl}/v1/video/generations`, { key: org.key, headers, body: { model: 'wan/2.5', prompt } });
+      expect(r.status).toBe(200);
+      await pollGeneration(p.baseUrl, org.key, r.body.id);
+    }
+    const ranked = async () => (await http('GET', `${p.baseUrl}/v1/apps/rankings?window_hours=1&limit=100`)).body;
+    const dogs = (await ranked()).data.find((a: any) => a.origin === 'https://dogs.example');
+    expect(dogs).toEqual({ app: 'dogs.example', title: null, origin: 'https://dogs.example', generations: 2 });
+    expect(JSON.stringify(await ranked())).not.toMatch(/session_token|s3cr3t|editor/);
+
+    const out = await http('PATCH', `${p.baseUrl}/v1/apps/rankings/settings`, { key: org.key, body: { opt_out: true } });
+    expect(out.status).toBe(200);
+    expect(out.body).toMatchObject({ object: 'rankings_settings', opt_out: true });
+    expect((await ranked()).data.find((a: any) => a.origin === 'https://dogs.example')).toBeUndefined();
+    expect((await http('GET', `${p.baseUrl}/v1/apps/rankings/settings`, { key: org.key })).body.opt_out).toBe(true);
   });
 });

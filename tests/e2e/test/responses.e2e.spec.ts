@@ -104,7 +104,8 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     expect(done.status).toBe('completed');
     expect(done.engine).toBe('lottie');
     expect(done.artifact_type).toBe('application/json');
-    const lottie = await (await fetch(done.artifact_url)).json();
+    expect(done.artifact_url).toEqual({ url: expect.stringMatching(/^https?:\/\//), expires_at: expect.any(Number) }); // spec 002: an object
+    const lottie = await (await fetch(done.artifact_url.url)).json();
     expect(lottie).toHaveProperty('layers');
   });
 

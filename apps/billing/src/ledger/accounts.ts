@@ -30,9 +30,9 @@ export interface OrgAccounts {
   owedCents: number;
 }
 
-export function balanceView(o: Pick<OrgAccounts, 'orgId' | 'availableCents' | 'heldCents' | 'owedCents'>): BalanceView {
+/** The org's balance as every public answer shows it (the caller names the org: the view does not). */
+export function balanceView(o: Pick<OrgAccounts, 'availableCents' | 'heldCents' | 'owedCents'>): BalanceView {
   return {
-    orgId: o.orgId,
     balance_cents: o.availableCents + o.heldCents,
     held_cents: o.heldCents,
     available_cents: o.availableCents,
@@ -40,6 +40,6 @@ export function balanceView(o: Pick<OrgAccounts, 'orgId' | 'availableCents' | 'h
   };
 }
 
-export function emptyBalance(orgId: string): BalanceView {
-  return { orgId, balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 };
+export function emptyBalance(): BalanceView {
+  return { balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 };
 }

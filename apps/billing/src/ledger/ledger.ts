@@ -199,7 +199,7 @@ export class Ledger {
 
   async balance(orgId: string, db: Db = this.ds): Promise<BalanceView> {
     const r = await one(db, `SELECT available_cents, held_cents, owed_cents FROM org_balances WHERE org_id = $1`, [orgId]);
-    return r ? balanceView({ orgId, availableCents: num(r.available_cents), heldCents: num(r.held_cents), owedCents: num(r.owed_cents) }) : emptyBalance(orgId);
+    return r ? balanceView({ availableCents: num(r.available_cents), heldCents: num(r.held_cents), owedCents: num(r.owed_cents) }) : emptyBalance();
   }
 
   /** What orgs owe in total, and how many owe (for the receivables gauges). */
@@ -443,7 +443,7 @@ export class Ledger {
     if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
     // Inside a caller's transaction the hold must commit with it: no batching there.
     const r = db === this.ds ? await this.holdBatcher.submit(i) : (await this.placeHoldsNow(db, [i]))[0];
-    const balance = balanceView({ orgId: r.r_org, availableCents: num(r.r_available), heldCents: num(r.r_held), owedCents: num(r.r_owed) });
+    const balance = balanceView({ availableCents: num(r.r_available), heldCents: num(r.r_held), owedCents: num(r.r_owed) });
     const amount = num(r.r_amount);
     switch (r.r_outcome) {
       case 'placed':

@@ -69,6 +69,7 @@ export class BillingController {
       inputTokens: msg.inputTokens,
       outputTokens: msg.outputTokens,
       generationId: msg.generationId,
+      model: msg.model,
     });
     this.d.metrics.record(r.moves);
     return {

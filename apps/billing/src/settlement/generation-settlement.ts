@@ -26,13 +26,13 @@ export class GenerationSettlement {
   ) {}
 
   /** The token charge and its usage row (tokens, cost so far) commit together. */
-  async chargeTokens(i: TokenChargeInput): Promise<TokenChargeResult> {
+  async chargeTokens(i: TokenChargeInput & { model?: string }): Promise<TokenChargeResult> {
     return this.ds.transaction(async (m) => {
       const r = await this.ledger.chargeTokens(i, m);
       if (!r.duplicate) {
         const c = await this.ledger.generationCharges(r.generationId, m);
         await this.usage.upsertTokens(
-          { generationId: r.generationId, orgId: i.orgId, costCents: c.chargedCents, inputTokens: c.inputTokens, outputTokens: c.outputTokens },
+          { generationId: r.generationId, orgId: i.orgId, costCents: c.chargedCents, inputTokens: c.inputTokens, outputTokens: c.outputTokens, model: i.model },
           m,
         );
       }

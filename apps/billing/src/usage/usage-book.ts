@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { decodeCursor, pageOf, type ApiKind, type UsageItem, type UsageListReply } from '@pipevideo/contracts';
+import { decodeCursor, pageOf, publicProviderName, type ApiKind, type UsageItem, type UsageListReply } from '@pipevideo/contracts';
 import { Db, num, rows } from '../db/sql';
 import { clampLimit, parseRange } from './query';
 
@@ -70,17 +70,17 @@ export class UsageBook {
 
   /** After a token charge: the Responses job shows in the history with its tokens and cost so far. */
   async upsertTokens(
-    u: { generationId: string; orgId: string; costCents: number; inputTokens: number | null; outputTokens: number | null },
+    u: { generationId: string; orgId: string; costCents: number; inputTokens: number | null; outputTokens: number | null; model?: string | null },
     db: Db = this.ds,
   ): Promise<void> {
     await rows(
       db,
-      `INSERT INTO usage_records (id, org_id, api, status, cost_cents, input_tokens, output_tokens, created_at)
-       VALUES ($1, $2, 'responses', 'in_progress', $3, $4, $5,
+      `INSERT INTO usage_records (id, org_id, api, model, status, cost_cents, input_tokens, output_tokens, created_at)
+       VALUES ($1, $2, 'responses', $6, 'in_progress', $3, $4, $5,
                coalesce((SELECT min(created_at) FROM holds WHERE generation_id = $1 AND placed), now()))
        ON CONFLICT (id) DO UPDATE SET cost_cents = EXCLUDED.cost_cents, input_tokens = EXCLUDED.input_tokens,
-         output_tokens = EXCLUDED.output_tokens, updated_at = now()`,
-      [u.generationId, u.orgId, u.costCents, u.inputTokens, u.outputTokens],
+         output_tokens = EXCLUDED.output_tokens, model = coalesce(usage_records.model, EXCLUDED.model), updated_at = now()`,
+      [u.generationId, u.orgId, u.costCents, u.inputTokens, u.outputTokens, u.model ?? null],
     );
   }
 
@@ -92,7 +92,7 @@ export class UsageBook {
     const base = [q.orgId, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null];
     const page = await rows<Record<string, any> & { id: string; created_key: string }>(
       db,
-      `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at,
+      `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at, finished_at,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
          FROM usage_records
         WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
@@ -114,7 +114,9 @@ export class UsageBook {
       base,
     );
     return {
+      object: 'list',
       data: data.map(toItem),
+      has_more: next_cursor !== null,
       next_cursor,
       totals: {
         per_day: perDay.map((r) => ({ day: r.day, count: num(r.count), cost_cents: num(r.cost) })),
@@ -124,17 +126,20 @@ export class UsageBook {
   }
 }
 
+const unix = (d: Date | string | null): number | null => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
+
 function toItem(r: Record<string, any>): UsageItem {
   return {
     id: r.id,
     api: r.api,
     model: r.model,
-    provider: r.provider,
+    provider: publicProviderName(r.provider),
     status: r.status,
     cost_cents: num(r.cost_cents),
-    ...(r.input_tokens !== null ? { input_tokens: num(r.input_tokens) } : {}),
-    ...(r.output_tokens !== null ? { output_tokens: num(r.output_tokens) } : {}),
+    input_tokens: r.input_tokens !== null ? num(r.input_tokens) : null,
+    output_tokens: r.output_tokens !== null ? num(r.output_tokens) : null,
     app_title: r.app_title,
-    created_at: new Date(r.created_at).toISOString(),
+    created_at: unix(r.created_at)!,
+    completed_at: unix(r.finished_at),
   };
 }

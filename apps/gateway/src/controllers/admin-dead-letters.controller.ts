@@ -1,12 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { DeadLetter } from '@pipevideo/platform';
 import { auditContext, OperatorRequest } from '../audit/audit-context';
 import { notFoundError } from '../http/api-error';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { intQuery, strQuery } from '../http/params';
-import { ApiErrors } from '../openapi/decorators';
-import { DeadLetterListSchema, DeadLetterSchema } from '../openapi/schemas';
+import { ApiErrors, ApiOk } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 
 const DEAD_LETTER_ID = /^\d{1,15}$/;
@@ -53,7 +52,7 @@ export class AdminDeadLettersController {
   @ApiOperation({ summary: 'Dead letters waiting, oldest first (operator)' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 50' })
   @ApiQuery({ name: 'after', required: false, description: 'id of the last letter of the previous page' })
-  @ApiOkResponse({ type: DeadLetterListSchema })
+  @ApiOk('DeadLetterList')
   @ApiErrors(400, 401, 500)
   async list(@Query() q: Record<string, unknown>) {
     const limit = intQuery('limit', q.limit, 100) ?? 50;
@@ -67,7 +66,7 @@ export class AdminDeadLettersController {
   @Get(':id')
   @ApiOperation({ summary: 'One dead letter with its event and last error (operator)' })
   @ApiParam({ name: 'id', example: '17' })
-  @ApiOkResponse({ type: DeadLetterSchema })
+  @ApiOk('DeadLetter')
   @ApiErrors(401, 404, 500)
   async get(@Param('id') id: string) {
     const l = await this.rt.ctx.messaging.events.deadLetters.get(checkLetterId(id));
@@ -79,7 +78,7 @@ export class AdminDeadLettersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Publish a dead letter again and take it off the queue (operator)' })
   @ApiParam({ name: 'id', example: '17' })
-  @ApiOkResponse({ type: DeadLetterSchema })
+  @ApiOk('DeadLetter')
   @ApiErrors(401, 404, 500)
   async replay(@Param('id') id: string, @Req() req: OperatorRequest) {
     const l = await this.rt.ctx.messaging.events.deadLetters.replay(checkLetterId(id));
@@ -91,7 +90,7 @@ export class AdminDeadLettersController {
   @Delete(':id')
   @ApiOperation({ summary: 'Discard a dead letter without running it (operator)' })
   @ApiParam({ name: 'id', example: '17' })
-  @ApiOkResponse({ type: DeadLetterSchema })
+  @ApiOk('DeadLetter')
   @ApiErrors(401, 404, 500)
   async discard(@Param('id') id: string, @Req() req: OperatorRequest) {
     const queue = this.rt.ctx.messaging.events.deadLetters;

@@ -1,12 +1,11 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags, OmitType } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags, OmitType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { BalanceView, RPC, TopupReply } from '@pipevideo/contracts';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { ApiErrors } from '../openapi/decorators';
-import { ApiKeyListSchema, ApiKeySchema, AuditLogSchema, BalanceSchema, IssuedApiKeySchema, OrganizationSchema } from '../openapi/schemas';
+import { ApiCreated, ApiErrors, ApiOk } from '../openapi/decorators';
 import type { OrgLimits } from '../orgs/org.service';
 import { auditContext, OperatorRequest } from '../audit/audit-context';
 import { intQuery, strQuery } from '../http/params';
@@ -137,7 +136,7 @@ export class AdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Create an organization (operator)' })
   @ApiBody({ type: CreateOrgDto })
-  @ApiCreatedResponse({ type: OrganizationSchema })
+  @ApiCreated('Organization')
   @ApiErrors(400, 401, 409, 500)
   async createOrg(@Body() body: unknown, @Req() req: OperatorRequest) {
     const nulls = nullFields(body);
@@ -150,7 +149,7 @@ export class AdminController {
 
   @Get('orgs/:orgId')
   @ApiOperation({ summary: 'An organization with its limits and status (operator)' })
-  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiOk('Organization')
   @ApiErrors(401, 404, 500)
   getOrg(@Param('orgId') orgId: string) {
     return this.rt.orgs.requireOrg(checkId('org', orgId));
@@ -159,7 +158,7 @@ export class AdminController {
   @Patch('orgs/:orgId')
   @ApiOperation({ summary: "Change an organization's limits (operator); null restores a default" })
   @ApiBody({ type: UpdateOrgDto })
-  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiOk('Organization')
   @ApiErrors(400, 401, 404, 500)
   async updateOrg(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
     checkId('org', orgId);
@@ -177,7 +176,7 @@ export class AdminController {
     summary: 'Suspend an organization (operator): its keys answer 403 with the reason; generations already accepted run to their end',
   })
   @ApiBody({ type: SuspendOrgDto })
-  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiOk('Organization')
   @ApiErrors(400, 401, 404, 500)
   async suspend(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
     checkId('org', orgId);
@@ -191,7 +190,7 @@ export class AdminController {
   @Post('orgs/:orgId/resume')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a suspended organization (operator): its keys work again' })
-  @ApiOkResponse({ type: OrganizationSchema })
+  @ApiOk('Organization')
   @ApiErrors(401, 404, 500)
   async resume(@Param('orgId') orgId: string, @Req() req: OperatorRequest) {
     const org = await this.rt.orgs.resumeOrg(checkId('org', orgId));
@@ -202,7 +201,7 @@ export class AdminController {
 
   @Get('orgs/:orgId/keys')
   @ApiOperation({ summary: "An organization's API keys, never their secrets (operator)" })
-  @ApiOkResponse({ type: ApiKeyListSchema })
+  @ApiOk('ApiKeyList')
   @ApiErrors(401, 404, 500)
   async listKeys(@Param('orgId') orgId: string) {
     await this.rt.orgs.requireOrg(checkId('org', orgId));
@@ -213,7 +212,7 @@ export class AdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Issue an API key for an organization (operator); the secret is shown once' })
   @ApiBody({ type: CreateKeyDto })
-  @ApiCreatedResponse({ type: IssuedApiKeySchema })
+  @ApiCreated('IssuedApiKey')
   @ApiErrors(400, 401, 404, 409, 500)
   async issueKey(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
     checkId('org', orgId);
@@ -225,7 +224,7 @@ export class AdminController {
 
   @Delete('keys/:keyId')
   @ApiOperation({ summary: 'Revoke any API key (operator); every gateway replica refuses it within a second' })
-  @ApiOkResponse({ type: ApiKeySchema })
+  @ApiOk('ApiKey')
   @ApiErrors(401, 404, 500)
   async revokeKey(@Param('keyId') keyId: string, @Req() req: OperatorRequest) {
     const key = await this.rt.orgs.revokeAnyKey(checkId('key', keyId));
@@ -238,7 +237,7 @@ export class AdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Add credits to an organization (operator): a billing top-up with source "operator"' })
   @ApiBody({ type: CreditsDto })
-  @ApiCreatedResponse({ type: BalanceSchema })
+  @ApiCreated('Balance')
   @ApiErrors(400, 401, 404, 409, 500, 503)
   async credits(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest, @Headers('idempotency-key') headerKey?: string) {
     await this.rt.orgs.requireOrg(checkId('org', orgId));
@@ -262,7 +261,7 @@ export class AdminController {
   @ApiQuery({ name: 'action', required: false, description: 'e.g. org.suspend, key.revoke, dead_letter.replay' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
-  @ApiOkResponse({ type: AuditLogSchema })
+  @ApiOk('AuditLog')
   @ApiErrors(400, 401, 500)
   auditLog(@Query() q: Record<string, unknown>) {
     const orgId = strQuery('org_id', q.org_id, 80);

@@ -1,14 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ErrorCode, RPC } from '@pipevideo/contracts';
+import { ErrorCode, RPC, StripeEventReply } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError } from '../http/api-error';
 import { CurrentPrincipal, GatewayController, Public, StandardKey } from '../http/auth';
 import { intQuery, strQuery, timeQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
-import { BalanceSchema, CheckoutSchema, ObjectSchema } from '../openapi/schemas';
+import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { IsHttpUrl } from '../validation/http-url';
 import { requireJsonObject, validateDto } from '../validation/validate';
@@ -49,7 +48,7 @@ export class BillingController {
   @ApiQuery({ name: 'to', required: false, description: 'End (unix seconds or ISO 8601)' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100' })
   @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('UsageList')
   @ApiErrors(400, 403, ...KEYED_ERRORS)
   usage(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
     const from = timeQuery('from', q.from);
@@ -64,7 +63,7 @@ export class BillingController {
   @StandardKey()
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Credit balance in cents (balance, held by running jobs, available, owed)' })
-  @ApiOkResponse({ type: BalanceSchema })
+  @ApiOk('Balance')
   @ApiErrors(403, ...KEYED_ERRORS)
   balance(@CurrentPrincipal() p: Principal) {
     return this.rt.downstream.call(RPC.billing.balanceGet, { orgId: p.orgId });
@@ -76,7 +75,7 @@ export class BillingController {
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Start a Stripe Checkout that adds credits; redirect the customer to url' })
   @ApiBody({ type: CheckoutDto })
-  @ApiCreatedResponse({ type: CheckoutSchema })
+  @ApiCreated('Checkout')
   @ApiErrors(400, 403, 409, ...KEYED_ERRORS)
   checkout(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     const dto = validateDto(CheckoutDto, requireJsonObject(body));
@@ -95,11 +94,13 @@ export class BillingController {
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Stripe webhook receiver (called by Stripe; no API key, verified by Stripe-Signature over the raw body)' })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('StripeWebhookReceived')
   @ApiErrors(400, 401, 500, 503)
-  stripe(@Req() req: { rawBody?: Buffer }, @Headers('stripe-signature') signature?: string) {
+  async stripe(@Req() req: { rawBody?: Buffer }, @Headers('stripe-signature') signature?: string) {
     if (typeof signature !== 'string' || !signature) throw new ApiError(ErrorCode.BAD_REQUEST, 'Missing Stripe-Signature header');
     if (!req.rawBody?.length) throw new ApiError(ErrorCode.BAD_REQUEST, 'Stripe webhook body must be the raw JSON event (Content-Type: application/json)');
-    return this.rt.downstream.call(RPC.billing.stripeEvent, { payload: req.rawBody.toString('utf8'), signature });
+    const r = await this.rt.downstream.call<StripeEventReply>(RPC.billing.stripeEvent, { payload: req.rawBody.toString('utf8'), signature });
+    // The public view (snake_case; the ledger's transaction id stays inside billing).
+    return { received: true, event_id: r.eventId, type: r.type, credited: r.credited, duplicate: r.duplicate };
   }
 }

@@ -1,11 +1,10 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RPC } from '@pipevideo/contracts';
 import { notFoundError } from '../http/api-error';
 import { GatewayController, Public } from '../http/auth';
 import { intQuery } from '../http/params';
-import { ApiErrors } from '../openapi/decorators';
-import { ListSchema, ObjectSchema } from '../openapi/schemas';
+import { ApiErrors, ApiOk } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 
 const MODEL_SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._:-]{0,99}){0,3}$/;
@@ -22,8 +21,8 @@ export class CatalogController {
 
   @Get('models')
   @ApiTags('Models')
-  @ApiOperation({ summary: 'List video models with their routes and prices (public)' })
-  @ApiOkResponse({ type: ListSchema })
+  @ApiOperation({ summary: 'List video models with their routes and prices (public)', description: '`pricing` is what a default request costs (default duration and resolution, no audio); `pricing_by_resolution` gives every resolution.' })
+  @ApiOk('ModelList')
   @ApiErrors(500, 503)
   models() {
     return this.rt.downstream.call(RPC.router.modelsList, {});
@@ -33,7 +32,7 @@ export class CatalogController {
   @ApiTags('Models')
   @ApiOperation({ summary: 'One model by slug, e.g. google/veo-3.1 (public)' })
   @ApiParam({ name: 'slug', type: String, description: 'Model slug; contains a slash, e.g. google/veo-3.1', example: 'google/veo-3.1' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('Model')
   @ApiErrors(404, 500, 503)
   model(@Param('*') slug: string) {
     if (typeof slug !== 'string' || !MODEL_SLUG.test(slug)) throw notFoundError(`Model ${JSON.stringify(String(slug ?? '').slice(0, 100))} not found. See GET /v1/models`);
@@ -43,7 +42,7 @@ export class CatalogController {
   @Get('engines')
   @ApiTags('Responses')
   @ApiOperation({ summary: 'Rendering engines and their orchestration models with token prices (public)' })
-  @ApiOkResponse({ type: ListSchema })
+  @ApiOk('EngineList')
   @ApiErrors(500, 503)
   engines() {
     return this.rt.downstream.call(RPC.router.enginesList, {});
@@ -51,10 +50,13 @@ export class CatalogController {
 
   @Get('apps/rankings')
   @ApiTags('Apps')
-  @ApiOperation({ summary: 'Top apps by generations (from attribution headers) (public)' })
+  @ApiOperation({
+    summary: 'Top apps by completed generations (from attribution headers) (public)',
+    description: 'An app is one organization\'s title and/or referer origin (never a path or query); only completed generations count; apps below min_generations are not shown; organizations that opted out never are.',
+  })
   @ApiQuery({ name: 'window_hours', required: false, description: '1–2160, default 24' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
-  @ApiOkResponse({ type: ListSchema })
+  @ApiOk('AppRankings')
   @ApiErrors(400, 500, 503)
   rankings(@Query() q: Record<string, unknown>) {
     const windowHours = intQuery('window_hours', q.window_hours, 24 * 90);

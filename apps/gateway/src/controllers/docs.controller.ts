@@ -1,9 +1,12 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { GatewayController, Public } from '../http/auth';
+import { GatewayController, OperatorToken, Public } from '../http/auth';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 
-/** The OpenAPI 3.1 document (the interactive docs at /docs read the same object). */
+/**
+ * The OpenAPI 3.1 documents: the customer API at /openapi.json (the interactive docs at /docs read the
+ * same object) and the operator API apart, behind the operator token.
+ */
 @ApiExcludeController()
 @GatewayController()
 @Public()
@@ -14,5 +17,11 @@ export class DocsController {
   @Get('openapi.json')
   openapi() {
     return this.rt.openapiDocument;
+  }
+
+  @Get('admin/openapi.json')
+  @OperatorToken()
+  operatorOpenapi() {
+    return this.rt.operatorOpenapiDocument;
   }
 }

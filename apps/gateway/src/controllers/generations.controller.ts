@@ -1,13 +1,12 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery, timeQuery } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
-import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
-import { VideoGenerationCreatedSchema, VideoGenerationListSchema, VideoGenerationSchema } from '../openapi/schemas';
+import { ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validation/video-generation.dto';
 
@@ -24,7 +23,7 @@ export class GenerationsController {
   @Idempotent()
   @ApiOperation({ summary: 'Create a video generation', description: 'Queues a generation; poll GET /v1/video/generations/{id} or use webhooks. The hold for the first affordable route is placed before the answer: an org that cannot afford any candidate gets 400 insufficient balance. Fields this API does not define are refused (400); model-specific options go in `options` (see GET /v1/models).' })
   @ApiBody({ type: CreateVideoGenerationDto })
-  @ApiOkResponse({ type: VideoGenerationCreatedSchema })
+  @ApiOk('VideoGenerationCreated')
   @ApiErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
   async create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseVideoGenerationBody(body);
@@ -37,7 +36,7 @@ export class GenerationsController {
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
   @ApiQuery({ name: 'before', required: false, description: 'Only generations created before this time (unix seconds or ISO 8601)' })
-  @ApiOkResponse({ type: VideoGenerationListSchema })
+  @ApiOk('VideoGenerationList')
   @ApiErrors(400, 403, ...KEYED_ERRORS)
   list(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
     const limit = intQuery('limit', q.limit, 100);
@@ -49,7 +48,7 @@ export class GenerationsController {
   @Get(':id')
   @ApiOperation({ summary: 'Poll a generation' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ type: VideoGenerationSchema })
+  @ApiOk('VideoGeneration')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id) });

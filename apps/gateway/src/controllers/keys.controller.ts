@@ -1,12 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Principal } from '../auth/key-authenticator';
 import { CurrentPrincipal, GatewayController, ManagementKey } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
-import { ApiKeyListSchema, ApiKeySchema, IssuedApiKeySchema, RotatedApiKeySchema } from '../openapi/schemas';
+import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { validateDto } from '../validation/validate';
 import { requireJsonObject } from '../validation/validate';
@@ -33,17 +32,18 @@ export class KeysController {
 
   @Get()
   @ApiOperation({ summary: "List the organization's API keys (never their secrets)" })
-  @ApiOkResponse({ type: ApiKeyListSchema })
+  @ApiOk('ApiKeyList')
   @ApiErrors(403, ...KEYED_ERRORS)
   async list(@CurrentPrincipal() p: Principal) {
-    return { object: 'list', data: await this.rt.orgs.listKeys(p.orgId) };
+    // Every key of the org in one page (an org has few): the list envelope with nothing more to fetch.
+    return { object: 'list', data: await this.rt.orgs.listKeys(p.orgId), has_more: false, next_cursor: null };
   }
 
   @Post()
   @Idempotent()
   @ApiOperation({ summary: 'Create an API key; the secret is in this answer only' })
   @ApiBody({ type: CreateKeyDto })
-  @ApiCreatedResponse({ type: IssuedApiKeySchema })
+  @ApiCreated('IssuedApiKey')
   @ApiErrors(400, 403, 409, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     const dto = validateDto(CreateKeyDto, requireJsonObject(body));
@@ -56,7 +56,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Rotate a key: a new secret now; the old key stops at once or after grace_period_seconds' })
   @ApiParam({ name: 'id', example: 'key_8f2kLm' })
   @ApiBody({ type: RotateKeyDto, required: false })
-  @ApiCreatedResponse({ type: RotatedApiKeySchema })
+  @ApiCreated('RotatedApiKey')
   @ApiErrors(400, 403, 404, 409, ...KEYED_ERRORS)
   async rotate(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
     checkId('key', id);
@@ -69,7 +69,7 @@ export class KeysController {
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke a key (every gateway replica refuses it within a second)' })
   @ApiParam({ name: 'id', example: 'key_8f2kLm' })
-  @ApiOkResponse({ type: ApiKeySchema })
+  @ApiOk('ApiKey')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   async revoke(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     const view = await this.rt.orgs.revokeKey(p.orgId, checkId('key', id));

@@ -1,13 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
-import { OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
-import { ResponseCancelledSchema, ResponseObjectSchema } from '../openapi/schemas';
+import { ApiOk, OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { CreateResponseDto, parseResponseBody } from '../validation/response.dto';
 
@@ -26,7 +25,7 @@ export class ResponsesController {
   @Idempotent()
   @ApiOperation({ summary: 'Create a video generation (Responses API)', description: 'Returns the response object with status "queued"; poll GET /v1/responses/{id}.' })
   @ApiBody({ type: CreateResponseDto })
-  @ApiOkResponse({ type: ResponseObjectSchema })
+  @ApiOk('ResponseObject')
   @OpenAIErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseResponseBody(body, { maxOutputTokens: this.rt.cfg.responsesMaxOutputTokensLimit });
@@ -37,7 +36,7 @@ export class ResponsesController {
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a response (poll until completed or failed)' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ type: ResponseObjectSchema })
+  @ApiOk('ResponseObject')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
@@ -46,7 +45,7 @@ export class ResponsesController {
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel an in-flight generation (spec 002): { id, cancelled }' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ type: ResponseCancelledSchema })
+  @ApiOk('ResponseCancelled')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   async remove(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     const r = await this.cancel(p, id);
@@ -58,7 +57,7 @@ export class ResponsesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel (OpenAI SDK `responses.cancel`): the response object' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ type: ResponseObjectSchema })
+  @ApiOk('ResponseObject')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   async cancelPost(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     const { cancelled: _c, ...response } = await this.cancel(p, id);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ErrorCode, RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError, badRequestError } from '../http/api-error';
@@ -8,8 +8,7 @@ import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { UploadedFile } from '../http/multipart';
 import { checkId, intQuery, strQuery } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
-import { KEYED_ERRORS, OpenAIErrors } from '../openapi/decorators';
-import { OpenAIVideoDeletedSchema, OpenAIVideoListSchema, OpenAIVideoSchema } from '../openapi/video-schemas';
+import { ApiOk, KEYED_ERRORS, OpenAIErrors } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { CreateOpenAIVideoDto, parseOpenAIVideoBody } from '../validation/openai-video.dto';
 import { VideoMetrics } from '../videos/video-metrics';
@@ -48,7 +47,7 @@ export class VideosController {
   })
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ type: CreateOpenAIVideoDto })
-  @ApiOkResponse({ type: OpenAIVideoSchema })
+  @ApiOk('OpenAIVideo')
   @OpenAIErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Headers }) {
     const request = parseOpenAIVideoBody(body);
@@ -63,7 +62,7 @@ export class VideosController {
   @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
   @ApiQuery({ name: 'after', required: false, description: 'Id of the last video of the previous page' })
   @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'], description: 'By creation time; default desc (newest first)' })
-  @ApiOkResponse({ type: OpenAIVideoListSchema })
+  @ApiOk('OpenAIVideoList')
   @OpenAIErrors(400, 403, ...KEYED_ERRORS)
   list(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
     const limit = intQuery('limit', q.limit, 100);
@@ -77,7 +76,7 @@ export class VideosController {
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a video (poll until completed or failed)' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ type: OpenAIVideoSchema })
+  @ApiOk('OpenAIVideo')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.router.videoGet, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
@@ -89,7 +88,7 @@ export class VideosController {
     description: 'A queued or running video is cancelled first (hold released, nothing charged, provider asked to stop; webhook status cancelled). The video then disappears from every face of the API (404, left out of lists); billing and usage keep their records.',
   })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ type: OpenAIVideoDeletedSchema })
+  @ApiOk('OpenAIVideoDeleted')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   remove(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.router.videoDelete, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
@@ -99,7 +98,6 @@ export class VideosController {
   @ApiOperation({ summary: 'Download the video file (MP4), streamed', description: 'Only variant=video exists. 409 until the video is completed; 404 once the file expired.' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
   @ApiQuery({ name: 'variant', required: false, enum: VARIANTS })
-  @ApiProduces('video/mp4')
   @ApiOkResponse({ description: 'The video file', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } })
   @OpenAIErrors(400, 403, 404, 409, ...KEYED_ERRORS)
   async content(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Res() reply: StreamReply) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { RPC, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_LENGTH } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
@@ -7,8 +7,7 @@ import { badRequestError } from '../http/api-error';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { ApiErrors, KEYED_ERRORS } from '../openapi/decorators';
-import { ListSchema, ObjectSchema } from '../openapi/schemas';
+import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { IsHttpUrl } from '../validation/http-url';
 import { requireJsonObject, validateDto } from '../validation/validate';
@@ -81,7 +80,7 @@ export class WebhooksController {
   @Idempotent()
   @ApiOperation({ summary: 'Create an endpoint; the signing secret is in this answer only' })
   @ApiBody({ type: CreateWebhookDto })
-  @ApiCreatedResponse({ type: ObjectSchema })
+  @ApiCreated('WebhookEndpointWithSecret')
   @ApiErrors(400, 403, 409, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     const dto = validateDto(CreateWebhookDto, requireJsonObject(body));
@@ -92,7 +91,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'List endpoints, newest first' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100' })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ type: ListSchema })
+  @ApiOk('WebhookEndpointList')
   @ApiErrors(400, 403, ...KEYED_ERRORS)
   list(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
     const limit = intQuery('limit', q.limit, 100);
@@ -103,7 +102,7 @@ export class WebhooksController {
   @Get(':id')
   @ApiOperation({ summary: 'One endpoint' })
   @ApiParam({ name: 'id', example: 'ep_0123456789abcdef0123456789abcdef' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('WebhookEndpoint')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.webhooks.endpointGet, { orgId: p.orgId, id: checkId('webhookEndpoint', id) });
@@ -113,7 +112,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Change url, events, description or enabled' })
   @ApiParam({ name: 'id' })
   @ApiBody({ type: UpdateWebhookDto })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('WebhookEndpoint')
   @ApiErrors(400, 403, 404, ...KEYED_ERRORS)
   update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
     checkId('webhookEndpoint', id);
@@ -126,7 +125,7 @@ export class WebhooksController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete an endpoint' })
   @ApiParam({ name: 'id' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('WebhookEndpointDeleted')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   remove(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.webhooks.endpointDelete, { orgId: p.orgId, id: checkId('webhookEndpoint', id) });
@@ -136,7 +135,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'New signing secret (shown once); the old one keeps signing during an overlap window' })
   @ApiParam({ name: 'id' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('WebhookEndpointWithSecret')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   rotate(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.webhooks.endpointRotate, { orgId: p.orgId, id: checkId('webhookEndpoint', id) });
@@ -146,7 +145,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a webhook.test event to the endpoint now' })
   @ApiParam({ name: 'id' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('WebhookDelivery')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   test(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.webhooks.endpointTest, { orgId: p.orgId, id: checkId('webhookEndpoint', id) });
@@ -158,7 +157,7 @@ export class WebhooksController {
   @ApiQuery({ name: 'status', required: false, enum: WEBHOOK_DELIVERY_STATUSES as unknown as string[] })
   @ApiQuery({ name: 'limit', required: false, description: '1–100' })
   @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({ type: ListSchema })
+  @ApiOk('WebhookDeliveryList')
   @ApiErrors(400, 403, 404, ...KEYED_ERRORS)
   deliveries(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>) {
     checkId('webhookEndpoint', id);
@@ -175,7 +174,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Queue one more attempt of a delivery now' })
   @ApiParam({ name: 'id' })
   @ApiParam({ name: 'deliveryId' })
-  @ApiOkResponse({ type: ObjectSchema })
+  @ApiOk('WebhookDelivery')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   retry(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('deliveryId') deliveryId: string) {
     checkId('webhookEndpoint', id);

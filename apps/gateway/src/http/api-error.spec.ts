@@ -21,7 +21,7 @@ describe('error normalisation and shapes', () => {
     expect(videoErrorBody(e)).toEqual({ error: { code: 'BAD_REQUEST', message: 'width must be a positive integer number of pixels', details: [{ field: 'width', message: 'w' }] } });
     expect(openaiErrorBody(e)).toMatchObject({ error: { message: 'width must be a positive integer number of pixels', type: 'invalid_request_error', param: 'width', code: 'bad_request' } });
     const rl = normalizeError(new ApiError(ErrorCode.TOO_MANY_REQUESTS, 'slow', { retryAfterSeconds: 3 }));
-    expect(videoErrorBody(rl)).toEqual({ error: { code: 'TOO_MANY_REQUESTS', message: 'slow', retry_after: 3 }, retry_after: 3 });
+    expect(videoErrorBody(rl)).toEqual({ error: { code: 'TOO_MANY_REQUESTS', message: 'slow', retry_after: 3 } });
     expect(openaiErrorBody(rl).error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', retry_after: 3 });
     expect(errorBodyFor('/v1/responses/gen_1?x=1', e).error).toHaveProperty('type');
     expect(errorBodyFor('/v1/responsesX', e).error).toHaveProperty('code', 'BAD_REQUEST');
@@ -35,7 +35,12 @@ describe('attribution headers', () => {
     expect(attributionFrom({ 'x-title': 'B', 'x-pipevideo-title': 'A', referer: 'https://r', 'http-referer': 'https://h' })).toEqual({ title: 'A', referer: 'https://h' });
     expect(attributionFrom({ 'x-title': 'a\u0000b\nc' })).toEqual({ title: 'a b c' });
     expect(attributionFrom({ 'x-title': 'x'.repeat(500) })!.title!.length).toBe(100);
-    expect(attributionFrom({ referer: 'https://browser.example/page' })).toEqual({ referer: 'https://browser.example/page' });
+    // Only the origin of a referer travels on: never a path, a query (tokens) or credentials.
+    expect(attributionFrom({ referer: 'https://browser.example/page' })).toEqual({ referer: 'https://browser.example' });
+    expect(attributionFrom({ 'http-referer': 'https://u:p@App.Example:8443/x?session_token=abc#f' })).toEqual({ referer: 'https://app.example:8443' });
+    expect(attributionFrom({ 'http-referer': 'not a url' })).toBeUndefined();
+    // Bidi overrides and zero-width characters are not display text.
+    expect(attributionFrom({ 'x-title': '\u202eCat\u200b Studio' })).toEqual({ title: 'Cat Studio' });
   });
 });
 

@@ -101,9 +101,9 @@ export function normalizeError(exception: unknown): NormalizedError {
 export function videoErrorBody(e: NormalizedError): Record<string, unknown> {
   const error: Record<string, unknown> = { code: e.code, message: e.message };
   if (e.details?.length) error.details = e.details;
+  // spec 004: the 429 response "includes retry_after" — once, inside the one error envelope (docs/api-style.md).
   if (e.retryAfterSeconds !== undefined) error.retry_after = e.retryAfterSeconds;
-  // retry_after also at the top level: spec 004 says the 429 response "includes retry_after".
-  return e.retryAfterSeconds !== undefined ? { error, retry_after: e.retryAfterSeconds } : { error };
+  return { error };
 }
 
 const OPENAI_TYPE: Record<number, string> = {
@@ -128,7 +128,7 @@ export function openaiErrorBody(e: NormalizedError): Record<string, unknown> {
   };
   if (e.details?.length) error.details = e.details;
   if (e.retryAfterSeconds !== undefined) error.retry_after = e.retryAfterSeconds;
-  return e.retryAfterSeconds !== undefined ? { error, retry_after: e.retryAfterSeconds } : { error };
+  return { error };
 }
 
 /** Which public shape a path answers in: OpenAI's under the OpenAI-compatible APIs (Responses, Videos). */

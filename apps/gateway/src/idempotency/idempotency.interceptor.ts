@@ -1,5 +1,5 @@
 import { applyDecorators, CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
-import { ApiConflictResponse, ApiHeader } from '@nestjs/swagger';
+import { ApiHeader } from '@nestjs/swagger';
 import { from, Observable, of } from 'rxjs';
 import { mergeMap } from 'rxjs/operators';
 import { ErrorCode } from '@pipevideo/contracts';
@@ -86,5 +86,4 @@ export const Idempotent = () =>
   applyDecorators(
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Replays the first answer for the same key and body within 24 h; another body under the same key → 409.' }),
-    ApiConflictResponse({ description: 'Idempotency-Key reused with a different body, or its first request is still running.' }),
   );

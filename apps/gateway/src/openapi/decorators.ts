@@ -1,13 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiResponse } from '@nestjs/swagger';
+import { jsonBody } from './response-schemas';
 import { ErrorSchema, OpenAIErrorSchema } from './schemas';
+
+/** 200 with a body described by one of RESPONSE_SCHEMAS (response-schemas.ts). */
+export const ApiOk = (schema: string) => ApiOkResponse(jsonBody(schema));
+/** 201 with a body described by one of RESPONSE_SCHEMAS. */
+export const ApiCreated = (schema: string) => ApiCreatedResponse(jsonBody(schema));
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (field-level messages in details), unknown model or provider, insufficient balance',
   401: 'Missing, malformed, unknown, revoked or expired API key',
   403: 'Wrong kind of API key for this endpoint',
   404: 'Not found (or belongs to another organization)',
-  409: 'Idempotency-Key conflict',
+  409: 'Idempotency-Key reused with a different body, or its first request is still running',
   413: 'Request body too large',
   415: 'Body is not JSON',
   429: 'Rate limit exceeded (Retry-After header and retry_after in the body)',

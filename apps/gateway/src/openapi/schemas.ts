@@ -1,6 +1,6 @@
 /**
- * Response schemas for the OpenAPI document. The bodies themselves come from the services that own
- * them (router, billing, webhooks) and pass through unchanged; these classes only describe them.
+ * Error schemas of the OpenAPI document (one envelope per API generation, docs/api-style.md). Success
+ * bodies are described in response-schemas.ts.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
@@ -9,186 +9,29 @@ export class ErrorDetailSchema {
   @ApiProperty({ example: 'duration must be a positive number of seconds' }) message!: string;
 }
 export class ErrorObjectSchema {
-  @ApiProperty({ enum: ['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS', 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'], example: 'BAD_REQUEST' })
+  @ApiProperty({ enum: ['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS', 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'METHOD_NOT_ALLOWED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'], example: 'BAD_REQUEST' })
   code!: string;
   @ApiProperty({ example: 'duration must be a positive number of seconds' }) message!: string;
   @ApiPropertyOptional({ type: [ErrorDetailSchema] }) details?: ErrorDetailSchema[];
-  @ApiPropertyOptional({ description: 'Seconds to wait (429 only).', example: 12 }) retry_after?: number;
+  @ApiPropertyOptional({ description: 'Seconds to wait (429 only; also the Retry-After header).', example: 12 }) retry_after?: number;
 }
 export class ErrorSchema {
   @ApiProperty({ type: ErrorObjectSchema }) error!: ErrorObjectSchema;
-  @ApiPropertyOptional({ description: 'Seconds to wait (429 only).', example: 12 }) retry_after?: number;
 }
 export class OpenAIErrorObjectSchema {
   @ApiProperty({ example: 'input is required' }) message!: string;
   @ApiProperty({ enum: ['invalid_request_error', 'authentication_error', 'permission_error', 'rate_limit_error', 'server_error'] }) type!: string;
   @ApiProperty({ type: String, nullable: true, example: 'input' }) param!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: 'bad_request' }) code!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['invalid_api_key', 'rate_limit_exceeded', 'bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'method_not_allowed', 'internal_server_error', 'service_unavailable'],
+    example: 'bad_request',
+  })
+  code!: string | null;
+  @ApiPropertyOptional({ type: [ErrorDetailSchema], description: 'Every invalid field (400).' }) details?: ErrorDetailSchema[];
+  @ApiPropertyOptional({ description: 'Seconds to wait (429 only; also the Retry-After header).', example: 12 }) retry_after?: number;
 }
 export class OpenAIErrorSchema {
   @ApiProperty({ type: OpenAIErrorObjectSchema }) error!: OpenAIErrorObjectSchema;
-}
-
-export class VideoGenerationCreatedSchema {
-  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
-  @ApiProperty({ enum: ['pending', 'processing', 'completed', 'failed'], example: 'pending' }) status!: string;
-  @ApiProperty({ example: 'google/veo-3.1', description: 'The initial model (first of models).' }) model!: string;
-  @ApiProperty({ example: 1709827200, description: 'Unix seconds.' }) created_at!: number;
-}
-export class VideoGenerationSchema {
-  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
-  @ApiProperty({ enum: ['pending', 'processing', 'completed', 'failed'] }) status!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'Model actually used.' }) model!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) provider?: string | null;
-  @ApiProperty({ type: String, nullable: true }) output_url!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) cost_cents!: number | null;
-  @ApiPropertyOptional({ type: Number, nullable: true, example: 8, description: 'Seconds of video made and billed: exactly the duration sent to the provider.' }) duration?: number | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: '720p', description: 'Resolution made and billed (the route\'s default when none was requested).' }) resolution?: string | null;
-  @ApiProperty({ type: Number, nullable: true }) latency_ms!: number | null;
-  @ApiProperty({ type: String, nullable: true }) error_message!: string | null;
-  @ApiProperty({ description: 'Unix seconds.' }) created_at!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Unix seconds.' }) completed_at!: number | null;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Routing attempts (extension).' }) attempts?: unknown[];
-}
-export class VideoGenerationListSchema {
-  @ApiProperty({ example: 'list' }) object!: string;
-  @ApiProperty({ type: [VideoGenerationSchema] }) data!: VideoGenerationSchema[];
-  @ApiProperty() has_more!: boolean;
-  @ApiProperty({ type: 'string', nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page' }) next_cursor!: string | null;
-}
-
-export class ListSchema {
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) data!: unknown[];
-}
-export class ObjectSchema {}
-
-/** `usage` of a response: spec 002's counts and `cost_usd`, plus the whole cents charged. */
-export class ResponseUsageSchema {
-  @ApiProperty({ example: 1200 }) input_tokens!: number;
-  @ApiProperty({ example: 3400 }) output_tokens!: number;
-  @ApiProperty({ example: 4600 }) total_tokens!: number;
-  @ApiProperty({
-    example: 0.01092,
-    description: 'Exact cost of the tokens at the published per-million-token rates (fractional USD, not rounded to cents); 0 when nothing stands charged (a failed job is refunded).',
-  })
-  cost_usd!: number;
-  @ApiProperty({ example: 2, description: 'Whole cents charged to the balance for these tokens (cost_usd rounded up to a cent); 0 when refunded.' })
-  charged_cents!: number;
-  @ApiProperty({
-    example: false,
-    description: 'True when the provider reported no usage: the counts are the rule charged instead (estimated input tokens + the output cap, i.e. the hold).',
-  })
-  estimated!: boolean;
-}
-
-export class ResponseObjectSchema {
-  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
-  @ApiProperty({ example: 'response' }) object!: string;
-  @ApiProperty({ enum: ['queued', 'in_progress', 'completed', 'failed', 'cancelled', 'incomplete'] }) status!: string;
-  @ApiProperty({ example: 'moonshotai/kimi-k2.5' }) model!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'hyperframes' }) engine!: string | null;
-  @ApiProperty({ type: String, nullable: true, example: 'framerate' }) provider!: string | null;
-  @ApiProperty({ description: 'Unix seconds.' }) created_at!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Unix milliseconds.' }) completed_at!: number | null;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) output!: unknown[];
-  @ApiProperty({ type: String, nullable: true }) output_video_url!: string | null;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 20000, description: "The output cap the job runs with (the request's max_output_tokens, else the deployment's default); part of the credit hold." })
-  max_output_tokens?: number | null;
-  @ApiPropertyOptional({ type: () => ResponseUsageSchema, nullable: true, description: 'Token usage once the orchestration finished; null before.' }) usage?: ResponseUsageSchema | null;
-  @ApiPropertyOptional({ type: Number, nullable: true }) latency_ms?: number | null;
-  @ApiPropertyOptional({ type: 'object', nullable: true, additionalProperties: true }) error?: unknown;
-  @ApiPropertyOptional({ type: String, nullable: true }) artifact_url?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) artifact_type?: string | null;
-}
-export class ResponseCancelledSchema {
-  @ApiProperty({ example: 'gen_abc123xyz' }) id!: string;
-  @ApiProperty({ example: true }) cancelled!: boolean;
-}
-
-export class OrganizationSchema {
-  @ApiProperty({ example: 'org_2x9Qb7' }) id!: string;
-  @ApiProperty({ example: 'organization' }) object!: string;
-  @ApiProperty({ example: 'Acme' }) name!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'Ceiling of each key’s requests per minute (null: the gateway default).' }) rate_limit_per_minute!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Requests per minute of the whole organization, all keys together (null: the gateway default).' }) org_rate_limit_per_minute!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Live API keys the organization may hold (null: the gateway default).' }) max_keys!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Generations pending or processing at once (null: the gateway default).' }) max_concurrent_generations!: number | null;
-  @ApiProperty({ enum: ['active', 'suspended'] }) status!: string;
-  @ApiProperty({ type: String, nullable: true }) suspended_reason!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) suspended_at!: number | null;
-  @ApiProperty() created_at!: number;
-}
-export class AuditEntrySchema {
-  @ApiProperty({ example: '42' }) id!: string;
-  @ApiProperty({ example: 'audit_entry' }) object!: string;
-  @ApiProperty({ description: 'unix seconds' }) at!: number;
-  @ApiProperty({ example: 'org.suspend' }) action!: string;
-  @ApiProperty({ type: String, nullable: true }) org_id!: string | null;
-  @ApiProperty({ type: String, nullable: true }) target!: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
-  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
-  @ApiProperty({ type: String, nullable: true }) correlation_id!: string | null;
-}
-export class DeadLetterSchema {
-  @ApiProperty({ example: '17', description: 'Position in the dead-letter queue' }) id!: string;
-  @ApiProperty({ example: 'dead_letter' }) object!: string;
-  @ApiProperty({ example: 'billing', description: 'The durable consumer that gave up on the event' }) consumer!: string;
-  @ApiProperty({ example: 'generation.finished' }) subject!: string;
-  @ApiProperty({ type: String, nullable: true }) event_id!: string | null;
-  @ApiProperty({ description: 'The last handler error' }) error!: string;
-  @ApiProperty() deliveries!: number;
-  @ApiProperty({ description: 'unix seconds' }) dead_lettered_at!: number;
-  @ApiProperty({ description: 'The event as published (parsed JSON, else the raw text)' }) event!: unknown;
-}
-export class DeadLetterListSchema {
-  @ApiProperty({ example: 'list' }) object!: string;
-  @ApiProperty({ type: [DeadLetterSchema] }) data!: DeadLetterSchema[];
-  @ApiProperty() has_more!: boolean;
-  @ApiProperty({ description: 'Letters waiting in the queue' }) total!: number;
-}
-export class AuditLogSchema {
-  @ApiProperty({ example: 'list' }) object!: string;
-  @ApiProperty({ type: [AuditEntrySchema] }) data!: AuditEntrySchema[];
-  @ApiProperty() has_more!: boolean;
-  @ApiProperty({ type: String, nullable: true }) next_cursor!: string | null;
-}
-export class ApiKeySchema {
-  @ApiProperty({ example: 'key_8f2kLm' }) id!: string;
-  @ApiProperty({ example: 'api_key' }) object!: string;
-  @ApiProperty() org_id!: string;
-  @ApiProperty({ example: 'production' }) name!: string;
-  @ApiProperty({ enum: ['standard', 'management'] }) kind!: string;
-  @ApiProperty({ example: 'pv_AbCdEfGhI', description: 'First characters of the secret, to recognise it.' }) prefix!: string;
-  @ApiProperty({ enum: ['active', 'revoked', 'expired'] }) status!: string;
-  @ApiProperty({ type: Number, nullable: true }) rate_limit_per_minute!: number | null;
-  @ApiProperty() created_at!: number;
-  @ApiProperty({ type: Number, nullable: true }) last_used_at!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'When a rotated key stops working.' }) expires_at!: number | null;
-}
-export class IssuedApiKeySchema extends ApiKeySchema {
-  @ApiProperty({ example: 'pv_…', description: 'The secret. Shown only in this answer.' }) key!: string;
-}
-export class RotatedApiKeySchema extends IssuedApiKeySchema {
-  @ApiProperty() rotated_from!: string;
-  @ApiProperty({ description: 'When the previous key stops working (unix seconds).' }) previous_key_expires_at!: number;
-}
-export class ApiKeyListSchema {
-  @ApiProperty({ type: [ApiKeySchema] }) data!: ApiKeySchema[];
-}
-
-export class BalanceSchema {
-  @ApiProperty() orgId!: string;
-  @ApiProperty() balance_cents!: number;
-  @ApiProperty() held_cents!: number;
-  @ApiProperty() available_cents!: number;
-  @ApiProperty({
-    description:
-      'Cents the organization owes: usage it could not cover, or credits Stripe took back (refund, dispute) after they were spent or while held by running jobs. Any top-up pays it first; while above 0 no generation can be created. Never above 0 together with available_cents.',
-    example: 0,
-  })
-  owed_cents!: number;
-}
-export class CheckoutSchema {
-  @ApiProperty({ example: 'cs_test_123' }) id!: string;
-  @ApiProperty({ example: 'https://checkout.stripe.com/c/pay/cs_test_123' }) url!: string;
 }

@@ -37,12 +37,6 @@ export const VIDEO_PROVIDERS: readonly VideoProviderSlug[] = ['fal', 'replicate'
 export const INTERNAL_VIDEO_PROVIDERS: readonly VideoProviderSlug[] = VIDEO_PROVIDERS.filter(
   (p) => !(USER_SELECTABLE_VIDEO_PROVIDERS as readonly string[]).includes(p),
 );
-/**
- * Name under which internal routes are shown to customers (`GET /v1/models` endpoints, "no eligible
- * route" messages): the route is served by Pipevideo's own upstream account, not by a provider the
- * customer can choose.
- */
-export const INTERNAL_PROVIDER_LABEL = 'pipevideo';
 
 export interface VideoCapabilities {
   textToVideo: boolean;

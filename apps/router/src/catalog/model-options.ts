@@ -16,7 +16,7 @@
  * (multiplies the per-second price, like the audio multiplier). A price effect applies when the option
  * is sent with any value other than `false`.
  */
-import { mediaUrlProblem } from '@pipevideo/contracts';
+import { mediaUrlProblem, publicProviderName } from '@pipevideo/contracts';
 
 export type OptionType = 'boolean' | 'integer' | 'number' | 'string' | 'enum' | 'media_url';
 
@@ -170,7 +170,7 @@ export function publicOption(o: ModelOption) {
     ...(o.maxLength !== undefined ? { max_length: o.maxLength } : {}),
     ...(o.values ? { values: [...o.values] } : {}),
     ...(o.requiresImage ? { requires_image: true } : {}),
-    ...(o.providers ? { providers: o.providers.map((p) => (p === 'vercel-gateway' ? 'pipevideo' : p)) } : {}),
+    ...(o.providers ? { providers: o.providers.map((p) => publicProviderName(p)) } : {}),
     price:
       o.price.perRequestCents === 0 && o.price.perSecondMultiplier === 1
         ? 'none'

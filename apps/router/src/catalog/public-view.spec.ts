@@ -1,4 +1,6 @@
 import { defaultCatalog } from './catalog';
+import { PROVIDER_SLUGS } from '@pipevideo/contracts';
+import { selectRoutes } from '../routing/route-selector';
 import { getPublicModel, listPublicEngines, listPublicModels } from './public-view';
 
 describe('GET /v1/models view', () => {
@@ -18,7 +20,7 @@ describe('GET /v1/models view', () => {
       resolutions: ['720p', '1080p'],
       default_resolution: '720p',
     });
-    expect(Object.keys(veo.pricing!).sort()).toEqual(['audio_multiplier', 'per_request_cents', 'per_second_cents', 'resolution']);
+    expect(Object.keys(veo.pricing!).sort()).toEqual(['audio_multiplier', 'duration', 'per_request_cents', 'per_second_cents', 'provider', 'request_cents', 'resolution']);
   });
 
   it('shows internal routes as provider "pipevideo", not user-selectable, and never names vercel-gateway', () => {
@@ -29,12 +31,27 @@ describe('GET /v1/models view', () => {
     expect(JSON.stringify(listPublicModels(catalog))).not.toContain('generate-001');
   });
 
-  it('top-level pricing is the cheapest endpoint; endpoints are sorted cheapest first', () => {
+  it('headline pricing is what a default request costs (default duration and resolution, no audio), the per-resolution table beside it', () => {
     const wan = getPublicModel(catalog, 'wan/2.5')!;
-    // cheapest: 480p on fal (5 c/s) beats replicate (6 c/s)
-    expect(wan.pricing).toEqual({ per_request_cents: 0, per_second_cents: 5, audio_multiplier: 1.5, resolution: '480p' });
-    expect(wan.endpoints[0].provider).toBe('fal');
-    expect(wan.endpoints[0].pricing).toContainEqual({ resolution: '1080p', per_request_cents: 0, per_second_cents: 15 });
+    // Not the cheapest resolution (480p at 5 c/s on fal): a request without `resolution` runs at 720p.
+    expect(wan.default_resolution).toBe('720p');
+    expect(wan.pricing).toMatchObject({ resolution: '720p', duration: wan.default_duration, audio_multiplier: 1.5 });
+    expect(wan.pricing!.request_cents).toBe(Math.ceil(wan.pricing!.per_request_cents + wan.pricing!.per_second_cents * wan.default_duration));
+    expect(wan.pricing_by_resolution.map((p) => p.resolution)).toEqual(wan.resolutions);
+    expect(wan.pricing_by_resolution.find((p) => p.resolution === '480p')).toMatchObject({ per_second_cents: 5, provider: 'fal' });
+    expect(wan.pricing_by_resolution.find((p) => p.resolution === '720p')).toEqual(wan.pricing);
+    expect(wan.endpoints.find((e) => e.provider === 'fal')!.pricing).toContainEqual({ resolution: '1080p', per_request_cents: 0, per_second_cents: 15 });
+  });
+
+  it('the headline price is exactly what the router holds for a default request, for every model', () => {
+    const all = new Set(PROVIDER_SLUGS);
+    for (const m of catalog.listModels()) {
+      const pub = getPublicModel(catalog, m.slug)!;
+      const request = { models: [m.slug], prompt: 'A cat', ...(m.capabilities.textToVideo ? {} : { imageUrl: 'https://example.com/cat.png' }) };
+      const [first] = selectRoutes(catalog, request, { configuredProviders: all, isRouteOpen: () => false });
+      expect({ model: m.slug, cents: pub.pricing!.request_cents, resolution: pub.pricing!.resolution }).toEqual({ model: m.slug, cents: first.estimatedCostCents, resolution: first.resolution });
+      expect(pub.endpoints[0].provider).toBe(pub.pricing!.provider);
+    }
   });
 
   it('shows per-endpoint restrictions', () => {

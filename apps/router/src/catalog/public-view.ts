@@ -5,19 +5,21 @@
  * Decision — internal routes: vercel-gateway routes are listed, but as provider `"pipevideo"` with
  * `user_selectable: false`. Pipevideo may serve (and bill) a request through them automatically, so
  * hiding them would hide a price the customer can be charged; naming the upstream would invite the
- * customer to put `vercel-gateway` in `provider.order`, which is refused. The top-level `pricing` is
- * the cheapest listed endpoint (internal ones included: it is a "from" price), compared on the
- * estimated cost of a default-duration request without audio, over all resolutions.
+ * customer to put `vercel-gateway` in `provider.order`, which is refused.
+ *
+ * Decision — headline price: the top-level `pricing` is what a *default request* costs — default
+ * duration, no audio, no resolution asked (each route then runs at its default resolution, which is
+ * the model's default where the route offers it) — on the route such a request is sent to first (the
+ * cheapest; internal routes included, they can serve it). `pricing_by_resolution` beside it gives the
+ * same default-duration request at every resolution the model offers (cheapest route offering it).
  *
  * When `configuredProviders` is given, only routes of configured providers are listed, and
  * `listPublicModels` omits models left without any endpoint (they could not be served).
  */
-import type { ProviderSlug } from '@pipevideo/contracts';
+import { INTERNAL_PROVIDER_LABEL, type ProviderSlug } from '@pipevideo/contracts';
 import { estimateCostCents } from '../routing/pricing';
 import { publicOption } from './model-options';
-import {
-  Catalog, CatalogRoute, EngineDef, INTERNAL_PROVIDER_LABEL, VideoModel,
-} from './catalog';
+import { Catalog, CatalogRoute, EngineDef, VideoModel } from './catalog';
 
 export interface PublicCapabilities {
   text_to_video: boolean;
@@ -64,15 +66,26 @@ export interface PublicModel {
   default_resolution: string;
   /** Model-specific options a request may send in `options`: type, limits, providers and price effect. */
   options: Record<string, ReturnType<typeof publicOption>>;
-  /** Cheapest listed endpoint ("from" price); null when no endpoint is listed. */
-  pricing: {
-    per_request_cents: number;
-    per_second_cents: number;
-    audio_multiplier: number;
-    resolution: string;
-  } | null;
+  /** What a default request (default duration, default resolution, no audio) costs; null when no endpoint is listed. */
+  pricing: PublicModelPrice | null;
+  /** A default-duration request without audio at each resolution the model offers (the cheapest listed route offering it). */
+  pricing_by_resolution: PublicModelPrice[];
   /** Listed endpoints, cheapest first. */
   endpoints: PublicEndpoint[];
+}
+
+/** The price of one request shape: its rates, the route it runs on and its total. */
+export interface PublicModelPrice {
+  resolution: string;
+  /** Seconds of video (the model's default duration). */
+  duration: number;
+  per_request_cents: number;
+  per_second_cents: number;
+  audio_multiplier: number;
+  /** Public provider name of the route priced. */
+  provider: string;
+  /** per_request + per_second × duration, rounded up to whole cents: what such a request is charged. */
+  request_cents: number;
 }
 
 export interface PublicViewOptions {
@@ -88,22 +101,32 @@ const caps = (c: VideoModel['capabilities']): PublicCapabilities => ({
   text_to_video: c.textToVideo, image_to_video: c.imageToVideo, audio: c.audio,
 });
 
-/** Cheapest (resolution, price) of a route for a default-duration request without audio. */
-function cheapestOf(route: CatalogRoute, duration: number) {
-  let best: { cost: number; price: CatalogRoute['pricing'][number] } | undefined;
-  for (const price of route.pricing) {
-    const cost = estimateCostCents({ ...price, audioMultiplier: route.audioMultiplier }, duration, false);
-    if (!best || cost < best.cost) best = { cost, price };
-  }
-  return best!;
+/** One route's price of a default-duration request without audio at `resolution`; undefined when the route does not offer it. */
+function priceAt(route: CatalogRoute, resolution: string, duration: number): PublicModelPrice | undefined {
+  const price = route.pricing.find((p) => p.resolution === resolution);
+  if (!price) return undefined;
+  return {
+    resolution,
+    duration,
+    per_request_cents: price.perRequestCents,
+    per_second_cents: price.perSecondCents,
+    audio_multiplier: route.audioMultiplier,
+    provider: publicProviderName(route),
+    request_cents: estimateCostCents({ ...price, audioMultiplier: route.audioMultiplier }, duration, false),
+  };
+}
+
+/** The cheapest of some prices (the first on a tie: catalog order). */
+function cheapest(prices: Array<PublicModelPrice | undefined>): PublicModelPrice | undefined {
+  return prices.reduce<PublicModelPrice | undefined>((best, p) => (p && (!best || p.request_cents < best.request_cents) ? p : best), undefined);
 }
 
 export function toPublicModel(model: VideoModel, opts: PublicViewOptions = {}): PublicModel {
-  const routes = model.routes
-    .filter((r) => !opts.configuredProviders || opts.configuredProviders.has(r.provider))
-    .map((r, i) => ({ r, i, best: cheapestOf(r, model.defaultDuration) }))
-    .sort((a, b) => a.best.cost - b.best.cost || a.i - b.i);
-  const top = routes[0];
+  const listed = model.routes.filter((r) => !opts.configuredProviders || opts.configuredProviders.has(r.provider));
+  // A default request runs each route at its default resolution; endpoints are listed cheapest first for it.
+  const routes = listed
+    .map((r, i) => ({ r, i, dflt: priceAt(r, r.defaultResolution, model.defaultDuration)! }))
+    .sort((a, b) => a.dflt.request_cents - b.dflt.request_cents || a.i - b.i);
   return {
     id: model.slug,
     object: 'model',
@@ -118,14 +141,10 @@ export function toPublicModel(model: VideoModel, opts: PublicViewOptions = {}): 
     resolutions: [...model.resolutions],
     default_resolution: model.defaultResolution,
     options: Object.fromEntries(model.options.map((o) => [o.name, publicOption(o)])),
-    pricing: top
-      ? {
-          per_request_cents: top.best.price.perRequestCents,
-          per_second_cents: top.best.price.perSecondCents,
-          audio_multiplier: top.r.audioMultiplier,
-          resolution: top.best.price.resolution,
-        }
-      : null,
+    pricing: routes[0]?.dflt ?? null,
+    pricing_by_resolution: model.resolutions
+      .map((res) => cheapest(routes.map(({ r }) => priceAt(r, res, model.defaultDuration))))
+      .filter((p): p is PublicModelPrice => p !== undefined),
     endpoints: routes.map(({ r }) => ({
       provider: publicProviderName(r),
       user_selectable: r.userSelectable,

@@ -1,7 +1,8 @@
-import { MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, ProviderJobUsageEvt, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind } from '@pipevideo/contracts';
-import { processOnce } from '@pipevideo/platform';
+import {
+  generationFailureMessage, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, ProviderJobUsageEvt, publicGenerationErrorCode, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind,
+} from '@pipevideo/contracts';
+import { logger, processOnce } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
 import { skipModel } from './dispatcher';
 import type { GenerationRow } from './generation.types';
@@ -75,9 +76,12 @@ export class CompletionHandler {
       await m.query(`UPDATE generation_attempts SET outcome = 'failed', error_kind = $3, error_message = $4, ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [
         g.id, g.attempt, kind, message.slice(0, 1000),
       ]);
+      // The provider's own words stay in the attempt record (above) and the log; the customer reads ours.
+      const code = incomplete && g.api === 'responses' ? 'incomplete' : publicGenerationErrorCode(kind, 'reported');
+      logger.warn({ generationId: g.id, attempt: g.attempt, provider: g.provider, kind, detail: message.slice(0, 1000) }, 'provider reported a failure');
       await this.store.finish(
         g.id,
-        { status: incomplete && g.api === 'responses' ? 'incomplete' : 'failed', errorMessage: `${FAILURE.providerFailure}: ${message}`, errorCode: kind, holdId: g.hold_id },
+        { status: incomplete && g.api === 'responses' ? 'incomplete' : 'failed', errorMessage: generationFailureMessage(code, 'reported'), errorCode: code, holdId: g.hold_id },
         m,
       );
     });

@@ -1,6 +1,8 @@
-import { DomainError, ErrorCode, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderErrorKind, SubmitJobMsg, SubmitJobResult } from '@pipevideo/contracts';
+import {
+  DomainError, ErrorCode, generationFailureMessage, GenerationErrorCode, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderErrorKind, publicGenerationErrorCode, SubmitJobMsg,
+  SubmitJobResult,
+} from '@pipevideo/contracts';
 import { logger, withCorrelationId } from '@pipevideo/platform';
-import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
@@ -122,6 +124,8 @@ export class Dispatcher {
       }
     }
     const reasons: string[] = [];
+    // The code of the last failure: what the customer is told when no route is left.
+    let lastCode: GenerationErrorCode = 'provider_unavailable';
     let next: Reservation = reserved ?? (await this.reserve(g, g.next_candidate, g.attempt, reasons));
     while (next.kind === 'reserved') {
       const { idx, attempt, holdId } = next;
@@ -156,10 +160,14 @@ export class Dispatcher {
         return;
       }
       reasons.push(`${c.routeId}: ${result.kind} (${result.message})`);
+      lastCode = publicGenerationErrorCode(result.kind, 'submission');
       if (!result.retryable) {
         // Our own refusal (parameters we cannot map, an unsafe URL): the same input fails everywhere.
+        // The customer reads our sentence; the refusal itself (it names provider model ids) stays in
+        // the attempt record and the log.
         await this.store.endAttempt(g, attempt, 'rejected', result.kind, result.message, false);
-        await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.submission}: ${result.message}`, errorCode: result.kind, holdId });
+        logger.warn({ generationId: g.id, routeId: c.routeId, kind: result.kind, detail: result.message }, 'generation refused before submission');
+        await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId });
         return;
       }
       await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
@@ -170,15 +178,12 @@ export class Dispatcher {
     }
     if (next.kind === 'ended') return;
     if (next.kind === 'insufficient') {
-      await this.store.finish(g.id, { status: 'failed', errorMessage: `${FAILURE.reservation}: ${next.message}`, errorCode: 'reservation_failed', holdId: null });
+      await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage('reservation_failed', 'submission', next.message), errorCode: 'reservation_failed', holdId: null });
       return;
     }
-    await this.store.finish(g.id, {
-      status: 'failed',
-      errorMessage: `${FAILURE.submission}: no route succeeded (${reasons.join('; ') || 'no candidates left'})`.slice(0, 2000),
-      errorCode: 'all_routes_failed',
-      holdId: null,
-    });
+    // Route ids and the providers' own words are for operators: the log here, each attempt's record.
+    logger.warn({ generationId: g.id, reasons }, 'generation failed: no route succeeded');
+    await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId: null });
   }
 }
 

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type PageKey } from '@pipevideo/contracts';
+import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type PageKey, refererOrigin, sanitizeAppTitle } from '@pipevideo/contracts';
 import { addToOutbox, admitUnderCap } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
+import { responseView, videoGenerationView } from './views';
 
 /** TypeORM answers UPDATE … RETURNING with [rows, count] and INSERT/SELECT with rows: normalise. */
 function rowsOf<T>(result: any): T[] {
@@ -28,6 +29,7 @@ export interface NewGeneration {
   requestedModel: string;
   request: Record<string, unknown>;
   candidates: CandidateSnapshot[];
+  /** Attribution: stored sanitised (title) and cut to its origin (referer), see docs/api-style.md. */
   appTitle?: string | null;
   referer?: string | null;
   correlationId?: string | null;
@@ -101,7 +103,7 @@ export class GenerationStore {
        VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14)
        ON CONFLICT (org_id, api, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
-      [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), g.appTitle ?? null, g.referer ?? null,
+      [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), sanitizeAppTitle(g.appTitle) ?? null, refererOrigin(g.referer) ?? null,
         g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotency?.key ?? null,
         g.idempotency?.fingerprint ?? null],
     );
@@ -147,13 +149,17 @@ export class GenerationStore {
   }
 
 
-  /** Newest first, after the keyset position `after` (see page-cursor in contracts). */
-  async list(orgId: string, api: 'video' | 'responses', limit: number, before?: string, after?: PageKey | null): Promise<Array<GenerationRow & { created_key: string }>> {
+  /** Newest first, after the keyset position `after` (see page-cursor in contracts), each with its attempts (list items are the poll's object). */
+  async list(
+    orgId: string, api: 'video' | 'responses', limit: number, before?: string, after?: PageKey | null,
+  ): Promise<Array<GenerationRow & { created_key: string; attempts_json: AttemptRow[] }>> {
     return this.ds.query(
-      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key FROM generations
-        WHERE org_id = $1 AND api = $2 AND deleted_at IS NULL AND ($3::timestamptz IS NULL OR created_at < $3)
-          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
-        ORDER BY created_at DESC, id DESC LIMIT $6`,
+      `SELECT g.*, to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key,
+              coalesce((SELECT json_agg(a ORDER BY a.attempt) FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json
+         FROM generations g
+        WHERE g.org_id = $1 AND g.api = $2 AND g.deleted_at IS NULL AND ($3::timestamptz IS NULL OR g.created_at < $3)
+          AND ($4::timestamptz IS NULL OR (g.created_at, g.id) < ($4::timestamptz, $5::text))
+        ORDER BY g.created_at DESC, g.id DESC LIMIT $6`,
       [orgId, api, before ?? null, after?.createdAt ?? null, after?.id ?? '', limit],
     );
   }
@@ -256,6 +262,9 @@ export class GenerationStore {
       );
       const row: GenerationRow | undefined = rowsOf<GenerationRow>(rows)[0];
       if (!row) return undefined;
+      // The customer's webhook carries exactly what GET returns now that it is final (same view function).
+      const attempts: AttemptRow[] = row.api === 'video' ? await tx.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 ORDER BY attempt`, [id]) : [];
+      const resource = row.api === 'video' ? videoGenerationView(row, attempts) : responseView(row);
       const evt: GenerationFinishedEvt = {
         v: 1,
         eventId: `finished:${id}`,
@@ -274,6 +283,7 @@ export class GenerationStore {
         finishedAt: new Date().toISOString(),
         correlationId: row.correlation_id ?? undefined,
         extra: { ...(f.extra ?? {}), keepTokenCharge: !!f.keepTokenCharge, createdAt: row.created_at },
+        resource,
       };
       await addToOutbox(tx, EVENTS.generationFinished, evt as unknown as Record<string, unknown>);
       return row;
@@ -315,14 +325,6 @@ export class GenerationStore {
       for (const r of rows) await fn(r, m);
       return rows.length;
     });
-  }
-
-  async rankings(windowHours: number, limit: number): Promise<Array<{ app: string; referer: string | null; generations: number }>> {
-    return this.ds.query(
-      `SELECT app_title AS app, max(referer) AS referer, count(*)::int AS generations FROM generations
-        WHERE app_title IS NOT NULL AND created_at > now() - make_interval(hours => $1) GROUP BY app_title ORDER BY generations DESC, app LIMIT $2`,
-      [windowHours, limit],
-    );
   }
 
   async countByStatus(): Promise<Array<{ status: string; provider: string | null; model: string | null; n: number }>> {

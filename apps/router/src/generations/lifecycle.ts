@@ -33,12 +33,3 @@ export function isFinal(s: StoredStatus): boolean {
 export function responseStatusOf(s: StoredStatus): string {
   return s === 'pending' ? 'queued' : s === 'processing' ? 'in_progress' : s;
 }
-
-/** Failure messages of spec 004's "Generation failures" table. */
-export const FAILURE = {
-  reservation: 'Reservation failed',
-  submission: 'Provider submission failed',
-  callbackTimeout: 'Provider callback timed out',
-  pollTimeout: 'Generation timed out',
-  providerFailure: 'Provider returned failure',
-} as const;

@@ -1,5 +1,5 @@
+import { generationFailureMessage } from '@pipevideo/contracts';
 import { logger } from '@pipevideo/platform';
-import { FAILURE } from './lifecycle';
 import { GenerationStore } from './generation.store';
 
 export interface SweeperPorts {
@@ -39,9 +39,9 @@ export class Sweeper {
     try {
       const cancels: Array<[string, number]> = [];
       await this.store.claimExpired(100, async (g, m) => {
-        const message = g.mode === 'callback' ? FAILURE.callbackTimeout : FAILURE.pollTimeout;
-        await m.query(`UPDATE generation_attempts SET outcome = 'timed_out', ended_at = now() WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [g.id, g.attempt]);
-        await this.store.finish(g.id, { status: 'failed', errorMessage: message, errorCode: 'timeout', holdId: g.hold_id, keepTokenCharge: false }, m);
+        const code = g.mode === 'callback' ? 'callback_timeout' : 'generation_timeout';
+        await m.query(`UPDATE generation_attempts SET outcome = 'timed_out', error_kind = $3, ended_at = now() WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [g.id, g.attempt, code]);
+        await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(code, 'reported'), errorCode: code, holdId: g.hold_id, keepTokenCharge: false }, m);
         cancels.push([g.id, g.attempt]);
       });
       for (const [id, attempt] of cancels) void this.ports.cancel(id, attempt).catch(() => undefined);

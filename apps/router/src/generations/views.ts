@@ -1,35 +1,50 @@
+import { publicGenerationErrorCode, publicProviderName } from '@pipevideo/contracts';
 import { responseStatusOf } from './lifecycle';
 import type { AttemptRow, GenerationRow } from './generation.types';
 
-const unix = (d: Date | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
+const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
 const latency = (g: GenerationRow) => (g.completed_at && g.status === 'completed' ? new Date(g.completed_at).getTime() - new Date(g.created_at).getTime() : null);
 
-/** `GET /v1/video/generations/{id}`: spec 004's poll fields, plus `provider` and the `attempts` extension. */
-export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[] = []) {
+/**
+ * One routing attempt as customers see it: the public provider name and the public error code. The
+ * route id, the provider's job id and its own error text stay in `generation_attempts` (operators).
+ */
+export function attemptView(a: AttemptRow) {
+  const failed = a.outcome !== null && a.outcome !== 'succeeded' && a.outcome !== 'cancelled';
+  return {
+    attempt: a.attempt,
+    model: a.model,
+    provider: publicProviderName(a.provider),
+    outcome: a.outcome ?? 'in_progress',
+    error_code: !failed ? null : a.outcome === 'reservation_failed' ? 'reservation_failed' : a.outcome === 'abandoned' ? 'provider_unavailable' : publicGenerationErrorCode(a.error_kind, a.outcome === 'timed_out' ? 'reported' : 'submission'),
+    started_at: unix(a.started_at),
+    ended_at: unix(a.ended_at),
+  };
+}
+
+/**
+ * `GET /v1/video/generations/{id}` (and each list item, and the webhook's `data.generation`): spec 004's
+ * poll fields, plus `provider`, `error_code`, `duration`, `resolution` and the `attempts` extension.
+ */
+export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[]) {
   // What is (or will be) made and billed: the route in use, else the first candidate.
   const made = g.candidates.find((c) => c.routeId === g.route_id) ?? g.candidates[0];
+  const failed = g.status === 'failed';
   return {
     id: g.id,
     status: g.status,
     model: g.model ?? g.requested_model,
-    provider: g.provider,
+    provider: publicProviderName(g.provider),
     output_url: g.status === 'completed' ? g.output_url : null,
     cost_cents: g.status === 'completed' ? g.cost_cents : null,
     duration: made?.durationSeconds ?? null,
     resolution: made?.resolution ?? null,
     latency_ms: latency(g),
-    error_message: g.status === 'failed' ? g.error_message : null,
+    error_message: failed ? g.error_message : null,
+    error_code: failed ? publicGenerationErrorCode(g.error_code) : null,
     created_at: unix(g.created_at),
     completed_at: unix(g.completed_at),
-    attempts: attempts.map((a) => ({
-      attempt: a.attempt,
-      model: a.model,
-      provider: a.provider === 'vercel-gateway' ? 'pipevideo' : a.provider,
-      outcome: a.outcome ?? 'in_progress',
-      error: a.error_message,
-      started_at: unix(a.started_at),
-      ended_at: unix(a.ended_at),
-    })),
+    attempts: attempts.map(attemptView),
   };
 }
 
@@ -65,6 +80,7 @@ export function responseView(g: GenerationRow) {
   const done = g.status === 'completed';
   const completedAt = g.completed_at ? new Date(g.completed_at).getTime() : null;
   const usage = responseUsage(g);
+  const expiresAt = Math.floor((completedAt ?? Date.now()) / 1000) + URL_TTL_SECONDS;
   const messageStatus = done ? 'completed' : g.status === 'pending' || g.status === 'processing' ? 'in_progress' : 'incomplete';
   return {
     id: g.id,
@@ -72,7 +88,7 @@ export function responseView(g: GenerationRow) {
     status,
     model: g.requested_model,
     engine: g.request.engine ?? null,
-    provider: g.provider ?? g.candidates[0]?.provider ?? null,
+    provider: publicProviderName(g.provider ?? g.candidates[0]?.provider ?? null),
     created_at: unix(g.created_at),
     completed_at: completedAt,
     instructions: g.request.instructions ?? null,
@@ -85,17 +101,19 @@ export function responseView(g: GenerationRow) {
         role: 'assistant' as const,
         status: messageStatus,
         content: done && g.output_url
-          ? [{ type: 'output_video', video_url: { url: g.output_url, expires_at: Math.floor((completedAt ?? Date.now()) / 1000) + URL_TTL_SECONDS } }]
+          ? [{ type: 'output_video', video_url: { url: g.output_url, expires_at: expiresAt } }]
           : [],
       },
     ],
     output_video_url: done ? g.output_url : null,
-    artifact_url: done ? g.artifact_url : null,
+    // spec 002 types artifact_url as an object: the artifact's URL with its expiry, like output_video's video_url.
+    artifact_url: done && g.artifact_url ? { url: g.artifact_url, expires_at: expiresAt } : null,
     artifact_type: done ? g.artifact_type : null,
     usage,
     latency_ms: latency(g),
-    error: g.status === 'failed' || g.status === 'incomplete' ? { code: g.error_code ?? 'provider_failure', message: g.error_message ?? 'failed' } : null,
-    incomplete_details: g.status === 'incomplete' ? { reason: g.error_message ?? 'engine stopped short' } : null,
-    metadata: {},
+    error: g.status === 'failed' || g.status === 'incomplete' ? { code: publicGenerationErrorCode(g.error_code), message: g.error_message ?? 'Provider returned failure' } : null,
+    incomplete_details: g.status === 'incomplete' ? { reason: g.error_message ?? 'Provider returned failure' } : null,
+    // OpenAI echoes the request's metadata; so do we.
+    metadata: (g.request.metadata as Record<string, string> | undefined) ?? {},
   };
 }

@@ -6,67 +6,48 @@ const evt: GenerationFinishedEvt = {
   provider: 'replicate', holdId: 'gen_1:1', costCents: 240, outputUrl: 'https://cdn/x.mp4', errorMessage: null, finishedAt: '2026-01-02T03:04:05.000Z',
 };
 
+const body = (e: GenerationFinishedEvt) => JSON.parse(customerEventFromGeneration(e)!.body);
+
 describe('customer event payloads', () => {
-  it('video API → video.generation.completed with the spec fields and api: video', () => {
-    const e = customerEventFromGeneration(evt);
+  it('video API → video.generation.completed: spec 004 fields, api: video, and the generation exactly as GET returns it', () => {
+    const generation = { id: 'gen_1', status: 'completed', model: 'google/veo-3.1', provider: 'pipevideo', output_url: 'https://cdn/x.mp4', cost_cents: 240, error_code: null, attempts: [] };
+    const e = customerEventFromGeneration({ ...evt, resource: generation })!;
     expect(e.type).toBe('video.generation.completed');
     expect(JSON.parse(e.body)).toEqual({
       type: 'video.generation.completed',
       timestamp: '2026-01-02T03:04:05.000Z',
-      data: {
-        generationId: 'gen_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, model: 'google/veo-3.1', provider: 'replicate',
-        costCents: 240, completedAt: Date.parse('2026-01-02T03:04:05.000Z') / 1000, api: 'video',
-      },
+      data: { generationId: 'gen_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, api: 'video', generation },
     });
   });
 
-  it('failures are sent too, with the error message', () => {
-    const e = customerEventFromGeneration({ ...evt, status: 'failed', succeeded: false, outputUrl: null, errorMessage: 'Reservation failed', costCents: 0 });
-    expect(JSON.parse(e.body).data).toMatchObject({ status: 'failed', outputUrl: null, errorMessage: 'Reservation failed' });
-  });
-
-  it('Responses API → the same video.generation.completed: spec fields with the response id, api: responses, and the response object', () => {
-    const e = customerEventFromGeneration({ ...evt, api: 'responses', generationId: 'resp_1', model: 'moonshotai/kimi-k2.5', provider: 'framerate', costCents: 12 });
-    expect(e.type).toBe('video.generation.completed');
-    const body = JSON.parse(e.body);
-    expect(body).toMatchObject({ type: 'video.generation.completed', timestamp: '2026-01-02T03:04:05.000Z' });
-    expect(body.data).toEqual({
-      generationId: 'resp_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, model: 'moonshotai/kimi-k2.5',
-      provider: 'framerate', costCents: 12, completedAt: Date.parse('2026-01-02T03:04:05.000Z') / 1000, api: 'responses',
-      response: expect.objectContaining({ id: 'resp_1', object: 'response', status: 'completed' }),
+  it('failures are sent too, with our error message', () => {
+    expect(body({ ...evt, status: 'failed', succeeded: false, outputUrl: null, errorMessage: 'Reservation failed', costCents: 0 }).data).toMatchObject({
+      status: 'failed', outputUrl: null, errorMessage: 'Reservation failed',
     });
   });
 
-  it('the response object: spec-002 fields from extra, internal flags dropped, identity and status from the event', () => {
-    const e = customerEventFromGeneration({
-      ...evt, api: 'responses', status: 'failed', errorMessage: 'Provider returned failure', outputUrl: null,
-      extra: { engine: 'lottie', id: 'spoofed', status: 'completed', usage: null, artifact_url: null, keepTokenCharge: true, createdAt: '2026-01-02T03:03:05.000Z' },
-    });
-    const data = JSON.parse(e.body).data;
-    expect(data).toMatchObject({ generationId: 'gen_1', status: 'failed', outputUrl: null, errorMessage: 'Provider returned failure', api: 'responses' });
-    expect(data.response).toMatchObject({
-      id: 'gen_1', object: 'response', status: 'failed', engine: 'lottie', output_video_url: null, usage: null,
-      error: { code: 'generation_failed', message: 'Provider returned failure' },
-      created_at: Date.parse('2026-01-02T03:03:05.000Z') / 1000, completed_at: Date.parse('2026-01-02T03:04:05.000Z'), latency_ms: 60_000,
-      output: [{ type: 'message', id: 'gen_1_msg', role: 'assistant', status: 'incomplete', content: [] }],
-    });
-    for (const internal of ['keepTokenCharge', 'createdAt']) {
-      expect(data.response).not.toHaveProperty(internal);
-      expect(data).not.toHaveProperty(internal);
-    }
+  it('Responses API → the same event type with the response object exactly as GET returns it (engine, usage, artifact)', () => {
+    const response = {
+      id: 'resp_1', object: 'response', status: 'completed', engine: 'lottie', provider: 'framerate', usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3, cost_usd: 0.01, charged_cents: 1, estimated: false },
+      artifact_url: 'https://cdn/anim.json', artifact_type: 'application/json', completed_at: 1767323045000,
+    };
+    const data = body({ ...evt, api: 'responses', generationId: 'resp_1', resource: response }).data;
+    expect(data).toEqual({ generationId: 'resp_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, api: 'responses', response });
   });
 
-  it('a completed response carries its video as an output_video part', () => {
-    const data = JSON.parse(customerEventFromGeneration({ ...evt, api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate' }).body).data;
-    expect(data.response).toMatchObject({
-      status: 'completed', model: 'moonshotai/kimi-k2.5', provider: 'framerate', output_video_url: 'https://cdn/x.mp4', error: null,
-      output: [{ status: 'completed', content: [{ type: 'output_video', video_url: { url: 'https://cdn/x.mp4' } }] }],
-    });
+  it('data.status is only ever completed or failed: incomplete is a failure (its response says incomplete); cancelled raises no event', () => {
+    const data = body({ ...evt, api: 'responses', status: 'incomplete', succeeded: false, outputUrl: null, errorMessage: 'Provider returned failure: …', resource: { status: 'incomplete' } }).data;
+    expect(data).toMatchObject({ status: 'failed', errorMessage: 'Provider returned failure: …', response: { status: 'incomplete' } });
+    expect(customerEventFromGeneration({ ...evt, api: 'responses', status: 'cancelled', succeeded: false })).toBeNull();
+  });
+
+  it('nothing internal reaches the customer: extra stays out, an event without the object carries the spec fields only', () => {
+    const data = body({ ...evt, api: 'responses', extra: { keepTokenCharge: true, createdAt: '2026-01-02T03:03:05.000Z' } }).data;
+    expect(data).toEqual({ generationId: 'gen_1', status: 'completed', outputUrl: 'https://cdn/x.mp4', errorMessage: null, api: 'responses' });
   });
 
   it('test events carry the endpoint id', () => {
-    const e = testEvent('org_1', 'ep_1', new Date('2026-01-01T00:00:00Z'));
-    expect(JSON.parse(e.body)).toEqual({ type: 'webhook.test', timestamp: '2026-01-01T00:00:00.000Z', data: { endpointId: 'ep_1', message: expect.any(String) } });
+    expect(JSON.parse(testEvent('org_1', 'ep_1', new Date('2026-01-01T00:00:00Z')).body)).toEqual({ type: 'webhook.test', timestamp: '2026-01-01T00:00:00.000Z', data: { endpoint_id: 'ep_1', message: expect.any(String) } });
   });
 
   it('rejects malformed events instead of guessing', () => {

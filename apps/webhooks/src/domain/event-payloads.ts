@@ -1,5 +1,5 @@
 import type {
-  GenerationFinishedEvt, VideoGenerationCompletedData, WebhookEventBody, WebhookEventType, WebhookResponseObject, WebhookTestData,
+  GenerationCompletedStatus, GenerationFinishedEvt, VideoGenerationCompletedData, WebhookEventBody, WebhookEventType, WebhookTestData,
 } from '@pipevideo/contracts';
 import { WEBHOOK_TEST_EVENT_TYPE } from '@pipevideo/contracts';
 
@@ -27,78 +27,35 @@ function finishedAt(evt: GenerationFinishedEvt): Date {
 }
 
 /**
- * `generation.finished` → `video.generation.completed`, for both APIs: spec 001 has finished Responses-API
- * jobs notify with the same event type as video generations. `data` holds the spec fields (`generationId`
- * is the response id for Responses jobs) plus `api`; Responses jobs also carry the full response object.
+ * `generation.finished` → `video.generation.completed`, for both APIs (spec 001 has finished Responses
+ * jobs notify with the video event type). `data` holds spec 004's four fields under the spec's own names
+ * (`generationId` is the response id for Responses jobs), `status` exactly `completed` or `failed` as both
+ * specs promise (a Responses job that ended `incomplete` is a failure here, refunded like one; its
+ * `response.status` says `incomplete`), `api`, and the public object exactly as GET returns it:
+ * `generation` (video) or `response` (Responses), rendered by the router with the same view function.
+ * A Responses job the customer cancelled raises no event (the cancel call answered it): null.
  */
-export function customerEventFromGeneration(evt: GenerationFinishedEvt): CustomerEvent {
+export function customerEventFromGeneration(evt: GenerationFinishedEvt): CustomerEvent | null {
+  if (evt.status === 'cancelled') return null;
   const at = finishedAt(evt);
-  const common = {
+  const status: GenerationCompletedStatus = evt.status === 'completed' ? 'completed' : 'failed';
+  const spec = {
     generationId: evt.generationId,
-    status: evt.status,
-    outputUrl: evt.outputUrl ?? null,
-    errorMessage: evt.errorMessage ?? null,
-    model: evt.model ?? null,
-    provider: evt.provider ?? null,
-    costCents: evt.costCents ?? 0,
-    completedAt: Math.floor(at.getTime() / 1000),
+    status,
+    outputUrl: status === 'completed' ? evt.outputUrl ?? null : null,
+    errorMessage: status === 'failed' ? evt.errorMessage ?? null : null,
   };
+  // Events written before the router attached the object carry the spec fields only.
+  const resource = evt.resource && typeof evt.resource === 'object' ? evt.resource : undefined;
   const data: VideoGenerationCompletedData =
-    evt.api === 'video' ? { ...common, api: 'video' } : { ...common, api: 'responses', response: responseObject(evt, at) };
+    evt.api === 'video'
+      ? { ...spec, api: 'video', ...(resource ? { generation: resource } : {}) }
+      : { ...spec, api: 'responses', ...(resource ? { response: resource } : {}) };
   return envelope(evt.orgId, 'video.generation.completed', at, data);
 }
 
-/** Fields of the Responses-API response object (spec 002) that `evt.extra` may supply. */
-const RESPONSE_FIELDS = [
-  'engine', 'output', 'output_video_url', 'usage', 'latency_ms', 'error', 'created_at', 'completed_at', 'artifact_url', 'artifact_type',
-] as const;
-
-/**
- * The response object as GET /v1/responses/{id} shows it once final. Derived from the event, with any
- * spec-002 field the router put in `evt.extra` taking precedence; other `extra` keys (internal flags
- * such as keepTokenCharge) never reach customers. Identity and status always come from the event.
- */
-function responseObject(evt: GenerationFinishedEvt, at: Date): WebhookResponseObject {
-  const extra = (evt.extra && typeof evt.extra === 'object' ? evt.extra : {}) as Record<string, unknown>;
-  const createdAt = toDate(extra.created_at ?? extra.createdAt);
-  const outputUrl = evt.outputUrl ?? null;
-  const derived: WebhookResponseObject = {
-    id: evt.generationId,
-    object: 'response',
-    status: evt.status,
-    model: evt.model ?? null,
-    engine: null,
-    provider: evt.provider ?? null,
-    output: [
-      {
-        type: 'message',
-        id: `${evt.generationId}_msg`,
-        role: 'assistant',
-        status: evt.status === 'completed' ? 'completed' : 'incomplete',
-        content: outputUrl ? [{ type: 'output_video', video_url: { url: outputUrl } }] : [],
-      },
-    ],
-    output_video_url: outputUrl,
-    usage: null,
-    latency_ms: createdAt ? Math.max(0, at.getTime() - createdAt.getTime()) : null,
-    error: evt.errorMessage ? { code: 'generation_failed', message: evt.errorMessage } : null,
-    created_at: createdAt ? Math.floor(createdAt.getTime() / 1000) : null,
-    completed_at: at.getTime(),
-    artifact_url: null,
-    artifact_type: null,
-  };
-  for (const f of RESPONSE_FIELDS) if (f in extra && f !== 'created_at') (derived as Record<string, unknown>)[f] = extra[f];
-  return { ...derived, id: evt.generationId, object: 'response', status: evt.status };
-}
-
-function toDate(v: unknown): Date | null {
-  if (v === undefined || v === null) return null;
-  const d = typeof v === 'number' ? new Date(v < 1e12 ? v * 1000 : v) : new Date(String(v));
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
 export function testEvent(orgId: string, endpointId: string, now = new Date()): CustomerEvent {
-  const data: WebhookTestData = { endpointId, message: 'This is a test event from Pipevideo.' };
+  const data: WebhookTestData = { endpoint_id: endpointId, message: 'This is a test event from Pipevideo.' };
   return envelope(orgId, WEBHOOK_TEST_EVENT_TYPE, now, data);
 }
 

@@ -62,7 +62,8 @@ export class GenerationFinishedConsumer {
         );
         const todo = new Map<string, EnqueueItem>();
         for (const e of evts) {
-          if (fresh.has(e.eventId) && !todo.has(e.eventId)) todo.set(e.eventId, enqueueItem(e, newId('msg')));
+          const item = fresh.has(e.eventId) && !todo.has(e.eventId) ? enqueueItem(e, newId('msg')) : null;
+          if (item) todo.set(e.eventId, item);
         }
         const created = await this.queue.enqueueMany(m, [...todo.values()]);
         const counted = new Set<string>();
@@ -83,16 +84,23 @@ export class GenerationFinishedConsumer {
     const messageId = newId('msg');
     let created = 0;
     await processOnce(this.ds, INBOX_CONSUMER, evt.eventId, async (m) => {
-      const counts = await this.queue.enqueueMany(m, [enqueueItem(evt, messageId)]);
+      const item = enqueueItem(evt, messageId);
+      if (!item) return;
+      const counts = await this.queue.enqueueMany(m, [item]);
       created = counts.get(messageId) ?? 0;
     });
     return created;
   }
 }
 
-/** The customer event plus what its deliveries keep about the source: the event id, and the correlation id for their logs. */
-function enqueueItem(evt: GenerationFinishedEvt, messageId: string): EnqueueItem {
+/**
+ * The customer event plus what its deliveries keep about the source: the event id, and the correlation
+ * id for their logs. Null when the generation raises no customer event (a cancelled Responses job).
+ */
+function enqueueItem(evt: GenerationFinishedEvt, messageId: string): EnqueueItem | null {
+  const event = customerEventFromGeneration(evt);
+  if (!event) return null;
   // The gateway caps ids at 128 characters; the event is another service's input, so cap it here too.
   const correlationId = typeof evt.correlationId === 'string' && evt.correlationId ? evt.correlationId.slice(0, 128) : null;
-  return { event: customerEventFromGeneration(evt), messageId, sourceEventId: evt.eventId, correlationId };
+  return { event, messageId, sourceEventId: evt.eventId, correlationId };
 }
