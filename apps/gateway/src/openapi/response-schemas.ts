@@ -391,7 +391,7 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
     action: str(undefined, { example: 'org.suspend' }),
     org_id: orNull(str()),
     target: orNull(str()),
-    details: { type: 'object', description: 'What the action changed (never a secret).', additionalProperties: { type: ['string', 'number', 'boolean', 'null', 'array'] } },
+    details: { type: 'object', description: 'What the action changed (never a secret).', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
     ip: orNull(str()),
     correlation_id: orNull(str()),
   }),
