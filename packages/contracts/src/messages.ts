@@ -29,6 +29,16 @@ export interface VideoRequest {
   withAudio?: boolean;
   provider?: {
     order?: string[];
+    /** Only these providers' routes (OpenRouter's `only`). */
+    only?: string[];
+    /** Never these providers' routes. */
+    ignore?: string[];
+    /** false: only the first eligible route of each model is tried. Default true. */
+    allow_fallbacks?: boolean;
+    /** true: only routes that honour every parameter sent (a requested resolution included). Default false. */
+    require_parameters?: boolean;
+    /** How eligible routes are ordered: `price` (default), `latency` (measured completion time), `success` (measured success rate). */
+    sort?: 'price' | 'latency' | 'success';
     max_price?: { per_request_cents?: number; per_second_cents?: number };
   };
   /**

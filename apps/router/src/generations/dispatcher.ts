@@ -14,6 +14,8 @@ export interface DispatchPorts {
   /** Runs the submit through the route's breaker; rejects with an error when the breaker is open. */
   throughBreaker(routeId: string, fn: () => Promise<SubmitJobResult>): Promise<SubmitJobResult>;
   onFallback(reason: string): void;
+  /** A route failed a submit (route health): retryable provider errors only, never our own refusals or an open breaker. */
+  onRouteFailure(routeId: string, kind: string): void;
   /** Builds the provider parameters of a candidate from the stored request. */
   params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
 }
@@ -127,6 +129,7 @@ export class Dispatcher {
       const { idx, attempt, holdId } = next;
       const c = g.candidates[idx];
       let result: SubmitJobResult;
+      let breakerRejected = false;
       try {
         result = await this.ports.throughBreaker(c.routeId, () =>
           this.ports.submit({
@@ -143,6 +146,7 @@ export class Dispatcher {
         // Breaker opened meanwhile, or the providers service did not answer: try the next route.
         const unavailable = err instanceof DomainError && err.code === ErrorCode.SERVICE_UNAVAILABLE;
         result = { ok: false, kind: unavailable ? ProviderErrorKind.Timeout : ProviderErrorKind.Down, retryable: true, message: String((err as Error).message ?? err) };
+        if ((err as { code?: string }).code === 'EOPENBREAKER') breakerRejected = true;
       }
       if (result.ok) {
         const deadline = result.mode === 'callback' ? this.cfg.callbackTimeoutMs : this.cfg.pollTimeoutMs;
@@ -163,6 +167,7 @@ export class Dispatcher {
         return;
       }
       await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
+      if (!breakerRejected) this.ports.onRouteFailure(c.routeId, result.kind);
       this.ports.onFallback(result.kind);
       // The same prompt on the same model elsewhere would be refused again: go to the next model.
       const from = MODEL_SKIPPING_PROVIDER_ERRORS.has(result.kind as ProviderErrorKind) ? skipModel(g.candidates, idx) : idx + 1;

@@ -16,8 +16,8 @@ export interface KvEntry {
 
 export interface SharedKv {
   get(key: string): Promise<KvEntry | null>;
-  /** Writes `value` when `key` is still at `revision` (0: the key must not exist). False when another writer came first. */
-  compareAndSet(key: string, value: string, revision: number): Promise<boolean>;
+  /** Writes `value` when `key` is still at `revision` (0: the key must not exist): the new revision, or null when another writer came first. */
+  compareAndSet(key: string, value: string, revision: number): Promise<number | null>;
   put(key: string, value: string): Promise<void>;
   /** Calls `onChange` with every key's current value, then with every later change. */
   watch(onChange: (e: KvEntry) => void): Promise<{ stop(): void }>;
@@ -55,13 +55,11 @@ export class JetStreamSharedKv implements SharedKv {
     return { key, value: sc.decode(e.value), revision: e.revision };
   }
 
-  async compareAndSet(key: string, value: string, revision: number): Promise<boolean> {
+  async compareAndSet(key: string, value: string, revision: number): Promise<number | null> {
     try {
-      if (revision === 0) await this.kv.create(key, sc.encode(value));
-      else await this.kv.update(key, sc.encode(value), revision);
-      return true;
+      return revision === 0 ? await this.kv.create(key, sc.encode(value)) : await this.kv.update(key, sc.encode(value), revision);
     } catch (err) {
-      if (/wrong last sequence|key exists|already exists/i.test(String(err))) return false;
+      if (/wrong last sequence|key exists|already exists/i.test(String(err))) return null;
       throw err;
     }
   }
@@ -104,11 +102,10 @@ export class InMemorySharedKv implements SharedKv {
     return e ? { key, value: e.value, revision: e.revision } : null;
   }
 
-  async compareAndSet(key: string, value: string, revision: number): Promise<boolean> {
+  async compareAndSet(key: string, value: string, revision: number): Promise<number | null> {
     const current = this.live(key)?.revision ?? 0;
-    if (current !== revision) return false;
-    this.write(key, value);
-    return true;
+    if (current !== revision) return null;
+    return this.write(key, value);
   }
 
   async put(key: string, value: string): Promise<void> {
@@ -133,7 +130,7 @@ export class InMemorySharedKv implements SharedKv {
     return e;
   }
 
-  private write(key: string, value: string): void {
+  private write(key: string, value: string): number {
     const e = { value, revision: ++this.revision, at: this.now() };
     this.entries.set(key, e);
     // Like a NATS watch: delivered asynchronously, never inside the writer's call.
@@ -144,6 +141,7 @@ export class InMemorySharedKv implements SharedKv {
         logger.warn({ err: String(err), key }, 'shared kv watcher failed on an entry');
       }
     });
+    return e.revision;
   }
 }
 
