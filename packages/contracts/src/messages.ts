@@ -217,6 +217,7 @@ export interface ResponseRequest {
   aspectRatio?: string;
   /** Most output tokens the orchestration model may write (OpenAI's name); the router's default when absent. */
   max_output_tokens?: number;
-  provider?: { order?: string[] };
+  /** Provider routing preferences (the video API's fields; each engine has one provider today). */
+  provider?: { order?: string[]; only?: string[]; ignore?: string[]; allow_fallbacks?: boolean; require_parameters?: boolean; sort?: 'price' | 'latency' | 'success' };
   metadata?: Record<string, string>;
 }

@@ -38,7 +38,7 @@ export async function createResponse(
   if (prior) return prior;
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
-  const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
+  const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order, providerPrefs: req.provider }, { configuredProviders: ports.configuredProviders });
   // Sized from this request's input and output cap (token-hold.ts), not a fixed guess.
   const hold = responseTokenHold(sel.model.pricing, req, ports.defaultMaxOutputTokens);
   const request = {
