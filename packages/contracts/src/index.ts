@@ -9,3 +9,4 @@ export * from './providers.messages';
 export * from './webhooks.messages';
 export * from './page-cursor';
 export * from './media-url';
+export * from './key-limits';

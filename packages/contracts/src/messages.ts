@@ -7,6 +7,7 @@ import {
   IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
+import { KEY_LIMIT_RESETS, type KeyLimit, type KeyLimitReset } from './key-limits';
 
 export class Envelope {
   @IsInt() v!: number;
@@ -48,12 +49,22 @@ export interface VideoRequest {
   options?: Record<string, unknown>;
 }
 
+/** The spend limit of the API key that made a create: every hold of the generation counts against it. */
+export class KeyLimitMsg implements KeyLimit {
+  @IsInt() @Min(0) limitCents!: number;
+  @IsIn(KEY_LIMIT_RESETS) reset!: KeyLimitReset;
+}
+
 export class CreateGenerationMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
   @IsObject() request!: VideoRequest;
   @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
   /** The customer's Idempotency-Key: a create repeated with it answers the first generation. */
   @IsOptional() @IsString() @MaxLength(255) idempotencyKey?: string;
+  /** The API key that made the create (its holds are tagged with it). */
+  @IsOptional() @IsString() @MaxLength(64) keyId?: string;
+  /** That key's spend limit, when it has one. */
+  @IsOptional() @ValidateNested() @Type(() => KeyLimitMsg) keyLimit?: KeyLimitMsg;
 }
 
 /** `router.response.create`: the request itself is validated by the gateway (spec 002 rules). */
@@ -62,6 +73,8 @@ export class CreateResponseMsg extends Envelope {
   @IsObject() request!: ResponseRequest;
   @IsOptional() @ValidateNested() @Type(() => Attribution) attribution?: Attribution;
   @IsOptional() @IsString() @MaxLength(255) idempotencyKey?: string;
+  @IsOptional() @IsString() @MaxLength(64) keyId?: string;
+  @IsOptional() @ValidateNested() @Type(() => KeyLimitMsg) keyLimit?: KeyLimitMsg;
 }
 
 export class GetByIdMsg extends Envelope {
@@ -79,6 +92,10 @@ export class PlaceHoldMsg extends Envelope {
   @IsString() @IsNotEmpty() holdId!: string;
   @IsInt() @Min(0) amountCents!: number;
   @IsString() @IsNotEmpty() generationId!: string;
+  /** The API key whose spend the hold counts against (with its limit: the hold is refused beyond it). */
+  @IsOptional() @IsString() @MaxLength(64) keyId?: string;
+  @IsOptional() @IsInt() @Min(0) keyLimitCents?: number;
+  @IsOptional() @IsIn(KEY_LIMIT_RESETS) keyLimitReset?: KeyLimitReset;
 }
 
 export class TopupMsg extends Envelope {
