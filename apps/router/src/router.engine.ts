@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -109,12 +109,15 @@ export class RouterEngine {
     this.dispatcher = new Dispatcher(
       this.store,
       {
-        placeHold: async (orgId, holdId, amountCents, generationId) => {
+        placeHold: async (g, holdId, amountCents) => {
           try {
-            await rpc.request(RPC.billing.holdPlace, { orgId, holdId, amountCents, generationId });
+            await rpc.request(RPC.billing.holdPlace, { orgId: g.org_id, holdId, amountCents, generationId: g.id, ...keyOfHold(g) });
             return { ok: true };
           } catch (err) {
-            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) return { ok: false, message: err.message };
+            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) {
+              const keyLimit = (err.details as { reason?: string } | undefined)?.reason === 'key_limit';
+              return { ok: false, message: err.message, reason: keyLimit ? 'key_limit' : 'insufficient_balance', details: err.details };
+            }
             throw err;
           }
         },
@@ -231,12 +234,16 @@ export class RouterEngine {
     return { object: 'list', data: rows.map((g) => videoGenerationView(g)), has_more: next_cursor !== null, next_cursor };
   }
 
-  async createResponse(orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string, idempotencyKey?: string) {
+  async createResponse(
+    orgId: string, req: ResponseRequest, attribution: { title?: string; referer?: string } | undefined, correlationId?: string, idempotencyKey?: string,
+    key?: { id: string; limit?: KeyLimit | null },
+  ) {
     const g = await createResponse(
       orgId, req, attribution, correlationId, this.catalog, this.store,
       { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
       { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
       idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
+      key,
     );
     return responseView(g);
   }
@@ -277,6 +284,13 @@ export class RouterEngine {
   async rankings(windowHours: number, limit: number) {
     return { window_hours: windowHours, data: await this.store.rankings(windowHours, limit) };
   }
+}
+
+/** The API key a generation's holds count against, with its spend limit when it has one (billing enforces it). */
+export function keyOfHold(g: GenerationRow): { keyId?: string; keyLimitCents?: number; keyLimitReset?: string } {
+  if (!g.key_id) return {};
+  if (g.key_limit_cents === null || g.key_limit_cents === undefined) return { keyId: g.key_id };
+  return { keyId: g.key_id, keyLimitCents: Number(g.key_limit_cents), keyLimitReset: g.key_limit_reset ?? 'none' };
 }
 
 /** Our normalised parameters for the provider adapter (which maps them to the provider's names). */

@@ -4,6 +4,7 @@ import { Generations1700000001000 } from './migrations/1700000001000-generations
 import { GenerationsKeysetIndex1700000001100 } from './migrations/1700000001100-generations-keyset-index';
 import { GenerationsIdempotencyKey1700000001200 } from './migrations/1700000001200-generations-idempotency-key';
 import { GenerationsTokenCostUsd1700000001300 } from './migrations/1700000001300-generations-token-cost-usd';
+import { GenerationsKeyLimit1700000001400 } from './migrations/1700000001400-generations-key-limit';
 import { ROUTER_ENGINE, RouterController } from './router.controller';
 import { RouterEngine } from './router.engine';
 import { RouterConfig, routerConfigFromEnv } from './router.config';
@@ -24,7 +25,7 @@ export async function startRouterService(o: RouterServiceOptions): Promise<Runni
     port: o.port,
     host: o.host,
     messaging: o.messaging,
-    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300], poolSize: 20 },
+    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsKeyLimit1700000001400], poolSize: 20 },
     module: (ctx: ServiceContext) => {
       engine = new RouterEngine(ctx, cfg);
       @Module({ controllers: [RouterController], providers: [{ provide: ROUTER_ENGINE, useValue: engine }] })

@@ -57,6 +57,7 @@ export async function createGeneration(
       correlationId: msg.correlationId ?? null,
       leaseOwner: lease.owner,
       leaseMs: lease.ms,
+      key: msg.keyId ? { id: msg.keyId, limit: msg.keyLimit ?? null } : null,
     },
     idem,
     ports,

@@ -6,8 +6,12 @@ import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 /** What the dispatcher needs from the outside world (billing, providers, breakers, metrics). */
 export interface DispatchPorts {
-  /** Places a hold; `ok: false` with billing's reason when the org cannot cover it. Throws when billing cannot be reached. */
-  placeHold(orgId: string, holdId: string, amountCents: number, generationId: string): Promise<HoldAnswer>;
+  /**
+   * Places a hold (against the generation's API key and its spend limit, when it has one); `ok: false`
+   * with billing's reason when the org cannot cover it or the key's limit would be passed. Throws when
+   * billing cannot be reached.
+   */
+  placeHold(g: GenerationRow, holdId: string, amountCents: number): Promise<HoldAnswer>;
   submit(msg: Omit<SubmitJobMsg, 'v' | 'correlationId'>): Promise<SubmitJobResult>;
   cancel(generationId: string, attempt: number): Promise<void>;
   breakerIsOpen(routeId: string): boolean;
@@ -20,7 +24,9 @@ export interface DispatchPorts {
   params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
 }
 
-export type HoldAnswer = { ok: true } | { ok: false; message: string };
+/** Why billing refused a hold: the balance, or the API key's spend limit. */
+export type HoldRefusal = 'insufficient_balance' | 'key_limit';
+export type HoldAnswer = { ok: true } | { ok: false; message: string; reason: HoldRefusal; details?: unknown };
 
 /** An attempt whose hold is placed, ready to submit. */
 export interface Reserved {
@@ -35,7 +41,7 @@ export interface Reserved {
  * What reserving found: a held attempt; no affordable candidate left (`message`: billing's answer for
  * the cheapest); no candidate left at all (breakers open); or the generation ended meanwhile.
  */
-export type Reservation = Reserved | { kind: 'insufficient'; message: string } | { kind: 'exhausted' } | { kind: 'ended' };
+export type Reservation = Reserved | { kind: 'insufficient'; message: string; reason: HoldRefusal; details?: unknown } | { kind: 'exhausted' } | { kind: 'ended' };
 
 export interface DispatchConfig {
   leaseMs: number;
@@ -86,7 +92,7 @@ export class Dispatcher {
    */
   async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = []): Promise<Reservation> {
     let attempt = after;
-    let refused: { cents: number; message: string } | undefined;
+    let refused: { cents: number; message: string; reason: HoldRefusal; details?: unknown } | undefined;
     for (let idx = fromIdx; idx < g.candidates.length; idx++) {
       const c = g.candidates[idx];
       if (this.ports.breakerIsOpen(c.routeId)) {
@@ -100,7 +106,7 @@ export class Dispatcher {
       if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }))) return { kind: 'ended' };
       let hold: HoldAnswer;
       try {
-        hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
+        hold = await this.ports.placeHold(g, holdId, c.estimatedCostCents);
       } catch (err) {
         await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
         throw err;
@@ -108,10 +114,10 @@ export class Dispatcher {
       if (hold.ok) return { kind: 'reserved', idx, attempt, holdId };
       await this.store.endAttempt(g, attempt, 'reservation_failed', null, hold.message, false);
       reasons.push(`${c.routeId}: ${hold.message}`);
-      this.ports.onFallback('insufficient_balance');
-      if (!refused || c.estimatedCostCents < refused.cents) refused = { cents: c.estimatedCostCents, message: hold.message };
+      this.ports.onFallback(hold.reason);
+      if (!refused || c.estimatedCostCents < refused.cents) refused = { cents: c.estimatedCostCents, message: hold.message, reason: hold.reason, details: hold.details };
     }
-    return refused ? { kind: 'insufficient', message: refused.message } : { kind: 'exhausted' };
+    return refused ? { kind: 'insufficient', message: refused.message, reason: refused.reason, details: refused.details } : { kind: 'exhausted' };
   }
 
   private async run(g: GenerationRow, reserved?: Reserved): Promise<void> {

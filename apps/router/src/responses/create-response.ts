@@ -1,4 +1,4 @@
-import { badRequest, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
+import { badRequest, type KeyLimit, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectEngine } from '../routing/engine-selector';
 import { responseTokenHold } from './token-hold';
@@ -32,6 +32,7 @@ export async function createResponse(
   ports: CreatePorts & { configuredProviders: ReadonlySet<ProviderSlug>; defaultMaxOutputTokens: number },
   lease: { owner: string; ms: number },
   idem?: IdempotentCreate,
+  key?: { id: string; limit?: KeyLimit | null },
 ) {
   // A retry of a create that went through (its answer was lost on the way back): the same response.
   const prior = await priorCreate(store, orgId, 'responses', idem, ports);
@@ -76,6 +77,7 @@ export async function createResponse(
       correlationId: correlationId ?? null,
       leaseOwner: lease.owner,
       leaseMs: lease.ms,
+      key: key ?? null,
     },
     idem,
     ports,
