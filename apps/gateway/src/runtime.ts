@@ -4,6 +4,7 @@ import type { GatewayConfig } from './config';
 import { Downstream } from './downstream';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { KeyLimitsView } from './orgs/key-limits';
 import { OrgService } from './orgs/org.service';
 import { RateLimiter } from './ratelimit/rate-limiter';
 
@@ -17,6 +18,7 @@ export class GatewayRuntime {
   readonly idempotency: IdempotencyStore;
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
+  readonly keyLimits: KeyLimitsView;
   /** Filled in after the app starts (the document is built from the live Nest app); served as-is. */
   readonly openapiDocument: Record<string, any> = {};
 
@@ -30,5 +32,6 @@ export class GatewayRuntime {
     this.idempotency = new IdempotencyStore(ctx.ds, cfg.idempotencyTtlSeconds);
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
+    this.keyLimits = new KeyLimitsView(this.downstream);
   }
 }

@@ -6,6 +6,7 @@ import { installUrlGuard } from './http/url-guard';
 import { GatewayInit1700000002000 } from './migrations/1700000002000-gateway-init';
 import { UnloggedRateCounters1700000002100 } from './migrations/1700000002100-unlogged-rate-counters';
 import { SlidingRateLeases1700000002200 } from './migrations/1700000002200-sliding-rate-leases';
+import { KeySpendLimits1700000002500 } from './migrations/1700000002500-key-spend-limits';
 import { buildOpenApiDocument } from './openapi/document';
 import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
 import { GatewayRuntime } from './runtime';
@@ -29,7 +30,7 @@ export interface RunningGateway extends RunningService {
   runtime: GatewayRuntime;
 }
 
-export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200];
+export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, KeySpendLimits1700000002500];
 
 /** Boots the gateway: schema `gateway`, its migrations, HTTP on `port`, RPC client over `messaging`. */
 export async function startGatewayService(opts: StartGatewayOptions): Promise<RunningGateway> {

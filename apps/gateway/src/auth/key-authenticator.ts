@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { KeyLimit, KeyLimitReset } from '@pipevideo/contracts';
 import { hashSecret, KEY_SECRET_PATTERN } from '../orgs/ids';
 import type { ApiKeyKind } from '../orgs/org.service';
 
@@ -9,6 +10,8 @@ export interface Principal {
   kind: ApiKeyKind;
   /** Effective limit: key's own, else the org's, else the gateway default. */
   rateLimitPerMinute: number;
+  /** The key's spend limit (billing enforces it on every hold of the creates it makes). */
+  spendLimit?: KeyLimit;
 }
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired';
@@ -16,7 +19,10 @@ export type AuthResult = { ok: true; principal: Principal } | { ok: false; reaso
 
 interface CachedLookup {
   at: number;
-  row: { id: string; org_id: string; kind: ApiKeyKind; status: string; expires_at: Date | null; key_limit: number | null; org_limit: number | null } | null;
+  row: {
+    id: string; org_id: string; kind: ApiKeyKind; status: string; expires_at: Date | null; key_limit: number | null; org_limit: number | null;
+    limit_cents: string | null; limit_reset: KeyLimitReset | null;
+  } | null;
 }
 
 export interface KeyAuthenticatorOptions {
@@ -69,7 +75,13 @@ export class KeyAuthenticator {
     this.touch(row.id);
     return {
       ok: true,
-      principal: { keyId: row.id, orgId: row.org_id, kind: row.kind, rateLimitPerMinute: effectiveLimit(row.key_limit, row.org_limit ?? this.o.defaultRateLimitPerMinute) },
+      principal: {
+        keyId: row.id,
+        orgId: row.org_id,
+        kind: row.kind,
+        rateLimitPerMinute: effectiveLimit(row.key_limit, row.org_limit ?? this.o.defaultRateLimitPerMinute),
+        ...(row.limit_cents !== null && row.limit_cents !== undefined ? { spendLimit: { limitCents: Number(row.limit_cents), reset: row.limit_reset ?? 'none' } } : {}),
+      },
     };
   }
 
@@ -78,7 +90,7 @@ export class KeyAuthenticator {
     const hit = this.cache.get(hash);
     if (hit && t - hit.at < this.ttl) return hit.row;
     const [row] = await this.ds.query(
-      `SELECT k.id, k.org_id, k.kind, k.status, k.expires_at, k.rate_limit_per_minute AS key_limit, o.rate_limit_per_minute AS org_limit
+      `SELECT k.id, k.org_id, k.kind, k.status, k.expires_at, k.rate_limit_per_minute AS key_limit, o.rate_limit_per_minute AS org_limit, k.limit_cents, k.limit_reset
          FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = $1`,
       [hash],
     );
@@ -124,4 +136,9 @@ export class KeyAuthenticator {
  */
 export function effectiveLimit(keyLimit: number | null, orgCeiling: number): number {
   return keyLimit === null ? orgCeiling : Math.min(keyLimit, orgCeiling);
+}
+
+/** What a create tells the router about the key that made it: its id (holds are tagged with it) and its spend limit. */
+export function keyOfCreate(p: Principal): { keyId: string; keyLimit?: KeyLimit } {
+  return { keyId: p.keyId, ...(p.spendLimit ? { keyLimit: p.spendLimit } : {}) };
 }

@@ -1,17 +1,18 @@
 import { Body, Controller, Headers, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { BalanceView, RPC, TopupReply } from '@pipevideo/contracts';
+import { BalanceView, KEY_LIMIT_RESETS, type KeyLimitReset, RPC, TopupReply } from '@pipevideo/contracts';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors } from '../openapi/decorators';
-import { BalanceSchema, IssuedApiKeySchema, OrganizationSchema } from '../openapi/schemas';
+import { ApiKeySchema, BalanceSchema, IssuedApiKeySchema, OrganizationSchema } from '../openapi/schemas';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
-import { requireJsonObject, validateDto } from '../validation/validate';
+import { invalid, requireJsonObject, validateDto } from '../validation/validate';
 import { randomUUID } from 'node:crypto';
 
 export const MAX_RATE_LIMIT = 1_000_000;
+export const MAX_KEY_LIMIT_CENTS = 1_000_000_000;
 
 export class CreateOrgDto {
   @ApiProperty({ example: 'Acme', maxLength: 200 })
@@ -55,6 +56,44 @@ export class CreateKeyDto {
   @Min(1, { message: 'must be a positive integer' })
   @IsInt({ message: 'must be a positive integer' })
   rate_limit_per_minute?: number;
+
+  @ApiPropertyOptional({ type: Number, example: 5000, maximum: MAX_KEY_LIMIT_CENTS, description: 'Spend limit in cents per limit_reset period: a create that would pass it is refused (400 naming the limit and when it resets).' })
+  @IsOptional()
+  @Max(MAX_KEY_LIMIT_CENTS, { message: `must be at most ${MAX_KEY_LIMIT_CENTS} cents` })
+  @Min(0, { message: 'must be a non-negative integer number of cents' })
+  @IsInt({ message: 'must be a non-negative integer number of cents' })
+  limit_cents?: number;
+
+  @ApiPropertyOptional({ enum: KEY_LIMIT_RESETS, default: 'none', description: 'daily, weekly, monthly (UTC calendar periods) or none.' })
+  @IsOptional()
+  @IsIn(KEY_LIMIT_RESETS, { message: `must be one of ${KEY_LIMIT_RESETS.join(', ')}` })
+  limit_reset?: KeyLimitReset;
+}
+
+/** A key's spend limit (create and PATCH of keys, both APIs). */
+export class KeyLimitDto {
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 5000, maximum: MAX_KEY_LIMIT_CENTS, description: 'Cents the key may spend per limit_reset period (holds of running jobs count). null or absent: no limit.' })
+  @IsOptional()
+  @Max(MAX_KEY_LIMIT_CENTS, { message: `must be at most ${MAX_KEY_LIMIT_CENTS} cents` })
+  @Min(0, { message: 'must be a non-negative integer number of cents' })
+  @IsInt({ message: 'must be a non-negative integer number of cents' })
+  limit_cents?: number | null;
+
+  @ApiPropertyOptional({ enum: KEY_LIMIT_RESETS, default: 'none', description: 'When the limit starts over: daily (00:00 UTC), weekly (Monday 00:00 UTC), monthly (the 1st, 00:00 UTC), or none (the key’s whole life).' })
+  @IsOptional()
+  @IsIn(KEY_LIMIT_RESETS, { message: `must be one of ${KEY_LIMIT_RESETS.join(', ')}` })
+  limit_reset?: KeyLimitReset;
+}
+
+/**
+ * The spend limit a PATCH body sets: `limit_cents` (a number, or null to remove the limit) and
+ * optionally `limit_reset`. Read before the body's nulls are dropped: here null means "remove".
+ */
+export function keyLimitPatch(body: unknown): { limitCents: number | null; reset?: KeyLimitReset } {
+  const removes = !!body && typeof body === 'object' && !Array.isArray(body) && (body as Record<string, unknown>).limit_cents === null;
+  const dto = validateDto(KeyLimitDto, requireJsonObject(body));
+  if (!removes && dto.limit_cents === undefined) throw invalid([{ field: 'limit_cents', message: 'limit_cents is required: cents per limit_reset period, or null to remove the limit' }]);
+  return { limitCents: removes ? null : dto.limit_cents!, ...(dto.limit_reset ? { reset: dto.limit_reset } : {}) };
 }
 
 export class CreditsDto {
@@ -117,7 +156,19 @@ export class AdminController {
   issueKey(@Param('orgId') orgId: string, @Body() body: unknown) {
     checkId('org', orgId);
     const dto = validateDto(CreateKeyDto, requireJsonObject(body));
-    return this.rt.orgs.issueApiKey(orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null });
+    return this.rt.orgs.issueApiKey(orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null, limit: createLimitOf(dto) });
+  }
+
+  @Patch(':orgId/keys/:keyId')
+  @ApiOperation({ summary: "Set or remove a key's spend limit (operator)" })
+  @ApiBody({ type: KeyLimitDto })
+  @ApiOkResponse({ type: ApiKeySchema })
+  @ApiErrors(400, 401, 404, 500)
+  async setKeyLimit(@Param('orgId') orgId: string, @Param('keyId') keyId: string, @Body() body: unknown) {
+    checkId('org', orgId);
+    const view = await this.rt.orgs.setKeyLimit(orgId, checkId('key', keyId), keyLimitPatch(body));
+    this.rt.auth.forget();
+    return view;
   }
 
   @Post(':orgId/credits')
@@ -140,4 +191,10 @@ export class AdminController {
     });
     return reply?.balance ?? this.rt.downstream.call<BalanceView>(RPC.billing.balanceGet, { orgId });
   }
+}
+
+/** The spend limit of a create-key body (none when limit_cents is absent; limit_reset alone is a 400). */
+export function createLimitOf(dto: CreateKeyDto): { limitCents: number | null; reset?: KeyLimitReset } | undefined {
+  if (dto.limit_cents === undefined && dto.limit_reset === undefined) return undefined;
+  return { limitCents: dto.limit_cents ?? null, ...(dto.limit_reset ? { reset: dto.limit_reset } : {}) };
 }

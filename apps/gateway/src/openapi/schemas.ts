@@ -124,6 +124,13 @@ export class ApiKeySchema {
   @ApiProperty() created_at!: number;
   @ApiProperty({ type: Number, nullable: true }) last_used_at!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'When a rotated key stops working.' }) expires_at!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 5000, description: 'Spend limit: cents the key may spend per limit_reset period (holds of running jobs count); null = no limit.' }) limit_cents!: number | null;
+  @ApiProperty({ enum: ['daily', 'weekly', 'monthly', 'none'], nullable: true, description: 'When the limit starts over: daily (00:00 UTC), weekly (Monday 00:00 UTC), monthly (the 1st, 00:00 UTC) or none (the key’s whole life). null without a limit.' })
+  limit_reset!: string | null;
+}
+export class ApiKeyWithRemainingSchema extends ApiKeySchema {
+  @ApiProperty({ type: Number, nullable: true, example: 1250, description: 'What is left of the limit in the current period; null without a limit (or while billing cannot be reached).' }) limit_remaining_cents!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'When the current period ends (unix seconds); null without a limit or with limit_reset none.' }) limit_resets_at!: number | null;
 }
 export class IssuedApiKeySchema extends ApiKeySchema {
   @ApiProperty({ example: 'pv_…', description: 'The secret. Shown only in this answer.' }) key!: string;
@@ -133,7 +140,7 @@ export class RotatedApiKeySchema extends IssuedApiKeySchema {
   @ApiProperty({ description: 'When the previous key stops working (unix seconds).' }) previous_key_expires_at!: number;
 }
 export class ApiKeyListSchema {
-  @ApiProperty({ type: [ApiKeySchema] }) data!: ApiKeySchema[];
+  @ApiProperty({ type: [ApiKeyWithRemainingSchema] }) data!: ApiKeyWithRemainingSchema[];
 }
 
 export class BalanceSchema {
