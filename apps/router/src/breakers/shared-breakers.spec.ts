@@ -7,14 +7,15 @@ type Change = [string, BreakerState, TransitionOrigin];
 /** One router replica: its breakers, shared through the bucket. */
 async function replica(kv: InMemorySharedKv, name: string, resetTimeoutMs = 60_000) {
   const changes: Change[] = [];
-  let shared!: SharedBreakers;
+  // The registry's hook needs the SharedBreakers built from that registry: wired as the engine does.
+  const hook: { shared?: SharedBreakers } = {};
   const breakers = new BreakerRegistry({ volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs, timeoutMs: false }, {
     onStateChange: (route, state, _prev, origin) => {
       changes.push([route, state, origin]);
-      shared.onStateChange(route, state, origin);
+      hook.shared?.onStateChange(route, state, origin);
     },
   });
-  shared = new SharedBreakers(kv, breakers, name, resetTimeoutMs);
+  const shared = (hook.shared = new SharedBreakers(kv, breakers, name, resetTimeoutMs));
   await shared.start();
   return { breakers, shared, changes };
 }
