@@ -38,15 +38,16 @@ export function registerRouteHealthMetrics(health: RouteHealth, registry: Regist
   });
   new Gauge({
     name: 'pipevideo_route_health_completion_seconds',
-    help: 'Time from submit to completion of the route’s successful jobs over the shared window, by quantile (0.5, 0.9)',
-    labelNames: ['route', 'quantile'],
+    help: 'Time from submit to completion of the route’s successful jobs over the shared window, by percentile (p50, p90)',
+    labelNames: ['route', 'percentile'],
     registers: [registry],
     collect() {
       this.reset();
       for (const route of health.routes()) {
         const s = health.summary(route);
-        if (s.p50Ms !== null) this.set({ route, quantile: '0.5' }, s.p50Ms / 1000);
-        if (s.p90Ms !== null) this.set({ route, quantile: '0.9' }, s.p90Ms / 1000);
+        // Not `quantile`: that label is reserved for summaries (promtool refuses it on a gauge).
+        if (s.p50Ms !== null) this.set({ route, percentile: 'p50' }, s.p50Ms / 1000);
+        if (s.p90Ms !== null) this.set({ route, percentile: 'p90' }, s.p90Ms / 1000);
       }
     },
   });
