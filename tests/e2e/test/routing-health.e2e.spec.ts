@@ -94,7 +94,10 @@ describe('route health shared by two router replicas, provider preferences, key 
       expect(g.status).toBe('failed');
       expect(g.attempts).toHaveLength(1);
     }
-    await waitFor('fal’s failures in the shared window', async () => (await endpoint(model, 'fal')).health.samples === 3, 10_000);
+    // Every replica must have them before the next create (it may land on either): shared, not local.
+    for (const url of p.replicaUrls.router) {
+      await waitFor('fal’s failures in the shared window', async () => sample(await metricsText(url), 'pipevideo_route_health_samples', `route="${model}@fal"`) === 3, 10_000);
+    }
     const fal = await endpoint(model, 'fal');
     expect(fal.health).toMatchObject({ uptime_percent: 0, typical_completion_seconds: null });
     expect(fal.health.recent_failures[0].count).toBe(3);
