@@ -5,10 +5,11 @@ import { BillingDomain, createBillingDomain } from './billing-domain';
 import { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';
 import { StripeReversalIndexes1710000000100 } from './db/migrations/1710000000100-stripe-reversal-indexes';
 import { OrgReceivables1710000000200 } from './db/migrations/1710000000200-org-receivables';
+import { KeySpendLimits1710000000300 } from './db/migrations/1710000000300-key-spend-limits';
 import { BILLING_DOMAIN, BillingController } from './nest/billing.controller';
 import { StripeSettings, stripeSettingsFromEnv } from './stripe/stripe-config';
 
-export const BILLING_MIGRATIONS = [CreateLedger1710000000000, StripeReversalIndexes1710000000100, OrgReceivables1710000000200];
+export const BILLING_MIGRATIONS = [CreateLedger1710000000000, StripeReversalIndexes1710000000100, OrgReceivables1710000000200, KeySpendLimits1710000000300];
 
 export interface BillingServiceOptions {
   messaging: MessagingConfig;

@@ -6,6 +6,7 @@ import { AuditLog } from './audit/audit-log';
 import { Downstream } from './downstream';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { KeyLimitsView } from './orgs/key-limits';
 import { OrgService } from './orgs/org.service';
 import { RateLimiter } from './ratelimit/rate-limiter';
 import { ProviderUrlContent, type VideoContentSource } from './videos/video-content';
@@ -23,6 +24,7 @@ export class GatewayRuntime {
   readonly audit: AuditLog;
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
+  readonly keyLimits: KeyLimitsView;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
   /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
@@ -60,5 +62,6 @@ export class GatewayRuntime {
     this.idempotency = new IdempotencyStore(ctx.ds, cfg.idempotencyTtlSeconds);
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
+    this.keyLimits = new KeyLimitsView(this.downstream);
   }
 }

@@ -8,6 +8,7 @@ import { UnloggedRateCounters1700000002100 } from './migrations/1700000002100-un
 import { SlidingRateLeases1700000002200 } from './migrations/1700000002200-sliding-rate-leases';
 import { AbuseControls1700000002300 } from './migrations/1700000002300-abuse-controls';
 import { buildOpenApiDocument, customerDocument, operatorDocument } from './openapi/document';
+import { KeySpendLimits1700000002500 } from './migrations/1700000002500-key-spend-limits';
 import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
 import { GatewayRuntime } from './runtime';
 
@@ -30,7 +31,7 @@ export interface RunningGateway extends RunningService {
   runtime: GatewayRuntime;
 }
 
-export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300];
+export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300, KeySpendLimits1700000002500];
 
 /** Boots the gateway: schema `gateway`, its migrations, HTTP on `port`, RPC client over `messaging`. */
 export async function startGatewayService(opts: StartGatewayOptions): Promise<RunningGateway> {

@@ -1,5 +1,6 @@
 import { envInt, envStr } from '@pipevideo/platform';
 import { PROVIDER_SLUGS, ProviderSlug } from '@pipevideo/contracts';
+import type { RouteHealthConfig } from './health/route-health';
 
 export interface RouterConfig {
   /** Providers this deployment has credentials for (routes of others are not eligible). */
@@ -24,6 +25,8 @@ export interface RouterConfig {
   rankingsMinGenerations: number;
   /** How long a create's Idempotency-Key names its generation (the gateway keeps keys as long: same variable). */
   idempotencyTtlSeconds: number;
+  /** Measured route health (sliding window shared by all replicas) and when a route counts as unhealthy. */
+  health: RouteHealthConfig;
 }
 
 export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterConfig {
@@ -46,6 +49,19 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
     responsesMaxOutputTokens: envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS', 20_000),
     rankingsMinGenerations: envInt('PIPEVIDEO_RANKINGS_MIN_GENERATIONS', 10),
     idempotencyTtlSeconds: envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
+    health: healthConfig(envInt('PIPEVIDEO_ROUTE_HEALTH_WINDOW_MS', 10 * 60_000)),
     ...over,
+  };
+}
+
+/** The health window is cut into 10 buckets; see health/route-window.ts. */
+function healthConfig(windowMs: number): RouteHealthConfig {
+  return {
+    windowMs,
+    bucketMs: Math.max(1000, Math.floor(windowMs / 10)),
+    maxDurationsPerBucket: 50,
+    flushMs: envInt('PIPEVIDEO_ROUTE_HEALTH_FLUSH_MS', 250),
+    minSamples: envInt('PIPEVIDEO_ROUTE_HEALTH_MIN_SAMPLES', 5),
+    unhealthyBelow: envInt('PIPEVIDEO_ROUTE_HEALTH_UNHEALTHY_BELOW_PERCENT', 50) / 100,
   };
 }

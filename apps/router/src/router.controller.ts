@@ -68,7 +68,7 @@ export class RouterController {
   @MessagePattern(RPC.router.responseCreate)
   createResponse(@Payload() data: unknown) {
     const m = validateMessage(CreateResponseMsg, data);
-    return this.engine.createResponse(m.orgId, m.request, m.attribution, m.correlationId, m.idempotencyKey, m.maxInFlight);
+    return this.engine.createResponse(m.orgId, m.request, m.attribution, m.correlationId, m.idempotencyKey, m.maxInFlight, m.keyId ? { id: m.keyId, limit: m.keyLimit ?? null } : undefined);
   }
 
   @MessagePattern(RPC.router.responseGet)

@@ -1,10 +1,13 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
-import { registerBreakerStateGauge } from './breakers/metrics';
+import { registerBreakerStateGauge, registerBreakerTransitionCounter } from './breakers/metrics';
+import { SharedBreakers } from './breakers/shared-breakers';
+import { RouteHealth } from './health/route-health';
+import { registerRouteHealthMetrics } from './health/metrics';
 import { Catalog, defaultCatalog } from './catalog/catalog';
 import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/public-view';
 import { tokenCost } from './routing/pricing';
@@ -24,10 +27,16 @@ import { unreportedUsageTokens } from './responses/token-hold';
 import { VideosFace } from './videos/videos-face';
 import type { RouterConfig } from './router.config';
 
+/** The shared bucket of route health windows (`stats.<route>`) and breaker decisions (`breaker.<route>`). */
+export const ROUTE_HEALTH_BUCKET = 'route_health';
+
 /** The router's use cases wired to billing, providers, breakers and metrics. NestJS-free. */
 export class RouterEngine {
   readonly store: GenerationStore;
   readonly breakers: BreakerRegistry;
+  /** Measured route health, shared by all replicas (see health/). */
+  readonly health: RouteHealth;
+  private sharedBreakers?: SharedBreakers;
   readonly dispatcher: Dispatcher;
   readonly completion: CompletionHandler;
   readonly sweeper: Sweeper;
@@ -86,21 +95,35 @@ export class RouterEngine {
       const [o] = await ctx.ds.query(`SELECT count(*)::int AS n FROM generations WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds'`);
       stuck.set(o.n);
     });
+    const breakerTransition = registerBreakerTransitionCounter(reg);
     this.breakers = new BreakerRegistry(cfg.breaker, {
-      onStateChange: (routeId, state, previous) => logger.warn({ routeId, state, previous }, 'circuit breaker state changed'),
+      onStateChange: (routeId, state, previous, origin) => {
+        logger.warn({ routeId, state, previous, origin }, 'circuit breaker state changed');
+        breakerTransition(routeId, state, origin);
+        this.sharedBreakers?.onStateChange(routeId, state, origin);
+      },
     });
     registerBreakerStateGauge(this.breakers, reg);
+    this.health = new RouteHealth(cfg.health);
+    const healthMetrics = registerRouteHealthMetrics(this.health, reg);
+    const observe = (routeId: string, o: { ok: true; completionMs: number } | { ok: false; kind: string }) => {
+      this.health.observe(routeId, o);
+      healthMetrics.outcome(routeId, o.ok, o.ok ? undefined : o.kind);
+    };
 
     const rpc = ctx.messaging.rpc;
     this.dispatcher = new Dispatcher(
       this.store,
       {
-        placeHold: async (orgId, holdId, amountCents, generationId) => {
+        placeHold: async (g, holdId, amountCents) => {
           try {
-            await rpc.request(RPC.billing.holdPlace, { orgId, holdId, amountCents, generationId });
+            await rpc.request(RPC.billing.holdPlace, { orgId: g.org_id, holdId, amountCents, generationId: g.id, ...keyOfHold(g) });
             return { ok: true };
           } catch (err) {
-            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) return { ok: false, message: err.message };
+            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) {
+              const keyLimit = (err.details as { reason?: string } | undefined)?.reason === 'key_limit';
+              return { ok: false, message: err.message, reason: keyLimit ? 'key_limit' : 'insufficient_balance', details: err.details };
+            }
             throw err;
           }
         },
@@ -111,6 +134,7 @@ export class RouterEngine {
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
         throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => r instanceof Error || (r && r.ok === false && r.retryable === true)),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
+        onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
         params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
       },
       { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
@@ -131,9 +155,15 @@ export class RouterEngine {
         this.unreportedUsage.inc({ provider: g.provider ?? 'none' });
         logger.warn({ generationId: g.id, provider: g.provider, inputTokens: g.input_tokens, outputTokens: g.output_tokens }, 'Responses job completed without a usage report: charged by the no-usage rule');
       },
+      onRouteOutcome: (routeId, o) => observe(routeId, o),
       videoCost: (g) => g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0,
     });
-    this.sweeper = new Sweeper(this.store, { drive: (id) => this.dispatcher.drive(id), cancel: (id, a) => this.ports().cancel(id, a) }, cfg.sweepIntervalMs, 2000);
+    this.sweeper = new Sweeper(
+      this.store,
+      { drive: (id) => this.dispatcher.drive(id), cancel: (id, a) => this.ports().cancel(id, a), onRouteTimeout: (routeId) => observe(routeId, { ok: false, kind: 'timeout' }) },
+      cfg.sweepIntervalMs,
+      2000,
+    );
     this.videos = new VideosFace(ctx.ds, this.store, this.catalog, { createGeneration: (msg) => this.createGeneration(msg), cancelled: (row) => this.afterCancel(row) });
   }
 
@@ -142,6 +172,11 @@ export class RouterEngine {
   }
 
   async start(): Promise<void> {
+    // Route health and breaker decisions live in one bucket every replica shares and watches.
+    const kv = await this.ctx.messaging.kv(ROUTE_HEALTH_BUCKET, { maxAgeMs: Math.max(this.cfg.health.windowMs, this.cfg.breaker.resetTimeoutMs) });
+    await this.health.start(kv);
+    this.sharedBreakers = new SharedBreakers(kv, this.breakers, this.owner, this.cfg.breaker.resetTimeoutMs);
+    await this.sharedBreakers.start();
     const events = this.ctx.messaging.events;
     await events.subscribe('router', [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported], async (subject, payload) => {
       const evt = JSON.parse(payload);
@@ -157,6 +192,8 @@ export class RouterEngine {
     // Give in-flight dispatches a moment; what does not finish keeps its lease, which expires and
     // lets another replica (or this one, restarted) finish the job.
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 3000).unref())]);
+    this.sharedBreakers?.stop();
+    await this.health.stop().catch(() => undefined);
     this.breakers.shutdown();
   }
 
@@ -171,7 +208,12 @@ export class RouterEngine {
 
   private createPorts(): CreatePorts {
     return {
-      selectionContext: () => ({ configuredProviders: new Set(this.cfg.configuredProviders), isRouteOpen: (id) => this.breakers.isOpen(id) }),
+      selectionContext: () => ({
+        configuredProviders: new Set(this.cfg.configuredProviders),
+        isRouteOpen: (id) => this.breakers.isOpen(id),
+        health: (id) => this.health.summary(id),
+        isUnhealthy: (id) => this.health.isUnhealthy(id),
+      }),
       observeSelection: (s) => this.selection.observe(s),
       admit: (row) =>
         admit(row, {
@@ -206,6 +248,7 @@ export class RouterEngine {
     correlationId?: string,
     idempotencyKey?: string,
     maxInFlight?: number,
+    key?: { id: string; limit?: KeyLimit | null },
   ) {
     const g = await createResponse(
       orgId, req, attribution, correlationId, this.catalog, this.store,
@@ -213,6 +256,7 @@ export class RouterEngine {
       { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
       idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
       maxInFlight,
+      key,
     );
     return responseView(g);
   }
@@ -235,12 +279,16 @@ export class RouterEngine {
     if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
   }
 
+  private publicViewOptions() {
+    return { configuredProviders: new Set(this.cfg.configuredProviders), health: { windowMs: this.cfg.health.windowMs, of: (routeId: string) => this.health.summary(routeId) } };
+  }
+
   listModels() {
-    return { object: 'list', data: listPublicModels(this.catalog, { configuredProviders: new Set(this.cfg.configuredProviders) as any }), has_more: false, next_cursor: null };
+    return { object: 'list', data: listPublicModels(this.catalog, this.publicViewOptions()), has_more: false, next_cursor: null };
   }
 
   getModel(slug: string) {
-    const m = getPublicModel(this.catalog, slug, { configuredProviders: new Set(this.cfg.configuredProviders) as any });
+    const m = getPublicModel(this.catalog, slug, this.publicViewOptions());
     if (!m) throw notFound(`Model ${slug} not found. See GET /v1/models`);
     return m;
   }
@@ -252,6 +300,13 @@ export class RouterEngine {
   rankings(windowHours: number, limit: number) {
     return this.apps.top(windowHours, limit);
   }
+}
+
+/** The API key a generation's holds count against, with its spend limit when it has one (billing enforces it). */
+export function keyOfHold(g: GenerationRow): { keyId?: string; keyLimitCents?: number; keyLimitReset?: string } {
+  if (!g.key_id) return {};
+  if (g.key_limit_cents === null || g.key_limit_cents === undefined) return { keyId: g.key_id };
+  return { keyId: g.key_id, keyLimitCents: Number(g.key_limit_cents), keyLimitReset: g.key_limit_reset ?? 'none' };
 }
 
 /** Our normalised parameters for the provider adapter (which maps them to the provider's names). */

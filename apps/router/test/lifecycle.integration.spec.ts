@@ -14,7 +14,7 @@ function serve(w: InProcessWiring, subject: string, fn: Handler) {
     try {
       return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
     } catch (err: any) {
-      return JSON.stringify({ id: p.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message }, isDisposed: true });
+      return JSON.stringify({ id: p.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message, ...(err.details ? { details: err.details } : {}) }, isDisposed: true });
     }
   });
 }
@@ -38,6 +38,9 @@ describe('router lifecycle', () => {
     w = createInProcessWiring();
     serve(w, RPC.billing.balanceGet, () => ({ orgId: 'org', balance_cents: available, held_cents: 0, available_cents: available }));
     serve(w, RPC.billing.holdPlace, (d) => {
+      if (d.keyLimitCents !== undefined && d.amountCents > d.keyLimitCents) {
+        throw Object.assign(new Error(`Key spend limit reached: key ${d.keyId} may spend ${d.keyLimitCents} cents per day`), { code: 'BAD_REQUEST', details: { reason: 'key_limit' } });
+      }
       if (d.amountCents > available) throw Object.assign(new Error('Insufficient balance'), { code: 'BAD_REQUEST' });
       holds.push(d);
       return { holdId: d.holdId };
@@ -261,6 +264,23 @@ describe('router lifecycle', () => {
     expect(attempt).toEqual({ error_kind: 'bad_request', error_message: 'imageUrl resolves to a private address' });
     expect(submits.filter((s) => s.generationId === d.id)).toHaveLength(1);
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
+  });
+
+  it('the API key and its spend limit travel with every hold; a hold the key limit refuses is a 400 that names it (no "Add credits")', async () => {
+    const ok = await rpc().request<any>(RPC.router.generationCreate, {
+      orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, keyId: 'key_big', keyLimit: { limitCents: 100_000, reset: 'daily' },
+    });
+    expect(holds.find((h) => h.generationId === ok.id)).toMatchObject({ keyId: 'key_big', keyLimitCents: 100_000, keyLimitReset: 'daily' });
+    const noLimit = await rpc().request<any>(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, keyId: 'key_free' });
+    const h = holds.find((x) => x.generationId === noLimit.id);
+    expect(h).toMatchObject({ keyId: 'key_free' });
+    expect(h.keyLimitCents).toBeUndefined();
+    const before = submits.length;
+    await expect(
+      rpc().request(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, keyId: 'key_small', keyLimit: { limitCents: 1, reset: 'daily' } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^Key spend limit reached: key key_small may spend 1 cents per day\.$/), details: { reason: 'key_limit' } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(submits.slice(before).filter((s) => s.generationId !== ok.id && s.generationId !== noLimit.id)).toEqual([]);
   });
 
   it('two router replicas on one database: every generation times out exactly once', async () => {

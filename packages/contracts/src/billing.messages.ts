@@ -3,7 +3,9 @@
  * that live in messages.ts (`OrgMsg`, `PlaceHoldMsg`, `TopupMsg`, `TokenChargeMsg`, `UsageListMsg`,
  * `BalanceView`). Amounts are integer cents everywhere; ledger transaction ids are strings (bigint).
  */
-import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { KEY_LIMIT_RESETS, type KeyLimitReset } from './key-limits';
 import { BalanceView, Envelope, TokenChargeMsg } from './messages';
 import type { ApiKind } from './enums';
 
@@ -121,4 +123,19 @@ export interface LedgerCheckReply {
   balanced: boolean;
   transactions_unbalanced: number;
   cached_mismatches: number;
+}
+
+export class KeySpendQuery {
+  @IsString() @IsNotEmpty() @MaxLength(64) keyId!: string;
+  @IsIn(KEY_LIMIT_RESETS) reset!: KeyLimitReset;
+}
+
+/** `billing.keys.spend`: what each key spent (captured) or holds (open holds) in its limit's current window. */
+export class KeySpendMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => KeySpendQuery) keys!: KeySpendQuery[];
+}
+
+export interface KeySpendReply {
+  data: Array<{ keyId: string; spentCents: number; windowStart: string; resetsAt: string | null }>;
 }

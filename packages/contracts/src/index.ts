@@ -10,3 +10,4 @@ export * from './webhooks.messages';
 export * from './page-cursor';
 export * from './media-url';
 export * from './public-api';
+export * from './key-limits';

@@ -7,6 +7,7 @@ import {
   IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
+import { KEY_LIMIT_RESETS, type KeyLimit, type KeyLimitReset } from './key-limits';
 
 export class Envelope {
   @IsInt() v!: number;
@@ -29,6 +30,16 @@ export interface VideoRequest {
   withAudio?: boolean;
   provider?: {
     order?: string[];
+    /** Only these providers' routes (OpenRouter's `only`). */
+    only?: string[];
+    /** Never these providers' routes. */
+    ignore?: string[];
+    /** false: only the first eligible route of each model is tried. Default true. */
+    allow_fallbacks?: boolean;
+    /** true: only routes that honour every parameter sent (a requested resolution included). Default false. */
+    require_parameters?: boolean;
+    /** How eligible routes are ordered: `price` (default), `latency` (measured completion time), `success` (measured success rate). */
+    sort?: 'price' | 'latency' | 'success';
     max_price?: { per_request_cents?: number; per_second_cents?: number };
   };
   /**
@@ -36,6 +47,12 @@ export interface VideoRequest {
    * each with its declared price effect. Nothing outside the fields above and this object reaches a provider.
    */
   options?: Record<string, unknown>;
+}
+
+/** The spend limit of the API key that made a create: every hold of the generation counts against it. */
+export class KeyLimitMsg implements KeyLimit {
+  @IsInt() @Min(0) limitCents!: number;
+  @IsIn(KEY_LIMIT_RESETS) reset!: KeyLimitReset;
 }
 
 export class CreateGenerationMsg extends Envelope {
@@ -49,6 +66,10 @@ export class CreateGenerationMsg extends Envelope {
    * create with TOO_MANY_REQUESTS at the cap. Absent: no cap (callers other than the gateway).
    */
   @IsOptional() @IsInt() @Min(1) maxInFlight?: number;
+  /** The API key that made the create (its holds are tagged with it). */
+  @IsOptional() @IsString() @MaxLength(64) keyId?: string;
+  /** That key's spend limit, when it has one. */
+  @IsOptional() @ValidateNested() @Type(() => KeyLimitMsg) keyLimit?: KeyLimitMsg;
 }
 
 /** `router.response.create`: the request itself is validated by the gateway (spec 002 rules). */
@@ -62,6 +83,8 @@ export class CreateResponseMsg extends Envelope {
    * create with TOO_MANY_REQUESTS at the cap. Absent: no cap (callers other than the gateway).
    */
   @IsOptional() @IsInt() @Min(1) maxInFlight?: number;
+  @IsOptional() @IsString() @MaxLength(64) keyId?: string;
+  @IsOptional() @ValidateNested() @Type(() => KeyLimitMsg) keyLimit?: KeyLimitMsg;
 }
 
 export class GetByIdMsg extends Envelope {
@@ -79,6 +102,10 @@ export class PlaceHoldMsg extends Envelope {
   @IsString() @IsNotEmpty() holdId!: string;
   @IsInt() @Min(0) amountCents!: number;
   @IsString() @IsNotEmpty() generationId!: string;
+  /** The API key whose spend the hold counts against (with its limit: the hold is refused beyond it). */
+  @IsOptional() @IsString() @MaxLength(64) keyId?: string;
+  @IsOptional() @IsInt() @Min(0) keyLimitCents?: number;
+  @IsOptional() @IsIn(KEY_LIMIT_RESETS) keyLimitReset?: KeyLimitReset;
 }
 
 export class TopupMsg extends Envelope {
@@ -225,6 +252,7 @@ export interface ResponseRequest {
   aspectRatio?: string;
   /** Most output tokens the orchestration model may write (OpenAI's name); the router's default when absent. */
   max_output_tokens?: number;
-  provider?: { order?: string[] };
+  /** Provider routing preferences (the video API's fields; each engine has one provider today). */
+  provider?: { order?: string[]; only?: string[]; ignore?: string[]; allow_fallbacks?: boolean; require_parameters?: boolean; sort?: 'price' | 'latency' | 'success' };
   metadata?: Record<string, string>;
 }

@@ -12,6 +12,7 @@ export const RPC = {
     checkoutCreate: 'billing.checkout.create',
     stripeEvent: 'billing.stripe.event',
     ledgerCheck: 'billing.ledger.check',
+    keySpend: 'billing.keys.spend',
   },
   router: {
     generationCreate: 'router.generation.create',

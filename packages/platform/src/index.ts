@@ -13,6 +13,7 @@ export * from './messaging/nats-transport';
 export * from './messaging/outbox';
 export * from './messaging/rpc-client';
 export * from './messaging/runtime';
+export * from './messaging/shared-kv';
 export * from './messaging/transport';
 export * from './observability/correlation';
 export * from './observability/logger';

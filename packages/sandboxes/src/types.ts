@@ -53,7 +53,9 @@ export type FaultName =
   | 'garbage'
   | 'bad_request'
   | 'jwks_down'
-  | 'incomplete';
+  | 'incomplete'
+  | 'slow_job'
+  | 'flaky';
 
 export const FAULT_NAMES: readonly FaultName[] = [
   'down',
@@ -68,6 +70,8 @@ export const FAULT_NAMES: readonly FaultName[] = [
   'bad_request',
   'jwks_down',
   'incomplete',
+  'slow_job',
+  'flaky',
 ];
 
 export interface FaultRule {
@@ -76,8 +80,10 @@ export interface FaultRule {
   times?: number;
   /** Only for this provider model id. */
   modelId?: string;
-  /** For `slow`: how long the submit answer is held. Default 5000 ms. */
+  /** For `slow`: how long the submit answer is held; for `slow_job`: how long the job runs. Default 5000 ms. */
   delayMs?: number;
+  /** For `flaky`: the share of jobs (0–100) that fail after being accepted, spread evenly. Default 50. */
+  percent?: number;
 }
 
 export interface RunningSandbox {

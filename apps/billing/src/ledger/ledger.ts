@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { BalanceView, DomainError, ErrorCode, owedRefusalMessage } from '@pipevideo/contracts';
+import { BalanceView, DomainError, ErrorCode, type KeyLimitReset, keyLimitRefusalMessage, keyLimitWindow, owedRefusalMessage } from '@pipevideo/contracts';
 import { Db, inTransaction, num, one, rows } from '../db/sql';
 import { balanceView, emptyBalance, OrgAccounts, PLATFORM_ACCOUNTS, TopupSource } from './accounts';
 import { Coalescer } from './coalescer';
@@ -65,11 +65,14 @@ export interface PlaceHoldInput {
   holdId: string;
   amountCents: number;
   generationId: string;
+  /** The API key the hold counts against; with `keyLimit`, the hold is refused beyond that key's limit. */
+  keyId?: string;
+  keyLimit?: { limitCents: number; reset: KeyLimitReset };
 }
-export type HoldFailureReason = 'insufficient_balance' | 'conflict' | 'already_settled';
+export type HoldFailureReason = 'insufficient_balance' | 'key_limit' | 'conflict' | 'already_settled';
 export type PlaceHoldResult =
   | { ok: true; duplicate: boolean; holdId: string; amountCents: number; balance: BalanceView; moves: Move[] }
-  | { ok: false; reason: HoldFailureReason; message: string; balance?: BalanceView };
+  | { ok: false; reason: HoldFailureReason; message: string; balance?: BalanceView; keyLimit?: { limitCents: number; spentCents: number; resetsAt: string | null } };
 
 export interface SettleResult {
   holdId: string;
@@ -164,12 +167,13 @@ export interface LedgerOptions {
 
 interface HoldRowOut {
   r_idx: number;
-  r_outcome: 'placed' | 'existing' | 'insufficient' | 'tombstone';
+  r_outcome: 'placed' | 'existing' | 'insufficient' | 'tombstone' | 'key_limit';
   r_org: string;
   r_amount: string;
   r_available: string;
   r_held: string;
   r_owed: string;
+  r_key_spent: string | null;
 }
 
 /**
@@ -289,6 +293,29 @@ export class Ledger {
   async holdStatus(holdId: string, db: Db = this.ds): Promise<HoldRow['status'] | null> {
     const r = await one<{ status: HoldRow['status'] }>(db, `SELECT status FROM holds WHERE hold_id = $1`, [holdId]);
     return r?.status ?? null;
+  }
+
+  /**
+   * What each key spent or holds in its limit's current window (`GET /v1/keys` shows the rest of the
+   * limit): open holds at their amount, captured ones at what they charged, as `place_holds` counts.
+   */
+  async keySpend(orgId: string, keys: Array<{ keyId: string; reset: KeyLimitReset }>, db: Db = this.ds): Promise<Array<{ keyId: string; spentCents: number; windowStart: string; resetsAt: string | null }>> {
+    if (!keys.length) return [];
+    const windows = keys.map((k) => ({ ...k, ...keyLimitWindow(k.reset) }));
+    const sums = await rows<{ key_id: string; s: string }>(
+      db,
+      `SELECT k.key_id, coalesce(sum(CASE h.status WHEN 'open' THEN h.amount_cents WHEN 'captured' THEN h.charged_cents ELSE 0 END), 0) AS s
+         FROM unnest($2::text[], $3::timestamptz[]) AS k (key_id, since)
+         LEFT JOIN holds h ON h.key_id = k.key_id AND h.org_id = $1 AND h.placed AND h.created_at >= k.since
+        GROUP BY k.key_id`,
+      [orgId, windows.map((w) => w.keyId), windows.map((w) => w.start.toISOString())],
+    );
+    return windows.map((w) => ({
+      keyId: w.keyId,
+      spentCents: num(sums.find((x) => x.key_id === w.keyId)?.s),
+      windowStart: w.start.toISOString(),
+      resetsAt: w.resetsAt?.toISOString() ?? null,
+    }));
   }
 
   // ---- top-up -----------------------------------------------------------------------------
@@ -441,6 +468,7 @@ export class Ledger {
    */
   async placeHold(i: PlaceHoldInput, db: Db = this.ds): Promise<PlaceHoldResult> {
     if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
+    if (i.keyLimit && !i.keyId) throw new DomainError(ErrorCode.BAD_REQUEST, 'keyLimit needs keyId');
     // Inside a caller's transaction the hold must commit with it: no batching there.
     const r = db === this.ds ? await this.holdBatcher.submit(i) : (await this.placeHoldsNow(db, [i]))[0];
     const balance = balanceView({ availableCents: num(r.r_available), heldCents: num(r.r_held), owedCents: num(r.r_owed) });
@@ -455,6 +483,18 @@ export class Ledger {
         return { ok: true, duplicate: true, holdId: i.holdId, amountCents: amount, balance, moves: [] };
       case 'tombstone':
         return { ok: false, reason: 'already_settled', message: `hold ${i.holdId} was released or captured before it was placed; use a new holdId` };
+      case 'key_limit': {
+        const { limitCents, reset } = i.keyLimit!;
+        const spentCents = num(r.r_key_spent);
+        const { resetsAt } = keyLimitWindow(reset);
+        return {
+          ok: false,
+          reason: 'key_limit',
+          message: keyLimitRefusalMessage({ keyId: i.keyId!, limitCents, reset, spentCents, neededCents: i.amountCents, resetsAt }),
+          balance,
+          keyLimit: { limitCents, spentCents, resetsAt: resetsAt?.toISOString() ?? null },
+        };
+      }
       case 'insufficient':
         return {
           ok: false,
@@ -472,11 +512,15 @@ export class Ledger {
   private async placeHoldsNow(db: Db, items: PlaceHoldInput[]): Promise<HoldRowOut[]> {
     const order = items.map((_, k) => k).sort((a, b) => cmp(items[a].orgId, items[b].orgId) || cmp(items[a].holdId, items[b].holdId));
     const sorted = order.map((k) => items[k]);
-    const out = await rows<HoldRowOut>(db, `SELECT * FROM place_holds($1::text[], $2::text[], $3::text[], $4::bigint[])`, [
+    const out = await rows<HoldRowOut>(db, `SELECT * FROM place_holds($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::timestamptz[])`, [
       sorted.map((x) => x.orgId),
       sorted.map((x) => x.holdId),
       sorted.map((x) => x.generationId),
       sorted.map((x) => x.amountCents),
+      sorted.map((x) => x.keyId ?? null),
+      sorted.map((x) => x.keyLimit?.limitCents ?? null),
+      // The window as of this batch (billing's clock): spend since its start counts.
+      sorted.map((x) => (x.keyLimit ? keyLimitWindow(x.keyLimit.reset).start.toISOString() : null)),
     ]);
     if (out.length !== items.length) throw new Error(`place_holds answered ${out.length} rows for ${items.length} holds`);
     const result: HoldRowOut[] = new Array(items.length);

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, LedgerCheckMsg, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
+  BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
   PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupMsg, TopupReply, UsageListMsg,
   UsageListReply, validateMessage,
 } from '@pipevideo/contracts';
@@ -45,14 +45,22 @@ export class BillingController {
     }
     let r;
     try {
-      r = await this.d.ledger.placeHold({ orgId: msg.orgId, holdId: msg.holdId, amountCents: msg.amountCents, generationId: msg.generationId });
+      r = await this.d.ledger.placeHold({
+        orgId: msg.orgId,
+        holdId: msg.holdId,
+        amountCents: msg.amountCents,
+        generationId: msg.generationId,
+        ...(msg.keyId ? { keyId: msg.keyId } : {}),
+        ...(msg.keyId && msg.keyLimitCents !== undefined ? { keyLimit: { limitCents: msg.keyLimitCents, reset: msg.keyLimitReset ?? 'none' } } : {}),
+      });
     } catch (err) {
       this.d.metrics.holdFailed('error');
       throw err;
     }
     if (!r.ok) {
       this.d.metrics.holdFailed(r.reason);
-      throw new DomainError(r.reason === 'insufficient_balance' ? ErrorCode.BAD_REQUEST : ErrorCode.CONFLICT, r.message);
+      const refusal = r.reason === 'insufficient_balance' || r.reason === 'key_limit';
+      throw new DomainError(refusal ? ErrorCode.BAD_REQUEST : ErrorCode.CONFLICT, r.message, r.reason === 'key_limit' ? { reason: 'key_limit', ...r.keyLimit } : undefined);
     }
     this.d.metrics.record(r.moves);
     return { holdId: r.holdId, amountCents: r.amountCents, balance: r.balance };
@@ -100,6 +108,13 @@ export class BillingController {
     const { moves, ...reply } = await this.d.stripe.handleEvent(validateMessage(StripeEventMsg, data));
     this.d.metrics.record(moves);
     return reply;
+  }
+
+  /** What each of an org's keys spent or holds in its limit's current window (the gateway's `GET /v1/keys`). */
+  @MessagePattern(RPC.billing.keySpend)
+  async keySpend(@Payload() data: unknown): Promise<KeySpendReply> {
+    const msg = validateMessage(KeySpendMsg, data);
+    return { data: await this.d.ledger.keySpend(msg.orgId, msg.keys.map((k) => ({ keyId: k.keyId, reset: k.reset }))) };
   }
 
   @MessagePattern(RPC.billing.ledgerCheck)

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { KeyLimit, KeyLimitReset } from '@pipevideo/contracts';
 import { hashSecret, KEY_SECRET_PATTERN } from '../orgs/ids';
 import type { ApiKeyKind } from '../orgs/org.service';
 
@@ -13,6 +14,8 @@ export interface Principal {
   orgRateLimitPerMinute: number;
   /** Generations the org may have pending or processing at once. */
   maxConcurrentGenerations: number;
+  /** The key's spend limit (billing enforces it on every hold of the creates it makes). */
+  spendLimit?: KeyLimit;
 }
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'suspended';
@@ -32,6 +35,8 @@ interface CachedLookup {
     org_max_concurrent: number | null;
     org_status: string;
     suspended_reason: string | null;
+    limit_cents: string | null;
+    limit_reset: KeyLimitReset | null;
   } | null;
 }
 
@@ -97,6 +102,7 @@ export class KeyAuthenticator {
         rateLimitPerMinute: effectiveLimit(row.key_limit, row.org_limit ?? this.o.defaultRateLimitPerMinute),
         orgRateLimitPerMinute: row.org_total_limit ?? this.o.defaultOrgRateLimitPerMinute,
         maxConcurrentGenerations: row.org_max_concurrent ?? this.o.defaultMaxConcurrentGenerations,
+        ...(row.limit_cents !== null && row.limit_cents !== undefined ? { spendLimit: { limitCents: Number(row.limit_cents), reset: row.limit_reset ?? 'none' } } : {}),
       },
     };
   }
@@ -108,7 +114,7 @@ export class KeyAuthenticator {
     const [row] = await this.ds.query(
       `SELECT k.id, k.org_id, k.kind, k.status, k.expires_at, k.rate_limit_per_minute AS key_limit, o.rate_limit_per_minute AS org_limit,
               o.org_rate_limit_per_minute AS org_total_limit, o.max_concurrent_generations AS org_max_concurrent,
-              o.status AS org_status, o.suspended_reason
+              o.status AS org_status, o.suspended_reason, k.limit_cents, k.limit_reset
          FROM api_keys k JOIN organizations o ON o.id = k.org_id WHERE k.secret_hash = $1`,
       [hash],
     );
@@ -154,4 +160,9 @@ export class KeyAuthenticator {
  */
 export function effectiveLimit(keyLimit: number | null, orgCeiling: number): number {
   return keyLimit === null ? orgCeiling : Math.min(keyLimit, orgCeiling);
+}
+
+/** What a create tells the router about the key that made it: its id (holds are tagged with it) and its spend limit. */
+export function keyOfCreate(p: Principal): { keyId: string; keyLimit?: KeyLimit } {
+  return { keyId: p.keyId, ...(p.spendLimit ? { keyLimit: p.spendLimit } : {}) };
 }

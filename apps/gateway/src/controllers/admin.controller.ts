@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags, OmitType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { BalanceView, RPC, TopupReply } from '@pipevideo/contracts';
+import { BalanceView, KEY_LIMIT_RESETS, type KeyLimitReset, RPC, TopupReply } from '@pipevideo/contracts';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
@@ -10,10 +10,11 @@ import type { OrgLimits } from '../orgs/org.service';
 import { auditContext, OperatorRequest } from '../audit/audit-context';
 import { intQuery, strQuery } from '../http/params';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
-import { requireJsonObject, validateDto } from '../validation/validate';
+import { invalid, requireJsonObject, validateDto } from '../validation/validate';
 import { randomUUID } from 'node:crypto';
 
 export const MAX_RATE_LIMIT = 1_000_000;
+export const MAX_KEY_LIMIT_CENTS = 1_000_000_000;
 
 export class CreateOrgDto {
   @ApiProperty({ example: 'Acme', maxLength: 200 })
@@ -80,6 +81,44 @@ export class CreateKeyDto {
   @Min(1, { message: 'must be a positive integer' })
   @IsInt({ message: 'must be a positive integer' })
   rate_limit_per_minute?: number;
+
+  @ApiPropertyOptional({ type: Number, example: 5000, maximum: MAX_KEY_LIMIT_CENTS, description: 'Spend limit in cents per limit_reset period: a create that would pass it is refused (400 naming the limit and when it resets).' })
+  @IsOptional()
+  @Max(MAX_KEY_LIMIT_CENTS, { message: `must be at most ${MAX_KEY_LIMIT_CENTS} cents` })
+  @Min(0, { message: 'must be a non-negative integer number of cents' })
+  @IsInt({ message: 'must be a non-negative integer number of cents' })
+  limit_cents?: number;
+
+  @ApiPropertyOptional({ enum: KEY_LIMIT_RESETS, default: 'none', description: 'daily, weekly, monthly (UTC calendar periods) or none.' })
+  @IsOptional()
+  @IsIn(KEY_LIMIT_RESETS, { message: `must be one of ${KEY_LIMIT_RESETS.join(', ')}` })
+  limit_reset?: KeyLimitReset;
+}
+
+/** A key's spend limit (create and PATCH of keys, both APIs). */
+export class KeyLimitDto {
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 5000, maximum: MAX_KEY_LIMIT_CENTS, description: 'Cents the key may spend per limit_reset period (holds of running jobs count). null or absent: no limit.' })
+  @IsOptional()
+  @Max(MAX_KEY_LIMIT_CENTS, { message: `must be at most ${MAX_KEY_LIMIT_CENTS} cents` })
+  @Min(0, { message: 'must be a non-negative integer number of cents' })
+  @IsInt({ message: 'must be a non-negative integer number of cents' })
+  limit_cents?: number | null;
+
+  @ApiPropertyOptional({ enum: KEY_LIMIT_RESETS, default: 'none', description: 'When the limit starts over: daily (00:00 UTC), weekly (Monday 00:00 UTC), monthly (the 1st, 00:00 UTC), or none (the key’s whole life).' })
+  @IsOptional()
+  @IsIn(KEY_LIMIT_RESETS, { message: `must be one of ${KEY_LIMIT_RESETS.join(', ')}` })
+  limit_reset?: KeyLimitReset;
+}
+
+/**
+ * The spend limit a PATCH body sets: `limit_cents` (a number, or null to remove the limit) and
+ * optionally `limit_reset`. Read before the body's nulls are dropped: here null means "remove".
+ */
+export function keyLimitPatch(body: unknown): { limitCents: number | null; reset?: KeyLimitReset } {
+  const removes = !!body && typeof body === 'object' && !Array.isArray(body) && (body as Record<string, unknown>).limit_cents === null;
+  const dto = validateDto(KeyLimitDto, requireJsonObject(body));
+  if (!removes && dto.limit_cents === undefined) throw invalid([{ field: 'limit_cents', message: 'limit_cents is required: cents per limit_reset period, or null to remove the limit' }]);
+  return { limitCents: removes ? null : dto.limit_cents!, ...(dto.limit_reset ? { reset: dto.limit_reset } : {}) };
 }
 
 export class CreditsDto {
@@ -201,7 +240,7 @@ export class AdminController {
 
   @Get('orgs/:orgId/keys')
   @ApiOperation({ summary: "An organization's API keys, never their secrets (operator)" })
-  @ApiOk('ApiKeyList')
+  @ApiOk('OperatorApiKeyList')
   @ApiErrors(401, 404, 500)
   async listKeys(@Param('orgId') orgId: string) {
     await this.rt.orgs.requireOrg(checkId('org', orgId));
@@ -217,9 +256,21 @@ export class AdminController {
   async issueKey(@Param('orgId') orgId: string, @Body() body: unknown, @Req() req: OperatorRequest) {
     checkId('org', orgId);
     const dto = validateDto(CreateKeyDto, requireJsonObject(body));
-    const key = await this.rt.orgs.issueApiKey(orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null });
+    const key = await this.rt.orgs.issueApiKey(orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null, limit: createLimitOf(dto) });
     await this.rt.audit.record({ ...auditContext(req), action: 'key.issue', orgId, target: key.id, details: { name: key.name, kind: key.kind, rate_limit_per_minute: key.rate_limit_per_minute } });
     return key;
+  }
+
+  @Patch('orgs/:orgId/keys/:keyId')
+  @ApiOperation({ summary: "Set or remove a key's spend limit (operator)" })
+  @ApiBody({ type: KeyLimitDto })
+  @ApiOk('ApiKey')
+  @ApiErrors(400, 401, 404, 500)
+  async setKeyLimit(@Param('orgId') orgId: string, @Param('keyId') keyId: string, @Body() body: unknown) {
+    checkId('org', orgId);
+    const view = await this.rt.orgs.setKeyLimit(orgId, checkId('key', keyId), keyLimitPatch(body));
+    this.rt.auth.forget();
+    return view;
   }
 
   @Delete('keys/:keyId')
@@ -272,4 +323,10 @@ export class AdminController {
       cursor: strQuery('cursor', q.cursor, 200),
     });
   }
+}
+
+/** The spend limit of a create-key body (none when limit_cents is absent; limit_reset alone is a 400). */
+export function createLimitOf(dto: CreateKeyDto): { limitCents: number | null; reset?: KeyLimitReset } | undefined {
+  if (dto.limit_cents === undefined && dto.limit_reset === undefined) return undefined;
+  return { limitCents: dto.limit_cents ?? null, ...(dto.limit_reset ? { reset: dto.limit_reset } : {}) };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Principal } from '../auth/key-authenticator';
@@ -9,7 +9,7 @@ import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorator
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { validateDto } from '../validation/validate';
 import { requireJsonObject } from '../validation/validate';
-import { CreateKeyDto } from './admin.controller';
+import { CreateKeyDto, createLimitOf, KeyLimitDto, keyLimitPatch } from './admin.controller';
 
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -36,7 +36,7 @@ export class KeysController {
   @ApiErrors(403, ...KEYED_ERRORS)
   async list(@CurrentPrincipal() p: Principal) {
     // Every key of the org in one page (an org has few): the list envelope with nothing more to fetch.
-    return { object: 'list', data: await this.rt.orgs.listKeys(p.orgId), has_more: false, next_cursor: null };
+    return { object: 'list', data: await this.rt.keyLimits.withRemaining(p.orgId, await this.rt.orgs.listKeys(p.orgId)), has_more: false, next_cursor: null };
   }
 
   @Post()
@@ -47,7 +47,21 @@ export class KeysController {
   @ApiErrors(400, 403, 409, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     const dto = validateDto(CreateKeyDto, requireJsonObject(body));
-    return this.rt.orgs.issueApiKey(p.orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null });
+    return this.rt.orgs.issueApiKey(p.orgId, dto.name, dto.kind ?? 'standard', { rateLimitPerMinute: dto.rate_limit_per_minute ?? null, limit: createLimitOf(dto) });
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: "Set or remove a key's spend limit", description: 'limit_cents: cents per limit_reset period (null removes the limit). Spend already made in the current period keeps counting.' })
+  @ApiParam({ name: 'id', example: 'key_8f2kLm' })
+  @ApiBody({ type: KeyLimitDto })
+  @ApiOk('ApiKeyWithRemaining')
+  @ApiErrors(400, 403, 404, ...KEYED_ERRORS)
+  async setLimit(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+    checkId('key', id);
+    const view = await this.rt.orgs.setKeyLimit(p.orgId, id, keyLimitPatch(body));
+    this.rt.auth.forget();
+    const [withRemaining] = await this.rt.keyLimits.withRemaining(p.orgId, [view]);
+    return withRemaining;
   }
 
   @Post(':id/rotate')

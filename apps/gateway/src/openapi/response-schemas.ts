@@ -155,9 +155,17 @@ const apiKeyProps = {
   prefix: str('First characters of the secret, to recognise it.'),
   status: enumOf(['active', 'revoked', 'expired']),
   rate_limit_per_minute: orNull(int()),
+  limit_cents: orNull(int('Cents the key may spend per limit_reset period; null: no limit.')),
+  limit_reset: orNull(enumOf(['daily', 'weekly', 'monthly', 'none'], 'UTC calendar periods; none: the key’s whole life.')),
   created_at: int(UNIX),
   last_used_at: orNull(int(UNIX)),
   expires_at: orNull(int('When a rotated key stops working (unix seconds).')),
+};
+/** A key with what is left of its spend limit (GET /v1/keys, PATCH /v1/keys/{id}). */
+const apiKeyWithRemainingProps = {
+  ...apiKeyProps,
+  limit_remaining_cents: orNull(int('What the key may still spend this period; null without a limit (or while billing cannot be asked).')),
+  limit_resets_at: orNull(int('When the period ends and the limit is whole again (unix seconds); null without a limit or reset.')),
 };
 
 export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
@@ -345,7 +353,8 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
     rotated_from: str(),
     previous_key_expires_at: int('When the previous key stops working (unix seconds).'),
   }),
-  ApiKeyList: list(ref('ApiKey'), 'The organization’s keys (never their secrets).'),
+  ApiKeyWithRemaining: obj(apiKeyWithRemainingProps),
+  ApiKeyList: list(ref('ApiKeyWithRemaining'), 'The organization’s keys (never their secrets), each with what is left of its spend limit.'),
   Organization: obj({
     id: str(undefined, { example: 'org_2x9Qb7' }),
     object: enumOf(['organization']),
@@ -407,6 +416,7 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
     dead_lettered_at: int(UNIX),
     event: { description: 'The event as published (parsed JSON, else the raw text).' },
   }),
+  OperatorApiKeyList: list(ref('ApiKey'), 'An organization’s keys (never their secrets).'),
   DeadLetterList: obj({ object: enumOf(['list']), data: arr(ref('DeadLetter')), has_more: bool(), total: int('Letters waiting in the queue.') }, 'Dead letters, oldest first.'),
 };
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ErrorCode } from '@pipevideo/contracts';
+import { ErrorCode, type KeyLimitReset } from '@pipevideo/contracts';
 import { ApiError, notFoundError } from '../http/api-error';
 import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret, newOrgId } from './ids';
 
@@ -56,9 +56,19 @@ export interface ApiKeyView {
   prefix: string;
   status: ApiKeyStatus;
   rate_limit_per_minute: number | null;
+  /** Cents the key may spend per limit_reset period; null = no limit. */
+  limit_cents: number | null;
+  /** `daily`, `weekly`, `monthly` (UTC calendar periods) or `none` (the key's whole life); null without a limit. */
+  limit_reset: KeyLimitReset | null;
   created_at: number;
   last_used_at: number | null;
   expires_at: number | null;
+}
+
+/** A key's spend limit as set through the keys or operator API. */
+export interface KeyLimitSetting {
+  limitCents: number | null;
+  reset?: KeyLimitReset | null;
 }
 
 /** The answer of create/rotate: the only time the secret is ever shown. */
@@ -74,6 +84,8 @@ interface KeyRow {
   prefix: string;
   status: ApiKeyStatus;
   rate_limit_per_minute: number | null;
+  limit_cents: string | number | null;
+  limit_reset: KeyLimitReset | null;
   created_at: Date;
   last_used_at: Date | null;
   expires_at: Date | null;
@@ -99,10 +111,21 @@ function keyView(r: KeyRow, now = new Date()): ApiKeyView {
     prefix: r.prefix,
     status: expired ? 'expired' : r.status,
     rate_limit_per_minute: r.rate_limit_per_minute,
+    limit_cents: r.limit_cents === null || r.limit_cents === undefined ? null : Number(r.limit_cents),
+    limit_reset: r.limit_cents === null || r.limit_cents === undefined ? null : r.limit_reset ?? 'none',
     created_at: unix(r.created_at)!,
     last_used_at: unix(r.last_used_at),
     expires_at: unix(r.expires_at),
   };
+}
+
+/** Columns of a limit setting: a reset period needs a limit; a limit without one never resets. */
+function limitColumns(l: KeyLimitSetting | undefined): { cents: number | null; reset: KeyLimitReset | null } {
+  if (!l || l.limitCents === null) {
+    if (l?.reset && l.reset !== 'none') throw new ApiError(ErrorCode.BAD_REQUEST, 'limit_reset needs limit_cents: set the limit it resets', { details: [{ field: 'limit_reset', message: 'limit_reset needs limit_cents' }] });
+    return { cents: null, reset: null };
+  }
+  return { cents: l.limitCents, reset: l.reset ?? 'none' };
 }
 
 function orgView(r: any): Organization {
@@ -200,9 +223,10 @@ export class OrgService {
    * Creates a key; the secret is in the answer and nowhere else. At most the org's `max_keys` live keys:
    * the org row is locked while counting, so concurrent creates cannot pass the cap together.
    */
-  async issueApiKey(orgId: string, name: string, kind: ApiKeyKind = 'standard', opts: { rateLimitPerMinute?: number | null } = {}): Promise<IssuedApiKey> {
+  async issueApiKey(orgId: string, name: string, kind: ApiKeyKind = 'standard', opts: { rateLimitPerMinute?: number | null; limit?: KeyLimitSetting } = {}): Promise<IssuedApiKey> {
     if (kind !== 'standard' && kind !== 'management') throw new ApiError(ErrorCode.BAD_REQUEST, "kind must be 'standard' or 'management'");
     const keyName = checkName(name, 'Key');
+    const limit = limitColumns(opts.limit);
     if (!ID_PATTERNS.org.test(orgId)) throw notFoundError(`Organization ${orgId} not found`);
     return this.ds.transaction(async (m) => {
       const [org] = await m.query(`SELECT id, max_keys FROM organizations WHERE id = $1 FOR UPDATE`, [orgId]);
@@ -214,8 +238,8 @@ export class OrgService {
       }
       const secret = newKeySecret();
       const [row] = await m.query(
-        `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [newKeyId(), orgId, keyName, kind, keyPrefixOf(secret), hashSecret(secret), opts.rateLimitPerMinute ?? null],
+        `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, limit_cents, limit_reset) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+        [newKeyId(), orgId, keyName, kind, keyPrefixOf(secret), hashSecret(secret), opts.rateLimitPerMinute ?? null, limit.cents, limit.reset],
       );
       return { ...keyView(row), key: secret };
     });
@@ -240,6 +264,17 @@ export class OrgService {
   }
 
   /** Revokes at once (idempotent). Every replica stops accepting it within the auth cache TTL. */
+  /**
+   * Sets or removes (limitCents null) a key's spend limit. Takes effect for creates within the auth
+   * cache's half second; what the key already spent in the current window keeps counting.
+   */
+  async setKeyLimit(orgId: string, keyId: string, limit: KeyLimitSetting): Promise<ApiKeyView> {
+    await this.keyOf(orgId, keyId);
+    const c = limitColumns(limit);
+    const [row] = rowsOf(await this.ds.query(`UPDATE api_keys SET limit_cents = $3, limit_reset = $4 WHERE id = $1 AND org_id = $2 RETURNING *`, [keyId, orgId, c.cents, c.reset]));
+    return keyView(row);
+  }
+
   async revokeKey(orgId: string, keyId: string): Promise<ApiKeyView> {
     await this.keyOf(orgId, keyId);
     const [row] = rowsOf(
@@ -249,7 +284,8 @@ export class OrgService {
   }
 
   /**
-   * Issues a replacement (same name, kind and limit) and retires the old key: at once when the grace
+   * Issues a replacement (same name, kind, rate limit and spend limit — its spend counts from zero: it
+   * is a new key) and retires the old key: at once when the grace
    * period is 0, else it keeps working until `expires_at`. A revoked or expired key cannot be rotated.
    */
   async rotateKey(orgId: string, keyId: string, gracePeriodSeconds = 0): Promise<IssuedApiKey & { rotated_from: string; previous_key_expires_at: number }> {
@@ -272,8 +308,9 @@ export class OrgService {
       ));
       const secret = newKeySecret();
       const [row] = await m.query(
-        `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [newKeyId(), orgId, old.name, old.kind, keyPrefixOf(secret), hashSecret(secret), old.rate_limit_per_minute, keyId],
+        `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash, rate_limit_per_minute, rotated_from, limit_cents, limit_reset)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [newKeyId(), orgId, old.name, old.kind, keyPrefixOf(secret), hashSecret(secret), old.rate_limit_per_minute, keyId, old.limit_cents, old.limit_reset],
       );
       return { ...keyView(row), key: secret, rotated_from: keyId, previous_key_expires_at: unix(retired.expires_at)! };
     });

@@ -2,12 +2,12 @@ import type { ResponseRequest } from '@pipevideo/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  Allow, ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { DEFAULT_MAX_OUTPUT_TOKENS_LIMIT } from '../config';
 import type { FieldIssue } from '../http/api-error';
 import { mediaUrlProblem } from './media-url';
-import { PROVIDER_SLUG_PATTERN } from './provider-prefs.dto';
+import { PROVIDER_SLUG_PATTERN, ROUTE_SORTS } from './provider-prefs.dto';
 import { ASPECT_RATIO_PATTERN, MODEL_SLUG_MAX_LENGTH } from './video-generation.dto';
 import { invalid, requireJsonObject, validateDto } from './validate';
 
@@ -26,6 +26,38 @@ export class ResponsesProviderDto {
   @ArrayMaxSize(10, { message: 'may name at most 10 providers' })
   @IsArray({ message: 'must be an array of provider slugs, e.g. ["framerate"]' })
   order?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['framerate'], description: 'Only these providers may serve the request (the engine must have one of them).' })
+  @IsOptional()
+  @Matches(PROVIDER_SLUG_PATTERN, { each: true, message: 'must hold provider slugs such as "framerate"' })
+  @IsString({ each: true, message: 'must be an array of provider slug strings' })
+  @ArrayMaxSize(10, { message: 'may name at most 10 providers' })
+  @ArrayMinSize(1, { message: 'must name at least one provider (or be left out)' })
+  @IsArray({ message: 'must be an array of provider slugs, e.g. ["framerate"]' })
+  only?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'These providers never serve the request.' })
+  @IsOptional()
+  @Matches(PROVIDER_SLUG_PATTERN, { each: true, message: 'must hold provider slugs such as "framerate"' })
+  @IsString({ each: true, message: 'must be an array of provider slug strings' })
+  @ArrayMaxSize(10, { message: 'may name at most 10 providers' })
+  @IsArray({ message: 'must be an array of provider slugs' })
+  ignore?: string[];
+
+  @ApiPropertyOptional({ type: Boolean, default: true, description: 'false: only the first eligible provider is tried (each engine has one provider today, so this changes nothing yet).' })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  allow_fallbacks?: boolean;
+
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'true: only providers that honour every parameter sent (every engine provider honours all of them today).' })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  require_parameters?: boolean;
+
+  @ApiPropertyOptional({ enum: ROUTE_SORTS, default: 'price', description: 'Provider ordering, as in the video API (one provider per engine today).' })
+  @IsOptional()
+  @IsIn(ROUTE_SORTS, { message: `must be one of ${ROUTE_SORTS.join(', ')}` })
+  sort?: (typeof ROUTE_SORTS)[number];
 }
 
 /** OpenAPI description of one content part (validated by hand: it is a tagged union). */
@@ -253,8 +285,10 @@ export function parseResponseBody(body: unknown, limits: ResponseBodyLimits = { 
   if (d.height !== undefined) out.height = d.height;
   if (d.aspectRatio !== undefined) out.aspectRatio = d.aspectRatio;
   if (d.max_output_tokens !== undefined) out.max_output_tokens = d.max_output_tokens;
-  if (d.provider?.order !== undefined) out.provider = { order: d.provider.order };
-  else if (d.provider !== undefined) out.provider = {};
+  if (d.provider !== undefined) {
+    const { order, only, ignore, allow_fallbacks, require_parameters, sort } = d.provider;
+    out.provider = Object.fromEntries(Object.entries({ order, only, ignore, allow_fallbacks, require_parameters, sort }).filter(([, v]) => v !== undefined));
+  }
   if (d.metadata !== undefined) out.metadata = d.metadata;
   return out;
 }

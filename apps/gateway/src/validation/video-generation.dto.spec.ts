@@ -83,4 +83,16 @@ describe('video generation body (spec 004)', () => {
     const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, i]));
     expect(fail({ model: 'm', prompt: 'p', options: many }).message).toMatch(/options may hold at most 32 keys/);
   });
+
+  it('passes the provider routing preferences on and refuses malformed ones field by field', () => {
+    expect(parseVideoGenerationBody({ model: 'm/a', prompt: 'p', provider: { only: ['fal'], ignore: ['replicate'], allow_fallbacks: false, require_parameters: true, sort: 'latency' } }).provider).toEqual({
+      only: ['fal'], ignore: ['replicate'], allow_fallbacks: false, require_parameters: true, sort: 'latency',
+    });
+    expect(fail({ model: 'm/a', prompt: 'p', provider: { sort: 'throughput' } }).message).toBe('provider.sort must be one of price, latency, success');
+    expect(fail({ model: 'm/a', prompt: 'p', provider: { only: [] } }).message).toBe('provider.only must name at least one provider (or be left out)');
+    expect(fail({ model: 'm/a', prompt: 'p', provider: { ignore: 'fal' } }).message).toMatch(/^provider.ignore must be an array of provider slugs/);
+    expect(fail({ model: 'm/a', prompt: 'p', provider: { allow_fallbacks: 'no' } }).message).toBe('provider.allow_fallbacks must be true or false');
+    expect(fail({ model: 'm/a', prompt: 'p', provider: { require_parameters: 1 } }).message).toBe('provider.require_parameters must be true or false');
+    expect(fail({ model: 'm/a', prompt: 'p', provider: { quantizations: ['fp8'] } }).message).toBe('provider.quantizations is not a known field');
+  });
 });

@@ -141,6 +141,11 @@ export function parseVideoGenerationBody(body: unknown): VideoRequest {
   if (dto.provider !== undefined) {
     const p: NonNullable<VideoRequest['provider']> = {};
     if (dto.provider.order !== undefined) p.order = dto.provider.order;
+    if (dto.provider.only !== undefined) p.only = dto.provider.only;
+    if (dto.provider.ignore !== undefined) p.ignore = dto.provider.ignore;
+    if (dto.provider.allow_fallbacks !== undefined) p.allow_fallbacks = dto.provider.allow_fallbacks;
+    if (dto.provider.require_parameters !== undefined) p.require_parameters = dto.provider.require_parameters;
+    if (dto.provider.sort !== undefined) p.sort = dto.provider.sort;
     if (dto.provider.max_price !== undefined) {
       p.max_price = {};
       if (dto.provider.max_price.per_request_cents !== undefined) p.max_price.per_request_cents = dto.provider.max_price.per_request_cents;

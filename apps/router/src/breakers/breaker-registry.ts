@@ -51,9 +51,12 @@ export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = {
   timeoutMs: 30_000,
 };
 
+/** Where a transition came from: this replica's own calls, or another replica's (see applyShared). */
+export type TransitionOrigin = 'local' | 'shared';
+
 export interface BreakerRegistryHooks {
   /** Called on every transition (not on creation: a new breaker is closed). Exceptions are swallowed. */
-  onStateChange?: (routeId: string, state: BreakerState, previous: BreakerState) => void;
+  onStateChange?: (routeId: string, state: BreakerState, previous: BreakerState, origin: TransitionOrigin) => void;
 }
 
 /** The breaker of `routeId` is open (or half-open with its probe in flight): fn was not called. */
@@ -92,6 +95,8 @@ interface Entry {
 export class BreakerRegistry {
   private readonly options: BreakerOptions;
   private readonly entries = new Map<string, Entry>();
+  /** Set while a transition another replica decided is being applied, so hooks can tell it apart. */
+  private applying?: string;
 
   constructor(options: Partial<BreakerOptions> = {}, private readonly hooks: BreakerRegistryHooks = {}) {
     this.options = { ...DEFAULT_BREAKER_OPTIONS, ...stripUndefined(options) };
@@ -148,6 +153,23 @@ export class BreakerRegistry {
     e.stale = true;
   }
 
+  /**
+   * Applies a transition another replica made (shared breaker state): `open` opens this replica's
+   * breaker too (it goes half-open after resetTimeoutMs here as well, and probes on its own); `closed`
+   * closes it with fresh statistics. Hooks see these transitions with origin `shared`.
+   */
+  applyShared(routeId: string, state: 'open' | 'closed'): void {
+    if (state === 'open' && this.state(routeId) === 'open') return;
+    if (state === 'closed' && this.state(routeId) === 'closed') return;
+    this.applying = routeId;
+    try {
+      if (state === 'open') this.open(routeId);
+      else this.close(routeId);
+    } finally {
+      this.applying = undefined;
+    }
+  }
+
   /** Stops every breaker's timers (service shutdown, end of tests). */
   shutdown(): void {
     for (const e of this.entries.values()) e.breaker.shutdown();
@@ -199,7 +221,7 @@ export class BreakerRegistry {
       entry.state = state;
       if (state === 'closed' && previous === 'half_open') entry.stale = true;
       try {
-        this.hooks.onStateChange?.(routeId, state, previous);
+        this.hooks.onStateChange?.(routeId, state, previous, this.applying === routeId ? 'shared' : 'local');
       } catch {
         /* a failing observer must not break the breaker */
       }

@@ -1,2 +1,3 @@
 export * from './breaker-registry';
 export * from './metrics';
+export * from './shared-breakers';

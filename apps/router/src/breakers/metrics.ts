@@ -1,5 +1,5 @@
-import { Gauge, type Registry } from 'prom-client';
-import type { BreakerRegistry, BreakerState } from './breaker-registry';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { BreakerRegistry, BreakerState, TransitionOrigin } from './breaker-registry';
 
 const STATES: readonly BreakerState[] = ['closed', 'half_open', 'open'];
 
@@ -22,4 +22,18 @@ export function registerBreakerStateGauge(breakers: BreakerRegistry, registry: R
       }
     },
   });
+}
+
+/**
+ * `pipevideo_circuit_breaker_transitions_total{route, state, origin}`: `origin="local"` when this
+ * replica's own calls moved the breaker, `"shared"` when it followed another replica's (SharedBreakers).
+ */
+export function registerBreakerTransitionCounter(registry: Registry): (route: string, state: BreakerState, origin: TransitionOrigin) => void {
+  const c = new Counter({
+    name: 'pipevideo_circuit_breaker_transitions_total',
+    help: 'Circuit breaker transitions by route, new state and origin (local: this replica decided; shared: another replica did)',
+    labelNames: ['route', 'state', 'origin'],
+    registers: [registry],
+  });
+  return (route, state, origin) => c.inc({ route, state, origin });
 }

@@ -15,8 +15,15 @@
  *
  * When `configuredProviders` is given, only routes of configured providers are listed, and
  * `listPublicModels` omits models left without any endpoint (they could not be served).
+ *
+ * Each endpoint carries `health`, measured over the router's recent window (shared by all replicas):
+ * `uptime_percent` (successful outcomes / all outcomes: submit failures, provider failures and
+ * timeouts count against it), `typical_completion_seconds` (median time from submit to completion of
+ * its successful jobs), `completion_seconds_p90`, and `recent_failures` by kind; nulls while nothing
+ * was measured.
  */
 import { INTERNAL_PROVIDER_LABEL, type ProviderSlug } from '@pipevideo/contracts';
+import type { RouteHealthSummary } from '../health/route-window';
 import { estimateCostCents } from '../routing/pricing';
 import { publicOption } from './model-options';
 import { Catalog, CatalogRoute, EngineDef, VideoModel } from './catalog';
@@ -48,6 +55,20 @@ export interface PublicEndpoint {
   aspect_ratios: string[];
   /** Names of the model options this endpoint takes. */
   options: string[];
+  /** Recent uptime and typical completion time, measured (absent when the caller has no measurements). */
+  health?: PublicEndpointHealth;
+}
+
+export interface PublicEndpointHealth {
+  window_seconds: number;
+  /** Outcomes measured in the window. */
+  samples: number;
+  /** Successful outcomes in %, one decimal; null without outcomes. */
+  uptime_percent: number | null;
+  /** Median seconds from submit to completion of successful jobs; null without any. */
+  typical_completion_seconds: number | null;
+  completion_seconds_p90: number | null;
+  recent_failures: Array<{ kind: string; count: number }>;
 }
 
 export interface PublicModel {
@@ -91,6 +112,21 @@ export interface PublicModelPrice {
 export interface PublicViewOptions {
   /** Only list routes of these providers (the ones this deployment has credentials for). */
   configuredProviders?: ReadonlySet<ProviderSlug>;
+  /** Measured route health, shown per endpoint. */
+  health?: { windowMs: number; of(routeId: string): RouteHealthSummary };
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
+
+function endpointHealth(s: RouteHealthSummary, windowMs: number): PublicEndpointHealth {
+  return {
+    window_seconds: Math.round(windowMs / 1000),
+    samples: s.samples,
+    uptime_percent: s.successRate === null ? null : Math.round(s.successRate * 1000) / 10,
+    typical_completion_seconds: seconds(s.p50Ms),
+    completion_seconds_p90: seconds(s.p90Ms),
+    recent_failures: s.recentFailures.map((f) => ({ ...f })),
+  };
 }
 
 export function publicProviderName(route: Pick<CatalogRoute, 'provider' | 'internal'>): string {
@@ -156,6 +192,7 @@ export function toPublicModel(model: VideoModel, opts: PublicViewOptions = {}): 
       durations: [...r.durations],
       aspect_ratios: [...r.aspectRatios],
       options: [...r.options],
+      ...(opts.health ? { health: endpointHealth(opts.health.of(r.id), opts.health.windowMs) } : {}),
     })),
   };
 }

@@ -16,7 +16,8 @@ export interface AdmitPorts {
  * The hold is the balance check (spec 004: the create "validates your model, provider, and balance,
  * then queues the job"). Before the create answers, money is held for the first candidate the org can
  * afford; when it can afford none, the generation is removed and the create is a 400 "Insufficient
- * balance", so concurrent creates can never accept more work than the balance covers. Billing
+ * balance" (or "Key spend limit reached" when the API key's limit is what refused it), so concurrent
+ * creates can never accept more work than the balance — or the key's limit — covers. Billing
  * unreachable: removed too, and the error (a 503) goes back — a retry with the same Idempotency-Key
  * starts clean.
  */
@@ -30,6 +31,8 @@ export async function admit(row: GenerationRow, ports: AdmitPorts): Promise<void
   }
   if (reservation.kind === 'insufficient') {
     await ports.discard(row.id);
+    // Billing's refusal names the limit and when it resets, or what the balance lacks.
+    if (reservation.reason === 'key_limit') throw new DomainError(ErrorCode.BAD_REQUEST, `${reservation.message}.`, reservation.details ?? { reason: 'key_limit' });
     throw new DomainError(ErrorCode.BAD_REQUEST, `${reservation.message}. Add credits, then retry.`, { reason: 'insufficient_balance' });
   }
   if (reservation.kind === 'ended') return;

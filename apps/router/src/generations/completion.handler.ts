@@ -17,6 +17,8 @@ export interface CompletionPorts {
   unreportedUsage(g: GenerationRow): { inputTokens: number; outputTokens: number };
   /** Counts a job charged by the no-usage rule (called once per job, after the charge committed). */
   onUnreportedUsage(g: GenerationRow): void;
+  /** The provider's final answer for a route (route health): success with its time to completion, or a failure kind. */
+  onRouteOutcome(routeId: string, outcome: { ok: true; completionMs: number } | { ok: false; kind: string }): void;
   /** Cost to capture when a video generation completes. */
   videoCost(g: GenerationRow, durationSeconds: number | null | undefined): number;
 }
@@ -36,13 +38,18 @@ export class CompletionHandler {
   async onJobFinished(evt: ProviderJobFinishedEvt): Promise<void> {
     let redispatch = false;
     let unreported: GenerationRow | undefined;
+    let observed: { routeId: string; startedAt: Date } | undefined;
     await processOnce(this.ds, 'router.job-finished', evt.eventId, async (m) => {
+      observed = undefined;
       const g = await this.store.getById(evt.generationId, m, true);
       if (!g || g.attempt !== evt.attempt) return;
       throwIfStillSubmitting(g);
       // The usage event may not have been applied yet (another consumer): charge the tokens from here.
       if (evt.usage) await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m);
       if (g.status !== 'processing' || g.needs_dispatch) return;
+      // Only the outcome that is applied (once, to the current attempt) counts for the route's health.
+      const [att] = await m.query(`SELECT route_id, started_at FROM generation_attempts WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
+      if (att && evt.outcome !== 'cancelled') observed = { routeId: att.route_id, startedAt: new Date(att.started_at) };
       if (evt.outcome === 'succeeded') {
         // Done and never reported its usage (not here, not in a usage event before): charged by the
         // written rule (token-hold.ts), not 0. Once: the row is locked and `tokens_charged` guards it.
@@ -86,6 +93,14 @@ export class CompletionHandler {
       );
     });
     if (unreported) this.ports.onUnreportedUsage(unreported);
+    if (observed) {
+      this.ports.onRouteOutcome(
+        observed.routeId,
+        evt.outcome === 'succeeded'
+          ? { ok: true, completionMs: Date.now() - observed.startedAt.getTime() }
+          : { ok: false, kind: evt.errorKind ?? ProviderErrorKind.ServerError },
+      );
+    }
     if (redispatch) this.ports.redispatch(evt.generationId);
   }
 

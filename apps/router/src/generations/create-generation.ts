@@ -58,6 +58,7 @@ export async function createGeneration(
       leaseOwner: lease.owner,
       leaseMs: lease.ms,
       maxInFlight: msg.maxInFlight,
+      key: msg.keyId ? { id: msg.keyId, limit: msg.keyLimit ?? null } : null,
     },
     idem,
     ports,

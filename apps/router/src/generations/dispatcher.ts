@@ -8,19 +8,27 @@ import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
 /** What the dispatcher needs from the outside world (billing, providers, breakers, metrics). */
 export interface DispatchPorts {
-  /** Places a hold; `ok: false` with billing's reason when the org cannot cover it. Throws when billing cannot be reached. */
-  placeHold(orgId: string, holdId: string, amountCents: number, generationId: string): Promise<HoldAnswer>;
+  /**
+   * Places a hold (against the generation's API key and its spend limit, when it has one); `ok: false`
+   * with billing's reason when the org cannot cover it or the key's limit would be passed. Throws when
+   * billing cannot be reached.
+   */
+  placeHold(g: GenerationRow, holdId: string, amountCents: number): Promise<HoldAnswer>;
   submit(msg: Omit<SubmitJobMsg, 'v' | 'correlationId'>): Promise<SubmitJobResult>;
   cancel(generationId: string, attempt: number): Promise<void>;
   breakerIsOpen(routeId: string): boolean;
   /** Runs the submit through the route's breaker; rejects with an error when the breaker is open. */
   throughBreaker(routeId: string, fn: () => Promise<SubmitJobResult>): Promise<SubmitJobResult>;
   onFallback(reason: string): void;
+  /** A route failed a submit (route health): retryable provider errors only, never our own refusals or an open breaker. */
+  onRouteFailure(routeId: string, kind: string): void;
   /** Builds the provider parameters of a candidate from the stored request. */
   params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
 }
 
-export type HoldAnswer = { ok: true } | { ok: false; message: string };
+/** Why billing refused a hold: the balance, or the API key's spend limit. */
+export type HoldRefusal = 'insufficient_balance' | 'key_limit';
+export type HoldAnswer = { ok: true } | { ok: false; message: string; reason: HoldRefusal; details?: unknown };
 
 /** An attempt whose hold is placed, ready to submit. */
 export interface Reserved {
@@ -35,7 +43,7 @@ export interface Reserved {
  * What reserving found: a held attempt; no affordable candidate left (`message`: billing's answer for
  * the cheapest); no candidate left at all (breakers open); or the generation ended meanwhile.
  */
-export type Reservation = Reserved | { kind: 'insufficient'; message: string } | { kind: 'exhausted' } | { kind: 'ended' };
+export type Reservation = Reserved | { kind: 'insufficient'; message: string; reason: HoldRefusal; details?: unknown } | { kind: 'exhausted' } | { kind: 'ended' };
 
 export interface DispatchConfig {
   leaseMs: number;
@@ -86,7 +94,7 @@ export class Dispatcher {
    */
   async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = []): Promise<Reservation> {
     let attempt = after;
-    let refused: { cents: number; message: string } | undefined;
+    let refused: { cents: number; message: string; reason: HoldRefusal; details?: unknown } | undefined;
     for (let idx = fromIdx; idx < g.candidates.length; idx++) {
       const c = g.candidates[idx];
       if (this.ports.breakerIsOpen(c.routeId)) {
@@ -100,7 +108,7 @@ export class Dispatcher {
       if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }))) return { kind: 'ended' };
       let hold: HoldAnswer;
       try {
-        hold = await this.ports.placeHold(g.org_id, holdId, c.estimatedCostCents, g.id);
+        hold = await this.ports.placeHold(g, holdId, c.estimatedCostCents);
       } catch (err) {
         await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
         throw err;
@@ -108,10 +116,10 @@ export class Dispatcher {
       if (hold.ok) return { kind: 'reserved', idx, attempt, holdId };
       await this.store.endAttempt(g, attempt, 'reservation_failed', null, hold.message, false);
       reasons.push(`${c.routeId}: ${hold.message}`);
-      this.ports.onFallback('insufficient_balance');
-      if (!refused || c.estimatedCostCents < refused.cents) refused = { cents: c.estimatedCostCents, message: hold.message };
+      this.ports.onFallback(hold.reason);
+      if (!refused || c.estimatedCostCents < refused.cents) refused = { cents: c.estimatedCostCents, message: hold.message, reason: hold.reason, details: hold.details };
     }
-    return refused ? { kind: 'insufficient', message: refused.message } : { kind: 'exhausted' };
+    return refused ? { kind: 'insufficient', message: refused.message, reason: refused.reason, details: refused.details } : { kind: 'exhausted' };
   }
 
   private async run(g: GenerationRow, reserved?: Reserved): Promise<void> {
@@ -131,6 +139,7 @@ export class Dispatcher {
       const { idx, attempt, holdId } = next;
       const c = g.candidates[idx];
       let result: SubmitJobResult;
+      let breakerRejected = false;
       try {
         result = await this.ports.throughBreaker(c.routeId, () =>
           this.ports.submit({
@@ -147,6 +156,7 @@ export class Dispatcher {
         // Breaker opened meanwhile, or the providers service did not answer: try the next route.
         const unavailable = err instanceof DomainError && err.code === ErrorCode.SERVICE_UNAVAILABLE;
         result = { ok: false, kind: unavailable ? ProviderErrorKind.Timeout : ProviderErrorKind.Down, retryable: true, message: String((err as Error).message ?? err) };
+        if ((err as { code?: string }).code === 'EOPENBREAKER') breakerRejected = true;
       }
       if (result.ok) {
         const deadline = result.mode === 'callback' ? this.cfg.callbackTimeoutMs : this.cfg.pollTimeoutMs;
@@ -171,6 +181,7 @@ export class Dispatcher {
         return;
       }
       await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
+      if (!breakerRejected) this.ports.onRouteFailure(c.routeId, result.kind);
       this.ports.onFallback(result.kind);
       // The same prompt on the same model elsewhere would be refused again: go to the next model.
       const from = MODEL_SKIPPING_PROVIDER_ERRORS.has(result.kind as ProviderErrorKind) ? skipModel(g.candidates, idx) : idx + 1;

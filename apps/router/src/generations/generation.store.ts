@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type PageKey, refererOrigin, sanitizeAppTitle } from '@pipevideo/contracts';
+import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle } from '@pipevideo/contracts';
 import { addToOutbox, admitUnderCap } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
@@ -33,6 +33,8 @@ export interface NewGeneration {
   appTitle?: string | null;
   referer?: string | null;
   correlationId?: string | null;
+  /** The API key that made the create and its spend limit (every hold of the generation counts against it). */
+  key?: { id: string; limit?: KeyLimit | null } | null;
   /** The customer's Idempotency-Key (a second create with it returns the first generation) and the request's fingerprint. */
   idempotency?: { key: string; fingerprint: string } | null;
   leaseOwner: string;
@@ -99,13 +101,13 @@ export class GenerationStore {
   private async insertWith(m: EntityManager, g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
     const rows = await m.query(
       `INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, app_title, referer, correlation_id,
-                                estimated_cost_cents, lease_until, lease_owner, idempotency_key, idempotency_fingerprint)
-       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14)
+                                estimated_cost_cents, lease_until, lease_owner, idempotency_key, idempotency_fingerprint, key_id, key_limit_cents, key_limit_reset)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14, $15, $16, $17)
        ON CONFLICT (org_id, api, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING *`,
       [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), sanitizeAppTitle(g.appTitle) ?? null, refererOrigin(g.referer) ?? null,
         g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotency?.key ?? null,
-        g.idempotency?.fingerprint ?? null],
+        g.idempotency?.fingerprint ?? null, g.key?.id ?? null, g.key?.limit?.limitCents ?? null, g.key?.limit?.reset ?? null],
     );
     if (rows.length) return { row: rows[0], created: true };
     const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key, m) : undefined;

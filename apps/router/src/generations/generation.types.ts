@@ -47,6 +47,10 @@ export interface GenerationRow {
   referer: string | null;
   correlation_id: string | null;
   idempotency_key: string | null;
+  /** The API key that made the create, and its spend limit then (bigint: a string from pg). */
+  key_id: string | null;
+  key_limit_cents: string | number | null;
+  key_limit_reset: 'daily' | 'weekly' | 'monthly' | 'none' | null;
   idempotency_fingerprint: string | null;
   created_at: Date;
   updated_at: Date;

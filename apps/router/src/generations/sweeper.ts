@@ -5,6 +5,8 @@ import { GenerationStore } from './generation.store';
 export interface SweeperPorts {
   drive(id: string): Promise<void>;
   cancel(generationId: string, attempt: number): Promise<void>;
+  /** A route's job timed out (route health). */
+  onRouteTimeout(routeId: string): void;
 }
 
 /**
@@ -38,12 +40,15 @@ export class Sweeper {
     this.busy = true;
     try {
       const cancels: Array<[string, number]> = [];
+      const timedOut: string[] = [];
       await this.store.claimExpired(100, async (g, m) => {
         const code = g.mode === 'callback' ? 'callback_timeout' : 'generation_timeout';
         await m.query(`UPDATE generation_attempts SET outcome = 'timed_out', error_kind = $3, ended_at = now() WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [g.id, g.attempt, code]);
         await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(code, 'reported'), errorCode: code, holdId: g.hold_id, keepTokenCharge: false }, m);
         cancels.push([g.id, g.attempt]);
+        if (g.route_id) timedOut.push(g.route_id);
       });
+      for (const routeId of timedOut) this.ports.onRouteTimeout(routeId);
       for (const [id, attempt] of cancels) void this.ports.cancel(id, attempt).catch(() => undefined);
       const due = await this.store.dueForDispatch(50, this.dispatchGraceMs);
       for (const id of due) await this.ports.drive(id);

@@ -1,4 +1,4 @@
-import { badRequest, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
+import { badRequest, type KeyLimit, ProviderSlug, type ResponseRequest } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectEngine } from '../routing/engine-selector';
 import { responseTokenHold } from './token-hold';
@@ -33,13 +33,14 @@ export async function createResponse(
   lease: { owner: string; ms: number },
   idem?: IdempotentCreate,
   maxInFlight?: number,
+  key?: { id: string; limit?: KeyLimit | null },
 ) {
   // A retry of a create that went through (its answer was lost on the way back): the same response.
   const prior = await priorCreate(store, orgId, 'responses', idem, ports);
   if (prior) return prior;
   if (catalog.getEngine(req.model)) throw badRequest(`'${req.model}' is an engine slug; model must be an orchestration model id (e.g. moonshotai/kimi-k2.5). Put the engine in 'engine'. See GET /v1/engines`);
   const text = promptText(req);
-  const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order }, { configuredProviders: ports.configuredProviders });
+  const sel = selectEngine(catalog, { model: req.model, engine: req.engine, promptText: text, providerOrder: req.provider?.order, providerPrefs: req.provider }, { configuredProviders: ports.configuredProviders });
   // Sized from this request's input and output cap (token-hold.ts), not a fixed guess.
   const hold = responseTokenHold(sel.model.pricing, req, ports.defaultMaxOutputTokens);
   const request = {
@@ -78,6 +79,7 @@ export async function createResponse(
       leaseOwner: lease.owner,
       leaseMs: lease.ms,
       maxInFlight,
+      key: key ?? null,
     },
     idem,
     ports,

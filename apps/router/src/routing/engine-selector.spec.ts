@@ -36,4 +36,14 @@ describe('selectEngine (Responses API)', () => {
     expect(() => selectEngine(catalog, { model: 'moonshotai/kimi-k2.5', promptText: 'x' }, { configuredProviders: new Set(['fal'] as const) }))
       .toThrow(/Provider not initialized/);
   });
+
+  it('provider.only / ignore narrow the engine providers; the other preferences are checked', () => {
+    const base = { model: 'moonshotai/kimi-k2.5', promptText: 'x' };
+    expect(selectEngine(catalog, { ...base, providerPrefs: { only: ['framerate'], sort: 'latency', allow_fallbacks: false, require_parameters: true } }).provider).toBe('framerate');
+    expect(() => selectEngine(catalog, { ...base, providerPrefs: { ignore: ['framerate'] } })).toThrow(/leave no provider for engine hyperframes/);
+    expect(() => selectEngine(catalog, { ...base, providerPrefs: { only: ['fal'] } })).toThrow(/Unknown provider 'fal' in provider.only/);
+    expect(() => selectEngine(catalog, { ...base, providerPrefs: { sort: 'cheap' } })).toThrow(/provider.sort must be one of/);
+    expect(() => selectEngine(catalog, { ...base, providerPrefs: { allow_fallbacks: 'yes' } })).toThrow(/provider.allow_fallbacks must be true or false/);
+  });
 });
+

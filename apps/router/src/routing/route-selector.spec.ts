@@ -346,3 +346,70 @@ describe('selectRoutes — shipped catalog smoke test', () => {
     }
   });
 });
+
+describe('provider preferences (only, ignore, allow_fallbacks, require_parameters, sort) and measured health', () => {
+  const summary = (successes: number, failures: number, p50Ms: number | null) => ({
+    samples: successes + failures, successes, failures, successRate: successes + failures ? successes / (successes + failures) : null,
+    p50Ms, p90Ms: p50Ms, recentFailures: [],
+  });
+  const measured: Record<string, ReturnType<typeof summary>> = {
+    [A.fal]: summary(10, 0, 30_000), // fast and reliable, 50
+    [A.rep]: summary(4, 6, 90_000), // slow and flaky, cheapest (45)
+    [A.int]: summary(9, 1, 60_000), // 48
+  };
+  const healthCtx = (unhealthy: string[] = []): RouteSelectionContext => ({
+    ...ctxOf(),
+    health: (id) => measured[id] ?? summary(0, 0, null),
+    isUnhealthy: (id) => unhealthy.includes(id),
+  });
+  const order = (r: Partial<VideoRequest>, c = healthCtx()) => selectRoutes(catalog, req(r), c).map((x) => x.route.id);
+
+  it('sort: price (default) is cheapest first; latency is fastest measured first; success is most reliable first; ties by price', () => {
+    expect(order({})).toEqual([A.rep, A.int, A.fal]);
+    expect(order({ provider: { sort: 'price' } })).toEqual([A.rep, A.int, A.fal]);
+    expect(order({ provider: { sort: 'latency' } })).toEqual([A.fal, A.int, A.rep]);
+    expect(order({ provider: { sort: 'success' } })).toEqual([A.fal, A.int, A.rep]);
+    // Nothing measured: every route ties and price decides.
+    expect(order({ provider: { sort: 'latency' } }, { ...ctxOf(), health: () => summary(0, 0, null) })).toEqual([A.rep, A.int, A.fal]);
+    expect(order({ provider: { sort: 'success' } }, { ...ctxOf(), health: () => summary(0, 0, null) })).toEqual([A.rep, A.int, A.fal]);
+  });
+
+  it('default routing tries unhealthy routes after healthy ones (provider.order still wins)', () => {
+    expect(order({}, healthCtx([A.rep]))).toEqual([A.int, A.fal, A.rep]);
+    expect(order({ provider: { order: ['replicate'] } }, healthCtx([A.rep]))).toEqual([A.rep, A.int, A.fal]);
+  });
+
+  it('only and ignore filter providers; only leaves internal routes out', () => {
+    expect(ids({ provider: { only: ['fal'] } })).toEqual([A.fal]);
+    expect(ids({ provider: { ignore: ['replicate'] } })).toEqual([A.int, A.fal]);
+    const e = evaluateRoutes(catalog, req({ provider: { only: ['replicate'] } }), ctxOf());
+    expect(e.rejections[0].routes.map((r) => [r.provider, r.reasons])).toEqual([
+      ['fal', ['not in provider.only']],
+      ['pipevideo', ['not in provider.only']],
+    ]);
+    expect(errorOf(() => ids({ models: ['test/gamma'], provider: { ignore: ['replicate'] } })).message).toMatch(/replicate: in provider.ignore/);
+  });
+
+  it('allow_fallbacks: false keeps the first route of each model, models[] fallbacks stay', () => {
+    expect(ids({ provider: { allow_fallbacks: false } })).toEqual([A.rep]);
+    expect(ids({ models: ['test/alpha', 'test/gamma'], provider: { allow_fallbacks: false } })).toEqual([A.rep, 'test/gamma@replicate']);
+  });
+
+  it('require_parameters: a route without the requested resolution is excluded instead of running at its default', () => {
+    expect(ids({ resolution: '1080p' })).toEqual([A.int, A.fal, A.rep]);
+    expect(ids({ resolution: '1080p', provider: { require_parameters: true } })).toEqual([A.int, A.fal]);
+    const e = evaluateRoutes(catalog, req({ resolution: '1080p', provider: { require_parameters: true } }), ctxOf());
+    expect(e.rejections[0].routes[0].reasons).toEqual(['resolution 1080p not offered on this route (provider.require_parameters)']);
+  });
+
+  it('refuses malformed preferences with a 400 naming the field', () => {
+    const bad = (provider: Record<string, unknown>) => errorOf(() => ids({ provider: provider as VideoRequest['provider'] }));
+    expect(bad({ only: ['vercel-gateway'] })).toMatchObject({ code: ErrorCode.BAD_REQUEST, message: expect.stringMatching(/used internally.*Allowed provider slugs: fal, replicate/) });
+    expect(bad({ only: [] }).message).toMatch(/provider.only must name at least one provider/);
+    expect(bad({ ignore: ['runway'] }).message).toMatch(/Unknown provider 'runway' in provider.ignore/);
+    expect(bad({ only: ['fal'], ignore: ['FAL'] }).message).toMatch(/provider.only and provider.ignore both name fal/);
+    expect(bad({ sort: 'throughput' }).message).toMatch(/provider.sort must be one of price, latency, success/);
+    expect(bad({ allow_fallbacks: 'no' }).message).toMatch(/provider.allow_fallbacks must be true or false/);
+    expect(bad({ require_parameters: 1 }).message).toMatch(/provider.require_parameters must be true or false/);
+  });
+});

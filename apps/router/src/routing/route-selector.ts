@@ -15,21 +15,38 @@
  *   5. estimated cost (options' price effects included) <= max_price.per_request_cents and per-second rate (audio multiplier
  *      included) <= max_price.per_second_cents (see pricing.ts).
  *
+ *   6. provider.only / provider.ignore: its provider is named in `only` (when given; internal routes
+ *      are never named, so `only` leaves them out) and not named in `ignore`;
+ *   7. provider.require_parameters: the route honours every parameter sent — a requested resolution
+ *      it does not offer excludes it instead of running it at its default resolution (audio, duration,
+ *      aspect ratio, image and options are always required, see 4).
+ *
  * Ordering (models strictly in request order; within one model, a stable sort on):
  *   1. resolution match — when `resolution` is requested, routes offering it come before routes that
  *      do not (those run at their default resolution). Resolution is about *what* the customer gets,
  *      provider.order about *who* makes it, so the output the customer asked for wins over the
  *      preferred provider;
  *   2. provider.order — routes whose provider is named come first, in the order named;
- *   3. estimated cost, lowest first (at the resolution the route would run at);
- *   4. catalog order of the routes (deterministic tie-break).
+ *   3. health — healthy routes before unhealthy ones (measured success rate below the threshold over
+ *      enough recent outcomes, `ctx.isUnhealthy`); routes in an outage are already out (breaker, 3);
+ *   4. provider.sort — `price` (default): estimated cost; `latency`: measured median time to
+ *      completion, unmeasured routes last; `success`: measured success rate, highest first (a route
+ *      without outcomes counts as 50%) — each with ties broken by estimated cost;
+ *   5. estimated cost, lowest first (at the resolution the route would run at);
+ *   6. catalog order of the routes (deterministic tie-break).
  * max_price caps are filters, so they apply to routes named in provider.order too.
+ * provider.allow_fallbacks = false keeps only the first route of each model (fallbacks across the
+ * models of `models[]` stay: the customer listed them).
  */
-import { badRequest, type ProviderSlug, USER_SELECTABLE_VIDEO_PROVIDERS, type VideoRequest } from '@pipevideo/contracts';
-import { Catalog, CatalogRoute, INTERNAL_VIDEO_PROVIDERS, VideoModel } from '../catalog/catalog';
+import { badRequest, type ProviderSlug, type VideoRequest } from '@pipevideo/contracts';
+import { Catalog, CatalogRoute, VideoModel } from '../catalog/catalog';
 import { publicProviderName } from '../catalog/public-view';
 import { optionsPriceEffect, optionValueProblem } from '../catalog/model-options';
+import type { RouteHealthSummary } from '../health/route-window';
 import { estimateCostCents, perSecondRateCents, priceInputs, resolveDuration, withOptionPrice } from './pricing';
+import { normalizeProviderPrefs, type RouteSort } from './provider-prefs';
+
+export { normalizeProviderOrder } from './provider-prefs';
 
 export interface RouteSelectionContext {
   /** Providers this deployment has credentials / adapters for. */
@@ -38,6 +55,10 @@ export interface RouteSelectionContext {
   isRouteOpen(routeId: string): boolean;
   /** May internal (vercel-gateway) routes be used? Default true. */
   allowInternalRoutes?: boolean;
+  /** The route's measured health over the recent window (shared by all replicas); absent = nothing measured. */
+  health?(routeId: string): RouteHealthSummary;
+  /** True when the route's measured success rate says it is unhealthy (tried after healthy routes). */
+  isUnhealthy?(routeId: string): boolean;
 }
 
 export interface Candidate {
@@ -76,33 +97,6 @@ export interface RouteEvaluation {
   candidates: Candidate[];
   /** Why routes were excluded, per model (models with some candidates may still list rejected routes). */
   rejections: ModelRejection[];
-}
-
-const ALLOWED_ORDER_HINT = `Allowed provider slugs: ${USER_SELECTABLE_VIDEO_PROVIDERS.join(', ')}`;
-
-/**
- * Validates and normalises `provider.order` (trimmed, lower-cased, duplicates dropped).
- * Unknown slugs and internal / non-video providers are a 400 naming the allowed slugs.
- */
-export function normalizeProviderOrder(order: unknown): ProviderSlug[] {
-  if (order === undefined || order === null) return [];
-  if (!Array.isArray(order)) throw badRequest(`provider.order must be an array of provider slugs. ${ALLOWED_ORDER_HINT}`);
-  const out: ProviderSlug[] = [];
-  for (const raw of order) {
-    if (typeof raw !== 'string') throw badRequest(`provider.order must contain only strings. ${ALLOWED_ORDER_HINT}`);
-    const slug = raw.trim().toLowerCase();
-    if ((INTERNAL_VIDEO_PROVIDERS as readonly string[]).includes(slug)) {
-      throw badRequest(`Provider '${slug}' is used internally and is not user-selectable. ${ALLOWED_ORDER_HINT}`);
-    }
-    if (slug === 'framerate') {
-      throw badRequest(`Provider 'framerate' serves the Responses API (/v1/responses), not video generations. ${ALLOWED_ORDER_HINT}`);
-    }
-    if (!(USER_SELECTABLE_VIDEO_PROVIDERS as string[]).includes(slug)) {
-      throw badRequest(`Unknown provider '${raw}' in provider.order. ${ALLOWED_ORDER_HINT}`);
-    }
-    if (!out.includes(slug as ProviderSlug)) out.push(slug as ProviderSlug);
-  }
-  return out;
 }
 
 /** The requested models, de-duplicated, all known (else 400 "Model not found"). */
@@ -183,7 +177,8 @@ function routeMismatches(route: CatalogRoute, w: Wanted): string[] {
  */
 export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: RouteSelectionContext): RouteEvaluation {
   const models = resolveModels(catalog, request);
-  const order = normalizeProviderOrder(request.provider?.order);
+  const prefs = normalizeProviderPrefs(request.provider);
+  const order = prefs.order;
   const maxPrice = request.provider?.max_price ?? {};
   const capRequest = typeof maxPrice.per_request_cents === 'number' ? maxPrice.per_request_cents : undefined;
   const capSecond = typeof maxPrice.per_second_cents === 'number' ? maxPrice.per_second_cents : undefined;
@@ -218,9 +213,12 @@ export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: Rou
       if (!ctx.configuredProviders.has(route.provider)) reasons.push('provider not configured');
       if (!route.userSelectable && !allowInternal) reasons.push('internal route not allowed');
       if (ctx.isRouteOpen(route.id)) reasons.push('circuit breaker open');
+      if (prefs.only && !prefs.only.includes(route.provider)) reasons.push('not in provider.only');
+      if (prefs.ignore.includes(route.provider)) reasons.push('in provider.ignore');
       reasons.push(...routeMismatches(route, w));
 
       const resolutionMatched = w.resolution === undefined || route.resolutions.includes(w.resolution);
+      if (!resolutionMatched && prefs.requireParameters) reasons.push(`resolution ${w.resolution} not offered on this route (provider.require_parameters)`);
       const resolution = w.resolution !== undefined && resolutionMatched ? w.resolution : route.defaultResolution;
       const price = withOptionPrice(priceInputs(route, resolution), optionsPriceEffect(model.options, options));
       const estimatedCostCents = estimateCostCents(price, w.duration, withAudio);
@@ -256,16 +254,37 @@ export function evaluateRoutes(catalog: Catalog, request: VideoRequest, ctx: Rou
       const i = order.indexOf(route.provider);
       return i === -1 ? order.length : i;
     };
+    const unhealthy = (route: CatalogRoute) => Number(ctx.isUnhealthy?.(route.id) ?? false);
+    const sortKey = sortKeyOf(prefs.sort, ctx);
     eligible.sort((a, b) =>
       Number(!a.c.resolutionMatched) - Number(!b.c.resolutionMatched)
       || rank(a.c.route) - rank(b.c.route)
+      || unhealthy(a.c.route) - unhealthy(b.c.route)
+      || sortKey(a.c.route) - sortKey(b.c.route)
       || a.c.estimatedCostCents - b.c.estimatedCostCents
       || a.idx - b.idx);
-    candidates.push(...eligible.map((e) => e.c));
+    candidates.push(...(prefs.allowFallbacks ? eligible : eligible.slice(0, 1)).map((e) => e.c));
     if (rejected.length) rejections.push({ model: model.slug, reasons: [], routes: rejected });
   }
 
   return { candidates, rejections };
+}
+
+/**
+ * The `provider.sort` key of a route, lower first (0 for every route under `price`: the estimated cost,
+ * the next key, decides). Latency: the measured median completion time, unmeasured routes last.
+ * Success: minus the success rate with one success and one failure added (Laplace), so a route without
+ * outcomes counts as 50% and two outcomes do not outweigh a long record.
+ */
+function sortKeyOf(sort: RouteSort, ctx: RouteSelectionContext): (route: CatalogRoute) => number {
+  if (sort === 'latency') return (r) => ctx.health?.(r.id).p50Ms ?? Number.POSITIVE_INFINITY;
+  if (sort === 'success') {
+    return (r) => {
+      const h = ctx.health?.(r.id);
+      return -(((h?.successes ?? 0) + 1) / ((h?.samples ?? 0) + 2));
+    };
+  }
+  return () => 0;
 }
 
 /** Human-readable "why nothing is eligible", one sentence per model. */

@@ -9,6 +9,7 @@ import { RpcClient } from './rpc-client';
 import { withReceiveSpan } from '../observability/nats-trace';
 import type { EventBus } from './event-bus';
 import type { Transport } from './transport';
+import { InMemorySharedKvStore, JetStreamSharedKv, type SharedKv, type SharedKvOptions } from './shared-kv';
 
 /** Nest's NATS server, subscribed to `<prefix><subject>` while dispatching on the plain subject. */
 class PrefixedServerNats extends ServerNats {
@@ -31,6 +32,8 @@ class PrefixedServerNats extends ServerNats {
 export interface InProcessWiring {
   bus: InProcessBus;
   events: InProcessEventBus;
+  /** Shared key-value buckets (route health, breakers); created on first use when absent. */
+  kv?: InMemorySharedKvStore;
 }
 
 /**
@@ -47,7 +50,7 @@ export function natsPrefixOf(config: { prefix?: string }): string {
 }
 
 export function createInProcessWiring(): InProcessWiring {
-  return { bus: new InProcessBus(), events: new InProcessEventBus() };
+  return { bus: new InProcessBus(), events: new InProcessEventBus(), kv: new InMemorySharedKvStore() };
 }
 
 /** Everything a service needs to talk to the others: RPC client, event bus, RPC server strategy. */
@@ -80,6 +83,21 @@ export class Messaging {
       ) as any;
     }
     return new InProcessServer(this.config.wiring.bus);
+  }
+
+  /**
+   * A key-value bucket shared by every replica (JetStream KV on NATS, namespaced like the stream:
+   * `<prefix>_<bucket>`; in-memory and shared by the services of one in-process wiring otherwise).
+   */
+  async kv(bucket: string, o: SharedKvOptions): Promise<SharedKv> {
+    if (!/^[A-Za-z0-9_-]+$/.test(bucket)) throw new Error(`kv bucket names are letters, digits, _ or -: "${bucket}"`);
+    if (this.config.kind === 'nats') {
+      const prefix = natsPrefixOf(this.config);
+      return JetStreamSharedKv.open((this.transport as NatsTransport).nc, prefix ? `${prefix.slice(0, -1)}_${bucket}` : bucket, o);
+    }
+    const wiring = this.config.wiring;
+    wiring.kv ??= new InMemorySharedKvStore();
+    return wiring.kv.bucket(bucket, o);
   }
 
   /** True when the underlying connection is usable (readiness). */

@@ -56,6 +56,10 @@ export async function deleteNatsNamespace(prefix: string, url = NATS_TEST_URL): 
     const jsm = await nc.jetstreamManager();
     await jsm.streams.delete(`${prefix}_${EVENT_STREAM}`).catch(() => undefined);
     await jsm.streams.delete(`${prefix}_${EVENT_STREAM}_DLQ`).catch(() => undefined);
+    // The namespace's key-value buckets (`Messaging.kv`): streams named KV_<prefix>_<bucket>.
+    for await (const s of jsm.streams.list()) {
+      if (s.config.name.startsWith(`KV_${prefix}_`)) await jsm.streams.delete(s.config.name).catch(() => undefined);
+    }
   } finally {
     await nc.close();
   }

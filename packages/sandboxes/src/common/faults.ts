@@ -8,8 +8,12 @@ const MARKER = /\[(fal|replicate|vercel-gateway|framerate|any):([a-z_]+)(?:=(\d+
 
 export interface MarkerFault {
   fault: FaultName;
+  /** The marker's number: ms for `slow` / `slow_job`, a percentage for `flaky`. */
   delayMs?: number;
 }
+
+/** Default share of failing jobs of the `flaky` fault. */
+export const DEFAULT_FLAKY_PERCENT = 50;
 
 export function isFaultName(v: unknown): v is FaultName {
   return typeof v === 'string' && (FAULT_NAMES as readonly string[]).includes(v);
@@ -34,8 +38,10 @@ export function validateFaultRule(v: unknown): FaultRule | string {
   if (r.times !== undefined && (!Number.isInteger(r.times) || (r.times as number) < 1)) return 'times must be a positive integer';
   if (r.modelId !== undefined && typeof r.modelId !== 'string') return 'modelId must be a string';
   if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || r.delayMs < 0)) return 'delayMs must be a non-negative number';
+  if (r.percent !== undefined && (typeof r.percent !== 'number' || r.percent < 0 || r.percent > 100)) return 'percent must be a number from 0 to 100';
   return {
     fault: r.fault,
+    ...(r.percent !== undefined ? { percent: r.percent as number } : {}),
     ...(r.times !== undefined ? { times: r.times as number } : {}),
     ...(r.modelId !== undefined ? { modelId: r.modelId as string } : {}),
     ...(r.delayMs !== undefined ? { delayMs: r.delayMs as number } : {}),
@@ -63,6 +69,13 @@ export class MatchedFaults {
     const m = this.markers.find((x) => x.fault === f && x.delayMs !== undefined);
     if (m) return m.delayMs;
     return this.rules.find((r) => r.rule.fault === f && r.rule.delayMs !== undefined)?.rule.delayMs;
+  }
+
+  /** `flaky`'s share of failing jobs: the marker's number (`[fal:flaky=30]`) or the rule's `percent`. */
+  percent(f: FaultName): number | undefined {
+    const m = this.markers.find((x) => x.fault === f && x.delayMs !== undefined);
+    if (m) return m.delayMs;
+    return this.rules.find((r) => r.rule.fault === f && r.rule.percent !== undefined)?.rule.percent;
   }
 
   /** Marks the faults that actually took effect: control rules count one use each. */

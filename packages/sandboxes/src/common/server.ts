@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FaultName, FaultRule, RunningSandbox, SandboxName, SandboxOptions, SandboxRequestLog } from '../types';
 import { CallbackSender } from './callbacks';
 import { JobClock } from './clock';
-import { DEFAULT_SLOW_MS, FaultBook, validateFaultRule } from './faults';
+import { DEFAULT_FLAKY_PERCENT, DEFAULT_SLOW_MS, FaultBook, validateFaultRule } from './faults';
 import { LOTTIE_CONTENT_TYPE, lottieAnimation, MP4_CONTENT_TYPE, SAMPLE_MP4 } from './media';
 import { RequestLog } from './request-log';
 
@@ -43,6 +43,14 @@ export interface SubmitFaultSpec {
 
 const IMMEDIATE_ORDER: FaultName[] = ['down', 'rate_limited', 'bad_request', 'moderation', 'garbage'];
 
+/**
+ * The job faults one submit carries. `durationMs` is set by `slow_job` (the job runs that long instead
+ * of jobDurationMs); `flaky` never appears itself: the jobs it picks carry `accept_then_fail`.
+ */
+export class JobFaults extends Set<FaultName> {
+  durationMs?: number;
+}
+
 /** The plumbing every sandbox shares: HTTP server, auth gate, control endpoints, files, faults, log, clock. */
 export class SandboxCore {
   readonly faults: FaultBook;
@@ -51,6 +59,8 @@ export class SandboxCore {
   readonly sender: CallbackSender;
   readonly apiKey: string;
   readonly jobDurationMs: number;
+  /** Submits the `flaky` fault has seen (it fails an even share of them). */
+  private flakySeen = 0;
   routes: Route[] = [];
   authorize: (ctx: Ctx) => boolean = () => false;
   unauthorized: (ctx: Ctx) => void = (ctx) => this.send(ctx, 401, { error: 'unauthorized' });
@@ -106,7 +116,7 @@ export class SandboxCore {
    * Applies submit-time faults. Returns null when an immediate fault answered the request, otherwise
    * the set of job faults (moderation-later, accept_then_fail, never_callback, …) the job must carry.
    */
-  async submitFaults(ctx: Ctx, modelIds: (string | undefined)[], spec: SubmitFaultSpec): Promise<Set<FaultName> | null> {
+  async submitFaults(ctx: Ctx, modelIds: (string | undefined)[], spec: SubmitFaultSpec): Promise<JobFaults | null> {
     const matched = this.faults.match(ctx.text, modelIds, ['jwks_down']);
     const present = spec.applicable.filter((f) => matched.has(f));
     const applied: FaultName[] = [];
@@ -127,8 +137,18 @@ export class SandboxCore {
     const jobFaults = present.filter((f) => f !== 'slow' && !atSubmit.includes(f));
     applied.push(...jobFaults);
     matched.commit(applied);
-    if (applied.length) ctx.entry.fault = applied.join(',');
-    return new Set(jobFaults);
+    const out = new JobFaults(jobFaults.filter((f) => f !== 'flaky'));
+    if (jobFaults.includes('slow_job')) out.durationMs = matched.delayMs('slow_job') ?? DEFAULT_SLOW_MS;
+    const flakyFails = jobFaults.includes('flaky') && this.flakyPicks(matched.percent('flaky') ?? DEFAULT_FLAKY_PERCENT);
+    if (flakyFails) out.add('accept_then_fail');
+    if (applied.length) ctx.entry.fault = applied.map((f) => (f === 'flaky' && flakyFails ? 'flaky(fails)' : f)).join(',');
+    return out;
+  }
+
+  /** Whether the next flaky submit fails: exactly `percent`% of them, evenly spread (deterministic, so tests can count). */
+  private flakyPicks(percent: number): boolean {
+    const n = ++this.flakySeen;
+    return Math.floor((n * percent) / 100) > Math.floor(((n - 1) * percent) / 100);
   }
 
   async listen(): Promise<void> {

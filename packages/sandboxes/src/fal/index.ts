@@ -39,6 +39,8 @@ const APPLICABLE: FaultName[] = [
   'bad_signature',
   'duplicate_callback',
   'jwks_down',
+  'slow_job',
+  'flaky',
 ];
 
 /** The message fal signs: four UTF-8 lines. Exported so tests/adapters can rebuild it. */
@@ -263,12 +265,13 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
         jobs.set(id, job);
         ctx.entry.jobId = id;
         if (faults.has('jwks_down')) jwksDownJobs.add(id);
-        core.clock.after(Math.floor(D / 3), () => {
+        const jobMs = faults.durationMs ?? D;
+        core.clock.after(Math.floor(jobMs / 3), () => {
           if (job.state !== 'IN_QUEUE') return;
           job.state = 'IN_PROGRESS';
           job.startedAt = Date.now();
         });
-        core.clock.after(D, () => complete(job));
+        core.clock.after(jobMs, () => complete(job));
         core.send(ctx, 200, { status: 'IN_QUEUE', request_id: id, gateway_request_id: job.gatewayId, ...urls(job), queue_position: 0 });
       },
     },

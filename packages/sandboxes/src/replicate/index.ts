@@ -41,6 +41,8 @@ const APPLICABLE: FaultName[] = [
   'never_callback',
   'bad_signature',
   'duplicate_callback',
+  'slow_job',
+  'flaky',
 ];
 
 export const REPLICATE_MODERATION_ERROR = 'The input or output was flagged as sensitive. Please try again with different inputs. (E005)';
@@ -210,14 +212,15 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
     preds.set(p.id, p);
     ctx.entry.jobId = p.id;
 
-    core.clock.after(Math.floor(D / 3), () => {
+    const jobMs = faults.durationMs ?? D;
+    core.clock.after(Math.floor(jobMs / 3), () => {
       if (p.status !== 'starting') return;
       p.status = 'processing';
       p.started_at = new Date().toISOString();
       p.startedMs = Date.now();
       p.logs = 'Generating video...\n';
     });
-    core.clock.after(D, () => {
+    core.clock.after(jobMs, () => {
       if (p.faults.has('moderation')) return finish(p, 'failed', { error: REPLICATE_MODERATION_ERROR });
       if (p.faults.has('accept_then_fail')) return finish(p, 'failed', { error: REPLICATE_FAILURE_ERROR, logs: p.logs + 'Worker lost\n' });
       finish(p, 'succeeded', { output: core.fileUrl(p.id), logs: p.logs + 'Done.\n' });

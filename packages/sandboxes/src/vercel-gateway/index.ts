@@ -25,7 +25,7 @@ interface GatewayJob {
   generationId: string;
 }
 
-const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback'];
+const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback', 'slow_job', 'flaky'];
 
 export const GATEWAY_MODERATION_ERROR = 'Content policy violation: the request was rejected by the provider safety system.';
 export const GATEWAY_FAILURE_ERROR = 'Async video job failed: provider returned an internal error.';
@@ -76,11 +76,13 @@ export async function startVercelGatewaySandbox(o: SandboxOptions = {}): Promise
 
   /** Schedules queued → running → terminal (never terminal with never_callback). */
   const run = (job: GatewayJob, onDone?: () => void) => {
-    core.clock.after(Math.floor(D / 3), () => {
+    // slow_job: this job runs longer than the sandbox's jobDurationMs.
+    const jobMs = (job.faults as { durationMs?: number }).durationMs ?? D;
+    core.clock.after(Math.floor(jobMs / 3), () => {
       if (job.state === 'queued') job.state = 'running';
     });
     if (job.faults.has('never_callback')) return;
-    core.clock.after(D, () => {
+    core.clock.after(jobMs, () => {
       if (job.state !== 'queued' && job.state !== 'running') return;
       if (job.faults.has('moderation')) {
         job.state = 'error';

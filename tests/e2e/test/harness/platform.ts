@@ -48,6 +48,8 @@ export interface Platform {
   stripe: StripeStandIn;
   db?: Pick<TestDatabase, 'url' | 'name'>;
   urls: Record<ServiceName, string>;
+  /** Every replica's HTTP base URL (metrics, health), the first being `urls[service]`. */
+  replicaUrls: Record<ServiceName, string[]>;
   /** Kills every replica of a service, or only `replica`. */
   kill(service: ServiceName, signal?: NodeJS.Signals, replica?: number): Promise<void>;
   /** Starts every replica of a service, or only `replica`. */
@@ -216,6 +218,19 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   // Billing, router, providers and webhooks are independent; start them together, then the gateway.
   await Promise.all(SERVICES.filter((s) => s !== 'gateway').map((s) => start(s)));
   await start('gateway');
+  // Extra replicas: plain processes of the same service (NATS queue groups spread requests over them).
+  const replicaUrls = Object.fromEntries(SERVICES.map((s) => [s, [urls[s]]])) as Record<ServiceName, string[]>;
+  const extras: ChildProcess[] = [];
+  for (const [s, n] of Object.entries(o.replicas ?? {}) as Array<[ServiceName, number]>) {
+    for (let i = 0; i < n; i++) {
+      const port = await reservePorts();
+      const url = `http://127.0.0.1:${port}`;
+      const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      extras.push(child);
+      await waitFor(`${s} replica ready`, async () => (await http('GET', `${url}/health/ready`)).status === 200, 60_000, 150);
+      replicaUrls[s].push(url);
+    }
+  }
   return {
     baseUrl: urls.gateway,
     adminToken,
@@ -224,6 +239,9 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     db,
     urls,
     ports,
+    get replicaUrls() {
+      return Object.fromEntries(SERVICES.map((s) => [s, ports[s].map((port) => `http://127.0.0.1:${port}`)])) as Record<ServiceName, string[]>;
+    },
     kill,
     start,
     cpuSeconds,
@@ -234,7 +252,10 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       return `http://127.0.0.1:${ports.gateway[i]}`;
     },
     async stop() {
-      await Promise.all(SERVICES.map((s) => kill(s, 'SIGTERM')));
+      await Promise.all([
+        ...SERVICES.map((s) => kill(s, 'SIGTERM')),
+        ...extras.filter((c) => c.exitCode === null && !c.signalCode).map((c) => new Promise((r) => (c.once('exit', r), c.kill('SIGTERM')))),
+      ]);
       await sandboxes.close();
       await stripe.stop();
       await db.drop();

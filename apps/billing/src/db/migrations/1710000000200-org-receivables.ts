@@ -49,7 +49,39 @@ export class OrgReceivables1710000000200 implements MigrationInterface {
     // refused until a top-up settles the receivable), and every answer carries the owed amount so the
     // refusal can say what to pay. The result type changes, so the function is dropped and recreated.
     await q.query(`DROP FUNCTION place_holds(text[], text[], text[], bigint[])`);
-    await q.query(`CREATE FUNCTION place_holds(p_orgs text[], p_holds text[], p_generations text[], p_amounts bigint[])
+    await q.query(PLACE_HOLDS_V2);
+
+    // Refunds and disputes waiting for their top-up: the payment intent they name and the Stripe
+    // object as received (replayed when the top-up is credited). Indexed only while pending.
+    await q.query(`ALTER TABLE stripe_events ADD COLUMN payment_intent text, ADD COLUMN pending_object jsonb`);
+    await q.query(`CREATE INDEX stripe_events_pending_topup ON stripe_events (payment_intent) WHERE outcome = 'pending_topup'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    // Only while no receivable was ever posted: reverting must not drop ledger history.
+    await q.query(`DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE a.kind = 'org_receivable')
+           OR EXISTS (SELECT 1 FROM stripe_events WHERE outcome = 'pending_topup') THEN
+          RAISE EXCEPTION 'cannot revert org receivables: receivable entries or pending Stripe reversals exist';
+        END IF;
+      END $$`);
+    await q.query(`DROP INDEX stripe_events_pending_topup`);
+    await q.query(`ALTER TABLE stripe_events DROP COLUMN pending_object, DROP COLUMN payment_intent`);
+    await q.query(`DROP FUNCTION place_holds(text[], text[], text[], bigint[])`);
+    await q.query(PLACE_HOLDS_V1);
+    await q.query(`DROP FUNCTION ensure_org(text)`);
+    await q.query(ENSURE_ORG_V1);
+    await q.query(`ALTER TABLE org_balances DROP CONSTRAINT org_balances_owes_or_has, DROP COLUMN owed_cents, DROP COLUMN owed_account_id`);
+    await q.query(`DELETE FROM accounts WHERE kind = 'org_receivable'`);
+    await q.query(`ALTER TABLE accounts DROP CONSTRAINT accounts_kind_check, DROP CONSTRAINT accounts_check`);
+    await q.query(`ALTER TABLE accounts
+      ADD CONSTRAINT accounts_kind_check CHECK (kind IN ('org_available', 'org_held', 'platform_revenue', 'topup_source', 'writeoff')),
+      ADD CONSTRAINT accounts_check CHECK ((kind IN ('org_available', 'org_held')) = (org_id IS NOT NULL))`);
+  }
+}
+
+/** place_holds as this migration created it (1710000000300 replaces it; its down puts this back). */
+export const PLACE_HOLDS_V2 = `CREATE FUNCTION place_holds(p_orgs text[], p_holds text[], p_generations text[], p_amounts bigint[])
       RETURNS TABLE (r_idx int, r_outcome text, r_org text, r_amount bigint, r_available bigint, r_held bigint, r_owed bigint)
       LANGUAGE plpgsql AS $$
       DECLARE
@@ -108,33 +140,4 @@ export class OrgReceivables1710000000200 implements MigrationInterface {
           r_outcome := 'placed'; r_org := v_org; r_amount := v_amount; r_available := b.available_cents; r_held := b.held_cents; r_owed := b.owed_cents;
           RETURN NEXT;
         END LOOP;
-      END $$`);
-
-    // Refunds and disputes waiting for their top-up: the payment intent they name and the Stripe
-    // object as received (replayed when the top-up is credited). Indexed only while pending.
-    await q.query(`ALTER TABLE stripe_events ADD COLUMN payment_intent text, ADD COLUMN pending_object jsonb`);
-    await q.query(`CREATE INDEX stripe_events_pending_topup ON stripe_events (payment_intent) WHERE outcome = 'pending_topup'`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    // Only while no receivable was ever posted: reverting must not drop ledger history.
-    await q.query(`DO $$ BEGIN
-        IF EXISTS (SELECT 1 FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE a.kind = 'org_receivable')
-           OR EXISTS (SELECT 1 FROM stripe_events WHERE outcome = 'pending_topup') THEN
-          RAISE EXCEPTION 'cannot revert org receivables: receivable entries or pending Stripe reversals exist';
-        END IF;
-      END $$`);
-    await q.query(`DROP INDEX stripe_events_pending_topup`);
-    await q.query(`ALTER TABLE stripe_events DROP COLUMN pending_object, DROP COLUMN payment_intent`);
-    await q.query(`DROP FUNCTION place_holds(text[], text[], text[], bigint[])`);
-    await q.query(PLACE_HOLDS_V1);
-    await q.query(`DROP FUNCTION ensure_org(text)`);
-    await q.query(ENSURE_ORG_V1);
-    await q.query(`ALTER TABLE org_balances DROP CONSTRAINT org_balances_owes_or_has, DROP COLUMN owed_cents, DROP COLUMN owed_account_id`);
-    await q.query(`DELETE FROM accounts WHERE kind = 'org_receivable'`);
-    await q.query(`ALTER TABLE accounts DROP CONSTRAINT accounts_kind_check, DROP CONSTRAINT accounts_check`);
-    await q.query(`ALTER TABLE accounts
-      ADD CONSTRAINT accounts_kind_check CHECK (kind IN ('org_available', 'org_held', 'platform_revenue', 'topup_source', 'writeoff')),
-      ADD CONSTRAINT accounts_check CHECK ((kind IN ('org_available', 'org_held')) = (org_id IS NOT NULL))`);
-  }
-}
+      END $$`;

@@ -1,0 +1,3 @@
+export * from './route-window';
+export * from './route-health';
+export * from './metrics';
