@@ -5,12 +5,12 @@ import type { components, paths } from './generated/openapi';
 
 type Schemas = components['schemas'];
 export type CreateVideoGeneration = Schemas['CreateVideoGenerationDto'];
-export type VideoGeneration = Schemas['VideoGenerationSchema'];
-export type VideoGenerationCreated = Schemas['VideoGenerationCreatedSchema'];
-export type VideoGenerationList = Schemas['VideoGenerationListSchema'];
+export type VideoGeneration = Schemas['VideoGeneration'];
+export type VideoGenerationCreated = Schemas['VideoGenerationCreated'];
+export type VideoGenerationList = Schemas['VideoGenerationList'];
 export type CreateWebhook = Schemas['CreateWebhookDto'];
 export type CreateKey = Schemas['CreateKeyDto'];
-export type Balance = Schemas['BalanceSchema'];
+export type Balance = Schemas['Balance'];
 /** Models and engines are documented loosely in the OpenAPI document; these are the fields the API returns. */
 export interface Model {
   id: string;

@@ -3,74 +3,6 @@
  * Do not edit: run `pnpm --filter @pipevideo/sdk generate` against a running platform instead.
  */
 export interface paths {
-    "/admin/orgs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create an organization (operator) */
-        post: operations["Admin_createOrg"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/orgs/{orgId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Change an organization's rate limit (operator) */
-        patch: operations["Admin_updateOrg"];
-        trace?: never;
-    };
-    "/admin/orgs/{orgId}/credits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add credits to an organization (operator): a billing top-up with source "operator" */
-        post: operations["Admin_credits"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/orgs/{orgId}/keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Issue an API key for an organization (operator); the secret is shown once */
-        post: operations["Admin_issueKey"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/apps/rankings": {
         parameters: {
             query?: never;
@@ -78,7 +10,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Top apps by generations (from attribution headers) (public) */
+        /**
+         * Top apps by completed generations (from attribution headers) (public)
+         * @description An app is one organization's title and/or referer origin (never a path or query); only completed generations count; apps below min_generations are not shown; organizations that opted out never are.
+         */
         get: operations["Catalog_rankings"];
         put?: never;
         post?: never;
@@ -86,6 +21,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/apps/rankings/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether your organization's apps are left out of the public rankings */
+        get: operations["Apps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Opt your organization's apps out of the public rankings (or back in) */
+        patch: operations["Apps_update"];
         trace?: never;
     };
     "/v1/billing/balance": {
@@ -188,7 +141,11 @@ export interface paths {
         delete: operations["Keys_revoke"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Set or remove a key's spend limit
+         * @description limit_cents: cents per limit_reset period (null removes the limit). Spend already made in the current period keeps counting.
+         */
+        patch: operations["Keys_setLimit"];
         trace?: never;
     };
     "/v1/keys/{id}/rotate": {
@@ -215,7 +172,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List video models with their routes and prices (public) */
+        /**
+         * List video models with their routes and prices (public)
+         * @description `pricing` is what a default request costs (default duration and resolution, no audio); `pricing_by_resolution` gives every resolution.
+         */
         get: operations["Catalog_models"];
         put?: never;
         post?: never;
@@ -520,45 +480,158 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "video.generation.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A generation finished (both APIs)
+         * @description Statuses: `data.status` is `completed` or `failed`. `data.api` says which API created the job; `data.generation` (video) or `data.response` (Responses) is the object exactly as its GET returns it.
+         */
+        post: operations["webhook_VideoGenerationCompletedEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test event
+         * @description Sent on demand by POST /v1/webhooks/{id}/test.
+         */
+        post: operations["webhook_WebhookTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
-        ApiKeyListSchema: {
-            data: components["schemas"]["ApiKeySchema"][];
-        };
-        ApiKeySchema: {
+        ApiKey: {
+            /** @description Unix seconds. */
             created_at: number;
-            /** @description When a rotated key stops working. */
+            /** @description When a rotated key stops working (unix seconds). */
             expires_at: number | null;
             /** @example key_8f2kLm */
             id: string;
             /** @enum {string} */
             kind: "standard" | "management";
+            /** @description Unix seconds. */
             last_used_at: number | null;
-            /** @example production */
-            name: string;
-            /** @example api_key */
-            object: string;
-            org_id: string;
+            /** @description Cents the key may spend per limit_reset period; null: no limit. */
+            limit_cents: number | null;
             /**
-             * @description First characters of the secret, to recognise it.
-             * @example pv_AbCdEfGhI
+             * @description UTC calendar periods; none: the key’s whole life.
+             * @enum {string|null}
              */
+            limit_reset: "daily" | "weekly" | "monthly" | "none" | null;
+            name: string;
+            /** @enum {string} */
+            object: "api_key";
+            org_id: string;
+            /** @description First characters of the secret, to recognise it. */
             prefix: string;
             rate_limit_per_minute: number | null;
             /** @enum {string} */
             status: "active" | "revoked" | "expired";
         };
-        BalanceSchema: {
-            available_cents: number;
-            balance_cents: number;
-            held_cents: number;
-            orgId: string;
+        /** @description The organization’s keys (never their secrets), each with what is left of its spend limit. */
+        ApiKeyList: {
+            data: components["schemas"]["ApiKeyWithRemaining"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        ApiKeyWithRemaining: {
+            /** @description Unix seconds. */
+            created_at: number;
+            /** @description When a rotated key stops working (unix seconds). */
+            expires_at: number | null;
+            /** @example key_8f2kLm */
+            id: string;
+            /** @enum {string} */
+            kind: "standard" | "management";
+            /** @description Unix seconds. */
+            last_used_at: number | null;
+            /** @description Cents the key may spend per limit_reset period; null: no limit. */
+            limit_cents: number | null;
+            /** @description What the key may still spend this period; null without a limit (or while billing cannot be asked). */
+            limit_remaining_cents: number | null;
             /**
-             * @description Cents the organization owes: usage it could not cover, or credits Stripe took back (refund, dispute) after they were spent or while held by running jobs. Any top-up pays it first; while above 0 no generation can be created. Never above 0 together with available_cents.
-             * @example 0
+             * @description UTC calendar periods; none: the key’s whole life.
+             * @enum {string|null}
              */
+            limit_reset: "daily" | "weekly" | "monthly" | "none" | null;
+            /** @description When the period ends and the limit is whole again (unix seconds); null without a limit or reset. */
+            limit_resets_at: number | null;
+            name: string;
+            /** @enum {string} */
+            object: "api_key";
+            org_id: string;
+            /** @description First characters of the secret, to recognise it. */
+            prefix: string;
+            rate_limit_per_minute: number | null;
+            /** @enum {string} */
+            status: "active" | "revoked" | "expired";
+        };
+        /** @description Top apps by completed generations (not paged: next_cursor is null; has_more says whether a larger limit shows more). */
+        AppRankings: {
+            data: {
+                /** @description Display name: the title, else the origin’s host. */
+                app: string;
+                /** @description Completed generations in the window. */
+                generations: number;
+                /** @description Origin of the app’s Referer (scheme://host[:port]) — never a path or query. */
+                origin: string | null;
+                /** @description Sanitised title (X-Pipevideo-Title / X-Title), at most 100 characters. */
+                title: string | null;
+            }[];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Apps with fewer completed generations in the window are not shown. */
+            min_generations: number;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+            window_hours: number;
+        };
+        /** @description The organization’s credits in cents. */
+        Balance: {
+            /** @description What new work can use. */
+            available_cents: number;
+            /** @description Credits on the balance (available + held). */
+            balance_cents: number;
+            /** @description Held by running jobs. */
+            held_cents: number;
+            /** @description Cents the organization owes: usage it could not cover, or credits Stripe took back after they were spent or while held. Any top-up pays it first; while above 0 no generation can be created. */
             owed_cents: number;
+        };
+        Checkout: {
+            /** @example cs_test_123 */
+            id: string;
+            /** @description Stripe Checkout page to send the customer to. */
+            url: string;
         };
         CheckoutDto: {
             /**
@@ -577,12 +650,6 @@ export interface components {
              */
             success_url?: string;
         };
-        CheckoutSchema: {
-            /** @example cs_test_123 */
-            id: string;
-            /** @example https://checkout.stripe.com/c/pay/cs_test_123 */
-            url: string;
-        };
         CreateKeyDto: {
             /**
              * @description standard: the API; management: key management only.
@@ -590,6 +657,17 @@ export interface components {
              * @enum {string}
              */
             kind: "standard" | "management";
+            /**
+             * @description Spend limit in cents per limit_reset period: a create that would pass it is refused (400 naming the limit and when it resets).
+             * @example 5000
+             */
+            limit_cents?: number;
+            /**
+             * @description daily, weekly, monthly (UTC calendar periods) or none.
+             * @default none
+             * @enum {string}
+             */
+            limit_reset: "daily" | "weekly" | "monthly" | "none";
             /** @example production */
             name: string;
             /** @description Requests per minute for this key (default: the org’s, else the gateway’s). */
@@ -620,12 +698,6 @@ export interface components {
              * @example 1280x720
              */
             size?: string;
-        };
-        CreateOrgDto: {
-            /** @example Acme */
-            name: string;
-            /** @description Requests per minute per key for this org (default: the gateway default). */
-            rate_limit_per_minute?: number | null;
         };
         CreateResponseDto: {
             /**
@@ -754,15 +826,47 @@ export interface components {
             /** @example https://example.com/hooks/pipevideo */
             url: string;
         };
-        CreditsDto: {
-            /**
-             * @description Cents to add (positive integer).
-             * @example 1000
-             */
-            amount_cents: number;
-            /** @description Same key → the top-up is applied once (also taken from the Idempotency-Key header). */
-            idempotency_key?: string;
-            note?: string;
+        Engine: {
+            artifact_media_type: string | null;
+            /** @description True for the engine used when the request names none. */
+            default: boolean;
+            default_provider: string;
+            description: string;
+            /** @enum {string} */
+            id: "hyperframes" | "lottie" | "auto";
+            models: {
+                id: string;
+                name: string;
+                pricing: {
+                    input_per_million_cents: number;
+                    input_per_million_usd: number;
+                    output_per_million_cents: number;
+                    output_per_million_usd: number;
+                };
+            }[];
+            name: string;
+            /** @enum {string} */
+            object: "engine";
+            output_media_type: string;
+            providers: string[];
+            /** @description Only for auto: which engine is picked for which prompt keywords. */
+            selection: {
+                fallback: string;
+                rules: {
+                    engine: string;
+                    keywords: string[];
+                }[];
+            } | null;
+        };
+        /** @description Rendering engines with their orchestration models and token prices. */
+        EngineList: {
+            data: components["schemas"]["Engine"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
         };
         ErrorDetailSchema: {
             /** @example duration */
@@ -775,56 +879,79 @@ export interface components {
              * @example BAD_REQUEST
              * @enum {string}
              */
-            code: "UNAUTHORIZED" | "FORBIDDEN" | "TOO_MANY_REQUESTS" | "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE";
+            code: "UNAUTHORIZED" | "FORBIDDEN" | "TOO_MANY_REQUESTS" | "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "METHOD_NOT_ALLOWED" | "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE";
             details?: components["schemas"]["ErrorDetailSchema"][];
             /** @example duration must be a positive number of seconds */
             message: string;
             /**
-             * @description Seconds to wait (429 only).
+             * @description Seconds to wait (429 only; also the Retry-After header).
              * @example 12
              */
             retry_after?: number;
         };
         ErrorSchema: {
             error: components["schemas"]["ErrorObjectSchema"];
-            /**
-             * @description Seconds to wait (429 only).
-             * @example 12
-             */
-            retry_after?: number;
         };
-        IssuedApiKeySchema: {
+        /** @description One route tried (extension). The provider’s own error text stays with the operator. */
+        GenerationAttempt: {
+            attempt: number;
+            /** @description Unix seconds. */
+            ended_at: number | null;
+            /**
+             * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits).
+             * @enum {string|null}
+             */
+            error_code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | null;
+            model: string;
+            /** @enum {string} */
+            outcome: "in_progress" | "succeeded" | "failed" | "rejected" | "reservation_failed" | "timed_out" | "abandoned" | "cancelled";
+            /** @description Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable). */
+            provider: string;
+            /** @description Unix seconds. */
+            started_at: number;
+        };
+        IssuedApiKey: {
+            /** @description Unix seconds. */
             created_at: number;
-            /** @description When a rotated key stops working. */
+            /** @description When a rotated key stops working (unix seconds). */
             expires_at: number | null;
             /** @example key_8f2kLm */
             id: string;
-            /**
-             * @description The secret. Shown only in this answer.
-             * @example pv_…
-             */
-            key: string;
+            /** @description The secret (pv_…). Shown only in this answer; null in an idempotent replay. */
+            key: string | null;
             /** @enum {string} */
             kind: "standard" | "management";
+            /** @description Unix seconds. */
             last_used_at: number | null;
-            /** @example production */
-            name: string;
-            /** @example api_key */
-            object: string;
-            org_id: string;
+            /** @description Cents the key may spend per limit_reset period; null: no limit. */
+            limit_cents: number | null;
             /**
-             * @description First characters of the secret, to recognise it.
-             * @example pv_AbCdEfGhI
+             * @description UTC calendar periods; none: the key’s whole life.
+             * @enum {string|null}
              */
+            limit_reset: "daily" | "weekly" | "monthly" | "none" | null;
+            name: string;
+            /** @enum {string} */
+            object: "api_key";
+            org_id: string;
+            /** @description First characters of the secret, to recognise it. */
             prefix: string;
             rate_limit_per_minute: number | null;
             /** @enum {string} */
             status: "active" | "revoked" | "expired";
         };
-        ListSchema: {
-            data: {
-                [key: string]: unknown;
-            }[];
+        KeyLimitDto: {
+            /**
+             * @description Cents the key may spend per limit_reset period (holds of running jobs count). null or absent: no limit.
+             * @example 5000
+             */
+            limit_cents?: number | null;
+            /**
+             * @description When the limit starts over: daily (00:00 UTC), weekly (Monday 00:00 UTC), monthly (the 1st, 00:00 UTC), or none (the key’s whole life).
+             * @default none
+             * @enum {string}
+             */
+            limit_reset: "daily" | "weekly" | "monthly" | "none";
         };
         MaxPriceDto: {
             /**
@@ -838,70 +965,142 @@ export interface components {
              */
             per_second_cents?: number;
         };
-        ObjectSchema: Record<string, never>;
+        /** @description A video model. `pricing` is what a default request costs (default duration and resolution, no audio); `pricing_by_resolution` beside it. */
+        Model: {
+            aspect_ratios: string[];
+            capabilities: {
+                audio: boolean;
+                image_to_video: boolean;
+                text_to_video: boolean;
+            };
+            default_duration: number;
+            default_resolution: string;
+            description: string;
+            /** @description The exact durations (seconds) a request may ask for. */
+            durations: number[];
+            /** @description Listed routes, cheapest first for a default request. */
+            endpoints: {
+                aspect_ratios: string[];
+                audio_multiplier: number;
+                capabilities: {
+                    audio: boolean;
+                    image_to_video: boolean;
+                    text_to_video: boolean;
+                };
+                /** @description The exact durations (seconds) this endpoint makes. */
+                durations: number[];
+                max_duration: number;
+                /** @description Names of the model options this endpoint takes. */
+                options: string[];
+                pricing: {
+                    per_request_cents: number;
+                    per_second_cents: number;
+                    resolution: string;
+                }[];
+                /** @description Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable). */
+                provider: string;
+                resolutions: string[];
+                /** @description Can be named in provider.order. */
+                user_selectable: boolean;
+            }[];
+            /** @example google/veo-3.1 */
+            id: string;
+            max_duration: number;
+            min_duration: number;
+            name: string;
+            /** @enum {string} */
+            object: "model";
+            /** @description Model-specific options by name. */
+            options: {
+                [key: string]: {
+                    description: string;
+                    max_length?: number;
+                    maximum?: number;
+                    minimum?: number;
+                    /** @description Price effect when the option is sent with a value other than false. */
+                    price: "none" | {
+                        per_request_cents?: number;
+                        per_second_multiplier?: number;
+                    };
+                    /** @description Providers whose routes take the option (others become ineligible when it is sent). */
+                    providers?: string[];
+                    requires_image?: boolean;
+                    /** @enum {string} */
+                    type: "boolean" | "integer" | "number" | "string" | "enum" | "media_url";
+                    values?: string[];
+                };
+            };
+            pricing: components["schemas"]["ModelPrice"] | null;
+            /** @description A default-duration request without audio at each resolution the model offers. */
+            pricing_by_resolution: components["schemas"]["ModelPrice"][];
+            resolutions: string[];
+        };
+        /** @description Every model this deployment can serve. */
+        ModelList: {
+            data: components["schemas"]["Model"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        /** @description The price of a default-duration request without audio at one resolution, on the cheapest route offering it. */
+        ModelPrice: {
+            /** @description Multiplier of the per-second price with audio. */
+            audio_multiplier: number;
+            /** @description Seconds of video (the model default). */
+            duration: number;
+            per_request_cents: number;
+            per_second_cents: number;
+            /** @description Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable). */
+            provider: string;
+            /** @description What such a request is charged: per_request + per_second × duration, rounded up to whole cents. */
+            request_cents: number;
+            resolution: string;
+        };
         OpenAIErrorObjectSchema: {
-            /** @example bad_request */
-            code: string | null;
+            /**
+             * @example bad_request
+             * @enum {string|null}
+             */
+            code: "invalid_api_key" | "rate_limit_exceeded" | "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "internal_server_error" | "service_unavailable" | null;
+            /** @description Every invalid field (400). */
+            details?: components["schemas"]["ErrorDetailSchema"][];
             /** @example input is required */
             message: string;
             /** @example input */
             param: string | null;
+            /**
+             * @description Seconds to wait (429 only; also the Retry-After header).
+             * @example 12
+             */
+            retry_after?: number;
             /** @enum {string} */
             type: "invalid_request_error" | "authentication_error" | "permission_error" | "rate_limit_error" | "server_error";
         };
         OpenAIErrorSchema: {
             error: components["schemas"]["OpenAIErrorObjectSchema"];
         };
-        OpenAIVideoDeletedSchema: {
-            /** @example true */
-            deleted: boolean;
-            /** @example gen_abc123xyz */
-            id: string;
-            /** @enum {string} */
-            object: "video.deleted";
-        };
-        OpenAIVideoErrorSchema: {
-            /**
-             * @description `cancelled` for a video deleted while it ran; otherwise why it failed.
-             * @example generation_failed
-             */
-            code: string;
-            /** @example Provider returned failure */
-            message: string;
-        };
-        OpenAIVideoListSchema: {
-            data: components["schemas"]["OpenAIVideoSchema"][];
-            first_id: string | null;
-            has_more: boolean;
-            /** @description Pass as `after` for the next page. */
-            last_id: string | null;
-            /** @enum {string} */
-            object: "list";
-        };
-        OpenAIVideoSchema: {
-            /** @description Unix seconds; set once completed or failed. */
+        /** @description OpenAI’s video object. */
+        OpenAIVideo: {
+            /** @description Unix seconds. */
             completed_at: number | null;
             /** @description Unix seconds. */
             created_at: number;
-            error: components["schemas"]["OpenAIVideoErrorSchema"] | null;
-            /** @description Unix seconds until which GET /v1/videos/{id}/content can serve the file (completion + 24 h). */
+            error: components["schemas"]["OpenAIVideoError"] | null;
+            /** @description Unix seconds until which GET /v1/videos/{id}/content serves the file. */
             expires_at: number | null;
             /**
              * @description The same id as in /v1/video/generations.
              * @example gen_abc123xyz
              */
             id: string;
-            /**
-             * @description The model that runs (or the one requested until a route is chosen).
-             * @example google/veo-3.1
-             */
+            /** @description The model that runs (or the one requested until a route is chosen). */
             model: string;
             /** @enum {string} */
             object: "video";
-            /**
-             * @description Derived from the status: 0 queued, 50 in_progress, 100 completed, 0 failed.
-             * @example 50
-             */
+            /** @description Derived from the status: 0 queued, 50 in_progress, 100 completed, 0 failed. */
             progress: number;
             prompt: string | null;
             /** @description Always null: remixing is not supported. */
@@ -912,7 +1111,7 @@ export interface components {
              */
             seconds: string | null;
             /**
-             * @description Width x height made: the resolution as the short side, the aspect ratio asked (else the model's default).
+             * @description Width x height made.
              * @example 1280x720
              */
             size: string | null;
@@ -922,19 +1121,49 @@ export interface components {
              */
             status: "queued" | "in_progress" | "completed" | "failed";
         };
-        OrganizationSchema: {
-            created_at: number;
-            /** @example org_2x9Qb7 */
+        OpenAIVideoDeleted: {
+            deleted: boolean;
             id: string;
-            /** @example Acme */
-            name: string;
-            /** @example organization */
-            object: string;
-            rate_limit_per_minute: number | null;
+            /** @enum {string} */
+            object: "video.deleted";
+        };
+        OpenAIVideoError: {
+            /** @description `cancelled` for a video deleted while it ran; otherwise why it failed. */
+            code: string;
+            message: string;
+        };
+        /** @description OpenAI’s cursor list. */
+        OpenAIVideoList: {
+            data: components["schemas"]["OpenAIVideo"][];
+            first_id: string | null;
+            has_more: boolean;
+            /** @description Pass as `after` for the next page. */
+            last_id: string | null;
+            /** @enum {string} */
+            object: "list";
         };
         ProviderPrefsDto: {
+            /**
+             * @description false: only the first eligible route of each model is tried (no fallback to other providers; fallbacks across `models` stay).
+             * @default true
+             */
+            allow_fallbacks: boolean;
+            /**
+             * @description These providers never serve the request.
+             * @example [
+             *       "replicate"
+             *     ]
+             */
+            ignore?: string[];
             /** @description Cost constraints that filter eligible routes. */
             max_price?: components["schemas"]["MaxPriceDto"];
+            /**
+             * @description Only these providers may serve the request (internal routes are left out too). Unknown or internal slugs are refused with 400.
+             * @example [
+             *       "fal"
+             *     ]
+             */
+            only?: string[];
             /**
              * @description Provider slugs in preference order (e.g. ["fal", "replicate"]). Unknown or internal slugs are refused with 400.
              * @example [
@@ -942,49 +1171,121 @@ export interface components {
              *     ]
              */
             order?: string[];
+            /**
+             * @description true: only routes that honour every parameter sent (e.g. a requested resolution; audio, duration, aspect ratio, imageUrl and options are always required).
+             * @default false
+             */
+            require_parameters: boolean;
+            /**
+             * @description How eligible routes are ordered: `price` (cheapest healthy first), `latency` (fastest measured completion first), `success` (highest measured success rate first); ties by price. Measurements are the recent window shown per endpoint in GET /v1/models.
+             * @default price
+             * @enum {string}
+             */
+            sort: "price" | "latency" | "success";
         };
-        ResponseCancelledSchema: {
-            /** @example true */
+        /** @description Whether the organization’s apps are left out of the public rankings. */
+        RankingsSettings: {
+            /** @enum {string} */
+            object: "rankings_settings";
+            /** @description True: the organization’s apps never appear in the public rankings. */
+            opt_out: boolean;
+            /** @description Unix seconds. */
+            opted_out_at: number | null;
+        };
+        RankingsSettingsDto: {
+            /**
+             * @description true: the organization's apps never appear in the public rankings (at once, past generations included); false: listed again.
+             * @example true
+             */
+            opt_out: boolean;
+        };
+        /** @description Spec 002’s cancel answer. */
+        ResponseCancelled: {
+            /** @description False when the response had already finished. */
             cancelled: boolean;
-            /** @example gen_abc123xyz */
             id: string;
         };
-        ResponseObjectSchema: {
-            artifact_type?: string | null;
-            artifact_url?: string | null;
-            /** @description Unix milliseconds. */
+        /** @description The response object (spec 002). */
+        ResponseObject: {
+            /** @description Media type of artifact_url. */
+            artifact_type: string | null;
+            /** @description Native engine artifact (e.g. Lottie JSON) when produced: its URL and when the URL expires (spec 002: an object). */
+            artifact_url: {
+                /** @description Unix seconds. */
+                expires_at: number;
+                url: string;
+            } | null;
+            /** @description Completion timestamp in milliseconds (spec 002). */
             completed_at: number | null;
             /** @description Unix seconds. */
             created_at: number;
-            /** @example hyperframes */
+            /** @description Rendering engine (auto resolved to the engine picked). */
             engine: string | null;
-            error?: {
-                [key: string]: unknown;
+            error: {
+                /**
+                 * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits).
+                 * @enum {string}
+                 */
+                code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete";
+                /** @description Our own sentence. */
+                message: string;
             } | null;
-            /** @example gen_abc123xyz */
             id: string;
-            latency_ms?: number | null;
-            /**
-             * @description The output cap the job runs with (the request's max_output_tokens, else the deployment's default); part of the credit hold.
-             * @example 20000
-             */
-            max_output_tokens?: number | null;
-            /** @example moonshotai/kimi-k2.5 */
+            incomplete_details: {
+                reason: string;
+            } | null;
+            instructions: string | null;
+            latency_ms: number | null;
+            /** @description The output cap the job runs (and is held) with. */
+            max_output_tokens: number | null;
+            /** @description The request’s metadata, echoed. */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description Orchestration model id. */
             model: string;
-            /** @example response */
-            object: string;
+            /** @enum {string} */
+            object: "response";
             output: {
-                [key: string]: unknown;
+                content: {
+                    /** @enum {string} */
+                    type: "output_video";
+                    video_url: {
+                        /** @description Unix seconds. */
+                        expires_at: number;
+                        url: string;
+                    };
+                }[];
+                id: string;
+                /** @enum {string} */
+                role: "assistant";
+                /** @enum {string} */
+                status: "in_progress" | "completed" | "incomplete";
+                /** @enum {string} */
+                type: "message";
             }[];
             output_video_url: string | null;
-            /** @example framerate */
+            /** @description Video orchestration provider slug. */
             provider: string | null;
             /** @enum {string} */
             status: "queued" | "in_progress" | "completed" | "failed" | "cancelled" | "incomplete";
-            /** @description Token usage once the orchestration finished; null before. */
-            usage?: components["schemas"]["ResponseUsageSchema"] | null;
+            usage: components["schemas"]["ResponseUsage"] | null;
         };
         ResponsesProviderDto: {
+            /**
+             * @description false: only the first eligible provider is tried (each engine has one provider today, so this changes nothing yet).
+             * @default true
+             */
+            allow_fallbacks: boolean;
+            /** @description These providers never serve the request. */
+            ignore?: string[];
+            /**
+             * @description Only these providers may serve the request (the engine must have one of them).
+             * @example [
+             *       "framerate"
+             *     ]
+             */
+            only?: string[];
             /**
              * @description Provider slugs in preference order (default: framerate).
              * @example [
@@ -992,53 +1293,54 @@ export interface components {
              *     ]
              */
             order?: string[];
+            /**
+             * @description true: only providers that honour every parameter sent (every engine provider honours all of them today).
+             * @default false
+             */
+            require_parameters: boolean;
+            /**
+             * @description Provider ordering, as in the video API (one provider per engine today).
+             * @default price
+             * @enum {string}
+             */
+            sort: "price" | "latency" | "success";
         };
-        ResponseUsageSchema: {
-            /**
-             * @description Whole cents charged to the balance for these tokens (cost_usd rounded up to a cent); 0 when refunded.
-             * @example 2
-             */
+        ResponseUsage: {
+            /** @description Whole cents charged for them (cost_usd rounded up); 0 when refunded. */
             charged_cents: number;
-            /**
-             * @description Exact cost of the tokens at the published per-million-token rates (fractional USD, not rounded to cents); 0 when nothing stands charged (a failed job is refunded).
-             * @example 0.01092
-             */
+            /** @description Exact cost of the tokens at the published per-million-token rates (fractional USD); 0 when refunded. */
             cost_usd: number;
-            /**
-             * @description True when the provider reported no usage: the counts are the rule charged instead (estimated input tokens + the output cap, i.e. the hold).
-             * @example false
-             */
+            /** @description True when the provider reported no usage and the counts are the no-usage rule’s (estimated input + output cap). */
             estimated: boolean;
-            /** @example 1200 */
             input_tokens: number;
-            /** @example 3400 */
             output_tokens: number;
-            /** @example 4600 */
             total_tokens: number;
         };
-        RotatedApiKeySchema: {
+        RotatedApiKey: {
+            /** @description Unix seconds. */
             created_at: number;
-            /** @description When a rotated key stops working. */
+            /** @description When a rotated key stops working (unix seconds). */
             expires_at: number | null;
             /** @example key_8f2kLm */
             id: string;
-            /**
-             * @description The secret. Shown only in this answer.
-             * @example pv_…
-             */
-            key: string;
+            /** @description The new secret (pv_…), shown only here; null in an idempotent replay. */
+            key: string | null;
             /** @enum {string} */
             kind: "standard" | "management";
+            /** @description Unix seconds. */
             last_used_at: number | null;
-            /** @example production */
-            name: string;
-            /** @example api_key */
-            object: string;
-            org_id: string;
+            /** @description Cents the key may spend per limit_reset period; null: no limit. */
+            limit_cents: number | null;
             /**
-             * @description First characters of the secret, to recognise it.
-             * @example pv_AbCdEfGhI
+             * @description UTC calendar periods; none: the key’s whole life.
+             * @enum {string|null}
              */
+            limit_reset: "daily" | "weekly" | "monthly" | "none" | null;
+            name: string;
+            /** @enum {string} */
+            object: "api_key";
+            org_id: string;
+            /** @description First characters of the secret, to recognise it. */
             prefix: string;
             /** @description When the previous key stops working (unix seconds). */
             previous_key_expires_at: number;
@@ -1054,9 +1356,16 @@ export interface components {
              */
             grace_period_seconds: number;
         };
-        UpdateOrgDto: {
-            /** @description Requests per minute per key; null restores the default. */
-            rate_limit_per_minute?: number | null;
+        /** @description What Stripe reads back. */
+        StripeWebhookReceived: {
+            /** @description This delivery credited the org. */
+            credited: boolean;
+            /** @description The event, or another for the same Checkout session, was already credited. */
+            duplicate: boolean;
+            event_id: string;
+            /** @constant */
+            received: true;
+            type: string;
         };
         UpdateWebhookDto: {
             description?: string;
@@ -1065,61 +1374,247 @@ export interface components {
             events?: "video.generation.completed"[];
             url?: string;
         };
-        VideoGenerationCreatedSchema: {
-            /**
-             * @description Unix seconds.
-             * @example 1709827200
-             */
-            created_at: number;
-            /** @example gen_abc123xyz */
-            id: string;
-            /**
-             * @description The initial model (first of models).
-             * @example google/veo-3.1
-             */
-            model: string;
-            /**
-             * @example pending
-             * @enum {string}
-             */
-            status: "pending" | "processing" | "completed" | "failed";
-        };
-        VideoGenerationListSchema: {
-            data: components["schemas"]["VideoGenerationSchema"][];
+        /** @description Usage history, newest first, with the balance and totals over the whole range. */
+        UsageList: {
+            balance: components["schemas"]["Balance"];
+            data: {
+                /** @enum {string} */
+                api: "video" | "responses";
+                app_title: string | null;
+                /** @description Unix seconds. */
+                completed_at: number | null;
+                /** @description Net cost (charged minus refunded). */
+                cost_cents: number;
+                /** @description Unix seconds. */
+                created_at: number;
+                /** @description Generation or response id. */
+                id: string;
+                input_tokens: number | null;
+                model: string | null;
+                output_tokens: number | null;
+                /** @description Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable). */
+                provider: string | null;
+                /** @description The job’s status in its own API (pending, processing, in_progress, completed, failed, cancelled, incomplete). */
+                status: string;
+            }[];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
             has_more: boolean;
-            /** @description Pass as `cursor` to get the next page; null on the last page */
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
             next_cursor: string | null;
-            /** @example list */
-            object: string;
+            /** @enum {string} */
+            object: "list";
+            totals: {
+                per_day: {
+                    cost_cents: number;
+                    count: number;
+                    /** @description UTC day, YYYY-MM-DD. */
+                    day: string;
+                }[];
+                per_model: {
+                    cost_cents: number;
+                    count: number;
+                    model: string;
+                }[];
+            };
         };
-        VideoGenerationSchema: {
-            /** @description Routing attempts (extension). */
-            attempts?: Record<string, never>[];
+        /** @description Spec 004’s poll object plus provider, error_code, duration, resolution and attempts. */
+        VideoGeneration: {
+            /** @description Routes tried, in order (extension). */
+            attempts: components["schemas"]["GenerationAttempt"][];
             /** @description Unix seconds. */
             completed_at: number | null;
+            /** @description Cost in cents when completed. */
             cost_cents: number | null;
             /** @description Unix seconds. */
             created_at: number;
+            /** @description Seconds of video made and billed. */
+            duration: number | null;
             /**
-             * @description Seconds of video made and billed: exactly the duration sent to the provider.
-             * @example 8
+             * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits).
+             * @enum {string|null}
              */
-            duration?: number | null;
+            error_code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | null;
+            /** @description When failed: our own sentence, starting with spec 004’s cause (Reservation failed, Provider submission failed, …). */
             error_message: string | null;
-            /** @example gen_abc123xyz */
             id: string;
+            /** @description End-to-end latency when completed. */
             latency_ms: number | null;
-            /** @description Model actually used. */
+            /** @description Model actually used (the first of models until one ran). */
             model: string | null;
+            /** @description When completed, the URL to download the video. */
             output_url: string | null;
-            provider?: string | null;
-            /**
-             * @description Resolution made and billed (the route's default when none was requested).
-             * @example 720p
-             */
-            resolution?: string | null;
+            /** @description Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable). */
+            provider: string | null;
+            /** @description Resolution made and billed. */
+            resolution: string | null;
             /** @enum {string} */
             status: "pending" | "processing" | "completed" | "failed";
+        };
+        /** @description A generation of either API finished, success or failure. Cancelled Responses jobs raise no event. */
+        VideoGenerationCompletedEvent: {
+            data: {
+                /** @constant */
+                api: "video";
+                /** @description Our own sentence when failed (see the object’s error code). */
+                errorMessage: string | null;
+                generation: components["schemas"]["VideoGeneration"];
+                /** @description The id from the create response (the response id for /v1/responses jobs). */
+                generationId: string;
+                /** @description Video URL when completed. */
+                outputUrl: string | null;
+                /**
+                 * @description Exactly completed or failed (specs 001 and 004). A Responses job that ended incomplete is failed here; its response.status says incomplete.
+                 * @enum {string}
+                 */
+                status: "completed" | "failed";
+            } | {
+                /** @constant */
+                api: "responses";
+                /** @description Our own sentence when failed (see the object’s error code). */
+                errorMessage: string | null;
+                /** @description The id from the create response (the response id for /v1/responses jobs). */
+                generationId: string;
+                /** @description Video URL when completed. */
+                outputUrl: string | null;
+                response: components["schemas"]["ResponseObject"];
+                /**
+                 * @description Exactly completed or failed (specs 001 and 004). A Responses job that ended incomplete is failed here; its response.status says incomplete.
+                 * @enum {string}
+                 */
+                status: "completed" | "failed";
+            };
+            /**
+             * Format: date-time
+             * @description When the event happened (ISO 8601, the Standard Webhooks envelope); the same on every retry.
+             */
+            timestamp: string;
+            /** @constant */
+            type: "video.generation.completed";
+        };
+        /** @description Spec 004’s create answer. */
+        VideoGenerationCreated: {
+            /** @description Unix seconds. */
+            created_at: number;
+            /** @example gen_abc123xyz */
+            id: string;
+            /** @description The initial model (first of models). */
+            model: string;
+            /** @enum {string} */
+            status: "pending";
+        };
+        /** @description Generations, newest first; each item is the poll object. */
+        VideoGenerationList: {
+            data: components["schemas"]["VideoGeneration"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        WebhookDelivery: {
+            attempts: number;
+            /** @description Unix seconds. */
+            completed_at: number | null;
+            /** @description Unix seconds. */
+            created_at: number;
+            endpoint_id: string;
+            /** @description The webhook-id header, the same on every retry. */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "video.generation.completed" | "webhook.test";
+            id: string;
+            last_error: string | null;
+            last_status_code: number | null;
+            latency_ms: number | null;
+            /** @description Unix seconds. */
+            next_attempt_at: number | null;
+            /** @enum {string} */
+            object: "webhook_delivery";
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "exhausted";
+        };
+        /** @description Deliveries of one endpoint, newest first. */
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        WebhookEndpoint: {
+            /** @description Unix seconds. */
+            created_at: number;
+            description: string;
+            /** @description Unix seconds. */
+            disabled_at: number | null;
+            /** @description Why the endpoint is disabled, null while enabled. */
+            disabled_reason: string | null;
+            enabled: boolean;
+            events: "video.generation.completed"[];
+            /** @example ep_0123456789abcdef0123456789abcdef */
+            id: string;
+            /** @enum {string} */
+            object: "webhook_endpoint";
+            /** @description While a rotation’s overlap window is open, the old secret also signs until then (unix seconds). */
+            previous_secret_expires_at: number | null;
+            /** @description Unix seconds. */
+            updated_at: number;
+            url: string;
+        };
+        WebhookEndpointDeleted: {
+            deleted: boolean;
+            id: string;
+            /** @enum {string} */
+            object: "webhook_endpoint";
+        };
+        /** @description Endpoints, newest first. */
+        WebhookEndpointList: {
+            data: components["schemas"]["WebhookEndpoint"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        WebhookEndpointWithSecret: {
+            /** @description Unix seconds. */
+            created_at: number;
+            description: string;
+            /** @description Unix seconds. */
+            disabled_at: number | null;
+            /** @description Why the endpoint is disabled, null while enabled. */
+            disabled_reason: string | null;
+            enabled: boolean;
+            events: "video.generation.completed"[];
+            /** @example ep_0123456789abcdef0123456789abcdef */
+            id: string;
+            /** @enum {string} */
+            object: "webhook_endpoint";
+            /** @description While a rotation’s overlap window is open, the old secret also signs until then (unix seconds). */
+            previous_secret_expires_at: number | null;
+            /** @description Signing secret (whsec_…), shown only in this answer; null in an idempotent replay. */
+            secret: string | null;
+            /** @description Unix seconds. */
+            updated_at: number;
+            url: string;
+        };
+        /** @description Sent by POST /v1/webhooks/{id}/test, whatever the endpoint subscribes to. */
+        WebhookTestEvent: {
+            data: {
+                endpoint_id: string;
+                message: string;
+            };
+            /**
+             * Format: date-time
+             * @description When the event happened (ISO 8601, the Standard Webhooks envelope); the same on every retry.
+             */
+            timestamp: string;
+            /** @constant */
+            type: "webhook.test";
         };
     };
     responses: never;
@@ -1130,85 +1625,19 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    Admin_createOrg: {
+    Catalog_rankings: {
         parameters: {
-            query?: never;
-            header?: {
-                /** @description Replays the first answer for the same key and body within 24 h; another body under the same key → 409. */
-                "Idempotency-Key"?: string;
+            query?: {
+                /** @description 1–100, default 20 */
+                limit?: unknown;
+                /** @description 1–2160, default 24 */
+                window_hours?: unknown;
             };
+            header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateOrgDto"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganizationSchema"];
-                };
-            };
-            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /** @description Missing, malformed, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-        };
-    };
-    Admin_updateOrg: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                orgId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UpdateOrgDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {
@@ -1216,7 +1645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrganizationSchema"];
+                    "application/json": components["schemas"]["AppRankings"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -1227,101 +1656,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
-            };
-            /** @description Missing, malformed, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /** @description Not found (or belongs to another organization) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-        };
-    };
-    Admin_credits: {
-        parameters: {
-            query?: never;
-            header: {
-                "idempotency-key": string;
-                /** @description Replays the first answer for the same key and body within 24 h; another body under the same key → 409. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                orgId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreditsDto"];
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BalanceSchema"];
-                };
-            };
-            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /** @description Missing, malformed, unknown, revoked or expired API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /** @description Not found (or belongs to another organization) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description Internal error */
             500: {
@@ -1343,31 +1677,91 @@ export interface operations {
             };
         };
     };
-    Admin_issueKey: {
+    Apps_get: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Replays the first answer for the same key and body within 24 h; another body under the same key → 409. */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                orgId: string;
-            };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateKeyDto"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description Created */
-            201: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IssuedApiKeySchema"];
+                    "application/json": components["schemas"]["RankingsSettings"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Apps_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RankingsSettingsDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankingsSettings"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -1388,8 +1782,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /** @description Not found (or belongs to another organization) */
-            404: {
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1397,53 +1791,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
-        };
-    };
-    Catalog_rankings: {
-        parameters: {
-            query?: {
-                /** @description 1–100, default 20 */
-                limit?: unknown;
-                /** @description 1–2160, default 24 */
-                window_hours?: unknown;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ListSchema"];
-                };
-            };
-            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
-            400: {
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1486,7 +1835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BalanceSchema"];
+                    "application/json": components["schemas"]["Balance"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -1558,7 +1907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CheckoutSchema"];
+                    "application/json": components["schemas"]["Checkout"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -1588,16 +1937,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
             };
             /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
             429: {
@@ -1646,7 +1993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["StripeWebhookReceived"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -1702,7 +2049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListSchema"];
+                    "application/json": components["schemas"]["EngineList"];
                 };
             };
             /** @description Internal error */
@@ -1740,7 +2087,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyListSchema"];
+                    "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -1812,7 +2159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IssuedApiKeySchema"];
+                    "application/json": components["schemas"]["IssuedApiKey"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -1842,16 +2189,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
             };
             /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
             429: {
@@ -1899,7 +2244,96 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeySchema"];
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Keys_setLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyLimitDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyWithRemaining"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -1982,7 +2416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RotatedApiKeySchema"];
+                    "application/json": components["schemas"]["RotatedApiKey"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2021,16 +2455,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
             };
             /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
             429: {
@@ -2076,7 +2508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListSchema"];
+                    "application/json": components["schemas"]["ModelList"];
                 };
             };
             /** @description Internal error */
@@ -2117,7 +2549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["Model"];
                 };
             };
             /** @description Not found (or belongs to another organization) */
@@ -2171,7 +2603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponseObjectSchema"];
+                    "application/json": components["schemas"]["ResponseObject"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2201,16 +2633,14 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
             };
             /** @description Request body too large */
             413: {
@@ -2276,7 +2706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponseObjectSchema"];
+                    "application/json": components["schemas"]["ResponseObject"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -2352,7 +2782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponseCancelledSchema"];
+                    "application/json": components["schemas"]["ResponseCancelled"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -2428,7 +2858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResponseObjectSchema"];
+                    "application/json": components["schemas"]["ResponseObject"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -2511,7 +2941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["UsageList"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2592,7 +3022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VideoGenerationListSchema"];
+                    "application/json": components["schemas"]["VideoGenerationList"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2673,7 +3103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VideoGenerationCreatedSchema"];
+                    "application/json": components["schemas"]["VideoGenerationCreated"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2703,16 +3133,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
             };
             /** @description Request body too large */
             413: {
@@ -2778,7 +3206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VideoGenerationSchema"];
+                    "application/json": components["schemas"]["VideoGeneration"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -2859,7 +3287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OpenAIVideoListSchema"];
+                    "application/json": components["schemas"]["OpenAIVideoList"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2941,7 +3369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OpenAIVideoSchema"];
+                    "application/json": components["schemas"]["OpenAIVideo"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2971,16 +3399,14 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
             };
             /** @description Request body too large */
             413: {
@@ -3046,7 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OpenAIVideoSchema"];
+                    "application/json": components["schemas"]["OpenAIVideo"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3122,7 +3548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OpenAIVideoDeletedSchema"];
+                    "application/json": components["schemas"]["OpenAIVideoDeleted"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3209,7 +3635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3218,7 +3644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description Wrong kind of API key for this endpoint */
@@ -3227,7 +3653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description Not found (or belongs to another organization) */
@@ -3236,16 +3662,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
-            /** @description Idempotency-Key conflict */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
@@ -3254,7 +3680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description Internal error */
@@ -3263,7 +3689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description A downstream service is unavailable; retry shortly */
@@ -3272,7 +3698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": components["schemas"]["OpenAIErrorSchema"];
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
         };
@@ -3296,7 +3722,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListSchema"];
+                    "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -3377,7 +3803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -3407,16 +3833,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /**
-             * @description Idempotency-Key conflict
-             *
-             *     Idempotency-Key reused with a different body, or its first request is still running.
-             */
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
             };
             /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
             429: {
@@ -3464,7 +3888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3540,7 +3964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookEndpointDeleted"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3620,7 +4044,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -3710,7 +4134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListSchema"];
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -3796,7 +4220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3872,7 +4296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -3948,7 +4372,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ObjectSchema"];
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -4004,6 +4428,64 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
+            };
+        };
+    };
+    webhook_VideoGenerationCompletedEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id, the same on every retry: de-duplicate with it. */
+                "webhook-id": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>"> (two entries during a secret rotation). */
+                "webhook-signature": string;
+                /** @description Unix seconds of this attempt. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoGenerationCompletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered. Anything else (or no answer within 15 s) is retried with exponential backoff; 410 Gone disables the endpoint. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_WebhookTestEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id, the same on every retry: de-duplicate with it. */
+                "webhook-id": string;
+                /** @description v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>"> (two entries during a secret rotation). */
+                "webhook-signature": string;
+                /** @description Unix seconds of this attempt. */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTestEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered. Anything else (or no answer within 15 s) is retried with exponential backoff; 410 Gone disables the endpoint. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
