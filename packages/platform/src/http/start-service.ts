@@ -94,6 +94,12 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
     }
     return { postgres: db, messaging: messaging.healthy() };
   };
+  // Each scrape says whether the service reaches its dependencies (alerts: PostgreSQL or NATS down).
+  metrics.collectors.push(async () => {
+    const r = await readiness();
+    metrics.dependencyUp.set({ dependency: 'postgres' }, r.postgres ? 1 : 0);
+    if (o.messaging.kind === 'nats') metrics.dependencyUp.set({ dependency: 'nats' }, r.messaging ? 1 : 0);
+  });
 
   // The context is global so the service's own module (and its children) can inject it.
   class Core {}

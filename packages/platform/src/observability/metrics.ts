@@ -12,6 +12,8 @@ export class ServiceMetrics {
   readonly eventsDeadLettered: Counter<'subject' | 'consumer'>;
   readonly outboxPending: Gauge;
   readonly outboxOldestAge: Gauge;
+  /** 1 when this service reaches PostgreSQL / NATS, 0 when not (the SRE's view of its readiness). */
+  readonly dependencyUp: Gauge<'dependency'>;
   /** Refreshers run before each scrape (gauges read from the database). */
   readonly collectors: Array<() => Promise<void>> = [];
 
@@ -53,6 +55,12 @@ export class ServiceMetrics {
     this.outboxOldestAge = new Gauge({
       name: 'pipevideo_outbox_oldest_pending_age_seconds',
       help: 'Age of the oldest unpublished outbox event (outbox lag)',
+      registers: [this.registry],
+    });
+    this.dependencyUp = new Gauge({
+      name: 'pipevideo_dependency_up',
+      help: 'Whether this service reaches its dependency right now (1) or not (0): postgres, nats; measured at each scrape',
+      labelNames: ['dependency'],
       registers: [this.registry],
     });
   }
