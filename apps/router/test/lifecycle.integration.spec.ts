@@ -215,6 +215,18 @@ describe('router lifecycle', () => {
     available = 10_000;
   });
 
+  it('Responses: a create whose token hold the org cannot cover is a 400 at once, and nothing is stored', async () => {
+    available = 1; // below the smallest possible token hold of a long input
+    const before = (await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length;
+    const submitsBefore = submits.length;
+    await expect(
+      rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'x'.repeat(60_000) } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/) });
+    expect(submits.length).toBe(submitsBefore);
+    expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length).toBe(before);
+    available = 10_000;
+  });
+
   it('a later, cheaper model of models[] runs when the first cannot be afforded; its hold is placed before the create answers', async () => {
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
     available = 60; // veo-3.1 at 8 s costs 160+ on every route; wan/2.5 at 5 s costs 45–60
