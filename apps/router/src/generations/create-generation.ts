@@ -2,16 +2,13 @@ import { badRequest, CreateGenerationMsg } from '@pipevideo/contracts';
 import type { Catalog } from '../catalog/catalog';
 import { selectRoutes, RouteSelectionContext } from '../routing/route-selector';
 import { type GenerationStore, newGenerationId } from './generation.store';
-import { idempotentCreate, insertOnce, priorCreate } from './idempotent-create';
+import { type CreateOutcomePorts, idempotentCreate, insertOnce, priorCreate } from './idempotent-create';
 import type { CandidateSnapshot, GenerationRow } from './generation.types';
 
-export interface CreatePorts {
+/** What the two create use cases need: route selection, and what happens to a new or replayed generation. */
+export interface CreatePorts extends CreateOutcomePorts {
   selectionContext(): RouteSelectionContext;
   observeSelection(seconds: number): void;
-  /** Holds money for the freshly inserted generation (leased to this replica) and dispatches it; a 400 when the org can afford no candidate (see admit.ts). */
-  admit(row: GenerationRow): Promise<void>;
-  /** A create answered with the generation its Idempotency-Key made before (counted). */
-  onReplay(api: 'video' | 'responses'): void;
 }
 
 /** `POST /v1/video/generations`: resolve routes, store `pending`, hold the first affordable route's cost (the balance check), dispatch in the background. */

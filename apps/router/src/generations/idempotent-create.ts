@@ -2,7 +2,6 @@ import { DomainError, ErrorCode } from '@pipevideo/contracts';
 
 type ApiKind = 'video' | 'responses';
 import { fingerprint } from '@pipevideo/platform';
-import type { CreatePorts } from './create-generation';
 import type { GenerationStore, NewGeneration } from './generation.store';
 import type { GenerationRow } from './generation.types';
 
@@ -18,7 +17,12 @@ export function idempotentCreate(key: string | undefined, request: unknown, ttlS
 }
 
 /** What the two create use cases tell the outside world: a new generation to dispatch, or a replay. */
-export type CreateOutcomePorts = Pick<CreatePorts, 'admit' | 'onReplay'>;
+export interface CreateOutcomePorts {
+  /** Holds money for the freshly inserted generation (leased to this replica) and dispatches it; a 400 when the org can afford no candidate (see admit.ts). */
+  admit(row: GenerationRow): Promise<void>;
+  /** A create answered with the generation its Idempotency-Key made before (counted). */
+  onReplay(api: 'video' | 'responses'): void;
+}
 
 /**
  * The generation this key already created (a retry whose first answer was lost), if any; another
