@@ -34,8 +34,8 @@ describe('abuse resistance (microservices, two gateway replicas)', () => {
     expect(ok).toBeLessThanOrEqual(24);
     const refused = answers.find((r) => r.status === 429)!;
     expect(refused.body.error.message).toMatch(/12 requests per minute for this organization/);
-    expect(refused.body.retry_after).toBeGreaterThanOrEqual(1);
-    expect(Number(refused.headers.get('retry-after'))).toBe(refused.body.retry_after);
+    expect(refused.body.error.retry_after).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBe(refused.body.error.retry_after);
     expect(answers.every((r) => r.status === 200 || r.status === 429)).toBe(true);
   });
 
@@ -52,7 +52,7 @@ describe('abuse resistance (microservices, two gateway replicas)', () => {
     expect(accepted).toHaveLength(3);
     expect(refused).toHaveLength(7);
     expect(refused[0].body.error.message).toMatch(/Too many generations in flight: this organization has 3 pending or processing, its limit is 3/);
-    expect(refused[0].body.retry_after).toBeGreaterThanOrEqual(1);
+    expect(refused[0].body.error.retry_after).toBeGreaterThanOrEqual(1);
     for (const a of accepted) expect((await pollGeneration(p.baseUrl, o.key, a.body.id)).status).toBe('completed');
     const again = await http('POST', `${second}/v1/video/generations`, { key: o.key, body: { model: 'google/veo-3.1', prompt: 'one more' } });
     expect(again.status).toBe(200);
@@ -111,6 +111,6 @@ describe('abuse resistance (microservices, two gateway replicas)', () => {
     expect(ok).toBeLessThanOrEqual(20 + 20); // 20 per sliding minute for 127.0.0.1 (plus one window's worth on a rollover)
     expect(statuses).toContain(429);
     const r = await http('GET', `${second}/v1/engines`);
-    if (r.status === 429) expect(r.body.retry_after).toBeGreaterThanOrEqual(1);
+    if (r.status === 429) expect(r.body.error.retry_after).toBeGreaterThanOrEqual(1);
   });
 });

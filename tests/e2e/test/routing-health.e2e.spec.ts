@@ -125,7 +125,9 @@ describe('route health shared by two router replicas, provider preferences, key 
     // One at a time (each ends on the fallback route before the next starts), until some replica opens fal.
     let creates = 0;
     while (!(await Promise.all(p.replicaUrls.router.map(openOn))).some(Boolean)) {
-      expect(++creates).toBeLessThanOrEqual(3); // 2 failures on one replica open it: at most 3 over two replicas
+      // 2 failures on one replica open it: 3 creates over two replicas always give one replica 2; one more
+      // for the open to be recorded after the third failure's answer (the breaker counts asynchronously).
+      expect(++creates).toBeLessThanOrEqual(4);
       const g = await run({ model, prompt: 'A cat at the door', provider: { order: ['fal'] } });
       expect([g.status, g.attempts[0].provider, g.attempts[0].outcome]).toEqual(['completed', 'fal', 'failed']);
     }

@@ -90,7 +90,18 @@ const endpoint = obj({
   durations: arr(int(), 'The exact durations (seconds) this endpoint makes.'),
   aspect_ratios: arr(str()),
   options: arr(str(), 'Names of the model options this endpoint takes.'),
-});
+  health: obj(
+    {
+      window_seconds: int('The measurement window (recent traffic, shared by every router replica).'),
+      samples: int('Outcomes measured in the window.'),
+      uptime_percent: orNull(num('Successful outcomes in %; null without outcomes.')),
+      typical_completion_seconds: orNull(num('Median seconds from submit to completion of successful jobs.')),
+      completion_seconds_p90: orNull(num()),
+      recent_failures: arr(obj({ kind: str(), count: int() }), 'Failure kinds in the window, most frequent first.'),
+    },
+    'Measured route health (routing prefers healthy routes; provider.sort latency/success use it).',
+  ),
+}, undefined, ['health']);
 
 const attempt = obj(
   {

@@ -989,6 +989,23 @@ export interface components {
                 };
                 /** @description The exact durations (seconds) this endpoint makes. */
                 durations: number[];
+                /** @description Measured route health (routing prefers healthy routes; provider.sort latency/success use it). */
+                health?: {
+                    completion_seconds_p90: number | null;
+                    /** @description Failure kinds in the window, most frequent first. */
+                    recent_failures: {
+                        count: number;
+                        kind: string;
+                    }[];
+                    /** @description Outcomes measured in the window. */
+                    samples: number;
+                    /** @description Median seconds from submit to completion of successful jobs. */
+                    typical_completion_seconds: number | null;
+                    /** @description Successful outcomes in %; null without outcomes. */
+                    uptime_percent: number | null;
+                    /** @description The measurement window (recent traffic, shared by every router replica). */
+                    window_seconds: number;
+                };
                 max_duration: number;
                 /** @description Names of the model options this endpoint takes. */
                 options: string[];
