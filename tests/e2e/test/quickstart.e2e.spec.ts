@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { requireNats } from '@pipevideo/platform';
 import { http, pollGeneration } from './harness/http';
+import { settledBalance } from './harness/org';
 import { createFundedOrg, startEmbeddedProcess, startMicroservices } from './harness/platform';
 
 async function quickstart(baseUrl: string, key: string, otherKey: string) {
@@ -48,9 +49,11 @@ async function quickstart(baseUrl: string, key: string, otherKey: string) {
   expect(Buffer.from(await video.arrayBuffer()).subarray(4, 8).toString()).toBe('ftyp');
 
   // The hold was captured at the route's price: the balance dropped by exactly cost_cents.
+  // Billing settles from the durable generation.finished event, a moment after the poll reads completed.
+  expect((await settledBalance(baseUrl, key)).held_cents).toBe(0);
   const usage = await http('GET', `${baseUrl}/v1/usage`, { key });
   expect(usage.status).toBe(200);
-  expect(usage.body.balance?.held_cents ?? usage.body.held_cents).toBe(0);
+  expect(usage.body.data.find((u: any) => u.id === created.body.id)).toMatchObject({ cost_cents: done.cost_cents });
 
   // Another org's key sees nothing of it; bad keys are 401.
   expect((await http('GET', `${baseUrl}/v1/video/generations/${created.body.id}`, { key: otherKey })).status).toBe(404);
