@@ -6,10 +6,11 @@ import { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-
 import { StripeReversalIndexes1710000000100 } from './db/migrations/1710000000100-stripe-reversal-indexes';
 import { OrgReceivables1710000000200 } from './db/migrations/1710000000200-org-receivables';
 import { KeySpendLimits1710000000300 } from './db/migrations/1710000000300-key-spend-limits';
+import { LedgerAppendOnlyGrants1710000000400 } from './db/migrations/1710000000400-ledger-append-only-grants';
 import { BILLING_DOMAIN, BillingController } from './nest/billing.controller';
 import { StripeSettings, stripeSettingsFromEnv } from './stripe/stripe-config';
 
-export const BILLING_MIGRATIONS = [CreateLedger1710000000000, StripeReversalIndexes1710000000100, OrgReceivables1710000000200, KeySpendLimits1710000000300];
+export const BILLING_MIGRATIONS = [CreateLedger1710000000000, StripeReversalIndexes1710000000100, OrgReceivables1710000000200, KeySpendLimits1710000000300, LedgerAppendOnlyGrants1710000000400];
 
 export interface BillingServiceOptions {
   messaging: MessagingConfig;

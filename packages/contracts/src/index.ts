@@ -11,3 +11,4 @@ export * from './page-cursor';
 export * from './media-url';
 export * from './public-api';
 export * from './key-limits';
+export * from './nats-access';

@@ -39,6 +39,7 @@ async function main() {
   const p = await startMicroservices({
     replicas,
     database,
+    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', // this machine's NATS, as the doc says
     gatewayPort: Number(process.env.PORT ?? 3001),
     adminToken: process.env.PIPEVIDEO_ADMIN_TOKEN ?? randomBytes(24).toString('base64url'),
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', PIPEVIDEO_SANDBOX_JOB_MS: '3000' },

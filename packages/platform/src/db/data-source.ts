@@ -33,7 +33,9 @@ export async function initServiceDataSource(ds: DataSource): Promise<DataSource>
   const bootstrap = new DataSource({ type: 'postgres', url: (ds.options as any).url, extra: { max: 1 } });
   await bootstrap.initialize();
   try {
-    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    // A least-privilege role owns its schema (made for it) but may not create schemas: only create a missing one.
+    const [found] = await bootstrap.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema]);
+    if (!found) await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   } catch (err) {
     // Two replicas starting together may race on CREATE SCHEMA; the loser sees a duplicate.
     if (!/already exists|duplicate key/.test(String(err))) throw err;

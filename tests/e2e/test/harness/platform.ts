@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, requireNats, TestDatabase } from '@pipevideo/platform';
+import { createTestDatabase, deleteNatsNamespace, requireNats, TestDatabase } from '@pipevideo/platform';
 import { startAllSandboxes, SandboxSet, StripeStandIn } from '@pipevideo/sandboxes';
 import { http, waitFor } from './http';
+import { createServiceRoles, startAuthNats } from './least-privilege';
 
 const ROOT = resolve(__dirname, '../../../..');
 export const SERVICES = ['billing', 'router', 'providers', 'webhooks', 'gateway'] as const;
@@ -56,6 +57,10 @@ export interface Platform {
   start(service: ServiceName, replica?: number): Promise<void>;
   /** Ports of each replica of each service. */
   ports: Record<ServiceName, number[]>;
+  /** The NATS server the services use, and each service's NATS credentials (when the harness started it). */
+  nats: { url: string; creds?: Record<ServiceName, { user: string; password: string }> };
+  /** Each service's PostgreSQL role and URL (when the harness made the database). */
+  roles?: { urls: Record<ServiceName, string>; roles: Record<ServiceName, string> };
   /** CPU seconds used so far by each service process (`service#replica`), for the scaling figures. */
   cpuSeconds(): Record<string, number>;
   /** Starts one more gateway process (same database, NATS namespace and settings); returns its base URL. */
@@ -115,6 +120,15 @@ export async function bootMicroservices(o: PlatformOptions = {}): Promise<{ p: P
 /** Microservices mode: each service its own Node process on NATS and a fresh database of its own. */
 export async function startMicroservices(o: PlatformOptions = {}): Promise<Platform> {
   const db: Pick<TestDatabase, 'url' | 'name'> & { drop(): Promise<void> } = o.database ? { ...o.database, drop: async () => undefined } : await createTestDatabase('pv_e2e');
+  // Least privilege (issue 21): a role per service owning only its schema, and a NATS server of our own
+  // with a user per service allowed only its edges — unless the caller brings its database or NATS.
+  const roles = o.database ? undefined : await createServiceRoles(db);
+  const authNats = o.natsUrl ? undefined : await startAuthNats(db.name, { client: await reservePorts(), monitor: await reservePorts() });
+  const natsUrl = o.natsUrl ?? authNats!.url;
+  const serviceEnv = (s: ServiceName): Record<string, string> => ({
+    ...(authNats ? { NATS_USER: authNats.creds[s].user, NATS_PASSWORD: authNats.creds[s].password } : {}),
+    ...(roles ? { DATABASE_URL: roles.urls[s] } : {}),
+  });
   const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
   // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same way).
   const stripe = new StripeStandIn();
@@ -132,7 +146,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     ...(process.env as Record<string, string>),
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
-    NATS_URL: o.natsUrl ?? NATS_TEST_URL,
+    NATS_URL: natsUrl,
     // Our own NATS namespace: other test runs on the same server never answer our requests.
     PIPEVIDEO_NATS_PREFIX: db.name,
     DATABASE_URL: db.url,
@@ -162,7 +176,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   const startOne = async (s: ServiceName, i: number) => {
     // Services run as plain node, whatever loader the test runner or a benchmark uses; node flags for
     // them (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark) come from E2E_SERVICE_NODE_FLAGS.
-    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(ports[s][i]) }, stdio: ['ignore', o.onLog ? 'pipe' : 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, ...serviceEnv(s), PORT: String(ports[s][i]) }, stdio: ['ignore', o.onLog ? 'pipe' : 'inherit', 'inherit', 'ipc'] });
     if (o.onLog) {
       let rest = '';
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -245,6 +259,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     kill,
     start,
     cpuSeconds,
+    nats: { url: natsUrl, ...(authNats ? { creds: authNats.creds } : {}) },
+    ...(roles ? { roles: { urls: roles.urls, roles: roles.roles } } : {}),
     async startGatewayReplica() {
       ports.gateway.push(await reservePorts());
       const i = ports.gateway.length - 1;
@@ -259,7 +275,9 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       await sandboxes.close();
       await stripe.stop();
       await db.drop();
-      await deleteNatsNamespace(db.name, o.natsUrl ?? NATS_TEST_URL);
+      await roles?.drop();
+      await deleteNatsNamespace(db.name, natsUrl);
+      await authNats?.stop();
     },
   };
 }

@@ -1,0 +1,59 @@
+/**
+ * Least privilege on NATS: what each service may publish and subscribe, derived from the architecture's
+ * edges (who calls whom, who emits which durable event). A service answers its own request subjects
+ * (replies go back through `allow_responses`), calls only the services it needs, publishes only the
+ * events it owns, and uses JetStream through its API subjects. `natsAuthorization` turns this into the
+ * `authorization` block of a nats-server configuration (JSON is valid nats-server configuration); the
+ * end-to-end tests run with it on, so a missing permission fails a test.
+ */
+import { ALL_EVENT_SUBJECTS, EVENTS } from './subjects';
+
+export const NATS_SERVICES = ['gateway', 'billing', 'router', 'providers', 'webhooks'] as const;
+export type NatsService = (typeof NATS_SERVICES)[number];
+
+/** The services each service sends requests to. */
+export const NATS_CALLS: Record<NatsService, readonly NatsService[]> = {
+  gateway: ['router', 'billing', 'webhooks'],
+  router: ['billing', 'providers'],
+  billing: [],
+  providers: [],
+  webhooks: [],
+};
+
+/** The durable events each service publishes (through its outbox); the gateway replays dead letters (operator). */
+export const NATS_EVENTS_PUBLISHED: Record<NatsService, readonly string[]> = {
+  gateway: ALL_EVENT_SUBJECTS,
+  router: [EVENTS.generationFinished, EVENTS.holdReleaseRequested],
+  providers: [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported],
+  billing: [],
+  webhooks: [],
+};
+
+export interface NatsPermissions {
+  publish: { allow: string[] };
+  subscribe: { allow: string[] };
+  allow_responses: boolean;
+}
+
+/** The permissions of one service under a subject prefix (`PIPEVIDEO_NATS_PREFIX` + '.', or ''). */
+export function natsPermissions(service: NatsService, prefix = ''): NatsPermissions {
+  return {
+    publish: {
+      allow: [
+        ...NATS_CALLS[service].map((s) => `${prefix}${s}.>`),
+        ...NATS_EVENTS_PUBLISHED[service].map((e) => `${prefix}${e}`),
+        `${prefix}deadletter.>`, // a consumer's dead letters
+        '$JS.API.>', // JetStream: streams, consumers, pulls, key-value buckets
+        '$JS.ACK.>',
+        '$KV.>',
+      ],
+    },
+    subscribe: { allow: [`${prefix}${service}.>`, '_INBOX.>'] },
+    allow_responses: true,
+  };
+}
+
+/** A nats-server `authorization` block: one user per service (`password` by service). */
+export function natsAuthorization(passwords: Record<NatsService, string>, prefix = ''): { users: Array<{ user: string; password: string; permissions: NatsPermissions }> } {
+  return { users: NATS_SERVICES.map((s) => ({ user: s, password: passwords[s], permissions: natsPermissions(s, prefix) })) };
+}
