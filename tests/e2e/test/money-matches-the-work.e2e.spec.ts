@@ -227,6 +227,7 @@ describe('money matches the work (microservices mode)', () => {
     const hailuo = models.find((m) => m.id === 'minimax/hailuo-02');
     const cheapest = Math.min(...hailuo.endpoints.map((e: any) => Math.ceil(e.pricing[0].per_request_cents + e.pricing[0].per_second_cents * 6)));
     const org = await createFundedOrg(p.baseUrl, p.adminToken, N * cheapest, 'exactly N org');
+    const since = logPositions();
     const answers = await Promise.all(
       Array.from({ length: 150 }, (_, i) => http('POST', `${p.baseUrl}/v1/video/generations`, { key: org.key, body: { model: 'minimax/hailuo-02', prompt: `burst ${i}`, duration: 6 } })),
     );
@@ -238,6 +239,18 @@ describe('money matches the work (microservices mode)', () => {
     // Every accepted one runs (its money was held before the answer), none fails for money.
     const done = await Promise.all(accepted.map((a) => pollGeneration(p.baseUrl, org.key, a.body.id, 90_000)));
     expect(done.map((g) => g.status)).toEqual(Array(N).fill('completed'));
+    // Under concurrency too, each bill is the catalog price of exactly what its provider received (the
+    // prompt says which submit is whose), and no refused create reached a provider.
+    const made = acceptedSince(since);
+    expect(made).toHaveLength(N);
+    answers.forEach((a, i) => {
+      if (a.status !== 200) return;
+      const g = done.find((d) => d.id === a.body.id)!;
+      const r = made.find((m) => m.input.prompt === `burst ${i}`)!;
+      expect(r).toBeDefined();
+      expect(g.cost_cents).toBe(priceOf(models, g.model, r));
+      expect(g.duration).toBe(r.duration);
+    });
     const listed = await http('GET', `${p.baseUrl}/v1/video/generations?limit=100`, { key: org.key });
     expect(listed.body.data).toHaveLength(N); // refused creates left nothing behind
     expect(await settledBalance(p.baseUrl, org.key)).toMatchObject({ available_cents: 0, held_cents: 0 });
