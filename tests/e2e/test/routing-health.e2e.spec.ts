@@ -131,7 +131,7 @@ describe('route health shared by two router replicas, provider preferences, key 
       const g = await run({ model, prompt: 'A cat at the door', provider: { order: ['fal'] } });
       expect([g.status, g.attempts[0].provider, g.attempts[0].outcome]).toEqual(['completed', 'fal', 'failed']);
     }
-    // Both replicas have it open; one decided (origin local), the other followed (origin shared).
+    // Both replicas have it open.
     await waitFor('the breaker open on every replica', async () => (await Promise.all(p.replicaUrls.router.map(openOn))).every(Boolean), 10_000);
     const origins = await Promise.all(
       p.replicaUrls.router.map(async (url) => {
@@ -139,7 +139,10 @@ describe('route health shared by two router replicas, provider preferences, key 
         return [sample(text, 'pipevideo_circuit_breaker_transitions_total', `route="${route}",state="open",origin="local"`) ?? 0, sample(text, 'pipevideo_circuit_breaker_transitions_total', `route="${route}",state="open",origin="shared"`) ?? 0];
       }),
     );
-    expect(origins.map((o) => o.join(',')).sort()).toEqual(['0,1', '1,0']);
+    // Every replica recorded the open, from its own counting (local) or from the bucket (shared). Which
+    // origin each shows is a race (both can reach two failures before the watch delivers); the sharing
+    // itself is proven deterministically in apps/router's breaker tests.
+    for (const [local, shared] of origins) expect(local + shared).toBeGreaterThanOrEqual(1);
 
     // Whichever replica takes them, creates skip fal now: not one more submit reaches it.
     const before = falSubmits();
