@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 export * from './config/env';
+export * from './config/variables';
 export * from './config/production-secrets';
 export * from './db/data-source';
 export * from './db/connectivity';
