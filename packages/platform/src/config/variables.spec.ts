@@ -62,7 +62,9 @@ describe('environment check at service start', () => {
 
   it('every PIPEVIDEO_* name the repository reads or sets (code, tests, compose, Kubernetes, scripts) is a registered setting', () => {
     const root = join(__dirname, '../../../..');
-    const out = execFileSync('git', ['grep', '-h', '-o', '-E', '-I', 'PIPEVIDEO_[A-Z0-9_]*[A-Z0-9]', '--', 'apps', 'packages', 'tests', 'scripts', 'infra', 'docker-compose.yml', '.env.example', ':!**/*.md'], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync('git', ['grep', '-h', '-o', '-E', '-I', 'PIPEVIDEO_[A-Z0-9_]*[A-Z0-9]', '--', 'apps', 'packages', 'tests', 'scripts', 'infra', 'docker-compose.yml', '.env.example', ':!**/*.md',
+      // (the tests of this check misspell names on purpose)
+      ':!packages/platform/src/config/variables.spec.ts', ':!tests/e2e/test/configuration.e2e.spec.ts'], { cwd: root, encoding: 'utf8' });
     const used = [...new Set(out.split('\n').filter(Boolean))];
     // Prefixes used to build names (`PIPEVIDEO_WEBHOOKS_${name}`) are not names.
     const names = used.filter((n) => !['PIPEVIDEO_WEBHOOKS', 'PIPEVIDEO_CHECKOUT'].includes(n));
