@@ -5,7 +5,7 @@ import {
   createInProcessWiring, createTestDatabase, InProcessWiring, NATS_TEST_URL, requireNats, RpcClient, TestDatabase,
 } from '@pipevideo/platform';
 import { RunningBillingService, startBillingService } from '../src';
-import { startPrivateNats } from '../src/bench/private-nats';
+import { startPrivateNats } from '../bench/private-nats';
 import { StripeStandIn } from '@pipevideo/sandboxes';
 
 const WEBHOOK_SECRET = 'whsec_test_secret';

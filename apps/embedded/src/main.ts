@@ -3,7 +3,7 @@ import '@pipevideo/platform/dist/observability/tracing-register';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { envInt, envStr, logger } from '@pipevideo/platform';
+import { assertEnvironment, ConfigError, envInt, envStr, logger } from '@pipevideo/platform';
 import { EmbeddedStartError, startLocalPostgres, LocalPostgres } from './embedded-postgres';
 import { ensureLocalAccount } from './local-account';
 import { startEmbeddedPlatform } from './platform';
@@ -14,6 +14,8 @@ import { startEmbeddedPlatform } from './platform';
  * sandboxes, and a ready org with an API key and sandbox credits.
  */
 async function main() {
+  // A typo'd or invalid setting stops the platform before it starts anything, naming the variable.
+  assertEnvironment();
   const dataDir = resolve(envStr('PIPEVIDEO_DATA_DIR', join(__dirname, '../../../.pipevideo')));
   mkdirSync(dataDir, { recursive: true });
   const adminToken = process.env.PIPEVIDEO_ADMIN_TOKEN ?? persistentSecret(join(dataDir, 'admin-token'));
@@ -80,7 +82,7 @@ function persistentSecret(file: string): string {
 main().catch((err) => {
   // One sentence a person can act on; the stack only when it is our bug, not the machine's state.
   const message = err instanceof Error && err.message ? err.message : `unexpected failure: ${String(err)}`;
-  logger.fatal({ err: err instanceof EmbeddedStartError ? undefined : err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'embedded platform failed to start');
+  logger.fatal({ err: err instanceof EmbeddedStartError || err instanceof ConfigError ? undefined : err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'embedded platform failed to start');
   process.stderr.write(`\nPipevideo could not start. ${message}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
-import { Counter, Histogram, Gauge } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, EVENTS, type KeyLimit, type KeyLimitReset, notFound, pageOf, ProviderSlug, RPC,
+  CreateGenerationMsg, decodeCursor, EVENTS, type KeyLimit, notFound, pageOf, ProviderSlug, RPC,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -10,14 +10,18 @@ import { RouteHealth } from './health/route-health';
 import { registerRouteHealthMetrics } from './health/metrics';
 import { Catalog, defaultCatalog } from './catalog/catalog';
 import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/public-view';
-import { tokenCost } from './routing/pricing';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
 import { admit } from './generations/admit';
 import { Dispatcher, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
-import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
+import type { GenerationRow } from './generations/generation.types';
+import { registerGenerationGauges } from './generations/generation-metrics';
+import { keyOfHold } from './generations/hold-request';
+import { providerParams } from './generations/provider-params';
+import { finishedVideoCostCents } from './generations/video-cost';
+import { responseTokenCost } from './responses/token-charge';
 import { Sweeper } from './generations/sweeper';
 import { responseView, videoGenerationView } from './generations/views';
 import { Rankings } from './rankings/rankings';
@@ -26,6 +30,10 @@ import { createResponse, ResponseRequest } from './responses/create-response';
 import { unreportedUsageTokens } from './responses/token-hold';
 import { VideosFace } from './videos/videos-face';
 import type { RouterConfig } from './router.config';
+
+// Domain rules live in their folders; re-exported where callers found them before.
+export { keyOfHold } from './generations/hold-request';
+export { providerParams } from './generations/provider-params';
 
 /** The shared bucket of route health windows (`stats.<route>`) and breaker decisions (`breaker.<route>`). */
 export const ROUTE_HEALTH_BUCKET = 'route_health';
@@ -81,20 +89,7 @@ export class RouterEngine {
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
       registers: [reg],
     });
-    const byStatus = new Gauge({
-      name: 'pipevideo_generations',
-      help: 'Generations by status, provider and model (from the database)',
-      labelNames: ['api', 'status', 'provider', 'model'],
-      registers: [reg],
-    });
-    const stuck = new Gauge({ name: 'pipevideo_generations_overdue', help: 'Processing generations past their deadline (should drain to 0)', registers: [reg] });
-    ctx.metrics.collectors.push(async () => {
-      const rows = await ctx.ds.query(`SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3, 4`);
-      byStatus.reset();
-      for (const r of rows) byStatus.set({ api: r.api, status: r.status, provider: r.provider, model: this.catalog.getModel(r.model) || this.catalog.getOrchestrationModel(r.model) ? r.model : 'other' }, r.n);
-      const [o] = await ctx.ds.query(`SELECT count(*)::int AS n FROM generations WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds'`);
-      stuck.set(o.n);
-    });
+    registerGenerationGauges(reg, ctx.metrics.collectors, this.store, this.catalog);
     const breakerTransition = registerBreakerTransitionCounter(reg);
     this.breakers = new BreakerRegistry(cfg.breaker, {
       onStateChange: (routeId, state, previous, origin) => {
@@ -138,9 +133,7 @@ export class RouterEngine {
       redispatch: (id) => this.kick(id),
       onFallback: (reason) => this.fallbacks.inc({ reason }),
       chargeTokens: async (g, inputTokens, outputTokens) => {
-        const model = this.catalog.getOrchestrationModel(g.requested_model);
-        const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens) : { costCents: 0, costUsd: 0 };
-        // The full cost, whatever the hold was: billing captures the hold and takes the rest from the balance.
+        const cost = responseTokenCost(this.catalog, g, inputTokens, outputTokens);
         await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id ?? undefined, amountCents: cost.costCents, inputTokens, outputTokens, model: g.requested_model });
         return cost;
       },
@@ -150,7 +143,7 @@ export class RouterEngine {
         logger.warn({ generationId: g.id, provider: g.provider, inputTokens: g.input_tokens, outputTokens: g.output_tokens }, 'Responses job completed without a usage report: charged by the no-usage rule');
       },
       onRouteOutcome: (routeId, o) => observe(routeId, o),
-      videoCost: (g) => g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0,
+      videoCost: (g) => finishedVideoCostCents(g),
     });
     this.sweeper = new Sweeper(
       this.store,
@@ -297,42 +290,4 @@ export class RouterEngine {
   rankings(windowHours: number, limit: number) {
     return this.apps.top(windowHours, limit);
   }
-}
-
-/** The API key a generation's holds count against, with its spend limit when it has one (billing enforces it). */
-export function keyOfHold(g: GenerationRow): { keyId?: string; keyLimitCents?: number; keyLimitReset?: KeyLimitReset } {
-  if (!g.key_id) return {};
-  if (g.key_limit_cents === null || g.key_limit_cents === undefined) return { keyId: g.key_id };
-  return { keyId: g.key_id, keyLimitCents: Number(g.key_limit_cents), keyLimitReset: g.key_limit_reset ?? 'none' };
-}
-
-/** Our normalised parameters for the provider adapter (which maps them to the provider's names). */
-export function providerParams(g: GenerationRow, c: CandidateSnapshot, defaultMaxOutputTokens?: number): Record<string, unknown> {
-  const r = g.request;
-  if (g.api === 'responses') {
-    return {
-      engine: r.engine,
-      model: r.model,
-      input: r.input,
-      instructions: r.instructions,
-      width: r.width,
-      height: r.height,
-      aspectRatio: r.aspectRatio,
-      expand_prompt: r.expand_prompt,
-      // Stored at create with the default applied; a row created before the cap existed gets the default.
-      max_output_tokens: r.max_output_tokens ?? defaultMaxOutputTokens,
-    };
-  }
-  // Exactly what the candidate was priced on: its duration, resolution and audio (always sent, so a
-  // provider's own default — Veo on fal makes audio unless told not to — never makes what was not
-  // billed), and only the catalog-allowed options.
-  return {
-    prompt: r.prompt,
-    duration: c.durationSeconds ?? undefined,
-    aspectRatio: r.aspectRatio,
-    resolution: c.resolution ?? r.resolution,
-    imageUrl: r.imageUrl,
-    withAudio: c.withAudio,
-    options: r.options,
-  };
 }

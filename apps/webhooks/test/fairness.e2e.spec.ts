@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { RPC, type WebhookEndpointWithSecret } from '@pipevideo/contracts';
+import { RPC } from '@pipevideo/contracts';
 import { createServiceDataSource, createTestDatabase, initServiceDataSource, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
 import { DeliveryStore } from '../src/delivery/delivery-store';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { RPC, type WebhookEndpointWithSecret, type WebhookListPage } from '@pipevideo/contracts';
+import { RPC } from '@pipevideo/contracts';
 import { createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, requireNats, type TestDatabase } from '@pipevideo/platform';
 import { Receiver } from './support/receiver';
 import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';

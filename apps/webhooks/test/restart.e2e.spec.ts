@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { RPC, type WebhookEndpointWithSecret } from '@pipevideo/contracts';
+import { RPC } from '@pipevideo/contracts';
 import { createTestDatabase, type TestDatabase } from '@pipevideo/platform';
 import { Receiver } from './support/receiver';
 import { finishedEvent, publish, rpc, startTestService, waitForDeliveries } from './support/service';

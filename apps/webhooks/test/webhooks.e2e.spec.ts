@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import {
-  RPC, type WebhookDeliveryView, type WebhookEndpointDeleted, type WebhookEndpointView, type WebhookEndpointWithSecret, type WebhookListPage,
-  type RpcSubject,
-} from '@pipevideo/contracts';
+import { RPC, type RpcSubject, type WebhookDeliveryView, type WebhookListPage } from '@pipevideo/contracts';
 import { createTestDatabase, currentCorrelationId, logger, withCorrelationId, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
 import { DeliveryStore } from '../src/delivery/delivery-store';

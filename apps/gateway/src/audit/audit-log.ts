@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { badRequestError } from '../http/api-error';
+import { badRequestError } from '../errors/api-error';
 
 /** One operator action as the audit log shows it. */
 export interface AuditEntry {

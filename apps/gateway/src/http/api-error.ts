@@ -1,35 +1,12 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError, ErrorCode, HTTP_STATUS_OF, isRpcErrorBody } from '@pipevideo/contracts';
+import { ApiError, type FieldIssue, type PublicErrorCode } from '../errors/api-error';
+
+// The errors themselves live in errors/ (domain code raises them too); re-exported for the shell.
+export * from '../errors/api-error';
 import { isConnectivityError, logger } from '@pipevideo/platform';
 
-/** Codes of the public API: the spec's (carried over NATS) plus the two only HTTP can produce. */
-export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
-
 const STATUS_OF: Record<string, number> = { ...HTTP_STATUS_OF, UNSUPPORTED_MEDIA_TYPE: 415, METHOD_NOT_ALLOWED: 405 };
-
-export interface FieldIssue {
-  /** Dotted path of the offending field (`provider.max_price.per_request_cents`). */
-  field: string;
-  message: string;
-}
-
-/** An error the gateway answers itself: code, message a person can act on, optional field issues. */
-export class ApiError extends DomainError {
-  constructor(
-    code: PublicErrorCode,
-    message: string,
-    readonly extra: { details?: FieldIssue[]; retryAfterSeconds?: number; param?: string | null; openaiCode?: string } = {},
-  ) {
-    super(code as ErrorCode, message, extra.details);
-    this.name = 'ApiError';
-  }
-}
-
-export const unauthorized = (message: string) => new ApiError(ErrorCode.UNAUTHORIZED, message, { openaiCode: 'invalid_api_key' });
-export const forbidden = (message: string) => new ApiError(ErrorCode.FORBIDDEN, message);
-export const notFoundError = (message: string) => new ApiError(ErrorCode.NOT_FOUND, message);
-export const badRequestError = (message: string, details?: FieldIssue[], param?: string | null) =>
-  new ApiError(ErrorCode.BAD_REQUEST, message, { details, param: param ?? details?.[0]?.field ?? null });
 
 /** The one normalised view of any failure, rendered in either public shape. */
 export interface NormalizedError {

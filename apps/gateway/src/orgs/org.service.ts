@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode, type KeyLimitReset } from '@pipevideo/contracts';
 import { rows } from '@pipevideo/platform';
-import { ApiError, notFoundError } from '../http/api-error';
+import { ApiError, notFoundError } from '../errors/api-error';
 import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret, newOrgId } from './ids';
 
 export type ApiKeyKind = 'standard' | 'management';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { ErrorCode } from '@pipevideo/contracts';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../errors/api-error';
 
 /** An output file being streamed to the customer. */
 export interface VideoFile {

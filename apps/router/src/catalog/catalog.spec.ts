@@ -131,9 +131,9 @@ describe('video catalog validator', () => {
     ['duplicate model slug', (c) => c.models.push(clone(veo(c))), /duplicate model slug "google\/veo-3.1"/],
     ['duplicate route id', (c) => { c.models[1].routes[0].id = 'google/veo-3.1@fal'; }, /duplicate route id "google\/veo-3.1@fal"/],
     ['route without pricing', (c) => { fal(c).pricing = []; }, /pricing must be a non-empty array/],
-    ['route with pricing missing', (c) => { delete fal(c).pricing; }, /pricing must be a non-empty array/],
-    ['unknown provider', (c) => { fal(c).provider = 'runway'; }, /unknown provider "runway"/],
-    ['framerate as a video route', (c) => { fal(c).provider = 'framerate'; }, /unknown provider "framerate"/],
+    ['route with pricing missing', (c) => { delete fal(c).pricing; }, /routes\[0\] \(google\/veo-3.1@fal\): pricing is required/],
+    ['unknown provider', (c) => { fal(c).provider = 'runway'; }, /provider "runway" is not a video provider/],
+    ['framerate as a video route', (c) => { fal(c).provider = 'framerate'; }, /provider "framerate" is not a video provider \(fal, replicate, vercel-gateway; framerate serves engines/],
     ['two routes on one provider', (c) => { veo(c).routes[1].provider = 'fal'; }, /second route on provider "fal"/],
     ['user-selectable vercel-gateway', (c) => { veo(c).routes[2].user_selectable = true; }, /internal: user_selectable must be false/],
     ['missing provider_model_id', (c) => { delete fal(c).provider_model_id; }, /provider_model_id is required/],
@@ -146,9 +146,9 @@ describe('video catalog validator', () => {
     ['default not in discrete durations', (c) => { c.models.find((m: any) => m.slug === 'wan/2.5').default_duration = 7; }, /default_duration 7 is not in durations/],
     ['max_duration != largest discrete duration', (c) => { c.models.find((m: any) => m.slug === 'wan/2.5').max_duration = 12; }, /must equal the largest of durations/],
     ['min_duration != smallest duration', (c) => { veo(c).min_duration = 3; }, /min_duration 3 must equal the smallest of durations/],
-    ['durations missing (a continuous range)', (c) => { delete veo(c).durations; }, /durations must be a non-empty array/],
+    ['durations missing (a continuous range)', (c) => { delete veo(c).durations; }, /durations is required/],
     ['bad slug', (c) => { veo(c).slug = 'Veo 3'; }, /slug must look like "vendor\/model"/],
-    ['bad aspect ratio', (c) => { veo(c).aspect_ratios = ['wide']; }, /"wide" is not a valid aspect ratio/],
+    ['bad aspect ratio', (c) => { veo(c).aspect_ratios = ['wide']; }, /aspect_ratios\[0\] "wide" is not a valid aspect ratio/],
     ['default_resolution not offered', (c) => { veo(c).default_resolution = '4k'; }, /default_resolution "4k" is not in resolutions/],
     ['route enables a capability the model lacks', (c) => { c.models.find((m: any) => m.slug === 'luma/ray-2').routes[0].capabilities = { audio: true }; }, /capabilities.audio cannot be enabled/],
     ['route max_duration above the model', (c) => { fal(c).max_duration = 20; }, /max_duration 20 exceeds the model's 8/],
@@ -156,11 +156,13 @@ describe('video catalog validator', () => {
     ['audio model route without audio_multiplier', (c) => { delete fal(c).audio_multiplier; }, /audio_multiplier is required/],
     ['audio_multiplier below 1', (c) => { fal(c).audio_multiplier = 0.5; }, /audio_multiplier must be >= 1/],
     ['model without routes', (c) => { veo(c).routes = []; }, /routes must be a non-empty array/],
-    ['capabilities missing', (c) => { delete veo(c).capabilities; }, /capabilities must be an object/],
+    ['capabilities missing', (c) => { delete veo(c).capabilities; }, /capabilities is required/],
     ['option without a price effect', (c) => { delete veo(c).options.seed.price; }, /options.seed: price is required/],
     ['option of an unknown type', (c) => { veo(c).options.seed.type = 'json'; }, /options.seed: type must be one of/],
     ['option on a provider the model has no route on', (c) => { veo(c).options.seed.providers = ['runway']; }, /providers runway have no route on this model/],
     ['string option without max_length', (c) => { delete veo(c).options.negative_prompt.max_length; }, /a string option needs max_length/],
+    ['a misspelt field (unknown fields are refused)', (c) => { fal(c).provider_modle_id = fal(c).provider_model_id; }, /routes\[0\] \(google\/veo-3.1@fal\): unknown field "provider_modle_id"/],
+    ['a price of the wrong type', (c) => { fal(c).pricing[0].per_second_cents = '20'; }, /pricing\[0\]: per_second_cents must be a finite number/],
     ['advertised i2v with no route supporting it', (c) => { for (const r of veo(c).routes) r.capabilities = { image_to_video: false }; }, /image_to_video is advertised but no route supports it/],
   ];
 
@@ -195,14 +197,14 @@ describe('video catalog validator', () => {
   it('loadCatalog fails the same way (service start)', () => {
     const c = base();
     fal(c).provider = 'nope';
-    expect(() => loadCatalog(c)).toThrow(/unknown provider "nope"/);
+    expect(() => loadCatalog(c)).toThrow(/provider "nope" is not a video provider/);
   });
 });
 
 describe('engine catalog validator', () => {
   const base = () => clone(shippedEngines) as any;
   const cases: [string, (c: any) => void, RegExp][] = [
-    ['unknown engine slug', (c) => { c.engines[0].slug = 'remotion'; }, /unknown engine "remotion"/],
+    ['unknown engine slug', (c) => { c.engines[0].slug = 'remotion'; }, /slug "remotion" is not an engine/],
     ['duplicate engine', (c) => { c.engines.push(clone(c.engines[0])); }, /duplicate engine "hyperframes"/],
     ['unknown engine provider', (c) => { c.engines[0].providers = ['fal']; c.engines[0].default_provider = 'fal'; }, /unknown engine provider "fal"/],
     ['default provider not in providers', (c) => { c.engines[0].default_provider = 'other'; }, /default_provider "other" is not in providers/],

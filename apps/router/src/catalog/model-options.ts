@@ -18,6 +18,7 @@ import type { PublicModelOption } from '@pipevideo/contracts';
  * is sent with any value other than `false`.
  */
 import { mediaUrlProblem, publicProviderName } from '@pipevideo/contracts';
+import type { ModelOptionEntry } from './catalog-schema';
 
 export type OptionType = 'boolean' | 'integer' | 'number' | 'string' | 'enum' | 'media_url';
 
@@ -45,78 +46,37 @@ export interface ModelOption {
 
 export const NO_PRICE_EFFECT: OptionPrice = Object.freeze({ perRequestCents: 0, perSecondMultiplier: 1 });
 
-const TYPES: readonly OptionType[] = ['boolean', 'integer', 'number', 'string', 'enum', 'media_url'];
-const NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
-
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => !!x && typeof x === 'object' && !Array.isArray(x);
-
-/** Parses a model's `options` object; problems go to `add(path, message)`. */
-export function parseModelOptions(raw: unknown, path: string, providers: readonly string[], add: (path: string, msg: string) => void): ModelOption[] {
-  if (raw === undefined) return [];
-  if (!isObj(raw)) {
-    add(path, 'options must be an object of option definitions');
-    return [];
-  }
+/**
+ * A model's `options` entries (shape already checked by the catalog schema) → ModelOptions, with the
+ * rules between their fields; problems go to `add(path, message)`.
+ */
+export function modelOptionsFromEntries(entries: Readonly<Record<string, ModelOptionEntry>> | undefined, path: string, providers: readonly string[], add: (path: string, msg: string) => void): ModelOption[] {
   const out: ModelOption[] = [];
-  for (const [name, def] of Object.entries(raw)) {
+  for (const [name, def] of Object.entries(entries ?? {})) {
     const at = `${path}.options.${name}`;
-    if (!NAME_RE.test(name)) add(at, 'option names are lower-case letters, digits and _');
-    if (!isObj(def)) {
-      add(at, 'must be an object {type, price, …}');
-      continue;
-    }
-    const type = def.type as OptionType;
-    if (!TYPES.includes(type)) {
-      add(at, `type must be one of ${TYPES.join(', ')}`);
-      continue;
-    }
-    const price = parsePrice(def.price, at, add);
-    const numberField = (k: string) => {
-      const v = def[k];
-      if (v === undefined) return undefined;
-      if (typeof v !== 'number' || !Number.isFinite(v)) add(at, `${k} must be a finite number`);
-      return typeof v === 'number' ? v : undefined;
-    };
     const opt: ModelOption = {
       name,
-      type,
-      description: typeof def.description === 'string' ? def.description : '',
-      minimum: numberField('minimum'),
-      maximum: numberField('maximum'),
-      maxLength: numberField('max_length'),
+      type: def.type,
+      description: def.description ?? '',
+      minimum: def.minimum,
+      maximum: def.maximum,
+      maxLength: def.max_length,
       requiresImage: def.requires_image === true,
-      price: price ?? NO_PRICE_EFFECT,
+      price: def.price === 'none' ? NO_PRICE_EFFECT : { perRequestCents: def.price.per_request_cents ?? 0, perSecondMultiplier: def.price.per_second_multiplier ?? 1 },
     };
-    if (type === 'enum') {
-      if (!Array.isArray(def.values) || def.values.length === 0 || def.values.some((v) => typeof v !== 'string')) add(at, 'an enum option needs values: a non-empty array of strings');
-      else opt.values = def.values as string[];
+    if (def.type === 'enum') {
+      if (!def.values) add(at, 'an enum option needs values: a non-empty array of strings');
+      else opt.values = def.values;
     }
-    if (type === 'string' && opt.maxLength === undefined) add(at, 'a string option needs max_length');
-    if (def.providers !== undefined) {
-      if (!Array.isArray(def.providers) || def.providers.length === 0) add(at, 'providers must be a non-empty array of provider slugs');
-      else {
-        const unknown = def.providers.filter((p) => !providers.includes(p as string));
-        if (unknown.length) add(at, `providers ${unknown.join(', ')} have no route on this model`);
-        opt.providers = def.providers as string[];
-      }
+    if (def.type === 'string' && opt.maxLength === undefined) add(at, 'a string option needs max_length');
+    if (def.providers) {
+      const unknown = def.providers.filter((p) => !providers.includes(p));
+      if (unknown.length) add(at, `providers ${unknown.join(', ')} have no route on this model`);
+      opt.providers = def.providers;
     }
     out.push(opt);
   }
   return out;
-}
-
-function parsePrice(raw: unknown, at: string, add: (path: string, msg: string) => void): OptionPrice | undefined {
-  if (raw === 'none') return NO_PRICE_EFFECT;
-  if (!isObj(raw)) {
-    add(at, 'price is required: "none", {"per_request_cents": n} or {"per_second_multiplier": m} (every option declares its price effect)');
-    return undefined;
-  }
-  const perRequestCents = raw.per_request_cents ?? 0;
-  const perSecondMultiplier = raw.per_second_multiplier ?? 1;
-  if (typeof perRequestCents !== 'number' || perRequestCents < 0) add(at, 'price.per_request_cents must be a number >= 0');
-  if (typeof perSecondMultiplier !== 'number' || perSecondMultiplier < 1) add(at, 'price.per_second_multiplier must be a number >= 1');
-  return { perRequestCents: Number(perRequestCents), perSecondMultiplier: Number(perSecondMultiplier) };
 }
 
 /** Why `value` is not acceptable for the option (phrased to follow `options.<name>`), or null. */

@@ -15,7 +15,7 @@ export async function cancelRunning(
   g: GenerationRow,
   fields: Pick<FinishFields, 'keepTokenCharge' | 'costCents'> = {},
 ): Promise<GenerationRow> {
-  await m.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1 AND outcome IS NULL`, [g.id]);
+  await store.cancelOpenAttempts(g.id, m);
   const row = await store.finish(
     g.id,
     { status: 'cancelled', errorMessage: 'cancelled by the customer', holdId: g.hold_id ?? (g.attempt > 0 ? `${g.id}:${g.attempt}` : null), ...fields },

@@ -48,7 +48,7 @@ export class CompletionHandler {
       if (evt.usage) await this.chargeTokensOnce(g, evt.usage.inputTokens, evt.usage.outputTokens, m);
       if (g.status !== 'processing' || g.needs_dispatch) return;
       // Only the outcome that is applied (once, to the current attempt) counts for the route's health.
-      const [att] = await m.query(`SELECT route_id, started_at FROM generation_attempts WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
+      const att = await this.store.attemptRoute(g.id, g.attempt, m);
       if (att && evt.outcome !== 'cancelled') observed = { routeId: att.route_id, startedAt: new Date(att.started_at) };
       if (evt.outcome === 'succeeded') {
         // Done and never reported its usage (not here, not in a usage event before): charged by the
@@ -59,7 +59,7 @@ export class CompletionHandler {
           unreported = g;
         }
         const cost = g.api === 'responses' ? g.cost_cents ?? 0 : this.ports.videoCost(g, evt.durationSeconds);
-        await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
+        await this.store.recordAttemptOutcome(g.id, g.attempt, 'succeeded', m);
         await this.store.finish(
           g.id,
           { status: 'completed', outputUrl: evt.outputUrl ?? null, artifactUrl: evt.artifactUrl ?? null, artifactType: evt.artifactType ?? null, costCents: cost, holdId: g.hold_id },
@@ -73,16 +73,14 @@ export class CompletionHandler {
       const next = MODEL_SKIPPING_PROVIDER_ERRORS.has(kind) ? skipModel(g.candidates, g.next_candidate - 1) : g.next_candidate;
       const canFallBack = g.api === 'video' && RETRYABLE_PROVIDER_ERRORS.has(kind) && next < g.candidates.length;
       if (canFallBack) {
-        await m.query(`UPDATE generations SET next_candidate = $2 WHERE id = $1`, [g.id, next]);
+        await this.store.setNextCandidate(g.id, next, m);
         await this.store.endAttempt(g, g.attempt, 'failed', kind, message, true, m);
         await this.store.setNeedsDispatch(g.id, m);
         this.ports.onFallback(kind);
         redispatch = true;
         return;
       }
-      await m.query(`UPDATE generation_attempts SET outcome = 'failed', error_kind = $3, error_message = $4, ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [
-        g.id, g.attempt, kind, message.slice(0, 1000),
-      ]);
+      await this.store.recordAttemptOutcome(g.id, g.attempt, 'failed', m, { kind, message });
       // The provider's own words stay in the attempt record (above) and the log; the customer reads ours.
       const code = incomplete && g.api === 'responses' ? 'incomplete' : publicGenerationErrorCode(kind, 'reported');
       logger.warn({ generationId: g.id, attempt: g.attempt, provider: g.provider, kind, detail: message.slice(0, 1000) }, 'provider reported a failure');

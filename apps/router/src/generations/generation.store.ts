@@ -322,8 +322,52 @@ export class GenerationStore {
     });
   }
 
-  async countByStatus(): Promise<Array<{ status: string; provider: string | null; model: string | null; n: number }>> {
-    return this.ds.query(`SELECT status, provider, model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3`);
+  /** The route and start of an attempt (route health measures from the start). */
+  async attemptRoute(id: string, attempt: number, m: EntityManager): Promise<{ route_id: string; started_at: Date | string } | undefined> {
+    const [a] = await m.query(`SELECT route_id, started_at FROM generation_attempts WHERE generation_id = $1 AND attempt = $2`, [id, attempt]);
+    return a;
+  }
+
+  /** Records the provider's final answer on an attempt (`succeeded`, or `failed` with the provider's error). */
+  async recordAttemptOutcome(id: string, attempt: number, outcome: 'succeeded' | 'failed', m: EntityManager, error?: { kind: string; message: string }): Promise<void> {
+    if (outcome === 'succeeded') {
+      await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [id, attempt]);
+      return;
+    }
+    await m.query(`UPDATE generation_attempts SET outcome = 'failed', error_kind = $3, error_message = $4, ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [
+      id, attempt, error?.kind ?? null, error?.message.slice(0, 1000) ?? null,
+    ]);
+  }
+
+  /** Closes an attempt still open past its deadline as `timed_out` (the sweeper). */
+  async timeOutAttempt(id: string, attempt: number, code: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generation_attempts SET outcome = 'timed_out', error_kind = $3, ended_at = now() WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [id, attempt, code]);
+  }
+
+  /** Closes whatever attempt of a generation is open as `cancelled` (the customer cancelled). */
+  async cancelOpenAttempts(id: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1 AND outcome IS NULL`, [id]);
+  }
+
+  /** Where dispatch continues in the candidate list (a fallback skipping the rest of a model's routes). */
+  async setNextCandidate(id: string, next: number, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generations SET next_candidate = $2 WHERE id = $1`, [id, next]);
+  }
+
+  /** Hides a video from every face of the API (DELETE /v1/videos/{id}); the row stays for ledger and usage. */
+  async markDeleted(id: string, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generations SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [id]);
+  }
+
+  /** Generations counted by API, status, provider and model (the `pipevideo_generations` gauge). */
+  async statusCounts(): Promise<Array<{ api: string; status: string; provider: string; model: string; n: number }>> {
+    return this.ds.query(`SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3, 4`);
+  }
+
+  /** Processing generations more than 30 s past their deadline: the sweeper should have ended them. */
+  async overdueCount(): Promise<number> {
+    const [o] = await this.ds.query(`SELECT count(*)::int AS n FROM generations WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds'`);
+    return o.n;
   }
 }
 

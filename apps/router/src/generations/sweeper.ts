@@ -43,7 +43,7 @@ export class Sweeper {
       const timedOut: string[] = [];
       await this.store.claimExpired(100, async (g, m) => {
         const code = g.mode === 'callback' ? 'callback_timeout' : 'generation_timeout';
-        await m.query(`UPDATE generation_attempts SET outcome = 'timed_out', error_kind = $3, ended_at = now() WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [g.id, g.attempt, code]);
+        await this.store.timeOutAttempt(g.id, g.attempt, code, m);
         await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(code, 'reported'), errorCode: code, holdId: g.hold_id, keepTokenCharge: false }, m);
         cancels.push([g.id, g.attempt]);
         if (g.route_id) timedOut.push(g.route_id);

@@ -4,7 +4,6 @@ import { cancelRunning } from '../generations/cancel-generation';
 import type { GenerationStore } from '../generations/generation.store';
 import type { GenerationRow } from '../generations/generation.types';
 import { isFinal } from '../generations/lifecycle';
-import type { VideoQueries } from './video-queries';
 
 /**
  * `DELETE /v1/videos/{id}`. Decision (OpenAI deletes only finished videos; we accept any):
@@ -19,7 +18,6 @@ import type { VideoQueries } from './video-queries';
 export async function deleteVideo(
   ds: DataSource,
   store: GenerationStore,
-  videos: VideoQueries,
   orgId: string,
   id: string,
 ): Promise<{ row: GenerationRow; cancelledNow: boolean }> {
@@ -28,7 +26,7 @@ export async function deleteVideo(
     if (!g || g.org_id !== orgId || g.api !== 'video' || g.deleted_at) throw notFound(`Video ${id} not found`);
     const cancelledNow = !isFinal(g.status);
     const row = cancelledNow ? await cancelRunning(m, store, g, { costCents: 0 }) : g;
-    await videos.markDeleted(id, m);
+    await store.markDeleted(id, m);
     return { row, cancelledNow };
   });
 }

@@ -1,13 +1,13 @@
 import { badRequest } from '@pipevideo/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { GenerationRow } from '../generations/generation.types';
 
 export type ListOrder = 'asc' | 'desc';
 
 /**
- * The SQL only the OpenAI Videos face needs: its list pages by the id of the last item (`after`, as
- * OpenAI's cursor pages do) in either order, and deletion hides a video. Everything else is the
- * GenerationStore's.
+ * The read only the OpenAI Videos face needs: its list pages by the id of the last item (`after`, as
+ * OpenAI's cursor pages do) in either order. Everything else, and every write (deletion included), is
+ * the GenerationStore's.
  */
 export class VideoQueries {
   constructor(private readonly ds: DataSource) {}
@@ -27,9 +27,5 @@ export class VideoQueries {
         ORDER BY created_at ${dir}, id ${dir} LIMIT $3`,
       [orgId, after ?? null, limit],
     );
-  }
-
-  async markDeleted(id: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE generations SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [id]);
   }
 }

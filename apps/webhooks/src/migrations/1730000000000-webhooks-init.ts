@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { webhooksSql } from './sql-files';
 
 /**
  * Endpoints, the events sent to customers (messages: one body per event and org, shared by its
@@ -64,49 +65,8 @@ export class WebhooksInit1730000000000 implements MigrationInterface {
     // A queue table swings from empty to thousands of due rows faster than autovacuum re-analyzes it:
     // keep its statistics and dead index entries fresh.
     await q.query(`ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02)`);
-    // Claiming due deliveries (see DeliveryStore.claim). A function so the plan can be pinned and cached:
-    // with statistics that still say "few pending rows" (a burst arrives faster than autovacuum
-    // re-analyzes), PostgreSQL picks a bitmap scan that reads and sorts every due row on each claim,
-    // O(backlog); the ordered walk of deliveries_due stops after LIMIT rows. PL/pgSQL keeps the plan.
-    await q.query(`
-      CREATE FUNCTION claim_deliveries(p_limit int, p_busy_endpoints text[], p_busy_counts int[], p_per_endpoint int, p_lease_seconds float8)
-      RETURNS TABLE (id text, lease_token text, attempts int, org_id text, endpoint_id text, message_id text, event_type text,
-                     body text, url text, enabled boolean, secret text, previous_secret text)
-      LANGUAGE plpgsql
-      SET enable_bitmapscan = off
-      SET enable_seqscan = off
-      AS $fn$
-      #variable_conflict use_column
-      BEGIN
-        RETURN QUERY
-        WITH busy AS (
-          SELECT * FROM unnest(p_busy_endpoints, p_busy_counts) AS b(endpoint_id, n)
-        ), cand AS (
-          -- endpoints already at their cap in the calling worker are skipped in the index walk itself
-          SELECT d.id, d.endpoint_id, d.next_attempt_at FROM deliveries d
-           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-             AND NOT (d.endpoint_id = ANY(ARRAY(SELECT b.endpoint_id FROM busy b WHERE b.n >= p_per_endpoint)))
-           ORDER BY d.next_attempt_at
-           LIMIT p_limit * 4
-           FOR UPDATE SKIP LOCKED
-        ), picked AS (
-          SELECT r.id FROM (
-            SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at) AS rn, c.endpoint_id FROM cand c
-          ) r LEFT JOIN busy b ON b.endpoint_id = r.endpoint_id
-          WHERE r.rn + coalesce(b.n, 0) <= p_per_endpoint
-          ORDER BY r.next_attempt_at LIMIT p_limit
-        )
-        UPDATE deliveries d
-           SET next_attempt_at = now() + make_interval(secs => p_lease_seconds),
-               lease_token = gen_random_uuid()::text,
-               attempts = d.attempts + 1,
-               updated_at = now()
-          FROM picked, endpoints e, messages m
-         WHERE d.id = picked.id AND e.id = d.endpoint_id AND m.id = d.message_id
-        RETURNING d.id, d.lease_token, d.attempts, d.org_id, d.endpoint_id, d.message_id, d.event_type, m.body, e.url, e.enabled, e.secret,
-                  CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END;
-      END
-      $fn$`);
+    // Claiming due deliveries (see DeliveryStore.claim): a function so the plan can be pinned (why: in the file).
+    await q.query(webhooksSql('claim_deliveries', 1));
   }
 
   async down(q: QueryRunner): Promise<void> {

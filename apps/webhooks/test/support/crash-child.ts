@@ -3,7 +3,7 @@
  * database, creates an endpoint, publishes N events, prints `READY <json>` and then just runs until
  * the parent SIGKILLs it mid-delivery.
  */
-import { RPC, type WebhookEndpointWithSecret } from '@pipevideo/contracts';
+import { RPC } from '@pipevideo/contracts';
 import { finishedEvent, publish, startTestService } from './service';
 
 async function main() {

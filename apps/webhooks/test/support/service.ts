@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS, RPC, type GenerationFinishedEvt, type RpcReply, type RpcSend, type RpcSubject, type WebhookDeliveryView, type WebhookListPage } from '@pipevideo/contracts';
+import { EVENTS, RPC, type GenerationFinishedEvt, type RpcReply, type RpcSend, type RpcSubject, type WebhookDeliveryView } from '@pipevideo/contracts';
 import { createInProcessWiring, type MessagingConfig, type TestDatabase } from '@pipevideo/platform';
 import { startWebhooksService, type RunningWebhooksService, type WebhooksServiceOptions } from '../../src';
 

@@ -1,4 +1,5 @@
 import { envInt, envStr } from '../config/env';
+import { environmentProblems } from '../config/variables';
 import type { MessagingConfig } from '../messaging/runtime';
 import { productionSecretsProblem, type RequiredSecret } from '../config/production-secrets';
 import { logger } from '../observability/logger';
@@ -13,8 +14,8 @@ export interface MainBase {
 }
 
 /**
- * The `main.ts` of every service in microservices mode: read NATS_URL, DATABASE_URL, PORT and HOST,
- * start, and close cleanly on SIGINT/SIGTERM (bounded, so a stuck consumer never blocks a deploy).
+ * The `main.ts` of every service in microservices mode: check the environment (variables.ts), read
+ * NATS_URL, DATABASE_URL, PORT and HOST, start, and close cleanly on SIGINT/SIGTERM (bounded, so a stuck consumer never blocks a deploy).
  */
 export function runServiceMain<S extends RunningService>(
   name: string,
@@ -23,6 +24,12 @@ export function runServiceMain<S extends RunningService>(
   describe: (svc: S) => Record<string, unknown> = () => ({}),
   secrets: readonly RequiredSecret[] = [],
 ): void {
+  // A typo'd or invalid setting stops the service before it does anything, naming the variable.
+  const misconfigured = environmentProblems();
+  if (misconfigured.length) {
+    logger.fatal({ service: name, problems: misconfigured }, `${name} refuses to start: ${misconfigured.join('; ')}`);
+    process.exit(1);
+  }
   const refused = productionSecretsProblem(name, secrets);
   if (refused) {
     logger.fatal({ service: name }, refused);

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { EventOf, EventSubjectName } from '@pipevideo/contracts';
 import type { EventBus } from './event-bus';
 import { logger } from '../observability/logger';
+import { envInt } from '../config/env';
 import { currentTraceparent } from '../observability/nats-trace';
 
 /** Adds an event (typed by the seam map) to the service's outbox inside the caller's transaction. */
@@ -37,7 +38,7 @@ export class OutboxRelay {
   constructor(
     private readonly ds: DataSource,
     private readonly bus: EventBus,
-    private readonly intervalMs = Number(process.env.PIPEVIDEO_OUTBOX_INTERVAL_MS ?? 250),
+    private readonly intervalMs = envInt('PIPEVIDEO_OUTBOX_INTERVAL_MS', 250),
     private readonly batch = 200,
   ) {}
 

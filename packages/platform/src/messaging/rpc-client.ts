@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode, isRpcErrorBody, type RpcReply, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
 import { currentCorrelationId } from '../observability/correlation';
+import { envInt } from '../config/env';
 import type { Transport } from './transport';
 
 export interface RpcCallOptions {
@@ -16,7 +17,7 @@ export interface RpcCallOptions {
 export class RpcClient {
   constructor(
     private readonly transport: Transport,
-    private readonly defaultTimeoutMs = Number(process.env.PIPEVIDEO_RPC_TIMEOUT_MS ?? 5000),
+    private readonly defaultTimeoutMs = envInt('PIPEVIDEO_RPC_TIMEOUT_MS', 5000),
   ) {}
 
   /** Calls `subject` with its request (typed by the seam map) and answers its reply; a refusal or fault arrives as a DomainError. */

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { billingSql } from './sql-files';
 
 /**
  * The double-entry ledger. Money only moves by inserting a balanced ledger transaction (its entries
@@ -55,25 +56,12 @@ export class CreateLedger1710000000000 implements MigrationInterface {
 
     // Every transaction sums to zero, checked when the DB transaction commits (entries of one
     // ledger transaction may be inserted by several statements).
-    await q.query(`CREATE FUNCTION ledger_assert_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE s bigint;
-      BEGIN
-        SELECT coalesce(sum(amount_cents), 0) INTO s FROM ledger_entries WHERE transaction_id = NEW.transaction_id;
-        IF s <> 0 THEN
-          RAISE EXCEPTION 'ledger transaction % is unbalanced: its entries sum to % cents', NEW.transaction_id, s
-            USING ERRCODE = 'check_violation';
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(billingSql('ledger_assert_balanced', 1));
     await q.query(`CREATE CONSTRAINT TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_assert_balanced()`);
 
     // Immutability: a correction is a new transaction, never an edit.
-    await q.query(`CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION '% on % refused: the ledger is append-only, post a correcting transaction instead', TG_OP, TG_TABLE_NAME
-          USING ERRCODE = 'insufficient_privilege';
-      END $$`);
+    await q.query(billingSql('ledger_refuse_change', 1));
     for (const t of ['ledger_entries', 'ledger_transactions']) {
       await q.query(`CREATE TRIGGER ${t}_immutable BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()`);
       await q.query(`CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()`);
@@ -123,14 +111,14 @@ export class CreateLedger1710000000000 implements MigrationInterface {
       received_at timestamptz NOT NULL DEFAULT now())`);
 
     // Creates an org's two accounts and its balance row (idempotent, safe under concurrency).
-    await q.query(ENSURE_ORG_V1);
+    await q.query(billingSql('ensure_org', 1));
 
     // The hot path: a batch of holds in one round trip and one commit (the Ledger coalesces
     // concurrent placements). Items are processed in the given order, which callers sort by org so
     // that concurrent batches lock org rows in the same order (no deadlocks); each item behaves
     // exactly as if placed alone. Lock order everywhere: the org's balance row first.
     // Outcomes: placed | existing (same holdId already placed: a replay) | insufficient | tombstone.
-    await q.query(PLACE_HOLDS_V1);
+    await q.query(billingSql('place_holds', 1));
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -143,77 +131,3 @@ export class CreateLedger1710000000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION IF EXISTS ledger_assert_balanced()`);
   }
 }
-
-/** ensure_org as this migration created it (1710000000200 replaces it; its down puts this back). */
-export const ENSURE_ORG_V1 = `CREATE FUNCTION ensure_org(p_org text) RETURNS void LANGUAGE plpgsql AS $$
-      DECLARE a bigint; h bigint;
-      BEGIN
-        IF EXISTS (SELECT 1 FROM org_balances WHERE org_id = p_org) THEN RETURN; END IF;
-        INSERT INTO accounts (code, kind, org_id) VALUES ('org:' || p_org || ':available', 'org_available', p_org) ON CONFLICT (code) DO NOTHING;
-        INSERT INTO accounts (code, kind, org_id) VALUES ('org:' || p_org || ':held', 'org_held', p_org) ON CONFLICT (code) DO NOTHING;
-        SELECT id INTO a FROM accounts WHERE code = 'org:' || p_org || ':available';
-        SELECT id INTO h FROM accounts WHERE code = 'org:' || p_org || ':held';
-        INSERT INTO org_balances (org_id, available_account_id, held_account_id) VALUES (p_org, a, h) ON CONFLICT (org_id) DO NOTHING;
-      END $$`;
-
-/** place_holds as this migration created it (1710000000200 replaces it; its down puts this back). */
-export const PLACE_HOLDS_V1 = `CREATE FUNCTION place_holds(p_orgs text[], p_holds text[], p_generations text[], p_amounts bigint[])
-      RETURNS TABLE (r_idx int, r_outcome text, r_org text, r_amount bigint, r_available bigint, r_held bigint)
-      LANGUAGE plpgsql AS $$
-      DECLARE
-        b org_balances%ROWTYPE;
-        h holds%ROWTYPE;
-        tx bigint;
-        i int;
-        v_org text;
-        v_hold text;
-        v_amount bigint;
-      BEGIN
-        FOR i IN 1 .. coalesce(array_length(p_holds, 1), 0) LOOP
-          v_org := p_orgs[i];
-          v_hold := p_holds[i];
-          v_amount := p_amounts[i];
-          r_idx := i;
-          SELECT * INTO h FROM holds WHERE hold_id = v_hold;
-          IF FOUND THEN
-            SELECT CASE WHEN h.placed THEN 'existing' ELSE 'tombstone' END, h.org_id, h.amount_cents,
-                   coalesce((SELECT available_cents FROM org_balances WHERE org_id = h.org_id), 0::bigint),
-                   coalesce((SELECT held_cents FROM org_balances WHERE org_id = h.org_id), 0::bigint)
-              INTO r_outcome, r_org, r_amount, r_available, r_held;
-            RETURN NEXT;
-            CONTINUE;
-          END IF;
-          IF v_amount = 0 THEN PERFORM ensure_org(v_org); END IF;
-          UPDATE org_balances SET available_cents = available_cents - v_amount, held_cents = held_cents + v_amount, updated_at = now()
-            WHERE org_id = v_org AND available_cents >= v_amount
-            RETURNING * INTO b;
-          IF NOT FOUND THEN
-            SELECT 'insufficient', v_org, v_amount,
-                   coalesce((SELECT available_cents FROM org_balances WHERE org_id = v_org), 0::bigint),
-                   coalesce((SELECT held_cents FROM org_balances WHERE org_id = v_org), 0::bigint)
-              INTO r_outcome, r_org, r_amount, r_available, r_held;
-            RETURN NEXT;
-            CONTINUE;
-          END IF;
-          INSERT INTO holds (hold_id, org_id, generation_id, amount_cents, status) VALUES (v_hold, v_org, p_generations[i], v_amount, 'open')
-            ON CONFLICT (hold_id) DO NOTHING;
-          IF NOT FOUND THEN
-            -- An identical request won the race: give the reservation back and answer as its replay.
-            UPDATE org_balances SET available_cents = available_cents + v_amount, held_cents = held_cents - v_amount
-              WHERE org_id = v_org RETURNING * INTO b;
-            SELECT * INTO h FROM holds WHERE hold_id = v_hold;
-            r_outcome := CASE WHEN h.placed THEN 'existing' ELSE 'tombstone' END;
-            r_org := h.org_id; r_amount := h.amount_cents; r_available := b.available_cents; r_held := b.held_cents;
-            RETURN NEXT;
-            CONTINUE;
-          END IF;
-          IF v_amount > 0 THEN
-            INSERT INTO ledger_transactions (idempotency_key, kind, org_id, generation_id, hold_id, amount_cents)
-              VALUES ('hold:' || v_hold, 'hold', v_org, p_generations[i], v_hold, v_amount) RETURNING id INTO tx;
-            INSERT INTO ledger_entries (transaction_id, account_id, amount_cents)
-              VALUES (tx, b.available_account_id, -v_amount), (tx, b.held_account_id, v_amount);
-          END IF;
-          r_outcome := 'placed'; r_org := v_org; r_amount := v_amount; r_available := b.available_cents; r_held := b.held_cents;
-          RETURN NEXT;
-        END LOOP;
-      END $$`;

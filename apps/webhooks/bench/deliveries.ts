@@ -1,5 +1,5 @@
 /**
- * Webhook delivery benchmark: `pnpm bench webhooks` (builds, then runs dist/bench/deliveries.js).
+ * Webhook delivery benchmark: `pnpm bench webhooks` (builds, then runs dist-bench/bench/deliveries.js; the source lives outside src/).
  *
  * On a fresh database, with a local receiver (its own thread, answering 200 at once):
  *   1. drain: 5,000 deliveries queued while the worker is paused, then timed until all arrived;
@@ -16,7 +16,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EVENTS, type GenerationFinishedEvt } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, type MessagingConfig } from '@pipevideo/platform';
-import { startWebhooksService, type RunningWebhooksService } from '../index';
+import { startWebhooksService, type RunningWebhooksService } from '../src/index';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

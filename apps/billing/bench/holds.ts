@@ -17,9 +17,9 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { DataSource } from 'typeorm';
 import { RPC } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, natsAnswers, NatsTransport, RpcClient } from '@pipevideo/platform';
-import { startBillingService } from '../start-billing-service';
+import { startBillingService } from '../src/start-billing-service';
 import { PrivateNats, startPrivateNats } from './private-nats';
-import { Ledger } from '../ledger/ledger';
+import { Ledger } from '../src/ledger/ledger';
 
 const HOLDS = Number(process.env.BENCH_HOLDS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);

@@ -1,0 +1,12 @@
+-- ensure_org v1 (migration 1710000000000-create-ledger): creates an org's two accounts and its balance row
+-- (idempotent, safe under concurrency).
+CREATE FUNCTION ensure_org(p_org text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE a bigint; h bigint;
+BEGIN
+  IF EXISTS (SELECT 1 FROM org_balances WHERE org_id = p_org) THEN RETURN; END IF;
+  INSERT INTO accounts (code, kind, org_id) VALUES ('org:' || p_org || ':available', 'org_available', p_org) ON CONFLICT (code) DO NOTHING;
+  INSERT INTO accounts (code, kind, org_id) VALUES ('org:' || p_org || ':held', 'org_held', p_org) ON CONFLICT (code) DO NOTHING;
+  SELECT id INTO a FROM accounts WHERE code = 'org:' || p_org || ':available';
+  SELECT id INTO h FROM accounts WHERE code = 'org:' || p_org || ':held';
+  INSERT INTO org_balances (org_id, available_account_id, held_account_id) VALUES (p_org, a, h) ON CONFLICT (org_id) DO NOTHING;
+END $$;
