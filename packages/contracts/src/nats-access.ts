@@ -13,7 +13,8 @@ export type NatsService = (typeof NATS_SERVICES)[number];
 
 /** The services each service sends requests to. */
 export const NATS_CALLS: Record<NatsService, readonly NatsService[]> = {
-  gateway: ['router', 'billing', 'webhooks'],
+  // providers: an org's own provider keys (BYOK) are stored and verified by the service that uses them.
+  gateway: ['router', 'billing', 'webhooks', 'providers'],
   router: ['billing', 'providers'],
   billing: [],
   providers: [],
