@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type ProviderKeysActiveReply, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -11,6 +11,7 @@ import { registerRouteHealthMetrics } from './health/metrics';
 import { Catalog, defaultCatalog } from './catalog/catalog';
 import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/public-view';
 import { tokenCost } from './routing/pricing';
+import { byokFeeCents, validateByokFee } from './routing/byok-fee';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
@@ -111,6 +112,13 @@ export class RouterEngine {
       healthMetrics.outcome(routeId, o.ok, o.ok ? undefined : o.kind);
     };
 
+    validateByokFee(cfg.byokFee);
+    const byokJobs = new Counter({
+      name: 'pipevideo_byok_generations_total',
+      help: "Attempts held and submitted on the org's own provider key (bring your own key), by provider",
+      labelNames: ['provider'],
+      registers: [reg],
+    });
     const rpc = ctx.messaging.rpc;
     this.dispatcher = new Dispatcher(
       this.store,
@@ -136,6 +144,10 @@ export class RouterEngine {
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
         params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
+        byokProviders: async (g) => new Set((await rpc.request<ProviderKeysActiveReply>(RPC.providers.keyActive, { orgId: g.org_id })).providers),
+        byokFee: (cents) => byokFeeCents(cents, cfg.byokFee),
+        byokCapable: new Set<string>(BYOK_PROVIDERS),
+        onByok: (provider) => byokJobs.inc({ provider }),
       },
       { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
       this.owner,
@@ -156,7 +168,11 @@ export class RouterEngine {
         logger.warn({ generationId: g.id, provider: g.provider, inputTokens: g.input_tokens, outputTokens: g.output_tokens }, 'Responses job completed without a usage report: charged by the no-usage rule');
       },
       onRouteOutcome: (routeId, o) => observe(routeId, o),
-      videoCost: (g) => g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0,
+      videoCost: (g) => {
+        const listPrice = g.candidates.find((c) => c.routeId === g.route_id)?.estimatedCostCents ?? g.estimated_cost_cents ?? 0;
+        // On the org's own key the provider bills the org; Pipevideo captures only its fee.
+        return g.byok ? byokFeeCents(listPrice, cfg.byokFee) : listPrice;
+      },
     });
     this.sweeper = new Sweeper(
       this.store,

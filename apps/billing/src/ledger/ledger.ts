@@ -6,7 +6,7 @@ import { Coalescer } from './coalescer';
 import { Move, moves } from './moves';
 import { CreditPlan, DebitPlan, planCredit, planDebit, planSettlement, SettlementPlan } from './settlement-policy';
 
-type TxKind = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'correction';
+type TxKind = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'correction' | 'byok_fee';
 
 interface Posting {
   key: string;
@@ -534,7 +534,17 @@ export class Ledger {
    * changes nothing. A hold already released, or never placed, is charged from the available
    * balance (the job did succeed), with the same shortfall policy (what is not covered is owed).
    */
-  async capture(i: { holdId: string; amountCents: number; orgId?: string; generationId?: string | null }, db: Db = this.ds): Promise<SettleResult> {
+  async capture(
+    i: {
+      holdId: string;
+      amountCents: number;
+      orgId?: string;
+      generationId?: string | null;
+      /** `byok_fee`: the generation ran on the org's own provider key and amountCents is the platform fee (its own ledger kind). */
+      kind?: 'capture' | 'byok_fee';
+    },
+    db: Db = this.ds,
+  ): Promise<SettleResult> {
     assertCents('amountCents', i.amountCents);
     return inTransaction(db, async (m) => {
       const orgId = await this.orgOfHold(m, i.holdId, i.orgId);
@@ -555,7 +565,7 @@ export class Ledger {
         } as SettleResult;
       }
       const generationId = h?.generation_id ?? i.generationId ?? null;
-      const plan = await this.settle(m, org, h, { key, kind: 'capture', holdId: i.holdId, actualCents: i.amountCents, generationId });
+      const plan = await this.settle(m, org, h, { key, kind: i.kind ?? 'capture', holdId: i.holdId, actualCents: i.amountCents, generationId });
       await this.markCaptured(m, org.orgId, i.holdId, h, plan, 'capture', generationId);
       return {
         holdId: i.holdId,
