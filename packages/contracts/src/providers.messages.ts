@@ -87,6 +87,9 @@ export interface ProviderKeyView {
 export interface ProviderKeyListReply {
   object: 'list';
   data: ProviderKeyView[];
+  /** One key per provider at most: always one page. */
+  has_more: false;
+  next_cursor: null;
 }
 
 /** `providers.keys.delete` reply. */

@@ -49,7 +49,7 @@ export class ProviderKeys {
   }
 
   async list(orgId: string): Promise<ProviderKeyListReply> {
-    return { object: 'list', data: (await this.store.list(orgId)).map(view) };
+    return { object: 'list', data: (await this.store.list(orgId)).map(view), has_more: false, next_cursor: null };
   }
 
   async delete(orgId: string, provider: ByokProvider): Promise<ProviderKeyDeleteReply> {
