@@ -5,6 +5,7 @@
  * the org's own account, is verified — and the org is charged only the platform fee (usage says `byok`).
  * Deleting the key brings the platform key and the normal price back; another org never uses the key.
  */
+import { Client } from 'pg';
 import { http, pollGeneration, waitFor } from './harness/http';
 import { settledBalance } from './harness/org';
 import { bootMicroservices, createFundedOrg, issueKey, Platform } from './harness/platform';
@@ -81,6 +82,23 @@ describe('bring your own key (microservices mode)', () => {
     expect(listed.body).toMatchObject({ object: 'list', has_more: false, data: [{ provider: 'fal', last4: '7q2Z' }] });
     expect(JSON.stringify(listed.body)).not.toContain(falKey);
     expect(JSON.stringify(good.body)).not.toContain(falKey);
+    // At rest: AES-256-GCM under a named key (here the development ring), never the key itself; and only
+    // the providers service's role can read the table at all.
+    const admin = new Client({ connectionString: p.db!.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query(`SELECT ciphertext, key_id FROM providers.provider_keys WHERE org_id = $1`, [a.orgId]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].ciphertext).toMatch(/^v1:dev:/);
+      expect(rows[0].ciphertext).not.toContain(falKey);
+      expect(rows[0].ciphertext).not.toContain(Buffer.from(falKey).toString('base64').slice(0, 12));
+    } finally {
+      await admin.end();
+    }
+    const gatewayDb = new Client({ connectionString: p.roles!.urls.gateway });
+    await gatewayDb.connect();
+    await expect(gatewayDb.query('SELECT ciphertext FROM providers.provider_keys')).rejects.toThrow(/permission denied for schema providers/);
+    await gatewayDb.end();
 
     // A generation on fal runs on the org's own key: the sandbox saw org A's token on the submit, and the
     // callback, signed for org A's fal account (not ours, FAL_USER_ID), was verified (the job completed).
@@ -118,9 +136,9 @@ describe('bring your own key (microservices mode)', () => {
     expect(await usageRow(a.key, afterDelete.id)).toMatchObject({ byok: false, cost_cents: other.cost_cents });
 
     // Metrics: jobs on own keys by provider, and the refused verification.
-    expect(await metric('providers', /pipevideo_byok_jobs_total\{provider="fal",outcome="submitted"\} (\d+)/)).toBe(1);
-    expect(await metric('providers', /pipevideo_byok_key_verifications_total\{provider="fal",result="invalid"\} (\d+)/)).toBe(1);
-    expect(await metric('router', /pipevideo_byok_generations_total\{provider="fal"\} (\d+)/)).toBe(1);
+    expect(await metric('providers', /pipevideo_byok_jobs_total\{provider="fal",outcome="submitted"[^}]*\} (\d+)/)).toBe(1);
+    expect(await metric('providers', /pipevideo_byok_key_verifications_total\{provider="fal",result="invalid"[^}]*\} (\d+)/)).toBe(1);
+    expect(await metric('router', /pipevideo_byok_generations_total\{provider="fal"[^}]*\} (\d+)/)).toBe(1);
   }, 180_000);
 
   it('Replicate: callbacks signed with the org account’s own webhook secret are verified; a forged one is refused', async () => {
