@@ -32,6 +32,7 @@ describe('app rankings', () => {
       return { ok: true, providerJobId: `job-${d.generationId}`, mode: 'callback' };
     });
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
+    serve(w, RPC.providers.keyActive, () => ({ providers: [] }));
     svc = await startRouterService({
       messaging: { kind: 'inprocess', wiring: w },
       databaseUrl: db.url,
