@@ -42,24 +42,20 @@ export class ReceiveCallbackUseCase {
       return { status: 400, body: { error: 'empty body' } };
     }
     // A job on an org's own key (BYOK) is signed for that org's account: the same checks, against its
-    // account (fal: its user id; Replicate: its webhook secret). Nothing about the job is used unless the
-    // signature holds.
+    // account (fal: any fal account, not only ours; Replicate: its webhook secret). Nothing about the job
+    // is used unless the signature holds.
     const owner = this.keys ? await this.store.byId(jobRef) : null;
-    let credentials: ProviderCredentials | null | undefined;
+    let resolved: ProviderCredentials | null | undefined;
     try {
-      credentials = owner && owner.provider === provider && this.keys ? await this.keys.ofJob(owner) : undefined;
+      resolved = owner && owner.provider === provider && this.keys ? await this.keys.ofJob(owner) : undefined;
     } catch (err) {
       logger.error({ provider, jobRef, err: String(err) }, 'the org key of a callback could not be decrypted');
-      credentials = null;
+      resolved = null;
     }
-    if (credentials === null && owner) {
-      // The org deleted its key while the job ran: fal is checked against the account recorded at submit.
-      credentials = owner.byok_account_id ? { apiKey: '', accountRef: `${owner.org_id}:${provider}:deleted`, accountId: owner.byok_account_id } : null;
-    }
-    if (credentials === null) {
-      count('keys_unavailable');
-      return { status: REFUSAL_STATUS.keys_unavailable, body: { error: 'keys_unavailable', message: 'the account this job ran on is no longer known' } };
-    }
+    // null: the org deleted its key while the job ran. Still checked as that account's callback (fal needs
+    // no key for it; Replicate's secret can no longer be fetched: 503, and the job ends by its timeout).
+    const credentials: ProviderCredentials | undefined =
+      resolved === null ? { apiKey: '', accountRef: `${owner!.org_id}:${provider}:deleted`, accountId: owner!.byok_account_id } : resolved;
     const verdict = await adapter.verifyAndParseCallback({ headers, rawBody, credentials });
     if (!verdict.ok) {
       count(verdict.reason);
