@@ -353,18 +353,16 @@ describe('migration 1710000000200 on a ledger with orgs already', () => {
         expect(await ledger.check()).toMatchObject({ balanced: true });
         // Its down refuses once a receivable was ever posted; on a ledger without one it restores the
         // earlier schema and functions, and up again works.
-        // (The ledger grants and key spend limits migrations came after it: undone first.)
-        await after.undoLastMigration({ transaction: 'each' });
-        await after.undoLastMigration({ transaction: 'each' });
-        await after.undoLastMigration({ transaction: 'each' });
+        // (The migrations that came after it — ledger grants, key spend limits, BYOK fee — are undone first.)
+        for (let i = BILLING_MIGRATIONS.length; i > 2; i--) await after.undoLastMigration({ transaction: 'each' });
         const [cols] = await after.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'billing' AND table_name = 'org_balances' AND column_name LIKE 'owed%'`);
         expect(cols.n).toBe(0);
         expect(await after.query(`SELECT r_outcome FROM place_holds(ARRAY['org_old'], ARRAY['h1'], ARRAY['g1'], ARRAY[5]::bigint[])`)).toEqual([{ r_outcome: 'placed' }]);
         await after.runMigrations({ transaction: 'each' });
         expect(await ledger.balance('org_old')).toMatchObject({ available_cents: 5, held_cents: 5, owed_cents: 0 });
         await ledger.chargeTokens({ orgId: 'org_old', responseId: 'r', amountCents: 20, inputTokens: 1, outputTokens: 1 });
-        await after.undoLastMigration({ transaction: 'each' }); // ledger grants
-        await after.undoLastMigration({ transaction: 'each' }); // key spend limits
+        // The migrations after it (ledger grants, key spend limits, BYOK fee) first.
+        for (let i = BILLING_MIGRATIONS.length; i > 3; i--) await after.undoLastMigration({ transaction: 'each' });
         await expect(after.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/cannot revert org receivables/);
         expect(await ledger.check()).toMatchObject({ balanced: true });
       } finally {

@@ -5,6 +5,7 @@ import { BillingController } from './controllers/billing.controller';
 import { KeysController } from './controllers/keys.controller';
 import { ResponsesController } from './controllers/responses.controller';
 import { WebhooksController } from './controllers/webhooks.controller';
+import { ProviderKeysController } from './controllers/provider-keys.controller';
 import { AppsController } from './controllers/apps.controller';
 import { CatalogController } from './controllers/catalog.controller';
 import { DocsController } from './controllers/docs.controller';
@@ -29,6 +30,7 @@ export class GatewayModule {
         AppsController,
         BillingController,
         WebhooksController,
+        ProviderKeysController,
         KeysController,
         AdminController,
         AdminDeadLettersController,

@@ -33,6 +33,11 @@ export interface ProvidersConfig {
   keyRefreshMinIntervalMs: number;
   /** Lifts the private-address check on customer media URLs (tests, embedded mode). */
   allowPrivateUrls: boolean;
+  /**
+   * The key ring that encrypts orgs' own provider keys (`PIPEVIDEO_BYOK_ENCRYPTION_KEY`,
+   * `<id>:<base64 32 bytes>[,…]`, newest first); unset outside production: a fixed development key.
+   */
+  byokEncryptionKey?: string;
 }
 
 export type ProvidersConfigInput = Partial<Omit<ProvidersConfig, 'providers'>> & {
@@ -65,6 +70,7 @@ export function loadProvidersConfig(over: ProvidersConfigInput = {}): ProvidersC
     signatureToleranceSeconds: over.signatureToleranceSeconds ?? envInt('PIPEVIDEO_PROVIDERS_SIGNATURE_TOLERANCE_SECONDS', 300),
     keyRefreshMinIntervalMs: over.keyRefreshMinIntervalMs ?? envInt('PIPEVIDEO_PROVIDERS_KEY_REFRESH_MIN_INTERVAL_MS', 30_000),
     allowPrivateUrls: over.allowPrivateUrls ?? envBool('PIPEVIDEO_ALLOW_PRIVATE_URLS', false),
+    byokEncryptionKey: over.byokEncryptionKey ?? (envStr('PIPEVIDEO_BYOK_ENCRYPTION_KEY', '') || undefined),
   };
 }
 

@@ -1,4 +1,8 @@
-import type { ServiceContext } from '@pipevideo/platform';
+import { logger, type ServiceContext } from '@pipevideo/platform';
+import { ByokMetrics } from './byok/byok-metrics';
+import { KeyCipher } from './byok/key-cipher';
+import { ProviderKeyStore } from './byok/provider-key-store';
+import { ProviderKeys } from './byok/provider-keys';
 import type { ProviderAdapter } from './adapters/provider-adapter';
 import type { ProvidersConfig } from './config';
 import { AdapterSet, CallbackUrls } from './jobs/adapter-set';
@@ -22,6 +26,8 @@ export interface ProvidersCore {
   cancel: CancelJobUseCase;
   callbacks: ReceiveCallbackUseCase;
   poller: JobPoller;
+  /** Orgs' own provider keys (bring your own key). */
+  keys: ProviderKeys;
 }
 
 export const PROVIDERS_CORE = Symbol('PROVIDERS_CORE');
@@ -32,6 +38,10 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
   const store = new JobStore(ctx.ds);
   const finisher = new JobFinisher(ctx.ds, () => void ctx.relay.kick());
   const callbackUrls = new CallbackUrls(config.publicUrl);
+  const byokMetrics = new ByokMetrics(ctx.metrics.registry);
+  if (!config.byokEncryptionKey) logger.warn('PIPEVIDEO_BYOK_ENCRYPTION_KEY is not set: provider keys orgs bring are encrypted with the public development key');
+  const cipher = config.byokEncryptionKey ? KeyCipher.fromEnv(config.byokEncryptionKey) : KeyCipher.development();
+  const keys = new ProviderKeys(new ProviderKeyStore(ctx.ds), cipher, set, byokMetrics);
   ctx.metrics.collectors.push(async () => {
     const counts = await store.inFlightByProvider();
     for (const slug of new Set([...set.slugs(), ...Object.keys(counts)])) metrics.inFlight.set({ provider: slug }, counts[slug] ?? 0);
@@ -43,9 +53,10 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
     store,
     finisher,
     callbackUrls,
-    submit: new SubmitJobUseCase(set, store, callbackUrls, config),
-    cancel: new CancelJobUseCase(set, store, finisher),
-    callbacks: new ReceiveCallbackUseCase(set, store, finisher, metrics),
+    keys,
+    submit: new SubmitJobUseCase(set, store, callbackUrls, config, keys, byokMetrics),
+    cancel: new CancelJobUseCase(set, store, finisher, keys),
+    callbacks: new ReceiveCallbackUseCase(set, store, finisher, metrics, keys),
     poller: new JobPoller(set, store, finisher, {
       intervalMs: config.pollIntervalMs,
       leaseMs: config.pollLeaseMs,
@@ -55,6 +66,6 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       maxPollErrors: config.maxPollErrors,
       jobMaxAgeMs: config.jobMaxAgeMs,
       staleSubmissionMs: config.staleSubmissionMs,
-    }, metrics),
+    }, metrics, keys),
   };
 }

@@ -2,6 +2,7 @@ import { startService, type MessagingConfig, type RunningService } from '@pipevi
 import type { ProviderAdapter } from './adapters/provider-adapter';
 import { loadProvidersConfig, type ProvidersConfigInput } from './config';
 import { ProviderJobs1700000004000 } from './migrations/1700000004000-provider-jobs';
+import { ProviderKeys1780000000000 } from './migrations/1780000000000-provider-keys';
 import { createProvidersCore, type ProvidersCore } from './providers-core';
 import { ProvidersModule } from './providers.module';
 
@@ -24,7 +25,7 @@ export type RunningProvidersService = RunningService & {
 
 export const PROVIDERS_SERVICE_NAME = 'providers';
 export const CALLBACK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000];
+export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, ProviderKeys1780000000000];
 
 /** Starts the providers service: NATS handlers, callback endpoints, poller. */
 export async function startProvidersService(opts: ProvidersServiceOptions): Promise<RunningProvidersService> {

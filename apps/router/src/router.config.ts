@@ -1,6 +1,7 @@
 import { envInt, envStr } from '@pipevideo/platform';
 import { PROVIDER_SLUGS, ProviderSlug } from '@pipevideo/contracts';
 import type { RouteHealthConfig } from './health/route-health';
+import type { ByokFeeConfig } from './routing/byok-fee';
 
 export interface RouterConfig {
   /** Providers this deployment has credentials for (routes of others are not eligible). */
@@ -27,6 +28,8 @@ export interface RouterConfig {
   idempotencyTtlSeconds: number;
   /** Measured route health (sliding window shared by all replicas) and when a route counts as unhealthy. */
   health: RouteHealthConfig;
+  /** The platform fee of a generation run on the org's own provider key (routing/byok-fee.ts). */
+  byokFee: ByokFeeConfig;
 }
 
 export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterConfig {
@@ -50,6 +53,7 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
     rankingsMinGenerations: envInt('PIPEVIDEO_RANKINGS_MIN_GENERATIONS', 10),
     idempotencyTtlSeconds: envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     health: healthConfig(envInt('PIPEVIDEO_ROUTE_HEALTH_WINDOW_MS', 10 * 60_000)),
+    byokFee: { flatCents: envInt('PIPEVIDEO_BYOK_FEE_CENTS', 1), percent: envInt('PIPEVIDEO_BYOK_FEE_PERCENT', 0) },
     ...over,
   };
 }

@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, EVENTS, type KeyLimit, notFound, pageOf, ProviderSlug, RPC,
+  BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, EVENTS, type KeyLimit, notFound, pageOf, ProviderSlug, RPC,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -10,6 +10,7 @@ import { RouteHealth } from './health/route-health';
 import { registerRouteHealthMetrics } from './health/metrics';
 import { Catalog, defaultCatalog } from './catalog/catalog';
 import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/public-view';
+import { byokFeeCents, validateByokFee } from './routing/byok-fee';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
@@ -106,6 +107,13 @@ export class RouterEngine {
       healthMetrics.outcome(routeId, o.ok, o.ok ? undefined : o.kind);
     };
 
+    validateByokFee(cfg.byokFee);
+    const byokJobs = new Counter({
+      name: 'pipevideo_byok_generations_total',
+      help: "Attempts held and submitted on the org's own provider key (bring your own key), by provider",
+      labelNames: ['provider'],
+      registers: [reg],
+    });
     const rpc = ctx.messaging.rpc;
     this.dispatcher = new Dispatcher(
       this.store,
@@ -125,6 +133,10 @@ export class RouterEngine {
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
         params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
+        byokProviders: async (g) => new Set((await rpc.request(RPC.providers.keyActive, { orgId: g.org_id })).providers),
+        byokFee: (cents) => byokFeeCents(cents, cfg.byokFee),
+        byokCapable: new Set<string>(BYOK_PROVIDERS),
+        onByok: (provider) => byokJobs.inc({ provider }),
       },
       { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
       this.owner,
@@ -143,7 +155,7 @@ export class RouterEngine {
         logger.warn({ generationId: g.id, provider: g.provider, inputTokens: g.input_tokens, outputTokens: g.output_tokens }, 'Responses job completed without a usage report: charged by the no-usage rule');
       },
       onRouteOutcome: (routeId, o) => observe(routeId, o),
-      videoCost: (g) => finishedVideoCostCents(g),
+      videoCost: (g) => finishedVideoCostCents(g, cfg.byokFee),
     });
     this.sweeper = new Sweeper(
       this.store,

@@ -31,6 +31,8 @@ describe('router lifecycle', () => {
   const released: any[] = [];
   const tokenCharges: any[] = [];
   let available = 10_000;
+  /** Orgs that brought their own fal key (what providers.keys.active answers). */
+  const byokOrgs = new Set<string>();
   let submitBehaviour: (msg: any) => any = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
 
   beforeAll(async () => {
@@ -51,6 +53,7 @@ describe('router lifecycle', () => {
       return submitBehaviour(d);
     });
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
+    serve(w, RPC.providers.keyActive, (d) => ({ providers: byokOrgs.has(d.orgId) ? ['fal' as const] : [] }));
     serve(w, RPC.billing.tokenCharge, (d) => {
       tokenCharges.push(d);
       return {
@@ -123,6 +126,42 @@ describe('router lifecycle', () => {
     expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
     expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: true, holdId: `${c.id}:1`, costCents: g.cost_cents });
     await expect(get(c.id, 'org_b')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('bring your own key: a route whose provider the org has its own key for holds and captures only the fee, and says so to providers and billing', async () => {
+    byokOrgs.add('org_byok');
+    try {
+      const createAs = (orgId: string, provider: string) =>
+        rpc().request(RPC.router.generationCreate, { orgId, request: { prompt: 'a heron', models: ['google/veo-3.1'], duration: 6, provider: { only: [provider] } } });
+      const complete = async (id: string) => {
+        const sub = await until(async () => submits.find((x) => x.generationId === id));
+        await until(async () => ((await get(id, sub.orgId)).status === 'processing' ? true : undefined));
+        await finishEvt(sub, 'succeeded');
+        await until(async () => finished.find((f) => f.generationId === id));
+        return sub;
+      };
+      // On fal (the org's key): the default fee (1 cent) is held, submitted with byok, captured, flagged.
+      const own = await createAs('org_byok', 'fal');
+      const ownSubmit = await complete(own.id);
+      expect(ownSubmit).toMatchObject({ provider: 'fal', orgId: 'org_byok', byok: true });
+      expect(holds.find((h) => h.generationId === own.id).amountCents).toBe(1);
+      expect(finished.find((f) => f.generationId === own.id)).toMatchObject({ succeeded: true, costCents: 1, byok: true });
+      expect((await get(own.id, 'org_byok')).cost_cents).toBe(1);
+      // On Replicate (no key there): the list price, no byok.
+      const other = await createAs('org_byok', 'replicate');
+      const otherSubmit = await complete(other.id);
+      expect(otherSubmit.byok).toBeUndefined();
+      const price = holds.find((h) => h.generationId === other.id).amountCents;
+      expect(price).toBeGreaterThan(1);
+      expect(finished.find((f) => f.generationId === other.id)).toMatchObject({ costCents: price, byok: false });
+      // Another org on fal: never the first org's key.
+      const stranger = await createAs('org_a', 'fal');
+      expect((await complete(stranger.id)).byok).toBeUndefined();
+      expect(finished.find((f) => f.generationId === stranger.id)).toMatchObject({ byok: false });
+      expect(finished.find((f) => f.generationId === stranger.id).costCents).toBeGreaterThan(1);
+    } finally {
+      byokOrgs.delete('org_byok');
+    }
   });
 
   it('a callback that arrives before the submit call returns is applied once the submission is recorded', async () => {

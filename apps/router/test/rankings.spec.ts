@@ -33,6 +33,7 @@ describe('app rankings', () => {
       return { ok: true as const, providerJobId: `job-${d.generationId}`, mode: 'callback' as const };
     });
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
+    serve(w, RPC.providers.keyActive, () => ({ providers: [] }));
     svc = await startRouterService({
       messaging: { kind: 'inprocess', wiring: w },
       databaseUrl: db.url,

@@ -71,6 +71,8 @@ export interface UsageItem {
   input_tokens: number | null;
   output_tokens: number | null;
   app_title: string | null;
+  /** The job ran on the org's own provider key (BYOK): `cost_cents` is the platform fee only. */
+  byok: boolean;
   /** Unix seconds. */
   created_at: number;
   /** Unix seconds; null while the job runs. */

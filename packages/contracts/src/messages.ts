@@ -146,6 +146,14 @@ export class SubmitJobMsg extends Envelope {
   @IsString() api!: ApiKind;
   /** Seconds after which the provider should stop spending (Replicate `Cancel-After`). */
   @IsOptional() @IsNumber() deadlineSeconds?: number;
+  /** The org the generation belongs to (whose own provider key a BYOK attempt uses). */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64) orgId?: string;
+  /**
+   * Run on the org's own key for this provider (the router held only the platform fee for it). The
+   * providers service never falls back to the platform key for such an attempt, nor uses the org's
+   * key for an attempt without it: what runs is what was billed.
+   */
+  @IsOptional() @IsBoolean() byok?: boolean;
 }
 
 export type SubmitJobResult =
@@ -243,6 +251,8 @@ export class GenerationFinishedEvt {
   /** When the generation was created (ISO 8601). */
   @IsOptional() @IsString() createdAt?: string;
   @IsOptional() @IsString() correlationId?: string;
+  /** The attempt that ran used the org's own provider key: billing books the platform fee (`byok_fee`), usage says `byok`. */
+  @IsOptional() @IsBoolean() byok?: boolean;
   /**
    * The public object exactly as `GET /v1/video/generations/{id}` or `GET /v1/responses/{id}` returns it
    * once final (snake_case, public provider names, our error codes): the customer webhook carries it as is.

@@ -6,18 +6,29 @@
  * `authorization` block of a nats-server configuration (JSON is valid nats-server configuration); the
  * end-to-end tests run with it on, so a missing permission fails a test.
  */
-import { ALL_EVENT_SUBJECTS, EVENTS } from './subjects';
+import { ALL_EVENT_SUBJECTS, EVENTS, RPC } from './subjects';
 
 export const NATS_SERVICES = ['gateway', 'billing', 'router', 'providers', 'webhooks'] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
 
 /** The services each service sends requests to. */
 export const NATS_CALLS: Record<NatsService, readonly NatsService[]> = {
-  gateway: ['router', 'billing', 'webhooks'],
+  // providers: an org's own provider keys (BYOK) are stored and verified by the service that uses them.
+  gateway: ['router', 'billing', 'webhooks', 'providers'],
   router: ['billing', 'providers'],
   billing: [],
   providers: [],
   webhooks: [],
+};
+
+/**
+ * Edges narrower than "every request subject of the callee": the caller may send only these. The org's
+ * own provider keys (bring your own key) are written only by the gateway and never read by the router,
+ * which may only ask which providers an org has a key for; the gateway cannot submit provider jobs.
+ */
+export const NATS_CALL_SUBJECTS: Partial<Record<NatsService, Partial<Record<NatsService, readonly string[]>>>> = {
+  gateway: { providers: [RPC.providers.keyPut, RPC.providers.keyList, RPC.providers.keyDelete] },
+  router: { providers: [RPC.providers.jobSubmit, RPC.providers.jobCancel, RPC.providers.keyActive] },
 };
 
 /** The durable events each service publishes (through its outbox); the gateway replays dead letters (operator). */
@@ -40,7 +51,7 @@ export function natsPermissions(service: NatsService, prefix = ''): NatsPermissi
   return {
     publish: {
       allow: [
-        ...NATS_CALLS[service].map((s) => `${prefix}${s}.>`),
+        ...NATS_CALLS[service].flatMap((s) => NATS_CALL_SUBJECTS[service]?.[s]?.map((subject) => `${prefix}${subject}`) ?? [`${prefix}${s}.>`]),
         ...NATS_EVENTS_PUBLISHED[service].map((e) => `${prefix}${e}`),
         `${prefix}deadletter.>`, // a consumer's dead letters
         '$JS.API.>', // JetStream: streams, consumers, pulls, key-value buckets

@@ -2,8 +2,9 @@
 // The request classes themselves (`SubmitJobMsg`, `CancelJobMsg`) and the base event types
 // (`ProviderJobFinishedEvt`, `ProviderJobUsageEvt`) live in messages.ts; this file adds what the
 // providers service answers and emits on top of them.
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { Engine } from './enums';
-import type { ProviderJobFinishedEvt, VideoRequest } from './messages';
+import { Envelope, type ProviderJobFinishedEvt, type VideoRequest } from './messages';
 
 /**
  * `params` of a `providers.job.submit` for `api: 'video'` (spec 004 names, normalised by the gateway):
@@ -49,4 +50,56 @@ export interface CancelJobResult {
  */
 export interface ProviderJobFinishedPayload extends ProviderJobFinishedEvt {
   incomplete?: boolean;
+}
+
+/** Providers an org may bring its own key for (issue 22): the public callback providers. */
+export const BYOK_PROVIDERS = ['fal', 'replicate'] as const;
+export type ByokProvider = (typeof BYOK_PROVIDERS)[number];
+
+/** `providers.keys.put`: store (or replace) an org's own key for a provider, once it verifies upstream. */
+export class ProviderKeyPutMsg extends Envelope {
+  @IsString() @IsNotEmpty() @MaxLength(64) orgId!: string;
+  @IsIn(BYOK_PROVIDERS) provider!: ByokProvider;
+  /** The provider's API token, as the provider issued it; never stored or logged in clear. */
+  @IsString() @IsNotEmpty() @MaxLength(512) key!: string;
+}
+
+/** `providers.keys.delete`. */
+export class ProviderKeyDeleteMsg extends Envelope {
+  @IsString() @IsNotEmpty() @MaxLength(64) orgId!: string;
+  @IsIn(BYOK_PROVIDERS) provider!: ByokProvider;
+}
+
+/**
+ * A stored key as the public API shows it (`GET /v1/provider-keys`): never the key, only its last four
+ * characters. Times are unix seconds.
+ */
+export interface ProviderKeyView {
+  object: 'provider_key';
+  provider: ByokProvider;
+  last4: string;
+  verified_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** `providers.keys.list` reply. */
+export interface ProviderKeyListReply {
+  object: 'list';
+  data: ProviderKeyView[];
+  /** One key per provider at most: always one page. */
+  has_more: false;
+  next_cursor: null;
+}
+
+/** `providers.keys.delete` reply. */
+export interface ProviderKeyDeleteReply {
+  object: 'provider_key';
+  provider: ByokProvider;
+  deleted: boolean;
+}
+
+/** `providers.keys.active` reply: the providers the org's own verified key is stored for. */
+export interface ProviderKeysActiveReply {
+  providers: ByokProvider[];
 }

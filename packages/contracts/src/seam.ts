@@ -20,7 +20,9 @@ import {
   CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, StripeEventMsg,
   StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupReply, UsageListReply,
 } from './billing.messages';
-import type { CancelJobResult } from './providers.messages';
+import {
+  ProviderKeyDeleteMsg, ProviderKeyPutMsg, type CancelJobResult, type ProviderKeyDeleteReply, type ProviderKeyListReply, type ProviderKeysActiveReply, type ProviderKeyView,
+} from './providers.messages';
 import { GenerationListMsg, ModelGetMsg, RankingsMsg, RankingsSettingsMsg, VideoListMsg } from './router.messages';
 import type {
   CancelledResponseView, CursorPage, GenerationCreatedView, OpenAIVideoDeleted, OpenAIVideoPage, OpenAIVideoView, PublicEngine, PublicModel, RankingsPage,
@@ -93,6 +95,10 @@ export const RPC_SEAM = {
 
   [RPC.providers.jobSubmit]: rpc<SubmitJobMsg, SubmitJobResult>(SubmitJobMsg),
   [RPC.providers.jobCancel]: rpc<CancelJobMsg, CancelJobResult>(CancelJobMsg),
+  [RPC.providers.keyPut]: rpc<ProviderKeyPutMsg, ProviderKeyView>(ProviderKeyPutMsg),
+  [RPC.providers.keyList]: rpc<OrgMsg, ProviderKeyListReply>(OrgMsg),
+  [RPC.providers.keyDelete]: rpc<ProviderKeyDeleteMsg, ProviderKeyDeleteReply>(ProviderKeyDeleteMsg),
+  [RPC.providers.keyActive]: rpc<OrgMsg, ProviderKeysActiveReply>(OrgMsg),
 
   [RPC.webhooks.endpointCreate]: rpc<WebhookEndpointCreateMsg, WebhookEndpointWithSecret>(WebhookEndpointCreateMsg),
   [RPC.webhooks.endpointList]: rpc<WebhookEndpointListMsg, WebhookListPage<WebhookEndpointView>>(WebhookEndpointListMsg),

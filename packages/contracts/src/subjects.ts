@@ -36,6 +36,12 @@ export const RPC = {
   providers: {
     jobSubmit: 'providers.job.submit',
     jobCancel: 'providers.job.cancel',
+    /** Bring your own key (issue 22): an org's own provider keys, encrypted in the providers service. */
+    keyPut: 'providers.keys.put',
+    keyList: 'providers.keys.list',
+    keyDelete: 'providers.keys.delete',
+    /** The providers an org has a verified key for (the router prices and routes on it). */
+    keyActive: 'providers.keys.active',
   },
   webhooks: {
     endpointCreate: 'webhooks.endpoint.create',

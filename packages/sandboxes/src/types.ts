@@ -39,6 +39,8 @@ export interface SandboxRequestLog {
   jobId?: string;
   /** The parsed JSON body of a POST (e.g. a submit's input), exactly as received. */
   body?: unknown;
+  /** Whose token authenticated the request: `platform` (the sandbox's own key) or an added account's name. */
+  account?: string;
 }
 
 export type FaultName =

@@ -53,9 +53,23 @@ describe('least privilege (microservices mode)', () => {
     const gateway = await asService('gateway');
     const balance = await gateway.request(`${prefix()}billing.balance.get`, sc.encode(JSON.stringify({ id: '1', pattern: 'billing.balance.get', data: { v: 1, orgId: 'org_x' } })), { timeout: 3000 });
     expect(sc.decode(balance.data)).toContain('available_cents');
+    // Bring your own key: the router may ask which providers an org has a key for, never read or write
+    // the keys; the gateway may manage them, never submit provider jobs.
+    const keyList = (pattern: string) => sc.encode(JSON.stringify({ id: '1', pattern, data: { v: 1, orgId: 'org_x' } }));
+    const active = await router.request(`${prefix()}providers.keys.active`, keyList('providers.keys.active'), { timeout: 3000 });
+    expect(sc.decode(active.data)).toContain('providers');
+    await expect(router.request(`${prefix()}providers.keys.list`, keyList('providers.keys.list'), { timeout: 1500 })).rejects.toThrow();
+    const listed = await gateway.request(`${prefix()}providers.keys.list`, keyList('providers.keys.list'), { timeout: 3000 });
+    expect(sc.decode(listed.data)).toContain('"object":"list"');
+    const gatewayErrors: string[] = [];
+    void (async () => {
+      for await (const s of gateway.status()) if (s.type === 'error') gatewayErrors.push(String(s.data));
+    })();
+    await expect(gateway.request(`${prefix()}providers.job.submit`, sc.encode('{}'), { timeout: 1500 })).rejects.toThrow();
     await Promise.all([webhooks.close(), router.close(), gateway.close()]);
     expect(errors.join(' ')).toMatch(/permissions[ _]violation/i);
     expect(routerErrors.join(' ')).toMatch(/permissions[ _]violation/i);
+    expect(gatewayErrors.join(' ')).toMatch(/permissions[ _]violation/i);
   });
 
   it('PostgreSQL: each role owns its schema only, and billing cannot rewrite the ledger', async () => {

@@ -139,10 +139,13 @@ describe('route health shared by two router replicas, provider preferences, key 
         return [sample(text, 'pipevideo_circuit_breaker_transitions_total', `route="${route}",state="open",origin="local"`) ?? 0, sample(text, 'pipevideo_circuit_breaker_transitions_total', `route="${route}",state="open",origin="shared"`) ?? 0];
       }),
     );
-    // Every replica recorded the open, from its own counting (local) or from the bucket (shared). Which
-    // origin each shows is a race (both can reach two failures before the watch delivers); the sharing
-    // itself is proven deterministically in apps/router's breaker tests.
-    for (const [local, shared] of origins) expect(local + shared).toBeGreaterThanOrEqual(1);
+    // The open started from some replica's own counting (local), and every replica that did not count
+    // to it got it from the bucket (shared). Both may count to it (a further create can reach the other
+    // replica before the first one's open is recorded), so "shared" is required only of a replica
+    // without a local open. (These are the only two routers: an earlier harness started two hidden
+    // extra replicas, whose opens showed here as shared on both and local on neither.)
+    expect(origins.some(([local]) => local >= 1)).toBe(true);
+    for (const [local, shared] of origins) expect(local >= 1 || shared >= 1).toBe(true);
 
     // Whichever replica takes them, creates skip fal now: not one more submit reaches it.
     const before = falSubmits();

@@ -12,7 +12,7 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { ContractClient } from './harness/contract';
-import { waitFor } from './harness/http';
+import { http, waitFor } from './harness/http';
 import { bootMicroservices, createFundedOrg, issueKey, Platform } from './harness/platform';
 
 const PROMPT = 'A cat walking on a beach at sunset';
@@ -354,6 +354,13 @@ describe('the spec pages, example by example (microservices mode)', () => {
     }
     for (const path of ['/v1/models', '/v1/models/google/veo-3.1', '/v1/engines', '/v1/apps/rankings']) expect((await api.call('GET', path)).status).toBe(200);
     expect((await api.call('GET', '/v1/keys', { key: mgmt.key })).status).toBe(200);
+    // Bring your own key: the org's own fal account at the (sandboxed) provider.
+    expect((await http('POST', `${p.sandboxes.fal.url}/__sandbox/accounts`, { body: { name: 'contract-org', key: 'fal-contract-org-key-0001' } })).status).toBe(200);
+    expect((await api.call('PUT', '/v1/provider-keys/fal', { key: mgmt.key, body: { key: 'not-a-fal-key' } })).status).toBe(400);
+    expect((await api.call('PUT', '/v1/provider-keys/fal', { key: mgmt.key, body: { key: 'fal-contract-org-key-0001' } })).status).toBe(200);
+    expect((await api.call('GET', '/v1/provider-keys', { key: mgmt.key })).body.data).toHaveLength(1);
+    expect((await api.call('DELETE', '/v1/provider-keys/fal', { key: mgmt.key })).status).toBe(200);
+    expect((await api.call('DELETE', '/v1/provider-keys/fal', { key: mgmt.key })).status).toBe(404);
     const recv = await receiver();
     try {
       const ep = (await api.call('POST', '/v1/webhooks', { key, body: { url: recv.url, description: 'shapes' } })).body;

@@ -181,7 +181,17 @@ export class HoldBook {
    * changes nothing. A hold already released, or never placed, is charged from the available
    * balance (the job did succeed), with the same shortfall policy (what is not covered is owed).
    */
-  async capture(i: { holdId: string; amountCents: number; orgId?: string; generationId?: string | null }, db: Db = this.ds): Promise<SettleResult> {
+  async capture(
+    i: {
+      holdId: string;
+      amountCents: number;
+      orgId?: string;
+      generationId?: string | null;
+      /** `byok_fee`: the generation ran on the org's own provider key and amountCents is the platform fee (its own ledger kind). */
+      kind?: 'capture' | 'byok_fee';
+    },
+    db: Db = this.ds,
+  ): Promise<SettleResult> {
     assertCents('amountCents', i.amountCents);
     return inTransaction(db, async (m) => {
       const orgId = await this.book.orgOfHold(m, i.holdId, i.orgId);
@@ -202,7 +212,7 @@ export class HoldBook {
         } as SettleResult;
       }
       const generationId = h?.generation_id ?? i.generationId ?? null;
-      const plan = await this.settle(m, org, h, { key, kind: 'capture', holdId: i.holdId, actualCents: i.amountCents, generationId });
+      const plan = await this.settle(m, org, h, { key, kind: i.kind ?? 'capture', holdId: i.holdId, actualCents: i.amountCents, generationId });
       await this.markCaptured(m, org.orgId, i.holdId, h, plan, 'capture', generationId);
       return {
         holdId: i.holdId,

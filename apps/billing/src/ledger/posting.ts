@@ -11,7 +11,7 @@ import { CreditPlan, DebitPlan } from './settlement-policy';
  * ledger tables.
  */
 
-export type TxKind = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'correction';
+export type TxKind = 'topup' | 'hold' | 'capture' | 'release' | 'token_charge' | 'refund' | 'correction' | 'byok_fee';
 
 export interface Posting {
   key: string;

@@ -10,7 +10,8 @@ import type { UsageBook } from '../usage/usage-book';
  * twice; every ledger step is idempotent on its own as well.
  *
  * generation.finished:
- * - succeeded + holdId: capture the hold at costCents. For the Responses API the token charge has
+ * - succeeded + holdId: capture the hold at costCents (a `byok_fee` transaction when the generation ran
+ *   on the org's own provider key: costCents is then the platform fee). For the Responses API the token charge has
  *   normally captured it already (then nothing moves); if a token charge exists but the hold is
  *   still open, the hold is released instead of charging twice.
  * - not succeeded: release the hold if still open, then refund whatever the generation was charged
@@ -48,7 +49,8 @@ export class GenerationSettlement {
           out.push(...(await this.ledger.release({ holdId: e.holdId, orgId: e.orgId, reason: 'settled by token charge' }, m)).moves);
         } else {
           const cost = e.costCents;
-          out.push(...(await this.ledger.capture({ holdId: e.holdId, amountCents: cost, orgId: e.orgId, generationId: e.generationId }, m)).moves);
+          const kind = e.byok ? 'byok_fee' : 'capture';
+          out.push(...(await this.ledger.capture({ holdId: e.holdId, amountCents: cost, orgId: e.orgId, generationId: e.generationId, kind }, m)).moves);
         }
       } else {
         out.push(...(await this.ledger.release({ holdId: e.holdId, orgId: e.orgId, reason: 'generation failed' }, m)).moves);
@@ -72,6 +74,7 @@ export class GenerationSettlement {
         outputTokens: charges.outputTokens,
         appTitle: e.appTitle ?? null,
         finishedAt: e.finishedAt,
+        byok: !!e.byok,
       },
       m,
     );

@@ -16,6 +16,8 @@ export interface UsageUpsert {
   appTitle?: string | null;
   /** When the generation finished (also its creation time if billing never saw a hold for it). */
   finishedAt?: string | null;
+  /** It ran on the org's own provider key. */
+  byok?: boolean;
 }
 
 export interface UsageQuery {
@@ -38,9 +40,9 @@ export class UsageBook {
     const finishedAt = u.finishedAt && !Number.isNaN(Date.parse(u.finishedAt)) ? u.finishedAt : null;
     await rows(
       db,
-      `INSERT INTO usage_records (id, org_id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at, finished_at)
+      `INSERT INTO usage_records (id, org_id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at, finished_at, byok)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-               coalesce((SELECT min(created_at) FROM holds WHERE generation_id = $1 AND placed), $11::timestamptz, now()), $11::timestamptz)
+               coalesce((SELECT min(created_at) FROM holds WHERE generation_id = $1 AND placed), $11::timestamptz, now()), $11::timestamptz, $12)
        ON CONFLICT (id) DO UPDATE SET
          api = EXCLUDED.api,
          model = coalesce(EXCLUDED.model, usage_records.model),
@@ -51,6 +53,7 @@ export class UsageBook {
          output_tokens = coalesce(EXCLUDED.output_tokens, usage_records.output_tokens),
          app_title = coalesce(EXCLUDED.app_title, usage_records.app_title),
          finished_at = coalesce(EXCLUDED.finished_at, usage_records.finished_at),
+         byok = EXCLUDED.byok,
          updated_at = now()`,
       [
         u.id,
@@ -64,6 +67,7 @@ export class UsageBook {
         u.outputTokens ?? null,
         u.appTitle ?? null,
         finishedAt,
+        !!u.byok,
       ],
     );
   }
@@ -92,7 +96,7 @@ export class UsageBook {
     const base = [q.orgId, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null];
     const page = await rows<Record<string, any> & { id: string; created_key: string }>(
       db,
-      `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, created_at, finished_at,
+      `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, byok, created_at, finished_at,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
          FROM usage_records
         WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
@@ -139,6 +143,7 @@ function toItem(r: Record<string, any>): UsageItem {
     input_tokens: r.input_tokens !== null ? num(r.input_tokens) : null,
     output_tokens: r.output_tokens !== null ? num(r.output_tokens) : null,
     app_title: r.app_title,
+    byok: !!r.byok,
     created_at: unix(r.created_at)!,
     completed_at: unix(r.finished_at),
   };

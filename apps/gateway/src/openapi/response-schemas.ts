@@ -293,6 +293,7 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       input_tokens: orNull(int()),
       output_tokens: orNull(int()),
       app_title: orNull(str()),
+      byok: bool('The job ran on the organization’s own provider key (bring your own key): cost_cents is only the platform fee, the provider billed the organization directly.'),
       created_at: int(UNIX),
       completed_at: orNull(int(UNIX)),
     }),
@@ -316,6 +317,21 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
     },
     'What Stripe reads back.',
   ),
+
+  // ---- Bring your own key
+  ProviderKey: obj(
+    {
+      object: enumOf(['provider_key']),
+      provider: enumOf(['fal', 'replicate']),
+      last4: str('The last four characters of the key; the key itself is never shown again.'),
+      verified_at: int('When the provider last accepted the key (unix seconds).'),
+      created_at: int(UNIX),
+      updated_at: int(UNIX),
+    },
+    'A provider key the organization brought; routes on that provider run on it and are charged only the platform fee.',
+  ),
+  ProviderKeyList: list(ref('ProviderKey'), 'The organization’s provider keys, by provider (one page).'),
+  ProviderKeyDeleted: obj({ object: enumOf(['provider_key']), provider: enumOf(['fal', 'replicate']), deleted: bool() }),
 
   // ---- Webhooks
   WebhookEndpoint: obj(webhookEndpointProps),

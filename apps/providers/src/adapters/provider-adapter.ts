@@ -41,7 +41,27 @@ export interface NormaliseContext {
   providerModelId: string;
 }
 
+/**
+ * Whose provider account a call runs on: absent = the platform's own (configured) key; present = an
+ * org's own key (bring your own key, issue 22), decrypted by the providers service just for the call.
+ */
+export interface ProviderCredentials {
+  apiKey: string;
+  /** Names the account in caches (per-account webhook secrets); changes when the key does. */
+  accountRef: string;
+  /** The provider's id for the account, learnt when the key was verified (fal signs callbacks for it). */
+  accountId?: string | null;
+}
+
+/** What a cheap authenticated call said about a key (`verifyKey`). */
+export type KeyCheck =
+  | { ok: true; accountId: string | null }
+  /** `invalid`: the provider refused the key; `unavailable`: it could not be asked (down, timeout). */
+  | { ok: false; reason: 'invalid' | 'unavailable'; message: string };
+
 export interface SubmitRequest {
+  /** The org's own key (BYOK); absent: the platform's. */
+  credentials?: ProviderCredentials;
   /** Our job id; part of the callback URL. */
   jobRef: string;
   /** Where a callback provider must POST the result (callback mode only). */
@@ -64,6 +84,8 @@ export interface SubmitAccepted {
 export interface CallbackRequest {
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
+  /** The job ran on an org's own key: the callback is signed for that account, not the platform's. */
+  credentials?: ProviderCredentials;
 }
 
 /** Why a callback was refused (→ HTTP 401, 401, 503, 400). */
@@ -104,13 +126,16 @@ export interface ProviderAdapter {
   submit(req: SubmitRequest): Promise<SubmitAccepted>;
 
   /** Asks the provider where the job is (poll providers; callback providers as a fallback). */
-  poll(handle: JobHandle): Promise<JobStatus>;
+  poll(handle: JobHandle, credentials?: ProviderCredentials): Promise<JobStatus>;
 
   /** Callback providers only: verifies the signature, then parses the body. Never throws. */
   verifyAndParseCallback?(req: CallbackRequest): Promise<CallbackVerdict>;
 
   /** Best-effort cancel upstream. */
-  cancel(handle: JobHandle): Promise<CancelAnswer>;
+  cancel(handle: JobHandle, credentials?: ProviderCredentials): Promise<CancelAnswer>;
+
+  /** Providers that take an org's own key (BYOK): one cheap authenticated call that says whether a key works. */
+  verifyKey?(apiKey: string): Promise<KeyCheck>;
 
   /** Turns a failed HTTP answer into a ProviderError (kind decides fallback vs. final failure). */
   classifyError(answer: { status: number; text: string; json?: unknown }, operation: string): ProviderError;

@@ -27,8 +27,9 @@ export function instrumentAdapter(inner: ProviderAdapter, metrics: ProviderMetri
     api: inner.api,
     normalise: (params, ctx) => inner.normalise(params, ctx),
     submit: (req) => timed('submit', () => inner.submit(req)),
-    poll: (handle) => timed('poll', () => inner.poll(handle)),
-    cancel: (handle) => timed('cancel', () => inner.cancel(handle)),
+    poll: (handle, credentials) => timed('poll', () => inner.poll(handle, credentials)),
+    cancel: (handle, credentials) => timed('cancel', () => inner.cancel(handle, credentials)),
+    verifyKey: inner.verifyKey ? (apiKey) => timed('verify_key', () => inner.verifyKey!(apiKey)) : undefined,
     verifyAndParseCallback: inner.verifyAndParseCallback ? (req) => inner.verifyAndParseCallback!(req) : undefined,
     classifyError: (answer, op) => inner.classifyError(answer, op),
   };

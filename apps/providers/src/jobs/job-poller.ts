@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ProviderErrorKind } from '@pipevideo/contracts';
 import { logger, withCorrelationId } from '@pipevideo/platform';
-import { isProviderError } from '../adapters/provider-error';
+import type { ProviderAdapter } from '../adapters/provider-adapter';
+import { isProviderError, ProviderError } from '../adapters/provider-error';
+import type { ProviderKeys } from '../byok/provider-keys';
 import type { AdapterSet } from './adapter-set';
 import type { JobFinisher } from './job-finisher';
 import type { JobRow, JobStore } from './job-store';
@@ -49,6 +51,7 @@ export class JobPoller {
     private readonly finisher: JobFinisher,
     private readonly s: PollerSettings,
     private readonly metrics?: ProviderMetrics,
+    private readonly keys?: ProviderKeys,
   ) {}
 
   start(): void {
@@ -101,6 +104,15 @@ export class JobPoller {
     if (closed.length) logger.warn({ jobIds: closed.map((c) => c.id) }, 'closed submissions interrupted mid-call (submit_failed)');
   }
 
+  private async cancelUpstream(adapter: ProviderAdapter, row: JobRow): Promise<void> {
+    try {
+      const credentials = this.keys ? await this.keys.ofJob(row) : undefined;
+      if (credentials !== null && row.handle) await adapter.cancel(row.handle, credentials);
+    } catch {
+      // best effort
+    }
+  }
+
   private async check(row: JobRow): Promise<void> {
     const adapter = this.adapters.get(row.provider);
     if (!adapter || !row.handle) {
@@ -111,7 +123,10 @@ export class JobPoller {
     }
     let status;
     try {
-      status = await adapter.poll(row.handle);
+      // A job on an org's own key is asked about with that key (the platform's cannot see it).
+      const credentials = this.keys ? await this.keys.ofJob(row) : undefined;
+      if (credentials === null) throw new ProviderError(ProviderErrorKind.Down, `the organization's own ${row.provider} key was removed while the job ran`);
+      status = await adapter.poll(row.handle, credentials);
     } catch (err) {
       const kind = isProviderError(err) ? err.kind : ProviderErrorKind.ServerError;
       const message = (err as Error)?.message ?? String(err);
@@ -132,7 +147,7 @@ export class JobPoller {
     if (status.usage) await this.finisher.reportUsage(row.id, status.usage);
     if (this.pastDeadline(row)) {
       const r = await this.finisher.finish(row.id, { outcome: 'failed', errorKind: ProviderErrorKind.Timeout, errorMessage: 'no result before the deadline' });
-      if (r === 'finished') void adapter.cancel(row.handle).catch(() => undefined);
+      if (r === 'finished') void this.cancelUpstream(adapter, row);
       return;
     }
     await this.store.reschedule(row.id, this.owner, this.nextCheckInMs(row), 0);

@@ -32,6 +32,12 @@ export interface JobRow {
   incomplete: boolean;
   correlation_id: string | null;
   created_at: Date;
+  /** The org of the generation (set by submits that carry it). */
+  org_id: string | null;
+  /** Runs on the org's own key (bring your own key). */
+  byok: boolean;
+  /** That account's id at the provider when the job was submitted (fal: callbacks are signed for it). */
+  byok_account_id: string | null;
 }
 
 export interface NewJob {
@@ -44,6 +50,9 @@ export interface NewJob {
   mode: JobMode;
   deadlineSeconds?: number;
   correlationId?: string;
+  orgId?: string;
+  byok?: boolean;
+  byokAccountId?: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,10 +69,10 @@ export class JobStore {
   async insertSubmitting(j: NewJob): Promise<JobRow | null> {
     const inserted = await rows<JobRow>(
       this.ds,
-      `INSERT INTO provider_jobs (id, generation_id, attempt, provider, provider_model_id, api, mode, status, deadline_at, correlation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitting', CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8::float8) END, $9)
+      `INSERT INTO provider_jobs (id, generation_id, attempt, provider, provider_model_id, api, mode, status, deadline_at, correlation_id, org_id, byok, byok_account_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitting', CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8::float8) END, $9, $10, $11, $12)
        ON CONFLICT (generation_id, attempt) DO NOTHING RETURNING *`,
-      [j.id, j.generationId, j.attempt, j.provider, j.providerModelId, j.api, j.mode, j.deadlineSeconds ?? null, j.correlationId ?? null],
+      [j.id, j.generationId, j.attempt, j.provider, j.providerModelId, j.api, j.mode, j.deadlineSeconds ?? null, j.correlationId ?? null, j.orgId ?? null, !!j.byok, j.byokAccountId ?? null],
     );
     return inserted[0] ?? null;
   }

@@ -24,6 +24,17 @@ export interface DispatchPorts {
   onRouteFailure(routeId: string, kind: string): void;
   /** Builds the provider parameters of a candidate from the stored request. */
   params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
+  /**
+   * Bring your own key: the providers the generation's org has its own key for (asked once per
+   * reservation, only when a candidate's provider takes one), and the platform fee held instead of a
+   * route's list price on them.
+   */
+  byokProviders(g: GenerationRow): Promise<ReadonlySet<string>>;
+  byokFee(listPriceCents: number): number;
+  /** Providers an org may bring its own key for. */
+  byokCapable: ReadonlySet<string>;
+  /** An attempt was submitted on the org's own key (metrics). */
+  onByok(provider: string): void;
 }
 
 /** Why billing refused a hold: the balance, or the API key's spend limit. */
@@ -37,6 +48,9 @@ export interface Reserved {
   idx: number;
   attempt: number;
   holdId: string;
+  /** What the hold is: the route's list price, or the platform fee when it runs on the org's own key. */
+  holdCents: number;
+  byok: boolean;
 }
 
 /**
@@ -95,6 +109,7 @@ export class Dispatcher {
   async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = []): Promise<Reservation> {
     let attempt = after;
     let refused: { cents: number; message: string; reason: HoldRefusal; details?: unknown } | undefined;
+    let byokProviders: ReadonlySet<string> | undefined;
     for (let idx = fromIdx; idx < g.candidates.length; idx++) {
       const c = g.candidates[idx];
       if (this.ports.breakerIsOpen(c.routeId)) {
@@ -102,22 +117,26 @@ export class Dispatcher {
         this.ports.onFallback('breaker_open');
         continue;
       }
+      // The org's own key for this provider, asked now (a key deleted a moment ago is not used).
+      if (g.api === 'video' && this.ports.byokCapable.has(c.provider) && !byokProviders) byokProviders = await this.ports.byokProviders(g);
+      const byok = !!byokProviders?.has(c.provider);
+      const holdCents = byok ? this.ports.byokFee(c.estimatedCostCents) : c.estimatedCostCents;
       attempt += 1;
       const holdId = `${g.id}:${attempt}`;
       // Ended meanwhile (cancelled), or our lease was taken over: whoever holds it now goes on.
-      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }))) return { kind: 'ended' };
+      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }, { cents: holdCents, byok }))) return { kind: 'ended' };
       let hold: HoldAnswer;
       try {
-        hold = await this.ports.placeHold(g, holdId, c.estimatedCostCents);
+        hold = await this.ports.placeHold(g, holdId, holdCents);
       } catch (err) {
         await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
         throw err;
       }
-      if (hold.ok) return { kind: 'reserved', idx, attempt, holdId };
+      if (hold.ok) return { kind: 'reserved', idx, attempt, holdId, holdCents, byok };
       await this.store.endAttempt(g, attempt, 'reservation_failed', null, hold.message, false);
       reasons.push(`${c.routeId}: ${hold.message}`);
       this.ports.onFallback(hold.reason);
-      if (!refused || c.estimatedCostCents < refused.cents) refused = { cents: c.estimatedCostCents, message: hold.message, reason: hold.reason, details: hold.details };
+      if (!refused || holdCents < refused.cents) refused = { cents: holdCents, message: hold.message, reason: hold.reason, details: hold.details };
     }
     return refused ? { kind: 'insufficient', message: refused.message, reason: refused.reason, details: refused.details } : { kind: 'exhausted' };
   }
@@ -136,7 +155,7 @@ export class Dispatcher {
     let lastCode: GenerationErrorCode = 'provider_unavailable';
     let next: Reservation = reserved ?? (await this.reserve(g, g.next_candidate, g.attempt, reasons));
     while (next.kind === 'reserved') {
-      const { idx, attempt, holdId } = next;
+      const { idx, attempt, holdId, holdCents, byok } = next;
       const c = g.candidates[idx];
       let result: SubmitJobResult;
       let breakerRejected = false;
@@ -150,6 +169,8 @@ export class Dispatcher {
             params: this.ports.params(g, c),
             api: g.api,
             deadlineSeconds: Math.ceil(this.cfg.callbackTimeoutMs / 1000),
+            orgId: g.org_id,
+            ...(byok ? { byok: true } : {}),
           }),
         );
       } catch (err) {
@@ -159,8 +180,9 @@ export class Dispatcher {
         if ((err as { code?: string }).code === 'EOPENBREAKER') breakerRejected = true;
       }
       if (result.ok) {
+        if (byok) this.ports.onByok(c.provider);
         const deadline = result.mode === 'callback' ? this.cfg.callbackTimeoutMs : this.cfg.pollTimeoutMs;
-        const marked = await this.store.markSubmitted(g, attempt, c, holdId, result.providerJobId, result.mode, deadline);
+        const marked = await this.store.markSubmitted(g, attempt, c, holdId, result.providerJobId, result.mode, deadline, { cents: holdCents, byok });
         if (!marked) {
           // Cancelled (or finished, or the attempt abandoned by a sweeper whose lease ran out) while we
           // were submitting: stop the job and give the hold back.

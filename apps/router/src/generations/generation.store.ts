@@ -194,7 +194,15 @@ export class GenerationStore {
    * the lease); false when the generation ended meanwhile (e.g. a Responses cancel while the dispatcher
    * was on its way) or another replica took the lease over: then no hold may be placed here.
    */
-  async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string, lease: { owner: string; ms: number }): Promise<boolean> {
+  async beginAttempt(
+    g: GenerationRow,
+    attempt: number,
+    nextCandidate: number,
+    c: CandidateSnapshot,
+    holdId: string,
+    lease: { owner: string; ms: number },
+    hold: { cents: number; byok: boolean } = { cents: c.estimatedCostCents, byok: false },
+  ): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       const moved = await sqlRows(m,
         `UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now(), lease_until = now() + make_interval(secs => $5::float / 1000)
@@ -203,8 +211,8 @@ export class GenerationStore {
       );
       if (!moved.length) return false;
       await m.query(
-        `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, c.estimatedCostCents],
+        `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents, byok) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, hold.cents, hold.byok],
       );
       return true;
     });
@@ -227,17 +235,26 @@ export class GenerationStore {
     else await this.ds.transaction(run);
   }
 
-  async markSubmitted(g: GenerationRow, attempt: number, c: CandidateSnapshot, holdId: string, providerJobId: string, mode: 'callback' | 'poll', deadlineMs: number): Promise<boolean> {
+  async markSubmitted(
+    g: GenerationRow,
+    attempt: number,
+    c: CandidateSnapshot,
+    holdId: string,
+    providerJobId: string,
+    mode: 'callback' | 'poll',
+    deadlineMs: number,
+    hold: { cents: number; byok: boolean } = { cents: c.estimatedCostCents, byok: false },
+  ): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       await m.query(`UPDATE generation_attempts SET provider_job_id = $3 WHERE generation_id = $1 AND attempt = $2`, [g.id, attempt, providerJobId]);
       const rows = await sqlRows(m,
         `UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
-                estimated_cost_cents = $7, processing_at = coalesce(processing_at, now()),
+                estimated_cost_cents = $7, byok = $10, processing_at = coalesce(processing_at, now()),
                 deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
           WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9
             AND EXISTS (SELECT 1 FROM generation_attempts WHERE generation_id = $1 AND attempt = $9 AND outcome IS NULL)
           RETURNING id`,
-        [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
+        [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, hold.cents, deadlineMs, attempt, hold.byok],
       );
       return rows.length > 0;
     });
@@ -278,6 +295,7 @@ export class GenerationStore {
         correlationId: row.correlation_id ?? undefined,
         keepTokenCharge: !!f.keepTokenCharge,
         createdAt: new Date(row.created_at).toISOString(),
+        byok: !!row.byok,
         resource,
       };
       await addToOutbox(tx, EVENTS.generationFinished, evt);

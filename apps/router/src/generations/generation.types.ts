@@ -16,6 +16,8 @@ export interface CandidateSnapshot {
 export interface GenerationRow {
   id: string;
   org_id: string;
+  /** The running (or last) attempt is on the org's own provider key: its hold and charge are the platform fee. */
+  byok: boolean;
   api: 'video' | 'responses';
   status: StoredStatus;
   requested_model: string;
@@ -69,6 +71,8 @@ export interface AttemptRow {
   provider: string;
   hold_id: string;
   hold_cents: number;
+  /** Ran on the org's own provider key (hold_cents is the platform fee). */
+  byok: boolean;
   provider_job_id: string | null;
   outcome: string | null;
   error_kind: string | null;

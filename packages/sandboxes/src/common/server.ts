@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FaultName, FaultRule, RunningSandbox, SandboxName, SandboxOptions, SandboxRequestLog } from '../types';
+import type { AccountBook, SandboxAccount } from './accounts';
 import { CallbackSender } from './callbacks';
 import { JobClock } from './clock';
 import { DEFAULT_FLAKY_PERCENT, DEFAULT_SLOW_MS, FaultBook, validateFaultRule } from './faults';
@@ -18,6 +19,8 @@ export interface Ctx {
   raw: Buffer;
   text: string;
   entry: SandboxRequestLog;
+  /** The account whose token authenticated the request (sandboxes with an account book). */
+  account?: SandboxAccount;
   header(name: string): string | undefined;
   /** Parsed JSON body, or undefined when absent / not JSON. */
   json(): unknown;
@@ -65,6 +68,8 @@ export class SandboxCore {
   authorize: (ctx: Ctx) => boolean = () => false;
   unauthorized: (ctx: Ctx) => void = (ctx) => this.send(ctx, 401, { error: 'unauthorized' });
   notFound: (ctx: Ctx) => void = (ctx) => this.send(ctx, 404, { error: 'not found' });
+  /** The provider accounts besides the platform's own (sandboxes whose real provider has per-customer keys). */
+  accounts?: AccountBook;
   /** Canvas size of the Lottie served for a job, when the sandbox knows it. */
   lottieSize: (job: string) => { w: number; h: number } | undefined = () => undefined;
 
@@ -103,6 +108,17 @@ export class SandboxCore {
   /** The `garbage` fault: 200, claims JSON, is not JSON. */
   sendGarbage(ctx: Ctx): void {
     this.sendRaw(ctx, 200, '<!DOCTYPE html><html><body><h1>502 upstream hiccup</h1></body></html>\n{"request_id": "', 'application/json');
+  }
+
+  /** Looks the token up in the account book (or the one key); records whose it is on the request. */
+  authenticate(ctx: Ctx, token: string | undefined): boolean {
+    const account = this.accounts?.byToken(token);
+    if (account) {
+      ctx.account = account;
+      ctx.entry.account = account.name;
+      return true;
+    }
+    return !this.accounts && token !== undefined && token === this.apiKey;
   }
 
   /** Bearer-token check helper. */
@@ -288,6 +304,12 @@ export class SandboxCore {
     if (path === '/__sandbox/requests' && method === 'DELETE') {
       this.log.clear();
       return this.send(ctx, 200, { ok: true });
+    }
+    if (path === '/__sandbox/accounts' && method === 'POST') {
+      if (!this.accounts) return this.send(ctx, 404, { error: `the ${this.name} sandbox has a single account` });
+      const a = this.accounts.add(ctx.json());
+      if (typeof a === 'string') return this.send(ctx, 400, { error: a });
+      return this.send(ctx, 200, { name: a.name, user_id: a.userId });
     }
     if (path === '/__sandbox/info' && method === 'GET') {
       return this.send(ctx, 200, { name: this.name, url: this.baseUrl, jobDurationMs: this.jobDurationMs });

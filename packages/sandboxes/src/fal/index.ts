@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { uuid, sha256Hex, stableInt } from '../common/ids';
 import { MP4_CONTENT_TYPE, SAMPLE_MP4 } from '../common/media';
+import { AccountBook, PLATFORM_ACCOUNT, type SandboxAccount } from '../common/accounts';
 import { SandboxCore, type Ctx } from '../common/server';
 import type { FalSandboxOptions, FaultName, RunningFalSandbox } from '../types';
 
@@ -19,6 +20,8 @@ interface FalJob {
   input: Record<string, unknown>;
   webhook?: string;
   faults: Set<FaultName>;
+  /** The account that submitted it: only its key sees it, and callbacks are signed for its user id. */
+  account: SandboxAccount;
   state: FalState;
   createdAt: number;
   startedAt?: number;
@@ -56,6 +59,7 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
   const jwk = publicKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string };
   const kid = sha256Hex(jwk.x).slice(0, 16);
   const jobs = new Map<string, FalJob>();
+  core.accounts = new AccountBook({ name: PLATFORM_ACCOUNT, key: core.apiKey, userId, webhookSecret: '' });
   /** Jobs submitted with a jwks_down marker whose callbacks are not finished yet: JWKS is down meanwhile. */
   const jwksDownJobs = new Set<string>();
   const D = core.jobDurationMs;
@@ -77,7 +81,8 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
 
   const findJob = (ctx: Ctx, prefix: string, id: string): FalJob | undefined => {
     const job = jobs.get(id);
-    if (!job || (prefix !== job.appId && prefix !== job.modelId)) return undefined;
+    // Another account's request does not exist for this key (as on fal).
+    if (!job || job.account !== ctx.account || (prefix !== job.appId && prefix !== job.modelId)) return undefined;
     ctx.entry.jobId = job.id;
     ctx.entry.modelId = job.modelId;
     return job;
@@ -104,10 +109,10 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
         fault: faultTag,
         headers: () => {
           const ts = String(Math.floor(Date.now() / 1000));
-          const sig = sign(null, falSignedMessage(job.id, userId, ts, body), key).toString('hex');
+          const sig = sign(null, falSignedMessage(job.id, job.account.userId, ts, body), key).toString('hex');
           return {
             'x-fal-webhook-request-id': job.id,
-            'x-fal-webhook-user-id': userId,
+            'x-fal-webhook-user-id': job.account.userId,
             'x-fal-webhook-timestamp': ts,
             'x-fal-webhook-signature': sig,
           };
@@ -157,8 +162,7 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
   };
 
   core.authorize = (ctx) => {
-    const m = /^Key\s+(.+)$/i.exec((ctx.header('authorization') ?? '').trim());
-    return !!m && m[1] === core.apiKey;
+    return core.authenticate(ctx, /^Key\s+(.+)$/i.exec((ctx.header('authorization') ?? '').trim())?.[1]);
   };
   core.unauthorized = (ctx) =>
     core.send(ctx, 401, {
@@ -167,6 +171,18 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
   core.notFound = (ctx) => core.send(ctx, 404, { detail: 'Not Found' });
 
   core.routes = [
+    {
+      // fal's Platform API (api.fal.ai in production): the account's credit balance, the cheapest
+      // authenticated call (a key without billing read access answers 403, an unknown key 401).
+      method: 'GET',
+      pattern: /^\/v1\/account\/billing$/,
+      operation: 'account',
+      handle: (ctx) =>
+        core.send(ctx, 200, {
+          username: ctx.account!.userId,
+          ...(ctx.url.searchParams.getAll('expand').includes('credits') ? { credits: { current_balance: 100, currency: 'USD' } } : {}),
+        }),
+    },
     {
       method: ['GET', 'HEAD'],
       pattern: /^\/\.well-known\/jwks\.json$/,
@@ -259,6 +275,7 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
           input,
           webhook,
           faults,
+          account: ctx.account!,
           state: 'IN_QUEUE',
           createdAt: Date.now(),
         };

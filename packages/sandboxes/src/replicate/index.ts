@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { base32Id, hexId, sha256Hex } from '../common/ids';
+import { AccountBook, PLATFORM_ACCOUNT, type SandboxAccount } from '../common/accounts';
 import { SandboxCore, type Ctx } from '../common/server';
 import type { FaultName, ReplicateSandboxOptions, RunningReplicateSandbox } from '../types';
 
@@ -26,6 +27,8 @@ interface Prediction {
   webhook?: string;
   events: string[];
   faults: Set<FaultName>;
+  /** The account that created it: only its token sees it, and its webhook secret signs the callbacks. */
+  account: SandboxAccount;
   startedMs?: number;
   completedMs?: number;
 }
@@ -74,6 +77,7 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
   const core = new SandboxCore('replicate', o);
   const webhookSecret = o.webhookSecret ?? `whsec_${randomBytes(32).toString('base64')}`;
   const wrongSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  core.accounts = new AccountBook({ name: PLATFORM_ACCOUNT, key: core.apiKey, userId: PLATFORM_ACCOUNT, webhookSecret });
   const preds = new Map<string, Prediction>();
   const D = core.jobDurationMs;
 
@@ -123,7 +127,7 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
     if (event === 'completed' && p.faults.has('never_callback')) return;
     const body = JSON.stringify(view(p));
     const msgId = `msg_${hexId(12)}`;
-    const secret = p.faults.has('bad_signature') ? wrongSecret : webhookSecret;
+    const secret = p.faults.has('bad_signature') ? wrongSecret : p.account.webhookSecret;
     const faultTag = ['bad_signature', 'duplicate_callback'].filter((f) => p.faults.has(f as FaultName)).join(',') || undefined;
     const delivery = {
       url: p.webhook,
@@ -208,6 +212,7 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
       webhook: b.webhook as string | undefined,
       events,
       faults,
+      account: ctx.account!,
     };
     preds.set(p.id, p);
     ctx.entry.jobId = p.id;
@@ -236,12 +241,14 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
     void sendWebhook(p, 'start');
   };
 
-  core.authorize = (ctx) => core.bearerOk(ctx);
+  core.authorize = (ctx) => core.authenticate(ctx, /^Bearer\s+(.+)$/i.exec((ctx.header('authorization') ?? '').trim())?.[1]);
   core.unauthorized = (ctx) => problem(ctx, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
   core.notFound = (ctx) => problem(ctx, 404, 'Not found', 'The requested resource does not exist.');
 
   const getPred = (ctx: Ctx, id: string): Prediction | undefined => {
-    const p = preds.get(id);
+    const found = preds.get(id);
+    // Another account's prediction does not exist for this token (as on Replicate).
+    const p = found && found.account === ctx.account ? found : undefined;
     if (p) {
       ctx.entry.jobId = p.id;
       ctx.entry.modelId = p.model;
@@ -282,7 +289,14 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
       method: 'GET',
       pattern: /^\/v1\/webhooks\/default\/secret$/,
       operation: 'secret',
-      handle: (ctx) => core.send(ctx, 200, { key: webhookSecret }),
+      handle: (ctx) => core.send(ctx, 200, { key: ctx.account!.webhookSecret }),
+    },
+    {
+      // The cheapest authenticated call Replicate has: who owns this token.
+      method: 'GET',
+      pattern: /^\/v1\/account$/,
+      operation: 'account',
+      handle: (ctx) => core.send(ctx, 200, { type: 'organization', username: ctx.account!.name, name: ctx.account!.name, github_url: null }),
     },
   ];
 

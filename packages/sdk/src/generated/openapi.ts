@@ -202,6 +202,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/provider-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's provider keys (never the keys: provider, last four characters, when verified) */
+        get: operations["ProviderKeys_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/provider-keys/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Store (or replace) your own key for a provider
+         * @description The key is checked with one cheap call to the provider (fal: its account endpoint; Replicate: `GET /v1/account`); a key the provider refuses is a 400 and nothing is stored. Stored encrypted, never shown again. From then on, routes on this provider run on your key and are charged only the platform fee.
+         */
+        put: operations["ProviderKeys_put"];
+        post?: never;
+        /** Delete your key for a provider: its routes run on the platform key again, at the normal price */
+        delete: operations["ProviderKeys_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/responses": {
         parameters: {
             query?: never;
@@ -1159,6 +1197,38 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        /** @description A provider key the organization brought; routes on that provider run on it and are charged only the platform fee. */
+        ProviderKey: {
+            /** @description Unix seconds. */
+            created_at: number;
+            /** @description The last four characters of the key; the key itself is never shown again. */
+            last4: string;
+            /** @enum {string} */
+            object: "provider_key";
+            /** @enum {string} */
+            provider: "fal" | "replicate";
+            /** @description Unix seconds. */
+            updated_at: number;
+            /** @description When the provider last accepted the key (unix seconds). */
+            verified_at: number;
+        };
+        ProviderKeyDeleted: {
+            deleted: boolean;
+            /** @enum {string} */
+            object: "provider_key";
+            /** @enum {string} */
+            provider: "fal" | "replicate";
+        };
+        /** @description The organization’s provider keys, by provider (one page). */
+        ProviderKeyList: {
+            data: components["schemas"]["ProviderKey"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
         ProviderPrefsDto: {
             /**
              * @description false: only the first eligible route of each model is tried (no fallback to other providers; fallbacks across `models` stay).
@@ -1199,6 +1269,10 @@ export interface components {
              * @enum {string}
              */
             sort: "price" | "latency" | "success";
+        };
+        PutProviderKeyDto: {
+            /** @description The provider API key of your own account (fal: the key; Replicate: the API token). Write-only. */
+            key: string;
         };
         /** @description Whether the organization’s apps are left out of the public rankings. */
         RankingsSettings: {
@@ -1398,6 +1472,8 @@ export interface components {
                 /** @enum {string} */
                 api: "video" | "responses";
                 app_title: string | null;
+                /** @description The job ran on the organization’s own provider key (bring your own key): cost_cents is only the platform fee, the provider billed the organization directly. */
+                byok: boolean;
                 /** @description Unix seconds. */
                 completed_at: number | null;
                 /** @description Net cost (charged minus refunded). */
@@ -2571,6 +2647,236 @@ export interface operations {
             };
             /** @description Not found (or belongs to another organization) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    ProviderKeys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    ProviderKeys_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "fal" | "replicate";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutProviderKeyDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKey"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    ProviderKeys_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "fal" | "replicate";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyDeleted"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -232,19 +232,6 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   // Billing, router, providers and webhooks are independent; start them together, then the gateway.
   await Promise.all(SERVICES.filter((s) => s !== 'gateway').map((s) => start(s)));
   await start('gateway');
-  // Extra replicas: plain processes of the same service (NATS queue groups spread requests over them).
-  const replicaUrls = Object.fromEntries(SERVICES.map((s) => [s, [urls[s]]])) as Record<ServiceName, string[]>;
-  const extras: ChildProcess[] = [];
-  for (const [s, n] of Object.entries(o.replicas ?? {}) as Array<[ServiceName, number]>) {
-    for (let i = 0; i < n; i++) {
-      const port = await reservePorts();
-      const url = `http://127.0.0.1:${port}`;
-      const child = fork(join(ROOT, `apps/${s}/dist/main.js`), [], { execArgv: SERVICE_NODE_FLAGS, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      extras.push(child);
-      await waitFor(`${s} replica ready`, async () => (await http('GET', `${url}/health/ready`)).status === 200, 60_000, 150);
-      replicaUrls[s].push(url);
-    }
-  }
   return {
     baseUrl: urls.gateway,
     adminToken,
@@ -270,7 +257,6 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     async stop() {
       await Promise.all([
         ...SERVICES.map((s) => kill(s, 'SIGTERM')),
-        ...extras.filter((c) => c.exitCode === null && !c.signalCode).map((c) => new Promise((r) => (c.once('exit', r), c.kill('SIGTERM')))),
       ]);
       await sandboxes.close();
       await stripe.stop();

@@ -102,7 +102,7 @@ describe('fal webhook verification (ED25519 + JWKS)', () => {
     expect(await v.verify(signed(good.privateKey, body), Buffer.from(body))).toEqual({ ok: true, requestId: 'req-1' });
     const foreign = await v.verify(signed(good.privateKey, body, { userId: 'someone-else' }), Buffer.from(body));
     expect(foreign).toMatchObject({ ok: false, reason: 'wrong_account' });
-    expect((foreign as { message: string }).message).toMatch(/signed for fal user "someone-else", not for the configured FAL_USER_ID/);
+    expect((foreign as { message: string }).message).toMatch(/signed for fal user "someone-else", not for the account the job ran on/);
     // A forged header is still a bad signature first (the user id is part of the signed message).
     expect(await v.verify({ ...signed(good.privateKey, body), 'x-fal-webhook-user-id': 'someone-else' }, Buffer.from(body))).toMatchObject({ ok: false, reason: 'bad_signature' });
   });

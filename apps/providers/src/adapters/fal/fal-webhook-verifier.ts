@@ -38,7 +38,12 @@ export class FalWebhookVerifier {
     this.keys = new KeyCache(() => this.fetchJwks(), { ttlMs: o.jwksTtlMs, minRefreshIntervalMs: o.minRefreshIntervalMs, maxAgeMs: o.jwksMaxAgeMs, now: this.now });
   }
 
-  async verify(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<FalVerdict> {
+  /**
+   * `expectedUserId` overrides the configured account for one callback (a job on an org's own key is
+   * signed for the org's fal account; null: that account's id is unknown, any fal account is accepted).
+   */
+  async verify(headers: Record<string, string | string[] | undefined>, rawBody: Buffer, expectedUserId?: string | null): Promise<FalVerdict> {
+    const expected = expectedUserId === undefined ? this.o.expectedUserId : (expectedUserId ?? undefined);
     const requestId = header(headers, 'x-fal-webhook-request-id');
     const userId = header(headers, 'x-fal-webhook-user-id');
     const timestamp = header(headers, 'x-fal-webhook-timestamp');
@@ -57,19 +62,19 @@ export class FalWebhookVerifier {
     } catch (err) {
       return { ok: false, reason: 'keys_unavailable', message: `fal JWKS unavailable: ${(err as Error).message}` };
     }
-    if (matches(keys, message, sig)) return this.forOurAccount(requestId, userId);
+    if (matches(keys, message, sig)) return this.forAccount(requestId, userId, expected);
     // Maybe fal rotated its key: refetch once (rate-limited), then decide.
     if (this.keys.canRefresh()) {
       const fresh = await this.keys.refresh();
-      if (fresh && matches(fresh, message, sig)) return this.forOurAccount(requestId, userId);
+      if (fresh && matches(fresh, message, sig)) return this.forAccount(requestId, userId, expected);
     }
     return { ok: false, reason: 'bad_signature', message: 'signature does not verify with any fal JWKS key' };
   }
 
-  /** A genuine fal signature still names the account it was sent for: it must be ours. */
-  private forOurAccount(requestId: string, userId: string): FalVerdict {
-    if (this.o.expectedUserId !== undefined && userId !== this.o.expectedUserId) {
-      return { ok: false, reason: 'wrong_account', message: `callback was signed for fal user ${JSON.stringify(userId.slice(0, 100))}, not for the configured FAL_USER_ID` };
+  /** A genuine fal signature still names the account it was sent for: it must be the job's. */
+  private forAccount(requestId: string, userId: string, expected: string | undefined): FalVerdict {
+    if (expected !== undefined && userId !== expected) {
+      return { ok: false, reason: 'wrong_account', message: `callback was signed for fal user ${JSON.stringify(userId.slice(0, 100))}, not for the account the job ran on` };
     }
     return { ok: true, requestId };
   }

@@ -3,7 +3,8 @@ import { logger } from '@pipevideo/platform';
 import { mapParams } from '../common/param-mapping';
 import { isOk, num, obj, ProviderHttp, sameOrigin, str, trimSlash, type HttpAnswer } from '../common/provider-http';
 import type {
-  CallbackRequest, CallbackVerdict, CancelAnswer, JobHandle, JobOutcome, JobStatus, NormaliseContext, ProviderAdapter, ProviderInput, SubmitAccepted, SubmitRequest,
+  CallbackRequest, CallbackVerdict, CancelAnswer, JobHandle, JobOutcome, JobStatus, KeyCheck, NormaliseContext, ProviderAdapter, ProviderCredentials, ProviderInput,
+  SubmitAccepted, SubmitRequest,
 } from '../provider-adapter';
 import type { AdapterDeps, BaseProviderConfig } from '../provider-definition';
 import { garbage, httpError, looksLikeModeration, ProviderError } from '../provider-error';
@@ -19,6 +20,11 @@ export interface FalConfig extends BaseProviderConfig {
   jwksMaxAgeMs?: number;
   /** Our fal account's user id (FAL_USER_ID): callbacks signed for another fal account are refused. */
   userId?: string;
+  /**
+   * fal's Platform API (FAL_API_URL), where an org's own key is checked (`GET /v1/account/billing`).
+   * Default `https://api.fal.ai` for fal's own queue, else the queue's base (a sandbox serves both).
+   */
+  apiUrl?: string;
 }
 
 interface FalHandle extends JobHandle {
@@ -66,8 +72,29 @@ export class FalAdapter implements ProviderAdapter {
     if (cfg.apiKey && !cfg.userId) logger.warn('FAL_USER_ID is not set: fal callbacks signed for any fal account are accepted (set it to your fal user id)');
   }
 
-  private get auth() {
-    return { authorization: `Key ${this.cfg.apiKey ?? ''}` };
+  private auth(credentials?: ProviderCredentials) {
+    return { authorization: `Key ${credentials?.apiKey ?? this.cfg.apiKey ?? ''}` };
+  }
+
+  private get apiUrl(): string {
+    return trimSlash(this.cfg.apiUrl ?? (this.base === 'https://queue.fal.run' ? 'https://api.fal.ai' : this.base));
+  }
+
+  /**
+   * `GET /v1/account/billing` on fal's Platform API: the cheapest authenticated call. 401 = not a fal key;
+   * 403 = a valid key without billing read access (an inference-only key), which is all we need.
+   */
+  async verifyKey(apiKey: string): Promise<KeyCheck> {
+    let answer: HttpAnswer;
+    try {
+      answer = await this.http.send('account', { method: 'GET', url: `${this.apiUrl}/v1/account/billing`, headers: this.auth({ apiKey, accountRef: '' }) });
+    } catch (err) {
+      return { ok: false, reason: 'unavailable', message: `fal could not be reached to check the key (${(err as Error).message})` };
+    }
+    if (answer.status === 403) return { ok: true, accountId: null };
+    if (answer.status === 401) return { ok: false, reason: 'invalid', message: `fal refused this key (HTTP 401${detailText(answer.json) ? `: ${detailText(answer.json)}` : ''})` };
+    if (!isOk(answer)) return { ok: false, reason: 'unavailable', message: `fal answered HTTP ${answer.status} to the key check` };
+    return { ok: true, accountId: str(obj(answer.json)?.username) ?? null };
   }
 
   normalise(params: Record<string, unknown>, ctx: NormaliseContext): ProviderInput {
@@ -78,7 +105,7 @@ export class FalAdapter implements ProviderAdapter {
   async submit(req: SubmitRequest): Promise<SubmitAccepted> {
     if (!MODEL_PATH.test(req.providerModelId)) throw new ProviderError(ProviderErrorKind.BadRequest, `invalid fal model id ${req.providerModelId}`);
     const query = req.callbackUrl ? `?fal_webhook=${encodeURIComponent(req.callbackUrl)}` : '';
-    const answer = await this.http.send('submit', { method: 'POST', url: `${this.base}/${req.providerModelId}${query}`, headers: this.auth, body: req.input });
+    const answer = await this.http.send('submit', { method: 'POST', url: `${this.base}/${req.providerModelId}${query}`, headers: this.auth(req.credentials), body: req.input });
     if (!isOk(answer)) throw this.classifyError(answer, 'submit');
     const o = this.http.object(answer, 'submit');
     const requestId = str(o.request_id);
@@ -95,18 +122,18 @@ export class FalAdapter implements ProviderAdapter {
     return { providerJobId: requestId, handle };
   }
 
-  async poll(h: JobHandle): Promise<JobStatus> {
+  async poll(h: JobHandle, credentials?: ProviderCredentials): Promise<JobStatus> {
     const handle = h as FalHandle;
-    const st = await this.http.send('status', { method: 'GET', url: handle.statusUrl, headers: this.auth });
+    const st = await this.http.send('status', { method: 'GET', url: handle.statusUrl, headers: this.auth(credentials) });
     if (!isOk(st)) throw this.classifyError(st, 'status');
     const status = str(this.http.object(st, 'status').status);
     // Unknown statuses are treated as still running (the router's timeout bounds them).
     if (!status || !['COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED', 'ERROR'].includes(status)) return { state: 'running' };
-    return this.fetchResult(handle);
+    return this.fetchResult(handle, credentials);
   }
 
-  private async fetchResult(handle: FalHandle): Promise<JobStatus> {
-    const res = await this.http.send('result', { method: 'GET', url: handle.responseUrl, headers: this.auth });
+  private async fetchResult(handle: FalHandle, credentials?: ProviderCredentials): Promise<JobStatus> {
+    const res = await this.http.send('result', { method: 'GET', url: handle.responseUrl, headers: this.auth(credentials) });
     if (isOk(res)) {
       const payload = this.http.object(res, 'result');
       return { state: 'final', outcome: successFrom(payload) };
@@ -120,7 +147,11 @@ export class FalAdapter implements ProviderAdapter {
   }
 
   async verifyAndParseCallback(req: CallbackRequest): Promise<CallbackVerdict> {
-    const v = await this.verifier.verify(req.headers, req.rawBody);
+    // A job on an org's own key is signed for that org's fal account, not ours (FAL_USER_ID): any fal
+    // account is accepted for it. fal does not document that the Platform API's `username` (what the key
+    // check learns) is the user id it signs callbacks for, so it is recorded, not enforced; the signature,
+    // its timestamp, and the request id that must be the job's still are.
+    const v = await this.verifier.verify(req.headers, req.rawBody, req.credentials ? null : undefined);
     if (!v.ok) return v;
     let body: Record<string, unknown> | undefined;
     try {
@@ -147,9 +178,9 @@ export class FalAdapter implements ProviderAdapter {
     return { ok: false, reason: 'malformed', message: `unknown callback status ${JSON.stringify(body.status)}` };
   }
 
-  async cancel(h: JobHandle): Promise<CancelAnswer> {
+  async cancel(h: JobHandle, credentials?: ProviderCredentials): Promise<CancelAnswer> {
     const handle = h as FalHandle;
-    const res = await this.http.send('cancel', { method: 'PUT', url: handle.cancelUrl, headers: this.auth });
+    const res = await this.http.send('cancel', { method: 'PUT', url: handle.cancelUrl, headers: this.auth(credentials) });
     const status = str(obj(res.json)?.status);
     if (isOk(res)) return { result: 'cancelled' };
     if (status === 'ALREADY_COMPLETED') return { result: 'already_finished' };

@@ -3,7 +3,8 @@ import { KeysUnavailableError } from '../common/key-cache';
 import { mapParams } from '../common/param-mapping';
 import { isOk, obj, ProviderHttp, sameOrigin, str, trimSlash, type HttpAnswer } from '../common/provider-http';
 import type {
-  CallbackRequest, CallbackVerdict, CancelAnswer, JobHandle, JobStatus, NormaliseContext, ProviderAdapter, ProviderInput, SubmitAccepted, SubmitRequest,
+  CallbackRequest, CallbackVerdict, CancelAnswer, JobHandle, JobStatus, KeyCheck, NormaliseContext, ProviderAdapter, ProviderCredentials, ProviderInput,
+  SubmitAccepted, SubmitRequest,
 } from '../provider-adapter';
 import type { AdapterDeps, BaseProviderConfig } from '../provider-definition';
 import { garbage, httpError, looksLikeModeration, ProviderError } from '../provider-error';
@@ -40,24 +41,53 @@ export class ReplicateAdapter implements ProviderAdapter {
   private readonly base: string;
   private readonly http: ProviderHttp;
   private readonly verifier: ReplicateWebhookVerifier;
+  /** Orgs' own accounts (BYOK) sign with their own webhook secret, fetched with their token and cached per account. */
+  private readonly accountVerifiers = new Map<string, ReplicateWebhookVerifier>();
 
   constructor(
     private readonly cfg: ReplicateConfig,
-    deps: AdapterDeps,
+    private readonly deps: AdapterDeps,
   ) {
     this.base = trimSlash(cfg.baseUrl);
     this.http = new ProviderHttp('replicate', deps.httpTimeoutMs);
-    this.verifier = new ReplicateWebhookVerifier({
-      configuredSecret: cfg.webhookSecret,
-      fetchSecret: () => this.fetchSecret(),
-      toleranceSeconds: Math.min(deps.signatureToleranceSeconds, 300),
+    this.verifier = this.newVerifier(cfg.webhookSecret, () => this.fetchSecret());
+  }
+
+  private newVerifier(configuredSecret: string | undefined, fetchSecret: () => Promise<string>): ReplicateWebhookVerifier {
+    return new ReplicateWebhookVerifier({
+      configuredSecret,
+      fetchSecret,
+      toleranceSeconds: Math.min(this.deps.signatureToleranceSeconds, 300),
       secretTtlMs: 24 * 3600_000,
-      minRefreshIntervalMs: deps.keyRefreshMinIntervalMs,
+      minRefreshIntervalMs: this.deps.keyRefreshMinIntervalMs,
     });
   }
 
-  private get auth() {
-    return { authorization: `Bearer ${this.cfg.apiKey ?? ''}` };
+  private verifierFor(credentials?: ProviderCredentials): ReplicateWebhookVerifier {
+    if (!credentials) return this.verifier;
+    let v = this.accountVerifiers.get(credentials.accountRef);
+    if (!v) {
+      v = this.newVerifier(undefined, () => this.fetchSecret(credentials.apiKey));
+      this.accountVerifiers.set(credentials.accountRef, v);
+    }
+    return v;
+  }
+
+  private auth(credentials?: ProviderCredentials) {
+    return { authorization: `Bearer ${credentials?.apiKey ?? this.cfg.apiKey ?? ''}` };
+  }
+
+  /** `GET /account`: Replicate's cheapest authenticated call (who owns the token); 401 = not a valid token. */
+  async verifyKey(apiKey: string): Promise<KeyCheck> {
+    let answer: HttpAnswer;
+    try {
+      answer = await this.http.send('account', { method: 'GET', url: `${this.base}/account`, headers: this.auth({ apiKey, accountRef: '' }) });
+    } catch (err) {
+      return { ok: false, reason: 'unavailable', message: `Replicate could not be reached to check the token (${(err as Error).message})` };
+    }
+    if (answer.status === 401 || answer.status === 403) return { ok: false, reason: 'invalid', message: 'Replicate refused this API token (HTTP ' + answer.status + ')' };
+    if (!isOk(answer)) return { ok: false, reason: 'unavailable', message: `Replicate answered HTTP ${answer.status} to the token check` };
+    return { ok: true, accountId: str(obj(answer.json)?.username) ?? null };
   }
 
   normalise(params: Record<string, unknown>, ctx: NormaliseContext): ProviderInput {
@@ -80,7 +110,7 @@ export class ReplicateAdapter implements ProviderAdapter {
       url = `${this.base}/predictions`;
       body.version = req.providerModelId;
     } else throw new ProviderError(ProviderErrorKind.BadRequest, `invalid Replicate model id ${req.providerModelId}`);
-    const headers: Record<string, string> = { ...this.auth };
+    const headers: Record<string, string> = { ...this.auth(req.credentials) };
     if (req.deadlineSeconds && req.deadlineSeconds > 0) headers['cancel-after'] = `${Math.ceil(req.deadlineSeconds)}s`;
 
     const answer = await this.http.send('submit', { method: 'POST', url, headers, body });
@@ -98,15 +128,15 @@ export class ReplicateAdapter implements ProviderAdapter {
     return { providerJobId: id, handle };
   }
 
-  async poll(h: JobHandle): Promise<JobStatus> {
+  async poll(h: JobHandle, credentials?: ProviderCredentials): Promise<JobStatus> {
     const handle = h as ReplicateHandle;
-    const answer = await this.http.send('status', { method: 'GET', url: handle.getUrl, headers: this.auth });
+    const answer = await this.http.send('status', { method: 'GET', url: handle.getUrl, headers: this.auth(credentials) });
     if (!isOk(answer)) throw this.classifyError(answer, 'status');
     return predictionStatus(this.http.object(answer, 'status'));
   }
 
   async verifyAndParseCallback(req: CallbackRequest): Promise<CallbackVerdict> {
-    const v = await this.verifier.verify(req.headers, req.rawBody);
+    const v = await this.verifierFor(req.credentials).verify(req.headers, req.rawBody);
     if (!v.ok) return v;
     let p: Record<string, unknown> | undefined;
     try {
@@ -119,9 +149,9 @@ export class ReplicateAdapter implements ProviderAdapter {
     return { ok: true, callback: { deliveryId: v.webhookId, providerJobId: id, status: predictionStatus(p) } };
   }
 
-  async cancel(h: JobHandle): Promise<CancelAnswer> {
+  async cancel(h: JobHandle, credentials?: ProviderCredentials): Promise<CancelAnswer> {
     const handle = h as ReplicateHandle;
-    const answer = await this.http.send('cancel', { method: 'POST', url: handle.cancelUrl, headers: this.auth });
+    const answer = await this.http.send('cancel', { method: 'POST', url: handle.cancelUrl, headers: this.auth(credentials) });
     if (answer.status === 404) return { result: 'not_found' };
     if (!isOk(answer)) throw this.classifyError(answer, 'cancel');
     const status = str(obj(answer.json)?.status);
@@ -135,10 +165,11 @@ export class ReplicateAdapter implements ProviderAdapter {
     return httpError('replicate', operation, answer.status, answer.text, detail || undefined);
   }
 
-  private async fetchSecret(): Promise<string> {
+  /** The account's webhook signing secret (the platform's, or an org's own with `apiKey`). */
+  private async fetchSecret(apiKey?: string): Promise<string> {
     let answer: HttpAnswer;
     try {
-      answer = await this.http.send('secret', { method: 'GET', url: `${this.base}/webhooks/default/secret`, headers: this.auth });
+      answer = await this.http.send('secret', { method: 'GET', url: `${this.base}/webhooks/default/secret`, headers: this.auth(apiKey ? { apiKey, accountRef: '' } : undefined) });
     } catch (err) {
       throw new KeysUnavailableError((err as Error).message);
     }

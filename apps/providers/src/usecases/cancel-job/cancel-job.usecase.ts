@@ -3,6 +3,7 @@ import { currentCorrelationId, logger, withCorrelationId } from '@pipevideo/plat
 import type { AdapterSet } from '../../jobs/adapter-set';
 import type { JobFinisher } from '../../jobs/job-finisher';
 import type { JobRow, JobStore } from '../../jobs/job-store';
+import type { ProviderKeys } from '../../byok/provider-keys';
 
 /**
  * `providers.job.cancel`: the job is final on our side (outcome `cancelled`, one
@@ -17,6 +18,7 @@ export class CancelJobUseCase {
     private readonly adapters: AdapterSet,
     private readonly store: JobStore,
     private readonly finisher: JobFinisher,
+    private readonly keys?: ProviderKeys,
   ) {}
 
   async execute(generationId: string, attempt: number): Promise<CancelJobResult> {
@@ -32,9 +34,12 @@ export class CancelJobUseCase {
     const r = await this.finisher.finish(row.id, { outcome: 'cancelled', errorMessage: 'cancelled by Pipevideo' });
     const adapter = this.adapters.get(row.provider);
     let upstream: UpstreamCancelResult = 'not_submitted';
-    if (row.handle && adapter) {
+    // A job on an org's own key is cancelled with that key; a key deleted meanwhile cannot cancel it.
+    const credentials = this.keys ? await this.keys.ofJob(row) : undefined;
+    if (credentials === null) upstream = 'failed';
+    else if (row.handle && adapter) {
       try {
-        const answer = await adapter.cancel(row.handle);
+        const answer = await adapter.cancel(row.handle, credentials);
         upstream = answer.result;
         // Work done before the cancel (Framerate's composing tokens) is still reported, once.
         if (answer.usage) await this.finisher.reportUsage(row.id, answer.usage);

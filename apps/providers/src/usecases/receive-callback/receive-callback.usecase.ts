@@ -1,6 +1,7 @@
 import { PROVIDER_SLUGS } from '@pipevideo/contracts';
 import { logger, withCorrelationId } from '@pipevideo/platform';
-import type { CallbackRefusal, JobStatus } from '../../adapters/provider-adapter';
+import type { CallbackRefusal, JobStatus, ProviderCredentials } from '../../adapters/provider-adapter';
+import type { ProviderKeys } from '../../byok/provider-keys';
 import type { AdapterSet } from '../../jobs/adapter-set';
 import type { JobFinisher } from '../../jobs/job-finisher';
 import type { JobStore } from '../../jobs/job-store';
@@ -25,6 +26,7 @@ export class ReceiveCallbackUseCase {
     private readonly store: JobStore,
     private readonly finisher: JobFinisher,
     private readonly metrics: ProviderMetrics,
+    private readonly keys?: ProviderKeys,
   ) {}
 
   async execute(provider: string, jobRef: string, headers: Record<string, string | string[] | undefined>, rawBody: Buffer | undefined): Promise<CallbackAnswer> {
@@ -39,7 +41,22 @@ export class ReceiveCallbackUseCase {
       count('malformed');
       return { status: 400, body: { error: 'empty body' } };
     }
-    const verdict = await adapter.verifyAndParseCallback({ headers, rawBody });
+    // A job on an org's own key (BYOK) is signed for that org's account: the same checks, against its
+    // account (fal: any fal account, not only ours; Replicate: its webhook secret). Nothing about the job
+    // is used unless the signature holds.
+    const owner = this.keys ? await this.store.byId(jobRef) : null;
+    let resolved: ProviderCredentials | null | undefined;
+    try {
+      resolved = owner && owner.provider === provider && this.keys ? await this.keys.ofJob(owner) : undefined;
+    } catch (err) {
+      logger.error({ provider, jobRef, err: String(err) }, 'the org key of a callback could not be decrypted');
+      resolved = null;
+    }
+    // null: the org deleted its key while the job ran. Still checked as that account's callback (fal needs
+    // no key for it; Replicate's secret can no longer be fetched: 503, and the job ends by its timeout).
+    const credentials: ProviderCredentials | undefined =
+      resolved === null ? { apiKey: '', accountRef: `${owner!.org_id}:${provider}:deleted`, accountId: owner!.byok_account_id } : resolved;
+    const verdict = await adapter.verifyAndParseCallback({ headers, rawBody, credentials });
     if (!verdict.ok) {
       count(verdict.reason);
       logger.warn({ provider, jobRef, reason: verdict.reason, message: verdict.message }, 'provider callback refused');
@@ -66,7 +83,7 @@ export class ReceiveCallbackUseCase {
         };
         if (!job.handle) return retryLater('job not recorded yet; retry');
         try {
-          status = await adapter.poll(job.handle);
+          status = await adapter.poll(job.handle, credentials ?? undefined);
         } catch (err) {
           logger.warn({ provider, jobId: job.id, err: String(err) }, 'fetching the result after a callback failed');
           return retryLater('result not readable yet; retry');

@@ -5,7 +5,9 @@ import {
 import { currentCorrelationId, logger } from '@pipevideo/platform';
 import { checkMediaUrl, responsesMediaUrls, urlsIn } from '../../adapters/common/media-url-guard';
 import { isProviderError, ProviderError } from '../../adapters/provider-error';
-import type { ProviderAdapter } from '../../adapters/provider-adapter';
+import type { ProviderAdapter, ProviderCredentials } from '../../adapters/provider-adapter';
+import type { ByokMetrics } from '../../byok/byok-metrics';
+import type { ProviderKeys } from '../../byok/provider-keys';
 import type { AdapterSet, CallbackUrls } from '../../jobs/adapter-set';
 import type { JobRow, JobStore } from '../../jobs/job-store';
 
@@ -28,6 +30,8 @@ export class SubmitJobUseCase {
     private readonly store: JobStore,
     private readonly callbackUrls: CallbackUrls,
     private readonly settings: SubmitJobSettings,
+    private readonly keys?: ProviderKeys,
+    private readonly byokMetrics?: ByokMetrics,
   ) {}
 
   async execute(msg: SubmitJobMsg): Promise<SubmitJobResult> {
@@ -50,6 +54,19 @@ export class SubmitJobUseCase {
       throw err;
     }
 
+    // Bring your own key: the attempt runs on the org's key, or not at all (the router held only the
+    // platform fee for it; the platform's key would run it at the platform's expense).
+    let credentials: ProviderCredentials | undefined;
+    if (msg.byok) {
+      if (!msg.orgId) throw new DomainError(ErrorCode.BAD_REQUEST, 'byok needs orgId');
+      const found = this.keys ? await this.keys.credentials(msg.orgId, msg.provider) : null;
+      if (!found) {
+        this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: 'key_missing' });
+        return failure(new ProviderError(ProviderErrorKind.Down, `the organization's own ${msg.provider} key was removed`));
+      }
+      credentials = found;
+    }
+
     const id = randomUUID();
     const row = await this.store.insertSubmitting({
       id,
@@ -61,6 +78,9 @@ export class SubmitJobUseCase {
       mode: adapter.mode,
       deadlineSeconds: msg.deadlineSeconds,
       correlationId: msg.correlationId ?? currentCorrelationId(),
+      orgId: msg.orgId,
+      byok: !!credentials,
+      byokAccountId: credentials?.accountId ?? null,
     });
     if (!row) {
       const raced = await this.store.byAttempt(msg.generationId, msg.attempt);
@@ -70,6 +90,7 @@ export class SubmitJobUseCase {
     let accepted;
     try {
       accepted = await adapter.submit({
+        credentials,
         jobRef: id,
         callbackUrl: adapter.mode === 'callback' ? this.callbackUrls.for(adapter.slug, id) : undefined,
         providerModelId: msg.providerModelId,
@@ -82,14 +103,16 @@ export class SubmitJobUseCase {
       const e = isProviderError(err) ? err : new ProviderError(ProviderErrorKind.ServerError, `${msg.provider} submit failed: ${(err as Error)?.message ?? err}`);
       if (!isProviderError(err)) logger.error({ err: String(err), provider: msg.provider }, 'unexpected adapter error on submit');
       await this.store.markSubmitFailed(id, e.kind, e.message);
+      if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: e.kind });
       return failure(e);
     }
+    if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: 'submitted' });
 
     const { running, row: after } = await this.store.recordSubmitted(id, accepted.providerJobId, accepted.handle, this.firstCheckInMs(adapter, msg));
     if (!running && (after.status === 'cancelled' || after.status === 'submit_failed')) {
       // Cancelled while we were submitting, or given up as an interrupted submission (it took that
       // long): the upstream job must not run for nothing.
-      void adapter.cancel(accepted.handle).catch((err) => logger.warn({ err: String(err), jobId: id }, 'cancel after late submit failed'));
+      void adapter.cancel(accepted.handle, credentials).catch((err) => logger.warn({ err: String(err), jobId: id }, 'cancel after late submit failed'));
       if (after.status === 'submit_failed') return failure(new ProviderError(ProviderErrorKind.Timeout, `${msg.provider} accepted the job too late; it was cancelled`));
     }
     return { ok: true, providerJobId: accepted.providerJobId, mode: adapter.mode };

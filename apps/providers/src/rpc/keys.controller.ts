@@ -1,0 +1,33 @@
+import { Controller, Inject } from '@nestjs/common';
+import {
+  OrgMsg, ProviderKeyDeleteMsg, ProviderKeyPutMsg, RPC, type ProviderKeyDeleteReply, type ProviderKeyListReply, type ProviderKeysActiveReply,
+  type ProviderKeyView,
+} from '@pipevideo/contracts';
+import { Handles } from '@pipevideo/platform';
+import { PROVIDERS_CORE, type ProvidersCore } from '../providers-core';
+
+/** NATS handlers of an org's own provider keys (bring your own key): requests arrive decoded (@Handles); delegate. */
+@Controller()
+export class KeysRpcController {
+  constructor(@Inject(PROVIDERS_CORE) private readonly core: ProvidersCore) {}
+
+  @Handles(RPC.providers.keyPut)
+  put(msg: ProviderKeyPutMsg): Promise<ProviderKeyView> {
+    return this.core.keys.put(msg.orgId, msg.provider, msg.key);
+  }
+
+  @Handles(RPC.providers.keyList)
+  list(msg: OrgMsg): Promise<ProviderKeyListReply> {
+    return this.core.keys.list(msg.orgId);
+  }
+
+  @Handles(RPC.providers.keyDelete)
+  delete(msg: ProviderKeyDeleteMsg): Promise<ProviderKeyDeleteReply> {
+    return this.core.keys.delete(msg.orgId, msg.provider);
+  }
+
+  @Handles(RPC.providers.keyActive)
+  async active(msg: OrgMsg): Promise<ProviderKeysActiveReply> {
+    return { providers: await this.core.keys.active(msg.orgId) };
+  }
+}

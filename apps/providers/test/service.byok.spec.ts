@@ -1,0 +1,59 @@
+import { RPC, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
+import { genId, metricValue, startEnv, type Env } from './support/service-env';
+
+/**
+ * Bring your own key in the providers service: a key stored over RPC is checked with the provider and
+ * kept encrypted; a `byok` submit runs on it (the sandbox sees the org's account), its cancel and fallback
+ * poll use it too, and a `byok` submit whose key is gone fails instead of running on the platform's key.
+ */
+describe('providers service — bring your own key', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await startEnv({ callbackFallbackPollMs: 0 });
+    await fetch(`${env.sb.fal.url}/__sandbox/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'org-k', key: 'fal-org-k-key-ABCD' }) });
+  }, 30_000);
+  afterAll(() => env.close());
+
+  const rpc = <S extends RpcSubject>(subject: S, data: RpcSend<S>) => env.svc.ctx.messaging.rpc.request(subject, data);
+  // The job runs 10 s at the sandbox: still running when the test cancels it.
+  const falSubmit = (g: string, extra: Record<string, unknown>) =>
+    env.submit({ generationId: g, attempt: 1, provider: 'fal', providerModelId: 'fal-ai/veo3.1', api: 'video', params: { prompt: `byok ${g} [fal:slow_job=10000]`, duration: 6 }, deadlineSeconds: 900, ...extra });
+  const accountsOf = (jobId: string, operation: string) => env.sb.fal.requests().filter((r) => r.jobId === jobId && r.operation === operation).map((r) => r.account);
+
+  it('refuses a key fal refuses (BAD_REQUEST), stores a good one encrypted, lists it without the key', async () => {
+    await expect(rpc(RPC.providers.keyPut, { orgId: 'org_k', provider: 'fal', key: 'wrong-key-000' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const stored = await rpc(RPC.providers.keyPut, { orgId: 'org_k', provider: 'fal', key: 'fal-org-k-key-ABCD' });
+    expect(stored).toMatchObject({ provider: 'fal', last4: 'ABCD' });
+    expect(await rpc(RPC.providers.keyActive, { orgId: 'org_k' })).toEqual({ providers: ['fal'] });
+    expect(await rpc(RPC.providers.keyActive, { orgId: 'org_other' })).toEqual({ providers: [] });
+    const [row] = await env.svc.ctx.ds.query(`SELECT ciphertext, account_id FROM provider_keys WHERE org_id = 'org_k'`);
+    expect(row.ciphertext).not.toContain('fal-org-k-key-ABCD');
+    expect(row.account_id).toBe('org-k-user');
+    expect(metricValue(await env.metrics(), 'pipevideo_byok_key_verifications_total', { provider: 'fal', result: 'invalid' })).toBe(1);
+  });
+
+  it('a byok submit runs on the org key, and its cancel uses it too; a submit without byok stays on ours', async () => {
+    const g = genId('byok');
+    const res = await falSubmit(g, { orgId: 'org_k', byok: true });
+    expect(res.ok).toBe(true);
+    const jobId = (res as any).providerJobId;
+    expect(accountsOf(jobId, 'submit')).toEqual(['org-k']);
+    expect((await env.jobRow(g)).byok).toBe(true);
+    expect(await env.cancel(g, 1)).toEqual({ cancelled: true, upstream: 'cancelled' });
+    expect(accountsOf(jobId, 'cancel')).toEqual(['org-k']);
+
+    const plain = genId('plain');
+    const p = await falSubmit(plain, { orgId: 'org_k' });
+    expect(accountsOf((p as any).providerJobId, 'submit')).toEqual(['platform']);
+  });
+
+  it('a byok submit whose key was deleted fails as down and never reaches fal on the platform key', async () => {
+    await rpc(RPC.providers.keyDelete, { orgId: 'org_k', provider: 'fal' });
+    const before = env.sb.fal.requests().filter((r) => r.operation === 'submit').length;
+    const res = await falSubmit(genId('gone'), { orgId: 'org_k', byok: true });
+    expect(res).toMatchObject({ ok: false, kind: 'down', retryable: true });
+    expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
+    expect(metricValue(await env.metrics(), 'pipevideo_byok_jobs_total', { provider: 'fal', outcome: 'key_missing' })).toBe(1);
+    await expect(rpc(RPC.providers.keyDelete, { orgId: 'org_k', provider: 'fal' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
