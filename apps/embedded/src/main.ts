@@ -57,6 +57,7 @@ async function main() {
       `  Transport:    ${platform.transport === 'nats' ? 'NATS' : 'in-process (no NATS server answered)'}`,
       `  Database:     ${pg ? `embedded PostgreSQL, data in ${pg.databaseDir}` : 'DATABASE_URL'}`,
       `  Admin token:  kept in ${join(dataDir, 'admin-token')} (or PIPEVIDEO_ADMIN_TOKEN)`,
+      `  Dashboard:    ${platform.baseUrl}/   (sign up, keys, billing, usage, webhooks, playground)`,
       `  API docs:     ${platform.baseUrl}/docs`,
       '',
       'Try it:',

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { createInProcessWiring, envInt, envStr, logger, MessagingConfig, natsAnswers, RunningService } from '@pipevideo/platform';
 import { startAllSandboxes, SandboxSet } from '@pipevideo/sandboxes';
 import { startBillingService } from '@pipevideo/billing';
@@ -25,6 +26,17 @@ export interface EmbeddedPlatform {
   sandboxes: SandboxSet;
   gateway: Awaited<ReturnType<typeof startGatewayService>>;
   close(): Promise<void>;
+}
+
+/**
+ * The built dashboard the gateway serves at `/` (PIPEVIDEO_DASHBOARD_DIR overrides it; `off` serves none).
+ * Resolved through the workspace package, so it is found wherever the checkout lives.
+ */
+function dashboardDir(): string | undefined {
+  const fromEnv = process.env.PIPEVIDEO_DASHBOARD_DIR;
+  if (fromEnv === 'off') return undefined;
+  if (fromEnv) return fromEnv;
+  return join(dirname(require.resolve('@pipevideo/dashboard/package.json')), 'dist/public');
 }
 
 /** All five services in one process, wired exactly as in microservices mode but for the transport. */
@@ -59,7 +71,7 @@ export async function startEmbeddedPlatform(o: EmbeddedOptions): Promise<Embedde
     );
     // Customer webhooks to localhost are the point of a local sandbox; production keeps the SSRF guard.
     services.push(await startWebhooksService({ ...common, port: o.internalPortBase + 3, allowPrivate: true, allowHttp: true }));
-    const gateway = await startGatewayService({ ...common, port: o.gatewayPort, adminToken: o.adminToken });
+    const gateway = await startGatewayService({ ...common, port: o.gatewayPort, adminToken: o.adminToken, dashboardDir: dashboardDir() });
     services.push(gateway);
     logger.info({ transport: messaging.kind }, 'embedded platform started');
     return {

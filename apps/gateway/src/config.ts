@@ -30,6 +30,11 @@ export interface GatewayConfig {
   responsesMaxOutputTokensLimit: number;
   /** Longest wait for a downstream service before answering 503 (undefined: the platform default, PIPEVIDEO_RPC_TIMEOUT_MS or 5 s). */
   rpcTimeoutMs?: number;
+  /**
+   * A built dashboard (apps/dashboard `dist/public`) to serve at `/` beside the API; embedded mode sets it.
+   * Unset: the gateway serves no pages (microservices mode runs the dashboard as its own deployable).
+   */
+  dashboardDir?: string;
 }
 
 export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
@@ -46,6 +51,7 @@ export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): Ga
     idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     responsesMaxOutputTokensLimit: overrides.responsesMaxOutputTokensLimit ?? envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT', DEFAULT_MAX_OUTPUT_TOKENS_LIMIT),
     rpcTimeoutMs: overrides.rpcTimeoutMs ?? (process.env.PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS ? envInt('PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS', 5000) : undefined),
+    dashboardDir: overrides.dashboardDir ?? (process.env.PIPEVIDEO_DASHBOARD_DIR || undefined),
   };
 }
 

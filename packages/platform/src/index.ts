@@ -23,5 +23,6 @@ export * from './http/start-service';
 export * from './testing/test-database';
 export * from './net/ssrf-guard';
 export * from './http/run-main';
+export * from './http/dashboard-static';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';
