@@ -38,7 +38,7 @@ function Shell() {
   if (s.status === 'error') return <main id="main"><ErrorBox error={s.error} onRetry={() => void s.refresh()} /></main>;
   if (s.status === 'signed-out') {
     // Invite links work signed out too: the page asks to sign in and comes back.
-    return <main id="main">{path.startsWith('/invite/') ? <InvitePage /> : <SignInPage />}</main>;
+    return <main id="main">{path.startsWith('/invites/') ? <InvitePage /> : <SignInPage />}</main>;
   }
   return (
     <>
@@ -57,8 +57,8 @@ function SignedInRoutes() {
   const hasOrg = !!s.org;
   // Signed in at `/`, or without any organization yet: go where the next step is.
   useEffect(() => {
-    if (path === '/') route(hasOrg ? '/keys' : '/orgs', true);
-    else if (!hasOrg && !path.startsWith('/invite/') && path !== '/orgs') route('/orgs', true);
+    if (path === '/' || path === '/signin') route(hasOrg ? '/keys' : '/orgs', true);
+    else if (!hasOrg && !path.startsWith('/invites/') && path !== '/orgs') route('/orgs', true);
   }, [path, hasOrg]);
   // Keyed by org: switching orgs remounts the page, so nothing of the previous org stays on screen.
   return (
@@ -70,8 +70,9 @@ function SignedInRoutes() {
         <Route path="/webhooks" component={WebhooksPage} />
         <Route path="/playground" component={PlaygroundPage} />
         <Route path="/orgs" component={OrgsPage} />
-        <Route path="/invite/:token" component={InvitePage} />
+        <Route path="/invites/:token" component={InvitePage} />
         <Route path="/" component={() => <Loading what="your organization" />} />
+        <Route path="/signin" component={() => <Loading what="your organization" />} />
         <Route default component={NotFoundPage} />
       </Router>
     </div>

@@ -1,10 +1,10 @@
 import { useLocation, useRoute } from 'preact-iso';
 import { api } from '../api';
 import { useSession } from '../session';
-import { ErrorBox, PageHeader, useAction } from '../ui';
+import { ErrorBox, PageHeader, useAction, useLoad } from '../ui';
 import { SignInPage } from './sign-in';
 
-/** /invite/<token>: join an organization (signed out: sign in first, then come back here). */
+/** /invites/<token>: join an organization (signed out: sign in first, then come back here). */
 export function InvitePage() {
   const s = useSession();
   const { route } = useLocation();
@@ -21,19 +21,24 @@ export function InvitePage() {
       </>
     );
   }
+  const preview = useLoad(() => api<{ org_name: string; role: string }>(`/v1/invites/${encodeURIComponent(token)}`, { noOrg: true }), [token]);
   const join = async () => {
-    const r = await accept.run(() => api<{ org_id?: string; org?: { id: string } }>(`/v1/invites/${encodeURIComponent(token)}/accept`, { method: 'POST', noOrg: true }));
+    const r = await accept.run(() => api<{ id: string }>(`/v1/invites/${encodeURIComponent(token)}/accept`, { method: 'POST', noOrg: true }));
     if (r.ok) {
       await s.refresh();
-      const orgId = r.value.org_id ?? r.value.org?.id;
-      if (orgId) s.selectOrg(orgId);
+      s.selectOrg(r.value.id);
       route('/keys');
     }
   };
   return (
     <section>
       <PageHeader title="Join an organization" />
-      <p>You were invited to an organization. Accepting adds it to your organization switcher.</p>
+      {preview.error !== undefined && <ErrorBox error={preview.error} />}
+      {preview.data && (
+        <p>
+          You were invited to <strong class="org-name">{preview.data.org_name}</strong> as {preview.data.role}. Accepting adds it to your organization switcher.
+        </p>
+      )}
       <button type="button" onClick={join} disabled={accept.busy}>
         {accept.busy ? 'Joining…' : 'Accept invite'}
       </button>

@@ -79,22 +79,23 @@ function Members() {
   const members = useLoad(() => api<{ data: Member[] }>(`/v1/orgs/${encodeURIComponent(org.id)}/members`).then((r) => r.data), [org.id]);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<'member' | 'admin'>('member');
-  const [inviteUrl, setInviteUrl] = useState<string>();
+  const [invited, setInvited] = useState<string>();
   const act = useAction();
   const canManage = org.role === 'owner' || org.role === 'admin';
 
   const invite = async (e: Event) => {
     e.preventDefault();
-    const r = await act.run(() => api<{ url?: string; token?: string }>(`/v1/orgs/${encodeURIComponent(org.id)}/invites`, { method: 'POST', body: { email, role } }));
+    const r = await act.run(() => api<{ email: string }>(`/v1/orgs/${encodeURIComponent(org.id)}/invites`, { method: 'POST', body: { email, role } }));
     if (r.ok) {
-      setInviteUrl(r.value.url ?? (r.value.token ? `${location.origin}/invite/${r.value.token}` : undefined));
+      setInvited(r.value.email);
       setEmail('');
     }
   };
   const remove = async (m: Member) => {
     const self = m.user_id === s.session?.user.id;
     if (!confirm(self ? `Leave ${org.name}?` : `Remove ${m.email} from ${org.name}?`)) return;
-    const r = await act.run(() => api(`/v1/orgs/${encodeURIComponent(org.id)}/members/${encodeURIComponent(m.user_id)}`, { method: 'DELETE' }));
+    const orgPath = `/v1/orgs/${encodeURIComponent(org.id)}`;
+    const r = await act.run(() => (self ? api(`${orgPath}/leave`, { method: 'POST' }) : api(`${orgPath}/members/${encodeURIComponent(m.user_id)}`, { method: 'DELETE' })));
     if (r.ok) {
       if (self) await s.refresh();
       else void members.reload();
@@ -124,9 +125,9 @@ function Members() {
               Send invite
             </button>
           </div>
-          {inviteUrl && (
+          {invited && (
             <p class="notice" role="status">
-              Invite sent. The link also works if you share it yourself: <code class="break">{inviteUrl}</code>
+              Invite sent to <span class="mono">{invited}</span>: the mail holds a link to join.
             </p>
           )}
         </form>

@@ -3,28 +3,35 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorBox, PageHeader, useAction } from '../ui';
 
-interface Providers {
-  oidc?: Array<{ id: string; name: string; start_url?: string }>;
+/** GET /auth/methods: what this server offers. */
+interface Methods {
+  email: boolean;
+  oidc: { name: string; start_url: string } | null;
 }
 
 /** Only paths of this site are passed on as where to land after signing in (the server checks again). */
 export function safeReturnTo(path: string) {
-  return /^\/(?!\/)[^\\]*$/.test(path) && path !== '/' ? path : '/keys';
+  return /^\/(?!\/)[^\\]*$/.test(path) && path !== '/' && path !== '/signin' ? path : '/keys';
 }
 
+/** The gateway's `?error=` reasons, in words. */
+const SIGN_IN_ERRORS: Record<string, string> = {
+  invalid_link: 'That sign-in link is invalid, was used already or has expired. Ask for a new one below.',
+};
+
 export function SignInPage() {
-  const { url } = useLocation();
-  const returnTo = safeReturnTo(url);
+  const { path } = useLocation();
+  const returnTo = safeReturnTo(path);
   const [email, setEmail] = useState('');
   const [sentTo, setSentTo] = useState<string>();
-  const [providers, setProviders] = useState<Providers>();
+  const [methods, setMethods] = useState<Methods>();
   const send = useAction();
-  const error = new URLSearchParams(location.search).get('error');
+  const error = SIGN_IN_ERRORS[new URLSearchParams(location.search).get('error') ?? ''] ?? (new URLSearchParams(location.search).get('error') ? 'sign-in did not complete. Try again.' : undefined);
 
   useEffect(() => {
-    api<Providers>('/auth/providers', { noOrg: true })
-      .then(setProviders)
-      .catch(() => setProviders({ oidc: [{ id: 'oidc', name: 'SSO' }] }));
+    api<Methods>('/auth/methods', { noOrg: true })
+      .then(setMethods)
+      .catch(() => setMethods({ email: true, oidc: null }));
   }, []);
 
   const submit = async (e: Event) => {
@@ -37,8 +44,8 @@ export function SignInPage() {
     <section class="sign-in">
       <PageHeader title="Sign in to Pipevideo" />
       <p>New here? The same form creates your account.</p>
-      {error && <ErrorBox error={`Sign-in did not complete: ${error}`} />}
-      {sentTo ? (
+      {error && <ErrorBox error={error} />}
+      {methods && !methods.email ? null : sentTo ? (
         <div class="notice" role="status">
           <strong>Check your email.</strong> We sent a sign-in link to <span class="mono">{sentTo}</span>. It works once and expires soon.
           <button type="button" class="link" onClick={() => setSentTo(undefined)}>
@@ -57,18 +64,16 @@ export function SignInPage() {
           {send.error !== undefined && <ErrorBox error={send.error} />}
         </form>
       )}
-      <div class="or" aria-hidden="true">
-        or
-      </div>
-      {(providers?.oidc ?? []).map((p) => (
-        <a
-          key={p.id}
-          class="button secondary block"
-          href={`${p.start_url ?? '/auth/oidc/start'}${(p.start_url ?? '').includes('?') ? '&' : '?'}return_to=${encodeURIComponent(returnTo)}`}
-        >
-          Sign in with {p.name}
-        </a>
-      ))}
+      {methods?.oidc && (
+        <>
+          <div class="or" aria-hidden="true">
+            or
+          </div>
+          <a class="button secondary block" href={`${methods.oidc.start_url}?return_to=${encodeURIComponent(returnTo)}`}>
+            Sign in with {methods.oidc.name}
+          </a>
+        </>
+      )}
     </section>
   );
 }
