@@ -4,7 +4,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { ErrorCode, RPC, StripeEventReply } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError } from '../http/api-error';
-import { CurrentPrincipal, GatewayController, Public, StandardKey } from '../http/auth';
+import { CurrentPrincipal, GatewayController, Public, SessionRole, StandardKey } from '../http/auth';
 import { intQuery, strQuery, timeQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
@@ -42,6 +42,7 @@ export class BillingController {
 
   @Get('usage')
   @StandardKey()
+  @SessionRole('member')
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Credit balance and usage history (newest first, keyset-paginated)' })
   @ApiQuery({ name: 'from', required: false, description: 'Start (unix seconds or ISO 8601)' })
@@ -61,6 +62,7 @@ export class BillingController {
 
   @Get('billing/balance')
   @StandardKey()
+  @SessionRole('member')
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Credit balance in cents (balance, held by running jobs, available, owed)' })
   @ApiOk('Balance')
@@ -71,6 +73,7 @@ export class BillingController {
 
   @Post('billing/checkout')
   @StandardKey()
+  @SessionRole('admin')
   @Idempotent()
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Start a Stripe Checkout that adds credits; redirect the customer to url' })

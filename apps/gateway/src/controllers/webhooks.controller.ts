@@ -4,7 +4,7 @@ import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsO
 import { RPC, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_LENGTH } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { badRequestError } from '../http/api-error';
-import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
+import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
@@ -72,11 +72,13 @@ const pick = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).fi
 @ApiTags('Webhooks')
 @GatewayController()
 @StandardKey()
+@SessionRole('member')
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
 
   @Post()
+  @SessionRole('admin')
   @Idempotent()
   @ApiOperation({ summary: 'Create an endpoint; the signing secret is in this answer only' })
   @ApiBody({ type: CreateWebhookDto })
@@ -109,6 +111,7 @@ export class WebhooksController {
   }
 
   @Patch(':id')
+  @SessionRole('admin')
   @ApiOperation({ summary: 'Change url, events, description or enabled' })
   @ApiParam({ name: 'id' })
   @ApiBody({ type: UpdateWebhookDto })
@@ -123,6 +126,7 @@ export class WebhooksController {
   }
 
   @Delete(':id')
+  @SessionRole('admin')
   @ApiOperation({ summary: 'Delete an endpoint' })
   @ApiParam({ name: 'id' })
   @ApiOk('WebhookEndpointDeleted')
@@ -132,6 +136,7 @@ export class WebhooksController {
   }
 
   @Post(':id/rotate-secret')
+  @SessionRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'New signing secret (shown once); the old one keeps signing during an overlap window' })
   @ApiParam({ name: 'id' })
@@ -142,6 +147,7 @@ export class WebhooksController {
   }
 
   @Post(':id/test')
+  @SessionRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a webhook.test event to the endpoint now' })
   @ApiParam({ name: 'id' })
@@ -170,6 +176,7 @@ export class WebhooksController {
   }
 
   @Post(':id/deliveries/:deliveryId/retry')
+  @SessionRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Queue one more attempt of a delivery now' })
   @ApiParam({ name: 'id' })

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, deleteNatsNamespace, requireNats, TestDatabase } from '@pipevideo/platform';
-import { startAllSandboxes, SandboxSet, StripeStandIn } from '@pipevideo/sandboxes';
+import { RunningMailSandbox, RunningOidcSandbox, startAllSandboxes, startMailSandbox, startOidcSandbox, SandboxSet, StripeStandIn } from '@pipevideo/sandboxes';
 import { http, waitFor } from './http';
 import { createServiceRoles, startAuthNats } from './least-privilege';
 
@@ -47,6 +47,10 @@ export interface Platform {
   sandboxes: SandboxSet;
   /** The local Stripe API stand-in billing's checkouts go to. */
   stripe: StripeStandIn;
+  /** The SMTP sandbox the gateway mails sign-in links and invitations to (read them at mail.url/messages?to=). */
+  mail: RunningMailSandbox;
+  /** The OIDC sandbox issuer the gateway's "sign in with OIDC" uses. */
+  oidc: RunningOidcSandbox;
   db?: Pick<TestDatabase, 'url' | 'name'>;
   urls: Record<ServiceName, string>;
   /** Every replica's HTTP base URL (metrics, health), the first being `urls[service]`. */
@@ -106,6 +110,8 @@ export const FAST_LIFECYCLE_ENV = {
   PIPEVIDEO_ORG_RATE_LIMIT_PER_MINUTE: '100000',
   PIPEVIDEO_IP_RATE_LIMIT_PER_MINUTE: '100000',
   PIPEVIDEO_MAX_CONCURRENT_GENERATIONS: '100000',
+  // Sign-in attempts per client IP (every test signs in from 127.0.0.1); security.e2e.spec.ts tests the limit.
+  PIPEVIDEO_AUTH_IP_LIMIT: '100000',
 };
 
 /**
@@ -134,12 +140,16 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
   const stripe = new StripeStandIn();
   const stripeUrl = await stripe.start();
   const adminToken = o.adminToken ?? 'e2e-admin-token';
+  const gatewayPort = o.gatewayPort ?? (await reservePorts());
+  // Human accounts: mail to the SMTP sandbox, OIDC against the sandbox issuer; links point at the gateway.
+  const mail = await startMailSandbox();
+  const oidc = await startOidcSandbox({ redirectUris: [`http://127.0.0.1:${gatewayPort}/auth/oidc/callback`] });
   const replicaCount = (s: ServiceName) => Math.max(1, o.replicas?.[s] ?? 1);
   /** Port of each replica of each service: `ports[s][i]`. */
   const ports = {} as Record<ServiceName, number[]>;
   for (const s of SERVICES) {
     ports[s] = [];
-    for (let i = 0; i < replicaCount(s); i++) ports[s].push(s === 'gateway' && i === 0 && o.gatewayPort ? o.gatewayPort : await reservePorts());
+    for (let i = 0; i < replicaCount(s); i++) ports[s].push(s === 'gateway' && i === 0 ? gatewayPort : await reservePorts());
   }
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s][0]}`])) as Record<ServiceName, string>;
   const env: Record<string, string> = {
@@ -167,6 +177,12 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     STRIPE_SECRET_KEY: 'sk_test_e2e',
     STRIPE_API_BASE: stripeUrl,
     STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
+    PIPEVIDEO_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    PIPEVIDEO_SMTP_URL: mail.smtpUrl,
+    PIPEVIDEO_OIDC_ISSUER: oidc.issuer,
+    PIPEVIDEO_OIDC_CLIENT_ID: oidc.clientId,
+    PIPEVIDEO_OIDC_CLIENT_SECRET: oidc.clientSecret,
+    PIPEVIDEO_OIDC_NAME: 'Sandbox OIDC',
     ...FAST_LIFECYCLE_ENV,
     ...(o.env ?? {}),
   };
@@ -250,6 +266,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     adminToken,
     sandboxes,
     stripe,
+    mail,
+    oidc,
     db,
     urls,
     ports,
@@ -274,6 +292,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       ]);
       await sandboxes.close();
       await stripe.stop();
+      await mail.close();
+      await oidc.close();
       await db.drop();
       await roles?.drop();
       await deleteNatsNamespace(db.name, natsUrl);
