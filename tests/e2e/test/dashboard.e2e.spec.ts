@@ -134,7 +134,10 @@ describe('the dashboard in a browser (Chromium)', () => {
     expect(await page.getByTestId('balance-total').textContent()).toBe('$0.00');
     await page.getByLabel('Amount in dollars').fill('25');
     await page.getByRole('button', { name: 'Add funds' }).click();
-    await page.waitForURL((u) => !u.href.startsWith(p.baseUrl));
+    await page.waitForURL((u) => !u.href.startsWith(p.baseUrl), { waitUntil: 'commit' });
+    await page.getByRole('button', { name: /pay/i }).waitFor().catch(async (err) => {
+      throw new Error(`no Stripe sandbox checkout page at ${page.url()}: ${(await page.textContent('body').catch(() => ''))?.slice(0, 300)} (${err})`);
+    });
     await screenshot(page, 'stripe-checkout');
     await page.getByRole('button', { name: /pay/i }).click();
     await page.waitForURL((u) => u.href.startsWith(url('/billing')));
@@ -255,7 +258,7 @@ describe('the dashboard in a browser (Chromium)', () => {
     await x.goto(url('/orgs'));
     await x.getByLabel('Name').fill(`Evil ${XSS}`);
     await x.getByRole('button', { name: 'Create organization' }).click();
-    await x.getByRole('heading', { name: /Members of/ }).waitFor();
+    await x.getByRole('heading', { name: `Members of Evil ${XSS}` }).waitFor();
     // The name is on the page as the characters typed, in the heading and the switcher.
     expect(await x.locator('h2 .org-name').textContent()).toBe(`Evil ${XSS}`);
     expect(await x.getByTestId('org-switcher').locator('option:checked').textContent()).toBe(`Evil ${XSS}`);
@@ -288,7 +291,10 @@ describe('the dashboard in a browser (Chromium)', () => {
     const oidcEmail = `grace.${Date.now().toString(36)}@example.com`;
     await pg.goto(url('/signin'));
     await pg.getByRole('link', { name: /Sign in with Sandbox OIDC/ }).click();
-    await pg.waitForURL((u) => u.href.startsWith(p.oidc.issuer));
+    await pg.getByRole('heading', { name: 'OIDC sandbox' }).waitFor().catch(async (err) => {
+      throw new Error(`not on the issuer's page but at ${pg.url()}: ${(await pg.textContent('body'))?.slice(0, 300)} (${err})`);
+    });
+    expect(pg.url().startsWith(p.oidc.issuer)).toBe(true);
     await pg.getByLabel('Email').fill(oidcEmail);
     await pg.getByRole('button', { name: 'Sign in' }).click();
     await pg.waitForURL((u) => u.href.startsWith(p.baseUrl));

@@ -24,7 +24,7 @@ export function BillingPage() {
   const balance = useLoad(() => api<Balance>('/v1/billing/balance'), []);
   const topUps = useLoad(
     () =>
-      api<{ data: TopUp[] }>('/v1/billing/top-ups')
+      api<{ data: TopUp[] }>('/v1/billing/topups')
         .then((r) => r.data)
         .catch((err) => {
           // An API without the history yet: the page says so instead of failing.
