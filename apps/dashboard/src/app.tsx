@@ -21,9 +21,15 @@ const NAV = [
   ['/orgs', 'Organization'],
 ] as const;
 
+/**
+ * Links the router handles in the page: only the dashboard's own pages. Anything else (`/auth/oidc/start`,
+ * `/docs`, …) is a real navigation to the server.
+ */
+const PAGE_LINKS = /^\/(signin|keys|billing|usage|webhooks|playground|orgs|invites)?(\/[^/]*)?([?#].*)?$/;
+
 export function App() {
   return (
-    <LocationProvider>
+    <LocationProvider scope={PAGE_LINKS}>
       <SessionProvider>
         <Shell />
       </SessionProvider>
