@@ -115,7 +115,7 @@ export class StripeStandIn {
       );
     }
     if (req.method !== 'POST') return html(405, '<h1>Method not allowed</h1>');
-    await readBody(req);
+    // (The body, if any, was read by the server's handler already.)
     if (!session.paid) {
       const object = {
         id: session.id,
