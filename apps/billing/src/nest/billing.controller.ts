@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
-  PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupMsg, TopupReply, UsageListMsg,
+  PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
   UsageListReply, validateMessage,
 } from '@pipevideo/contracts';
 import type { BillingDomain } from '../billing-domain';
@@ -96,6 +96,11 @@ export class BillingController {
     const msg = validateMessage(UsageListMsg, data);
     const page = await this.d.usage.list(msg);
     return { balance: await this.d.ledger.balance(msg.orgId), ...page };
+  }
+
+  @MessagePattern(RPC.billing.topupList)
+  topups(@Payload() data: unknown): Promise<TopupListReply> {
+    return this.d.topups.list(validateMessage(TopupListMsg, data));
   }
 
   @MessagePattern(RPC.billing.checkoutCreate)

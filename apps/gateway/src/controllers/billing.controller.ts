@@ -71,6 +71,21 @@ export class BillingController {
     return this.rt.downstream.call(RPC.billing.balanceGet, { orgId: p.orgId });
   }
 
+  @Get('billing/topups')
+  @StandardKey()
+  @SessionRole('member')
+  @ApiTags('Billing')
+  @ApiOperation({ summary: 'Top-ups of the organization (operator credits, Stripe checkouts), newest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiOk('TopupList')
+  @ApiErrors(400, 403, ...KEYED_ERRORS)
+  topups(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
+    const limit = intQuery('limit', q.limit, 100);
+    const cursor = strQuery('cursor', q.cursor, 32);
+    return this.rt.downstream.call(RPC.billing.topupList, { orgId: p.orgId, ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+  }
+
   @Post('billing/checkout')
   @StandardKey()
   @SessionRole('admin')

@@ -305,6 +305,14 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       }),
     },
   ),
+  Topup: obj({
+    id: str(undefined, { example: 'top_42' }),
+    object: enumOf(['topup']),
+    amount_cents: int('Cents added to the balance.'),
+    source: str('operator, stripe or sandbox'),
+    created_at: int(UNIX),
+  }),
+  TopupList: list(ref('Topup'), 'Top-ups of the organization, newest first.'),
   Checkout: obj({ id: str(undefined, { example: 'cs_test_123' }), url: str('Stripe Checkout page to send the customer to.') }),
   StripeWebhookReceived: obj(
     {

@@ -35,7 +35,7 @@ export class Person {
   csrf?: string;
   org?: string;
   constructor(
-    readonly p: Pick<Platform, 'baseUrl' | 'mail'>,
+    readonly p: { baseUrl: string; mail: Pick<Platform['mail'], 'url'> },
     readonly email: string,
     readonly extraHeaders: Record<string, string> = {},
   ) {}

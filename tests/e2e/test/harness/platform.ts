@@ -136,11 +136,12 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     ...(roles ? { DATABASE_URL: roles.urls[s] } : {}),
   });
   const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
-  // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same way).
-  const stripe = new StripeStandIn();
+  const gatewayPort = o.gatewayPort ?? (await reservePorts());
+  // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same
+  // way), whose hosted checkout page's Pay button sends the signed checkout.session.completed to billing.
+  const stripe = new StripeStandIn({ hosted: { webhookUrl: `http://127.0.0.1:${gatewayPort}/v1/billing/stripe/webhook`, webhookSecret: E2E_STRIPE_WEBHOOK_SECRET } });
   const stripeUrl = await stripe.start();
   const adminToken = o.adminToken ?? 'e2e-admin-token';
-  const gatewayPort = o.gatewayPort ?? (await reservePorts());
   // Human accounts: mail to the SMTP sandbox, OIDC against the sandbox issuer; links point at the gateway.
   const mail = await startMailSandbox();
   const oidc = await startOidcSandbox({ redirectUris: [`http://127.0.0.1:${gatewayPort}/auth/oidc/callback`] });
@@ -304,6 +305,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
 
 export interface EmbeddedPlatformProcess {
   baseUrl: string;
+  /** The mail sandbox's mailbox (GET /messages?to=). */
+  mailUrl: string;
   apiKey: string;
   orgId: string;
   adminToken: string;
@@ -319,7 +322,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
   const prefix = `pv_embedded_${Date.now().toString(36)}`;
   const gatewayPort = await reservePorts();
   const internal = await reservePorts(4);
-  const sandboxBase = await reservePorts(4);
+  const sandboxBase = await reservePorts(8);
   const pgPort = await reservePorts();
   const child = fork(join(ROOT, 'apps/embedded/dist/main.js'), [], {
     execArgv: [],
@@ -355,6 +358,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
   });
   return {
     baseUrl: `http://127.0.0.1:${gatewayPort}`,
+    mailUrl: ready.mailUrl,
     apiKey: ready.apiKey,
     orgId: ready.orgId,
     adminToken: ready.adminToken,
