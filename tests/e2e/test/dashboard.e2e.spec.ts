@@ -143,6 +143,8 @@ describe('the dashboard in a browser (Chromium)', () => {
     await page.waitForURL((u) => u.href.startsWith(url('/billing')));
     await page.getByText('Payment received.').waitFor();
     await page.getByTestId('balance-total').filter({ hasText: '$25.00' }).waitFor({ timeout: 20_000 });
+    // The payment is in the top-up history.
+    await page.getByTestId('top-ups').locator('tr', { hasText: '$25.00' }).filter({ hasText: 'stripe' }).waitFor();
     await screenshot(page, 'billing');
 
     // ---- Playground: a model from /v1/models, a prompt, the video plays when it completes.
