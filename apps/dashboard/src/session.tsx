@@ -28,6 +28,12 @@ interface SessionState {
 const SessionContext = createContext<SessionState>(undefined as unknown as SessionState);
 export const useSession = () => useContext(SessionContext);
 
+/** Admins and owners manage keys, funds, webhooks and members; members use the API and read (docs/dashboard-api.md). */
+export const canManage = (org: Org | undefined) => org?.role === 'owner' || org?.role === 'admin';
+
+/** Shown instead of a form a member may not use. */
+export const ADMIN_ONLY = 'Only admins and owners of this organization can do this; ask one of them.';
+
 /** Remembered per browser so a reload stays on the same org; a stale id falls back to the first org. */
 const ORG_STORAGE_KEY = 'pipevideo.org';
 

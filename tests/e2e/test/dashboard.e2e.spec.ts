@@ -286,6 +286,42 @@ describe('the dashboard in a browser (Chromium)', () => {
     await x.close();
   });
 
+  it('invites a member by email: the link signs them in and joins them; a member sees keys but cannot manage them', async () => {
+    if (skip) return;
+    const memberEmail = `lin.${Date.now().toString(36)}@example.com`;
+    await page.goto(url('/orgs'));
+    await selectOrg(page, 'Acme Films');
+    await page.getByRole('heading', { name: 'Members of Acme Films' }).waitFor();
+    await page.getByLabel('Email to invite').fill(memberEmail);
+    await page.getByRole('button', { name: 'Send invite' }).click();
+    await page.getByText(`Invite sent to ${memberEmail}`).waitFor();
+    const invite = await mailTo(memberEmail, /invited to Acme Films/);
+    const link = invite.links.find((l) => l.includes('/invites/'))!;
+    // A new browser: signed out, the invite page asks to sign in and comes back to it.
+    const other = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const pg = await other.newPage();
+    await pg.goto(link);
+    await pg.getByText('Sign in (or sign up) to accept').waitFor();
+    await pg.getByLabel('Email').fill(memberEmail);
+    await pg.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    const signIn = await mailTo(memberEmail, /sign-in/i);
+    await pg.goto(signIn.links.find((l) => l.includes('/auth/email/verify'))!);
+    await pg.waitForURL((u) => u.pathname.startsWith('/invites/'));
+    await pg.getByText('You were invited to').waitFor();
+    expect(await pg.locator('.org-name').first().textContent()).toBe('Acme Films');
+    await pg.getByRole('button', { name: 'Accept invite' }).click();
+    await heading(pg, 'API keys');
+    await pg.getByTestId('keys-table').locator('tr', { hasText: 'production' }).waitFor();
+    // A member reads keys but gets no create, rotate or revoke.
+    await pg.getByText('Only admins and owners').waitFor();
+    expect(await pg.getByRole('button', { name: 'Create key' }).count()).toBe(0);
+    expect(await pg.getByRole('button', { name: /Revoke/ }).count()).toBe(0);
+    // The owner sees the new member.
+    await page.reload();
+    await page.getByTestId('members').getByText(memberEmail).waitFor();
+    await other.close();
+  });
+
   it('signs in with the OIDC sandbox issuer', async () => {
     if (skip) return;
     const other = await browser.newContext({ viewport: { width: 1280, height: 860 } });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
+import { ADMIN_ONLY, canManage, useSession } from '../session';
 import { Empty, ErrorBox, Loading, money, PageHeader, useAction, useLoad, when } from '../ui';
 import { dollarsToCents } from './keys';
 
@@ -89,7 +90,7 @@ export function BillingPage() {
           )}
         </dl>
       )}
-      <AddFunds />
+      {canManage(useSession().org) ? <AddFunds /> : <p class="notice">Adding funds: {ADMIN_ONLY}</p>}
       <h2>Top-ups</h2>
       {topUps.error !== undefined && <ErrorBox error={topUps.error} onRetry={topUps.reload} />}
       {topUps.loading && topUps.data === undefined && <Loading what="top-ups" />}

@@ -1,16 +1,15 @@
-import { useLocation, useRoute } from 'preact-iso';
+import { useLocation } from 'preact-iso';
 import { api } from '../api';
 import { useSession } from '../session';
 import { ErrorBox, PageHeader, useAction, useLoad } from '../ui';
 import { SignInPage } from './sign-in';
 
-/** /invites/<token>: join an organization (signed out: sign in first, then come back here). */
+/** The token of /invites/<token> (also rendered outside the router, for a signed-out visitor). */
+const tokenOf = (path: string) => decodeURIComponent(path.split('/')[2] ?? '');
+
+/** /invites/<token>: join an organization (signed out: sign in first; the link brings them back here). */
 export function InvitePage() {
   const s = useSession();
-  const { route } = useLocation();
-  const { params } = useRoute();
-  const token = params.token ?? location.pathname.split('/')[2] ?? '';
-  const accept = useAction();
   if (s.status !== 'signed-in') {
     return (
       <>
@@ -21,7 +20,15 @@ export function InvitePage() {
       </>
     );
   }
+  return <AcceptInvite />;
+}
+
+function AcceptInvite() {
+  const s = useSession();
+  const { path, route } = useLocation();
+  const token = tokenOf(path);
   const preview = useLoad(() => api<{ org_name: string; role: string }>(`/v1/invites/${encodeURIComponent(token)}`, { noOrg: true }), [token]);
+  const accept = useAction();
   const join = async () => {
     const r = await accept.run(() => api<{ id: string }>(`/v1/invites/${encodeURIComponent(token)}/accept`, { method: 'POST', noOrg: true }));
     if (r.ok) {
@@ -39,7 +46,7 @@ export function InvitePage() {
           You were invited to <strong class="org-name">{preview.data.org_name}</strong> as {preview.data.role}. Accepting adds it to your organization switcher.
         </p>
       )}
-      <button type="button" onClick={join} disabled={accept.busy}>
+      <button type="button" onClick={join} disabled={accept.busy || !preview.data}>
         {accept.busy ? 'Joining…' : 'Accept invite'}
       </button>
       {accept.error !== undefined && <ErrorBox error={accept.error} />}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { ADMIN_ONLY, canManage, useSession } from '../session';
 import { Empty, ErrorBox, Loading, money, PageHeader, SecretOnce, useAction, useLoad, when } from '../ui';
 
 interface ApiKey {
@@ -35,12 +36,17 @@ export function dollarsToCents(text: string): number | undefined {
 export function KeysPage() {
   const keys = useLoad(() => api<{ data: ApiKey[] }>('/v1/keys').then((r) => r.data), []);
   const [secret, setSecret] = useState<{ label: string; value: string }>();
+  const manage = canManage(useSession().org);
   return (
     <section>
       <PageHeader title="API keys" />
       <p class="lead">Keys let your code call the API for this organization. A key's secret is shown once, when it is made.</p>
       {secret && <SecretOnce label={secret.label} secret={secret.value} onDone={() => setSecret(undefined)} />}
-      <CreateKey onCreated={(name, value) => (setSecret({ label: `New key “${name}”`, value }), void keys.reload())} />
+      {manage ? (
+        <CreateKey onCreated={(name, value) => (setSecret({ label: `New key “${name}”`, value }), void keys.reload())} />
+      ) : (
+        <p class="notice">{ADMIN_ONLY}</p>
+      )}
       <h2>Keys</h2>
       {keys.error !== undefined && <ErrorBox error={keys.error} onRetry={keys.reload} />}
       {keys.loading && !keys.data && <Loading what="keys" />}
@@ -61,7 +67,7 @@ export function KeysPage() {
             </thead>
             <tbody>
               {keys.data.map((k) => (
-                <KeyRow key={k.id} k={k} onChanged={keys.reload} onRotated={(value) => setSecret({ label: `New secret for “${k.name}”`, value })} />
+                <KeyRow key={k.id} k={k} manage={manage} onChanged={keys.reload} onRotated={(value) => setSecret({ label: `New secret for “${k.name}”`, value })} />
               ))}
             </tbody>
           </table>
@@ -118,7 +124,7 @@ function CreateKey({ onCreated }: { onCreated: (name: string, secret: string) =>
   );
 }
 
-function KeyRow({ k, onChanged, onRotated }: { k: ApiKey; onChanged: () => void; onRotated: (secret: string) => void }) {
+function KeyRow({ k, manage, onChanged, onRotated }: { k: ApiKey; manage: boolean; onChanged: () => void; onRotated: (secret: string) => void }) {
   const act = useAction();
   const [grace, setGrace] = useState(0);
   const live = k.status === 'active';
@@ -159,7 +165,7 @@ function KeyRow({ k, onChanged, onRotated }: { k: ApiKey; onChanged: () => void;
       </td>
       <td data-label="Last used">{when(k.last_used_at)}</td>
       <td data-label="Actions">
-        {live ? (
+        {live && manage ? (
           <div class="row-actions">
             <label class="inline">
               <span class="visually-hidden">Grace period for rotating {k.name}</span>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { ADMIN_ONLY, canManage, useSession } from '../session';
 import { Empty, ErrorBox, Loading, PageHeader, SecretOnce, useAction, useLoad, when } from '../ui';
 
 interface Endpoint {
@@ -28,12 +29,14 @@ export function WebhooksPage() {
   const endpoints = useLoad(() => api<{ data: Endpoint[] }>('/v1/webhooks?limit=100').then((r) => r.data), []);
   const [secret, setSecret] = useState<{ label: string; value: string }>();
   const [open, setOpen] = useState<string>();
+  const manage = canManage(useSession().org);
   return (
     <section>
       <PageHeader title="Webhooks" />
       <p class="lead">We POST a signed event (Standard Webhooks) to your endpoints when a video completes or fails.</p>
       {secret && <SecretOnce label={secret.label} secret={secret.value} onDone={() => setSecret(undefined)} />}
-      <CreateEndpoint onCreated={(ep, s) => (setSecret({ label: `Signing secret for ${ep.description || ep.url}`, value: s }), setOpen(ep.id), void endpoints.reload())} />
+      {!manage && <p class="notice">Managing endpoints: {ADMIN_ONLY}</p>}
+      {manage && <CreateEndpoint onCreated={(ep, s) => (setSecret({ label: `Signing secret for ${ep.description || ep.url}`, value: s }), setOpen(ep.id), void endpoints.reload())} />}
       <h2>Endpoints</h2>
       {endpoints.error !== undefined && <ErrorBox error={endpoints.error} onRetry={endpoints.reload} />}
       {endpoints.loading && !endpoints.data && <Loading what="endpoints" />}
@@ -43,6 +46,7 @@ export function WebhooksPage() {
           <EndpointItem
             key={ep.id}
             ep={ep}
+            manage={manage}
             open={open === ep.id}
             onToggle={() => setOpen(open === ep.id ? undefined : ep.id)}
             onChanged={endpoints.reload}
@@ -88,7 +92,7 @@ function CreateEndpoint({ onCreated }: { onCreated: (ep: Endpoint, secret: strin
   );
 }
 
-function EndpointItem({ ep, open, onToggle, onChanged, onSecret }: { ep: Endpoint; open: boolean; onToggle: () => void; onChanged: () => void; onSecret: (s: string) => void }) {
+function EndpointItem({ ep, manage, open, onToggle, onChanged, onSecret }: { ep: Endpoint; manage: boolean; open: boolean; onToggle: () => void; onChanged: () => void; onSecret: (s: string) => void }) {
   const act = useAction();
   const [version, setVersion] = useState(0);
   const test = async () => {
@@ -124,31 +128,35 @@ function EndpointItem({ ep, open, onToggle, onChanged, onSecret }: { ep: Endpoin
           <button type="button" class="secondary" onClick={onToggle} aria-expanded={open} aria-controls={panelId}>
             {open ? 'Hide deliveries' : 'Deliveries'}
           </button>
-          <button type="button" onClick={test} disabled={act.busy || !ep.enabled}>
-            Send test
-          </button>
-          <button type="button" class="secondary" onClick={toggle} disabled={act.busy}>
-            {ep.enabled ? 'Disable' : 'Enable'}
-          </button>
-          <button type="button" class="secondary" onClick={rotate} disabled={act.busy}>
-            Rotate secret
-          </button>
-          <button type="button" class="danger" onClick={remove} disabled={act.busy}>
-            Delete
-          </button>
+          {manage && (
+            <>
+              <button type="button" onClick={test} disabled={act.busy || !ep.enabled}>
+                Send test
+              </button>
+              <button type="button" class="secondary" onClick={toggle} disabled={act.busy}>
+                {ep.enabled ? 'Disable' : 'Enable'}
+              </button>
+              <button type="button" class="secondary" onClick={rotate} disabled={act.busy}>
+                Rotate secret
+              </button>
+              <button type="button" class="danger" onClick={remove} disabled={act.busy}>
+                Delete
+              </button>
+            </>
+          )}
         </div>
       </div>
       {act.error !== undefined && <ErrorBox error={act.error} />}
       {open && (
         <div id={panelId}>
-          <Deliveries endpointId={ep.id} version={version} />
+          <Deliveries endpointId={ep.id} version={version} manage={manage} />
         </div>
       )}
     </li>
   );
 }
 
-function Deliveries({ endpointId, version }: { endpointId: string; version: number }) {
+function Deliveries({ endpointId, version, manage }: { endpointId: string; version: number; manage: boolean }) {
   const list = useLoad(() => api<{ data: Delivery[] }>(`${path(endpointId)}/deliveries?limit=50`).then((r) => r.data), [endpointId, version]);
   const retry = useAction();
   const onRetry = async (id: string) => {
@@ -191,9 +199,13 @@ function Deliveries({ endpointId, version }: { endpointId: string; version: numb
                   <td data-label="Attempts">{d.attempts}</td>
                   <td data-label="Last answer">{d.last_status_code ?? d.last_error ?? '—'}</td>
                   <td data-label="Retry">
-                    <button type="button" class="secondary" onClick={() => onRetry(d.id)} disabled={retry.busy} aria-label={`Retry delivery ${d.id}`}>
-                      Retry
-                    </button>
+                    {manage ? (
+                      <button type="button" class="secondary" onClick={() => onRetry(d.id)} disabled={retry.busy} aria-label={`Retry delivery ${d.id}`}>
+                        Retry
+                      </button>
+                    ) : (
+                      '—'
+                    )}
                   </td>
                 </tr>
               ))}
