@@ -1,6 +1,9 @@
-import fastifyCookie from '@fastify/cookie';
+import { parse, serialize } from 'cookie';
 
 /**
+ * Cookies are parsed and written with `cookie` (jshttp; what Express and @fastify/cookie use underneath —
+ * v1, CommonJS: @fastify/cookie 11 loads the ESM-only v2 by a dynamic import that CommonJS jest cannot run).
+ *
  * The session cookie: httpOnly (no script reads it), SameSite=Lax (not sent on cross-site POSTs,
  * fetches or frames; sent when a person follows a link here), Path=/, Secure when the public URL is
  * https — and then named with the `__Host-` prefix, which browsers only accept from a secure origin,
@@ -21,23 +24,23 @@ export class SessionCookies {
   read(headers: Record<string, string | string[] | undefined>, name = this.name): string | undefined {
     const raw = headers.cookie;
     if (typeof raw !== 'string' || !raw) return undefined;
-    return fastifyCookie.parse(raw)[name];
+    return parse(raw)[name];
   }
 
   session(id: string): string {
-    return fastifyCookie.serialize(this.name, id, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: this.maxAgeSeconds });
+    return serialize(this.name, id, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: this.maxAgeSeconds });
   }
 
   clearSession(): string {
-    return fastifyCookie.serialize(this.name, '', { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: 0 });
+    return serialize(this.name, '', { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: 0 });
   }
 
   /** Binds an OIDC sign-in's state to this browser for 10 minutes. */
   oidcState(state: string): string {
-    return fastifyCookie.serialize(this.oidcName, state, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: 600 });
+    return serialize(this.oidcName, state, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: 600 });
   }
 
   clearOidcState(): string {
-    return fastifyCookie.serialize(this.oidcName, '', { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: 0 });
+    return serialize(this.oidcName, '', { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: 0 });
   }
 }

@@ -21,7 +21,7 @@ export class EmailVerifyDto {
   token!: string;
 }
 
-export class CreateOrgDto {
+export class NewOrgDto {
   @ApiProperty({ example: 'Acme', maxLength: 200 })
   @MaxLength(200, { message: 'must be at most 200 characters' })
   @Matches(/\S/, { message: 'must not be blank' })

@@ -22,7 +22,8 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export function safeReturnTo(v: unknown): string | undefined {
   if (typeof v !== 'string' || v.length === 0 || v.length > 512) return undefined;
   if (!v.startsWith('/') || v.startsWith('//') || v.startsWith('/\\')) return undefined;
-  if (/[\u0000-\u001f\u007f\\]/.test(v)) return undefined;
+  // Control characters (CR/LF header tricks, tabs browsers strip) and backslashes (read as "/" by browsers).
+  for (const ch of v) if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || ch === '\\') return undefined;
   // Resolve against a dummy origin: whatever it resolves to must stay on that origin.
   try {
     const u = new URL(v, 'http://same.invalid');

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { CreateOrgDto, InviteDto, RoleDto } from '../accounts/dtos';
+import { NewOrgDto, InviteDto, RoleDto } from '../accounts/dtos';
 import type { Session } from '../accounts/session-store';
 import { normalEmail } from '../accounts/tokens';
 import { badRequestError } from '../http/api-error';
@@ -27,11 +27,11 @@ export class OrgsController {
 
   @Post('orgs')
   @ApiOperation({ summary: 'Create an organization; you are its owner' })
-  @ApiBody({ type: CreateOrgDto })
+  @ApiBody({ type: NewOrgDto })
   @ApiCreated('MyOrganization')
   @ApiErrors(400, ...ERRORS)
   create(@CurrentSession() me: Me, @Body() body: unknown) {
-    const dto = validateDto(CreateOrgDto, requireJsonObject(body));
+    const dto = validateDto(NewOrgDto, requireJsonObject(body));
     return this.rt.accounts.members.createOrg(me.session.userId, dto.name);
   }
 

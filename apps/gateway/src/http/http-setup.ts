@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
@@ -67,9 +66,6 @@ export class HttpSetup implements OnModuleInit {
     fastify.addContentTypeParser('multipart/form-data', multipartParser(this.rt.cfg.bodyLimitBytes));
     // Not awaited: awaiting would load the plugin queue now, before Nest installs its error handler,
     // and routes would keep Fastify's default error shape.
-    // Session cookies (accounts/cookies.ts) are read and written with @fastify/cookie's parse/serialize;
-    // registering the plugin loads them. Its own hook stays off: only the auth routes and guard read cookies.
-    void fastify.register(fastifyCookie, { hook: false });
     void fastify.register(fastifySwagger, { mode: 'static', specification: { document: this.rt.openapiDocument } });
     void fastify.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, persistAuthorization: true } });
     // The dashboard's pages and assets (embedded mode), on their exact paths only: the API keeps every other one.
