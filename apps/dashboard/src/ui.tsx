@@ -2,12 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './api';
 
-/** Cents as dollars: 12345 → "$123.45" (negative amounts keep their sign). */
-export const money = (cents: number | null | undefined) =>
-  cents === null || cents === undefined ? '—' : (cents < 0 ? '-' : '') + '$' + (Math.abs(cents) / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-
-/** Unix seconds as a short local date and time. */
-export const when = (unix: number | null | undefined) => (unix ? new Date(unix * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+export { money, when } from './format';
 
 export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
   // Focus moves to the page's heading on navigation, so keyboard and screen-reader users start there.

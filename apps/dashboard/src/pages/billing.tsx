@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { ADMIN_ONLY, canManage, useSession } from '../session';
 import { Empty, ErrorBox, Loading, money, PageHeader, useAction, useLoad, when } from '../ui';
-import { dollarsToCents } from './keys';
+import { dollarsToCents } from '../format';
 
 interface Balance {
   balance_cents: number;

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { ADMIN_ONLY, canManage, useSession } from '../session';
+import { dollarsToCents } from '../format';
 import { Empty, ErrorBox, Loading, money, PageHeader, SecretOnce, useAction, useLoad, when } from '../ui';
 
 interface ApiKey {
@@ -24,14 +25,6 @@ const GRACE_OPTIONS: Array<[number, string]> = [
   [86400, 'Old key works 1 more day'],
   [7 * 86400, 'Old key works 7 more days'],
 ];
-
-/** Dollars typed by a person ("25", "25.50") → cents, or undefined when empty. Throws a sentence when invalid. */
-export function dollarsToCents(text: string): number | undefined {
-  const t = text.trim();
-  if (!t) return undefined;
-  if (!/^\d+(\.\d{1,2})?$/.test(t)) throw new Error('Enter an amount in dollars, like 25 or 25.50');
-  return Math.round(Number(t) * 100);
-}
 
 export function KeysPage() {
   const keys = useLoad(() => api<{ data: ApiKey[] }>('/v1/keys').then((r) => r.data), []);

@@ -1,17 +1,13 @@
 import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
+import { safeReturnTo } from '../format';
 import { ErrorBox, PageHeader, useAction } from '../ui';
 
 /** GET /auth/methods: what this server offers. */
 interface Methods {
   email: boolean;
   oidc: { name: string; start_url: string } | null;
-}
-
-/** Only paths of this site are passed on as where to land after signing in (the server checks again). */
-export function safeReturnTo(path: string) {
-  return /^\/(?!\/)[^\\]*$/.test(path) && path !== '/' && path !== '/signin' ? path : '/keys';
 }
 
 /** The gateway's `?error=` reasons, in words. */
