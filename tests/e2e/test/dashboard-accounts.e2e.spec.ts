@@ -7,6 +7,7 @@
  */
 import { http, waitFor } from './harness/http';
 import { freshEmail, Person } from './harness/accounts';
+import { ContractClient } from './harness/contract';
 import { bootMicroservices, Platform } from './harness/platform';
 
 jest.setTimeout(180_000);
@@ -16,12 +17,16 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
   let skip = false;
   beforeAll(async () => {
     ({ p, skip } = await bootMicroservices());
+    if (!skip) contract = await ContractClient.connect(p.baseUrl);
   });
+  let contract: ContractClient;
+  /** A person whose every answer from the gateway is validated against the served OpenAPI document (closed schemas). */
+  const validated = (who: Person) => ((who.contract = contract), who);
   afterAll(async () => p?.stop());
 
   it('walks the Quickstart’s first steps as two people', async () => {
     if (skip) return;
-    const ada = new Person(p, freshEmail('ada'));
+    const ada = validated(new Person(p, freshEmail('ada')));
     // Not signed in: the session endpoint and the org API say so.
     expect((await ada.request('GET', '/auth/session')).status).toBe(401);
     expect((await ada.request('GET', '/v1/orgs')).status).toBe(401);
@@ -55,7 +60,7 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
     expect((await http('GET', `${p.baseUrl}/v1/billing/balance`, { key: key.body.key })).status).toBe(200);
 
     // Invite Grace as a member; the mail holds the join link.
-    const grace = new Person(p, freshEmail('grace'));
+    const grace = validated(new Person(p, freshEmail('grace')));
     const invite = await ada.request('POST', `/v1/orgs/${acme}/invites`, { body: { email: grace.email, role: 'member' } });
     expect(invite.status).toBe(201);
     expect(invite.body).toMatchObject({ object: 'org_invite', org_id: acme, email: grace.email, role: 'member', status: 'pending' });
@@ -127,7 +132,7 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
 
   it('makes a video with the session: attributed to the org’s dashboard key, charged to the org', async () => {
     if (skip) return;
-    const lin = new Person(p, freshEmail('lin'));
+    const lin = validated(new Person(p, freshEmail('lin')));
     await lin.signInByEmail();
     lin.org = await lin.createOrg('Playground Co');
     const credit = await http('POST', `${p.baseUrl}/admin/orgs/${lin.org}/credits`, { headers: { authorization: `Bearer ${p.adminToken}` }, body: { amount_cents: 2000 } });
@@ -154,7 +159,7 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
     if (skip) return;
     const methods = await http('GET', `${p.baseUrl}/auth/methods`);
     expect(methods.body).toEqual({ object: 'sign_in_methods', email: true, oidc: { name: 'Sandbox OIDC', start_url: '/auth/oidc/start' } });
-    const kim = new Person(p, freshEmail('kim'));
+    const kim = validated(new Person(p, freshEmail('kim')));
     const { start, callbackUrl, landed } = await oidcSignIn(kim, kim.email, '/usage');
     const authorize = new URL(start.location!);
     expect(authorize.origin).toBe(p.oidc.issuer);
