@@ -7,6 +7,7 @@
  */
 import { http, waitFor } from './harness/http';
 import { freshEmail, Person } from './harness/accounts';
+import { ContractClient } from './harness/contract';
 import { bootMicroservices, Platform } from './harness/platform';
 
 jest.setTimeout(180_000);
@@ -16,12 +17,16 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
   let skip = false;
   beforeAll(async () => {
     ({ p, skip } = await bootMicroservices());
+    if (!skip) contract = await ContractClient.connect(p.baseUrl);
   });
+  let contract: ContractClient;
+  /** A person whose every answer from the gateway is validated against the served OpenAPI document (closed schemas). */
+  const validated = (who: Person) => ((who.contract = contract), who);
   afterAll(async () => p?.stop());
 
   it('walks the Quickstart’s first steps as two people', async () => {
     if (skip) return;
-    const ada = new Person(p, freshEmail('ada'));
+    const ada = validated(new Person(p, freshEmail('ada')));
     // Not signed in: the session endpoint and the org API say so.
     expect((await ada.request('GET', '/auth/session')).status).toBe(401);
     expect((await ada.request('GET', '/v1/orgs')).status).toBe(401);
@@ -55,7 +60,7 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
     expect((await http('GET', `${p.baseUrl}/v1/billing/balance`, { key: key.body.key })).status).toBe(200);
 
     // Invite Grace as a member; the mail holds the join link.
-    const grace = new Person(p, freshEmail('grace'));
+    const grace = validated(new Person(p, freshEmail('grace')));
     const invite = await ada.request('POST', `/v1/orgs/${acme}/invites`, { body: { email: grace.email, role: 'member' } });
     expect(invite.status).toBe(201);
     expect(invite.body).toMatchObject({ object: 'org_invite', org_id: acme, email: grace.email, role: 'member', status: 'pending' });
@@ -127,7 +132,7 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
 
   it('makes a video with the session: attributed to the org’s dashboard key, charged to the org', async () => {
     if (skip) return;
-    const lin = new Person(p, freshEmail('lin'));
+    const lin = validated(new Person(p, freshEmail('lin')));
     await lin.signInByEmail();
     lin.org = await lin.createOrg('Playground Co');
     const credit = await http('POST', `${p.baseUrl}/admin/orgs/${lin.org}/credits`, { headers: { authorization: `Bearer ${p.adminToken}` }, body: { amount_cents: 2000 } });
@@ -154,30 +159,14 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
     if (skip) return;
     const methods = await http('GET', `${p.baseUrl}/auth/methods`);
     expect(methods.body).toEqual({ object: 'sign_in_methods', email: true, oidc: { name: 'Sandbox OIDC', start_url: '/auth/oidc/start' } });
-    const kim = new Person(p, freshEmail('kim'));
-    const start = await kim.request('GET', '/auth/oidc/start?return_to=/usage');
-    expect(start.status).toBe(302);
+    const kim = validated(new Person(p, freshEmail('kim')));
+    const { start, callbackUrl, landed } = await oidcSignIn(kim, kim.email, '/usage');
     const authorize = new URL(start.location!);
     expect(authorize.origin).toBe(p.oidc.issuer);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('state')).toBeTruthy();
     expect(authorize.searchParams.get('nonce')).toBeTruthy();
-    // The issuer's sign-in page (a form), as a browser would fill it in.
-    const page = await kim.follow(start.location!);
-    expect(page.last.status).toBe(200);
-    const action = /action="([^"]+)"/.exec(page.last.body)![1];
-    const submitted = await kim.request('POST', new URL(action, page.url).href, { form: { email: kim.email } });
-    expect(submitted.status).toBeGreaterThanOrEqual(300);
-    // Issuer → resume → our callback → "/usage".
-    let next = new URL(submitted.location!, page.url).href;
-    let landed: string | undefined;
-    for (let i = 0; i < 6 && !landed; i++) {
-      const r = await kim.request('GET', next);
-      if (next.startsWith(`${p.baseUrl}/auth/oidc/callback`)) {
-        expect(r.status).toBe(303);
-        landed = r.location!;
-      } else next = new URL(r.location!, next).href;
-    }
+    const next = callbackUrl;
     expect(landed).toBe('/usage');
     const s = await kim.refresh();
     expect(s.body).toMatchObject({ user: { email: kim.email }, method: 'oidc' });
@@ -194,4 +183,36 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
     expect(metrics.body).toMatch(/pipevideo_auth_emails_total\{kind="sign_in",outcome="sent",service="gateway"\} [1-9]/);
     expect(metrics.body).toMatch(/pipevideo_auth_sessions_active\{service="gateway"\} [1-9]/);
   });
+
+  it('OIDC: an unverified email at the issuer is not linked to the account with that address', async () => {
+    if (skip) return;
+    const owner = new Person(p, freshEmail('owner'));
+    await owner.signInByEmail();
+    const impostor = new Person(p, owner.email);
+    const { landed } = await oidcSignIn(impostor, `unverified:${owner.email}`, '/keys');
+    expect(landed).toBe('/signin?error=unverified_email');
+    expect((await impostor.request('GET', '/auth/session')).status).toBe(401);
+  });
+
+  /** Drives the OIDC code flow as a browser: start → issuer's form (signs in as `loginAs`) → our callback. */
+  async function oidcSignIn(who: Person, loginAs: string, returnTo: string) {
+    const start = await who.request('GET', `/auth/oidc/start?return_to=${encodeURIComponent(returnTo)}`);
+    expect(start.status).toBe(302);
+    const page = await who.follow(start.location!);
+    expect(page.last.status).toBe(200);
+    const action = /action="([^"]+)"/.exec(page.last.body)![1];
+    const submitted = await who.request('POST', new URL(action, page.url).href, { form: { email: loginAs } });
+    expect(submitted.status).toBeGreaterThanOrEqual(300);
+    // Issuer → resume → our callback → returnTo.
+    let next = new URL(submitted.location!, page.url).href;
+    let landed: string | undefined;
+    for (let i = 0; i < 6 && !landed; i++) {
+      const r = await who.request('GET', next);
+      if (next.startsWith(`${p.baseUrl}/auth/oidc/callback`)) {
+        expect(r.status).toBe(303);
+        landed = r.location!;
+      } else next = new URL(r.location!, next).href;
+    }
+    return { start, callbackUrl: next, landed };
+  }
 });

@@ -3,6 +3,7 @@
  * session fixation, CSRF, open redirects after sign-in, cross-org access by id, account enumeration,
  * brute force (rate limits per address and per client IP), and names with markup staying data.
  */
+import fc from 'fast-check';
 import { http } from './harness/http';
 import { freshEmail, Person } from './harness/accounts';
 import { bootMicroservices, Platform } from './harness/platform';
@@ -191,5 +192,51 @@ describe('dashboard security', () => {
     const mails = (await http('GET', `${p.mail.url}/messages?to=${encodeURIComponent(invitee)}`)).body.data;
     expect(mails[0].html).not.toContain('<script>');
     expect(mails[0].html).toContain('&lt;script&gt;');
+  });
+
+  it('hostile input to the accounts and org routes: a documented 4xx, never a 5xx', async () => {
+    if (skip) return;
+    const hal = person('hostile');
+    await hal.signInByEmail();
+    hal.org = await hal.createOrg('Hostile Co');
+    const hostile = fc.constantFrom(
+      '', ' ', '\u0000', '../../etc/passwd', '%00', '%2e%2e%2f', 'org_', 'org_abc', 'usr_abc', 'inv_abc', 'x'.repeat(43), '<script>alert(1)</script>',
+      "'; DROP TABLE users; --", '__proto__', '💥'.repeat(50), 'a'.repeat(3000), 'null', '[]', '{}', 'https://evil.example', '//evil', 'owner', 'admin',
+    );
+    const value = fc.oneof(hostile, fc.string({ maxLength: 30 }), fc.jsonValue({ maxDepth: 2 }), fc.integer(), fc.constant(null));
+    const routes: Array<[string, (v: string) => string]> = [
+      ['POST', () => '/auth/email/start'],
+      ['POST', () => '/auth/email/verify'],
+      ['GET', (v) => `/auth/email/verify?token=${encodeURIComponent(v)}`],
+      ['GET', (v) => `/auth/oidc/start?return_to=${encodeURIComponent(v)}`],
+      ['GET', (v) => `/auth/oidc/callback?state=${encodeURIComponent(v)}&code=${encodeURIComponent(v)}`],
+      ['POST', () => '/v1/orgs'],
+      ['GET', (v) => `/v1/orgs/${encodeURIComponent(v)}/members`],
+      ['PATCH', (v) => `/v1/orgs/${hal.org}/members/${encodeURIComponent(v)}`],
+      ['DELETE', (v) => `/v1/orgs/${hal.org}/members/${encodeURIComponent(v)}`],
+      ['POST', () => `/v1/orgs/${hal.org}/invites`],
+      ['DELETE', (v) => `/v1/orgs/${hal.org}/invites/${encodeURIComponent(v)}`],
+      ['GET', (v) => `/v1/invites/${encodeURIComponent(v)}`],
+      ['POST', (v) => `/v1/invites/${encodeURIComponent(v)}/accept`],
+      ['GET', () => '/v1/keys'],
+      ['GET', () => '/v1/billing/topups'],
+    ];
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: routes.length - 1 }), hostile, fc.dictionary(fc.constantFrom('email', 'return_to', 'token', 'name', 'role', 'extra'), value), fc.option(hostile), async (i, v, body, orgHeader) => {
+        const [method, path] = routes[i];
+        const r = await hal.request(method, path(v), {
+          ...(method === 'GET' || method === 'DELETE' ? {} : { body }),
+          ...(orgHeader !== null ? { headers: { 'x-pipevideo-org': orgHeader.replace(/[^\x20-\x7e]/g, '?') } } : {}),
+        });
+        seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+        if (r.status >= 500) throw new Error(`${method} ${path(v)} ${JSON.stringify(body).slice(0, 200)} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        if (r.status >= 400) expect(typeof r.body?.error?.message).toBe('string');
+      }),
+      { numRuns: 300 },
+    );
+    expect([...seen.keys()].some((s) => s >= 400 && s < 500)).toBe(true);
+    // Still signed in and able to work (nothing above ended the session or the org).
+    expect((await hal.request('GET', '/auth/session')).status).toBe(200);
   });
 });

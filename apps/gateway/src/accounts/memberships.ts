@@ -125,7 +125,7 @@ export class Memberships {
     const secret = newKeySecret();
     await this.ds.query(
       `INSERT INTO api_keys (id, org_id, name, kind, prefix, secret_hash) VALUES ($1, $2, 'Dashboard', 'dashboard', $3, $4) ON CONFLICT DO NOTHING`,
-      [newKeyId(), orgId, keyPrefixOf(secret).replace(/^pv_/, 'pvd'), hashSecret(secret)],
+      [newKeyId(), orgId, keyPrefixOf(secret), hashSecret(secret)],
     );
     const [row] = await this.ds.query(`SELECT id FROM api_keys WHERE org_id = $1 AND kind = 'dashboard'`, [orgId]);
     this.dashboardKeys.set(orgId, row.id);

@@ -3,6 +3,7 @@
  * server here is on 127.0.0.1 and cookies do not separate ports), manual redirects, the mail sandbox as
  * their inbox, and the session's CSRF token and selected org on every API call (as the dashboard sends them).
  */
+import type { ContractClient } from './contract';
 import type { Platform } from './platform';
 import { http, HttpResult, waitFor } from './http';
 
@@ -34,6 +35,8 @@ export class Person {
   readonly jar = new CookieJar();
   csrf?: string;
   org?: string;
+  /** When set, every answer of the gateway is validated against its served OpenAPI document. */
+  contract?: ContractClient;
   constructor(
     readonly p: { baseUrl: string; mail: Pick<Platform['mail'], 'url'> },
     readonly email: string,
@@ -64,7 +67,9 @@ export class Person {
     } catch {
       /* HTML or text */
     }
-    return { status: res.status, body: parsed, headers: res.headers, location: res.headers.get('location') };
+    const result = { status: res.status, body: parsed, headers: res.headers, location: res.headers.get('location') };
+    if (this.contract && url.startsWith(this.p.baseUrl)) this.contract.check(method, url.slice(this.p.baseUrl.length), result);
+    return result;
   }
 
   /** Follows redirects from `url` (absolute or relative to the last URL) until a non-redirect answer. */
