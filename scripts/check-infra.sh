@@ -99,7 +99,7 @@ const warnings = [];
 const bad = (m) => problems.push(m);
 const exists = (p) => fs.existsSync(p);
 const APPS = { gateway: 3001, billing: 3002, router: 3003, providers: 3004, webhooks: 3005 };
-const FIXED_HOST_PORTS = { gateway: ['3001'], grafana: ['3000'], prometheus: ['9090'] };
+const FIXED_HOST_PORTS = { gateway: ['3001'], dashboard: ['3006'], grafana: ['3000'], prometheus: ['9090'] };
 
 // ---- docker-compose.yml
 const compose = loadYaml('docker-compose.yml');
@@ -138,7 +138,7 @@ for (const [name, s] of Object.entries(svcs)) {
   if (s.container_name) bad(`compose: ${name} sets container_name, which forbids --scale`);
   for (const p of s.ports || []) {
     const hp = hostPort(p);
-    if (hp && !(FIXED_HOST_PORTS[name] || []).includes(hp)) bad(`compose: ${name} publishes fixed host port ${hp}; only gateway 3001, grafana 3000 and prometheus 9090 may`);
+    if (hp && !(FIXED_HOST_PORTS[name] || []).includes(hp)) bad(`compose: ${name} publishes fixed host port ${hp}; only gateway 3001, dashboard 3006, grafana 3000 and prometheus 9090 may`);
   }
   const deps = s.depends_on || {};
   for (const [dep, cond] of Array.isArray(deps) ? deps.map((d) => [d, {}]) : Object.entries(deps)) {

@@ -7,11 +7,13 @@ import { GenerationSettlement } from './settlement/generation-settlement';
 import { StripeBilling } from './stripe/stripe-billing';
 import type { StripeSettings } from './stripe/stripe-config';
 import { UsageBook } from './usage/usage-book';
+import { TopupHistory } from './usage/topup-history';
 
 /** Everything billing does, wired from its DataSource; the Nest layer only calls into this. */
 export interface BillingDomain {
   ledger: Ledger;
   usage: UsageBook;
+  topups: TopupHistory;
   stripe: StripeBilling;
   settlement: GenerationSettlement;
   metrics: BillingMetrics;
@@ -32,6 +34,7 @@ export function createBillingDomain(
   return {
     ledger,
     usage,
+    topups: new TopupHistory(ds),
     metrics,
     settlement,
     stripe: new StripeBilling(stripe, ds, ledger),

@@ -59,7 +59,11 @@ async function main() {
       `  Transport:    ${platform.transport === 'nats' ? 'NATS' : 'in-process (no NATS server answered)'}`,
       `  Database:     ${pg ? `embedded PostgreSQL, data in ${pg.databaseDir}` : 'DATABASE_URL'}`,
       `  Admin token:  kept in ${join(dataDir, 'admin-token')} (or PIPEVIDEO_ADMIN_TOKEN)`,
+      `  Dashboard:    ${platform.baseUrl}/   (sign up, keys, billing, usage, webhooks, playground)`,
       `  API docs:     ${platform.baseUrl}/docs`,
+      `  Sign-in mail: ${platform.mail ? `${platform.mail.url}/messages?to=<your email>   (local mail sandbox, SMTP ${platform.mail.smtpUrl})` : 'sent over PIPEVIDEO_SMTP_URL'}`,
+      `  OIDC:         ${platform.oidc ? `local sandbox issuer ${platform.oidc.issuer} (any email signs in)` : process.env.PIPEVIDEO_OIDC_ISSUER ?? 'not configured'}`,
+      `  Stripe:       ${platform.stripeUrl ? `sandbox checkout (${platform.stripeUrl}; no card is charged)` : 'STRIPE_SECRET_KEY'}`,
       '',
       'Try it:',
       `  curl -s -X POST ${platform.baseUrl}/v1/video/generations -H "Authorization: Bearer ${account.apiKey}" \\`,
@@ -69,7 +73,7 @@ async function main() {
       '',
     ].join('\n'),
   );
-  if (process.send) process.send({ ready: true, baseUrl: platform.baseUrl, apiKey: account.apiKey, orgId: account.orgId, adminToken });
+  if (process.send) process.send({ ready: true, baseUrl: platform.baseUrl, apiKey: account.apiKey, orgId: account.orgId, adminToken, mailUrl: platform.mail?.url, oidcIssuer: platform.oidc?.issuer });
 }
 
 function persistentSecret(file: string): string {

@@ -1,4 +1,5 @@
 import { envInt } from '@pipevideo/platform';
+import { AccountsConfig, accountsConfigFromEnv } from './accounts/accounts-config';
 
 /** Default of `responsesMaxOutputTokensLimit` (also the OpenAPI document's `maximum`). */
 export const DEFAULT_MAX_OUTPUT_TOKENS_LIMIT = 64_000;
@@ -30,9 +31,16 @@ export interface GatewayConfig {
   responsesMaxOutputTokensLimit: number;
   /** Longest wait for a downstream service before answering 503 (undefined: the platform default, PIPEVIDEO_RPC_TIMEOUT_MS or 5 s). */
   rpcTimeoutMs?: number;
+  /**
+   * A built dashboard (apps/dashboard `dist/public`) to serve at `/` beside the API; embedded mode sets it.
+   * Unset: the gateway serves no pages (microservices mode runs the dashboard as its own deployable).
+   */
+  dashboardDir?: string;
+  /** Human accounts: sign-in by email and OIDC, sessions, mail (accounts/accounts-config.ts). */
+  accounts: AccountsConfig;
 }
 
-export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+export function gatewayConfigFromEnv(overrides: Partial<Omit<GatewayConfig, 'accounts'>> & { accounts?: Partial<AccountsConfig> } = {}): GatewayConfig {
   const admin = overrides.adminToken ?? process.env.PIPEVIDEO_ADMIN_TOKEN;
   return {
     adminToken: admin ? admin : undefined,
@@ -46,6 +54,8 @@ export function gatewayConfigFromEnv(overrides: Partial<GatewayConfig> = {}): Ga
     idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     responsesMaxOutputTokensLimit: overrides.responsesMaxOutputTokensLimit ?? envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT', DEFAULT_MAX_OUTPUT_TOKENS_LIMIT),
     rpcTimeoutMs: overrides.rpcTimeoutMs ?? (process.env.PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS ? envInt('PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS', 5000) : undefined),
+    dashboardDir: overrides.dashboardDir ?? (process.env.PIPEVIDEO_DASHBOARD_DIR || undefined),
+    accounts: accountsConfigFromEnv(overrides.accounts),
   };
 }
 

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './controllers/admin.controller';
+import { AuthController } from './controllers/auth.controller';
+import { OrgsController } from './controllers/orgs.controller';
 import { AdminDeadLettersController } from './controllers/admin-dead-letters.controller';
 import { BillingController } from './controllers/billing.controller';
 import { KeysController } from './controllers/keys.controller';
@@ -32,6 +34,8 @@ export class GatewayModule {
         WebhooksController,
         ProviderKeysController,
         KeysController,
+        AuthController,
+        OrgsController,
         AdminController,
         AdminDeadLettersController,
         DocsController,

@@ -1,6 +1,8 @@
 import { DomainError, ErrorCode, type RpcReply, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
 import type { ServiceContext } from '@pipevideo/platform';
 import { KeyAuthenticator } from './auth/key-authenticator';
+import { Accounts } from './accounts/accounts';
+import { SessionPrincipals } from './accounts/session-principal';
 import type { GatewayConfig } from './config';
 import { AuditLog } from './audit/audit-log';
 import { Downstream } from './downstream';
@@ -25,6 +27,10 @@ export class GatewayRuntime {
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
   readonly keyLimits: KeyLimitsView;
+  /** Human accounts: sign-in, sessions, orgs for people, invitations. */
+  readonly accounts: Accounts;
+  /** Session-cookie authentication of the public API (the dashboard). */
+  readonly sessionPrincipals: SessionPrincipals;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
   /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
@@ -63,5 +69,11 @@ export class GatewayRuntime {
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
     this.keyLimits = new KeyLimitsView(this.downstream);
+    this.accounts = new Accounts(ctx.ds, ctx.metrics.registry, this.orgs, cfg.accounts);
+    this.sessionPrincipals = new SessionPrincipals(ctx.ds, this.accounts, {
+      defaultRateLimitPerMinute: cfg.defaultRateLimitPerMinute,
+      defaultOrgRateLimitPerMinute: cfg.defaultOrgRateLimitPerMinute,
+      defaultMaxConcurrentGenerations: cfg.defaultMaxConcurrentGenerations,
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { SwaggerModule } from '@nestjs/swagger';
 import { MessagingConfig, RunningService, startService } from '@pipevideo/platform';
+import type { AccountsConfig } from './accounts/accounts-config';
 import { GatewayConfig, gatewayConfigFromEnv } from './config';
+import { HumanAccounts1750000000000 } from './migrations/1750000000000-human-accounts';
 import { GatewayModule } from './gateway.module';
 import { installUrlGuard } from './http/url-guard';
 import { GatewayInit1700000002000 } from './migrations/1700000002000-gateway-init';
@@ -12,7 +14,8 @@ import { KeySpendLimits1700000002500 } from './migrations/1700000002500-key-spen
 import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
 import { GatewayRuntime } from './runtime';
 
-export interface StartGatewayOptions extends Partial<GatewayConfig> {
+export interface StartGatewayOptions extends Partial<Omit<GatewayConfig, 'accounts'>> {
+  accounts?: Partial<AccountsConfig>;
   messaging: MessagingConfig;
   databaseUrl: string;
   port: number;
@@ -31,11 +34,13 @@ export interface RunningGateway extends RunningService {
   runtime: GatewayRuntime;
 }
 
-export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300, KeySpendLimits1700000002500];
+export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300, KeySpendLimits1700000002500, HumanAccounts1750000000000];
 
 /** Boots the gateway: schema `gateway`, its migrations, HTTP on `port`, RPC client over `messaging`. */
 export async function startGatewayService(opts: StartGatewayOptions): Promise<RunningGateway> {
   const cfg = gatewayConfigFromEnv(opts);
+  // Links in mails and the OIDC redirect URI need the public address; default: this server on localhost.
+  cfg.accounts.publicUrl ??= `http://localhost:${opts.port}`;
   let runtime: GatewayRuntime | undefined;
   const svc = await startService({
     name: 'gateway',

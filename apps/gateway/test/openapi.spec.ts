@@ -95,9 +95,12 @@ describe('OpenAPI document', () => {
     // Nothing infrastructural in it.
     expect(Object.keys(doc.paths).filter((p) => /metrics|health|openapi/.test(p))).toEqual([]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
-    // Keyed routes declare bearer auth; public ones do not.
-    expect(doc.paths['/v1/video/generations'].post.security).toEqual([{ apiKey: [] }]);
-    expect(doc.paths['/v1/keys'].get.security).toEqual([{ managementKey: [] }]);
+    // Keyed routes declare bearer auth (the dashboard's also the session cookie, as alternatives); public ones do not.
+    expect(doc.paths['/v1/video/generations'].post.security).toEqual(expect.arrayContaining([{ apiKey: [] }, { sessionCookie: [] }]));
+    expect(doc.paths['/v1/keys'].get.security).toEqual(expect.arrayContaining([{ managementKey: [] }, { sessionCookie: [] }]));
+    expect(doc.paths['/v1/responses'].post.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths['/v1/orgs'].post.security).toEqual([{ sessionCookie: [] }]);
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'pv_session' });
     expect(doc.paths['/v1/models'].get.security ?? []).toEqual([]);
     // The DTOs made it in: field constraints are documented.
     const gen = doc.components.schemas.CreateVideoGenerationDto;

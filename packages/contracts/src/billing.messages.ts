@@ -146,3 +146,27 @@ export class KeySpendMsg extends Envelope {
 export interface KeySpendReply {
   data: Array<{ keyId: string; spentCents: number; windowStart: string; resetsAt: string | null }>;
 }
+
+/** `billing.topups.list`: an org's top-ups, newest first (the dashboard's billing history). */
+export class TopupListMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsOptional() @IsInt() @Min(1) limit?: number;
+  @IsOptional() @IsString() cursor?: string;
+}
+
+/** One top-up as the public API lists it (GET /v1/billing/topups). */
+export interface TopupView {
+  id: string;
+  object: 'topup';
+  amount_cents: number;
+  /** operator, stripe or sandbox */
+  source: string;
+  created_at: number;
+}
+
+export interface TopupListReply {
+  object: 'list';
+  data: TopupView[];
+  has_more: boolean;
+  next_cursor: string | null;
+}

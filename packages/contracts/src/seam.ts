@@ -18,7 +18,7 @@ import {
 } from './messages';
 import {
   CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, StripeEventMsg,
-  StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupReply, UsageListReply,
+  StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupReply, UsageListReply,
 } from './billing.messages';
 import {
   ProviderKeyDeleteMsg, ProviderKeyPutMsg, type CancelJobResult, type ProviderKeyDeleteReply, type ProviderKeyListReply, type ProviderKeysActiveReply, type ProviderKeyView,
@@ -75,6 +75,7 @@ export const RPC_SEAM = {
   [RPC.billing.stripeEvent]: rpc<StripeEventMsg, StripeEventReply>(StripeEventMsg),
   [RPC.billing.ledgerCheck]: rpc<LedgerCheckMsg, LedgerCheckReply>(LedgerCheckMsg),
   [RPC.billing.keySpend]: rpc<KeySpendMsg, KeySpendReply>(KeySpendMsg),
+  [RPC.billing.topupList]: rpc<TopupListMsg, TopupListReply>(TopupListMsg),
 
   [RPC.router.generationCreate]: rpc<CreateGenerationMsg, GenerationCreatedView>(CreateGenerationMsg),
   [RPC.router.generationGet]: rpc<GetByIdMsg, VideoGenerationView>(GetByIdMsg),

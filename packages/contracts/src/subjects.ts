@@ -13,6 +13,8 @@ export const RPC = {
     stripeEvent: 'billing.stripe.event',
     ledgerCheck: 'billing.ledger.check',
     keySpend: 'billing.keys.spend',
+    /** An org's top-ups, newest first (the dashboard's billing history). */
+    topupList: 'billing.topups.list',
   },
   router: {
     generationCreate: 'router.generation.create',

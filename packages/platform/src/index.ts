@@ -29,5 +29,6 @@ export * from './testing/test-database';
 export * from './testing/sql-functions-check';
 export * from './net/ssrf-guard';
 export * from './http/run-main';
+export * from './http/dashboard-static';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';

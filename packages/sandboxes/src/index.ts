@@ -24,5 +24,10 @@ export type { FramerateJob, FramerateEngine, FramerateStatus, FramerateUsage } f
 export { startAllSandboxes } from './all';
 export { SAMPLE_MP4, lottieAnimation } from './common/media';
 export { parseMarkers } from './common/faults';
-export { StripeStandIn } from './stripe';
+export { StripeStandIn, stripeSignatureHeader } from './stripe';
+export type { HostedCheckoutOptions } from './stripe';
 export type { RecordedRequest as StripeRecordedRequest } from './stripe';
+export { startMailSandbox } from './mail';
+export type { RunningMailSandbox, MailSandboxOptions, SandboxMail } from './mail';
+export { startOidcSandbox } from './oidc';
+export type { RunningOidcSandbox, OidcIssuerOptions } from './oidc';

@@ -88,6 +88,11 @@ describe('quickstart end to end', () => {
     try {
       const other = await createFundedOrg(p.baseUrl, p.adminToken, 100, 'other org');
       ({ done: { id } } = await quickstart(p.baseUrl, p.apiKey, other.key));
+      // `pnpm start` serves the dashboard beside the API: its pages and their assets (apps/dashboard).
+      const page = await http('GET', `${p.baseUrl}/keys`);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const asset = /src="(\/assets\/[^"]+\.js)"/.exec(page.body)?.[1];
+      expect((await http('GET', `${p.baseUrl}${asset}`)).headers.get('content-type')).toMatch(/javascript/);
     } finally {
       expect(await p.stop()).toBe(0);
     }

@@ -46,7 +46,7 @@ async function main() {
   });
   const org = await createFundedOrg(p.baseUrl, p.adminToken, 10_000, 'services org');
   const lines = SERVICES.map((s) => `  ${s.padEnd(10)} ${p.ports[s].map((port) => `:${port}`).join(' ')}   (/metrics, /health/ready on each)`);
-  console.log(['', 'Pipevideo is running, one process per service replica:', ...lines, '', `  Base URL:     ${p.baseUrl}`, `  API key:      ${org.key}`, `  Admin token:  ${p.adminToken}`, `  Database:     ${database.url}`, '', 'Ctrl-C stops it.', ''].join('\n'));
+  console.log(['', 'Pipevideo is running, one process per service replica:', ...lines, '', `  Base URL:     ${p.baseUrl}`, `  API key:      ${org.key}`, `  Admin token:  ${p.adminToken}`, `  Database:     ${database.url}`, `  Sign-in mail: ${p.mail.url}/messages?to=<email>`, `  OIDC issuer:  ${p.oidc.issuer} (sandbox; any email signs in)`, '', 'Ctrl-C stops it.', ''].join('\n'));
   const stop = async () => {
     await p.stop();
     process.exit(0);

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
   BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
-  PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupMsg, TopupReply, UsageListMsg,
+  PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
   UsageListReply,
 } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
@@ -89,6 +89,11 @@ export class BillingController {
   async usage(msg: UsageListMsg): Promise<UsageListReply> {
     const page = await this.d.usage.list(msg);
     return { balance: await this.d.ledger.balance(msg.orgId), ...page };
+  }
+
+  @Handles(RPC.billing.topupList)
+  topups(msg: TopupListMsg): Promise<TopupListReply> {
+    return this.d.topups.list(msg);
   }
 
   @Handles(RPC.billing.checkoutCreate)

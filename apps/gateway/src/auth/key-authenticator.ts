@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { KeyLimit, KeyLimitReset } from '@pipevideo/contracts';
 import { hashSecret, KEY_SECRET_PATTERN } from '../orgs/ids';
 import type { ApiKeyKind } from '../orgs/org.service';
+import type { Role } from '../accounts/roles';
 
 /** Who is calling, once the key checked out. */
 export interface Principal {
@@ -16,6 +17,8 @@ export interface Principal {
   maxConcurrentGenerations: number;
   /** The key's spend limit (billing enforces it on every hold of the creates it makes). */
   spendLimit?: KeyLimit;
+  /** Set when a person calls through the dashboard (session cookie + X-Pipevideo-Org): who, and their role in the org. */
+  user?: { id: string; role: Role };
 }
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'suspended';

@@ -4,7 +4,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { ErrorCode, RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError } from '../http/api-error';
-import { CurrentPrincipal, GatewayController, Public, StandardKey } from '../http/auth';
+import { CurrentPrincipal, GatewayController, Public, SessionRole, StandardKey } from '../http/auth';
 import { intQuery, strQuery, timeQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
@@ -42,6 +42,7 @@ export class BillingController {
 
   @Get('usage')
   @StandardKey()
+  @SessionRole('member')
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Credit balance and usage history (newest first, keyset-paginated)' })
   @ApiQuery({ name: 'from', required: false, description: 'Start (unix seconds or ISO 8601)' })
@@ -61,6 +62,7 @@ export class BillingController {
 
   @Get('billing/balance')
   @StandardKey()
+  @SessionRole('member')
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Credit balance in cents (balance, held by running jobs, available, owed)' })
   @ApiOk('Balance')
@@ -69,8 +71,24 @@ export class BillingController {
     return this.rt.downstream.call(RPC.billing.balanceGet, { orgId: p.orgId });
   }
 
+  @Get('billing/topups')
+  @StandardKey()
+  @SessionRole('member')
+  @ApiTags('Billing')
+  @ApiOperation({ summary: 'Top-ups of the organization (operator credits, Stripe checkouts), newest first' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100, default 20' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiOk('TopupList')
+  @ApiErrors(400, 403, ...KEYED_ERRORS)
+  topups(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
+    const limit = intQuery('limit', q.limit, 100);
+    const cursor = strQuery('cursor', q.cursor, 32);
+    return this.rt.downstream.call(RPC.billing.topupList, { orgId: p.orgId, ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+  }
+
   @Post('billing/checkout')
   @StandardKey()
+  @SessionRole('admin')
   @Idempotent()
   @ApiTags('Billing')
   @ApiOperation({ summary: 'Start a Stripe Checkout that adds credits; redirect the customer to url' })

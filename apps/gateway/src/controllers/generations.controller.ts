@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swag
 import { RPC } from '@pipevideo/contracts';
 import { keyOfCreate, type Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
-import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
+import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery, timeQuery } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
@@ -14,6 +14,7 @@ import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validatio
 @ApiTags('Video generations')
 @GatewayController()
 @StandardKey()
+@SessionRole('member')
 @Controller('v1/video/generations')
 export class GenerationsController {
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
@@ -28,7 +29,10 @@ export class GenerationsController {
   async create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseVideoGenerationBody(body);
     const attribution = attributionFrom(req.headers);
-    return this.rt.create(RPC.router.generationCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    const created = await this.rt.create<{ id: string }>(RPC.router.generationCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    // Made through the dashboard: the org's dashboard key carries the money; this records the person.
+    if (p.user && created?.id) await this.rt.accounts.attribution.recordGeneration(created.id, p.orgId, p.user.id);
+    return created;
   }
 
   @Get()

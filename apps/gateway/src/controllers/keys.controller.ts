@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } f
 import { ApiBody, ApiOperation, ApiParam, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Principal } from '../auth/key-authenticator';
-import { CurrentPrincipal, GatewayController, ManagementKey } from '../http/auth';
+import { CurrentPrincipal, GatewayController, ManagementKey, SessionRole } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
@@ -26,6 +26,7 @@ export class RotateKeyDto {
 @ApiTags('API keys')
 @GatewayController()
 @ManagementKey()
+@SessionRole('member')
 @Controller('v1/keys')
 export class KeysController {
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
@@ -40,6 +41,7 @@ export class KeysController {
   }
 
   @Post()
+  @SessionRole('admin')
   @Idempotent()
   @ApiOperation({ summary: 'Create an API key; the secret is in this answer only' })
   @ApiBody({ type: CreateKeyDto })
@@ -51,6 +53,7 @@ export class KeysController {
   }
 
   @Patch(':id')
+  @SessionRole('admin')
   @ApiOperation({ summary: "Set or remove a key's spend limit", description: 'limit_cents: cents per limit_reset period (null removes the limit). Spend already made in the current period keeps counting.' })
   @ApiParam({ name: 'id', example: 'key_8f2kLm' })
   @ApiBody({ type: KeyLimitDto })
@@ -65,6 +68,7 @@ export class KeysController {
   }
 
   @Post(':id/rotate')
+  @SessionRole('admin')
   @HttpCode(201)
   @Idempotent()
   @ApiOperation({ summary: 'Rotate a key: a new secret now; the old key stops at once or after grace_period_seconds' })
@@ -81,6 +85,7 @@ export class KeysController {
   }
 
   @Delete(':id')
+  @SessionRole('admin')
   @ApiOperation({ summary: 'Revoke a key (every gateway replica refuses it within a second)' })
   @ApiParam({ name: 'id', example: 'key_8f2kLm' })
   @ApiOk('ApiKey')

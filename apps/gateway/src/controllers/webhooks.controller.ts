@@ -6,7 +6,7 @@ import {
 } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { badRequestError } from '../http/api-error';
-import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
+import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
@@ -78,11 +78,13 @@ const pick = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.e
 @ApiTags('Webhooks')
 @GatewayController()
 @StandardKey()
+@SessionRole('member')
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
 
   @Post()
+  @SessionRole('admin')
   @Idempotent()
   @ApiOperation({ summary: 'Create an endpoint; the signing secret is in this answer only' })
   @ApiBody({ type: CreateWebhookDto })
@@ -115,6 +117,7 @@ export class WebhooksController {
   }
 
   @Patch(':id')
+  @SessionRole('admin')
   @ApiOperation({ summary: 'Change url, events, description or enabled' })
   @ApiParam({ name: 'id' })
   @ApiBody({ type: UpdateWebhookDto })
@@ -129,6 +132,7 @@ export class WebhooksController {
   }
 
   @Delete(':id')
+  @SessionRole('admin')
   @ApiOperation({ summary: 'Delete an endpoint' })
   @ApiParam({ name: 'id' })
   @ApiOk('WebhookEndpointDeleted')
@@ -138,6 +142,7 @@ export class WebhooksController {
   }
 
   @Post(':id/rotate-secret')
+  @SessionRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'New signing secret (shown once); the old one keeps signing during an overlap window' })
   @ApiParam({ name: 'id' })
@@ -148,6 +153,7 @@ export class WebhooksController {
   }
 
   @Post(':id/test')
+  @SessionRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a webhook.test event to the endpoint now' })
   @ApiParam({ name: 'id' })
@@ -176,6 +182,7 @@ export class WebhooksController {
   }
 
   @Post(':id/deliveries/:deliveryId/retry')
+  @SessionRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Queue one more attempt of a delivery now' })
   @ApiParam({ name: 'id' })

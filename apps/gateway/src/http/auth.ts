@@ -7,13 +7,16 @@ import { Reflector } from '@nestjs/core';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { ErrorCode } from '@pipevideo/contracts';
 import type { AuthFailure, Principal } from '../auth/key-authenticator';
+import type { Role } from '../accounts/roles';
+import type { Session } from '../accounts/session-store';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { ApiError, forbidden, notFoundError, unauthorized } from './api-error';
 import { GatewayExceptionFilter } from './exception.filter';
 import { limitMessage, ScopedDecision } from '../ratelimit/request-limits';
 
-export type AuthMode = 'standard' | 'management' | 'operator' | 'public';
+export type AuthMode = 'standard' | 'management' | 'operator' | 'public' | 'session';
 const AUTH_MODE = 'pipevideo:auth-mode';
+const SESSION_ROLE = 'pipevideo:session-role';
 
 /** Every gateway controller: our error shapes and our auth guard. */
 export const GatewayController = () => applyDecorators(UseFilters(GatewayExceptionFilter), UseGuards(AuthGuard));
@@ -25,9 +28,19 @@ export const ManagementKey = () => applyDecorators(SetMetadata(AUTH_MODE, 'manag
 /** `Authorization: Bearer $PIPEVIDEO_ADMIN_TOKEN`. */
 export const OperatorToken = () => applyDecorators(SetMetadata(AUTH_MODE, 'operator'), ApiSecurity('operatorToken'));
 export const Public = () => SetMetadata(AUTH_MODE, 'public');
+/** A signed-in person only (session cookie; CSRF token on state-changing calls): /v1/orgs, /v1/invites, /auth/signout…. */
+export const SessionOnly = () => applyDecorators(SetMetadata(AUTH_MODE, 'session'), ApiSecurity('sessionCookie'));
+/**
+ * A key route that also accepts the dashboard's session cookie + `X-Pipevideo-Org`, for people with at
+ * least `role` in that org (accounts/roles.ts). Without it a route takes API keys only. Method-level
+ * overrides class-level.
+ */
+export const SessionRole = (role: Role) => applyDecorators(SetMetadata(SESSION_ROLE, role), ApiSecurity('sessionCookie'));
 
 export interface AuthedRequest {
   principal?: Principal;
+  /** The signed-in person of a session-only route. */
+  account?: { session: Session; sessionId: string };
   headers: Record<string, string | string[] | undefined>;
   /** The client address (Fastify: the socket's, or X-Forwarded-For's when the peer is a trusted proxy). */
   ip?: string;
@@ -39,6 +52,13 @@ export const CurrentPrincipal = createParamDecorator((_d: unknown, ctx: Executio
   const p = ctx.switchToHttp().getRequest<AuthedRequest>().principal;
   if (!p) throw new ApiError(ErrorCode.INTERNAL_SERVER_ERROR, 'no principal on an authenticated route');
   return p;
+});
+
+/** The signed-in person on a @SessionOnly() route. */
+export const CurrentSession = createParamDecorator((_d: unknown, ctx: ExecutionContext): { session: Session; sessionId: string } => {
+  const a = ctx.switchToHttp().getRequest<AuthedRequest>().account;
+  if (!a) throw new ApiError(ErrorCode.INTERNAL_SERVER_ERROR, 'no session on a session route');
+  return a;
 });
 
 const FAILURE_MESSAGES: Record<Exclude<AuthFailure, 'suspended'>, string> = {
@@ -75,6 +95,24 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     if (mode === 'operator') return this.operator(req);
+    if (mode === 'session') {
+      // People's own routes spend the client IP's budget (as calls without a key do).
+      await this.limit(reply, () => this.rt.limits.forIp(req.ip ?? 'unknown'));
+      req.account = await this.rt.sessionPrincipals.session(req.method, req.headers).catch((err) => {
+        throw dbUnavailable(err);
+      });
+      return true;
+    }
+    // The dashboard: no API key, a session cookie, on a route people may call.
+    const sessionRole = this.reflector.getAllAndOverride<Role | undefined>(SESSION_ROLE, [ctx.getHandler(), ctx.getClass()]);
+    if (sessionRole && !req.headers.authorization && this.rt.accounts.cookies.read(req.headers)) {
+      const p = await this.rt.sessionPrincipals.principal(req.method, req.headers, sessionRole).catch((err) => {
+        throw dbUnavailable(err);
+      });
+      await this.limit(reply, () => this.rt.limits.forKey(p));
+      req.principal = p;
+      return true;
+    }
 
     const result = await this.rt.auth.authenticate(req.headers.authorization).catch((err) => {
       throw dbUnavailable(err);

@@ -3,7 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
-import { CORRELATION_HEADER } from '@pipevideo/platform';
+import { CORRELATION_HEADER, isDashboardBuild, registerDashboard } from '@pipevideo/platform';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { GatewayExceptionFilter } from './exception.filter';
 import { multipartParser } from './multipart';
@@ -68,5 +68,11 @@ export class HttpSetup implements OnModuleInit {
     // and routes would keep Fastify's default error shape.
     void fastify.register(fastifySwagger, { mode: 'static', specification: { document: this.rt.openapiDocument } });
     void fastify.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, persistAuthorization: true } });
+    // The dashboard's pages and assets (embedded mode), on their exact paths only: the API keeps every other one.
+    const dashboardDir = this.rt.cfg.dashboardDir;
+    if (dashboardDir) {
+      if (!isDashboardBuild(dashboardDir)) throw new Error(`PIPEVIDEO_DASHBOARD_DIR ${dashboardDir} holds no built dashboard (run pnpm build)`);
+      registerDashboard(fastify, dashboardDir);
+    }
   }
 }

@@ -23,6 +23,12 @@ export function buildOpenApiDocument(app: INestApplication, swagger: typeof Swag
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'pv_…', description: 'Standard API key' }, 'apiKey')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'pv_…', description: 'Management API key (key management only)' }, 'managementKey')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Operator token (PIPEVIDEO_ADMIN_TOKEN)' }, 'operatorToken')
+    .addSecurity('sessionCookie', {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'pv_session',
+      description: 'The dashboard: session cookie (`__Host-pv_session` over https) + `X-Pipevideo-Org: <org id>`; state-changing calls also need `X-CSRF-Token` (docs/dashboard-api.md).',
+    })
     .build();
   const doc = swagger.createDocument(app, config, { operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}` }) as Record<string, any>;
   doc.openapi = '3.1.0';

@@ -306,6 +306,14 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       }),
     },
   ),
+  Topup: obj({
+    id: str(undefined, { example: 'top_42' }),
+    object: enumOf(['topup']),
+    amount_cents: int('Cents added to the balance.'),
+    source: str('operator, stripe or sandbox'),
+    created_at: int(UNIX),
+  }),
+  TopupList: list(ref('Topup'), 'Top-ups of the organization, newest first.'),
   Checkout: obj({ id: str(undefined, { example: 'cs_test_123' }), url: str('Stripe Checkout page to send the customer to.') }),
   StripeWebhookReceived: obj(
     {
@@ -419,6 +427,41 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
   OpenAIVideoList: obj({ object: enumOf(['list']), data: arr(ref('OpenAIVideo')), first_id: orNull(str()), last_id: orNull(str('Pass as `after` for the next page.')), has_more: bool() }, 'OpenAI’s cursor list.'),
   OpenAIVideoDeleted: obj({ id: str(), object: enumOf(['video.deleted']), deleted: bool() }),
 
+  // ---- Human accounts and organizations for people (docs/dashboard-api.md)
+  SignInMethods: obj({
+    object: enumOf(['sign_in_methods']),
+    email: bool('Whether sign-in links can be mailed (SMTP configured).'),
+    oidc: { anyOf: [obj({ name: str('The issuer to show on the button.'), start_url: str('Where the button goes (GET).') }), { type: 'null' }] },
+  }),
+  EmailSignInStarted: obj({ object: enumOf(['email_sign_in']), status: enumOf(['sent']), message: str('The same words whether or not the address has an account.') }),
+  Redirect: obj({ object: enumOf(['redirect']), location: str('Where the Location header sends the browser.') }),
+  SessionUser: obj({ id: str(undefined, { example: 'usr_8f2kLm' }), email: str() }),
+  SignedIn: obj({ object: enumOf(['signed_in']), user: ref('SessionUser'), return_to: str('Same-origin path to go to next.') }),
+  AuthSession: obj({
+    object: enumOf(['session']),
+    user: ref('SessionUser'),
+    orgs: arr(obj({ id: str(), name: str('Data, never markup: render it as text.'), role: enumOf(['owner', 'admin', 'member']) }), 'The organizations the person belongs to.'),
+    csrf_token: str('Send it as X-CSRF-Token on every state-changing call made with the session cookie.'),
+    method: enumOf(['email', 'oidc'], 'How this session was signed in.'),
+  }),
+  SignedOut: obj({ object: enumOf(['signed_out']), sessions_ended: int('Sessions ended by this call.') }),
+  MyOrganization: obj({ id: str(undefined, { example: 'org_8f2kLm' }), object: enumOf(['organization']), name: str(), role: enumOf(['owner', 'admin', 'member'], 'Your role in it.'), created_at: int(UNIX) }),
+  MyOrganizationList: list(ref('MyOrganization'), 'Your organizations (one page).'),
+  OrgMember: obj({ object: enumOf(['org_member']), user_id: str(), email: str(), role: enumOf(['owner', 'admin', 'member']), joined_at: int(UNIX) }),
+  OrgMemberList: list(ref('OrgMember'), 'The members of the organization (one page).'),
+  OrgInvite: obj({
+    id: str(undefined, { example: 'inv_8f2kLm' }),
+    object: enumOf(['org_invite']),
+    org_id: str(),
+    email: str(),
+    role: enumOf(['owner', 'admin', 'member']),
+    status: enumOf(['pending', 'accepted', 'expired']),
+    created_at: int(UNIX),
+    expires_at: int(UNIX),
+    accepted_at: orNull(int(UNIX)),
+  }),
+  OrgInviteList: list(ref('OrgInvite'), 'Invitations of the organization, newest first (at most 200).'),
+  OrgInvitePreview: obj({ object: enumOf(['org_invite_preview']), org_id: str(), org_name: str(), email: str(), role: enumOf(['owner', 'admin', 'member']), expires_at: int(UNIX) }),
   // ---- Operator API only (/admin/openapi.json)
   AuditEntry: obj({
     id: str(),

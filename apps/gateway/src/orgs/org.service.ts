@@ -4,7 +4,8 @@ import { rows } from '@pipevideo/platform';
 import { ApiError, notFoundError } from '../errors/api-error';
 import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret, newOrgId } from './ids';
 
-export type ApiKeyKind = 'standard' | 'management';
+/** `dashboard`: the one key per org that dashboard (session) calls are attributed to; nobody knows its secret. */
+export type ApiKeyKind = 'standard' | 'management' | 'dashboard';
 export type ApiKeyStatus = 'active' | 'revoked' | 'expired';
 
 export type OrgStatus = 'active' | 'suspended';
@@ -144,7 +145,7 @@ function orgView(r: any): Organization {
  * Keys that count against the org's cap: active and not retired by a rotation (a key in its grace period
  * has `expires_at` set and its successor is counted instead, so rotating never needs a free slot).
  */
-const LIVE_KEY = `status = 'active' AND expires_at IS NULL`;
+const LIVE_KEY = `status = 'active' AND expires_at IS NULL AND kind <> 'dashboard'`;
 
 function checkName(name: unknown, what: string): string {
   if (typeof name !== 'string' || !name.trim()) throw new ApiError(ErrorCode.BAD_REQUEST, `${what} name must be a non-empty string`, { details: [{ field: 'name', message: 'name must be a non-empty string' }] });
@@ -162,8 +163,8 @@ export class OrgService {
     private readonly o: OrgServiceOptions = { defaultMaxKeys: 50 },
   ) {}
 
-  async createOrg(name: string, limits: OrgLimits = {}): Promise<Organization> {
-    const [row] = await this.ds.query(
+  async createOrg(name: string, limits: OrgLimits = {}, m: Pick<DataSource, 'query'> = this.ds): Promise<Organization> {
+    const [row] = await m.query(
       `INSERT INTO organizations (id, name, rate_limit_per_minute, org_rate_limit_per_minute, max_keys, max_concurrent_generations)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [newOrgId(), checkName(name, 'Organization'), limits.rateLimitPerMinute ?? null, limits.orgRateLimitPerMinute ?? null, limits.maxKeys ?? null, limits.maxConcurrentGenerations ?? null],
@@ -240,19 +241,20 @@ export class OrgService {
   }
 
   async listKeys(orgId: string): Promise<ApiKeyView[]> {
-    const rows: KeyRow[] = await this.ds.query(`SELECT * FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id`, [orgId]);
+    // The dashboard key is internal (no secret anyone holds): not listed, not manageable.
+    const rows: KeyRow[] = await this.ds.query(`SELECT * FROM api_keys WHERE org_id = $1 AND kind <> 'dashboard' ORDER BY created_at DESC, id`, [orgId]);
     return rows.map((r) => keyView(r));
   }
 
   private async keyOf(orgId: string, keyId: string): Promise<KeyRow> {
-    const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT * FROM api_keys WHERE id = $1 AND org_id = $2`, [keyId, orgId]) : [];
+    const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT * FROM api_keys WHERE id = $1 AND org_id = $2 AND kind <> 'dashboard'`, [keyId, orgId]) : [];
     if (!row) throw notFoundError(`API key ${keyId} not found`);
     return row;
   }
 
   /** The operator's revoke: any key by id, whatever its org. */
   async revokeAnyKey(keyId: string): Promise<ApiKeyView> {
-    const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT org_id FROM api_keys WHERE id = $1`, [keyId]) : [];
+    const [row] = ID_PATTERNS.key.test(keyId) ? await this.ds.query(`SELECT org_id FROM api_keys WHERE id = $1 AND kind <> 'dashboard'`, [keyId]) : [];
     if (!row) throw notFoundError(`API key ${keyId} not found`);
     return this.revokeKey(row.org_id, keyId);
   }
@@ -282,7 +284,7 @@ export class OrgService {
    */
   async rotateKey(orgId: string, keyId: string, gracePeriodSeconds = 0): Promise<IssuedApiKey & { rotated_from: string; previous_key_expires_at: number }> {
     return this.ds.transaction(async (m) => {
-      const [old] = await m.query(`SELECT *, now() AS now FROM api_keys WHERE id = $1 AND org_id = $2 FOR UPDATE`, [keyId, orgId]);
+      const [old] = await m.query(`SELECT *, now() AS now FROM api_keys WHERE id = $1 AND org_id = $2 AND kind <> 'dashboard' FOR UPDATE`, [keyId, orgId]);
       if (!ID_PATTERNS.key.test(keyId) || !old) throw notFoundError(`API key ${keyId} not found`);
       const view = keyView(old, new Date(old.now));
       if (view.status !== 'active') throw new ApiError(ErrorCode.CONFLICT, `API key ${keyId} is ${view.status} and cannot be rotated. Create a new key instead.`);

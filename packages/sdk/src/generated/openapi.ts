@@ -3,6 +3,161 @@
  * Do not edit: run `pnpm --filter @pipevideo/sdk generate` against a running platform instead.
  */
 export interface paths {
+    "/auth/email/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a sign-in link (signs up a new address)
+         * @description Always the same 202 whether or not the address has an account. Rate limited per address and per client IP (429).
+         */
+        post: operations["Auth_emailStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The link of the sign-in mail: starts a session and redirects
+         * @description 303 to the return_to given at start (a same-origin path) or "/", with a new session cookie. An invalid, used or expired link: 303 to /signin?error=invalid_link.
+         */
+        get: operations["Auth_emailVerifyLink"];
+        put?: never;
+        /**
+         * Sign in with the token of a sign-in link (for clients that read it themselves)
+         * @description Sets the session cookie; 400 when the token is invalid, used or expired.
+         */
+        post: operations["Auth_emailVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-in methods this server offers (email link, OIDC issuer) */
+        get: operations["Auth_methods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the OpenID Connect issuer sends the browser back
+         * @description 303 to the return_to or "/" with a new session; on failure 303 to /signin?error=<reason>.
+         */
+        get: operations["Auth_oidcCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start signing in with the configured OpenID Connect issuer (302 to it)
+         * @description 404 when no issuer is configured.
+         */
+        get: operations["Auth_oidcStart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in person, their organizations (with roles) and the CSRF token for state-changing calls
+         * @description 401 when not signed in.
+         */
+        get: operations["Auth_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/signout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of this session (X-CSRF-Token required) */
+        post: operations["Auth_signOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/signout-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of every session of this person, on every device (X-CSRF-Token required) */
+        post: operations["Auth_signOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/apps/rankings": {
         parameters: {
             query?: never;
@@ -92,6 +247,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/topups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Top-ups of the organization (operator credits, Stripe checkouts), newest first */
+        get: operations["Billing_topups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/engines": {
         parameters: {
             query?: never;
@@ -103,6 +275,40 @@ export interface paths {
         get: operations["Catalog_engines"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invites/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an invitation link offers (to the address it was sent to) */
+        get: operations["Orgs_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invites/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation: join the organization (signed in as the invited address) */
+        post: operations["Orgs_accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -202,15 +408,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/provider-keys": {
+    "/v1/orgs": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** List the organization's provider keys (never the keys: provider, last four characters, when verified) */
-        get: operations["ProviderKeys_list"];
+        /** Your organizations, with your role in each */
+        get: operations["Orgs_list"];
+        put?: never;
+        /** Create an organization; you are its owner */
+        post: operations["Orgs_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{id}/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invitations of an organization (admins and owners) */
+        get: operations["Orgs_invites"];
+        put?: never;
+        /** Invite someone by email (admins and owners); the mail holds a link to /invites/{token} */
+        post: operations["Orgs_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{id}/invites/{inviteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a pending invitation (admins and owners) */
+        delete: operations["Orgs_revokeInvite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave an organization (the last owner cannot: make someone else owner first) */
+        post: operations["Orgs_leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members of an organization (any member may read) */
+        get: operations["Orgs_members"];
         put?: never;
         post?: never;
         delete?: never;
@@ -219,7 +495,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/provider-keys/{provider}": {
+    "/v1/orgs/{id}/members/{userId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -227,17 +503,14 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /**
-         * Store (or replace) your own key for a provider
-         * @description The key is checked with one cheap call to the provider (fal: its account endpoint; Replicate: `GET /v1/account`); a key the provider refuses is a 400 and nothing is stored. Stored encrypted, never shown again. From then on, routes on this provider run on your key and are charged only the platform fee.
-         */
-        put: operations["ProviderKeys_put"];
+        put?: never;
         post?: never;
-        /** Delete your key for a provider: its routes run on the platform key again, at the normal price */
-        delete: operations["ProviderKeys_remove"];
+        /** Remove a member (admins remove members, owners anyone; yourself: leave) */
+        delete: operations["Orgs_remove"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a member's role (owners only; an org keeps at least one owner) */
+        patch: operations["Orgs_setRole"];
         trace?: never;
     };
     "/v1/responses": {
@@ -654,6 +927,26 @@ export interface components {
             object: "list";
             window_hours: number;
         };
+        AuthSession: {
+            /** @description Send it as X-CSRF-Token on every state-changing call made with the session cookie. */
+            csrf_token: string;
+            /**
+             * @description How this session was signed in.
+             * @enum {string}
+             */
+            method: "email" | "oidc";
+            /** @enum {string} */
+            object: "session";
+            /** @description The organizations the person belongs to. */
+            orgs: {
+                id: string;
+                /** @description Data, never markup: render it as text. */
+                name: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "member";
+            }[];
+            user: components["schemas"]["SessionUser"];
+        };
         /** @description The organization’s credits in cents. */
         Balance: {
             /** @description What new work can use. */
@@ -864,6 +1157,27 @@ export interface components {
             /** @example https://example.com/hooks/pipevideo */
             url: string;
         };
+        EmailSignInStarted: {
+            /** @description The same words whether or not the address has an account. */
+            message: string;
+            /** @enum {string} */
+            object: "email_sign_in";
+            /** @enum {string} */
+            status: "sent";
+        };
+        EmailStartDto: {
+            /** @example ada@example.com */
+            email: string;
+            /**
+             * @description Where to land after signing in: a same-origin path ("/keys"); anything else lands on "/".
+             * @example /keys
+             */
+            return_to?: string;
+        };
+        EmailVerifyDto: {
+            /** @description The token of the sign-in link (its `token` query parameter). */
+            token: string;
+        };
         Engine: {
             artifact_media_type: string | null;
             /** @description True for the engine used when the request names none. */
@@ -947,6 +1261,16 @@ export interface components {
             provider: string;
             /** @description Unix seconds. */
             started_at: number;
+        };
+        InviteDto: {
+            /** @example grace@example.com */
+            email: string;
+            /**
+             * @description Role on joining (owners only invite owners).
+             * @default member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
         };
         IssuedApiKey: {
             /** @description Unix seconds. */
@@ -1114,6 +1438,34 @@ export interface components {
             request_cents: number;
             resolution: string;
         };
+        MyOrganization: {
+            /** @description Unix seconds. */
+            created_at: number;
+            /** @example org_8f2kLm */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            object: "organization";
+            /**
+             * @description Your role in it.
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+        };
+        /** @description Your organizations (one page). */
+        MyOrganizationList: {
+            data: components["schemas"]["MyOrganization"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        NewOrgDto: {
+            /** @example Acme */
+            name: string;
+        };
         OpenAIErrorObjectSchema: {
             /**
              * @example bad_request
@@ -1197,31 +1549,58 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
-        /** @description A provider key the organization brought; routes on that provider run on it and are charged only the platform fee. */
-        ProviderKey: {
+        OrgInvite: {
+            /** @description Unix seconds. */
+            accepted_at: number | null;
             /** @description Unix seconds. */
             created_at: number;
-            /** @description The last four characters of the key; the key itself is never shown again. */
-            last4: string;
-            /** @enum {string} */
-            object: "provider_key";
-            /** @enum {string} */
-            provider: "fal" | "replicate";
+            email: string;
             /** @description Unix seconds. */
-            updated_at: number;
-            /** @description When the provider last accepted the key (unix seconds). */
-            verified_at: number;
-        };
-        ProviderKeyDeleted: {
-            deleted: boolean;
+            expires_at: number;
+            /** @example inv_8f2kLm */
+            id: string;
             /** @enum {string} */
-            object: "provider_key";
+            object: "org_invite";
+            org_id: string;
             /** @enum {string} */
-            provider: "fal" | "replicate";
+            role: "owner" | "admin" | "member";
+            /** @enum {string} */
+            status: "pending" | "accepted" | "expired";
         };
-        /** @description The organization’s provider keys, by provider (one page). */
-        ProviderKeyList: {
-            data: components["schemas"]["ProviderKey"][];
+        /** @description Invitations of the organization, newest first (at most 200). */
+        OrgInviteList: {
+            data: components["schemas"]["OrgInvite"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
+        OrgInvitePreview: {
+            email: string;
+            /** @description Unix seconds. */
+            expires_at: number;
+            /** @enum {string} */
+            object: "org_invite_preview";
+            org_id: string;
+            org_name: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        OrgMember: {
+            email: string;
+            /** @description Unix seconds. */
+            joined_at: number;
+            /** @enum {string} */
+            object: "org_member";
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            user_id: string;
+        };
+        /** @description The members of the organization (one page). */
+        OrgMemberList: {
+            data: components["schemas"]["OrgMember"][];
             /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
             has_more: boolean;
             /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
@@ -1270,10 +1649,6 @@ export interface components {
              */
             sort: "price" | "latency" | "success";
         };
-        PutProviderKeyDto: {
-            /** @description The provider API key of your own account (fal: the key; Replicate: the API token). Write-only. */
-            key: string;
-        };
         /** @description Whether the organization’s apps are left out of the public rankings. */
         RankingsSettings: {
             /** @enum {string} */
@@ -1289,6 +1664,12 @@ export interface components {
              * @example true
              */
             opt_out: boolean;
+        };
+        Redirect: {
+            /** @description Where the Location header sends the browser. */
+            location: string;
+            /** @enum {string} */
+            object: "redirect";
         };
         /** @description Spec 002’s cancel answer. */
         ResponseCancelled: {
@@ -1407,6 +1788,10 @@ export interface components {
             output_tokens: number;
             total_tokens: number;
         };
+        RoleDto: {
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
         RotatedApiKey: {
             /** @description Unix seconds. */
             created_at: number;
@@ -1447,6 +1832,36 @@ export interface components {
              */
             grace_period_seconds: number;
         };
+        SessionUser: {
+            email: string;
+            /** @example usr_8f2kLm */
+            id: string;
+        };
+        SignedIn: {
+            /** @enum {string} */
+            object: "signed_in";
+            /** @description Same-origin path to go to next. */
+            return_to: string;
+            user: components["schemas"]["SessionUser"];
+        };
+        SignedOut: {
+            /** @enum {string} */
+            object: "signed_out";
+            /** @description Sessions ended by this call. */
+            sessions_ended: number;
+        };
+        SignInMethods: {
+            /** @description Whether sign-in links can be mailed (SMTP configured). */
+            email: boolean;
+            /** @enum {string} */
+            object: "sign_in_methods";
+            oidc: {
+                /** @description The issuer to show on the button. */
+                name: string;
+                /** @description Where the button goes (GET). */
+                start_url: string;
+            } | null;
+        };
         /** @description What Stripe reads back. */
         StripeWebhookReceived: {
             /** @description This delivery credited the org. */
@@ -1457,6 +1872,28 @@ export interface components {
             /** @constant */
             received: true;
             type: string;
+        };
+        Topup: {
+            /** @description Cents added to the balance. */
+            amount_cents: number;
+            /** @description Unix seconds. */
+            created_at: number;
+            /** @example top_42 */
+            id: string;
+            /** @enum {string} */
+            object: "topup";
+            /** @description operator, stripe or sandbox */
+            source: string;
+        };
+        /** @description Top-ups of the organization, newest first. */
+        TopupList: {
+            data: components["schemas"]["Topup"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
         };
         UpdateWebhookDto: {
             description?: string;
@@ -1472,8 +1909,6 @@ export interface components {
                 /** @enum {string} */
                 api: "video" | "responses";
                 app_title: string | null;
-                /** @description The job ran on the organization’s own provider key (bring your own key): cost_cents is only the platform fee, the provider billed the organization directly. */
-                byok: boolean;
                 /** @description Unix seconds. */
                 completed_at: number | null;
                 /** @description Net cost (charged minus refunded). */
@@ -1718,6 +2153,415 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    Auth_emailStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailStartDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSignInStarted"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_emailVerifyLink: {
+        parameters: {
+            query: {
+                token: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description See Other (Location: where to go next) */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redirect"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_emailVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailVerifyDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_methods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInMethods"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_oidcCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description See Other */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redirect"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_oidcStart: {
+        parameters: {
+            query?: {
+                /** @description Same-origin path to land on afterwards. */
+                return_to?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Found (Location: the issuer’s authorization endpoint) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redirect"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthSession"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Auth_signOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
     Catalog_rankings: {
         parameters: {
             query?: {
@@ -2127,6 +2971,85 @@ export interface operations {
             };
         };
     };
+    Billing_topups: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: unknown;
+                /** @description 1–100, default 20 */
+                limit?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopupList"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
     Catalog_engines: {
         parameters: {
             query?: never;
@@ -2147,6 +3070,142 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the invitation link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgInvitePreview"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the invitation link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyOrganization"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2674,7 +3733,7 @@ export interface operations {
             };
         };
     };
-    ProviderKeys_list: {
+    Orgs_list: {
         parameters: {
             query?: never;
             header?: never;
@@ -2689,7 +3748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProviderKeyList"];
+                    "application/json": components["schemas"]["MyOrganizationList"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -2719,15 +3778,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorSchema"];
-                };
-            };
             /** @description A downstream service is unavailable; retry shortly */
             503: {
                 headers: {
@@ -2739,28 +3789,26 @@ export interface operations {
             };
         };
     };
-    ProviderKeys_put: {
+    Orgs_create: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                provider: "fal" | "replicate";
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PutProviderKeyDto"];
+                "application/json": components["schemas"]["NewOrgDto"];
             };
         };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProviderKey"];
+                    "application/json": components["schemas"]["MyOrganization"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2799,8 +3847,66 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /** @description Internal error */
-            500: {
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_invites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgInviteList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2819,24 +3925,28 @@ export interface operations {
             };
         };
     };
-    ProviderKeys_remove: {
+    Orgs_invite: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                provider: "fal" | "replicate";
+                id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteDto"];
+            };
+        };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProviderKeyDeleted"];
+                    "application/json": components["schemas"]["OrgInvite"];
                 };
             };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
@@ -2884,8 +3994,377 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorSchema"];
                 };
             };
-            /** @description Internal error */
-            500: {
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_revokeInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                inviteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgInvite"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgMember"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgMemberList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgMember"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Orgs_setRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgMember"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -59,6 +59,12 @@ export class ContractClient {
 
   async call<T = any>(method: string, path: string, opts: Parameters<typeof http>[2] = {}): Promise<HttpResult<T>> {
     const r = await http<T>(method, `${this.baseUrl}${path}`, opts);
+    this.check(method, path, r);
+    return r;
+  }
+
+  /** Validates an answer obtained otherwise (e.g. with a browser's cookie jar) against the document. */
+  check(method: string, path: string, r: { status: number; body: unknown }): void {
     const bare = path.split('?')[0];
     const route = this.routes.find((x) => x.re.test(bare));
     const op = route ? this.doc.paths[route.template][method.toLowerCase()] : undefined;
@@ -73,6 +79,5 @@ export class ContractClient {
       }
     }
     this.validated.add(`${method.toUpperCase()} ${route.template} ${r.status}`);
-    return r;
   }
 }

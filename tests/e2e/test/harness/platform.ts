@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, deleteNatsNamespace, requireNats, TestDatabase } from '@pipevideo/platform';
-import { startAllSandboxes, SandboxSet, StripeStandIn } from '@pipevideo/sandboxes';
+import { RunningMailSandbox, RunningOidcSandbox, startAllSandboxes, startMailSandbox, startOidcSandbox, SandboxSet, StripeStandIn } from '@pipevideo/sandboxes';
 import { http, waitFor } from './http';
 import { createServiceRoles, startAuthNats } from './least-privilege';
 
@@ -47,6 +47,10 @@ export interface Platform {
   sandboxes: SandboxSet;
   /** The local Stripe API stand-in billing's checkouts go to. */
   stripe: StripeStandIn;
+  /** The SMTP sandbox the gateway mails sign-in links and invitations to (read them at mail.url/messages?to=). */
+  mail: RunningMailSandbox;
+  /** The OIDC sandbox issuer the gateway's "sign in with OIDC" uses. */
+  oidc: RunningOidcSandbox;
   db?: Pick<TestDatabase, 'url' | 'name'>;
   urls: Record<ServiceName, string>;
   /** Every replica's HTTP base URL (metrics, health), the first being `urls[service]`. */
@@ -106,6 +110,8 @@ export const FAST_LIFECYCLE_ENV = {
   PIPEVIDEO_ORG_RATE_LIMIT_PER_MINUTE: '100000',
   PIPEVIDEO_IP_RATE_LIMIT_PER_MINUTE: '100000',
   PIPEVIDEO_MAX_CONCURRENT_GENERATIONS: '100000',
+  // Sign-in attempts per client IP (every test signs in from 127.0.0.1); security.e2e.spec.ts tests the limit.
+  PIPEVIDEO_AUTH_IP_LIMIT: '100000',
 };
 
 /**
@@ -130,16 +136,21 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     ...(roles ? { DATABASE_URL: roles.urls[s] } : {}),
   });
   const sandboxes = await startAllSandboxes({ basePort: 0, jobDurationMs: 400 });
-  // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same way).
-  const stripe = new StripeStandIn();
+  const gatewayPort = o.gatewayPort ?? (await reservePorts());
+  // api.stripe.com cannot be reached here: checkouts go to a local stand-in (a real Stripe answers the same
+  // way), whose hosted checkout page's Pay button sends the signed checkout.session.completed to billing.
+  const stripe = new StripeStandIn({ hosted: { webhookUrl: `http://127.0.0.1:${gatewayPort}/v1/billing/stripe/webhook`, webhookSecret: E2E_STRIPE_WEBHOOK_SECRET } });
   const stripeUrl = await stripe.start();
   const adminToken = o.adminToken ?? 'e2e-admin-token';
+  // Human accounts: mail to the SMTP sandbox, OIDC against the sandbox issuer; links point at the gateway.
+  const mail = await startMailSandbox();
+  const oidc = await startOidcSandbox({ redirectUris: [`http://127.0.0.1:${gatewayPort}/auth/oidc/callback`] });
   const replicaCount = (s: ServiceName) => Math.max(1, o.replicas?.[s] ?? 1);
   /** Port of each replica of each service: `ports[s][i]`. */
   const ports = {} as Record<ServiceName, number[]>;
   for (const s of SERVICES) {
     ports[s] = [];
-    for (let i = 0; i < replicaCount(s); i++) ports[s].push(s === 'gateway' && i === 0 && o.gatewayPort ? o.gatewayPort : await reservePorts());
+    for (let i = 0; i < replicaCount(s); i++) ports[s].push(s === 'gateway' && i === 0 ? gatewayPort : await reservePorts());
   }
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s][0]}`])) as Record<ServiceName, string>;
   const env: Record<string, string> = {
@@ -167,6 +178,12 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     STRIPE_SECRET_KEY: 'sk_test_e2e',
     STRIPE_API_BASE: stripeUrl,
     STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
+    PIPEVIDEO_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    PIPEVIDEO_SMTP_URL: mail.smtpUrl,
+    PIPEVIDEO_OIDC_ISSUER: oidc.issuer,
+    PIPEVIDEO_OIDC_CLIENT_ID: oidc.clientId,
+    PIPEVIDEO_OIDC_CLIENT_SECRET: oidc.clientSecret,
+    PIPEVIDEO_OIDC_NAME: 'Sandbox OIDC',
     ...FAST_LIFECYCLE_ENV,
     ...(o.env ?? {}),
   };
@@ -237,6 +254,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     adminToken,
     sandboxes,
     stripe,
+    mail,
+    oidc,
     db,
     urls,
     ports,
@@ -260,6 +279,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       ]);
       await sandboxes.close();
       await stripe.stop();
+      await mail.close();
+      await oidc.close();
       await db.drop();
       await roles?.drop();
       await deleteNatsNamespace(db.name, natsUrl);
@@ -270,6 +291,8 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
 
 export interface EmbeddedPlatformProcess {
   baseUrl: string;
+  /** The mail sandbox's mailbox (GET /messages?to=). */
+  mailUrl: string;
   apiKey: string;
   orgId: string;
   adminToken: string;
@@ -285,7 +308,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
   const prefix = `pv_embedded_${Date.now().toString(36)}`;
   const gatewayPort = await reservePorts();
   const internal = await reservePorts(4);
-  const sandboxBase = await reservePorts(4);
+  const sandboxBase = await reservePorts(8);
   const pgPort = await reservePorts();
   const child = fork(join(ROOT, 'apps/embedded/dist/main.js'), [], {
     execArgv: [],
@@ -321,6 +344,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
   });
   return {
     baseUrl: `http://127.0.0.1:${gatewayPort}`,
+    mailUrl: ready.mailUrl,
     apiKey: ready.apiKey,
     orgId: ready.orgId,
     adminToken: ready.adminToken,

@@ -1,0 +1,1 @@
+export declare const PAGE_PATHS: string[];
