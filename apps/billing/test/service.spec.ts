@@ -26,6 +26,7 @@ function finished(p: Partial<GenerationFinishedEvt> & Pick<GenerationFinishedEvt
     provider: 'fal',
     holdId: null,
     costCents: 0,
+    keepTokenCharge: false,
     outputUrl: null,
     errorMessage: null,
     finishedAt: new Date().toISOString(),
@@ -41,7 +42,7 @@ describe('billing service over the in-process transport', () => {
   const stand = new StripeStandIn();
 
   const publish = (subject: string, evt: { eventId: string }) => wiring.events.publish(subject, evt.eventId, JSON.stringify(evt));
-  const balance = (orgId: string) => rpc.request<any>(RPC.billing.balanceGet, { orgId });
+  const balance = (orgId: string) => rpc.request(RPC.billing.balanceGet, { orgId });
 
   beforeAll(async () => {
     db = await createTestDatabase('pv_billing_svc');
@@ -62,24 +63,23 @@ describe('billing service over the in-process transport', () => {
     await db?.drop();
   });
 
-  it('top-up, balance and holds: idempotent, "Insufficient balance" as BAD_REQUEST', async () => {
-    const t = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
+  it('top-up, balance and holds: idempotent, a refusal for lack of funds is the typed `insufficient` reply', async () => {
+    const t = await rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
     expect(t).toEqual({ transactionId: expect.any(String), duplicate: false, balance: { balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 } });
-    const t2 = await rpc.request<any>(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
+    const t2 = await rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1000, idempotencyKey: 'k1', source: 'operator' });
     expect(t2).toMatchObject({ transactionId: t.transactionId, duplicate: true });
-    await expect(rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1, idempotencyKey: 'k2', source: 'bank' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 1, idempotencyKey: 'k2', source: 'bank' } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await balance('org_a')).toEqual({ balance_cents: 1000, held_cents: 0, available_cents: 1000, owed_cents: 0 });
     expect(await balance('org_nobody')).toEqual({ balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 });
 
     const hold = { orgId: 'org_a', holdId: 'gv1:1', amountCents: 300, generationId: 'gv1' };
-    const h = await rpc.request<any>(RPC.billing.holdPlace, hold);
-    expect(h).toEqual({ holdId: 'gv1:1', amountCents: 300, balance: { balance_cents: 1000, held_cents: 300, available_cents: 700, owed_cents: 0 } });
+    const h = await rpc.request(RPC.billing.holdPlace, hold);
+    expect(h).toEqual({ outcome: 'placed', holdId: 'gv1:1', amountCents: 300, balance: { balance_cents: 1000, held_cents: 300, available_cents: 700, owed_cents: 0 } });
     expect(await rpc.request(RPC.billing.holdPlace, hold)).toEqual(h);
-    const err: any = await rpc.request(RPC.billing.holdPlace, { ...hold, holdId: 'gv9:1', amountCents: 701 }).catch((e) => e);
-    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(err.message).toMatch(/^Insufficient balance/);
+    const refused = await rpc.request(RPC.billing.holdPlace, { ...hold, holdId: 'gv9:1', amountCents: 701 });
+    expect(refused).toMatchObject({ outcome: 'insufficient', availableCents: 700, owedCents: 0, message: expect.stringMatching(/^Insufficient balance/) });
     await expect(rpc.request(RPC.billing.holdPlace, { ...hold, amountCents: 5 })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: '', amountCents: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rpc.request(RPC.billing.holdPlace, { orgId: 'org_a', holdId: '', amountCents: -1 } as never)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('hold.release_requested releases once; generation.finished captures once (redeliveries change nothing)', async () => {
@@ -111,7 +111,7 @@ describe('billing service over the in-process transport', () => {
     await rpc.request(RPC.billing.topupCreate, { orgId: 'org_r', amountCents: 1000, idempotencyKey: 'k', source: 'sandbox' });
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_r', holdId: 'resp_1:1', amountCents: 300, generationId: 'resp_1' });
     const charge = { orgId: 'org_r', responseId: 'resp_1', holdId: 'resp_1:1', amountCents: 80, inputTokens: 1200, outputTokens: 3400 };
-    const c = await rpc.request<any>(RPC.billing.tokenCharge, charge);
+    const c = await rpc.request(RPC.billing.tokenCharge, charge);
     expect(c).toEqual({
       responseId: 'resp_1', holdId: 'resp_1:1', chargedCents: 80, writtenOffCents: 0, releasedCents: 220, duplicate: false,
       balance: { balance_cents: 920, held_cents: 0, available_cents: 920, owed_cents: 0 },
@@ -136,7 +136,7 @@ describe('billing service over the in-process transport', () => {
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_u', holdId: 'resp_run:1', amountCents: 100, generationId: 'resp_run' });
     await rpc.request(RPC.billing.tokenCharge, { orgId: 'org_u', responseId: 'resp_run', holdId: 'resp_run:1', amountCents: 30, inputTokens: 10, outputTokens: 20, model: 'moonshotai/kimi-k2.5' });
     await publish(EVENTS.generationFinished, finished({ generationId: 'gv_internal', orgId: 'org_u', succeeded: true, costCents: 0, provider: 'vercel-gateway', model: 'google/veo-3.1' }));
-    const u = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_u' });
+    const u = await rpc.request(RPC.billing.usageList, { orgId: 'org_u' });
     expect(u).toMatchObject({ object: 'list', has_more: false, next_cursor: null });
     const uById = Object.fromEntries(u.data.map((x: any) => [x.id, x]));
     expect(uById.gv_internal).toMatchObject({ provider: 'pipevideo', completed_at: expect.any(Number) });
@@ -147,7 +147,7 @@ describe('billing service over the in-process transport', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_r', limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await rpc.request(RPC.billing.usageList, { orgId: 'org_r', limit: 2, ...(cursor ? { cursor } : {}) });
       expect(page).toMatchObject({ object: 'list', has_more: page.next_cursor !== null });
       expect(page.balance).toEqual({ balance_cents: 910, held_cents: 0, available_cents: 910, owed_cents: 0 });
       all.push(...page.data);
@@ -165,7 +165,7 @@ describe('billing service over the in-process transport', () => {
     expect(byId.gv_nohold).toMatchObject({ api: 'video', status: 'completed', cost_cents: 0 });
     expect(byId.gv_nohold.input_tokens).toBeNull();
 
-    const a = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_a' });
+    const a = await rpc.request(RPC.billing.usageList, { orgId: 'org_a' });
     expect(a.data.map((u: any) => [u.id, u.status, u.cost_cents, u.app_title])).toEqual(
       expect.arrayContaining([['gv1', 'completed', 250, 'My App'], ['gv2', 'failed', 0, null]]),
     );
@@ -173,7 +173,7 @@ describe('billing service over the in-process transport', () => {
     expect(a.totals.per_day).toEqual([{ day: today, count: 2, cost_cents: 250 }]);
     expect(a.totals.per_model).toEqual([{ model: 'acme/video-1', count: 2, cost_cents: 250 }]);
     expect(a.next_cursor).toBeNull();
-    const past = await rpc.request<any>(RPC.billing.usageList, { orgId: 'org_a', from: '2020-01-01', to: '2020-12-31' });
+    const past = await rpc.request(RPC.billing.usageList, { orgId: 'org_a', from: '2020-01-01', to: '2020-12-31' });
     expect(past).toMatchObject({ data: [], next_cursor: null, totals: { per_day: [], per_model: [] } });
     await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', cursor: 'nope' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', from: 'last week' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
@@ -182,7 +182,7 @@ describe('billing service over the in-process transport', () => {
   });
 
   it('checkout.create goes through the stripe SDK to the configured API base', async () => {
-    const r = await rpc.request<any>(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 2500 });
+    const r = await rpc.request(RPC.billing.checkoutCreate, { orgId: 'org_s', amountCents: 2500 });
     expect(r).toEqual({ id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1' });
     const req = stand.requests[0];
     expect(req.authorization).toBe('Bearer sk_test_billing');
@@ -213,12 +213,12 @@ describe('billing service over the in-process transport', () => {
     await expect(rpc.request(RPC.billing.stripeEvent, { payload: good.payload.replace('2500', '250000'), signature: good.signature })).rejects.toMatchObject({
       message: 'invalid Stripe signature',
     });
-    const r = await rpc.request<any>(RPC.billing.stripeEvent, good);
+    const r = await rpc.request(RPC.billing.stripeEvent, good);
     expect(r).toEqual({ received: true, eventId: 'evt_1', type: 'checkout.session.completed', credited: true, duplicate: false, transactionId: expect.any(String) });
     // Stripe redelivers the same event, concurrently even, and sends async_payment_succeeded for the same session.
-    const again = await Promise.all([rpc.request<any>(RPC.billing.stripeEvent, good), rpc.request<any>(RPC.billing.stripeEvent, good)]);
+    const again = await Promise.all([rpc.request(RPC.billing.stripeEvent, good), rpc.request(RPC.billing.stripeEvent, good)]);
     expect(again.every((a) => a.credited === false && a.duplicate === true && a.transactionId === r.transactionId)).toBe(true);
-    const other = await rpc.request<any>(RPC.billing.stripeEvent, stripeEvent('evt_2', 'checkout.session.async_payment_succeeded', session));
+    const other = await rpc.request(RPC.billing.stripeEvent, stripeEvent('evt_2', 'checkout.session.async_payment_succeeded', session));
     expect(other).toMatchObject({ credited: false, duplicate: true, transactionId: r.transactionId });
     expect(await balance('org_s')).toEqual({ balance_cents: 2500, held_cents: 0, available_cents: 2500, owed_cents: 0 });
 
@@ -253,10 +253,10 @@ describe('billing service over the in-process transport', () => {
   });
 
   const credit = (id: string, orgId: string, pi: string, amount: number, type = 'checkout.session.completed', evt = `evt_${id}`) =>
-    rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(evt, type, {
+    rpc.request(RPC.billing.stripeEvent, stripeEvent(evt, type, {
       id: `cs_${id}`, client_reference_id: orgId, metadata: { orgId, purpose: 'pipevideo_credits' }, payment_intent: pi, amount_total: amount, currency: 'usd', payment_status: 'paid',
     }));
-  const charge = (evt: string, type: string, obj: Record<string, unknown>) => rpc.request<any>(RPC.billing.stripeEvent, stripeEvent(evt, type, obj));
+  const charge = (evt: string, type: string, obj: Record<string, unknown>) => rpc.request(RPC.billing.stripeEvent, stripeEvent(evt, type, obj));
 
   it('Stripe refunds and disputes take the credits back (what was spent or is held becomes owed); a dispute won puts them back', async () => {
     expect(await credit('rf', 'org_rf', 'pi_rf', 1000)).toMatchObject({ credited: true });
@@ -276,8 +276,8 @@ describe('billing service over the in-process transport', () => {
     expect(await charge('evt_rf_3', 'charge.refunded', { ...partial, amount_refunded: 1000 })).toMatchObject({ duplicate: true });
     expect(await balance('org_rf')).toMatchObject({ available_cents: 0, held_cents: 300, owed_cents: 300 });
     // Nothing new starts while the org owes, with a message that says what to do.
-    await expect(rpc.request(RPC.billing.holdPlace, { orgId: 'org_rf', holdId: 'gen_rf2:1', amountCents: 10, generationId: 'gen_rf2' })).rejects.toMatchObject({
-      code: 'BAD_REQUEST', message: 'Insufficient balance: your organization owes 300 cents; a top-up settles it first',
+    expect(await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rf', holdId: 'gen_rf2:1', amountCents: 10, generationId: 'gen_rf2' })).toMatchObject({
+      outcome: 'insufficient', owedCents: 300, message: 'Insufficient balance: your organization owes 300 cents; a top-up settles it first',
     });
     // The job fails: its hold is the refunded money coming back, so it settles the debt.
     await publish(EVENTS.generationFinished, finished({ generationId: 'gen_rf', orgId: 'org_rf', succeeded: false, holdId: 'gen_rf:1' }));
@@ -378,8 +378,8 @@ describe('billing service over NATS', () => {
       expect(await rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:1`, amountCents: 60, generationId: 'g' })).toMatchObject({
         balance: { held_cents: 60, available_cents: 40 },
       });
-      await expect(rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:2`, amountCents: 60, generationId: 'g' })).rejects.toMatchObject({
-        code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/),
+      expect(await rpc.request(RPC.billing.holdPlace, { orgId: org, holdId: `${org}:2`, amountCents: 60, generationId: 'g' })).toMatchObject({
+        outcome: 'insufficient', availableCents: 40, message: expect.stringMatching(/^Insufficient balance/),
       });
       expect(await rpc.request(RPC.billing.balanceGet, { orgId: org })).toEqual({ balance_cents: 100, held_cents: 60, available_cents: 40, owed_cents: 0 });
       if (own) {

@@ -1,3 +1,4 @@
+import type { RpcReply, RpcSend, RpcSubject } from '@pipevideo/contracts';
 import type { RpcClient } from '@pipevideo/platform';
 
 /**
@@ -10,7 +11,8 @@ export class Downstream {
     private readonly timeoutMs?: number,
   ) {}
 
-  call<T = unknown>(subject: string, payload: Record<string, unknown>, timeoutMs = this.timeoutMs): Promise<T> {
-    return this.rpc.request<T>(subject, payload, timeoutMs ? { timeoutMs } : {});
+  /** Calls one subject of the seam map: the request and the reply are that subject's types. */
+  call<S extends RpcSubject>(subject: S, payload: RpcSend<S>, timeoutMs = this.timeoutMs): Promise<RpcReply<S>> {
+    return this.rpc.request(subject, payload, timeoutMs ? { timeoutMs } : {});
   }
 }

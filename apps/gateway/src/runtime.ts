@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '@pipevideo/contracts';
+import { DomainError, ErrorCode, type RpcReply, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
 import type { ServiceContext } from '@pipevideo/platform';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import { Accounts } from './accounts/accounts';
@@ -42,9 +42,9 @@ export class GatewayRuntime {
    * A create that the router may refuse at the org's cap on generations in flight (429 + retry_after):
    * the refusal is counted with the other rate-limit refusals.
    */
-  async create<T>(subject: string, payload: Record<string, unknown>): Promise<T> {
+  async create<S extends RpcSubject>(subject: S, payload: RpcSend<S>): Promise<RpcReply<S>> {
     try {
-      return await this.downstream.call<T>(subject, payload);
+      return await this.downstream.call(subject, payload);
     } catch (err) {
       if (err instanceof DomainError && err.code === ErrorCode.TOO_MANY_REQUESTS) this.metrics.rateLimited.inc({ limit: 'concurrency' });
       throw err;

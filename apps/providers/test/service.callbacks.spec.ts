@@ -97,7 +97,7 @@ describe('providers service — callback providers (fal, Replicate)', () => {
     });
     expect(endFrame).toMatchObject({ ok: false, kind: 'bad_request', retryable: false, message: expect.stringContaining('end_image_url') });
     await expect(env.submit({ generationId: 'g', attempt: 1, provider: 'nope', providerModelId: 'm', api: 'video', params: {} })).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
-    await expect(env.svc.ctx.messaging.rpc.request(RPC.providers.jobSubmit, { attempt: 1 })).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
+    await expect(env.svc.ctx.messaging.rpc.request(RPC.providers.jobSubmit, { attempt: 1 } as never /* a malformed message, on purpose */)).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
   });
 
   it('a repeated submit of the same attempt answers the same job and starts nothing new upstream', async () => {

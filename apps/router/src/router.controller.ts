@@ -1,125 +1,94 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { CreateGenerationMsg, CreateResponseMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
+import {
+  CreateGenerationMsg, CreateResponseMsg, GenerationListMsg, GetByIdMsg, ModelGetMsg, OrgMsg, RankingsMsg, RankingsSettingsMsg, RPC, VideoListMsg,
+} from '@pipevideo/contracts';
+import { Handles } from '@pipevideo/platform';
 import { RouterEngine } from './router.engine';
 
 export const ROUTER_ENGINE = Symbol('ROUTER_ENGINE');
 
-class ListMsg extends OrgMsg {
-  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
-  @IsOptional() @IsString() before?: string;
-  @IsOptional() @IsString() cursor?: string;
-}
-class VideoListMsg extends OrgMsg {
-  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
-  @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
-  @IsOptional() @IsString() after?: string;
-}
-class ModelMsg extends Envelope {
-  @IsString() slug!: string;
-}
-class RankingsMsg extends Envelope {
-  @IsOptional() @IsInt() @Min(1) @Max(24 * 90) windowHours?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(100) limit?: number;
-}
-
-class RankingsSettingsMsg extends OrgMsg {
-  @IsBoolean() optOut!: boolean;
-}
-
-/** NATS shell over RouterEngine: validate, delegate. */
+/** NATS shell over RouterEngine: requests arrive decoded (@Handles), replies are each subject's type; delegate. */
 @Controller()
 export class RouterController {
   constructor(@Inject(ROUTER_ENGINE) private readonly engine: RouterEngine) {}
 
-  @MessagePattern(RPC.router.generationCreate)
-  create(@Payload() data: unknown) {
-    return this.engine.createGeneration(validateMessage(CreateGenerationMsg, data));
+  @Handles(RPC.router.generationCreate)
+  create(m: CreateGenerationMsg) {
+    return this.engine.createGeneration(m);
   }
 
-  @MessagePattern(RPC.router.generationGet)
-  get(@Payload() data: unknown) {
-    const m = validateMessage(GetByIdMsg, data);
+  @Handles(RPC.router.generationGet)
+  get(m: GetByIdMsg) {
     return this.engine.getGeneration(m.orgId, m.id);
   }
 
-  @MessagePattern(RPC.router.generationList)
-  list(@Payload() data: unknown) {
-    const m = validateMessage(ListMsg, data);
+  @Handles(RPC.router.generationList)
+  list(m: GenerationListMsg) {
     return this.engine.listGenerations(m.orgId, m.limit ?? 20, m.before, m.cursor);
   }
 
-  @MessagePattern(RPC.router.modelsList)
+  @Handles(RPC.router.modelsList)
   models() {
     return this.engine.listModels();
   }
 
-  @MessagePattern(RPC.router.modelGet)
-  model(@Payload() data: unknown) {
-    return this.engine.getModel(validateMessage(ModelMsg, data).slug);
+  @Handles(RPC.router.modelGet)
+  model(m: ModelGetMsg) {
+    return this.engine.getModel(m.slug);
   }
 
-  @MessagePattern(RPC.router.enginesList)
+  @Handles(RPC.router.enginesList)
   engines() {
     return this.engine.listEngines();
   }
 
-  @MessagePattern(RPC.router.responseCreate)
-  createResponse(@Payload() data: unknown) {
-    const m = validateMessage(CreateResponseMsg, data);
+  @Handles(RPC.router.responseCreate)
+  createResponse(m: CreateResponseMsg) {
     return this.engine.createResponse(m.orgId, m.request, m.attribution, m.correlationId, m.idempotencyKey, m.maxInFlight, m.keyId ? { id: m.keyId, limit: m.keyLimit ?? null } : undefined);
   }
 
-  @MessagePattern(RPC.router.responseGet)
-  getResponse(@Payload() data: unknown) {
-    const m = validateMessage(GetByIdMsg, data);
+  @Handles(RPC.router.responseGet)
+  getResponse(m: GetByIdMsg) {
     return this.engine.getResponse(m.orgId, m.id);
   }
 
-  @MessagePattern(RPC.router.responseCancel)
-  cancelResponse(@Payload() data: unknown) {
-    const m = validateMessage(GetByIdMsg, data);
+  @Handles(RPC.router.responseCancel)
+  cancelResponse(m: GetByIdMsg) {
     return this.engine.cancelResponse(m.orgId, m.id);
   }
 
-  @MessagePattern(RPC.router.videoCreate)
-  createVideo(@Payload() data: unknown) {
-    return this.engine.videos.create(validateMessage(CreateGenerationMsg, data));
+  @Handles(RPC.router.videoCreate)
+  createVideo(m: CreateGenerationMsg) {
+    return this.engine.videos.create(m);
   }
 
-  @MessagePattern(RPC.router.videoGet)
-  getVideo(@Payload() data: unknown) {
-    const m = validateMessage(GetByIdMsg, data);
+  @Handles(RPC.router.videoGet)
+  getVideo(m: GetByIdMsg) {
     return this.engine.videos.get(m.orgId, m.id);
   }
 
-  @MessagePattern(RPC.router.videoList)
-  listVideos(@Payload() data: unknown) {
-    const m = validateMessage(VideoListMsg, data);
+  @Handles(RPC.router.videoList)
+  listVideos(m: VideoListMsg) {
     return this.engine.videos.list(m.orgId, m.limit ?? 20, m.order ?? 'desc', m.after);
   }
 
-  @MessagePattern(RPC.router.videoDelete)
-  deleteVideo(@Payload() data: unknown) {
-    const m = validateMessage(GetByIdMsg, data);
+  @Handles(RPC.router.videoDelete)
+  deleteVideo(m: GetByIdMsg) {
     return this.engine.videos.delete(m.orgId, m.id);
   }
 
-  @MessagePattern(RPC.router.rankings)
-  rankings(@Payload() data: unknown) {
-    const m = validateMessage(RankingsMsg, data);
+  @Handles(RPC.router.rankings)
+  rankings(m: RankingsMsg) {
     return this.engine.rankings(m.windowHours ?? 24, m.limit ?? 20);
   }
 
-  @MessagePattern(RPC.router.rankingsSettingsGet)
-  rankingsSettings(@Payload() data: unknown) {
-    return this.engine.apps.settings(validateMessage(OrgMsg, data).orgId);
+  @Handles(RPC.router.rankingsSettingsGet)
+  rankingsSettings(m: OrgMsg) {
+    return this.engine.apps.settings(m.orgId);
   }
 
-  @MessagePattern(RPC.router.rankingsSettingsUpdate)
-  updateRankingsSettings(@Payload() data: unknown) {
-    const m = validateMessage(RankingsSettingsMsg, data);
+  @Handles(RPC.router.rankingsSettingsUpdate)
+  updateRankingsSettings(m: RankingsSettingsMsg) {
     return this.engine.apps.setOptOut(m.orgId, m.optOut);
   }
 }

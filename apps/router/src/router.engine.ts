@@ -1,8 +1,8 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  CreateGenerationMsg, decodeCursor, EVENTS, type KeyLimit, type KeyLimitReset, notFound, pageOf, ProviderSlug, RPC,
 } from '@pipevideo/contracts';
-import { logger, ServiceContext } from '@pipevideo/platform';
+import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
 import { registerBreakerStateGauge, registerBreakerTransitionCounter } from './breakers/metrics';
 import { SharedBreakers } from './breakers/shared-breakers';
@@ -116,18 +116,12 @@ export class RouterEngine {
       this.store,
       {
         placeHold: async (g, holdId, amountCents) => {
-          try {
-            await rpc.request(RPC.billing.holdPlace, { orgId: g.org_id, holdId, amountCents, generationId: g.id, ...keyOfHold(g) });
-            return { ok: true };
-          } catch (err) {
-            if (err instanceof DomainError && err.code === ErrorCode.BAD_REQUEST) {
-              const keyLimit = (err.details as { reason?: string } | undefined)?.reason === 'key_limit';
-              return { ok: false, message: err.message, reason: keyLimit ? 'key_limit' : 'insufficient_balance', details: err.details };
-            }
-            throw err;
-          }
+          const r = await rpc.request(RPC.billing.holdPlace, { orgId: g.org_id, holdId, amountCents, generationId: g.id, ...keyOfHold(g) });
+          if (r.outcome === 'placed') return { ok: true };
+          if (r.outcome === 'key_limit') return { ok: false, reason: 'key_limit', message: r.message, details: { reason: 'key_limit', ...r.keyLimit } };
+          return { ok: false, reason: 'insufficient_balance', message: r.message };
         },
-        submit: (msg) => rpc.request<SubmitJobResult>(RPC.providers.jobSubmit, msg as any, { timeoutMs: cfg.breaker.timeoutMs }),
+        submit: (msg) => rpc.request(RPC.providers.jobSubmit, msg, { timeoutMs: cfg.breaker.timeoutMs }),
         cancel: async (generationId, attempt) => {
           await rpc.request(RPC.providers.jobCancel, { generationId, attempt });
         },
@@ -147,7 +141,7 @@ export class RouterEngine {
         const model = this.catalog.getOrchestrationModel(g.requested_model);
         const cost = model ? tokenCost(model.pricing, inputTokens, outputTokens) : { costCents: 0, costUsd: 0 };
         // The full cost, whatever the hold was: billing captures the hold and takes the rest from the balance.
-        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id, amountCents: cost.costCents, inputTokens, outputTokens, model: g.requested_model });
+        await rpc.request(RPC.billing.tokenCharge, { orgId: g.org_id, responseId: g.id, holdId: g.hold_id ?? undefined, amountCents: cost.costCents, inputTokens, outputTokens, model: g.requested_model });
         return cost;
       },
       unreportedUsage: (g) => unreportedUsageTokens(g.request as ResponseRequest, this.cfg.responsesMaxOutputTokens),
@@ -177,12 +171,15 @@ export class RouterEngine {
     await this.health.start(kv);
     this.sharedBreakers = new SharedBreakers(kv, this.breakers, this.owner, this.cfg.breaker.resetTimeoutMs);
     await this.sharedBreakers.start();
-    const events = this.ctx.messaging.events;
-    await events.subscribe('router', [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported], async (subject, payload) => {
-      const evt = JSON.parse(payload);
-      if (subject === EVENTS.providerJobFinished) await this.completion.onJobFinished(evt as ProviderJobFinishedEvt);
-      else await this.completion.onUsageReported(evt as ProviderJobUsageEvt);
-      void this.ctx.relay.kick();
+    await subscribeEvents(this.ctx.messaging.events, 'router', {
+      [EVENTS.providerJobFinished]: async (evt) => {
+        await this.completion.onJobFinished(evt);
+        void this.ctx.relay.kick();
+      },
+      [EVENTS.providerJobUsageReported]: async (evt) => {
+        await this.completion.onUsageReported(evt);
+        void this.ctx.relay.kick();
+      },
     });
     this.sweeper.start();
   }
@@ -238,7 +235,7 @@ export class RouterEngine {
   /** Newest first; `next_cursor` pages on exactly (rows of the same second included), `before` filters by time. */
   async listGenerations(orgId: string, limit: number, before?: string, cursor?: string) {
     const { rows, next_cursor } = pageOf(await this.store.list(orgId, 'video', limit + 1, before, decodeCursor(cursor)), limit);
-    return { object: 'list', data: rows.map(({ attempts_json, ...g }) => videoGenerationView(g, attempts_json)), has_more: next_cursor !== null, next_cursor };
+    return { object: 'list' as const, data: rows.map(({ attempts_json, ...g }) => videoGenerationView(g, attempts_json)), has_more: next_cursor !== null, next_cursor };
   }
 
   async createResponse(
@@ -284,7 +281,7 @@ export class RouterEngine {
   }
 
   listModels() {
-    return { object: 'list', data: listPublicModels(this.catalog, this.publicViewOptions()), has_more: false, next_cursor: null };
+    return { object: 'list' as const, data: listPublicModels(this.catalog, this.publicViewOptions()), has_more: false as const, next_cursor: null };
   }
 
   getModel(slug: string) {
@@ -294,7 +291,7 @@ export class RouterEngine {
   }
 
   listEngines() {
-    return { object: 'list', data: listPublicEngines(this.catalog), has_more: false, next_cursor: null };
+    return { object: 'list' as const, data: listPublicEngines(this.catalog), has_more: false as const, next_cursor: null };
   }
 
   rankings(windowHours: number, limit: number) {
@@ -303,7 +300,7 @@ export class RouterEngine {
 }
 
 /** The API key a generation's holds count against, with its spend limit when it has one (billing enforces it). */
-export function keyOfHold(g: GenerationRow): { keyId?: string; keyLimitCents?: number; keyLimitReset?: string } {
+export function keyOfHold(g: GenerationRow): { keyId?: string; keyLimitCents?: number; keyLimitReset?: KeyLimitReset } {
   if (!g.key_id) return {};
   if (g.key_limit_cents === null || g.key_limit_cents === undefined) return { keyId: g.key_id };
   return { keyId: g.key_id, keyLimitCents: Number(g.key_limit_cents), keyLimitReset: g.key_limit_reset ?? 'none' };

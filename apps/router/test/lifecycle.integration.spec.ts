@@ -2,13 +2,13 @@
  * The router on a real PostgreSQL with the in-process transport; billing and providers are stand-ins
  * registered on the bus (their own services are tested on their own, and together end to end).
  */
-import { EVENTS, RPC } from '@pipevideo/contracts';
+import { EVENTS, RPC, type ResponseRequest, type RpcReply, type RpcRequest, type RpcSubject } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
 import { startRouterService } from '../src/service';
 import { GenerationStore } from '../src/generations/generation.store';
 
-type Handler = (data: any) => any;
-function serve(w: InProcessWiring, subject: string, fn: Handler) {
+/** A stand-in for another service's handler, typed by the seam map like the real one (its reply cannot drift). */
+function serve<S extends RpcSubject>(w: InProcessWiring, subject: S, fn: (data: RpcRequest<S>) => RpcReply<S> | Promise<RpcReply<S>>) {
   w.bus.register(subject, async (raw) => {
     const p = JSON.parse(raw);
     try {
@@ -36,14 +36,15 @@ describe('router lifecycle', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     w = createInProcessWiring();
-    serve(w, RPC.billing.balanceGet, () => ({ orgId: 'org', balance_cents: available, held_cents: 0, available_cents: available }));
+    serve(w, RPC.billing.balanceGet, () => ({ balance_cents: available, held_cents: 0, available_cents: available, owed_cents: 0 }));
     serve(w, RPC.billing.holdPlace, (d) => {
+      const balance = { balance_cents: available, held_cents: 0, available_cents: available, owed_cents: 0 };
       if (d.keyLimitCents !== undefined && d.amountCents > d.keyLimitCents) {
-        throw Object.assign(new Error(`Key spend limit reached: key ${d.keyId} may spend ${d.keyLimitCents} cents per day`), { code: 'BAD_REQUEST', details: { reason: 'key_limit' } });
+        return { outcome: 'key_limit' as const, message: `Key spend limit reached: key ${d.keyId} may spend ${d.keyLimitCents} cents per day`, keyLimit: { limitCents: d.keyLimitCents, spentCents: 0, resetsAt: null } };
       }
-      if (d.amountCents > available) throw Object.assign(new Error('Insufficient balance'), { code: 'BAD_REQUEST' });
+      if (d.amountCents > available) return { outcome: 'insufficient' as const, message: 'Insufficient balance', availableCents: available, owedCents: 0, balance };
       holds.push(d);
-      return { holdId: d.holdId };
+      return { outcome: 'placed' as const, holdId: d.holdId, amountCents: d.amountCents, balance };
     });
     serve(w, RPC.providers.jobSubmit, (d) => {
       submits.push(d);
@@ -52,7 +53,10 @@ describe('router lifecycle', () => {
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
     serve(w, RPC.billing.tokenCharge, (d) => {
       tokenCharges.push(d);
-      return { responseId: d.responseId, holdId: d.holdId, chargedCents: d.amountCents, writtenOffCents: 0, releasedCents: 0, duplicate: tokenCharges.filter((c) => c.responseId === d.responseId).length > 1 };
+      return {
+        responseId: d.responseId, holdId: d.holdId ?? null, chargedCents: d.amountCents, writtenOffCents: 0, releasedCents: 0,
+        duplicate: tokenCharges.filter((c) => c.responseId === d.responseId).length > 1, balance: { balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 },
+      };
     });
     await w.events.subscribe('test-observer', [EVENTS.generationFinished, EVENTS.holdReleaseRequested], async (s, p) => {
       (s === EVENTS.generationFinished ? finished : released).push(JSON.parse(p));
@@ -74,8 +78,8 @@ describe('router lifecycle', () => {
   });
 
   const rpc = () => svc.ctx.messaging.rpc;
-  const create = (request: any) => rpc().request<any>(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', ...request } });
-  const get = (id: string, orgId = 'org_a') => rpc().request<any>(RPC.router.generationGet, { orgId, id });
+  const create = (request: any) => rpc().request(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', ...request } });
+  const get = (id: string, orgId = 'org_a') => rpc().request(RPC.router.generationGet, { orgId, id });
   const until = async <T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> => {
     const end = Date.now() + ms;
     while (Date.now() < end) {
@@ -153,8 +157,8 @@ describe('router lifecycle', () => {
     const g = await get(c.id);
     expect(g.attempts.map((a: any) => [a.outcome, a.error_code])).toEqual([['failed', 'provider_unavailable'], ['in_progress', null]]);
     // The list shows the same attempts as the poll.
-    const listed = (await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.find((x: any) => x.id === c.id);
-    expect(listed.attempts).toEqual(g.attempts);
+    const listed = (await rpc().request(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.find((x: any) => x.id === c.id);
+    expect(listed?.attempts).toEqual(g.attempts);
   });
 
   it('when every route fails, the customer reads our sentence and code; route ids and upstream words stay in the attempts and logs', async () => {
@@ -207,23 +211,23 @@ describe('router lifecycle', () => {
 
   it('the hold is the balance check: a create the org cannot afford is a 400 and leaves nothing behind', async () => {
     available = 1; // positive, but below any route's price
-    const before = (await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length;
+    const before = (await rpc().request(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length;
     const submitsBefore = submits.length;
     await expect(create({ models: ['google/veo-3.1'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance.*Add credits, then retry\.$/) });
-    expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length).toBe(before);
+    expect((await rpc().request(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length).toBe(before);
     expect(submits.length).toBe(submitsBefore);
     available = 10_000;
   });
 
   it('Responses: a create whose token hold the org cannot cover is a 400 at once, and nothing is stored', async () => {
     available = 1; // below the smallest possible token hold of a long input
-    const before = (await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length;
+    const before = (await rpc().request(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length;
     const submitsBefore = submits.length;
     await expect(
-      rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'x'.repeat(60_000) } }),
+      rpc().request(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'x'.repeat(60_000) } }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^Insufficient balance/) });
     expect(submits.length).toBe(submitsBefore);
-    expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length).toBe(before);
+    expect((await rpc().request(RPC.router.generationList, { orgId: 'org_a', limit: 100 })).data.length).toBe(before);
     available = 10_000;
   });
 
@@ -279,11 +283,11 @@ describe('router lifecycle', () => {
   });
 
   it('the API key and its spend limit travel with every hold; a hold the key limit refuses is a 400 that names it (no "Add credits")', async () => {
-    const ok = await rpc().request<any>(RPC.router.generationCreate, {
+    const ok = await rpc().request(RPC.router.generationCreate, {
       orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, keyId: 'key_big', keyLimit: { limitCents: 100_000, reset: 'daily' },
     });
     expect(holds.find((h) => h.generationId === ok.id)).toMatchObject({ keyId: 'key_big', keyLimitCents: 100_000, keyLimitReset: 'daily' });
-    const noLimit = await rpc().request<any>(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, keyId: 'key_free' });
+    const noLimit = await rpc().request(RPC.router.generationCreate, { orgId: 'org_a', request: { prompt: 'a cat', models: ['google/veo-3.1'] }, keyId: 'key_free' });
     const h = holds.find((x) => x.generationId === noLimit.id);
     expect(h).toMatchObject({ keyId: 'key_free' });
     expect(h.keyLimitCents).toBeUndefined();
@@ -340,31 +344,31 @@ describe('router lifecycle', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let pageNo = 0; pageNo < 5; pageNo++) {
-      const page = await rpc().request<any>(RPC.router.generationList, { orgId, limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await rpc().request(RPC.router.generationList, { orgId, limit: 2, ...(cursor ? { cursor } : {}) });
       seen.push(...page.data.map((g: any) => g.id));
       expect(page.has_more).toBe(page.next_cursor !== null);
       if (!page.next_cursor) break;
       cursor = page.next_cursor;
     }
     expect(seen).toEqual([...ids].reverse());
-    expect((await rpc().request<any>(RPC.router.generationList, { orgId: 'org_other' })).data).toEqual([]);
+    expect((await rpc().request(RPC.router.generationList, { orgId: 'org_other' })).data).toEqual([]);
     await expect(rpc().request(RPC.router.generationList, { orgId, cursor: 'forged' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/cursor/) });
   });
 
   it('Responses: the end of the job applied before its usage event still charges the tokens, once', async () => {
-    const r = await rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'a logo reveal' } });
+    const r = await rpc().request(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'a logo reveal' } });
     const sub = await until(async () => submits.find((s) => s.generationId === r.id));
     const usage = { inputTokens: 1200, outputTokens: 800 };
     // The finished event overtakes the usage event (they travel on separate consumers).
     await finishEvt(sub, 'succeeded', { provider: 'framerate', usage });
     const done = await until(async () => {
-      const g = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
+      const g = await rpc().request(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
       return g.status === 'completed' ? g : undefined;
     });
     // 1200 × $0.6/M + 800 × $3/M = $0.00312 exactly; the ledger charges it as 1 whole cent.
     expect(done.usage).toEqual({ input_tokens: 1200, output_tokens: 800, total_tokens: 2000, cost_usd: 0.00312, charged_cents: 1, estimated: false });
     const fin = await until(async () => finished.find((f) => f.generationId === r.id));
-    expect(fin.costCents).toBe(done.usage.charged_cents);
+    expect(fin.costCents).toBe(done.usage?.charged_cents);
     // The late usage event changes nothing and charges nothing twice.
     await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, ...usage });
     await new Promise((res) => setTimeout(res, 300));
@@ -372,27 +376,27 @@ describe('router lifecycle', () => {
   });
 
   it('Responses: usage on its way when the customer cancels is still charged (the orchestration ran), once', async () => {
-    const r = await rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'a title card' } });
+    const r = await rpc().request(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: 'a title card' } });
     const sub = await until(async () => submits.find((s) => s.generationId === r.id));
-    const cancelled = await rpc().request<any>(RPC.router.responseCancel, { orgId: 'org_a', id: r.id });
+    const cancelled = await rpc().request(RPC.router.responseCancel, { orgId: 'org_a', id: r.id });
     expect(cancelled).toMatchObject({ status: 'cancelled', cancelled: true });
     const fin = await until(async () => finished.find((f) => f.generationId === r.id));
     // Billing must not refund a token charge that arrives after the cancel.
-    expect(fin.extra.keepTokenCharge).toBe(true);
+    expect(fin.keepTokenCharge).toBe(true);
     const usage = { inputTokens: 900, outputTokens: 100 };
     await deliver(EVENTS.providerJobUsageReported, `usage-${r.id}`, { generationId: r.id, attempt: sub.attempt, ...usage });
     await finishEvt(sub, 'cancelled', { provider: 'framerate', usage });
     expect(tokenCharges.filter((c) => c.responseId === r.id)).toHaveLength(1);
-    const after = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
+    const after = await rpc().request(RPC.router.responseGet, { orgId: 'org_a', id: r.id });
     expect(after.status).toBe('cancelled');
     expect(after.usage).toMatchObject({ input_tokens: 900, output_tokens: 100 });
   });
 
-  const createResponse = (request: Record<string, unknown>) =>
-    rpc().request<any>(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', ...request } });
+  const createResponse = (request: Partial<ResponseRequest>) =>
+    rpc().request(RPC.router.responseCreate, { orgId: 'org_a', request: { model: 'moonshotai/kimi-k2.5', input: '', ...request } });
   const responseUntil = (id: string, status: string) =>
     until(async () => {
-      const g = await rpc().request<any>(RPC.router.responseGet, { orgId: 'org_a', id });
+      const g = await rpc().request(RPC.router.responseGet, { orgId: 'org_a', id });
       return g.status === status ? g : undefined;
     });
 
@@ -454,7 +458,7 @@ describe('router lifecycle', () => {
     const reported = await createResponse({ input: 'reported' });
     const sub2 = await until(async () => submits.find((s) => s.generationId === reported.id));
     await finishEvt(sub2, 'succeeded', { provider: 'framerate', usage: { inputTokens: 100, outputTokens: 100 } });
-    expect((await responseUntil(reported.id, 'completed')).usage.estimated).toBe(false);
+    expect((await responseUntil(reported.id, 'completed')).usage?.estimated).toBe(false);
     expect(await svc.ctx.metrics.scrape()).toMatch(/pipevideo_responses_unreported_usage_total\{provider="framerate",service="router"\} 1\n/);
   });
 
@@ -487,8 +491,8 @@ describe('router lifecycle', () => {
   it('a create repeated with its idempotency key (its first answer lost) returns the first generation: one hold, one job', async () => {
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
     const msg = { orgId: 'org_idem', request: { prompt: 'once', models: ['google/veo-3.1'] }, idempotencyKey: 'retry-me' };
-    const first = await rpc().request<any>(RPC.router.generationCreate, msg);
-    const [again, concurrent] = await Promise.all([rpc().request<any>(RPC.router.generationCreate, msg), rpc().request<any>(RPC.router.generationCreate, msg)]);
+    const first = await rpc().request(RPC.router.generationCreate, msg);
+    const [again, concurrent] = await Promise.all([rpc().request(RPC.router.generationCreate, msg), rpc().request(RPC.router.generationCreate, msg)]);
     expect(again).toEqual(first);
     expect(concurrent).toEqual(first);
     await until(async () => submits.find((s) => s.generationId === first.id));
@@ -496,11 +500,11 @@ describe('router lifecycle', () => {
     expect(holds.filter((h) => h.generationId === first.id)).toHaveLength(1);
     expect(submits.filter((s) => s.generationId === first.id)).toHaveLength(1);
     // Per org and per API: the same key elsewhere is another create.
-    const otherOrg = await rpc().request<any>(RPC.router.generationCreate, { ...msg, orgId: 'org_idem_2' });
+    const otherOrg = await rpc().request(RPC.router.generationCreate, { ...msg, orgId: 'org_idem_2' });
     expect(otherOrg.id).not.toBe(first.id);
     const resp = { orgId: 'org_idem', request: { model: 'moonshotai/kimi-k2.5', input: 'once' }, idempotencyKey: 'retry-me' };
-    const r1 = await rpc().request<any>(RPC.router.responseCreate, resp);
-    const r2 = await rpc().request<any>(RPC.router.responseCreate, resp);
+    const r1 = await rpc().request(RPC.router.responseCreate, resp);
+    const r2 = await rpc().request(RPC.router.responseCreate, resp);
     expect(r1.id).not.toBe(first.id);
     expect(r2.id).toBe(r1.id);
     const scraped = await svc.ctx.metrics.scrape();
@@ -512,10 +516,10 @@ describe('router lifecycle', () => {
     });
     // A key older than the idempotency window names a new request.
     await svc.ctx.ds.query(`UPDATE generations SET created_at = now() - interval '25 hours' WHERE id = $1`, [first.id]);
-    const later = await rpc().request<any>(RPC.router.generationCreate, { ...msg, request: { ...msg.request, prompt: 'a day later' } });
+    const later = await rpc().request(RPC.router.generationCreate, { ...msg, request: { ...msg.request, prompt: 'a day later' } });
     expect(later.id).not.toBe(first.id);
     // Without a key, every create is a new generation.
     const { idempotencyKey: _drop, ...plain } = msg;
-    expect((await rpc().request<any>(RPC.router.generationCreate, plain)).id).not.toBe((await rpc().request<any>(RPC.router.generationCreate, plain)).id);
+    expect((await rpc().request(RPC.router.generationCreate, plain)).id).not.toBe((await rpc().request(RPC.router.generationCreate, plain)).id);
   });
 });

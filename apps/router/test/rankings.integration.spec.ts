@@ -3,11 +3,12 @@
  * and/or referer origin, only completed generations count, a minimum count before an app is shown,
  * titles sanitised and capped, referers cut to their origin before they are stored, per-org opt-out.
  */
-import { APP_TITLE_MAX_LENGTH, EVENTS, RPC } from '@pipevideo/contracts';
+import { APP_TITLE_MAX_LENGTH, EVENTS, RPC, type RpcReply, type RpcRequest, type RpcSubject } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
 import { startRouterService } from '../src/service';
 
-function serve(w: InProcessWiring, subject: string, fn: (data: any) => any) {
+/** A stand-in for another service's handler, typed by the seam map like the real one (its reply cannot drift). */
+function serve<S extends RpcSubject>(w: InProcessWiring, subject: S, fn: (data: RpcRequest<S>) => RpcReply<S> | Promise<RpcReply<S>>) {
   w.bus.register(subject, async (raw) => {
     const p = JSON.parse(raw);
     return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
@@ -26,10 +27,10 @@ describe('app rankings', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     w = createInProcessWiring();
-    serve(w, RPC.billing.holdPlace, (d) => ({ holdId: d.holdId }));
+    serve(w, RPC.billing.holdPlace, (d) => ({ outcome: 'placed' as const, holdId: d.holdId, amountCents: d.amountCents, balance: { balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 } }));
     serve(w, RPC.providers.jobSubmit, (d) => {
       submits.push(d);
-      return { ok: true, providerJobId: `job-${d.generationId}`, mode: 'callback' };
+      return { ok: true as const, providerJobId: `job-${d.generationId}`, mode: 'callback' as const };
     });
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
     svc = await startRouterService({
@@ -56,19 +57,19 @@ describe('app rankings', () => {
   };
   /** A generation with this attribution, taken to `outcome` by the provider. */
   async function generation(orgId: string, attribution: Record<string, string>, outcome: 'succeeded' | 'failed' | 'running' = 'succeeded') {
-    const c = await rpc().request<any>(RPC.router.generationCreate, { orgId, request: { prompt: 'a cat', models: ['wan/2.5'] }, attribution });
+    const c = await rpc().request(RPC.router.generationCreate, { orgId, request: { prompt: 'a cat', models: ['wan/2.5'] }, attribution });
     const sub = await until(() => submits.find((s) => s.generationId === c.id));
-    await until(async () => ((await rpc().request<any>(RPC.router.generationGet, { orgId, id: c.id })).status === 'processing' ? true : undefined));
+    await until(async () => ((await rpc().request(RPC.router.generationGet, { orgId, id: c.id })).status === 'processing' ? true : undefined));
     if (outcome === 'running') return c.id;
     const eventId = `evt-${++n}`;
     await w.events.publish(EVENTS.providerJobFinished, eventId, JSON.stringify({
       v: 1, eventId, generationId: c.id, attempt: sub.attempt, provider: sub.provider, providerJobId: 'job', outcome,
       ...(outcome === 'succeeded' ? { outputUrl: 'https://cdn.example/x.mp4' } : { errorKind: 'moderation', errorMessage: 'content policy' }),
     }));
-    await until(async () => (['completed', 'failed'].includes((await rpc().request<any>(RPC.router.generationGet, { orgId, id: c.id })).status) ? true : undefined));
+    await until(async () => (['completed', 'failed'].includes((await rpc().request(RPC.router.generationGet, { orgId, id: c.id })).status) ? true : undefined));
     return c.id;
   }
-  const rankings = () => rpc().request<any>(RPC.router.rankings, { windowHours: 1, limit: 100 });
+  const rankings = () => rpc().request(RPC.router.rankings, { windowHours: 1, limit: 100 });
 
   it('ranks apps per org by referer origin or title, completed generations only, from the minimum count on; never a path or query', async () => {
     // org_a's app, identified by its origin (two titles over time: the latest names it); the query's token is never stored.
@@ -98,8 +99,8 @@ describe('app rankings', () => {
     ]));
     expect(apps.find((a: any[]) => a[0] === 'Lonely App')).toBeUndefined();
     const evil = r.data.find((a: any) => a.app.startsWith('Evil'));
-    expect(evil.app).toMatch(/^Evil x+$/);
-    expect([...evil.app].length).toBeLessThanOrEqual(APP_TITLE_MAX_LENGTH);
+    expect(evil?.app).toMatch(/^Evil x+$/);
+    expect([...evil!.app].length).toBeLessThanOrEqual(APP_TITLE_MAX_LENGTH);
     expect(r.data).toHaveLength(4);
     const text = JSON.stringify(r);
     expect(text).not.toMatch(/session_token|s3cr3t|editor|user:pw|org_/);
@@ -110,7 +111,7 @@ describe('app rankings', () => {
 
   it('an org can opt out (at once, its past generations included) and back in', async () => {
     expect(await rpc().request(RPC.router.rankingsSettingsGet, { orgId: 'org_a' })).toEqual({ object: 'rankings_settings', opt_out: false, opted_out_at: null });
-    const out = await rpc().request<any>(RPC.router.rankingsSettingsUpdate, { orgId: 'org_a', optOut: true });
+    const out = await rpc().request(RPC.router.rankingsSettingsUpdate, { orgId: 'org_a', optOut: true });
     expect(out).toEqual({ object: 'rankings_settings', opt_out: true, opted_out_at: expect.any(Number) });
     expect((await rankings()).data.map((a: any) => a.origin)).not.toContain('https://cats.example');
     expect((await rankings()).data.length).toBe(2);

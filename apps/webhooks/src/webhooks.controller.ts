@@ -1,58 +1,58 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  RPC, validateMessage, WebhookDeliveryListMsg, WebhookDeliveryRetryMsg, WebhookEndpointCreateMsg, WebhookEndpointListMsg,
+  RPC, WebhookDeliveryListMsg, WebhookDeliveryRetryMsg, WebhookEndpointCreateMsg, WebhookEndpointListMsg,
   WebhookEndpointRefMsg, WebhookEndpointUpdateMsg,
 } from '@pipevideo/contracts';
+import { Handles } from '@pipevideo/platform';
 import { WebhooksApi } from './endpoints/webhooks-api';
 
-/** The NATS API: validate, delegate. Every reply is the public HTTP body the gateway passes through. */
+/** The NATS API: requests arrive decoded (@Handles); delegate. Every reply is the public HTTP body the gateway passes through. */
 @Controller()
 export class WebhooksController {
   constructor(@Inject(WebhooksApi) private readonly api: WebhooksApi) {}
 
-  @MessagePattern(RPC.webhooks.endpointCreate)
-  create(@Payload() data: unknown) {
-    return this.api.create(validateMessage(WebhookEndpointCreateMsg, data));
+  @Handles(RPC.webhooks.endpointCreate)
+  create(msg: WebhookEndpointCreateMsg) {
+    return this.api.create(msg);
   }
 
-  @MessagePattern(RPC.webhooks.endpointList)
-  list(@Payload() data: unknown) {
-    return this.api.list(validateMessage(WebhookEndpointListMsg, data));
+  @Handles(RPC.webhooks.endpointList)
+  list(msg: WebhookEndpointListMsg) {
+    return this.api.list(msg);
   }
 
-  @MessagePattern(RPC.webhooks.endpointGet)
-  get(@Payload() data: unknown) {
-    return this.api.get(validateMessage(WebhookEndpointRefMsg, data));
+  @Handles(RPC.webhooks.endpointGet)
+  get(msg: WebhookEndpointRefMsg) {
+    return this.api.get(msg);
   }
 
-  @MessagePattern(RPC.webhooks.endpointUpdate)
-  update(@Payload() data: unknown) {
-    return this.api.update(validateMessage(WebhookEndpointUpdateMsg, data));
+  @Handles(RPC.webhooks.endpointUpdate)
+  update(msg: WebhookEndpointUpdateMsg) {
+    return this.api.update(msg);
   }
 
-  @MessagePattern(RPC.webhooks.endpointDelete)
-  delete(@Payload() data: unknown) {
-    return this.api.delete(validateMessage(WebhookEndpointRefMsg, data));
+  @Handles(RPC.webhooks.endpointDelete)
+  delete(msg: WebhookEndpointRefMsg) {
+    return this.api.delete(msg);
   }
 
-  @MessagePattern(RPC.webhooks.endpointRotate)
-  rotate(@Payload() data: unknown) {
-    return this.api.rotate(validateMessage(WebhookEndpointRefMsg, data));
+  @Handles(RPC.webhooks.endpointRotate)
+  rotate(msg: WebhookEndpointRefMsg) {
+    return this.api.rotate(msg);
   }
 
-  @MessagePattern(RPC.webhooks.endpointTest)
-  test(@Payload() data: unknown) {
-    return this.api.test(validateMessage(WebhookEndpointRefMsg, data));
+  @Handles(RPC.webhooks.endpointTest)
+  test(msg: WebhookEndpointRefMsg) {
+    return this.api.test(msg);
   }
 
-  @MessagePattern(RPC.webhooks.deliveryList)
-  deliveries(@Payload() data: unknown) {
-    return this.api.deliveries(validateMessage(WebhookDeliveryListMsg, data));
+  @Handles(RPC.webhooks.deliveryList)
+  deliveries(msg: WebhookDeliveryListMsg) {
+    return this.api.deliveries(msg);
   }
 
-  @MessagePattern(RPC.webhooks.deliveryRetry)
-  retry(@Payload() data: unknown) {
-    return this.api.retry(validateMessage(WebhookDeliveryRetryMsg, data));
+  @Handles(RPC.webhooks.deliveryRetry)
+  retry(msg: WebhookDeliveryRetryMsg) {
+    return this.api.retry(msg);
   }
 }

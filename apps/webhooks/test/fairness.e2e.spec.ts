@@ -27,7 +27,7 @@ describe('fair delivery across orgs (real PostgreSQL, real HTTP receivers)', () 
     receivers.push(r);
     return r;
   };
-  const createEndpoint = (s: RunningWebhooksService, orgId: string, url: string) => rpc<WebhookEndpointWithSecret>(s, RPC.webhooks.endpointCreate, { orgId, url });
+  const createEndpoint = (s: RunningWebhooksService, orgId: string, url: string) => rpc(s, RPC.webhooks.endpointCreate, { orgId, url });
 
   beforeAll(async () => {
     db = await createTestDatabase('pv_webhooks_fair');

@@ -23,8 +23,8 @@ describe('over NATS: RPC on NATS, generation.finished through JetStream → sign
     const svc = await startTestService(db, { messaging: { kind: 'nats', url: NATS_TEST_URL, prefix: db.name } });
     try {
       const orgId = `org_${randomUUID().slice(0, 8)}`;
-      const ep = await rpc<WebhookEndpointWithSecret>(svc, RPC.webhooks.endpointCreate, { orgId, url: receiver.url });
-      const page = await rpc<WebhookListPage<unknown>>(svc, RPC.webhooks.endpointList, { orgId });
+      const ep = await rpc(svc, RPC.webhooks.endpointCreate, { orgId, url: receiver.url });
+      const page = await rpc(svc, RPC.webhooks.endpointList, { orgId });
       expect(page).toMatchObject({ object: 'list', data: [{ id: ep.id }], has_more: false });
       await expect(rpc(svc, RPC.webhooks.endpointGet, { orgId: 'org_other', id: ep.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 

@@ -65,7 +65,7 @@ describe('restarts: nothing is lost when a webhooks instance dies or stops mid-d
     receiver.answer('hang');
     const a = await startTestService(db, { timeoutMs: 30_000, leaseMarginMs: 30_000 });
     const orgId = 'org_graceful';
-    const ep = await rpc<WebhookEndpointWithSecret>(a, RPC.webhooks.endpointCreate, { orgId, url: receiver.url });
+    const ep = await rpc(a, RPC.webhooks.endpointCreate, { orgId, url: receiver.url });
     await publish(a, finishedEvent(orgId));
     await receiver.waitFor((r) => r.requests.length === 1);
     await a.close(); // grace 100 ms, then the attempt is aborted and released (no 60 s lease to wait for)

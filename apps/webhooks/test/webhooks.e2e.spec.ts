@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import {
   RPC, type WebhookDeliveryView, type WebhookEndpointDeleted, type WebhookEndpointView, type WebhookEndpointWithSecret, type WebhookListPage,
+  type RpcSubject,
 } from '@pipevideo/contracts';
 import { createTestDatabase, currentCorrelationId, logger, withCorrelationId, type TestDatabase } from '@pipevideo/platform';
 import type { RunningWebhooksService } from '../src';
@@ -26,7 +27,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     return r;
   };
   const createEndpoint = (orgId: string, url: string, extra: Record<string, unknown> = {}) =>
-    rpc<WebhookEndpointWithSecret>(svc, RPC.webhooks.endpointCreate, { orgId, url, ...extra });
+    rpc(svc, RPC.webhooks.endpointCreate, { orgId, url, ...extra });
 
   beforeAll(async () => {
     db = await createTestDatabase('pv_webhooks');
@@ -45,7 +46,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(ep).toMatchObject({ object: 'webhook_endpoint', url: r.url, description: 'prod', enabled: true, disabled_reason: null });
     expect(ep.events).toEqual(['video.generation.completed']);
     expect(ep.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
-    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
+    const got = await rpc(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
     expect(got).not.toHaveProperty('secret');
 
     // Stored encrypted, never in clear.
@@ -146,7 +147,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
       usage: { input_tokens: 1200, output_tokens: 3400, total_tokens: 4600, cost_usd: 0.12, charged_cents: 12, estimated: false },
       artifact_url: { url: 'https://cdn.example/anim.json', expires_at: 1772985660 }, artifact_type: 'application/json', error: null, latency_ms: 58000,
     };
-    const evt = finishedEvent(orgId, { api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate', extra: { keepTokenCharge: false } });
+    const evt = finishedEvent(orgId, { api: 'responses', model: 'moonshotai/kimi-k2.5', provider: 'framerate', keepTokenCharge: false });
     Object.assign(evt, { resource: { id: evt.generationId, ...response } });
     await publish(svc, evt);
     await r.waitFor((x) => x.succeeded.length === 1);
@@ -173,7 +174,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await publish(svc, finishedEvent(orgId));
     const [d] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'failed');
     expect(d).toMatchObject({ attempts: 1, last_status_code: 410 });
-    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
+    const got = await rpc(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
     expect(got.enabled).toBe(false);
     expect(got.disabled_reason).toMatch(/410/);
     // Disabled: new events create no delivery, and tests/retries are refused until re-enabled.
@@ -181,7 +182,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(await waitForDeliveries(svc, orgId, ep.id, () => true)).toHaveLength(1);
     await expect(rpc(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rpc(svc, RPC.webhooks.deliveryRetry, { orgId, id: d.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    const enabled = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointUpdate, { orgId, id: ep.id, enabled: true });
+    const enabled = await rpc(svc, RPC.webhooks.endpointUpdate, { orgId, id: ep.id, enabled: true });
     expect(enabled).toMatchObject({ enabled: true, disabled_reason: null });
     expect(r.requests).toHaveLength(1);
   });
@@ -195,11 +196,11 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     let [d1] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'exhausted');
     expect(d1).toMatchObject({ attempts: 4, last_status_code: 500, next_attempt_at: null });
     expect(d1.last_error).toContain('HTTP 500');
-    expect((await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id })).enabled).toBe(true);
+    expect((await rpc(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id })).enabled).toBe(true);
 
     // Manual retry: one more attempt now, which succeeds.
     r.fallback = 200;
-    const queued = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.deliveryRetry, { orgId, id: d1.id });
+    const queued = await rpc(svc, RPC.webhooks.deliveryRetry, { orgId, id: d1.id });
     expect(queued.status).toBe('pending');
     [d1] = await waitForDeliveries(svc, orgId, ep.id, (ds) => ds[0]?.status === 'succeeded');
     expect(d1.attempts).toBe(5);
@@ -211,7 +212,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.filter((x) => x.status === 'exhausted').length === 1);
     await publish(svc, finishedEvent(orgId));
     await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.filter((x) => x.status === 'exhausted').length === 2);
-    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
+    const got = await rpc(svc, RPC.webhooks.endpointGet, { orgId, id: ep.id });
     expect(got.enabled).toBe(false);
     expect(got.disabled_reason).toMatch(/last 2 deliveries/);
   });
@@ -220,7 +221,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const r = await receiver();
     const orgId = org();
     const ep = await createEndpoint(orgId, r.url);
-    const rotated = await rpc<WebhookEndpointWithSecret>(svc, RPC.webhooks.endpointRotate, { orgId, id: ep.id });
+    const rotated = await rpc(svc, RPC.webhooks.endpointRotate, { orgId, id: ep.id });
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(ep.secret);
     expect(rotated.previous_secret_expires_at).toBeGreaterThan(Date.now() / 1000 + 23 * 3600);
@@ -239,8 +240,8 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const orgId = org();
     const strict = await startTestService(db, { rotationOverlapMs: 0, deliver: false, consumerName: `webhooks-strict-${db.name}` });
     try {
-      const ep = await rpc<WebhookEndpointWithSecret>(strict, RPC.webhooks.endpointCreate, { orgId, url: r.url });
-      const rotated = await rpc<WebhookEndpointWithSecret>(strict, RPC.webhooks.endpointRotate, { orgId, id: ep.id });
+      const ep = await rpc(strict, RPC.webhooks.endpointCreate, { orgId, url: r.url });
+      const rotated = await rpc(strict, RPC.webhooks.endpointRotate, { orgId, id: ep.id });
       expect(rotated.previous_secret_expires_at).toBeNull();
       await rpc(strict, RPC.webhooks.endpointTest, { orgId, id: ep.id });
       await r.waitFor((x) => x.succeeded.length === 1); // sent by the main instance's worker (same database)
@@ -255,7 +256,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const r = await receiver();
     const orgId = org();
     const ep = await createEndpoint(orgId, r.url, { events: ['video.generation.completed'] });
-    const d = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id });
+    const d = await rpc(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id });
     expect(d).toMatchObject({ object: 'webhook_delivery', endpoint_id: ep.id, event_type: 'webhook.test', status: 'pending', attempts: 0 });
     await r.waitFor((x) => x.succeeded.length === 1);
     const body = new Webhook(ep.secret).verify(r.requests[0].body, r.requests[0].headers) as any;
@@ -284,14 +285,14 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const orgId = org();
     const created: string[] = [];
     for (let i = 0; i < 3; i++) created.push((await createEndpoint(orgId, `${r.url}/${i}`)).id);
-    const p1 = await rpc<WebhookListPage<WebhookEndpointView>>(svc, RPC.webhooks.endpointList, { orgId, limit: 2 });
+    const p1 = await rpc(svc, RPC.webhooks.endpointList, { orgId, limit: 2 });
     expect(p1.data.map((e) => e.id)).toEqual([created[2], created[1]]);
     expect(p1.has_more).toBe(true);
-    const p2 = await rpc<WebhookListPage<WebhookEndpointView>>(svc, RPC.webhooks.endpointList, { orgId, limit: 2, cursor: p1.next_cursor });
+    const p2 = await rpc(svc, RPC.webhooks.endpointList, { orgId, limit: 2, cursor: p1.next_cursor });
     expect(p2).toMatchObject({ has_more: false, next_cursor: null });
     expect(p2.data.map((e) => e.id)).toEqual([created[0]]);
 
-    const updated = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointUpdate, {
+    const updated = await rpc(svc, RPC.webhooks.endpointUpdate, {
       orgId, id: created[0], url: `${r.url}/new`, events: ['video.generation.completed'], description: 'renamed', enabled: false,
     });
     expect(updated).toMatchObject({ url: `${r.url}/new`, events: ['video.generation.completed'], description: 'renamed', enabled: false });
@@ -306,7 +307,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     await expect(rpc(svc, RPC.webhooks.endpointCreate, { url: r.url })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rpc(svc, RPC.webhooks.endpointList, { orgId, cursor: 'garbage' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
 
-    const deleted = await rpc<WebhookEndpointDeleted>(svc, RPC.webhooks.endpointDelete, { orgId, id: created[1] });
+    const deleted = await rpc(svc, RPC.webhooks.endpointDelete, { orgId, id: created[1] });
     expect(deleted).toEqual({ id: created[1], object: 'webhook_endpoint', deleted: true });
     await expect(rpc(svc, RPC.webhooks.endpointGet, { orgId, id: created[1] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -316,9 +317,9 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const owner = org();
     const other = org();
     const ep = await createEndpoint(owner, r.url);
-    const d = await rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId: owner, id: ep.id });
+    const d = await rpc(svc, RPC.webhooks.endpointTest, { orgId: owner, id: ep.id });
     await r.waitFor((x) => x.succeeded.length === 1);
-    const calls: Array<[string, Record<string, unknown>]> = [
+    const calls: Array<[RpcSubject, Record<string, unknown>]> = [
       [RPC.webhooks.endpointGet, { id: ep.id }],
       [RPC.webhooks.endpointUpdate, { id: ep.id, description: 'mine now' }],
       [RPC.webhooks.endpointDelete, { id: ep.id }],
@@ -333,10 +334,10 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     for (const [subject, payload] of calls) {
       await expect(rpc(svc, subject, { orgId: other, ...payload })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     }
-    const list = await rpc<WebhookListPage<WebhookEndpointView>>(svc, RPC.webhooks.endpointList, { orgId: other });
+    const list = await rpc(svc, RPC.webhooks.endpointList, { orgId: other });
     expect(list.data).toEqual([]);
     // Untouched for its owner.
-    const got = await rpc<WebhookEndpointView>(svc, RPC.webhooks.endpointGet, { orgId: owner, id: ep.id });
+    const got = await rpc(svc, RPC.webhooks.endpointGet, { orgId: owner, id: ep.id });
     expect(got).toMatchObject({ description: '', enabled: true });
     expect(r.requests).toHaveLength(1);
   });
@@ -356,7 +357,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
       cursor = page.next_cursor;
     } while (cursor);
     expect(new Set(seen).size).toBe(5);
-    const none = await rpc<WebhookListPage<WebhookDeliveryView>>(svc, RPC.webhooks.deliveryList, { orgId, endpointId: ep.id, status: 'exhausted' });
+    const none = await rpc(svc, RPC.webhooks.deliveryList, { orgId, endpointId: ep.id, status: 'exhausted' });
     expect(none.data).toEqual([]);
   });
 
@@ -391,10 +392,10 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const consumer = new GenerationFinishedConsumer(svc.ctx.ds, store, () => kicks++);
     const good = finishedEvent(orgId);
     const results = await Promise.allSettled([
-      consumer.handle(JSON.stringify(good)),
-      consumer.handle(JSON.stringify(good)), // the same event twice at once
-      consumer.handle(JSON.stringify(finishedEvent(orgId, { status: 'failed', succeeded: false, errorMessage: 'poison' }))),
-      consumer.handle(JSON.stringify(finishedEvent(orgId))),
+      consumer.handle(good),
+      consumer.handle(good), // the same event twice at once
+      consumer.handle(finishedEvent(orgId, { status: 'failed', succeeded: false, errorMessage: 'poison' })),
+      consumer.handle(finishedEvent(orgId)),
     ]);
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(kicks).toBeGreaterThan(0);
@@ -470,7 +471,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     const ep = await createEndpoint(orgId, r.url);
     const consumer = new GenerationFinishedConsumer(svc.ctx.ds, new DeliveryStore(svc.ctx.ds), () => svc.worker.kick());
     const evts = [finishedEvent(orgId, { correlationId: 'corr-a' }), finishedEvent(orgId, { correlationId: 'corr-b' }), finishedEvent(orgId)];
-    await Promise.all(evts.map((e) => consumer.handle(JSON.stringify(e)))); // one batch, one statement
+    await Promise.all(evts.map((e) => consumer.handle(e))); // one batch, one statement
     const stored = await svc.ctx.ds.query(
       `SELECT m.source_event_id, d.correlation_id FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.endpoint_id = $1`,
       [ep.id],
@@ -479,7 +480,7 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(byEvent).toEqual({ [evts[0].eventId]: 'corr-a', [evts[1].eventId]: 'corr-b', [evts[2].eventId]: null });
 
     // webhooks.endpoint.test: the id the RPC client sent with the call.
-    const test = await withCorrelationId('corr-test-call', () => rpc<WebhookDeliveryView>(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id }));
+    const test = await withCorrelationId('corr-test-call', () => rpc(svc, RPC.webhooks.endpointTest, { orgId, id: ep.id }));
     const [row] = await svc.ctx.ds.query(`SELECT correlation_id FROM deliveries WHERE id = $1`, [test.id]);
     expect(row.correlation_id).toBe('corr-test-call');
     await r.waitFor((x) => x.succeeded.length === 4);

@@ -17,12 +17,17 @@ export function owedRefusalMessage(owedCents: number): string {
   return `${INSUFFICIENT_BALANCE_MESSAGE_PREFIX}: your organization owes ${owedCents} cents; a top-up settles it first`;
 }
 
-/** `billing.hold.place` reply. Placing the same holdId again returns the same reply. */
-export interface PlaceHoldReply {
-  holdId: string;
-  amountCents: number;
-  balance: BalanceView;
-}
+/**
+ * `billing.hold.place` reply: a business outcome, never an error code. Placing the same holdId again
+ * returns the same `placed` reply. A refusal says why, with what the caller needs to tell the customer:
+ * - `insufficient`: the available balance (or a debt) does not cover the amount;
+ * - `key_limit`: the API key's spend limit does not (spent so far in its window, and when it resets).
+ * Anything else (a conflicting or already settled hold id, a database fault) is an error.
+ */
+export type PlaceHoldReply =
+  | { outcome: 'placed'; holdId: string; amountCents: number; balance: BalanceView }
+  | { outcome: 'insufficient'; message: string; availableCents: number; owedCents: number; balance: BalanceView }
+  | { outcome: 'key_limit'; message: string; keyLimit: { limitCents: number; spentCents: number; resetsAt: string | null } };
 
 /** `billing.topup.create` reply; `duplicate` when the idempotency key had already been used. */
 export interface TopupReply {

@@ -12,3 +12,6 @@ export * from './media-url';
 export * from './public-api';
 export * from './key-limits';
 export * from './nats-access';
+export * from './router.messages';
+export * from './router.views';
+export * from './seam';

@@ -8,6 +8,7 @@ import {
 } from 'class-validator';
 import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
 import { KEY_LIMIT_RESETS, type KeyLimit, type KeyLimitReset } from './key-limits';
+import type { ResponseView, VideoGenerationView } from './router.views';
 
 export class Envelope {
   @IsInt() v!: number;
@@ -156,76 +157,98 @@ export class CancelJobMsg extends Envelope {
   @IsInt() attempt!: number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Durable events (JetStream). Classes, so a consumer validates each one once at the boundary (seam.ts);
+// every field that decides money is a named, typed field here.
+
+const PROVIDER_JOB_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
+const API_KINDS: readonly ApiKind[] = ['video', 'responses'];
+
+/** Orchestration tokens of a Responses job. */
+export class TokenUsage {
+  @IsInt() @Min(0) inputTokens!: number;
+  @IsInt() @Min(0) outputTokens!: number;
+}
+
 /** Event: a provider job reached a final state. */
-export interface ProviderJobFinishedEvt {
-  v: 1;
-  eventId: string;
-  generationId: string;
-  attempt: number;
-  provider: ProviderSlug;
-  providerJobId: string;
-  outcome: 'succeeded' | 'failed' | 'cancelled';
-  outputUrl?: string | null;
-  artifactUrl?: string | null;
-  artifactType?: string | null;
-  errorKind?: ProviderErrorKind | null;
-  errorMessage?: string | null;
+export class ProviderJobFinishedEvt {
+  @IsIn([1]) v!: 1;
+  @IsString() @IsNotEmpty() eventId!: string;
+  @IsString() @IsNotEmpty() generationId!: string;
+  @IsInt() @Min(1) attempt!: number;
+  @IsString() @IsNotEmpty() provider!: ProviderSlug;
+  @IsString() providerJobId!: string;
+  @IsIn(PROVIDER_JOB_OUTCOMES) outcome!: (typeof PROVIDER_JOB_OUTCOMES)[number];
+  @IsOptional() @IsString() outputUrl?: string | null;
+  @IsOptional() @IsString() artifactUrl?: string | null;
+  @IsOptional() @IsString() artifactType?: string | null;
+  @IsOptional() @IsString() errorKind?: ProviderErrorKind | null;
+  @IsOptional() @IsString() errorMessage?: string | null;
   /** Actual seconds of video produced, when the provider tells. */
-  durationSeconds?: number | null;
+  @IsOptional() @IsNumber() durationSeconds?: number | null;
   /**
    * Orchestration tokens (Responses jobs), repeated from `provider_job.usage_reported`: the two events
    * travel on separate consumers, so the end of a job may be applied before its usage; the router then
    * charges from here (the charge is idempotent, whichever event comes first posts it).
    */
-  usage?: { inputTokens: number; outputTokens: number } | null;
-  correlationId?: string;
+  @IsOptional() @ValidateNested() @Type(() => TokenUsage) usage?: TokenUsage | null;
+  @IsOptional() @IsString() correlationId?: string;
 }
 
-export interface ProviderJobUsageEvt {
-  v: 1;
-  eventId: string;
-  generationId: string;
-  attempt: number;
-  inputTokens: number;
-  outputTokens: number;
-  correlationId?: string;
+/** Event: a Framerate job finished composing and reported its orchestration tokens. */
+export class ProviderJobUsageEvt {
+  @IsIn([1]) v!: 1;
+  @IsString() @IsNotEmpty() eventId!: string;
+  @IsString() @IsNotEmpty() generationId!: string;
+  @IsInt() @Min(1) attempt!: number;
+  @IsInt() @Min(0) inputTokens!: number;
+  @IsInt() @Min(0) outputTokens!: number;
+  @IsOptional() @IsString() correlationId?: string;
 }
 
-export interface HoldReleaseRequestedEvt {
-  v: 1;
-  eventId: string;
-  orgId: string;
-  holdId: string;
-  reason: string;
+/** Event: an attempt's hold must be released because the router moved on to another route. */
+export class HoldReleaseRequestedEvt {
+  @IsIn([1]) v!: 1;
+  @IsString() @IsNotEmpty() eventId!: string;
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() holdId!: string;
+  @IsString() reason!: string;
+  @IsOptional() @IsString() correlationId?: string;
 }
 
 /** Event: a generation of either API is final. Billing settles the hold, webhooks notify. */
-export interface GenerationFinishedEvt {
-  v: 1;
-  eventId: string;
-  api: ApiKind;
-  generationId: string;
-  orgId: string;
-  status: string;
-  succeeded: boolean;
-  model: string | null;
-  provider: string | null;
-  holdId: string | null;
+export class GenerationFinishedEvt {
+  @IsIn([1]) v!: 1;
+  @IsString() @IsNotEmpty() eventId!: string;
+  @IsIn(API_KINDS) api!: ApiKind;
+  @IsString() @IsNotEmpty() generationId!: string;
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() status!: string;
+  @IsBoolean() succeeded!: boolean;
+  @IsOptional() @IsString() model!: string | null;
+  @IsOptional() @IsString() provider!: string | null;
+  /** The hold billing settles: captured at `costCents` when succeeded, else released; null = nothing held. */
+  @IsOptional() @IsString() @IsNotEmpty() holdId!: string | null;
   /** Cents to capture from the hold (0 when failed, which releases it). */
-  costCents: number;
-  outputUrl: string | null;
-  errorMessage: string | null;
-  appTitle?: string | null;
-  finishedAt: string;
-  correlationId?: string;
-  /** Internal extras (createdAt, keepTokenCharge); never shown to customers. */
-  extra?: Record<string, unknown>;
+  @IsInt() @Min(0) costCents!: number;
+  /**
+   * A Responses job that did not succeed but whose orchestration tokens were charged and stay charged
+   * (cancelled after orchestration): billing must not refund the token charge. False everywhere else.
+   */
+  @IsBoolean() keepTokenCharge!: boolean;
+  @IsOptional() @IsString() outputUrl!: string | null;
+  @IsOptional() @IsString() errorMessage!: string | null;
+  @IsOptional() @IsString() appTitle?: string | null;
+  @IsString() finishedAt!: string;
+  /** When the generation was created (ISO 8601). */
+  @IsOptional() @IsString() createdAt?: string;
+  @IsOptional() @IsString() correlationId?: string;
   /**
    * The public object exactly as `GET /v1/video/generations/{id}` or `GET /v1/responses/{id}` returns it
    * once final (snake_case, public provider names, our error codes): the customer webhook carries it as is.
    * Absent on events written before it existed.
    */
-  resource?: Record<string, unknown>;
+  @IsOptional() @IsObject() resource?: VideoGenerationView | ResponseView;
 }
 
 export class UsageListMsg extends Envelope {

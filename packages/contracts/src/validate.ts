@@ -1,6 +1,4 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
-import { DomainError, ErrorCode } from './errors';
+import type { ValidationError } from 'class-validator';
 
 /** Flattens class-validator errors into `field: message` lines a person can act on. */
 export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
@@ -11,13 +9,4 @@ export function describeValidationErrors(errors: ValidationError[], prefix = '')
     if (e.children?.length) out.push(...describeValidationErrors(e.children, path));
   }
   return out;
-}
-
-/** Validates an incoming message against its contract class; throws BAD_REQUEST on mismatch. */
-export function validateMessage<T extends object>(cls: new () => T, payload: unknown): T {
-  if (!payload || typeof payload !== 'object') throw new DomainError(ErrorCode.BAD_REQUEST, 'message must be an object');
-  const instance = plainToInstance(cls, payload);
-  const errors = validateSync(instance as object, { whitelist: false });
-  if (errors.length) throw new DomainError(ErrorCode.BAD_REQUEST, describeValidationErrors(errors).join('; '));
-  return instance;
 }

@@ -8,6 +8,7 @@ import {
   ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min,
 } from 'class-validator';
 import { Envelope } from './messages';
+import type { ResponseView, VideoGenerationView } from './router.views';
 
 // ---------------------------------------------------------------------------------------------
 // Event types
@@ -183,14 +184,14 @@ interface GenerationCompletedDataBase {
 export interface VideoApiGenerationCompletedData extends GenerationCompletedDataBase {
   api: 'video';
   /** Exactly `GET /v1/video/generations/{id}` once final. */
-  generation?: Record<string, unknown>;
+  generation?: VideoGenerationView;
 }
 
 /** `video.generation.completed` data of a `/v1/responses` job: the spec fields plus the response object as GET returns it. */
 export interface ResponsesApiGenerationCompletedData extends GenerationCompletedDataBase {
   api: 'responses';
   /** Exactly `GET /v1/responses/{id}` once final (engine, usage, artifact_url included). */
-  response?: Record<string, unknown>;
+  response?: ResponseView;
 }
 
 /** `video.generation.completed` data: sent for every finished job, success or failure; `api` tells which API created it. */

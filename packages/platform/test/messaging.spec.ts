@@ -1,25 +1,34 @@
 import { Controller, Inject, Module } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { DomainError, ErrorCode } from '@pipevideo/contracts';
+import { BalanceView, DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, OrgMsg, RPC, TopupMsg, TopupReply } from '@pipevideo/contracts';
 import {
-  addToOutbox, createInProcessWiring, createTestDatabase, deleteNatsNamespace, MessagingConfig, NATS_TEST_URL, processOnce, requireNats, RunningService,
-  SERVICE_CONTEXT, ServiceContext, startService, TestDatabase,
+  addToOutbox, createInProcessWiring, createTestDatabase, deleteNatsNamespace, Handles, MessagingConfig, NATS_TEST_URL, processOnce,
+  requireNats, RunningService, SERVICE_CONTEXT, ServiceContext, startService, subscribeEvents, TestDatabase,
 } from '../src';
 
+const balance: BalanceView = { balance_cents: 5, held_cents: 0, available_cents: 5, owed_cents: 0 };
+
+function finished(n: number): GenerationFinishedEvt {
+  return {
+    v: 1, eventId: `finished:gen_${n}`, api: 'video', generationId: `gen_${n}`, orgId: 'org_echo', status: 'completed', succeeded: true, model: null,
+    provider: null, holdId: null, costCents: n, keepTokenCharge: false, outputUrl: null, errorMessage: null, finishedAt: new Date().toISOString(),
+  };
+}
+
+/** A service answering two seam subjects with @Handles: requests arrive decoded, replies are the subject's type. */
 @Controller()
 class EchoController {
   constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
-  @MessagePattern('echo.message.send')
-  echo(@Payload() data: { text: string }) {
-    if (data.text === 'fail') throw new DomainError(ErrorCode.NOT_FOUND, 'no such thing');
-    if (data.text === 'crash') throw new Error('secret internals');
-    return { echoed: data.text };
+  @Handles(RPC.billing.balanceGet)
+  balance(msg: OrgMsg): BalanceView {
+    if (msg.orgId === 'org_missing') throw new DomainError(ErrorCode.NOT_FOUND, 'no such thing');
+    if (msg.orgId === 'org_crash') throw new Error('secret internals');
+    return balance;
   }
-  @MessagePattern('echo.event.emit')
-  async emit(@Payload() data: { n: number }) {
-    await this.ctx.ds.transaction((m) => addToOutbox(m, 'generation.finished', { n: data.n }));
+  @Handles(RPC.billing.topupCreate)
+  async emit(msg: TopupMsg): Promise<TopupReply> {
+    await this.ctx.ds.transaction((m) => addToOutbox(m, EVENTS.generationFinished, finished(msg.amountCents)));
     void this.ctx.relay.kick();
-    return { ok: true };
+    return { transactionId: '1', duplicate: false, balance };
   }
 }
 @Module({ controllers: [EchoController] })
@@ -29,24 +38,27 @@ async function scenario(messaging: MessagingConfig, db: TestDatabase) {
   const svc: RunningService = await startService({ name: 'echo', port: 0, messaging, db: { url: db.url, migrations: [] }, module: () => EchoModule });
   try {
     const rpc = svc.ctx.messaging.rpc;
-    await expect(rpc.request('echo.message.send', { text: 'hi' })).resolves.toEqual({ echoed: 'hi' });
-    await expect(rpc.request('echo.message.send', { text: 'fail' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no such thing' });
-    await expect(rpc.request('echo.message.send', { text: 'crash' })).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
-    await expect(rpc.request('nobody.home.ping', {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(rpc.request(RPC.billing.balanceGet, { orgId: 'org_a' })).resolves.toEqual(balance);
+    // Decoded once at the handler's boundary: a malformed request is a BAD_REQUEST naming the field.
+    await expect(rpc.request(RPC.billing.balanceGet, { orgId: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('orgId') });
+    await expect(rpc.request(RPC.billing.balanceGet, { orgId: 'org_missing' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'no such thing' });
+    await expect(rpc.request(RPC.billing.balanceGet, { orgId: 'org_crash' })).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    await expect(rpc.request(RPC.webhooks.endpointList, { orgId: 'org_a' })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
 
     const seen: number[] = [];
     let failOnce = true;
-    await svc.ctx.messaging.events.subscribe(`echo-consumer-${db.name}`, ['generation.finished'], async (_s, payload) => {
-      const evt = JSON.parse(payload);
-      if (failOnce) {
-        failOnce = false;
-        throw new Error('transient');
-      }
-      await processOnce(svc.ctx.ds, 'echo', evt.eventId, async () => {
-        seen.push(evt.n);
-      });
+    await subscribeEvents(svc.ctx.messaging.events, `echo-consumer-${db.name}`, {
+      [EVENTS.generationFinished]: async (evt) => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('transient');
+        }
+        await processOnce(svc.ctx.ds, 'echo', evt.eventId, async () => {
+          seen.push(evt.costCents);
+        });
+      },
     });
-    await rpc.request('echo.event.emit', { n: 7 });
+    await rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 7, idempotencyKey: 'k', source: 'operator' });
     const deadline = Date.now() + 15000;
     while (!seen.includes(7) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual([7]);

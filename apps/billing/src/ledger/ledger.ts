@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { BalanceView, DomainError, ErrorCode, type KeyLimitReset, keyLimitRefusalMessage, keyLimitWindow, owedRefusalMessage } from '@pipevideo/contracts';
-import { Db, inTransaction, num, one, rows } from '../db/sql';
+import { type Db, inTransaction, num, one, rows } from '@pipevideo/platform';
 import { balanceView, emptyBalance, OrgAccounts, PLATFORM_ACCOUNTS, TopupSource } from './accounts';
 import { Coalescer } from './coalescer';
 import { Move, moves } from './moves';

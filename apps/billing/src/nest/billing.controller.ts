@@ -1,28 +1,26 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
+  BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
   PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
-  UsageListReply, validateMessage,
+  UsageListReply,
 } from '@pipevideo/contracts';
+import { Handles } from '@pipevideo/platform';
 import type { BillingDomain } from '../billing-domain';
 
 export const BILLING_DOMAIN = Symbol('BILLING_DOMAIN');
 
-/** NATS API of the billing service: validates, delegates to the domain, records metrics. */
+/** NATS API of the billing service: delegates to the domain (requests arrive decoded, see @Handles), records metrics. */
 @Controller()
 export class BillingController {
   constructor(@Inject(BILLING_DOMAIN) private readonly d: BillingDomain) {}
 
-  @MessagePattern(RPC.billing.balanceGet)
-  async balance(@Payload() data: unknown): Promise<BalanceView> {
-    const msg = validateMessage(OrgMsg, data);
+  @Handles(RPC.billing.balanceGet)
+  async balance(msg: OrgMsg): Promise<BalanceView> {
     return this.d.ledger.balance(msg.orgId);
   }
 
-  @MessagePattern(RPC.billing.topupCreate)
-  async topup(@Payload() data: unknown): Promise<TopupReply> {
-    const msg = validateMessage(TopupMsg, data);
+  @Handles(RPC.billing.topupCreate)
+  async topup(msg: TopupMsg): Promise<TopupReply> {
     const r = await this.d.ledger.topup({
       orgId: msg.orgId,
       amountCents: msg.amountCents,
@@ -34,15 +32,8 @@ export class BillingController {
     return { transactionId: r.transactionId, duplicate: r.duplicate, balance: r.balance };
   }
 
-  @MessagePattern(RPC.billing.holdPlace)
-  async placeHold(@Payload() data: unknown): Promise<PlaceHoldReply> {
-    let msg: PlaceHoldMsg;
-    try {
-      msg = validateMessage(PlaceHoldMsg, data);
-    } catch (err) {
-      this.d.metrics.holdFailed('invalid_request');
-      throw err;
-    }
+  @Handles(RPC.billing.holdPlace)
+  async placeHold(msg: PlaceHoldMsg): Promise<PlaceHoldReply> {
     let r;
     try {
       r = await this.d.ledger.placeHold({
@@ -57,18 +48,21 @@ export class BillingController {
       this.d.metrics.holdFailed('error');
       throw err;
     }
-    if (!r.ok) {
-      this.d.metrics.holdFailed(r.reason);
-      const refusal = r.reason === 'insufficient_balance' || r.reason === 'key_limit';
-      throw new DomainError(refusal ? ErrorCode.BAD_REQUEST : ErrorCode.CONFLICT, r.message, r.reason === 'key_limit' ? { reason: 'key_limit', ...r.keyLimit } : undefined);
+    if (r.ok) {
+      this.d.metrics.record(r.moves);
+      return { outcome: 'placed', holdId: r.holdId, amountCents: r.amountCents, balance: r.balance };
     }
-    this.d.metrics.record(r.moves);
-    return { holdId: r.holdId, amountCents: r.amountCents, balance: r.balance };
+    this.d.metrics.holdFailed(r.reason);
+    // Business refusals are replies the caller branches on; a conflicting or settled hold id is a bug (an error).
+    if (r.reason === 'insufficient_balance' && r.balance) {
+      return { outcome: 'insufficient', message: r.message, availableCents: r.balance.available_cents, owedCents: r.balance.owed_cents, balance: r.balance };
+    }
+    if (r.reason === 'key_limit' && r.keyLimit) return { outcome: 'key_limit', message: r.message, keyLimit: r.keyLimit };
+    throw new DomainError(ErrorCode.CONFLICT, r.message);
   }
 
-  @MessagePattern(RPC.billing.tokenCharge)
-  async chargeTokens(@Payload() data: unknown): Promise<TokenChargeReply> {
-    const msg = validateMessage(TokenChargeWithHoldMsg, data);
+  @Handles(RPC.billing.tokenCharge)
+  async chargeTokens(msg: TokenChargeWithHoldMsg): Promise<TokenChargeReply> {
     const r = await this.d.settlement.chargeTokens({
       orgId: msg.orgId,
       responseId: msg.responseId,
@@ -91,40 +85,37 @@ export class BillingController {
     };
   }
 
-  @MessagePattern(RPC.billing.usageList)
-  async usage(@Payload() data: unknown): Promise<UsageListReply> {
-    const msg = validateMessage(UsageListMsg, data);
+  @Handles(RPC.billing.usageList)
+  async usage(msg: UsageListMsg): Promise<UsageListReply> {
     const page = await this.d.usage.list(msg);
     return { balance: await this.d.ledger.balance(msg.orgId), ...page };
   }
 
-  @MessagePattern(RPC.billing.topupList)
-  topups(@Payload() data: unknown): Promise<TopupListReply> {
-    return this.d.topups.list(validateMessage(TopupListMsg, data));
+  @Handles(RPC.billing.topupList)
+  topups(msg: TopupListMsg): Promise<TopupListReply> {
+    return this.d.topups.list(msg);
   }
 
-  @MessagePattern(RPC.billing.checkoutCreate)
-  async checkout(@Payload() data: unknown): Promise<CheckoutSessionReply> {
-    return this.d.stripe.createCheckout(validateMessage(CheckoutCreateMsg, data));
+  @Handles(RPC.billing.checkoutCreate)
+  async checkout(msg: CheckoutCreateMsg): Promise<CheckoutSessionReply> {
+    return this.d.stripe.createCheckout(msg);
   }
 
-  @MessagePattern(RPC.billing.stripeEvent)
-  async stripeEvent(@Payload() data: unknown): Promise<StripeEventReply> {
-    const { moves, ...reply } = await this.d.stripe.handleEvent(validateMessage(StripeEventMsg, data));
+  @Handles(RPC.billing.stripeEvent)
+  async stripeEvent(msg: StripeEventMsg): Promise<StripeEventReply> {
+    const { moves, ...reply } = await this.d.stripe.handleEvent(msg);
     this.d.metrics.record(moves);
     return reply;
   }
 
   /** What each of an org's keys spent or holds in its limit's current window (the gateway's `GET /v1/keys`). */
-  @MessagePattern(RPC.billing.keySpend)
-  async keySpend(@Payload() data: unknown): Promise<KeySpendReply> {
-    const msg = validateMessage(KeySpendMsg, data);
+  @Handles(RPC.billing.keySpend)
+  async keySpend(msg: KeySpendMsg): Promise<KeySpendReply> {
     return { data: await this.d.ledger.keySpend(msg.orgId, msg.keys.map((k) => ({ keyId: k.keyId, reset: k.reset }))) };
   }
 
-  @MessagePattern(RPC.billing.ledgerCheck)
-  async check(@Payload() data: unknown): Promise<LedgerCheckReply> {
-    validateMessage(LedgerCheckMsg, data ?? {});
+  @Handles(RPC.billing.ledgerCheck)
+  async check(): Promise<LedgerCheckReply> {
     const c = await this.d.ledger.check();
     return { balanced: c.balanced, transactions_unbalanced: c.transactions_unbalanced, cached_mismatches: c.cached_mismatches };
   }

@@ -1,29 +1,15 @@
-import type { DataSource } from 'typeorm';
-import { EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt } from '@pipevideo/contracts';
-import { EventBus, PoisonEventError, processOnce } from '@pipevideo/platform';
+import type { DataSource, EntityManager } from 'typeorm';
+import { EVENTS } from '@pipevideo/contracts';
+import { EventBus, processOnce, subscribeEvents } from '@pipevideo/platform';
 import type { BillingMetrics } from '../metrics/billing-metrics';
 import type { Move } from '../ledger/moves';
 import type { GenerationSettlement } from './generation-settlement';
 
-export const BILLING_EVENT_SUBJECTS = [EVENTS.holdReleaseRequested, EVENTS.generationFinished];
-
-/** Why an event is dead-lettered at once rather than retried: retrying a malformed event can never succeed. */
-function invalid(subject: string, e: any): string | null {
-  if (!e || typeof e !== 'object') return 'payload is not an object';
-  if (typeof e.eventId !== 'string' || !e.eventId) return 'eventId missing';
-  if (typeof e.orgId !== 'string' || !e.orgId) return 'orgId missing';
-  if (subject === EVENTS.holdReleaseRequested) return typeof e.holdId === 'string' && e.holdId ? null : 'holdId missing';
-  if (typeof e.generationId !== 'string' || !e.generationId) return 'generationId missing';
-  if (e.api !== 'video' && e.api !== 'responses') return 'api must be video or responses';
-  if (typeof e.succeeded !== 'boolean') return 'succeeded missing';
-  if (e.holdId !== null && e.holdId !== undefined && typeof e.holdId !== 'string') return 'holdId must be a string or null';
-  return null;
-}
-
 /**
- * Consumes the durable events billing settles on. Each event runs in one DB transaction together
- * with its inbox row (processOnce), so a redelivery is a no-op. Database trouble throws (the bus
- * redelivers with backoff, up to its limit, then dead-letters); a malformed event is dead-lettered at once.
+ * Consumes the durable events billing settles on. Each arrives decoded by the seam (a malformed one is
+ * dead-lettered at once: retrying cannot fix it, and dropping it could leave a hold open). Each event
+ * runs in one DB transaction together with its inbox row (processOnce), so a redelivery is a no-op.
+ * Database trouble throws (the bus redelivers with backoff, up to its limit, then dead-letters).
  */
 export class BillingEventConsumer {
   constructor(
@@ -34,25 +20,16 @@ export class BillingEventConsumer {
   ) {}
 
   async start(bus: EventBus, durableName = 'billing'): Promise<void> {
-    await bus.subscribe(durableName, BILLING_EVENT_SUBJECTS, (subject, payload) => this.handle(subject, payload));
+    await subscribeEvents(bus, durableName, {
+      [EVENTS.generationFinished]: (e) => this.settle(e.eventId, (m) => this.settlement.onGenerationFinished(m, e)),
+      [EVENTS.holdReleaseRequested]: (e) => this.settle(e.eventId, (m) => this.settlement.onHoldReleaseRequested(m, e)),
+    });
   }
 
-  async handle(subject: string, payload: string): Promise<void> {
-    let evt: any;
-    try {
-      evt = JSON.parse(payload);
-    } catch {
-      throw new PoisonEventError('billing: the event is not JSON');
-    }
-    // Retrying cannot fix it, and dropping it could leave a hold open: to the dead-letter queue (alerted).
-    const why = invalid(subject, evt);
-    if (why) throw new PoisonEventError(`billing: malformed ${subject} event: ${why}`);
+  private async settle(eventId: string, apply: (m: EntityManager) => Promise<Move[]>): Promise<void> {
     let moved: Move[] = [];
-    const fresh = await processOnce(this.ds, this.inboxConsumer, evt.eventId, async (m) => {
-      moved =
-        subject === EVENTS.generationFinished
-          ? await this.settlement.onGenerationFinished(m, evt as GenerationFinishedEvt)
-          : await this.settlement.onHoldReleaseRequested(m, evt as HoldReleaseRequestedEvt);
+    const fresh = await processOnce(this.ds, this.inboxConsumer, eventId, async (m) => {
+      moved = await apply(m);
     });
     // Counted only after the commit, and only once per event.
     if (fresh) this.metrics.record(moved);

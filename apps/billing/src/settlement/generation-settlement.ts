@@ -47,7 +47,7 @@ export class GenerationSettlement {
         if (e.api === 'responses' && (await this.ledger.hasTokenCharge(e.generationId, m))) {
           out.push(...(await this.ledger.release({ holdId: e.holdId, orgId: e.orgId, reason: 'settled by token charge' }, m)).moves);
         } else {
-          const cost = Math.max(0, Math.round(Number(e.costCents) || 0));
+          const cost = e.costCents;
           out.push(...(await this.ledger.capture({ holdId: e.holdId, amountCents: cost, orgId: e.orgId, generationId: e.generationId }, m)).moves);
         }
       } else {
@@ -55,7 +55,7 @@ export class GenerationSettlement {
       }
     }
     // A Responses job cancelled after orchestration keeps its token charge (the orchestration ran).
-    if (!e.succeeded && !e.extra?.keepTokenCharge) {
+    if (!e.succeeded && !e.keepTokenCharge) {
       out.push(...(await this.ledger.refundGeneration({ generationId: e.generationId, reason: e.errorMessage ?? 'generation failed' }, m)).moves);
     }
     const charges = await this.ledger.generationCharges(e.generationId, m);

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { DataSource, EntityManager } from 'typeorm';
-import { one, rows } from '../db/sql';
+import { one, rows } from '@pipevideo/platform';
 
 /** A refund or dispute event kept until the top-up of its payment intent is credited. */
 export interface PendingReversal {

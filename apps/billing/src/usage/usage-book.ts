@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { decodeCursor, pageOf, publicProviderName, type ApiKind, type UsageItem, type UsageListReply } from '@pipevideo/contracts';
-import { Db, num, rows } from '../db/sql';
+import { type Db, num, rows } from '@pipevideo/platform';
 import { clampLimit, parseRange } from './query';
 
 export interface UsageUpsert {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags, OmitType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { BalanceView, KEY_LIMIT_RESETS, type KeyLimitReset, RPC, TopupReply } from '@pipevideo/contracts';
+import { KEY_LIMIT_RESETS, type KeyLimitReset, RPC } from '@pipevideo/contracts';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
@@ -295,7 +295,7 @@ export class AdminController {
     const dto = validateDto(CreditsDto, requireJsonObject(body));
     // Billing de-duplicates top-ups by key: without one from the caller, each request is a new top-up.
     const idempotencyKey = dto.idempotency_key ?? (headerKey ? `hdr:${headerKey}` : `op:${randomUUID()}`);
-    const reply = await this.rt.downstream.call<Partial<TopupReply>>(RPC.billing.topupCreate, {
+    const reply = await this.rt.downstream.call(RPC.billing.topupCreate, {
       orgId,
       amountCents: dto.amount_cents,
       idempotencyKey,
@@ -303,7 +303,7 @@ export class AdminController {
       ...(dto.note ? { note: dto.note } : {}),
     });
     await this.rt.audit.record({ ...auditContext(req), action: 'credits.add', orgId, target: orgId, details: { amount_cents: dto.amount_cents, idempotency_key: idempotencyKey, ...(dto.note ? { note: dto.note } : {}) } });
-    return reply?.balance ?? this.rt.downstream.call<BalanceView>(RPC.billing.balanceGet, { orgId });
+    return reply?.balance ?? this.rt.downstream.call(RPC.billing.balanceGet, { orgId });
   }
 
   @Get('audit-log')

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ErrorCode, RPC, StripeEventReply } from '@pipevideo/contracts';
+import { ErrorCode, RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError } from '../http/api-error';
 import { CurrentPrincipal, GatewayController, Public, SessionRole, StandardKey } from '../http/auth';
@@ -117,7 +117,7 @@ export class BillingController {
   async stripe(@Req() req: { rawBody?: Buffer }, @Headers('stripe-signature') signature?: string) {
     if (typeof signature !== 'string' || !signature) throw new ApiError(ErrorCode.BAD_REQUEST, 'Missing Stripe-Signature header');
     if (!req.rawBody?.length) throw new ApiError(ErrorCode.BAD_REQUEST, 'Stripe webhook body must be the raw JSON event (Content-Type: application/json)');
-    const r = await this.rt.downstream.call<StripeEventReply>(RPC.billing.stripeEvent, { payload: req.rawBody.toString('utf8'), signature });
+    const r = await this.rt.downstream.call(RPC.billing.stripeEvent, { payload: req.rawBody.toString('utf8'), signature });
     // The public view (snake_case; the ledger's transaction id stays inside billing).
     return { received: true, event_id: r.eventId, type: r.type, credited: r.credited, duplicate: r.duplicate };
   }

@@ -10,8 +10,6 @@ import { ApiOk, OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { CreateResponseDto, parseResponseBody } from '../validation/response.dto';
 
-type CancelReply = Record<string, unknown> & { id: string; cancelled: boolean };
-
 /** OpenAI Responses-compatible API (spec 001/002). Errors in OpenAI's shape. */
 @ApiTags('Responses')
 @GatewayController()
@@ -65,6 +63,6 @@ export class ResponsesController {
   }
 
   private cancel(p: Principal, id: string) {
-    return this.rt.downstream.call<CancelReply>(RPC.router.responseCancel, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
+    return this.rt.downstream.call(RPC.router.responseCancel, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
   }
 }

@@ -107,7 +107,7 @@ export class VideosController {
       const message = VARIANTS.includes(variant) ? `variant ${variant} is not available: Pipevideo keeps the video only (variant=video)` : 'variant must be video';
       throw badRequestError(message, [{ field: 'variant', message }]);
     }
-    const g = await this.rt.downstream.call<{ id: string; status: string; output_url: string | null }>(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
+    const g = await this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
     if (g.status !== 'completed' || !g.output_url) {
       this.metrics.contentRequests.inc({ outcome: 'not_ready' });
       const failed = g.status === 'failed' || g.status === 'cancelled';

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { RPC, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_LENGTH } from '@pipevideo/contracts';
+import {
+  RPC, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_LENGTH, type WebhookDeliveryStatus, type WebhookEventType,
+} from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { badRequestError } from '../http/api-error';
 import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '../http/auth';
@@ -28,7 +30,7 @@ export class CreateWebhookDto {
   @ArrayMaxSize(EVENT_TYPES.length, { message: `may list at most ${EVENT_TYPES.length} event types` })
   @ArrayNotEmpty({ message: 'must list at least one event type (omit it to receive all)' })
   @IsArray({ message: 'must be an array of event types' })
-  events?: string[];
+  events?: WebhookEventType[];
 
   @ApiPropertyOptional({ maxLength: WEBHOOK_DESCRIPTION_MAX_LENGTH })
   @IsOptional()
@@ -52,7 +54,7 @@ export class UpdateWebhookDto {
   @ArrayMaxSize(EVENT_TYPES.length, { message: `may list at most ${EVENT_TYPES.length} event types` })
   @ArrayNotEmpty({ message: 'must list at least one event type' })
   @IsArray({ message: 'must be an array of event types' })
-  events?: string[];
+  events?: WebhookEventType[];
 
   @ApiPropertyOptional({ maxLength: WEBHOOK_DESCRIPTION_MAX_LENGTH })
   @IsOptional()
@@ -66,7 +68,11 @@ export class UpdateWebhookDto {
   enabled?: boolean;
 }
 
-const pick = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** A delivery status filter the webhooks service knows. */
+const isDeliveryStatus = (s: string): s is WebhookDeliveryStatus => (WEBHOOK_DELIVERY_STATUSES as readonly string[]).includes(s);
+
+/** The fields that were sent (undefined ones left out, so the service applies its defaults). */
+const pick = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** Customer webhook endpoints and their delivery log (webhooks service). */
 @ApiTags('Webhooks')
@@ -86,7 +92,7 @@ export class WebhooksController {
   @ApiErrors(400, 403, 409, ...KEYED_ERRORS)
   create(@CurrentPrincipal() p: Principal, @Body() body: unknown) {
     const dto = validateDto(CreateWebhookDto, requireJsonObject(body));
-    return this.rt.downstream.call(RPC.webhooks.endpointCreate, { orgId: p.orgId, ...pick(dto) });
+    return this.rt.downstream.call(RPC.webhooks.endpointCreate, { orgId: p.orgId, url: dto.url, ...pick({ events: dto.events, description: dto.description }) });
   }
 
   @Get()
@@ -168,7 +174,7 @@ export class WebhooksController {
   deliveries(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>) {
     checkId('webhookEndpoint', id);
     const status = strQuery('status', q.status, 32);
-    if (status !== undefined && !(WEBHOOK_DELIVERY_STATUSES as readonly string[]).includes(status))
+    if (status !== undefined && !isDeliveryStatus(status))
       throw badRequestError(`status must be one of ${WEBHOOK_DELIVERY_STATUSES.join(', ')}`, [{ field: 'status', message: `status must be one of ${WEBHOOK_DELIVERY_STATUSES.join(', ')}` }]);
     const limit = intQuery('limit', q.limit, 100);
     const cursor = strQuery('cursor', q.cursor, 512);

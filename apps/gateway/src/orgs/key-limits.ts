@@ -24,7 +24,7 @@ export class KeyLimitsView {
     let spend: KeySpendReply['data'] = [];
     if (limited.length) {
       try {
-        spend = (await this.downstream.call<KeySpendReply>(RPC.billing.keySpend, { orgId, keys: limited.map((k) => ({ keyId: k.id, reset: k.limit_reset ?? 'none' })) })).data;
+        spend = (await this.downstream.call(RPC.billing.keySpend, { orgId, keys: limited.map((k) => ({ keyId: k.id, reset: k.limit_reset ?? 'none' })) })).data;
       } catch (err) {
         logger.warn({ orgId, err: String(err) }, 'key spend unavailable: listing keys without their remaining limit');
       }

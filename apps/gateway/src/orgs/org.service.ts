@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode, type KeyLimitReset } from '@pipevideo/contracts';
+import { rows } from '@pipevideo/platform';
 import { ApiError, notFoundError } from '../http/api-error';
 import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret, newOrgId } from './ids';
 
@@ -91,11 +92,6 @@ interface KeyRow {
   last_used_at: Date | null;
   expires_at: Date | null;
   now?: Date;
-}
-
-/** TypeORM answers an UPDATE … RETURNING with `[rows, affected]`, an INSERT or SELECT with the rows. */
-function rowsOf(result: unknown): any[] {
-  return Array.isArray(result) && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : (result as any[]);
 }
 
 const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
@@ -194,7 +190,7 @@ export class OrgService {
     const entries = (Object.keys(LIMIT_COLUMNS) as (keyof OrgLimits)[]).filter((k) => limits[k] !== undefined);
     if (!entries.length) return this.requireOrg(orgId);
     const sets = entries.map((k, i) => `${LIMIT_COLUMNS[k]} = $${i + 2}`).join(', ');
-    const [row] = rowsOf(await this.ds.query(`UPDATE organizations SET ${sets} WHERE id = $1 RETURNING *`, [orgId, ...entries.map((k) => limits[k])]));
+    const [row] = (await rows(this.ds, `UPDATE organizations SET ${sets} WHERE id = $1 RETURNING *`, [orgId, ...entries.map((k) => limits[k])]));
     return orgView(row);
   }
 
@@ -205,18 +201,16 @@ export class OrgService {
    */
   async suspendOrg(orgId: string, reason: string): Promise<Organization> {
     await this.requireOrg(orgId);
-    const [row] = rowsOf(
-      await this.ds.query(
+    const [row] = (await rows(this.ds,
         `UPDATE organizations SET status = 'suspended', suspended_reason = $2, suspended_at = coalesce(suspended_at, now()) WHERE id = $1 RETURNING *`,
         [orgId, reason],
-      ),
-    );
+      ));
     return orgView(row);
   }
 
   async resumeOrg(orgId: string): Promise<Organization> {
     await this.requireOrg(orgId);
-    const [row] = rowsOf(await this.ds.query(`UPDATE organizations SET status = 'active', suspended_reason = NULL, suspended_at = NULL WHERE id = $1 RETURNING *`, [orgId]));
+    const [row] = (await rows(this.ds, `UPDATE organizations SET status = 'active', suspended_reason = NULL, suspended_at = NULL WHERE id = $1 RETURNING *`, [orgId]));
     return orgView(row);
   }
 
@@ -273,15 +267,13 @@ export class OrgService {
   async setKeyLimit(orgId: string, keyId: string, limit: KeyLimitSetting): Promise<ApiKeyView> {
     await this.keyOf(orgId, keyId);
     const c = limitColumns(limit);
-    const [row] = rowsOf(await this.ds.query(`UPDATE api_keys SET limit_cents = $3, limit_reset = $4 WHERE id = $1 AND org_id = $2 RETURNING *`, [keyId, orgId, c.cents, c.reset]));
+    const [row] = (await rows(this.ds, `UPDATE api_keys SET limit_cents = $3, limit_reset = $4 WHERE id = $1 AND org_id = $2 RETURNING *`, [keyId, orgId, c.cents, c.reset]));
     return keyView(row);
   }
 
   async revokeKey(orgId: string, keyId: string): Promise<ApiKeyView> {
     await this.keyOf(orgId, keyId);
-    const [row] = rowsOf(
-      await this.ds.query(`UPDATE api_keys SET status = 'revoked', revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING *`, [keyId, orgId]),
-    );
+    const [row] = (await rows(this.ds, `UPDATE api_keys SET status = 'revoked', revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING *`, [keyId, orgId]));
     return keyView(row);
   }
 
@@ -302,7 +294,7 @@ export class OrgService {
       if (successor) {
         throw new ApiError(ErrorCode.CONFLICT, `API key ${keyId} was already rotated into ${successor.id}; it stays valid until its grace period ends. Rotate ${successor.id} instead.`);
       }
-      const [retired] = rowsOf(await m.query(
+      const [retired] = (await rows(m,
         `UPDATE api_keys SET expires_at = CASE WHEN expires_at IS NOT NULL AND expires_at < now() + make_interval(secs => $2) THEN expires_at ELSE now() + make_interval(secs => $2) END,
                              status = CASE WHEN $2 = 0 THEN 'expired' ELSE status END
            WHERE id = $1 RETURNING expires_at`,

@@ -3,7 +3,7 @@ import { addToOutbox } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { JobOutcome, TokenUsage } from '../adapters/provider-adapter';
 import type { JobRow } from './job-store';
-import { rows } from './sql';
+import { rows } from '@pipevideo/platform';
 
 export type FinishResult = 'finished' | 'duplicate';
 
@@ -80,7 +80,7 @@ export class JobFinisher {
         ...(o.incomplete ? { incomplete: true } : {}),
         ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
       };
-      await addToOutbox(m, EVENTS.providerJobFinished, evt as unknown as Record<string, unknown>);
+      await addToOutbox(m, EVENTS.providerJobFinished, evt);
       return 'finished';
     });
     if (result === 'finished') this.kick();
@@ -115,7 +115,7 @@ export class JobFinisher {
       outputTokens: usage.outputTokens,
       ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
     };
-    await addToOutbox(m, EVENTS.providerJobUsageReported, evt as unknown as Record<string, unknown>);
+    await addToOutbox(m, EVENTS.providerJobUsageReported, evt);
     return true;
   }
 }

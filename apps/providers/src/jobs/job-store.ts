@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { rows } from './sql';
+import { rows } from '@pipevideo/platform';
 import type { JobHandle, JobMode } from '../adapters/provider-adapter';
 
 export type JobRowStatus = 'submitting' | 'running' | 'submit_failed' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,21 +1,20 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CancelJobMsg, RPC, SubmitJobMsg, validateMessage, type CancelJobResult, type SubmitJobResult } from '@pipevideo/contracts';
+import { CancelJobMsg, RPC, SubmitJobMsg, type CancelJobResult, type SubmitJobResult } from '@pipevideo/contracts';
+import { Handles } from '@pipevideo/platform';
 import { PROVIDERS_CORE, type ProvidersCore } from '../providers-core';
 
-/** NATS handlers: validate, delegate. */
+/** NATS handlers: requests arrive decoded (@Handles); delegate. */
 @Controller()
 export class JobsRpcController {
   constructor(@Inject(PROVIDERS_CORE) private readonly core: ProvidersCore) {}
 
-  @MessagePattern(RPC.providers.jobSubmit)
-  submit(@Payload() data: unknown): Promise<SubmitJobResult> {
-    return this.core.submit.execute(validateMessage(SubmitJobMsg, data));
+  @Handles(RPC.providers.jobSubmit)
+  submit(msg: SubmitJobMsg): Promise<SubmitJobResult> {
+    return this.core.submit.execute(msg);
   }
 
-  @MessagePattern(RPC.providers.jobCancel)
-  cancel(@Payload() data: unknown): Promise<CancelJobResult> {
-    const msg = validateMessage(CancelJobMsg, data);
+  @Handles(RPC.providers.jobCancel)
+  cancel(msg: CancelJobMsg): Promise<CancelJobResult> {
     return this.core.cancel.execute(msg.generationId, msg.attempt);
   }
 }

@@ -1,3 +1,4 @@
+import type { PublicModelOption } from '@pipevideo/contracts';
 /**
  * Model options: the only way a request carries model-specific parameters to a provider (issue
  * "Money matches the work": nothing unpriced passes through). Each model's catalog entry allow-lists
@@ -161,7 +162,7 @@ export function optionsPriceEffect(defs: readonly ModelOption[], sent: Readonly<
 }
 
 /** Public shape (`GET /v1/models` `options`), snake_case like the catalog. */
-export function publicOption(o: ModelOption) {
+export function publicOption(o: ModelOption): PublicModelOption {
   return {
     type: o.type,
     description: o.description,
@@ -173,7 +174,7 @@ export function publicOption(o: ModelOption) {
     ...(o.providers ? { providers: o.providers.map((p) => publicProviderName(p)) } : {}),
     price:
       o.price.perRequestCents === 0 && o.price.perSecondMultiplier === 1
-        ? 'none'
+        ? ('none' as const)
         : { ...(o.price.perRequestCents ? { per_request_cents: o.price.perRequestCents } : {}), ...(o.price.perSecondMultiplier !== 1 ? { per_second_multiplier: o.price.perSecondMultiplier } : {}) },
   };
 }

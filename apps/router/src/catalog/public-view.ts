@@ -22,92 +22,13 @@
  * its successful jobs), `completion_seconds_p90`, and `recent_failures` by kind; nulls while nothing
  * was measured.
  */
-import { INTERNAL_PROVIDER_LABEL, type ProviderSlug } from '@pipevideo/contracts';
+import { INTERNAL_PROVIDER_LABEL, type ProviderSlug, type PublicCapabilities, type PublicEndpointHealth, type PublicEngine, type PublicModel, type PublicModelPrice } from '@pipevideo/contracts';
 import type { RouteHealthSummary } from '../health/route-window';
 import { estimateCostCents } from '../routing/pricing';
 import { publicOption } from './model-options';
 import { Catalog, CatalogRoute, EngineDef, VideoModel } from './catalog';
 
-export interface PublicCapabilities {
-  text_to_video: boolean;
-  image_to_video: boolean;
-  audio: boolean;
-}
-
-export interface PublicResolutionPrice {
-  resolution: string;
-  per_request_cents: number;
-  per_second_cents: number;
-}
-
-export interface PublicEndpoint {
-  /** `fal` | `replicate` | `pipevideo` (internal route). */
-  provider: string;
-  /** Can be named in `provider.order`. */
-  user_selectable: boolean;
-  resolutions: string[];
-  pricing: PublicResolutionPrice[];
-  audio_multiplier: number;
-  capabilities: PublicCapabilities;
-  max_duration: number;
-  /** The exact durations (seconds) this endpoint makes. */
-  durations: number[];
-  aspect_ratios: string[];
-  /** Names of the model options this endpoint takes. */
-  options: string[];
-  /** Recent uptime and typical completion time, measured (absent when the caller has no measurements). */
-  health?: PublicEndpointHealth;
-}
-
-export interface PublicEndpointHealth {
-  window_seconds: number;
-  /** Outcomes measured in the window. */
-  samples: number;
-  /** Successful outcomes in %, one decimal; null without outcomes. */
-  uptime_percent: number | null;
-  /** Median seconds from submit to completion of successful jobs; null without any. */
-  typical_completion_seconds: number | null;
-  completion_seconds_p90: number | null;
-  recent_failures: Array<{ kind: string; count: number }>;
-}
-
-export interface PublicModel {
-  id: string;
-  object: 'model';
-  name: string;
-  description: string;
-  capabilities: PublicCapabilities;
-  default_duration: number;
-  min_duration: number;
-  max_duration: number;
-  /** The exact durations (seconds) a request may ask for; min_duration/max_duration are its ends. */
-  durations: number[];
-  aspect_ratios: string[];
-  resolutions: string[];
-  default_resolution: string;
-  /** Model-specific options a request may send in `options`: type, limits, providers and price effect. */
-  options: Record<string, ReturnType<typeof publicOption>>;
-  /** What a default request (default duration, default resolution, no audio) costs; null when no endpoint is listed. */
-  pricing: PublicModelPrice | null;
-  /** A default-duration request without audio at each resolution the model offers (the cheapest listed route offering it). */
-  pricing_by_resolution: PublicModelPrice[];
-  /** Listed endpoints, cheapest first. */
-  endpoints: PublicEndpoint[];
-}
-
-/** The price of one request shape: its rates, the route it runs on and its total. */
-export interface PublicModelPrice {
-  resolution: string;
-  /** Seconds of video (the model's default duration). */
-  duration: number;
-  per_request_cents: number;
-  per_second_cents: number;
-  audio_multiplier: number;
-  /** Public provider name of the route priced. */
-  provider: string;
-  /** per_request + per_second × duration, rounded up to whole cents: what such a request is charged. */
-  request_cents: number;
-}
+export type { PublicCapabilities, PublicEndpoint, PublicEndpointHealth, PublicModel, PublicModelPrice, PublicResolutionPrice } from '@pipevideo/contracts';
 
 export interface PublicViewOptions {
   /** Only list routes of these providers (the ones this deployment has credentials for). */
@@ -214,32 +135,7 @@ export function getPublicModel(catalog: Catalog, slug: string, opts: PublicViewO
 // Engines (`GET /v1/engines`)
 // ---------------------------------------------------------------------------------------------
 
-export interface PublicEngineModel {
-  id: string;
-  name: string;
-  pricing: {
-    input_per_million_usd: number;
-    output_per_million_usd: number;
-    input_per_million_cents: number;
-    output_per_million_cents: number;
-  };
-}
-
-export interface PublicEngine {
-  id: string;
-  object: 'engine';
-  name: string;
-  description: string;
-  /** True for the engine used when the request names none. */
-  default: boolean;
-  default_provider: string;
-  providers: string[];
-  output_media_type: string;
-  artifact_media_type: string | null;
-  models: PublicEngineModel[];
-  /** Only for `auto`: which engine is picked for which prompt keywords, else `fallback`. */
-  selection: { rules: { engine: string; keywords: string[] }[]; fallback: string } | null;
-}
+export type { PublicEngine, PublicEngineModel } from '@pipevideo/contracts';
 
 export function toPublicEngine(catalog: Catalog, engine: EngineDef): PublicEngine {
   return {

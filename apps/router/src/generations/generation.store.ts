@@ -1,18 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle } from '@pipevideo/contracts';
-import { addToOutbox, admitUnderCap } from '@pipevideo/platform';
+import { addToOutbox, admitUnderCap, rows as sqlRows } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
 import { responseView, videoGenerationView } from './views';
-
-/** TypeORM answers UPDATE … RETURNING with [rows, count] and INSERT/SELECT with rows: normalise. */
-function rowsOf<T>(result: any): T[] {
-  return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
-}
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 export function newGenerationId(): string {
@@ -55,7 +50,6 @@ export interface FinishFields {
   holdId: string | null;
   /** Responses API: keep a token charge already posted (cancel after orchestration). */
   keepTokenCharge?: boolean;
-  extra?: Record<string, unknown>;
 }
 
 /** A Responses job's token charge as posted: tokens, whole cents charged, exact USD, and whether the tokens were estimated. */
@@ -99,7 +93,7 @@ export class GenerationStore {
   }
 
   private async insertWith(m: EntityManager, g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
-    const rows = await m.query(
+    const rows = await sqlRows(m,
       `INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, app_title, referer, correlation_id,
                                 estimated_cost_cents, lease_until, lease_owner, idempotency_key, idempotency_fingerprint, key_id, key_limit_cents, key_limit_reset)
        VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14, $15, $16, $17)
@@ -176,14 +170,14 @@ export class GenerationStore {
   }
 
   async claimForDispatch(id: string, owner: string, leaseMs: number): Promise<GenerationRow | undefined> {
-    const rows = await this.ds.query(
+    const rows = await sqlRows(this.ds,
       `UPDATE generations SET lease_until = now() + make_interval(secs => $3::float / 1000), lease_owner = $2, updated_at = now()
         WHERE id = $1 AND needs_dispatch AND status IN ('pending', 'processing')
           AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
         RETURNING *`,
       [id, owner, leaseMs],
     );
-    return rowsOf<GenerationRow>(rows)[0];
+    return rows[0];
   }
 
   async releaseLease(id: string, owner: string): Promise<void> {
@@ -202,12 +196,12 @@ export class GenerationStore {
    */
   async beginAttempt(g: GenerationRow, attempt: number, nextCandidate: number, c: CandidateSnapshot, holdId: string, lease: { owner: string; ms: number }): Promise<boolean> {
     return this.ds.transaction(async (m) => {
-      const moved = await m.query(
+      const moved = await sqlRows(m,
         `UPDATE generations SET attempt = $2, next_candidate = $3, updated_at = now(), lease_until = now() + make_interval(secs => $5::float / 1000)
           WHERE id = $1 AND status IN ('pending', 'processing') AND lease_owner = $4 RETURNING id`,
         [g.id, attempt, nextCandidate, lease.owner, lease.ms],
       );
-      if (!rowsOf(moved).length) return false;
+      if (!moved.length) return false;
       await m.query(
         `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, c.estimatedCostCents],
@@ -219,13 +213,11 @@ export class GenerationStore {
   /** Closes an attempt that did not lead to a running job and asks billing to release its hold. */
   async endAttempt(g: GenerationRow, attempt: number, outcome: string, errorKind: string | null, message: string | null, releaseHold: boolean, m?: EntityManager): Promise<void> {
     const run = async (tx: EntityManager) => {
-      const [a] = rowsOf<{ hold_id: string }>(
-        await tx.query(
+      const [a] = (await sqlRows<{ hold_id: string }>(tx,
           `UPDATE generation_attempts SET outcome = $3, error_kind = $4, error_message = $5, ended_at = now()
             WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL RETURNING hold_id`,
           [g.id, attempt, outcome, errorKind, message?.slice(0, 1000) ?? null],
-        ),
-      );
+        ));
       if (a && releaseHold) {
         const evt: Omit<HoldReleaseRequestedEvt, 'eventId'> = { v: 1, orgId: g.org_id, holdId: a.hold_id, reason: outcome };
         await addToOutbox(tx, EVENTS.holdReleaseRequested, { ...evt, eventId: `release:${a.hold_id}` });
@@ -238,7 +230,7 @@ export class GenerationStore {
   async markSubmitted(g: GenerationRow, attempt: number, c: CandidateSnapshot, holdId: string, providerJobId: string, mode: 'callback' | 'poll', deadlineMs: number): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       await m.query(`UPDATE generation_attempts SET provider_job_id = $3 WHERE generation_id = $1 AND attempt = $2`, [g.id, attempt, providerJobId]);
-      const rows = await m.query(
+      const rows = await sqlRows(m,
         `UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
                 estimated_cost_cents = $7, processing_at = coalesce(processing_at, now()),
                 deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
@@ -247,14 +239,14 @@ export class GenerationStore {
           RETURNING id`,
         [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
       );
-      return rowsOf(rows).length > 0;
+      return rows.length > 0;
     });
   }
 
   /** Guarded move to a final status + generation.finished in the outbox, in one transaction. */
   async finish(id: string, f: FinishFields, m?: EntityManager): Promise<GenerationRow | undefined> {
     const run = async (tx: EntityManager) => {
-      const rows = await tx.query(
+      const rows = await sqlRows(tx,
         `UPDATE generations SET status = $2, error_message = $3, error_code = $4, output_url = coalesce($5, output_url),
                 artifact_url = coalesce($6, artifact_url), artifact_type = coalesce($7, artifact_type),
                 cost_cents = $8, needs_dispatch = false, completed_at = now(), updated_at = now(), lease_until = NULL, lease_owner = NULL
@@ -262,7 +254,7 @@ export class GenerationStore {
         [id, f.status, f.errorMessage ?? null, f.errorCode ?? null, f.outputUrl ?? null, f.artifactUrl ?? null, f.artifactType ?? null,
           f.costCents ?? 0, sourcesOf(f.status)],
       );
-      const row: GenerationRow | undefined = rowsOf<GenerationRow>(rows)[0];
+      const row: GenerationRow | undefined = rows[0];
       if (!row) return undefined;
       // The customer's webhook carries exactly what GET returns now that it is final (same view function).
       const attempts: AttemptRow[] = row.api === 'video' ? await tx.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 ORDER BY attempt`, [id]) : [];
@@ -284,10 +276,11 @@ export class GenerationStore {
         appTitle: row.app_title,
         finishedAt: new Date().toISOString(),
         correlationId: row.correlation_id ?? undefined,
-        extra: { ...(f.extra ?? {}), keepTokenCharge: !!f.keepTokenCharge, createdAt: row.created_at },
+        keepTokenCharge: !!f.keepTokenCharge,
+        createdAt: new Date(row.created_at).toISOString(),
         resource,
       };
-      await addToOutbox(tx, EVENTS.generationFinished, evt as unknown as Record<string, unknown>);
+      await addToOutbox(tx, EVENTS.generationFinished, evt);
       return row;
     };
     return m ? run(m) : this.ds.transaction(run);
@@ -307,7 +300,7 @@ export class GenerationStore {
 
   /** Ids whose dispatch is due: never started, or a replica died holding the lease. */
   async dueForDispatch(limit: number, graceMs: number): Promise<string[]> {
-    const rows = await this.ds.query(
+    const rows = await sqlRows(this.ds,
       `SELECT id FROM generations WHERE needs_dispatch AND status IN ('pending', 'processing')
           AND (lease_until IS NULL OR lease_until < now()) AND updated_at < now() - make_interval(secs => $2::float / 1000)
         ORDER BY updated_at LIMIT $1`,

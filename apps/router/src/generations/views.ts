@@ -1,4 +1,4 @@
-import { publicGenerationErrorCode, publicProviderName } from '@pipevideo/contracts';
+import { publicGenerationErrorCode, publicProviderName, type AttemptView, type ResponseUsageView, type ResponseView, type VideoGenerationView } from '@pipevideo/contracts';
 import { responseStatusOf } from './lifecycle';
 import type { AttemptRow, GenerationRow } from './generation.types';
 
@@ -9,7 +9,7 @@ const latency = (g: GenerationRow) => (g.completed_at && g.status === 'completed
  * One routing attempt as customers see it: the public provider name and the public error code. The
  * route id, the provider's job id and its own error text stay in `generation_attempts` (operators).
  */
-export function attemptView(a: AttemptRow) {
+export function attemptView(a: AttemptRow): AttemptView {
   const failed = a.outcome !== null && a.outcome !== 'succeeded' && a.outcome !== 'cancelled';
   return {
     attempt: a.attempt,
@@ -26,7 +26,7 @@ export function attemptView(a: AttemptRow) {
  * `GET /v1/video/generations/{id}` (and each list item, and the webhook's `data.generation`): spec 004's
  * poll fields, plus `provider`, `error_code`, `duration`, `resolution` and the `attempts` extension.
  */
-export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[]) {
+export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[]): VideoGenerationView {
   // What is (or will be) made and billed: the route in use, else the first candidate.
   const made = g.candidates.find((c) => c.routeId === g.route_id) ?? g.candidates[0];
   const failed = g.status === 'failed';
@@ -59,7 +59,7 @@ const URL_TTL_SECONDS = 24 * 3600;
  * - `estimated`: true when the provider reported no usage and the counts are the no-usage rule's
  *   (estimated input + output cap), see `responses/token-hold.ts`.
  */
-export function responseUsage(g: GenerationRow) {
+export function responseUsage(g: GenerationRow): ResponseUsageView | null {
   if (g.input_tokens === null || g.output_tokens === null) return null;
   const chargedCents = g.cost_cents ?? 0;
   // Rows charged before the exact cost was kept only know the cents.
@@ -75,7 +75,7 @@ export function responseUsage(g: GenerationRow) {
 }
 
 /** The Responses API object exactly as spec 002 shows it. */
-export function responseView(g: GenerationRow) {
+export function responseView(g: GenerationRow): ResponseView {
   const status = responseStatusOf(g.status);
   const done = g.status === 'completed';
   const completedAt = g.completed_at ? new Date(g.completed_at).getTime() : null;

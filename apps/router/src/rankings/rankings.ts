@@ -1,28 +1,7 @@
-import { sanitizeAppTitle } from '@pipevideo/contracts';
+import { sanitizeAppTitle, type RankingsPage, type RankingsSettings } from '@pipevideo/contracts';
 import type { DataSource } from 'typeorm';
 
-/** One app of the public rankings. */
-export interface RankedApp {
-  /** Display name: the app's title (sanitised, capped), else its origin's host. */
-  app: string;
-  /** The title the app sends (X-Pipevideo-Title / X-Title), null when it sends only a Referer. */
-  title: string | null;
-  /** The origin of its Referer (`https://cats.example`), never a path or a query; null when it sends only a title. */
-  origin: string | null;
-  /** Completed generations in the window. */
-  generations: number;
-}
-
-export interface RankingsPage {
-  object: 'list';
-  data: RankedApp[];
-  has_more: boolean;
-  /** Rankings are a top list, not pageable: always null (ask a larger `limit`, at most 100). */
-  next_cursor: null;
-  window_hours: number;
-  /** Apps with fewer completed generations in the window are not shown. */
-  min_generations: number;
-}
+export type { RankedApp, RankingsPage } from '@pipevideo/contracts';
 
 /**
  * Public app rankings (OpenRouter-style) from the attribution stored with each generation. Rules
@@ -71,13 +50,7 @@ export class Rankings {
   }
 }
 
-/** `GET /v1/apps/rankings/settings`: whether the org's apps are left out of the public rankings. */
-export interface RankingsSettings {
-  object: 'rankings_settings';
-  opt_out: boolean;
-  /** When the org opted out (unix seconds); null while it is listed. */
-  opted_out_at: number | null;
-}
+export type { RankingsSettings };
 
 function settingsView(optedOutAt: Date | null): RankingsSettings {
   return { object: 'rankings_settings', opt_out: optedOutAt !== null, opted_out_at: optedOutAt ? Math.floor(new Date(optedOutAt).getTime() / 1000) : null };

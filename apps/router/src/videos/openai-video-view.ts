@@ -1,8 +1,9 @@
 import type { VideoModel } from '../catalog/catalog';
 import type { GenerationRow } from '../generations/generation.types';
 
-/** OpenAI's four statuses; `cancelled` (a video deleted while it ran) shows as `failed` with code `cancelled`. */
-export type OpenAIVideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
+import type { OpenAIVideoStatus, OpenAIVideoView } from '@pipevideo/contracts';
+
+export type { OpenAIVideoStatus };
 
 /**
  * `progress` derived from the status (no provider reports a percentage we keep yet): 0 queued, 50 in
@@ -53,7 +54,7 @@ export function sizeOf(resolution: string | null | undefined, aspectRatio: strin
  * be) made on the route in use, else the first candidate; the aspect ratio is the request's, else the
  * model's first (its default).
  */
-export function openaiVideoView(g: GenerationRow, model?: Pick<VideoModel, 'aspectRatios'>) {
+export function openaiVideoView(g: GenerationRow, model?: Pick<VideoModel, 'aspectRatios'>): OpenAIVideoView {
   const status = openaiStatusOf(g);
   const made = g.candidates.find((c) => c.routeId === g.route_id) ?? g.candidates[0];
   const completedAt = g.status === 'completed' ? unix(g.completed_at) : null;
@@ -80,4 +81,4 @@ export function openaiVideoView(g: GenerationRow, model?: Pick<VideoModel, 'aspe
   };
 }
 
-export type OpenAIVideo = ReturnType<typeof openaiVideoView>;
+export type OpenAIVideo = OpenAIVideoView;

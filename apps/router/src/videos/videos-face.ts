@@ -57,6 +57,6 @@ export class VideosFace {
   async delete(orgId: string, id: string) {
     const { row, cancelledNow } = await deleteVideo(this.ds, this.store, this.queries, orgId, id);
     if (cancelledNow) this.ports.cancelled(row);
-    return { id: row.id, object: 'video.deleted' as const, deleted: true };
+    return { id: row.id, object: 'video.deleted' as const, deleted: true as const };
   }
 }

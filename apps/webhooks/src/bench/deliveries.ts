@@ -82,7 +82,7 @@ function event(orgId: string): GenerationFinishedEvt {
   const generationId = `gen_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   return {
     v: 1, eventId: randomUUID(), api: 'video', generationId, orgId, status: 'completed', succeeded: true, model: 'google/veo-3.1', provider: 'fal',
-    holdId: `${generationId}:1`, costCents: 125, outputUrl: `https://cdn.example.com/${generationId}.mp4`, errorMessage: null, finishedAt: new Date().toISOString(),
+    holdId: `${generationId}:1`, costCents: 125, keepTokenCharge: false, outputUrl: `https://cdn.example.com/${generationId}.mp4`, errorMessage: null, finishedAt: new Date().toISOString(),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { WebhookDeliveryStatus } from '@pipevideo/contracts';
-import { rows } from '../db';
+import { rows } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 import type { PageKey } from '@pipevideo/contracts';
 import type { DeliveryRow } from '../domain/views';

@@ -1,4 +1,4 @@
-import { rows } from '../db';
+import { rows } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CustomerEvent } from '../domain/event-payloads';
 import { sqlNewId } from '../domain/ids';

@@ -1,6 +1,6 @@
 import { logger } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
-import { rows } from '../db';
+import { rows } from '@pipevideo/platform';
 
 /**
  * Keeps the delivery log bounded: finished deliveries older than the retention period are deleted

@@ -12,15 +12,6 @@ export interface CustomerEvent {
   occurredAt: Date;
 }
 
-/** Checks the fields we rely on; a malformed event is reported and skipped rather than redelivered forever. */
-export function parseGenerationFinished(raw: string): GenerationFinishedEvt {
-  const evt = JSON.parse(raw) as GenerationFinishedEvt;
-  const missing = (['eventId', 'orgId', 'generationId', 'status', 'api'] as const).filter((k) => typeof evt?.[k] !== 'string' || !evt[k]);
-  if (missing.length) throw new Error(`generation.finished event lacks ${missing.join(', ')}`);
-  if (evt.api !== 'video' && evt.api !== 'responses') throw new Error(`generation.finished event has unknown api "${String(evt.api)}"`);
-  return evt;
-}
-
 function finishedAt(evt: GenerationFinishedEvt): Date {
   const d = evt.finishedAt ? new Date(evt.finishedAt) : new Date();
   return Number.isNaN(d.getTime()) ? new Date() : d;
@@ -46,11 +37,13 @@ export function customerEventFromGeneration(evt: GenerationFinishedEvt): Custome
     errorMessage: status === 'failed' ? evt.errorMessage ?? null : null,
   };
   // Events written before the router attached the object carry the spec fields only.
-  const resource = evt.resource && typeof evt.resource === 'object' ? evt.resource : undefined;
+  const resource = evt.resource;
+  const response = resource && 'object' in resource ? resource : undefined;
+  const generation = resource && !('object' in resource) ? resource : undefined;
   const data: VideoGenerationCompletedData =
     evt.api === 'video'
-      ? { ...spec, api: 'video', ...(resource ? { generation: resource } : {}) }
-      : { ...spec, api: 'responses', ...(resource ? { response: resource } : {}) };
+      ? { ...spec, api: 'video' as const, ...(generation ? { generation } : {}) }
+      : { ...spec, api: 'responses' as const, ...(response ? { response } : {}) };
   return envelope(evt.orgId, 'video.generation.completed', at, data);
 }
 

@@ -1,5 +1,5 @@
 import { admitUnderCap } from '@pipevideo/platform';
-import { rows } from '../db';
+import { rows } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PageKey } from '@pipevideo/contracts';
 import type { EndpointRow } from '../domain/views';

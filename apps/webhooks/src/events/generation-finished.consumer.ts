@@ -1,8 +1,8 @@
 import { EVENTS, type GenerationFinishedEvt } from '@pipevideo/contracts';
-import { logger, processOnce, type EventBus } from '@pipevideo/platform';
+import { logger, processOnce, subscribeEvents, type EventBus } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
-import { rows } from '../db';
-import { customerEventFromGeneration, parseGenerationFinished } from '../domain/event-payloads';
+import { rows } from '@pipevideo/platform';
+import { customerEventFromGeneration } from '../domain/event-payloads';
 import { newId } from '../domain/ids';
 import type { DeliveryStore, EnqueueItem } from '../delivery/delivery-store';
 import { GroupCommit } from '../delivery/group-commit';
@@ -32,18 +32,11 @@ export class GenerationFinishedConsumer {
   ) {}
 
   async subscribe(bus: EventBus, durableName: string): Promise<void> {
-    await bus.subscribe(durableName, [EVENTS.generationFinished], (_subject, payload) => this.handle(payload));
+    // Decoded by the seam: a malformed event is dead-lettered (alerted, replayable), never silently skipped.
+    await subscribeEvents(bus, durableName, { [EVENTS.generationFinished]: (evt) => this.handle(evt) });
   }
 
-  async handle(payload: string): Promise<void> {
-    let evt: GenerationFinishedEvt;
-    try {
-      evt = parseGenerationFinished(payload);
-    } catch (err) {
-      // Redelivering a malformed event would fail forever: report it and move on.
-      logger.error({ err: String(err) }, 'malformed generation.finished event skipped');
-      return;
-    }
+  async handle(evt: GenerationFinishedEvt): Promise<void> {
     if ((await this.batches.submit(evt)) > 0) this.kick();
   }
 

@@ -11,7 +11,7 @@ async function main() {
   const db = { url: databaseUrl, name: dbName, drop: async () => undefined };
   const svc = await startTestService(db, { concurrency: 2, timeoutMs: 3000, leaseMarginMs: 500 });
   const orgId = 'org_crash';
-  const ep = await svc.ctx.messaging.rpc.request<WebhookEndpointWithSecret>(RPC.webhooks.endpointCreate, { orgId, url: receiverUrl });
+  const ep = await svc.ctx.messaging.rpc.request(RPC.webhooks.endpointCreate, { orgId, url: receiverUrl });
   for (let i = 0; i < Number(count); i++) await publish(svc, finishedEvent(orgId));
   process.stdout.write(`READY ${JSON.stringify({ orgId, endpointId: ep.id, secret: ep.secret })}\n`);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS, type GenerationFinishedEvt, type WebhookDeliveryView, type WebhookListPage } from '@pipevideo/contracts';
+import { EVENTS, RPC, type GenerationFinishedEvt, type RpcReply, type RpcSend, type RpcSubject, type WebhookDeliveryView, type WebhookListPage } from '@pipevideo/contracts';
 import { createInProcessWiring, type MessagingConfig, type TestDatabase } from '@pipevideo/platform';
 import { startWebhooksService, type RunningWebhooksService, type WebhooksServiceOptions } from '../../src';
 
@@ -42,6 +42,7 @@ export function finishedEvent(orgId: string, o: Partial<GenerationFinishedEvt> =
     provider: 'fal',
     holdId: `${generationId}:1`,
     costCents: 125,
+    keepTokenCharge: false,
     outputUrl: `https://cdn.example.com/${generationId}.mp4`,
     errorMessage: null,
     finishedAt: new Date().toISOString(),
@@ -54,8 +55,9 @@ export async function publish(svc: RunningWebhooksService, evt: GenerationFinish
   await svc.ctx.messaging.events.publish(EVENTS.generationFinished, evt.eventId, JSON.stringify(evt));
 }
 
-export function rpc<T>(svc: RunningWebhooksService, subject: string, payload: Record<string, unknown>): Promise<T> {
-  return svc.ctx.messaging.rpc.request<T>(subject, payload);
+/** A typed call; tests also send hostile payloads (missing or unknown fields), which the handler must refuse. */
+export function rpc<S extends RpcSubject>(svc: RunningWebhooksService, subject: S, payload: RpcSend<S> | Record<string, unknown>): Promise<RpcReply<S>> {
+  return svc.ctx.messaging.rpc.request(subject, payload as RpcSend<S>);
 }
 
 /** Polls the delivery log until `pred` holds for the endpoint's deliveries. */
@@ -68,7 +70,7 @@ export async function waitForDeliveries(
 ): Promise<WebhookDeliveryView[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const page = await rpc<WebhookListPage<WebhookDeliveryView>>(svc, 'webhooks.delivery.list', { orgId, endpointId, limit: 100 });
+    const page = await rpc(svc, RPC.webhooks.deliveryList, { orgId, endpointId, limit: 100 });
     if (pred(page.data)) return page.data;
     if (Date.now() > deadline) throw new Error(`timed out waiting for deliveries; last: ${JSON.stringify(page.data)}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { EventOf, EventSubjectName } from '@pipevideo/contracts';
 import type { EventBus } from './event-bus';
 import { logger } from '../observability/logger';
 import { currentTraceparent } from '../observability/nats-trace';
 
-/** Adds an event to the service's outbox inside the caller's transaction. */
-export async function addToOutbox(manager: EntityManager, subject: string, payload: Record<string, unknown>): Promise<string> {
-  const eventId = (payload.eventId as string) ?? randomUUID();
+/** Adds an event (typed by the seam map) to the service's outbox inside the caller's transaction. */
+export async function addToOutbox<S extends EventSubjectName>(manager: EntityManager, subject: S, payload: EventOf<S>): Promise<string> {
+  const eventId = payload.eventId || randomUUID();
   // The trace that caused the event continues where it is consumed (the relay publishes it later).
   const traceparent = currentTraceparent();
   await manager.query(`INSERT INTO outbox (event_id, subject, payload) VALUES ($1, $2, $3)`, [

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, ErrorCode, isRpcErrorBody } from '@pipevideo/contracts';
+import { DomainError, ErrorCode, isRpcErrorBody, type RpcReply, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
 import { currentCorrelationId } from '../observability/correlation';
 import type { Transport } from './transport';
 
@@ -19,7 +19,8 @@ export class RpcClient {
     private readonly defaultTimeoutMs = Number(process.env.PIPEVIDEO_RPC_TIMEOUT_MS ?? 5000),
   ) {}
 
-  async request<T>(subject: string, data: Record<string, unknown>, opts: RpcCallOptions = {}): Promise<T> {
+  /** Calls `subject` with its request (typed by the seam map) and answers its reply; a refusal or fault arrives as a DomainError. */
+  async request<S extends RpcSubject>(subject: S, data: RpcSend<S>, opts: RpcCallOptions = {}): Promise<RpcReply<S>> {
     const payload = { v: 1, correlationId: currentCorrelationId(), ...data };
     const packet = JSON.stringify({ pattern: subject, data: payload, id: randomUUID() });
     let raw: string;
@@ -29,11 +30,11 @@ export class RpcClient {
       const reason = (err as Error)?.message ?? String(err);
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `${subject.split('.')[0]} service unavailable (${reason})`);
     }
-    const reply = JSON.parse(raw) as { err?: unknown; response?: T };
+    const reply = JSON.parse(raw) as { err?: unknown; response?: RpcReply<S> };
     if (reply.err !== undefined && reply.err !== null) {
       if (isRpcErrorBody(reply.err)) throw new DomainError(reply.err.code, reply.err.message, reply.err.details);
       throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, 'internal error in ' + subject.split('.')[0] + ' service');
     }
-    return reply.response as T;
+    return reply.response as RpcReply<S>;
   }
 }
