@@ -29,7 +29,7 @@ export class GenerationsController {
   async create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseVideoGenerationBody(body);
     const attribution = attributionFrom(req.headers);
-    const created = await this.rt.create<{ id: string }>(RPC.router.generationCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    const created = await this.rt.create(RPC.router.generationCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
     // Made through the dashboard: the org's dashboard key carries the money; this records the person.
     if (p.user && created?.id) await this.rt.accounts.attribution.recordGeneration(created.id, p.orgId, p.user.id);
     return created;
