@@ -1,5 +1,5 @@
 import { ErrorCode } from '@pipevideo/contracts';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../errors/api-error';
 import { RateLimiter } from '../ratelimit/rate-limiter';
 import type { DataSource } from 'typeorm';
 import type { AccountsMetrics } from './accounts-metrics';

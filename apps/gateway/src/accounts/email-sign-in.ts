@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@pipevideo/contracts';
-import { ApiError, badRequestError } from '../http/api-error';
+import { ApiError, badRequestError } from '../errors/api-error';
 import type { AccountsMetrics } from './accounts-metrics';
 import type { AuthLimits } from './auth-limits';
 import { escapeHtml, Mailer } from './mailer';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@pipevideo/contracts';
-import { ApiError, forbidden, notFoundError } from '../http/api-error';
+import { ApiError, forbidden, notFoundError } from '../errors/api-error';
 import { randomBase62 } from '../orgs/ids';
 import type { AccountsMetrics } from './accounts-metrics';
 import { escapeHtml, Mailer } from './mailer';

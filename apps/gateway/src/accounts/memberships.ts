@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@pipevideo/contracts';
-import { ApiError, forbidden, notFoundError } from '../http/api-error';
+import { ApiError, forbidden, notFoundError } from '../errors/api-error';
 import { hashSecret, ID_PATTERNS, keyPrefixOf, newKeyId, newKeySecret } from '../orgs/ids';
 import type { OrgService } from '../orgs/org.service';
 import { hasRole, Role } from './roles';

@@ -2,7 +2,7 @@ import type * as OidcClient from 'openid-client';
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@pipevideo/contracts';
 import { logger } from '@pipevideo/platform';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '../errors/api-error';
 import type { OidcSettings } from './accounts-config';
 import type { AccountsMetrics } from './accounts-metrics';
 import { normalEmail, safeReturnTo, sha256 } from './tokens';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCode } from '@pipevideo/contracts';
 import { effectiveLimit, type Principal } from '../auth/key-authenticator';
-import { ApiError, forbidden, unauthorized } from '../http/api-error';
+import { ApiError, forbidden, unauthorized } from '../errors/api-error';
 import { ID_PATTERNS } from '../orgs/ids';
 import type { Accounts } from './accounts';
 import { hasRole, Role } from './roles';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { EmailStartDto, EmailVerifyDto } from '../accounts/dtos';
+import { EmailStartDto, EmailVerifyDto } from '../validation/accounts.dto';
 import type { Session } from '../accounts/session-store';
 import type { User } from '../accounts/users';
 import { ApiError, notFoundError } from '../http/api-error';

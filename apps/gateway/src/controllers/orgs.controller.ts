@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { NewOrgDto, InviteDto, RoleDto } from '../accounts/dtos';
+import { NewOrgDto, InviteDto, RoleDto } from '../validation/accounts.dto';
 import type { Session } from '../accounts/session-store';
 import { normalEmail } from '../accounts/tokens';
 import { badRequestError } from '../http/api-error';
