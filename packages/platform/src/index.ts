@@ -25,3 +25,4 @@ export * from './net/ssrf-guard';
 export * from './http/run-main';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';
+export * from './storage';

@@ -1,0 +1,37 @@
+import type { ObjectStorage, SignedLink } from './object-storage';
+
+/** A stored output as the services pass it around (the router keeps it on the generation). */
+export interface StoredOutputRef {
+  key: string;
+  bytes: number;
+  sha256: string;
+  contentType: string;
+  durationSeconds: number | null;
+  /** When retention ends: the file is deleted then and the API answers 410. */
+  retainedUntil: string;
+}
+
+/**
+ * Fresh links to stored outputs. A link expires after the link TTL or when retention ends,
+ * whichever is first, and `expiresAt` is that moment: the `expires_at` we publish is true. An
+ * output past its retention has no link (null): the file is gone or about to be.
+ */
+export class OutputLinks {
+  constructor(
+    private readonly storage: ObjectStorage,
+    private readonly linkTtlSeconds: number,
+    private readonly onLink?: (kind: string) => void,
+  ) {}
+
+  async link(ref: Pick<StoredOutputRef, 'key' | 'retainedUntil'>, kind: 'output' | 'artifact', now = Date.now()): Promise<SignedLink | null> {
+    const end = new Date(ref.retainedUntil).getTime();
+    if (!(end > now + 1000)) return null;
+    const expires = new Date(Math.min(end, now + this.linkTtlSeconds * 1000));
+    const link = await this.storage.signedLink(ref.key, expires, { filename: ref.key.split('/').slice(-2).join('-') });
+    this.onLink?.(kind);
+    return link;
+  }
+}
+
+/** True when the output's retention has ended (→ 410 Gone). */
+export const outputExpired = (ref: Pick<StoredOutputRef, 'retainedUntil'>, now = Date.now()) => new Date(ref.retainedUntil).getTime() <= now;
