@@ -1,5 +1,5 @@
 import type { ProviderSlug } from '@pipevideo/contracts';
-import { envBool, envInt, envStr } from '@pipevideo/platform';
+import { envBool, envInt, envStr, loadOutputStorageConfig, type OutputStorageConfig } from '@pipevideo/platform';
 import type { BaseProviderConfig } from './adapters/provider-definition';
 import { PROVIDER_DEFINITIONS } from './adapters/registry';
 
@@ -33,9 +33,14 @@ export interface ProvidersConfig {
   keyRefreshMinIntervalMs: number;
   /** Lifts the private-address check on customer media URLs (tests, embedded mode). */
   allowPrivateUrls: boolean;
+  /** Where outputs are copied in (docs/outputs.md). */
+  storage: OutputStorageConfig;
+  /** How often stored outputs past their retention are looked for. */
+  retentionSweepMs: number;
 }
 
-export type ProvidersConfigInput = Partial<Omit<ProvidersConfig, 'providers'>> & {
+export type ProvidersConfigInput = Partial<Omit<ProvidersConfig, 'providers' | 'storage'>> & {
+  storage?: Partial<OutputStorageConfig>;
   providers?: Partial<Record<ProviderSlug | string, Partial<ProviderSettings>>>;
 };
 
@@ -65,6 +70,8 @@ export function loadProvidersConfig(over: ProvidersConfigInput = {}): ProvidersC
     signatureToleranceSeconds: over.signatureToleranceSeconds ?? envInt('PIPEVIDEO_PROVIDERS_SIGNATURE_TOLERANCE_SECONDS', 300),
     keyRefreshMinIntervalMs: over.keyRefreshMinIntervalMs ?? envInt('PIPEVIDEO_PROVIDERS_KEY_REFRESH_MIN_INTERVAL_MS', 30_000),
     allowPrivateUrls: over.allowPrivateUrls ?? envBool('PIPEVIDEO_ALLOW_PRIVATE_URLS', false),
+    storage: loadOutputStorageConfig(over.storage),
+    retentionSweepMs: over.retentionSweepMs ?? envInt('PIPEVIDEO_OUTPUT_RETENTION_SWEEP_MS', 60_000),
   };
 }
 

@@ -1,4 +1,6 @@
-import type { ServiceContext } from '@pipevideo/platform';
+import { createObjectStorage, type ObjectStorage, type ServiceContext } from '@pipevideo/platform';
+import { OutputCopier } from './outputs/output-copier';
+import { RetentionSweeper } from './outputs/retention-sweeper';
 import type { ProviderAdapter } from './adapters/provider-adapter';
 import type { ProvidersConfig } from './config';
 import { AdapterSet, CallbackUrls } from './jobs/adapter-set';
@@ -22,6 +24,8 @@ export interface ProvidersCore {
   cancel: CancelJobUseCase;
   callbacks: ReceiveCallbackUseCase;
   poller: JobPoller;
+  storage: ObjectStorage;
+  retention: RetentionSweeper;
 }
 
 export const PROVIDERS_CORE = Symbol('PROVIDERS_CORE');
@@ -32,6 +36,13 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
   const store = new JobStore(ctx.ds);
   const finisher = new JobFinisher(ctx.ds, () => void ctx.relay.kick());
   const callbackUrls = new CallbackUrls(config.publicUrl);
+  const storage = createObjectStorage(config.storage);
+  const copier = new OutputCopier(storage, {
+    maxBytes: config.storage.maxBytes,
+    retentionSeconds: config.storage.retentionSeconds,
+    firstByteTimeoutMs: config.httpTimeoutMs,
+    allowPrivateUrls: config.allowPrivateUrls,
+  });
   ctx.metrics.collectors.push(async () => {
     const counts = await store.inFlightByProvider();
     for (const slug of new Set([...set.slugs(), ...Object.keys(counts)])) metrics.inFlight.set({ provider: slug }, counts[slug] ?? 0);
@@ -55,6 +66,8 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       maxPollErrors: config.maxPollErrors,
       jobMaxAgeMs: config.jobMaxAgeMs,
       staleSubmissionMs: config.staleSubmissionMs,
-    }, metrics),
+    }, metrics, { copier, attempts: Math.max(1, config.storage.copyAttempts) }),
+    storage,
+    retention: new RetentionSweeper(ctx.ds, storage, config.retentionSweepMs, metrics),
   };
 }

@@ -178,7 +178,24 @@ export interface ProviderJobFinishedEvt {
    * charges from here (the charge is idempotent, whichever event comes first posts it).
    */
   usage?: { inputTokens: number; outputTokens: number } | null;
+  /** The output video as we stored it (copied in before this event): the generation serves this, never the provider's URL. */
+  output?: StoredFileRef | null;
+  /** The artifact (Framerate Lottie) as we stored it. */
+  artifact?: StoredFileRef | null;
   correlationId?: string;
+}
+
+/** A file we copied into our object storage (docs/outputs.md). */
+export interface StoredFileRef {
+  key: string;
+  bytes: number;
+  /** Hex SHA-256 of the stored bytes. */
+  sha256: string;
+  contentType: string;
+  /** Seconds, read from the file (MP4 `mvhd`, Lottie frames); null when the container does not say. */
+  durationSeconds: number | null;
+  /** ISO time when retention ends: the file is deleted then and the API answers 410. */
+  retainedUntil: string;
 }
 
 export interface ProviderJobUsageEvt {

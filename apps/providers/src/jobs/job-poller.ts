@@ -6,6 +6,17 @@ import type { AdapterSet } from './adapter-set';
 import type { JobFinisher } from './job-finisher';
 import type { JobRow, JobStore } from './job-store';
 import type { ProviderMetrics } from '../metrics';
+import { PermanentCopyFailure, type OutputCopier } from '../outputs/output-copier';
+
+/** The copy-in step of jobs that succeeded upstream (`storing`). */
+export interface OutputStep {
+  copier: OutputCopier;
+  /** Copies tried before the job fails (and the generation is refunded). */
+  attempts: number;
+}
+
+/** Pause before the next copy of an output after a transient failure: 1 s, 2 s, 4 s, … capped. */
+const STORE_RETRY_BASE_MS = 1000;
 
 export interface PollerSettings {
   intervalMs: number;
@@ -49,6 +60,7 @@ export class JobPoller {
     private readonly finisher: JobFinisher,
     private readonly s: PollerSettings,
     private readonly metrics?: ProviderMetrics,
+    private readonly outputs?: OutputStep,
   ) {}
 
   start(): void {
@@ -102,6 +114,7 @@ export class JobPoller {
   }
 
   private async check(row: JobRow): Promise<void> {
+    if (row.status === 'storing') return this.storeOutput(row);
     const adapter = this.adapters.get(row.provider);
     if (!adapter || !row.handle) {
       // Provider no longer configured here (or no handle yet): look again later, let the deadline decide.
@@ -136,6 +149,41 @@ export class JobPoller {
       return;
     }
     await this.store.reschedule(row.id, this.owner, this.nextCheckInMs(row), 0);
+  }
+
+  /**
+   * Copies a succeeded job's output in. A transient failure (the provider's file server erring, our
+   * storage unreachable) is retried with backoff; a file that is not what we store, or the last
+   * attempt failing, fails the job — the router then fails the generation and releases its hold.
+   */
+  private async storeOutput(row: JobRow): Promise<void> {
+    if (!this.outputs) {
+      await this.finisher.finishStored(row.id, { output: null, artifact: null });
+      return;
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const copied = await this.outputs.copier.copy(row);
+      const r = await this.finisher.finishStored(row.id, copied);
+      if (r === 'finished') {
+        this.metrics?.outputCopies.inc({ provider: row.provider, result: 'stored' });
+        this.metrics?.outputCopyDuration.observe({ provider: row.provider }, Number(process.hrtime.bigint() - started) / 1e9);
+        for (const [kind, f] of [['output', copied.output], ['artifact', copied.artifact]] as const) if (f) this.metrics?.bytesStored.inc({ kind }, f.bytes);
+      }
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      const permanent = err instanceof PermanentCopyFailure;
+      const tried = row.store_attempts + 1;
+      if (permanent || tried >= this.outputs.attempts) {
+        logger.warn({ jobId: row.id, generationId: row.generation_id, provider: row.provider, tried, err: message }, 'output could not be stored; the job fails');
+        const r = await this.finisher.failStored(row.id, `output could not be stored after ${tried} attempt(s): ${message}`);
+        if (r === 'finished') this.metrics?.outputCopies.inc({ provider: row.provider, result: 'failed' });
+        return;
+      }
+      logger.info({ jobId: row.id, provider: row.provider, tried, err: message }, 'output copy failed; retrying');
+      this.metrics?.outputCopies.inc({ provider: row.provider, result: 'retried' });
+      await this.store.rescheduleStore(row.id, this.owner, Math.min(STORE_RETRY_BASE_MS * 2 ** row.store_attempts, MAX_BACKOFF_MS));
+    }
   }
 
   private deadline(row: JobRow): number {

@@ -1,15 +1,8 @@
+import type { StoredFileRef } from '@pipevideo/contracts';
 import type { ObjectStorage, SignedLink } from './object-storage';
 
 /** A stored output as the services pass it around (the router keeps it on the generation). */
-export interface StoredOutputRef {
-  key: string;
-  bytes: number;
-  sha256: string;
-  contentType: string;
-  durationSeconds: number | null;
-  /** When retention ends: the file is deleted then and the API answers 410. */
-  retainedUntil: string;
-}
+export type StoredOutputRef = StoredFileRef;
 
 /**
  * Fresh links to stored outputs. A link expires after the link TTL or when retention ends,

@@ -28,6 +28,8 @@ interface FalJob {
 }
 
 const APPLICABLE: FaultName[] = [
+  'bad_output',
+  'file_flaky',
   'down',
   'rate_limited',
   'bad_request',
@@ -148,7 +150,7 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
       job.outcome = {
         ok: true,
         payload: {
-          video: { url: core.fileUrl(job.id), content_type: MP4_CONTENT_TYPE, file_name: `${job.id}.mp4`, file_size: SAMPLE_MP4.length },
+          video: { url: core.fileUrl(job.id, 'mp4', job.faults), content_type: MP4_CONTENT_TYPE, file_name: `${job.id}.mp4`, file_size: SAMPLE_MP4.length },
           seed: typeof job.input.seed === 'number' ? job.input.seed : stableInt(job.id),
         },
       };

@@ -31,6 +31,8 @@ interface Prediction {
 }
 
 const APPLICABLE: FaultName[] = [
+  'bad_output',
+  'file_flaky',
   'down',
   'rate_limited',
   'bad_request',
@@ -223,7 +225,7 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
     core.clock.after(jobMs, () => {
       if (p.faults.has('moderation')) return finish(p, 'failed', { error: REPLICATE_MODERATION_ERROR });
       if (p.faults.has('accept_then_fail')) return finish(p, 'failed', { error: REPLICATE_FAILURE_ERROR, logs: p.logs + 'Worker lost\n' });
-      finish(p, 'succeeded', { output: core.fileUrl(p.id), logs: p.logs + 'Done.\n' });
+      finish(p, 'succeeded', { output: core.fileUrl(p.id, 'mp4', p.faults), logs: p.logs + 'Done.\n' });
     });
     if (cancelAfterMs !== undefined) {
       core.clock.after(cancelAfterMs, () => {
