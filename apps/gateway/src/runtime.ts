@@ -1,5 +1,7 @@
 import { DomainError, ErrorCode } from '@pipevideo/contracts';
-import type { ServiceContext } from '@pipevideo/platform';
+import { createObjectStorage, loadOutputStorageConfig, OutputLinks, type ObjectStorage, type ServiceContext } from '@pipevideo/platform';
+import { OutputContent } from './outputs/output-content';
+import { OutputMetrics } from './outputs/output-metrics';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import type { GatewayConfig } from './config';
 import { AuditLog } from './audit/audit-log';
@@ -27,6 +29,10 @@ export class GatewayRuntime {
   readonly keyLimits: KeyLimitsView;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
+  /** Where stored outputs live (docs/outputs.md); …/content streams from it, /v1/files serves the disk driver's links. */
+  readonly storage: ObjectStorage;
+  readonly outputMetrics: OutputMetrics;
+  readonly outputs: OutputContent;
   /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
   readonly openapiDocument: Record<string, any> = {};
   /** The operator API's own document (`GET /admin/openapi.json`, operator token). */
@@ -63,5 +69,9 @@ export class GatewayRuntime {
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
     this.keyLimits = new KeyLimitsView(this.downstream);
+    const storageCfg = loadOutputStorageConfig();
+    this.storage = createObjectStorage(storageCfg);
+    this.outputMetrics = new OutputMetrics(ctx.metrics.registry);
+    this.outputs = new OutputContent(this.storage, new OutputLinks(this.storage, storageCfg.linkTtlSeconds), this.videoContent, this.outputMetrics);
   }
 }

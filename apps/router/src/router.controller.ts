@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { CreateGenerationMsg, CreateResponseMsg, Envelope, GetByIdMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
+import { CreateGenerationMsg, CreateResponseMsg, Envelope, GetByIdMsg, GetOutputMsg, OrgMsg, RPC, validateMessage } from '@pipevideo/contracts';
 import { RouterEngine } from './router.engine';
 
 export const ROUTER_ENGINE = Symbol('ROUTER_ENGINE');
@@ -81,6 +81,12 @@ export class RouterController {
   cancelResponse(@Payload() data: unknown) {
     const m = validateMessage(GetByIdMsg, data);
     return this.engine.cancelResponse(m.orgId, m.id);
+  }
+
+  @MessagePattern(RPC.router.outputGet)
+  getOutput(@Payload() data: unknown) {
+    const m = validateMessage(GetOutputMsg, data);
+    return this.engine.locateOutput(m.orgId, m.id, m.api);
   }
 
   @MessagePattern(RPC.router.videoCreate)

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  CreateGenerationMsg, decodeCursor, type OutputLocation, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -17,6 +17,7 @@ import { idempotentCreate } from './generations/idempotent-create';
 import { admit } from './generations/admit';
 import { Dispatcher, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
+import { defaultLinker } from './generations/output-links';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
 import { responseView, videoGenerationView } from './generations/views';
@@ -55,7 +56,13 @@ export class RouterEngine {
     readonly cfg: RouterConfig,
     readonly catalog: Catalog = defaultCatalog(),
   ) {
-    this.store = new GenerationStore(ctx.ds);
+    const linksServed = new Counter({
+      name: 'pipevideo_output_links_total',
+      help: 'Signed links to stored outputs handed out (in poll answers, Responses objects, webhooks), by kind (output, artifact)',
+      labelNames: ['kind'],
+      registers: [ctx.metrics.registry],
+    });
+    this.store = new GenerationStore(ctx.ds, defaultLinker((kind) => linksServed.inc({ kind })));
     this.apps = new Rankings(ctx.ds, cfg.rankingsMinGenerations);
     if (!Number.isSafeInteger(cfg.responsesMaxOutputTokens) || cfg.responsesMaxOutputTokens < 1)
       throw new Error(`PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS must be a positive integer (got ${cfg.responsesMaxOutputTokens})`);
@@ -232,13 +239,27 @@ export class RouterEngine {
   async getGeneration(orgId: string, id: string) {
     const found = await this.store.getWithAttempts(orgId, id);
     if (!found || found.g.api !== 'video') throw notFound(`Generation ${id} not found`);
-    return videoGenerationView(found.g, found.attempts);
+    return videoGenerationView(found.g, found.attempts, await this.store.linker.of(found.g));
   }
 
   /** Newest first; `next_cursor` pages on exactly (rows of the same second included), `before` filters by time. */
   async listGenerations(orgId: string, limit: number, before?: string, cursor?: string) {
     const { rows, next_cursor } = pageOf(await this.store.list(orgId, 'video', limit + 1, before, decodeCursor(cursor)), limit);
-    return { object: 'list', data: rows.map(({ attempts_json, ...g }) => videoGenerationView(g, attempts_json)), has_more: next_cursor !== null, next_cursor };
+    const data = await Promise.all(rows.map(async ({ attempts_json, ...g }) => videoGenerationView(g, attempts_json, await this.store.linker.of(g))));
+    return { object: 'list', data, has_more: next_cursor !== null, next_cursor };
+  }
+
+  /** Where a generation's stored file is; 404 for another org's or another API's id (and deleted videos). */
+  async locateOutput(orgId: string, id: string, api: 'video' | 'responses'): Promise<OutputLocation> {
+    const g = await this.store.get(orgId, id);
+    if (!g || g.api !== api || g.deleted_at) throw notFound(`${api === 'video' ? 'Generation' : 'Response'} ${id} not found`);
+    return {
+      id: g.id,
+      status: g.status,
+      output: g.status === 'completed' ? g.output_file ?? null : null,
+      artifact: g.status === 'completed' ? g.artifact_file ?? null : null,
+      legacyOutputUrl: g.status === 'completed' && !g.output_file ? g.output_url : null,
+    };
   }
 
   async createResponse(
@@ -264,13 +285,13 @@ export class RouterEngine {
   async getResponse(orgId: string, id: string) {
     const g = await this.store.get(orgId, id);
     if (!g || g.api !== 'responses') throw notFound(`Response ${id} not found`);
-    return responseView(g);
+    return responseView(g, await this.store.linker.of(g));
   }
 
   async cancelResponse(orgId: string, id: string) {
     const { row, cancelledNow } = await cancelResponse(this.ctx.ds, this.store, orgId, id);
     if (cancelledNow) this.afterCancel(row);
-    return { ...responseView(row), cancelled: row.status === 'cancelled' };
+    return { ...responseView(row, await this.store.linker.of(row)), cancelled: row.status === 'cancelled' };
   }
 
   /** A generation was just cancelled (either API): publish its events now and stop its upstream job. */

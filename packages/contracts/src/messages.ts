@@ -92,6 +92,21 @@ export class GetByIdMsg extends Envelope {
   @IsString() @IsNotEmpty() id!: string;
 }
 
+/** `router.output.get`: the stored file of a generation of `api` (the caller's org only). */
+export class GetOutputMsg extends GetByIdMsg {
+  @IsIn(['video', 'responses']) api!: ApiKind;
+}
+
+/** Reply of `router.output.get`. */
+export interface OutputLocation {
+  id: string;
+  status: string;
+  output: StoredFileRef | null;
+  artifact: StoredFileRef | null;
+  /** Rows completed before outputs were stored: the provider's URL (streamed through, as before). */
+  legacyOutputUrl: string | null;
+}
+
 export class OrgMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
 }
@@ -183,6 +198,17 @@ export interface ProviderJobFinishedEvt {
   /** The artifact (Framerate Lottie) as we stored it. */
   artifact?: StoredFileRef | null;
   correlationId?: string;
+}
+
+/**
+ * Where a running job stands, as its provider reports it (mapped in each adapter): `percent` 0–100
+ * (estimated from the phase where the provider gives no number), the queue position while queued
+ * (fal), and the provider's phase (`queued`, `starting`, `processing`, `composing`, `rendering`, …).
+ */
+export interface JobProgress {
+  percent: number;
+  queuePosition?: number | null;
+  phase?: string | null;
 }
 
 /** A file we copied into our object storage (docs/outputs.md). */

@@ -23,6 +23,8 @@ export const RPC = {
     responseCreate: 'router.response.create',
     responseGet: 'router.response.get',
     responseCancel: 'router.response.cancel',
+    /** Where a generation's stored file is (the gateway streams it or signs a fresh link). */
+    outputGet: 'router.output.get',
     /** The OpenAI Videos face (`/v1/videos`) of the same generations. */
     videoCreate: 'router.video.create',
     videoGet: 'router.video.get',

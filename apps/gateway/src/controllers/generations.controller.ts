@@ -1,6 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { RPC } from '@pipevideo/contracts';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RPC, type OutputLocation } from '@pipevideo/contracts';
+import type { Headers, StreamReply } from '../outputs/output-content';
+import { boolQuery } from '../http/params';
 import { keyOfCreate, type Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
@@ -52,5 +54,22 @@ export class GenerationsController {
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
     return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id) });
+  }
+
+  @Get(':id/content')
+  @ApiOperation({
+    summary: 'Download the output (or get a fresh link)',
+    description:
+      'Streams the stored video (Range requests answer 206, so players can seek), or with link=true answers a fresh signed link with its true expiry. 409 until the generation is completed; 410 once its retention ended (the file is deleted).',
+  })
+  @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiQuery({ name: 'link', required: false, description: 'true: answer JSON with a fresh signed link instead of the bytes' })
+  @ApiOkResponse({ description: 'The file (or, with link=true, an OutputLink)', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } }, 'video/webm': { schema: { type: 'string', format: 'binary' } }, 'application/json': { schema: { $ref: '#/components/schemas/OutputLink' } } } })
+  @ApiResponse({ status: 206, description: 'The requested byte range of the file', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiErrors(400, 403, 404, 409, 410, 416, ...KEYED_ERRORS)
+  async content(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Req() req: { headers: Headers }, @Res() reply: StreamReply) {
+    const link = boolQuery('link', q.link) ?? false;
+    const loc = await this.rt.downstream.call<OutputLocation>(RPC.router.outputGet, { orgId: p.orgId, id: checkId('generation', id), api: 'video' });
+    return this.rt.outputs.serve(loc, { endpoint: 'generations', kind: 'output', as: link ? 'link' : 'file', noun: `Generation ${loc.id}`, pollPath: `/v1/video/generations/${loc.id}` }, req.headers, reply);
   }
 }

@@ -1,6 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { RPC } from '@pipevideo/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RPC, type OutputLocation } from '@pipevideo/contracts';
+import type { Headers, StreamReply } from '../outputs/output-content';
+import { badRequestError } from '../http/api-error';
+import { boolQuery, strQuery } from '../http/params';
 import { keyOfCreate, type Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
@@ -66,5 +69,30 @@ export class ResponsesController {
 
   private cancel(p: Principal, id: string) {
     return this.rt.downstream.call<CancelReply>(RPC.router.responseCancel, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
+  }
+
+  @Get(':id/content')
+  @ApiOperation({
+    summary: 'Download the video or its artifact (or get a fresh link)',
+    description:
+      'variant=video (default) streams the stored MP4, variant=artifact the Lottie file (lottie engine); Range requests answer 206. With link=true: a fresh signed link with its true expiry. 409 until completed; 410 once its retention ended.',
+  })
+  @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiQuery({ name: 'variant', required: false, enum: ['video', 'artifact'] })
+  @ApiQuery({ name: 'link', required: false, description: 'true: answer JSON with a fresh signed link instead of the bytes' })
+  @ApiOkResponse({ description: 'The file (or, with link=true, an OutputLink)', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } }, 'application/json': { schema: { $ref: '#/components/schemas/OutputLink' } } } })
+  @ApiResponse({ status: 206, description: 'The requested byte range of the file', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } })
+  @OpenAIErrors(400, 403, 404, 409, 410, 416, ...KEYED_ERRORS)
+  async content(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Req() req: { headers: Headers }, @Res() reply: StreamReply) {
+    const variant = strQuery('variant', q.variant, 16) ?? 'video';
+    if (variant !== 'video' && variant !== 'artifact') throw badRequestError('variant must be video or artifact', [{ field: 'variant', message: 'must be video or artifact' }]);
+    const link = boolQuery('link', q.link) ?? false;
+    const loc = await this.rt.downstream.call<OutputLocation>(RPC.router.outputGet, { orgId: p.orgId, id: checkId('generation', id, 'Response'), api: 'responses' });
+    return this.rt.outputs.serve(
+      loc,
+      { endpoint: 'responses', kind: variant === 'artifact' ? 'artifact' : 'output', as: link ? 'link' : 'file', noun: `Response ${loc.id}`, pollPath: `/v1/responses/${loc.id}` },
+      req.headers,
+      reply,
+    );
   }
 }

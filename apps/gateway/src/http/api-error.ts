@@ -3,9 +3,9 @@ import { DomainError, ErrorCode, HTTP_STATUS_OF, isRpcErrorBody } from '@pipevid
 import { isConnectivityError, logger } from '@pipevideo/platform';
 
 /** Codes of the public API: the spec's (carried over NATS) plus the two only HTTP can produce. */
-export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'RANGE_NOT_SATISFIABLE';
 
-const STATUS_OF: Record<string, number> = { ...HTTP_STATUS_OF, UNSUPPORTED_MEDIA_TYPE: 415, METHOD_NOT_ALLOWED: 405 };
+const STATUS_OF: Record<string, number> = { ...HTTP_STATUS_OF, UNSUPPORTED_MEDIA_TYPE: 415, METHOD_NOT_ALLOWED: 405, RANGE_NOT_SATISFIABLE: 416 };
 
 export interface FieldIssue {
   /** Dotted path of the offending field (`provider.max_price.per_request_cents`). */

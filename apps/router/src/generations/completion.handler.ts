@@ -62,7 +62,7 @@ export class CompletionHandler {
         await m.query(`UPDATE generation_attempts SET outcome = 'succeeded', ended_at = now() WHERE generation_id = $1 AND attempt = $2`, [g.id, g.attempt]);
         await this.store.finish(
           g.id,
-          { status: 'completed', outputUrl: evt.outputUrl ?? null, artifactUrl: evt.artifactUrl ?? null, artifactType: evt.artifactType ?? null, costCents: cost, holdId: g.hold_id },
+          { status: 'completed', outputUrl: evt.outputUrl ?? null, artifactUrl: evt.artifactUrl ?? null, artifactType: evt.artifactType ?? null, outputFile: evt.output ?? null, artifactFile: evt.artifact ?? null, costCents: cost, holdId: g.hold_id },
           m,
         );
         return;

@@ -17,8 +17,8 @@ export class OutputLinks {
   ) {}
 
   async link(ref: Pick<StoredOutputRef, 'key' | 'retainedUntil'>, kind: 'output' | 'artifact', now = Date.now()): Promise<SignedLink | null> {
+    if (outputExpired(ref, now)) return null;
     const end = new Date(ref.retainedUntil).getTime();
-    if (!(end > now + 1000)) return null;
     const expires = new Date(Math.min(end, now + this.linkTtlSeconds * 1000));
     const link = await this.storage.signedLink(ref.key, expires, { filename: ref.key.split('/').slice(-2).join('-') });
     this.onLink?.(kind);
@@ -26,5 +26,5 @@ export class OutputLinks {
   }
 }
 
-/** True when the output's retention has ended (→ 410 Gone). */
-export const outputExpired = (ref: Pick<StoredOutputRef, 'retainedUntil'>, now = Date.now()) => new Date(ref.retainedUntil).getTime() <= now;
+/** True when the output's retention has ended (→ 410 Gone), or ends within a second (no link worth handing out). */
+export const outputExpired = (ref: Pick<StoredOutputRef, 'retainedUntil'>, now = Date.now()) => !(new Date(ref.retainedUntil).getTime() > now + 1000);

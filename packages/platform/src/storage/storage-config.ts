@@ -62,7 +62,7 @@ export function loadOutputStorageConfig(over: Partial<OutputStorageConfig> = {})
   return {
     driver,
     dir,
-    publicUrl: (over.publicUrl ?? envStr('PIPEVIDEO_PUBLIC_URL', `http://localhost:${envStr('PIPEVIDEO_GATEWAY_PORT', '3001')}`)).replace(/\/+$/, ''),
+    publicUrl: (over.publicUrl ?? envStr('PIPEVIDEO_PUBLIC_URL', 'http://localhost:3001')).replace(/\/+$/, ''),
     signingKey: over.signingKey ?? (envStr('PIPEVIDEO_STORAGE_SIGNING_KEY', '') || localSigningKey(dataDir())),
     s3: over.s3 ?? (driver === 's3'
       ? {
