@@ -33,6 +33,8 @@ export interface ProvidersConfig {
   keyRefreshMinIntervalMs: number;
   /** Lifts the private-address check on customer media URLs (tests, embedded mode). */
   allowPrivateUrls: boolean;
+  /** Callback-mode jobs (fal, Replicate) are asked for progress this often (0: never). */
+  progressPollMs: number;
   /** Where outputs are copied in (docs/outputs.md). */
   storage: OutputStorageConfig;
   /** How often stored outputs past their retention are looked for. */
@@ -70,6 +72,7 @@ export function loadProvidersConfig(over: ProvidersConfigInput = {}): ProvidersC
     signatureToleranceSeconds: over.signatureToleranceSeconds ?? envInt('PIPEVIDEO_PROVIDERS_SIGNATURE_TOLERANCE_SECONDS', 300),
     keyRefreshMinIntervalMs: over.keyRefreshMinIntervalMs ?? envInt('PIPEVIDEO_PROVIDERS_KEY_REFRESH_MIN_INTERVAL_MS', 30_000),
     allowPrivateUrls: over.allowPrivateUrls ?? envBool('PIPEVIDEO_ALLOW_PRIVATE_URLS', false),
+    progressPollMs: over.progressPollMs ?? envInt('PIPEVIDEO_PROVIDERS_PROGRESS_POLL_MS', 5000),
     storage: loadOutputStorageConfig(over.storage),
     retentionSweepMs: over.retentionSweepMs ?? envInt('PIPEVIDEO_OUTPUT_RETENTION_SWEEP_MS', 60_000),
   };

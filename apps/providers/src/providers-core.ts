@@ -66,6 +66,7 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       maxPollErrors: config.maxPollErrors,
       jobMaxAgeMs: config.jobMaxAgeMs,
       staleSubmissionMs: config.staleSubmissionMs,
+      progressPollMs: config.progressPollMs,
     }, metrics, { copier, attempts: Math.max(1, config.storage.copyAttempts) }),
     storage,
     retention: new RetentionSweeper(ctx.ds, storage, config.retentionSweepMs, metrics),

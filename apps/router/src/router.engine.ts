@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, type OutputLocation, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  CreateGenerationMsg, decodeCursor, type GenerationChangedSignal, type OutputLocation, type ProviderJobProgressedEvt, SIGNALS, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -167,7 +167,10 @@ export class RouterEngine {
     });
     this.sweeper = new Sweeper(
       this.store,
-      { drive: (id) => this.dispatcher.drive(id), cancel: (id, a) => this.ports().cancel(id, a), onRouteTimeout: (routeId) => observe(routeId, { ok: false, kind: 'timeout' }) },
+      {
+        drive: (id) => this.dispatcher.drive(id).finally(() => this.signalChanged(id)),
+        cancel: (id, a) => (this.signalChanged(id), this.ports().cancel(id, a)),
+        onRouteTimeout: (routeId) => observe(routeId, { ok: false, kind: 'timeout' }) },
       cfg.sweepIntervalMs,
       2000,
     );
@@ -185,11 +188,14 @@ export class RouterEngine {
     this.sharedBreakers = new SharedBreakers(kv, this.breakers, this.owner, this.cfg.breaker.resetTimeoutMs);
     await this.sharedBreakers.start();
     const events = this.ctx.messaging.events;
-    await events.subscribe('router', [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported], async (subject, payload) => {
+    await events.subscribe('router', [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported, EVENTS.providerJobProgressed], async (subject, payload) => {
       const evt = JSON.parse(payload);
       if (subject === EVENTS.providerJobFinished) await this.completion.onJobFinished(evt as ProviderJobFinishedEvt);
+      else if (subject === EVENTS.providerJobProgressed) await this.completion.onProgress(evt as ProviderJobProgressedEvt);
       else await this.completion.onUsageReported(evt as ProviderJobUsageEvt);
       void this.ctx.relay.kick();
+      // Committed: the gateways' SSE streams and long-polls look again.
+      if (subject !== EVENTS.providerJobUsageReported) this.signalChanged((evt as { generationId: string }).generationId);
     });
     this.sweeper.start();
   }
@@ -204,11 +210,25 @@ export class RouterEngine {
     this.breakers.shutdown();
   }
 
+  /**
+   * Tells every gateway replica that a generation changed (after the change committed), so SSE streams
+   * and long-polls waiting on it read it again. Best-effort: a lost signal only delays a push.
+   */
+  signalChanged(id: string, orgId?: string): void {
+    const send = (org: string) => this.ctx.messaging.signals.publish(SIGNALS.generationChanged, { v: 1, id, orgId: org } satisfies GenerationChangedSignal);
+    if (orgId) return send(orgId);
+    void this.ctx.ds
+      .query(`SELECT org_id FROM generations WHERE id = $1`, [id])
+      .then((rows: Array<{ org_id: string }>) => rows[0] && send(rows[0].org_id))
+      .catch(() => undefined);
+  }
+
   /** Dispatch in the background of the request that created (or re-opened) the generation. */
   kick(id: string, fresh?: GenerationRow, reserved?: Reserved): void {
     const p = this.dispatcher.drive(id, fresh, reserved).finally(() => {
       this.inflight.delete(p);
       void this.ctx.relay.kick();
+      this.signalChanged(id, fresh?.org_id);
     });
     this.inflight.add(p);
   }
@@ -297,6 +317,7 @@ export class RouterEngine {
   /** A generation was just cancelled (either API): publish its events now and stop its upstream job. */
   private afterCancel(row: GenerationRow): void {
     void this.ctx.relay.kick();
+    this.signalChanged(row.id, row.org_id);
     if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
   }
 

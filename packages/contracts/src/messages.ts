@@ -234,6 +234,16 @@ export interface ProviderJobUsageEvt {
   correlationId?: string;
 }
 
+/** Event: a running job's progress changed (only emitted on a change). */
+export interface ProviderJobProgressedEvt {
+  v: 1;
+  eventId: string;
+  generationId: string;
+  attempt: number;
+  progress: JobProgress;
+  correlationId?: string;
+}
+
 export interface HoldReleaseRequestedEvt {
   v: 1;
   eventId: string;

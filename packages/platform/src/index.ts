@@ -26,3 +26,4 @@ export * from './http/run-main';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';
 export * from './storage';
+export * from './messaging/signals';

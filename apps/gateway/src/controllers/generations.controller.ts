@@ -3,6 +3,11 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, 
 import { RPC, type OutputLocation } from '@pipevideo/contracts';
 import type { Headers, StreamReply } from '../outputs/output-content';
 import { boolQuery } from '../http/params';
+import { GenerationPush } from '../push/generation-push';
+import type { HijackableReply } from '../push/sse-stream';
+
+/** Longest long-poll (`?wait=N`). */
+export const MAX_WAIT_SECONDS = 60;
 import { keyOfCreate, type Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
@@ -18,7 +23,11 @@ import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validatio
 @StandardKey()
 @Controller('v1/video/generations')
 export class GenerationsController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  private readonly push: GenerationPush;
+
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+    this.push = new GenerationPush(rt);
+  }
 
   @Post()
   @HttpCode(200)
@@ -48,12 +57,29 @@ export class GenerationsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Poll a generation' })
+  @ApiOperation({ summary: 'Poll a generation', description: 'With wait=N (1–60): long-poll — answers as soon as the status changes (at once when it is final), else after N seconds with the state then.' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiQuery({ name: 'wait', required: false, description: 'Seconds to wait for a status change (1–60)' })
   @ApiOk('VideoGeneration')
+  @ApiErrors(400, 403, 404, ...KEYED_ERRORS)
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>) {
+    const checked = checkId('generation', id);
+    const wait = intQuery('wait', q.wait, MAX_WAIT_SECONDS, 0);
+    if (wait) return this.push.waitVideo(p.orgId, checked, wait);
+    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checked });
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary: 'Stream status changes (Server-Sent Events)',
+    description:
+      'text/event-stream: `generation.<status>` (data: the poll object) at once and at every status change, `generation.progress` when only progress, phase or queue position moved; the stream ends after the final status. Pushed from the lifecycle events the gateway receives. At most PIPEVIDEO_SSE_MAX_PER_KEY open streams per API key (429 beyond).',
+  })
+  @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   @ApiErrors(403, 404, ...KEYED_ERRORS)
-  get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id) });
+  async events(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() reply: HijackableReply) {
+    await this.push.streamVideo(p.keyId, p.orgId, checkId('generation', id), reply);
   }
 
   @Get(':id/content')

@@ -3,7 +3,13 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, 
 import { RPC, type OutputLocation } from '@pipevideo/contracts';
 import type { Headers, StreamReply } from '../outputs/output-content';
 import { badRequestError } from '../http/api-error';
-import { boolQuery, strQuery } from '../http/params';
+import { boolQuery, intQuery, strQuery } from '../http/params';
+import { GenerationPush } from '../push/generation-push';
+import type { HijackableReply } from '../push/sse-stream';
+import { MAX_WAIT_SECONDS } from './generations.controller';
+
+/** `stream: true` asks for Server-Sent Events (OpenAI's Responses streaming); any other value than a boolean is the validator's 400. */
+const wantsStream = (body: unknown) => !!body && typeof body === 'object' && (body as { stream?: unknown }).stream === true;
 import { keyOfCreate, type Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
@@ -21,28 +27,51 @@ type CancelReply = Record<string, unknown> & { id: string; cancelled: boolean };
 @StandardKey()
 @Controller('v1/responses')
 export class ResponsesController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  private readonly push: GenerationPush;
+
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+    this.push = new GenerationPush(rt);
+  }
 
   @Post()
   @HttpCode(200)
   @Idempotent()
-  @ApiOperation({ summary: 'Create a video generation (Responses API)', description: 'Returns the response object with status "queued"; poll GET /v1/responses/{id}.' })
+  @ApiOperation({
+    summary: 'Create a video generation (Responses API)',
+    description:
+      'Returns the response object with status "queued"; poll GET /v1/responses/{id} (wait=N long-polls). With stream: true the answer is text/event-stream in OpenAI\'s Responses streaming shape: response.created, response.in_progress (again at each progress change), then response.completed, response.failed or response.incomplete, each with type, sequence_number and the response object.',
+  })
   @ApiBody({ type: CreateResponseDto })
   @ApiOk('ResponseObject')
   @OpenAIErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
-  create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body() body: unknown,
+    @Req() req: { headers: Record<string, string | string[] | undefined> },
+    @Res({ passthrough: true }) reply: HijackableReply,
+  ) {
+    const stream = wantsStream(body);
+    if (stream && req.headers['idempotency-key'] !== undefined)
+      throw badRequestError('Idempotency-Key cannot be used with stream: true (a stream cannot be replayed). Create without stream, then follow GET /v1/responses/{id}?wait=60.', [{ field: 'stream', message: 'not with Idempotency-Key' }]);
     const request = parseResponseBody(body, { maxOutputTokens: this.rt.cfg.responsesMaxOutputTokensLimit });
     const attribution = attributionFrom(req.headers);
-    return this.rt.create(RPC.router.responseCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    const created = await this.rt.create<Record<string, unknown> & { id: string; status: string }>(RPC.router.responseCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    if (!stream) return created;
+    await this.push.streamResponse(p.keyId, p.orgId, created, reply);
+    return undefined;
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Retrieve a response (poll until completed or failed)' })
+  @ApiOperation({ summary: 'Retrieve a response (poll until completed or failed)', description: 'With wait=N (1–60): long-poll — answers as soon as the status changes (at once when it is final), else after N seconds.' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiQuery({ name: 'wait', required: false, description: 'Seconds to wait for a status change (1–60)' })
   @ApiOk('ResponseObject')
-  @OpenAIErrors(403, 404, ...KEYED_ERRORS)
-  get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
+  @OpenAIErrors(400, 403, 404, ...KEYED_ERRORS)
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>) {
+    const checked = checkId('generation', id, 'Response');
+    const wait = intQuery('wait', q.wait, MAX_WAIT_SECONDS, 0);
+    if (wait) return this.push.waitResponse(p.orgId, checked, wait);
+    return this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checked });
   }
 
   @Delete(':id')

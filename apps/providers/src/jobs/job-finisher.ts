@@ -1,4 +1,5 @@
-import { EVENTS, ProviderErrorKind, type ProviderJobFinishedPayload, type ProviderJobUsageEvt, type ProviderSlug, type StoredFileRef } from '@pipevideo/contracts';
+import { randomUUID } from 'node:crypto';
+import { EVENTS, ProviderErrorKind, type JobProgress, type ProviderJobProgressedEvt, type ProviderJobFinishedPayload, type ProviderJobUsageEvt, type ProviderSlug, type StoredFileRef } from '@pipevideo/contracts';
 import { addToOutbox } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { JobOutcome, TokenUsage } from '../adapters/provider-adapter';
@@ -156,6 +157,35 @@ export class JobFinisher {
       ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
     };
     await addToOutbox(m, EVENTS.providerJobFinished, evt as unknown as Record<string, unknown>);
+  }
+
+  /**
+   * Records a running job's progress and emits `provider_job.progressed` when it changed (the same
+   * progress seen again emits nothing). Only while the job runs: a late report changes nothing.
+   */
+  async reportProgress(jobId: string, progress: JobProgress): Promise<boolean> {
+    const p: JobProgress = { percent: Math.max(0, Math.min(100, Math.round(progress.percent))), queuePosition: progress.queuePosition ?? null, phase: progress.phase ?? null };
+    const emitted = await this.ds.transaction(async (m) => {
+      const [row] = await rows<JobRow>(
+        m,
+        `UPDATE provider_jobs SET progress = $2::jsonb, updated_at = now()
+          WHERE id = $1 AND status IN ('submitting', 'running', 'storing') AND progress IS DISTINCT FROM $2::jsonb RETURNING *`,
+        [jobId, JSON.stringify(p)],
+      );
+      if (!row) return false;
+      const evt: ProviderJobProgressedEvt = {
+        v: 1,
+        eventId: `${row.id}:progress:${randomUUID()}`,
+        generationId: row.generation_id,
+        attempt: row.attempt,
+        progress: p,
+        ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
+      };
+      await addToOutbox(m, EVENTS.providerJobProgressed, evt as unknown as Record<string, unknown>);
+      return true;
+    });
+    if (emitted) this.kick();
+    return emitted;
   }
 
   /** Emits `provider_job.usage_reported` the first time usage is seen for a job; later calls do nothing. */

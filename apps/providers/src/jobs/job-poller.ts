@@ -28,6 +28,8 @@ export interface PollerSettings {
   jobMaxAgeMs: number;
   /** A job still `submitting` after this was interrupted (replica killed, database error mid-submit). */
   staleSubmissionMs: number;
+  /** Callback-mode jobs are polled this often for progress (0 = never; only the safety net). */
+  progressPollMs?: number;
 }
 
 /** Jobs are given up this long after their deadline (the router has normally timed them out by then). */
@@ -143,6 +145,7 @@ export class JobPoller {
       return;
     }
     if (status.usage) await this.finisher.reportUsage(row.id, status.usage);
+    if (status.progress) await this.finisher.reportProgress(row.id, status.progress);
     if (this.pastDeadline(row)) {
       const r = await this.finisher.finish(row.id, { outcome: 'failed', errorKind: ProviderErrorKind.Timeout, errorMessage: 'no result before the deadline' });
       if (r === 'finished') void adapter.cancel(row.handle).catch(() => undefined);
@@ -157,6 +160,7 @@ export class JobPoller {
    * attempt failing, fails the job — the router then fails the generation and releases its hold.
    */
   private async storeOutput(row: JobRow): Promise<void> {
+    if (row.store_attempts === 0) await this.finisher.reportProgress(row.id, { percent: 95, queuePosition: null, phase: 'storing' });
     if (!this.outputs) {
       await this.finisher.finishStored(row.id, { output: null, artifact: null });
       return;
@@ -197,6 +201,8 @@ export class JobPoller {
   private nextCheckInMs(row: JobRow): number {
     if (row.mode === 'poll') return this.s.intervalMs;
     const untilDeadline = Math.max(this.deadline(row) - Date.now(), this.s.intervalMs);
-    return this.s.callbackFallbackPollMs > 0 ? Math.min(this.s.callbackFallbackPollMs, untilDeadline) : untilDeadline;
+    // Callback providers are also asked now and then where the job stands (progress, queue position).
+    const every = [this.s.callbackFallbackPollMs, this.s.progressPollMs ?? 0].filter((ms) => ms > 0);
+    return every.length ? Math.min(...every, untilDeadline) : untilDeadline;
   }
 }

@@ -1,5 +1,5 @@
 import {
-  generationFailureMessage, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, ProviderJobUsageEvt, publicGenerationErrorCode, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind,
+  generationFailureMessage, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, type ProviderJobProgressedEvt, ProviderJobUsageEvt, publicGenerationErrorCode, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind,
 } from '@pipevideo/contracts';
 import { logger, processOnce } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -102,6 +102,16 @@ export class CompletionHandler {
       );
     }
     if (redispatch) this.ports.redispatch(evt.generationId);
+  }
+
+  /** A running job moved on: its generation shows the progress (current attempt, still running, once per event). */
+  async onProgress(evt: ProviderJobProgressedEvt): Promise<void> {
+    await processOnce(this.ds, 'router.job-progressed', evt.eventId, async (m) => {
+      await m.query(
+        `UPDATE generations SET progress = $3::jsonb, updated_at = now() WHERE id = $1 AND attempt = $2 AND status IN ('pending', 'processing')`,
+        [evt.generationId, evt.attempt, JSON.stringify(evt.progress)],
+      );
+    });
   }
 
   /** Framerate finished composing: the token charge is posted now, before the render completes (spec 001). */

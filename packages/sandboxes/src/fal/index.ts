@@ -197,7 +197,8 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
           status: job.state,
           request_id: job.id,
           ...urls(job),
-          ...(job.state === 'IN_QUEUE' ? { queue_position: 0 } : {}),
+          // As fal's queue says it: how many requests of the same app are ahead of this one.
+          ...(job.state === 'IN_QUEUE' ? { queue_position: [...jobs.values()].filter((o) => o.state === 'IN_QUEUE' && o.appId === job.appId && o.createdAt < job.createdAt).length } : {}),
           ...(job.state === 'COMPLETED' && job.completedAt && job.startedAt ? { metrics: { inference_time: (job.completedAt - job.startedAt) / 1000 } } : {}),
           ...(withLogs ? { logs } : {}),
         });

@@ -204,7 +204,9 @@ export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Pr
       handle: (ctx, m) => {
         const job = getJob(ctx, m[1]);
         if (!job) return err(ctx, 404, 'not_found', `Job ${m[1]} not found`);
-        core.send(ctx, 200, job);
+        // While queued: the jobs queued before this one.
+        const ahead = job.status === 'queued' ? [...jobs.values()].filter((o) => o.status === 'queued' && o.created_at <= job.created_at && o.id !== job.id).length : undefined;
+        core.send(ctx, 200, ahead === undefined ? job : { ...job, queue_position: ahead });
       },
     },
     {

@@ -79,8 +79,11 @@ export class VercelGatewayAdapter implements ProviderAdapter {
     if (!isOk(answer)) throw this.classifyError(answer, 'status');
     const o = this.http.object(answer, 'status');
     switch (o.status) {
-      case 'pending':
-        return { state: 'running' };
+      case 'pending': {
+        // The gateway's async job says queued or running in providerMetadata; no percentage.
+        const queued = str(obj(obj(obj(o.providerMetadata)?.gateway)?.asyncJob)?.status) === 'queued';
+        return { state: 'running', progress: queued ? { percent: 5, queuePosition: null, phase: 'queued' } : { percent: 50, queuePosition: null, phase: 'processing' } };
+      }
       case 'completed': {
         const videos = Array.isArray(o.videos) ? o.videos.map(obj) : [];
         const url = videos.map((v) => (v?.type === 'url' ? str(v.url) : undefined)).find(Boolean);
