@@ -5,7 +5,7 @@ import type { ProviderAdapter } from './adapters/provider-adapter';
 import type { ProvidersConfig } from './config';
 import { AdapterSet, CallbackUrls } from './jobs/adapter-set';
 import { JobFinisher } from './jobs/job-finisher';
-import { JobPoller } from './jobs/job-poller';
+import { JobPoller, type OutputStep } from './jobs/job-poller';
 import { JobStore } from './jobs/job-store';
 import { ProviderMetrics } from './metrics';
 import { CancelJobUseCase } from './usecases/cancel-job/cancel-job.usecase';
@@ -25,6 +25,8 @@ export interface ProvidersCore {
   callbacks: ReceiveCallbackUseCase;
   poller: JobPoller;
   storage: ObjectStorage;
+  /** The copy-in step every poller of this service runs (a second poller, e.g. in tests, shares it). */
+  outputStep: OutputStep;
   retention: RetentionSweeper;
 }
 
@@ -43,6 +45,7 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
     firstByteTimeoutMs: config.httpTimeoutMs,
     allowPrivateUrls: config.allowPrivateUrls,
   });
+  const outputStep: OutputStep = { copier, attempts: Math.max(1, config.storage.copyAttempts) };
   ctx.metrics.collectors.push(async () => {
     const counts = await store.inFlightByProvider();
     for (const slug of new Set([...set.slugs(), ...Object.keys(counts)])) metrics.inFlight.set({ provider: slug }, counts[slug] ?? 0);
@@ -67,8 +70,9 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       jobMaxAgeMs: config.jobMaxAgeMs,
       staleSubmissionMs: config.staleSubmissionMs,
       progressPollMs: config.progressPollMs,
-    }, metrics, { copier, attempts: Math.max(1, config.storage.copyAttempts) }),
+    }, metrics, outputStep),
     storage,
+    outputStep,
     retention: new RetentionSweeper(ctx.ds, storage, config.retentionSweepMs, metrics),
   };
 }

@@ -89,7 +89,13 @@ export class GenerationPush {
   }
 
   private async open(name: 'generation_events' | 'responses', keyId: string, reply: HijackableReply, run: (s: SseStream) => Promise<void>): Promise<void> {
-    const release = this.rt.sse.acquire(keyId); // 429 before the stream opens
+    let release: () => void;
+    try {
+      release = this.rt.sse.acquire(keyId); // 429 before the stream opens
+    } catch (err) {
+      this.rt.outputMetrics.sseRefused.inc({ stream: name });
+      throw err;
+    }
     const stream = new SseStream(reply, this.rt.push.heartbeatMs);
     this.rt.outputMetrics.sseOpen.inc({ stream: name });
     stream.onClose(() => {

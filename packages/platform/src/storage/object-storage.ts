@@ -43,7 +43,7 @@ export interface ObjectStorage {
   /** Deletes the object; deleting what is not there is not an error. */
   delete(key: string): Promise<void>;
   /** A signed link that expires at `expiresAt` (S3: presigned GET; disk: HMAC-signed gateway URL). */
-  signedLink(key: string, expiresAt: Date, opts?: { filename?: string }): Promise<SignedLink>;
+  signedLink(key: string, expiresAt: Date, opts?: { filename?: string; signedAt?: Date }): Promise<SignedLink>;
 }
 
 /** Keys are ours, but a key that could escape a folder or carry odd bytes is refused outright. */

@@ -18,9 +18,8 @@ export class OutputLinks {
 
   async link(ref: Pick<StoredOutputRef, 'key' | 'retainedUntil'>, kind: 'output' | 'artifact', now = Date.now()): Promise<SignedLink | null> {
     if (outputExpired(ref, now)) return null;
-    const end = new Date(ref.retainedUntil).getTime();
-    const expires = new Date(Math.min(end, now + this.linkTtlSeconds * 1000));
-    const link = await this.storage.signedLink(ref.key, expires, { filename: ref.key.split('/').slice(-2).join('-') });
+    const { signedAt, expiresAt } = linkWindow(now, this.linkTtlSeconds, new Date(ref.retainedUntil).getTime());
+    const link = await this.storage.signedLink(ref.key, new Date(expiresAt), { filename: ref.key.split('/').slice(-2).join('-'), signedAt: new Date(signedAt) });
     this.onLink?.(kind);
     return link;
   }
@@ -28,3 +27,18 @@ export class OutputLinks {
 
 /** True when the output's retention has ended (→ 410 Gone), or ends within a second (no link worth handing out). */
 export const outputExpired = (ref: Pick<StoredOutputRef, 'retainedUntil'>, now = Date.now()) => !(new Date(ref.retainedUntil).getTime() > now + 1000);
+
+/**
+ * The window a link is signed for. Links are signed in fixed windows of the TTL (from the epoch), so
+ * every read within one window hands out the same URL (the webhook's `outputUrl` is the poll's
+ * `output_url`; players and CDNs can cache it): a link expires at the first window boundary at least half
+ * a TTL away (so it lives between ½ and 1½ TTL), or when retention ends if that is sooner. `signedAt` is
+ * the start of the current window (S3 presigning signs "as of" it, so the URL does not change each second).
+ */
+export function linkWindow(now: number, ttlSeconds: number, retainedUntil: number): { signedAt: number; expiresAt: number } {
+  const ttl = Math.max(1, ttlSeconds) * 1000;
+  const signedAt = Math.floor(now / ttl) * ttl;
+  let boundary = signedAt + ttl;
+  if (boundary - now < ttl / 2) boundary += ttl;
+  return { signedAt, expiresAt: Math.min(boundary, Math.floor(retainedUntil / 1000) * 1000) };
+}

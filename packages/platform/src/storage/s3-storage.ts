@@ -93,15 +93,17 @@ export class S3Storage implements ObjectStorage {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.cfg.bucket, Key: this.k(key) }));
   }
 
-  async signedLink(key: string, expiresAt: Date, opts: { filename?: string } = {}): Promise<SignedLink> {
-    const seconds = Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor((expiresAt.getTime() - Date.now()) / 1000)));
+  async signedLink(key: string, expiresAt: Date, opts: { filename?: string; signedAt?: Date } = {}): Promise<SignedLink> {
+    // Signed "as of" signedAt (not after now), valid until expiresAt: the same inputs give the same URL.
+    const signedAt = opts.signedAt && opts.signedAt.getTime() <= Date.now() ? opts.signedAt : new Date();
+    const seconds = Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor((expiresAt.getTime() - signedAt.getTime()) / 1000)));
     const cmd = new GetObjectCommand({
       Bucket: this.cfg.bucket,
       Key: this.k(key),
       ...(opts.filename ? { ResponseContentDisposition: `inline; filename="${opts.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"` } : {}),
     });
-    const url = await getSignedUrl(this.client, cmd, { expiresIn: seconds });
-    return { url, expiresAt: new Date(Date.now() + seconds * 1000) };
+    const url = await getSignedUrl(this.client, cmd, { expiresIn: seconds, signingDate: signedAt });
+    return { url, expiresAt: new Date(signedAt.getTime() + seconds * 1000) };
   }
 }
 
