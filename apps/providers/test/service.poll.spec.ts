@@ -192,7 +192,7 @@ describe('providers service — poll providers', () => {
     expect(await env.jobRow(g)).toMatchObject({ status: 'succeeded', store_attempts: 0 });
     const [row] = await env.svc.ctx.ds.query(`SELECT * FROM stored_outputs WHERE key = $1`, [evt.output!.key]);
     expect(row).toMatchObject({ generation_id: g, kind: 'output', sha256: sha256(SAMPLE_MP4) });
-  });
+  }, 20_000);
 
   it('an inline (base64) video from the Vercel AI Gateway is decoded and stored; the event carries no data: URI', async () => {
     const g = genId('inline');
@@ -200,7 +200,7 @@ describe('providers service — poll providers', () => {
     const evt = await env.waitFinished(g);
     expect(evt).toMatchObject({ outcome: 'succeeded', outputUrl: null, output: { sha256: sha256(SAMPLE_MP4) } });
     expect((await env.jobRow(g)).output_url).toBeNull();
-  });
+  }, 20_000);
 
   it('a flaky file server is retried; an output that is not a video fails the job (output_store_failed) without retries', async () => {
     const flaky = genId('flakyfile');
@@ -214,7 +214,7 @@ describe('providers service — poll providers', () => {
     const text = await env.metrics();
     expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'failed' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'retried' })).toBeGreaterThanOrEqual(2);
-  });
+  }, 20_000);
 
   it('progress: a Framerate job reports its phases (provider_job.progressed), each change once', async () => {
     const g = genId('progress');
@@ -226,5 +226,5 @@ describe('providers service — poll providers', () => {
     );
     expect(phases).toContain('storing');
     expect(phases.filter((p: string) => p !== 'storing').every((p: string) => ['queued', 'composing', 'rendering'].includes(p))).toBe(true);
-  });
+  }, 20_000);
 });

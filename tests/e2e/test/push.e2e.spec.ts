@@ -194,8 +194,12 @@ describe('push and progress (microservices mode)', () => {
       return false;
     }, 10_000);
     for (const r of open.slice(1)) await r.body!.cancel();
-    // The metrics say how many are open now (none of ours once closed).
+    // The gauge of open streams goes back to 0 once every stream is closed; the refusal was counted.
+    await waitFor('open streams to read 0', async () => {
+      const metrics = await fetch(`${p.baseUrl}/metrics`).then((r) => r.text());
+      return /pipevideo_gateway_sse_connections_open\{[^}]*stream="generation_events"[^}]*\} 0\b/.test(metrics);
+    }, 10_000);
     const metrics = await fetch(`${p.baseUrl}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/pipevideo_gateway_sse_connections_open\{stream="generation_events"\}/);
+    expect(metrics).toMatch(/pipevideo_gateway_sse_connections_refused_total\{[^}]*stream="generation_events"[^}]*\} [1-9]/);
   });
 });
