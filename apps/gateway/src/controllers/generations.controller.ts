@@ -76,7 +76,10 @@ export class GenerationsController {
       'text/event-stream: `generation.<status>` (data: the poll object) at once and at every status change, `generation.progress` when only progress, phase or queue position moved; the stream ends after the final status. Pushed from the lifecycle events the gateway receives. At most PIPEVIDEO_SSE_MAX_PER_KEY open streams per API key (429 beyond).',
   })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
-  @ApiOkResponse({ description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'An event stream',
+    content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events: `event: generation.<status>` or `generation.progress`, `id:` 0, 1, …, `data:` a VideoGeneration (the poll object, #/components/schemas/VideoGeneration).' } } },
+  })
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   async events(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() reply: HijackableReply) {
     await this.push.streamVideo(p.keyId, p.orgId, checkId('generation', id), reply);
