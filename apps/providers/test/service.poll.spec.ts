@@ -41,6 +41,18 @@ describe('providers service — poll providers', () => {
     expect(await env.jobRow(g)).toMatchObject({ status: 'succeeded', usage_reported: true, input_tokens: expected.input_tokens });
   });
 
+  it('progress: a Framerate job reports its phases (provider_job.progressed), each change once', async () => {
+    const g = genId('progress');
+    await framerateJob(g, 'a progress logo');
+    await env.waitFinished(g);
+    const [{ phases }] = await env.svc.ctx.ds.query(
+      `SELECT array_agg(payload->'progress'->>'phase' ORDER BY id) AS phases FROM outbox WHERE subject = 'provider_job.progressed' AND payload->>'generationId' = $1`,
+      [g],
+    );
+    expect(phases).toContain('storing');
+    expect(phases.filter((p: string) => p !== 'storing').every((p: string) => ['queued', 'composing', 'rendering'].includes(p))).toBe(true);
+  }, 20_000);
+
   it('Framerate lottie: artifact URL and type on the finished event', async () => {
     const g = genId('lottie');
     await framerateJob(g, 'a bouncing ball', 'lottie');
@@ -214,17 +226,5 @@ describe('providers service — poll providers', () => {
     const text = await env.metrics();
     expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'failed' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'retried' })).toBeGreaterThanOrEqual(2);
-  }, 20_000);
-
-  it('progress: a Framerate job reports its phases (provider_job.progressed), each change once', async () => {
-    const g = genId('progress');
-    await framerateJob(g, 'a progress logo');
-    await env.waitFinished(g);
-    const [{ phases }] = await env.svc.ctx.ds.query(
-      `SELECT array_agg(payload->'progress'->>'phase' ORDER BY id) AS phases FROM outbox WHERE subject = 'provider_job.progressed' AND payload->>'generationId' = $1`,
-      [g],
-    );
-    expect(phases).toContain('storing');
-    expect(phases.filter((p: string) => p !== 'storing').every((p: string) => ['queued', 'composing', 'rendering'].includes(p))).toBe(true);
   }, 20_000);
 });

@@ -141,7 +141,12 @@ export class JobPoller {
       return;
     }
     if (status.state === 'final') {
-      await this.finisher.finish(row.id, status.outcome, { usage: status.usage });
+      if (this.mayFinishFromPoll(row)) {
+        await this.finisher.finish(row.id, status.outcome, { usage: status.usage });
+        return;
+      }
+      // A progress check of a callback job saw it end: the callback ends it (or the safety-net poll, at its usual age).
+      await this.store.reschedule(row.id, this.owner, this.nextCheckInMs(row), 0);
       return;
     }
     if (status.usage) await this.finisher.reportUsage(row.id, status.usage);
@@ -188,6 +193,16 @@ export class JobPoller {
       this.metrics?.outputCopies.inc({ provider: row.provider, result: 'retried' });
       await this.store.rescheduleStore(row.id, this.owner, Math.min(STORE_RETRY_BASE_MS * 2 ** row.store_attempts, MAX_BACKOFF_MS));
     }
+  }
+
+  /**
+   * Poll jobs end from a poll; callback jobs only from the safety-net poll (once they are as old as
+   * `callbackFallbackPollMs`) or past their deadline — the more frequent progress checks do not change
+   * when a lost callback is given up on or recovered.
+   */
+  private mayFinishFromPoll(row: JobRow): boolean {
+    if (row.mode === 'poll' || this.pastDeadline(row)) return true;
+    return this.s.callbackFallbackPollMs > 0 && Date.now() - new Date(row.created_at).getTime() >= this.s.callbackFallbackPollMs;
   }
 
   private deadline(row: JobRow): number {
