@@ -9,7 +9,10 @@
 import OpenAI from 'openai';
 import { http, waitFor } from './harness/http';
 import { settledBalance } from './harness/org';
-import { bootMicroservices, createFundedOrg, Platform } from './harness/platform';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootMicroservices, createFundedOrg, Platform, startEmbeddedProcess, type EmbeddedPlatformProcess } from './harness/platform';
 
 // eventsource 2.x is CommonJS (3+ is ESM only, which jest's CommonJS mode cannot load).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -201,5 +204,35 @@ describe('push and progress (microservices mode)', () => {
     }, 10_000);
     const metrics = await fetch(`${p.baseUrl}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/pipevideo_gateway_sse_connections_refused_total\{[^}]*stream="generation_events"[^}]*\} [1-9]/);
+  });
+});
+
+describe('push in embedded mode on the in-process transport', () => {
+  let e: EmbeddedPlatformProcess;
+  let dir: string;
+  beforeAll(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'pv-push-embedded-')), '.pipevideo');
+    // No NATS: the router's signals reach the gateway on the in-process bus; the safety re-read is a minute away.
+    e = await startEmbeddedProcess({ dataDir: dir, env: { PIPEVIDEO_TRANSPORT: 'inprocess', PIPEVIDEO_PUSH_RECHECK_MS: '60000', PIPEVIDEO_SANDBOX_JOB_MS: '1500' } });
+  }, 180_000);
+  afterAll(async () => {
+    await e?.stop();
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  });
+
+  it('the event stream and a long-poll follow a generation to completed; its stored file is served from the data folder', async () => {
+    const created = await http('POST', `${e.baseUrl}/v1/video/generations`, { key: e.apiKey, body: { model: 'wan/2.5', prompt: 'An embedded cat', provider: { order: ['fal'] } } });
+    expect(created.status).toBe(200);
+    const [events, polled] = await Promise.all([
+      readEvents(`${e.baseUrl}/v1/video/generations/${created.body.id}/events`, e.apiKey),
+      http('GET', `${e.baseUrl}/v1/video/generations/${created.body.id}?wait=45`, { key: e.apiKey }),
+    ]);
+    expect(polled.status).toBe(200);
+    expect(polled.body.status).not.toBe('pending');
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ type: 'generation.completed', data: { status: 'completed', progress: 100 } });
+    const file = await fetch(last.data.output_url);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('video/mp4');
   });
 });
