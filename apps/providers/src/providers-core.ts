@@ -44,6 +44,7 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
     retentionSeconds: config.storage.retentionSeconds,
     firstByteTimeoutMs: config.httpTimeoutMs,
     allowPrivateUrls: config.allowPrivateUrls,
+    trustedOrigins: Object.values(config.providers).flatMap((p) => (p.apiKey && p.baseUrl ? [safeOrigin(p.baseUrl)] : [])).filter(Boolean),
   });
   const outputStep: OutputStep = { copier, attempts: Math.max(1, config.storage.copyAttempts) };
   ctx.metrics.collectors.push(async () => {
@@ -75,4 +76,12 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
     outputStep,
     retention: new RetentionSweeper(ctx.ds, storage, config.retentionSweepMs, metrics),
   };
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }

@@ -10,6 +10,11 @@ export interface CopierSettings {
   firstByteTimeoutMs: number;
   /** Tests and embedded mode fetch from sandboxes on 127.0.0.1 over http. */
   allowPrivateUrls: boolean;
+  /**
+   * Origins of the configured providers' APIs: a file served from a provider's own host is trusted like
+   * its API (a private sandbox host in compose); any other URL must be public https (the SSRF guard).
+   */
+  trustedOrigins?: string[];
 }
 
 /** A copy that can never succeed (bad file, refused URL): not retried. */
@@ -77,7 +82,8 @@ export class OutputCopier {
       if (Math.floor((encoded.length * 3) / 4) > this.s.maxBytes + 3) throw new PermanentCopyFailure(`the output is larger than ${this.s.maxBytes} bytes`);
       return { body: Readable.from([Buffer.from(encoded, 'base64')]), declaredType: m[1] || undefined };
     }
-    const refused = await checkOutboundUrl(source, { allowHttp: this.s.allowPrivateUrls, allowPrivate: this.s.allowPrivateUrls });
+    const trusted = this.s.trustedOrigins?.includes(originOf(source)) ?? false;
+    const refused = trusted ? null : await checkOutboundUrl(source, { allowHttp: this.s.allowPrivateUrls, allowPrivate: this.s.allowPrivateUrls });
     if (refused) throw new PermanentCopyFailure(`the output URL ${refused}`);
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.s.firstByteTimeoutMs);
@@ -132,4 +138,12 @@ async function peek(body: Readable, n: number): Promise<{ head: Buffer; rest: Re
     })(),
   );
   return { head, rest };
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }
