@@ -26,6 +26,9 @@ async function main() {
     databaseUrl = pg.url;
   }
   const gatewayPort = envInt('PORT', 3001);
+  // Stored outputs live in the data folder (`outputs/`), and the disk driver's links point at this gateway.
+  process.env.PIPEVIDEO_DATA_DIR ??= dataDir;
+  process.env.PIPEVIDEO_PUBLIC_URL ??= `http://127.0.0.1:${gatewayPort}`;
   const platform = await startEmbeddedPlatform({
     databaseUrl,
     gatewayPort,

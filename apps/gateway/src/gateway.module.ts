@@ -1,3 +1,4 @@
+import { FilesController } from './controllers/files.controller';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminController } from './controllers/admin.controller';
 import { AuthController } from './controllers/auth.controller';
@@ -39,6 +40,7 @@ export class GatewayModule {
         AdminController,
         AdminDeadLettersController,
         DocsController,
+        FilesController,
       ],
       providers: [{ provide: GATEWAY_RUNTIME, useValue: rt }, AuthGuard, IdempotencyInterceptor, GatewayExceptionFilter, HttpSetup],
     };

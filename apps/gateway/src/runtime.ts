@@ -1,5 +1,9 @@
 import { DomainError, ErrorCode, type RpcReply, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
-import type { ServiceContext } from '@pipevideo/platform';
+import { createObjectStorage, envInt, loadOutputStorageConfig, OutputLinks, type ObjectStorage, type ServiceContext } from '@pipevideo/platform';
+import { GenerationWatch } from './push/generation-watch';
+import { SseLimiter } from './push/sse-limiter';
+import { OutputContent } from './outputs/output-content';
+import { OutputMetrics } from './outputs/output-metrics';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import { Accounts } from './accounts/accounts';
 import { SessionPrincipals } from './accounts/session-principal';
@@ -33,6 +37,18 @@ export class GatewayRuntime {
   readonly sessionPrincipals: SessionPrincipals;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
+  /** Where stored outputs live (docs/outputs.md); …/content streams from it, /v1/files serves the disk driver's links. */
+  readonly storage: ObjectStorage;
+  readonly outputMetrics: OutputMetrics;
+  readonly outputs: OutputContent;
+  /** Wakes SSE streams and long-polls on the router's change signals (push/). */
+  readonly watch: GenerationWatch;
+  readonly sse: SseLimiter;
+  readonly push = {
+    /** A lost signal delays a push at most this long (the generation is read again without one). */
+    recheckMs: envInt('PIPEVIDEO_PUSH_RECHECK_MS', 15_000),
+    heartbeatMs: envInt('PIPEVIDEO_SSE_HEARTBEAT_MS', 15_000),
+  };
   /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
   readonly openapiDocument: Record<string, any> = {};
   /** The operator API's own document (`GET /admin/openapi.json`, operator token). */
@@ -75,5 +91,12 @@ export class GatewayRuntime {
       defaultOrgRateLimitPerMinute: cfg.defaultOrgRateLimitPerMinute,
       defaultMaxConcurrentGenerations: cfg.defaultMaxConcurrentGenerations,
     });
+    const storageCfg = loadOutputStorageConfig();
+    this.storage = createObjectStorage(storageCfg);
+    this.outputMetrics = new OutputMetrics(ctx.metrics.registry);
+    this.watch = new GenerationWatch(ctx.messaging.signals);
+    this.watch.start();
+    this.sse = new SseLimiter(envInt('PIPEVIDEO_SSE_MAX_PER_KEY', 20));
+    this.outputs = new OutputContent(this.storage, new OutputLinks(this.storage, storageCfg.linkTtlSeconds), this.videoContent, this.outputMetrics);
   }
 }

@@ -1,5 +1,5 @@
 import type { ProviderSlug } from '@pipevideo/contracts';
-import { envBool, envInt, envStr } from '@pipevideo/platform';
+import { envBool, envInt, envStr, loadOutputStorageConfig, type OutputStorageConfig } from '@pipevideo/platform';
 import type { BaseProviderConfig } from './adapters/provider-definition';
 import { PROVIDER_DEFINITIONS } from './adapters/registry';
 
@@ -38,9 +38,16 @@ export interface ProvidersConfig {
    * `<id>:<base64 32 bytes>[,…]`, newest first); unset outside production: a fixed development key.
    */
   byokEncryptionKey?: string;
+  /** Callback-mode jobs (fal, Replicate) are asked for progress this often (0: never). */
+  progressPollMs: number;
+  /** Where outputs are copied in (docs/outputs.md). */
+  storage: OutputStorageConfig;
+  /** How often stored outputs past their retention are looked for. */
+  retentionSweepMs: number;
 }
 
-export type ProvidersConfigInput = Partial<Omit<ProvidersConfig, 'providers'>> & {
+export type ProvidersConfigInput = Partial<Omit<ProvidersConfig, 'providers' | 'storage'>> & {
+  storage?: Partial<OutputStorageConfig>;
   providers?: Partial<Record<ProviderSlug | string, Partial<ProviderSettings>>>;
 };
 
@@ -71,6 +78,9 @@ export function loadProvidersConfig(over: ProvidersConfigInput = {}): ProvidersC
     keyRefreshMinIntervalMs: over.keyRefreshMinIntervalMs ?? envInt('PIPEVIDEO_PROVIDERS_KEY_REFRESH_MIN_INTERVAL_MS', 30_000),
     allowPrivateUrls: over.allowPrivateUrls ?? envBool('PIPEVIDEO_ALLOW_PRIVATE_URLS', false),
     byokEncryptionKey: over.byokEncryptionKey ?? (envStr('PIPEVIDEO_BYOK_ENCRYPTION_KEY', '') || undefined),
+    progressPollMs: over.progressPollMs ?? envInt('PIPEVIDEO_PROVIDERS_PROGRESS_POLL_MS', 5000),
+    storage: loadOutputStorageConfig(over.storage),
+    retentionSweepMs: over.retentionSweepMs ?? envInt('PIPEVIDEO_OUTPUT_RETENTION_SWEEP_MS', 60_000),
   };
 }
 

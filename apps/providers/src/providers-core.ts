@@ -1,13 +1,15 @@
-import { logger, type ServiceContext } from '@pipevideo/platform';
+import { createObjectStorage, logger, type ObjectStorage, type ServiceContext } from '@pipevideo/platform';
 import { ByokMetrics } from './byok/byok-metrics';
 import { KeyCipher } from './byok/key-cipher';
 import { ProviderKeyStore } from './byok/provider-key-store';
 import { ProviderKeys } from './byok/provider-keys';
+import { OutputCopier } from './outputs/output-copier';
+import { RetentionSweeper } from './outputs/retention-sweeper';
 import type { ProviderAdapter } from './adapters/provider-adapter';
 import type { ProvidersConfig } from './config';
 import { AdapterSet, CallbackUrls } from './jobs/adapter-set';
 import { JobFinisher } from './jobs/job-finisher';
-import { JobPoller } from './jobs/job-poller';
+import { JobPoller, type OutputStep } from './jobs/job-poller';
 import { JobStore } from './jobs/job-store';
 import { ProviderMetrics } from './metrics';
 import { CancelJobUseCase } from './usecases/cancel-job/cancel-job.usecase';
@@ -28,6 +30,10 @@ export interface ProvidersCore {
   poller: JobPoller;
   /** Orgs' own provider keys (bring your own key). */
   keys: ProviderKeys;
+  storage: ObjectStorage;
+  /** The copy-in step every poller of this service runs (a second poller, e.g. in tests, shares it). */
+  outputStep: OutputStep;
+  retention: RetentionSweeper;
 }
 
 export const PROVIDERS_CORE = Symbol('PROVIDERS_CORE');
@@ -42,6 +48,15 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
   if (!config.byokEncryptionKey) logger.warn('PIPEVIDEO_BYOK_ENCRYPTION_KEY is not set: provider keys orgs bring are encrypted with the public development key');
   const cipher = config.byokEncryptionKey ? KeyCipher.fromEnv(config.byokEncryptionKey) : KeyCipher.development();
   const keys = new ProviderKeys(new ProviderKeyStore(ctx.ds), cipher, set, byokMetrics);
+  const storage = createObjectStorage(config.storage);
+  const copier = new OutputCopier(storage, {
+    maxBytes: config.storage.maxBytes,
+    retentionSeconds: config.storage.retentionSeconds,
+    firstByteTimeoutMs: config.httpTimeoutMs,
+    allowPrivateUrls: config.allowPrivateUrls,
+    trustedOrigins: Object.values(config.providers).flatMap((p) => (p.apiKey && p.baseUrl ? [safeOrigin(p.baseUrl)] : [])).filter(Boolean),
+  });
+  const outputStep: OutputStep = { copier, attempts: Math.max(1, config.storage.copyAttempts) };
   ctx.metrics.collectors.push(async () => {
     const counts = await store.inFlightByProvider();
     for (const slug of new Set([...set.slugs(), ...Object.keys(counts)])) metrics.inFlight.set({ provider: slug }, counts[slug] ?? 0);
@@ -66,6 +81,18 @@ export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig
       maxPollErrors: config.maxPollErrors,
       jobMaxAgeMs: config.jobMaxAgeMs,
       staleSubmissionMs: config.staleSubmissionMs,
-    }, metrics, keys),
+      progressPollMs: config.progressPollMs,
+    }, metrics, keys, outputStep),
+    storage,
+    outputStep,
+    retention: new RetentionSweeper(ctx.ds, storage, config.retentionSweepMs, metrics),
   };
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }

@@ -2,6 +2,7 @@ import { startService, type MessagingConfig, type RunningService } from '@pipevi
 import type { ProviderAdapter } from './adapters/provider-adapter';
 import { loadProvidersConfig, type ProvidersConfigInput } from './config';
 import { ProviderJobs1700000004000 } from './migrations/1700000004000-provider-jobs';
+import { StoredOutputs1760000000000 } from './migrations/1760000000000-stored-outputs';
 import { ProviderKeys1780000000000 } from './migrations/1780000000000-provider-keys';
 import { createProvidersCore, type ProvidersCore } from './providers-core';
 import { ProvidersModule } from './providers.module';
@@ -25,7 +26,7 @@ export type RunningProvidersService = RunningService & {
 
 export const PROVIDERS_SERVICE_NAME = 'providers';
 export const CALLBACK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, ProviderKeys1780000000000];
+export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, StoredOutputs1760000000000, ProviderKeys1780000000000];
 
 /** Starts the providers service: NATS handlers, callback endpoints, poller. */
 export async function startProvidersService(opts: ProvidersServiceOptions): Promise<RunningProvidersService> {
@@ -51,9 +52,11 @@ export async function startProvidersService(opts: ProvidersServiceOptions): Prom
       const h = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
       core!.callbackUrls.setDefault(`http://${h}:${actualPort}`);
       core!.poller.start();
+      core!.retention.start();
     },
     beforeClose: async () => {
       await core?.poller.stop();
+      await core?.retention.stop();
     },
   });
   return Object.assign(svc, { callbackBaseUrl: core!.callbackUrls.baseUrl, core: core! });

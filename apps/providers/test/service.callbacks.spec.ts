@@ -55,6 +55,8 @@ describe('providers service — callback providers (fal, Replicate)', () => {
     const id = (res as any).providerJobId;
     await waitFor(() => callbacksLogged(env.sb.fal, id).length === 2, 'two deliveries');
     expect(callbacksLogged(env.sb.fal, id).map((c) => c.status)).toEqual([200, 200]);
+    // The job ends once its output is stored (a moment after the callback): once.
+    await env.waitFinished(g);
     expect(env.finishedFor(g)).toHaveLength(1);
     expect(metricValue(await env.metrics(), 'pipevideo_provider_callbacks_total', { provider: 'fal', result: 'duplicate' })).toBeGreaterThanOrEqual(1);
   });

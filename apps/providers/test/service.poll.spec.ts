@@ -1,4 +1,7 @@
-import { framerateUsageFor } from '@pipevideo/sandboxes';
+import { createHash } from 'node:crypto';
+import { framerateUsageFor, SAMPLE_MP4 } from '@pipevideo/sandboxes';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 import { JobPoller } from '../src/jobs/job-poller';
 import { waitFor } from './support/receiver';
 import { genId, metricValue, startEnv, type Env } from './support/service-env';
@@ -37,6 +40,18 @@ describe('providers service — poll providers', () => {
     expect(evt.usage).toEqual({ inputTokens: expected.input_tokens, outputTokens: expected.output_tokens });
     expect(await env.jobRow(g)).toMatchObject({ status: 'succeeded', usage_reported: true, input_tokens: expected.input_tokens });
   });
+
+  it('progress: a Framerate job reports its phases (provider_job.progressed), each change once', async () => {
+    const g = genId('progress');
+    await framerateJob(g, 'a progress logo');
+    await env.waitFinished(g);
+    const [{ phases }] = await env.svc.ctx.ds.query(
+      `SELECT array_agg(payload->'progress'->>'phase' ORDER BY id) AS phases FROM outbox WHERE subject = 'provider_job.progressed' AND payload->>'generationId' = $1`,
+      [g],
+    );
+    expect(phases).toContain('storing');
+    expect(phases.filter((p: string) => p !== 'storing').every((p: string) => ['queued', 'composing', 'rendering'].includes(p))).toBe(true);
+  }, 20_000);
 
   it('Framerate lottie: artifact URL and type on the finished event', async () => {
     const g = genId('lottie');
@@ -96,7 +111,7 @@ describe('providers service — poll providers', () => {
       maxPollErrors: 3,
       jobMaxAgeMs: 3600_000,
       staleSubmissionMs: 600_000,
-    });
+    }, undefined, core.keys, core.outputStep);
     second.start();
     try {
       const gens = Array.from({ length: 6 }, (_, i) => genId(`rep${i}`));
@@ -176,4 +191,40 @@ describe('providers service — poll providers', () => {
       await poller.stop();
     }
   });
+
+  it('outputs are stored before the job finishes: the event names the stored file, with its checksum and duration', async () => {
+    const g = genId('stored');
+    await gatewayJob(g, 'a stored cat');
+    const evt = await env.waitFinished(g);
+    expect(evt).toMatchObject({ outcome: 'succeeded', output: { key: `outputs/${g}/1/video.mp4`, bytes: SAMPLE_MP4.length, sha256: sha256(SAMPLE_MP4), contentType: 'video/mp4' }, artifact: null });
+    expect(evt.output!.durationSeconds).toBeGreaterThan(0);
+    expect(new Date(evt.output!.retainedUntil).getTime()).toBeGreaterThan(Date.now());
+    const stored = await env.svc.core.storage.head(evt.output!.key);
+    expect(stored?.bytes).toBe(SAMPLE_MP4.length);
+    expect(await env.jobRow(g)).toMatchObject({ status: 'succeeded', store_attempts: 0 });
+    const [row] = await env.svc.ctx.ds.query(`SELECT * FROM stored_outputs WHERE key = $1`, [evt.output!.key]);
+    expect(row).toMatchObject({ generation_id: g, kind: 'output', sha256: sha256(SAMPLE_MP4) });
+  }, 20_000);
+
+  it('an inline (base64) video from the Vercel AI Gateway is decoded and stored; the event carries no data: URI', async () => {
+    const g = genId('inline');
+    await gatewayJob(g, 'inline [vercel-gateway:inline_video]');
+    const evt = await env.waitFinished(g);
+    expect(evt).toMatchObject({ outcome: 'succeeded', outputUrl: null, output: { sha256: sha256(SAMPLE_MP4) } });
+    expect((await env.jobRow(g)).output_url).toBeNull();
+  }, 20_000);
+
+  it('a flaky file server is retried; an output that is not a video fails the job (output_store_failed) without retries', async () => {
+    const flaky = genId('flakyfile');
+    await gatewayJob(flaky, 'retry me [vercel-gateway:file_flaky]');
+    expect(await env.waitFinished(flaky)).toMatchObject({ outcome: 'succeeded', output: { sha256: sha256(SAMPLE_MP4) } });
+    expect((await env.jobRow(flaky)).store_attempts).toBe(2);
+    const bad = genId('badfile');
+    await gatewayJob(bad, 'fake [vercel-gateway:bad_output]');
+    expect(await env.waitFinished(bad)).toMatchObject({ outcome: 'failed', errorKind: 'output_store_failed', errorMessage: expect.stringMatching(/not an MP4 or WebM/) });
+    expect((await env.jobRow(bad)).store_attempts).toBe(0);
+    const text = await env.metrics();
+    expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'failed' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'retried' })).toBeGreaterThanOrEqual(2);
+  }, 20_000);
 });

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
-  CreateGenerationMsg, CreateResponseMsg, GenerationListMsg, GetByIdMsg, ModelGetMsg, OrgMsg, RankingsMsg, RankingsSettingsMsg, RPC, VideoListMsg,
+  CreateGenerationMsg, CreateResponseMsg, GenerationListMsg, GetByIdMsg, GetOutputMsg, ModelGetMsg, OrgMsg, RankingsMsg, RankingsSettingsMsg, RPC, VideoListMsg,
 } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
 import { RouterEngine } from './router.engine';
@@ -55,6 +55,11 @@ export class RouterController {
   @Handles(RPC.router.responseCancel)
   cancelResponse(m: GetByIdMsg) {
     return this.engine.cancelResponse(m.orgId, m.id);
+  }
+
+  @Handles(RPC.router.outputGet)
+  getOutput(m: GetOutputMsg) {
+    return this.engine.locateOutput(m.orgId, m.id, m.api);
   }
 
   @Handles(RPC.router.videoCreate)

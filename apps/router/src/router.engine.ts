@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import {
-  BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, EVENTS, type KeyLimit, notFound, pageOf, ProviderSlug, RPC,
+  BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, EVENTS, type GenerationChangedSignal, type KeyLimit, notFound, type OutputLocation, pageOf, ProviderSlug, RPC, SIGNALS,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -23,6 +23,7 @@ import { keyOfHold } from './generations/hold-request';
 import { providerParams } from './generations/provider-params';
 import { finishedVideoCostCents } from './generations/video-cost';
 import { responseTokenCost } from './responses/token-charge';
+import { defaultLinker } from './generations/output-links';
 import { Sweeper } from './generations/sweeper';
 import { responseView, videoGenerationView } from './generations/views';
 import { Rankings } from './rankings/rankings';
@@ -64,7 +65,13 @@ export class RouterEngine {
     readonly cfg: RouterConfig,
     readonly catalog: Catalog = defaultCatalog(),
   ) {
-    this.store = new GenerationStore(ctx.ds);
+    const linksServed = new Counter({
+      name: 'pipevideo_output_links_total',
+      help: 'Signed links to stored outputs handed out (in poll answers, Responses objects, webhooks), by kind (output, artifact)',
+      labelNames: ['kind'],
+      registers: [ctx.metrics.registry],
+    });
+    this.store = new GenerationStore(ctx.ds, defaultLinker((kind) => linksServed.inc({ kind })));
     this.apps = new Rankings(ctx.ds, cfg.rankingsMinGenerations);
     if (!Number.isSafeInteger(cfg.responsesMaxOutputTokens) || cfg.responsesMaxOutputTokens < 1)
       throw new Error(`PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS must be a positive integer (got ${cfg.responsesMaxOutputTokens})`);
@@ -159,7 +166,10 @@ export class RouterEngine {
     });
     this.sweeper = new Sweeper(
       this.store,
-      { drive: (id) => this.dispatcher.drive(id), cancel: (id, a) => this.ports().cancel(id, a), onRouteTimeout: (routeId) => observe(routeId, { ok: false, kind: 'timeout' }) },
+      {
+        drive: (id) => this.dispatcher.drive(id).finally(() => this.signalChanged(id)),
+        cancel: (id, a) => (this.signalChanged(id), this.ports().cancel(id, a)),
+        onRouteTimeout: (routeId) => observe(routeId, { ok: false, kind: 'timeout' }) },
       cfg.sweepIntervalMs,
       2000,
     );
@@ -180,6 +190,13 @@ export class RouterEngine {
       [EVENTS.providerJobFinished]: async (evt) => {
         await this.completion.onJobFinished(evt);
         void this.ctx.relay.kick();
+        // Committed: the gateways' SSE streams and long-polls look again.
+        this.signalChanged(evt.generationId);
+      },
+      [EVENTS.providerJobProgressed]: async (evt) => {
+        await this.completion.onProgress(evt);
+        void this.ctx.relay.kick();
+        this.signalChanged(evt.generationId);
       },
       [EVENTS.providerJobUsageReported]: async (evt) => {
         await this.completion.onUsageReported(evt);
@@ -199,11 +216,25 @@ export class RouterEngine {
     this.breakers.shutdown();
   }
 
+  /**
+   * Tells every gateway replica that a generation changed (after the change committed), so SSE streams
+   * and long-polls waiting on it read it again. Best-effort: a lost signal only delays a push.
+   */
+  signalChanged(id: string, orgId?: string): void {
+    const send = (org: string) => this.ctx.messaging.signals.publish(SIGNALS.generationChanged, { v: 1, id, orgId: org } satisfies GenerationChangedSignal);
+    if (orgId) return send(orgId);
+    void this.ctx.ds
+      .query(`SELECT org_id FROM generations WHERE id = $1`, [id])
+      .then((rows: Array<{ org_id: string }>) => rows[0] && send(rows[0].org_id))
+      .catch(() => undefined);
+  }
+
   /** Dispatch in the background of the request that created (or re-opened) the generation. */
   kick(id: string, fresh?: GenerationRow, reserved?: Reserved): void {
     const p = this.dispatcher.drive(id, fresh, reserved).finally(() => {
       this.inflight.delete(p);
       void this.ctx.relay.kick();
+      this.signalChanged(id, fresh?.org_id);
     });
     this.inflight.add(p);
   }
@@ -234,13 +265,27 @@ export class RouterEngine {
   async getGeneration(orgId: string, id: string) {
     const found = await this.store.getWithAttempts(orgId, id);
     if (!found || found.g.api !== 'video') throw notFound(`Generation ${id} not found`);
-    return videoGenerationView(found.g, found.attempts);
+    return videoGenerationView(found.g, found.attempts, await this.store.linker.of(found.g));
   }
 
   /** Newest first; `next_cursor` pages on exactly (rows of the same second included), `before` filters by time. */
   async listGenerations(orgId: string, limit: number, before?: string, cursor?: string) {
     const { rows, next_cursor } = pageOf(await this.store.list(orgId, 'video', limit + 1, before, decodeCursor(cursor)), limit);
-    return { object: 'list' as const, data: rows.map(({ attempts_json, ...g }) => videoGenerationView(g, attempts_json)), has_more: next_cursor !== null, next_cursor };
+    const data = await Promise.all(rows.map(async ({ attempts_json, ...g }) => videoGenerationView(g, attempts_json, await this.store.linker.of(g))));
+    return { object: 'list' as const, data, has_more: next_cursor !== null, next_cursor };
+  }
+
+  /** Where a generation's stored file is; 404 for another org's or another API's id (and deleted videos). */
+  async locateOutput(orgId: string, id: string, api: 'video' | 'responses'): Promise<OutputLocation> {
+    const g = await this.store.get(orgId, id);
+    if (!g || g.api !== api || g.deleted_at) throw notFound(`${api === 'video' ? 'Generation' : 'Response'} ${id} not found`);
+    return {
+      id: g.id,
+      status: g.status,
+      output: g.status === 'completed' ? g.output_file ?? null : null,
+      artifact: g.status === 'completed' ? g.artifact_file ?? null : null,
+      legacyOutputUrl: g.status === 'completed' && !g.output_file ? g.output_url : null,
+    };
   }
 
   async createResponse(
@@ -266,18 +311,19 @@ export class RouterEngine {
   async getResponse(orgId: string, id: string) {
     const g = await this.store.get(orgId, id);
     if (!g || g.api !== 'responses') throw notFound(`Response ${id} not found`);
-    return responseView(g);
+    return responseView(g, await this.store.linker.of(g));
   }
 
   async cancelResponse(orgId: string, id: string) {
     const { row, cancelledNow } = await cancelResponse(this.ctx.ds, this.store, orgId, id);
     if (cancelledNow) this.afterCancel(row);
-    return { ...responseView(row), cancelled: row.status === 'cancelled' };
+    return { ...responseView(row, await this.store.linker.of(row)), cancelled: row.status === 'cancelled' };
   }
 
   /** A generation was just cancelled (either API): publish its events now and stop its upstream job. */
   private afterCancel(row: GenerationRow): void {
     void this.ctx.relay.kick();
+    this.signalChanged(row.id, row.org_id);
     if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
   }
 

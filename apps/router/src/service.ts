@@ -7,6 +7,7 @@ import { GenerationsInFlightIndex1700000001400 } from './migrations/170000000140
 import { GenerationsTokenCostUsd1700000001300 } from './migrations/1700000001300-generations-token-cost-usd';
 import { GenerationsDeletedAt1700000001700 } from './migrations/1700000001700-generations-deleted-at';
 import { GenerationsByok1780000000100 } from './migrations/1780000000100-generations-byok';
+import { GenerationStoredOutputs1760000000100 } from './migrations/1760000000100-generation-stored-outputs';
 import { AppRankings1700000001400 } from './migrations/1700000001400-app-rankings';
 import { GenerationsKeyLimit1700000001400 } from './migrations/1700000001400-generations-key-limit';
 import { ROUTER_ENGINE, RouterController } from './router.controller';
@@ -29,7 +30,7 @@ export async function startRouterService(o: RouterServiceOptions): Promise<Runni
     port: o.port,
     host: o.host,
     messaging: o.messaging,
-    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700, GenerationsByok1780000000100], poolSize: 20 },
+    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700, GenerationStoredOutputs1760000000100, GenerationsByok1780000000100], poolSize: 20 },
     module: (ctx: ServiceContext) => {
       engine = new RouterEngine(ctx, cfg);
       @Module({ controllers: [RouterController], providers: [{ provide: ROUTER_ENGINE, useValue: engine }] })

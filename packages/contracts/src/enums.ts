@@ -34,6 +34,11 @@ export enum ProviderErrorKind {
   /** The provider refused the input (a 4xx such as "context length exceeded"): the next model may take it. */
   InputRejected = 'input_rejected',
   Garbage = 'garbage',
+  /**
+   * The provider made the output but we could not store it (unreachable after retries, too large, not a
+   * valid MP4/WebM/Lottie): final, not retried elsewhere — the generation fails and is refunded.
+   */
+  OutputStoreFailed = 'output_store_failed',
 }
 /** Kinds that move a generation to the next route or model (spec 004: downtime, rate limit, moderation, context length). */
 export const RETRYABLE_PROVIDER_ERRORS = new Set<ProviderErrorKind>([

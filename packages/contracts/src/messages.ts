@@ -93,6 +93,21 @@ export class GetByIdMsg extends Envelope {
   @IsString() @IsNotEmpty() id!: string;
 }
 
+/** `router.output.get`: the stored file of a generation of `api` (the caller's org only). */
+export class GetOutputMsg extends GetByIdMsg {
+  @IsIn(['video', 'responses']) api!: ApiKind;
+}
+
+/** Reply of `router.output.get`. */
+export interface OutputLocation {
+  id: string;
+  status: string;
+  output: StoredFileRef | null;
+  artifact: StoredFileRef | null;
+  /** Rows completed before outputs were stored: the provider's URL (streamed through, as before). */
+  legacyOutputUrl: string | null;
+}
+
 export class OrgMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
 }
@@ -178,6 +193,30 @@ export class TokenUsage {
   @IsInt() @Min(0) outputTokens!: number;
 }
 
+/**
+ * Where a running job stands, as its provider reports it (mapped in each adapter): `percent` 0–100
+ * (estimated from the phase where the provider gives no number), the queue position while queued
+ * (fal), and the provider's phase (`queued`, `starting`, `processing`, `composing`, `rendering`, …).
+ */
+export class JobProgress {
+  @IsNumber() @Min(0) percent!: number;
+  @IsOptional() @IsInt() @Min(0) queuePosition?: number | null;
+  @IsOptional() @IsString() phase?: string | null;
+}
+
+/** A file we copied into our object storage (docs/outputs.md). */
+export class StoredFileRef {
+  @IsString() @IsNotEmpty() key!: string;
+  @IsInt() @Min(0) bytes!: number;
+  /** Hex SHA-256 of the stored bytes. */
+  @IsString() sha256!: string;
+  @IsString() contentType!: string;
+  /** Seconds, read from the file (MP4 `mvhd`, Lottie frames); null when the container does not say. */
+  @IsOptional() @IsNumber() durationSeconds!: number | null;
+  /** ISO time when retention ends: the file is deleted then and the API answers 410. */
+  @IsString() retainedUntil!: string;
+}
+
 /** Event: a provider job reached a final state. */
 export class ProviderJobFinishedEvt {
   @IsIn([1]) v!: 1;
@@ -200,6 +239,10 @@ export class ProviderJobFinishedEvt {
    * charges from here (the charge is idempotent, whichever event comes first posts it).
    */
   @IsOptional() @ValidateNested() @Type(() => TokenUsage) usage?: TokenUsage | null;
+  /** The output video as we stored it (copied in before this event): the generation serves this, never the provider's URL. */
+  @IsOptional() @ValidateNested() @Type(() => StoredFileRef) output?: StoredFileRef | null;
+  /** The artifact (Framerate Lottie) as we stored it. */
+  @IsOptional() @ValidateNested() @Type(() => StoredFileRef) artifact?: StoredFileRef | null;
   @IsOptional() @IsString() correlationId?: string;
 }
 
@@ -211,6 +254,16 @@ export class ProviderJobUsageEvt {
   @IsInt() @Min(1) attempt!: number;
   @IsInt() @Min(0) inputTokens!: number;
   @IsInt() @Min(0) outputTokens!: number;
+  @IsOptional() @IsString() correlationId?: string;
+}
+
+/** Event: a running job's progress changed (only emitted on a change). */
+export class ProviderJobProgressedEvt {
+  @IsIn([1]) v!: 1;
+  @IsString() @IsNotEmpty() eventId!: string;
+  @IsString() @IsNotEmpty() generationId!: string;
+  @IsInt() @Min(1) attempt!: number;
+  @ValidateNested() @Type(() => JobProgress) progress!: JobProgress;
   @IsOptional() @IsString() correlationId?: string;
 }
 

@@ -6,7 +6,7 @@
  * `authorization` block of a nats-server configuration (JSON is valid nats-server configuration); the
  * end-to-end tests run with it on, so a missing permission fails a test.
  */
-import { ALL_EVENT_SUBJECTS, EVENTS, RPC } from './subjects';
+import { ALL_EVENT_SUBJECTS, EVENTS, RPC, SIGNALS } from './subjects';
 
 export const NATS_SERVICES = ['gateway', 'billing', 'router', 'providers', 'webhooks'] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
@@ -35,7 +35,23 @@ export const NATS_CALL_SUBJECTS: Partial<Record<NatsService, Partial<Record<Nats
 export const NATS_EVENTS_PUBLISHED: Record<NatsService, readonly string[]> = {
   gateway: ALL_EVENT_SUBJECTS,
   router: [EVENTS.generationFinished, EVENTS.holdReleaseRequested],
-  providers: [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported],
+  providers: [EVENTS.providerJobFinished, EVENTS.providerJobUsageReported, EVENTS.providerJobProgressed],
+  billing: [],
+  webhooks: [],
+};
+
+/** Signals each service publishes, and those it listens to (subjects.ts, SIGNALS). */
+export const NATS_SIGNALS_PUBLISHED: Record<NatsService, readonly string[]> = {
+  gateway: [],
+  router: [SIGNALS.generationChanged],
+  providers: [],
+  billing: [],
+  webhooks: [],
+};
+export const NATS_SIGNALS_HEARD: Record<NatsService, readonly string[]> = {
+  gateway: [SIGNALS.generationChanged],
+  router: [],
+  providers: [],
   billing: [],
   webhooks: [],
 };
@@ -53,13 +69,14 @@ export function natsPermissions(service: NatsService, prefix = ''): NatsPermissi
       allow: [
         ...NATS_CALLS[service].flatMap((s) => NATS_CALL_SUBJECTS[service]?.[s]?.map((subject) => `${prefix}${subject}`) ?? [`${prefix}${s}.>`]),
         ...NATS_EVENTS_PUBLISHED[service].map((e) => `${prefix}${e}`),
+        ...NATS_SIGNALS_PUBLISHED[service].map((e) => `${prefix}${e}`),
         `${prefix}deadletter.>`, // a consumer's dead letters
         '$JS.API.>', // JetStream: streams, consumers, pulls, key-value buckets
         '$JS.ACK.>',
         '$KV.>',
       ],
     },
-    subscribe: { allow: [`${prefix}${service}.>`, '_INBOX.>'] },
+    subscribe: { allow: [`${prefix}${service}.>`, '_INBOX.>', ...NATS_SIGNALS_HEARD[service].map((e) => `${prefix}${e}`)] },
     allow_responses: true,
   };
 }

@@ -54,6 +54,7 @@ export const GENERATION_ERROR_CODES = [
   'generation_timeout',
   'provider_failure',
   'incomplete',
+  'output_unavailable',
 ] as const;
 export type GenerationErrorCode = (typeof GENERATION_ERROR_CODES)[number];
 
@@ -70,6 +71,7 @@ export const GENERATION_ERROR_MEANINGS: Record<GenerationErrorCode, string> = {
   generation_timeout: 'the provider did not finish within about 10 minutes',
   provider_failure: 'the provider accepted the job but reported a failure',
   incomplete: 'the engine stopped before the video was complete (render limits)',
+  output_unavailable: 'the provider made the video but it could not be stored (unreachable, too large, or not a valid MP4, WebM or Lottie file); nothing was charged',
 };
 
 /**
@@ -87,6 +89,8 @@ export function publicGenerationErrorCode(stored: string | null | undefined, pha
       return 'invalid_request';
     case ProviderErrorKind.RateLimited:
       return 'provider_rate_limited';
+    case ProviderErrorKind.OutputStoreFailed:
+      return 'output_unavailable';
     case ProviderErrorKind.Timeout:
       // Also the sweeper's code before the vocabulary: those rows keep their stored message.
       return 'provider_timeout';

@@ -38,7 +38,17 @@ export interface VideoGenerationView {
   status: string;
   model: string;
   provider: string | null;
+  /** Our signed link to the stored file; `expires_at` is when this link stops working. */
   output_url: string | null;
+  expires_at: number | null;
+  /** 0–100: where the job stands, as its provider reports it (docs/outputs.md). */
+  progress: number;
+  /** Place in the provider's queue while queued (fal), else null. */
+  queue_position: number | null;
+  /** The provider's phase (`queued`, `starting`, `processing`, `composing`, `rendering`, …); null once final, `completed` when done. */
+  phase: string | null;
+  /** When the stored file is deleted (unix seconds); then `output_url` is null and `…/content` answers 410. */
+  retained_until: number | null;
   cost_cents: number | null;
   duration: number | null;
   resolution: string | null;
@@ -85,6 +95,14 @@ export interface ResponseView {
     content: Array<{ type: 'output_video'; video_url: ExpiringUrl }>;
   }>;
   output_video_url: string | null;
+  /** 0–100: where the job stands, as its provider reports it (docs/outputs.md). */
+  progress: number;
+  /** Place in the provider's queue while queued (fal), else null. */
+  queue_position: number | null;
+  /** The provider's phase (`queued`, `starting`, `processing`, `composing`, `rendering`, …); null once final, `completed` when done. */
+  phase: string | null;
+  /** When the stored file is deleted (unix seconds); then `output_url` is null and `…/content` answers 410. */
+  retained_until: number | null;
   artifact_url: ExpiringUrl | null;
   artifact_type: string | null;
   usage: ResponseUsageView | null;

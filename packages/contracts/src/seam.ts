@@ -13,8 +13,8 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { BalanceView } from './messages';
 import {
-  CancelJobMsg, CreateGenerationMsg, CreateResponseMsg, Envelope, GenerationFinishedEvt, GetByIdMsg, HoldReleaseRequestedEvt, OrgMsg,
-  PlaceHoldMsg, ProviderJobFinishedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
+  CancelJobMsg, CreateGenerationMsg, CreateResponseMsg, Envelope, GenerationFinishedEvt, GetByIdMsg, GetOutputMsg, type OutputLocation, HoldReleaseRequestedEvt, OrgMsg,
+  PlaceHoldMsg, ProviderJobFinishedEvt, ProviderJobProgressedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
 } from './messages';
 import {
   CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, StripeEventMsg,
@@ -92,6 +92,7 @@ export const RPC_SEAM = {
   [RPC.router.videoDelete]: rpc<GetByIdMsg, OpenAIVideoDeleted>(GetByIdMsg),
   [RPC.router.rankings]: rpc<RankingsMsg, RankingsPage>(RankingsMsg),
   [RPC.router.rankingsSettingsGet]: rpc<OrgMsg, RankingsSettings>(OrgMsg),
+  [RPC.router.outputGet]: rpc<GetOutputMsg, OutputLocation>(GetOutputMsg),
   [RPC.router.rankingsSettingsUpdate]: rpc<RankingsSettingsMsg, RankingsSettings>(RankingsSettingsMsg),
 
   [RPC.providers.jobSubmit]: rpc<SubmitJobMsg, SubmitJobResult>(SubmitJobMsg),
@@ -136,6 +137,7 @@ const decodeGenerationFinished: Decoder<GenerationFinishedEvt> = (payload) => {
 export const EVENT_SEAM = {
   [EVENTS.providerJobFinished]: classDecoder(ProviderJobFinishedEvt),
   [EVENTS.providerJobUsageReported]: classDecoder(ProviderJobUsageEvt),
+  [EVENTS.providerJobProgressed]: classDecoder(ProviderJobProgressedEvt),
   [EVENTS.holdReleaseRequested]: classDecoder(HoldReleaseRequestedEvt),
   [EVENTS.generationFinished]: decodeGenerationFinished,
 } as const;

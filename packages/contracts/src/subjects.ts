@@ -25,6 +25,8 @@ export const RPC = {
     responseCreate: 'router.response.create',
     responseGet: 'router.response.get',
     responseCancel: 'router.response.cancel',
+    /** Where a generation's stored file is (the gateway streams it or signs a fresh link). */
+    outputGet: 'router.output.get',
     /** The OpenAI Videos face (`/v1/videos`) of the same generations. */
     videoCreate: 'router.video.create',
     videoGet: 'router.video.get',
@@ -64,11 +66,29 @@ export const EVENTS = {
   providerJobFinished: 'provider_job.finished',
   /** A Framerate job finished composing and reported its orchestration token usage. */
   providerJobUsageReported: 'provider_job.usage_reported',
+  /** A running provider job moved on (progress, queue position, phase), as its provider reported it. */
+  providerJobProgressed: 'provider_job.progressed',
   /** An attempt's hold must be released because the router moved on to another route. */
   holdReleaseRequested: 'hold.release_requested',
   /** A generation (either API) reached a final state: billing settles, webhooks notify. */
   generationFinished: 'generation.finished',
 } as const;
+
+/**
+ * Signals (NATS core publish/subscribe, not stored; every replica that listens gets each one): "look
+ * again" notifications. The router signals each change of a generation (status, progress, end) after
+ * it committed; every gateway replica listens and wakes its SSE streams and long-polls for that id.
+ */
+export const SIGNALS = {
+  generationChanged: 'signal.generation.changed',
+} as const;
+
+/** Payload of `signal.generation.changed`. */
+export interface GenerationChangedSignal {
+  v: 1;
+  id: string;
+  orgId: string;
+}
 
 export type EventSubject = (typeof EVENTS)[keyof typeof EVENTS];
 export const ALL_EVENT_SUBJECTS: string[] = Object.values(EVENTS);

@@ -32,3 +32,5 @@ export * from './http/run-main';
 export * from './http/dashboard-static';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';
+export * from './storage';
+export * from './messaging/signals';

@@ -57,7 +57,13 @@ export type FaultName =
   | 'jwks_down'
   | 'incomplete'
   | 'slow_job'
-  | 'flaky';
+  | 'flaky'
+  /** The output file answers HTML with a video content type (our copy-in must refuse it). */
+  | 'bad_output'
+  /** The output file answers 503 to its first two downloads, then the video. */
+  | 'file_flaky'
+  /** Vercel AI Gateway: the video comes inline as base64 instead of a URL. */
+  | 'inline_video';
 
 export const FAULT_NAMES: readonly FaultName[] = [
   'down',
@@ -74,6 +80,9 @@ export const FAULT_NAMES: readonly FaultName[] = [
   'incomplete',
   'slow_job',
   'flaky',
+  'bad_output',
+  'file_flaky',
+  'inline_video',
 ];
 
 export interface FaultRule {

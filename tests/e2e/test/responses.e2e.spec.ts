@@ -39,7 +39,7 @@ describe('Responses API with the openai SDK (microservices mode)', () => {
     expect((created as any).output_video_url).toBeNull();
     const done: any = await until(created.id, ['completed', 'failed']);
     expect(done.status).toBe('completed');
-    expect(done.output_video_url).toMatch(/\.mp4$/);
+    expect(done.output_video_url).toMatch(/\/video\.mp4\?expires=\d+&signature=[0-9a-f]{64}$/); // our stored copy, signed
     expect(done.output[0].content[0]).toMatchObject({ type: 'output_video', video_url: { url: done.output_video_url } });
     expect(done.usage.input_tokens).toBeGreaterThan(0);
     expect(done.usage.total_tokens).toBe(done.usage.input_tokens + done.usage.output_tokens);

@@ -1,6 +1,13 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RPC } from '@pipevideo/contracts';
+import type { Headers, StreamReply } from '../outputs/output-content';
+import { boolQuery } from '../http/params';
+import { GenerationPush } from '../push/generation-push';
+import type { HijackableReply } from '../push/sse-stream';
+
+/** Longest long-poll (`?wait=N`). */
+export const MAX_WAIT_SECONDS = 60;
 import { keyOfCreate, type Principal } from '../auth/key-authenticator';
 import { attributionFrom } from '../http/attribution';
 import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '../http/auth';
@@ -17,7 +24,11 @@ import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validatio
 @SessionRole('member')
 @Controller('v1/video/generations')
 export class GenerationsController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  private readonly push: GenerationPush;
+
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+    this.push = new GenerationPush(rt);
+  }
 
   @Post()
   @HttpCode(200)
@@ -50,11 +61,48 @@ export class GenerationsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Poll a generation' })
+  @ApiOperation({ summary: 'Poll a generation', description: 'With wait=N (1–60): long-poll — answers as soon as the status changes (at once when it is final), else after N seconds with the state then.' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiQuery({ name: 'wait', required: false, description: 'Seconds to wait for a status change (1–60)' })
   @ApiOk('VideoGeneration')
+  @ApiErrors(400, 403, 404, ...KEYED_ERRORS)
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>) {
+    const checked = checkId('generation', id);
+    const wait = intQuery('wait', q.wait, MAX_WAIT_SECONDS, 0);
+    if (wait) return this.push.waitVideo(p.orgId, checked, wait);
+    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checked });
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary: 'Stream status changes (Server-Sent Events)',
+    description:
+      'text/event-stream: `generation.<status>` (data: the poll object) at once and at every status change, `generation.progress` when only progress, phase or queue position moved; the stream ends after the final status. Pushed from the lifecycle events the gateway receives. At most PIPEVIDEO_SSE_MAX_PER_KEY open streams per API key (429 beyond).',
+  })
+  @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiOkResponse({
+    description: 'An event stream',
+    content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-Sent Events: `event: generation.<status>` or `generation.progress`, `id:` 0, 1, …, `data:` a VideoGeneration (the poll object, #/components/schemas/VideoGeneration).' } } },
+  })
   @ApiErrors(403, 404, ...KEYED_ERRORS)
-  get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id) });
+  async events(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() reply: HijackableReply) {
+    await this.push.streamVideo(p.keyId, p.orgId, checkId('generation', id), reply);
+  }
+
+  @Get(':id/content')
+  @ApiOperation({
+    summary: 'Download the output (or get a fresh link)',
+    description:
+      'Streams the stored video (Range requests answer 206, so players can seek), or with link=true answers a fresh signed link with its true expiry. 409 until the generation is completed; 410 once its retention ended (the file is deleted).',
+  })
+  @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
+  @ApiQuery({ name: 'link', required: false, description: 'true: answer JSON with a fresh signed link instead of the bytes' })
+  @ApiOkResponse({ description: 'The file (or, with link=true, an OutputLink)', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } }, 'video/webm': { schema: { type: 'string', format: 'binary' } }, 'application/json': { schema: { $ref: '#/components/schemas/OutputLink' } } } })
+  @ApiResponse({ status: 206, description: 'The requested byte range of the file', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiErrors(400, 403, 404, 409, 410, 416, ...KEYED_ERRORS)
+  async content(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Req() req: { headers: Headers }, @Res() reply: StreamReply) {
+    const link = boolQuery('link', q.link) ?? false;
+    const loc = await this.rt.downstream.call(RPC.router.outputGet, { orgId: p.orgId, id: checkId('generation', id), api: 'video' });
+    return this.rt.outputs.serve(loc, { endpoint: 'generations', kind: 'output', as: link ? 'link' : 'file', noun: `Generation ${loc.id}`, pollPath: `/v1/video/generations/${loc.id}` }, req.headers, reply);
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode, RPC } from '@pipevideo/contracts';
+import type { Headers, StreamReply } from '../outputs/output-content';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError, badRequestError } from '../http/api-error';
 import { attributionFrom } from '../http/attribution';
@@ -13,12 +14,6 @@ import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 import { CreateOpenAIVideoDto, parseOpenAIVideoBody } from '../validation/openai-video.dto';
 import { VideoMetrics } from '../videos/video-metrics';
 
-type Headers = Record<string, string | string[] | undefined>;
-interface StreamReply {
-  header(k: string, v: string | number): StreamReply;
-  status(code: number): StreamReply;
-  send(body: unknown): unknown;
-}
 
 const VARIANTS = ['video', 'thumbnail', 'spritesheet'];
 
@@ -95,40 +90,31 @@ export class VideosController {
   }
 
   @Get(':id/content')
-  @ApiOperation({ summary: 'Download the video file (MP4), streamed', description: 'Only variant=video exists. 409 until the video is completed; 404 once the file expired.' })
+  @ApiOperation({ summary: 'Download the video file (MP4), streamed', description: 'Only variant=video exists. Streams our stored copy; Range requests answer 206 (players seek). 409 until the video is completed; 410 once its retention ended (the file is deleted).' })
   @ApiParam({ name: 'id', example: 'gen_abc123xyz' })
   @ApiQuery({ name: 'variant', required: false, enum: VARIANTS })
   @ApiOkResponse({ description: 'The video file', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } })
-  @OpenAIErrors(400, 403, 404, 409, ...KEYED_ERRORS)
-  async content(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Res() reply: StreamReply) {
+  @ApiResponse({ status: 206, description: 'The requested byte range of the file', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } })
+  @OpenAIErrors(400, 403, 404, 409, 410, 416, ...KEYED_ERRORS)
+  async content(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: Record<string, unknown>, @Req() req: { headers: Headers }, @Res() reply: StreamReply) {
     const variant = strQuery('variant', q.variant, 32) ?? 'video';
     if (variant !== 'video') {
       this.metrics.contentRequests.inc({ outcome: 'unsupported_variant' });
       const message = VARIANTS.includes(variant) ? `variant ${variant} is not available: Pipevideo keeps the video only (variant=video)` : 'variant must be video';
       throw badRequestError(message, [{ field: 'variant', message }]);
     }
-    const g = await this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
-    if (g.status !== 'completed' || !g.output_url) {
-      this.metrics.contentRequests.inc({ outcome: 'not_ready' });
-      const failed = g.status === 'failed' || g.status === 'cancelled';
-      throw new ApiError(
-        ErrorCode.CONFLICT,
-        failed ? `Video ${g.id} ${g.status === 'failed' ? 'failed' : 'was cancelled'}: it has no content. GET /v1/videos/${g.id} says why.` : `Video ${g.id} is not completed yet. Poll GET /v1/videos/${g.id} until its status is completed, then download.`,
-        { openaiCode: failed ? 'video_failed' : 'video_not_ready' },
-      );
-    }
-    let file;
-    try {
-      file = await this.rt.videoContent.open({ id: g.id, outputUrl: g.output_url });
-    } catch (err) {
-      this.metrics.contentRequests.inc({ outcome: err instanceof ApiError && err.code === ErrorCode.NOT_FOUND ? 'expired' : 'unavailable' });
-      throw err;
-    }
-    this.metrics.contentRequests.inc({ outcome: 'streamed' });
-    file.body.on('data', (chunk: Buffer) => this.metrics.contentBytes.inc(chunk.length));
-    reply.header('Content-Type', file.contentType).header('Content-Disposition', `attachment; filename="${g.id}.mp4"`);
-    if (file.contentLength !== undefined) reply.header('Content-Length', file.contentLength);
-    return reply.status(200).send(file.body);
+    const loc = await this.rt.downstream.call(RPC.router.outputGet, { orgId: p.orgId, id: checkId('generation', id, 'Video'), api: 'video' });
+    // The stored file (Range supported); rows older than our storage stream the provider's URL as before.
+    return this.rt.outputs
+      .serve(loc, { endpoint: 'videos', kind: 'output', as: 'file', noun: `Video ${loc.id}`, pollPath: `/v1/videos/${loc.id}`, openaiCodes: true }, req.headers, reply)
+      .then((r) => {
+        this.metrics.contentRequests.inc({ outcome: 'streamed' });
+        return r;
+      })
+      .catch((err) => {
+        this.metrics.contentRequests.inc({ outcome: err instanceof ApiError && err.code === ErrorCode.CONFLICT ? 'not_ready' : err instanceof ApiError && err.code === ErrorCode.GONE ? 'expired' : 'unavailable' });
+        throw err;
+      });
   }
 }
 

@@ -6,8 +6,8 @@ import { DomainError, ErrorCode } from '@pipevideo/contracts';
  * http/api-error.ts's job.
  */
 
-/** Codes of the public API: the spec's (carried over NATS) plus the two only HTTP can produce. */
-export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+/** Codes of the public API: the spec's (carried over NATS) plus the three only HTTP can produce. */
+export type PublicErrorCode = ErrorCode | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'RANGE_NOT_SATISFIABLE';
 
 export interface FieldIssue {
   /** Dotted path of the offending field (`provider.max_price.per_request_cents`). */

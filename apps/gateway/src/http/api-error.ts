@@ -6,7 +6,7 @@ import { ApiError, type FieldIssue, type PublicErrorCode } from '../errors/api-e
 export * from '../errors/api-error';
 import { isConnectivityError, logger } from '@pipevideo/platform';
 
-const STATUS_OF: Record<string, number> = { ...HTTP_STATUS_OF, UNSUPPORTED_MEDIA_TYPE: 415, METHOD_NOT_ALLOWED: 405 };
+const STATUS_OF: Record<string, number> = { ...HTTP_STATUS_OF, UNSUPPORTED_MEDIA_TYPE: 415, METHOD_NOT_ALLOWED: 405, RANGE_NOT_SATISFIABLE: 416 };
 
 /** The one normalised view of any failure, rendered in either public shape. */
 export interface NormalizedError {

@@ -51,3 +51,12 @@ export function timeQuery(name: string, raw: unknown): string | undefined {
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
   return d.toISOString();
 }
+
+/** A boolean query parameter: `true`/`false` (also 1/0); anything else is a 400. */
+export function boolQuery(name: string, raw: unknown): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  const message = `${name} must be true or false`;
+  throw badRequestError(message, [{ field: name, message }]);
+}

@@ -48,6 +48,16 @@ const GENERATION_ERROR_CODE = enumOf(
 );
 const PUBLIC_PROVIDER = str('Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable).');
 
+/** Progress fields of both APIs' objects (docs/outputs.md, "Progress"). */
+const progressProps = {
+  progress: int('0–100: how far the job is, as its provider reports it (mapped per provider; estimated from the phase where the provider gives no number); 100 once completed.', { minimum: 0, maximum: 100 }),
+  queue_position: orNull(int('While queued at the provider: jobs ahead of this one (fal reports it); null otherwise.', { minimum: 0 })),
+  phase: orNull(
+    str('Where the job is while it runs: queued, submitted, starting, processing, composing, rendering (Framerate), storing (we are copying the output in); `completed` once done; null after a failure.'),
+  ),
+};
+const RETAINED_UNTIL = orNull(int('When the stored output is deleted (unix seconds; retention is set per deployment, 7 days by default). After it, the link fields are null and …/content answers 410.'));
+
 const capabilities = obj({ text_to_video: bool(), image_to_video: bool(), audio: bool() });
 const modelPrice = obj(
   {
@@ -192,7 +202,10 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       status: enumOf(['pending', 'processing', 'completed', 'failed']),
       model: orNull(str('Model actually used (the first of models until one ran).')),
       provider: orNull(PUBLIC_PROVIDER),
-      output_url: orNull(str('When completed, the URL to download the video.')),
+      output_url: orNull(str('When completed, a signed link to our stored copy of the video; it works until expires_at (GET …/content gives a fresh one at any time until retained_until).')),
+      expires_at: orNull(int('When output_url stops working (unix seconds): the link TTL or the end of retention, whichever is first.')),
+      retained_until: RETAINED_UNTIL,
+      ...progressProps,
       cost_cents: orNull(int('Cost in cents when completed.')),
       duration: orNull(int('Seconds of video made and billed.')),
       resolution: orNull(str('Resolution made and billed.')),
@@ -267,7 +280,9 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       instructions: orNull(str()),
       max_output_tokens: orNull(int('The output cap the job runs (and is held) with.')),
       output: arr(outputMessage),
-      output_video_url: orNull(str()),
+      output_video_url: orNull(str('Signed link to our stored copy of the video (the same URL as output[0].content[0].video_url.url, expiring at its expires_at).')),
+      retained_until: RETAINED_UNTIL,
+      ...progressProps,
       artifact_url: orNull(obj({ url: str(), expires_at: int(UNIX) }, 'Native engine artifact (e.g. Lottie JSON) when produced: its URL and when the URL expires (spec 002: an object).')),
       artifact_type: orNull(str('Media type of artifact_url.')),
       usage: orNull(ref('ResponseUsage')),
@@ -277,6 +292,19 @@ export const RESPONSE_SCHEMAS: Record<string, JsonSchema> = {
       metadata: { type: 'object', description: 'The request’s metadata, echoed.', additionalProperties: { type: 'string' } },
     },
     'The response object (spec 002).',
+  ),
+  OutputLink: obj(
+    {
+      object: enumOf(['output_link']),
+      url: str('A signed link to the stored file (S3 presigned, or HMAC-signed for the disk driver).'),
+      expires_at: int('When url stops working (unix seconds).'),
+      content_type: str('video/mp4, video/webm or application/json (Lottie).'),
+      bytes: int('Size of the stored file.'),
+      sha256: str('Hex SHA-256 of the stored file.'),
+      duration_seconds: orNull(num('Seconds, read from the file (MP4 header, Lottie frames); null when the container does not say (WebM).')),
+      retained_until: int('When the file is deleted (unix seconds).'),
+    },
+    'A fresh link to a stored output (GET …/content?link=true).',
   ),
   ResponseCancelled: obj({ id: str(), cancelled: bool('False when the response had already finished.') }, 'Spec 002’s cancel answer.'),
 

@@ -9,7 +9,7 @@ export class ErrorDetailSchema {
   @ApiProperty({ example: 'duration must be a positive number of seconds' }) message!: string;
 }
 export class ErrorObjectSchema {
-  @ApiProperty({ enum: ['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS', 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'METHOD_NOT_ALLOWED', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'], example: 'BAD_REQUEST' })
+  @ApiProperty({ enum: ['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_REQUESTS', 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT', 'GONE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'METHOD_NOT_ALLOWED', 'RANGE_NOT_SATISFIABLE', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'], example: 'BAD_REQUEST' })
   code!: string;
   @ApiProperty({ example: 'duration must be a positive number of seconds' }) message!: string;
   @ApiPropertyOptional({ type: [ErrorDetailSchema] }) details?: ErrorDetailSchema[];

@@ -49,7 +49,7 @@ describe('responses body (spec 002)', () => {
 
   it('ignores OpenAI fields we do not use and refuses streaming', () => {
     expect(parseResponseBody({ model: 'm', input: 'x', store: true, temperature: 1 })).toEqual({ model: 'm', input: 'x' });
-    expect(fail({ model: 'm', input: 'x', stream: true }).message).toMatch(/stream is not supported/);
+    expect(fail({ model: 'm', input: 'x', stream: 'yes' }).message).toMatch(/stream must be true or false/);
   });
 
   it('gives field messages and the first bad field as param', () => {

@@ -165,6 +165,11 @@ export class CreateResponseDto {
   @IsInt({ message: 'must be a positive integer number of tokens' })
   max_output_tokens?: number;
 
+  @ApiPropertyOptional({ type: 'boolean', description: "true: the answer is text/event-stream in OpenAI's Responses streaming shape (response.created, response.in_progress, response.completed / response.failed) instead of the JSON object. Not with Idempotency-Key." })
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  stream?: boolean;
+
   @ApiPropertyOptional({ type: () => ResponsesProviderDto })
   @IsOptional()
   @ValidateNested()
@@ -255,7 +260,8 @@ export interface ResponseBodyLimits {
 /** Validates a spec 002 body into the router's `responseCreate` request. */
 export function parseResponseBody(body: unknown, limits: ResponseBodyLimits = { maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS_LIMIT }): ResponseRequestPayload {
   const raw = { ...requireJsonObject(body) };
-  if (raw.stream === true) throw invalid([{ field: 'stream', message: 'stream is not supported: video generation is asynchronous; poll GET /v1/responses/{id} or use webhooks' }]);
+  // stream: true is answered as Server-Sent Events by the controller; the request itself is the same.
+  if (raw.stream !== undefined && typeof raw.stream !== 'boolean') throw invalid([{ field: 'stream', message: 'stream must be true or false' }]);
   delete raw.stream;
   for (const k of Object.keys(raw)) if (IGNORED_OPENAI_FIELDS.has(k)) delete raw[k];
   const issues = 'input' in raw ? inputIssues(raw.input) : [{ field: 'input', message: 'input is required: a prompt string or an array of input message items' }];

@@ -4,7 +4,7 @@
  * our database, NATS or Nest: the use cases in `../jobs` drive it. Failures are thrown as
  * `ProviderError` (see provider-error.ts), never as raw HTTP or network errors.
  */
-import type { ApiKind, ProviderJobFinishedEvt, ProviderSlug, UpstreamCancelResult } from '@pipevideo/contracts';
+import type { ApiKind, JobProgress, ProviderJobFinishedEvt, ProviderSlug, UpstreamCancelResult } from '@pipevideo/contracts';
 import type { ProviderError } from './provider-error';
 
 /** Callback providers call us when a job ends; poll providers are asked by our poller. */
@@ -30,7 +30,7 @@ export type JobOutcome = Pick<
 
 /** What a status check (poll or callback) found. */
 export type JobStatus =
-  | { state: 'running'; usage?: TokenUsage }
+  | { state: 'running'; usage?: TokenUsage; progress?: JobProgress }
   | { state: 'final'; outcome: JobOutcome; usage?: TokenUsage };
 
 /** Provider-ready input, the result of `normalise()`. */

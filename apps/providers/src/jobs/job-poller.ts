@@ -8,6 +8,17 @@ import type { AdapterSet } from './adapter-set';
 import type { JobFinisher } from './job-finisher';
 import type { JobRow, JobStore } from './job-store';
 import type { ProviderMetrics } from '../metrics';
+import { PermanentCopyFailure, type OutputCopier } from '../outputs/output-copier';
+
+/** The copy-in step of jobs that succeeded upstream (`storing`). */
+export interface OutputStep {
+  copier: OutputCopier;
+  /** Copies tried before the job fails (and the generation is refunded). */
+  attempts: number;
+}
+
+/** Pause before the next copy of an output after a transient failure: 1 s, 2 s, 4 s, … capped. */
+const STORE_RETRY_BASE_MS = 1000;
 
 export interface PollerSettings {
   intervalMs: number;
@@ -19,6 +30,8 @@ export interface PollerSettings {
   jobMaxAgeMs: number;
   /** A job still `submitting` after this was interrupted (replica killed, database error mid-submit). */
   staleSubmissionMs: number;
+  /** Callback-mode jobs are polled this often for progress (0 = never; only the safety net). */
+  progressPollMs?: number;
 }
 
 /** Jobs are given up this long after their deadline (the router has normally timed them out by then). */
@@ -52,6 +65,7 @@ export class JobPoller {
     private readonly s: PollerSettings,
     private readonly metrics?: ProviderMetrics,
     private readonly keys?: ProviderKeys,
+    private readonly outputs?: OutputStep,
   ) {}
 
   start(): void {
@@ -114,6 +128,7 @@ export class JobPoller {
   }
 
   private async check(row: JobRow): Promise<void> {
+    if (row.status === 'storing') return this.storeOutput(row);
     const adapter = this.adapters.get(row.provider);
     if (!adapter || !row.handle) {
       // Provider no longer configured here (or no handle yet): look again later, let the deadline decide.
@@ -141,16 +156,68 @@ export class JobPoller {
       return;
     }
     if (status.state === 'final') {
-      await this.finisher.finish(row.id, status.outcome, { usage: status.usage });
+      if (this.mayFinishFromPoll(row)) {
+        await this.finisher.finish(row.id, status.outcome, { usage: status.usage });
+        return;
+      }
+      // A progress check of a callback job saw it end: the callback ends it (or the safety-net poll, at its usual age).
+      await this.store.reschedule(row.id, this.owner, this.nextCheckInMs(row), 0);
       return;
     }
     if (status.usage) await this.finisher.reportUsage(row.id, status.usage);
+    if (status.progress) await this.finisher.reportProgress(row.id, status.progress);
     if (this.pastDeadline(row)) {
       const r = await this.finisher.finish(row.id, { outcome: 'failed', errorKind: ProviderErrorKind.Timeout, errorMessage: 'no result before the deadline' });
       if (r === 'finished') void this.cancelUpstream(adapter, row);
       return;
     }
     await this.store.reschedule(row.id, this.owner, this.nextCheckInMs(row), 0);
+  }
+
+  /**
+   * Copies a succeeded job's output in. A transient failure (the provider's file server erring, our
+   * storage unreachable) is retried with backoff; a file that is not what we store, or the last
+   * attempt failing, fails the job — the router then fails the generation and releases its hold.
+   */
+  private async storeOutput(row: JobRow): Promise<void> {
+    if (row.store_attempts === 0) await this.finisher.reportProgress(row.id, { percent: 95, queuePosition: null, phase: 'storing' });
+    if (!this.outputs) {
+      await this.finisher.finishStored(row.id, { output: null, artifact: null });
+      return;
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const copied = await this.outputs.copier.copy(row);
+      const r = await this.finisher.finishStored(row.id, copied);
+      if (r === 'finished') {
+        this.metrics?.outputCopies.inc({ provider: row.provider, result: 'stored' });
+        this.metrics?.outputCopyDuration.observe({ provider: row.provider }, Number(process.hrtime.bigint() - started) / 1e9);
+        for (const [kind, f] of [['output', copied.output], ['artifact', copied.artifact]] as const) if (f) this.metrics?.bytesStored.inc({ kind }, f.bytes);
+      }
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      const permanent = err instanceof PermanentCopyFailure;
+      const tried = row.store_attempts + 1;
+      if (permanent || tried >= this.outputs.attempts) {
+        logger.warn({ jobId: row.id, generationId: row.generation_id, provider: row.provider, tried, err: message }, 'output could not be stored; the job fails');
+        const r = await this.finisher.failStored(row.id, `output could not be stored after ${tried} attempt(s): ${message}`);
+        if (r === 'finished') this.metrics?.outputCopies.inc({ provider: row.provider, result: 'failed' });
+        return;
+      }
+      logger.info({ jobId: row.id, provider: row.provider, tried, err: message }, 'output copy failed; retrying');
+      this.metrics?.outputCopies.inc({ provider: row.provider, result: 'retried' });
+      await this.store.rescheduleStore(row.id, this.owner, Math.min(STORE_RETRY_BASE_MS * 2 ** row.store_attempts, MAX_BACKOFF_MS));
+    }
+  }
+
+  /**
+   * Poll jobs end from a poll; callback jobs only from the safety-net poll (once they are as old as
+   * `callbackFallbackPollMs`) or past their deadline — the more frequent progress checks do not change
+   * when a lost callback is given up on or recovered.
+   */
+  private mayFinishFromPoll(row: JobRow): boolean {
+    if (row.mode === 'poll' || this.pastDeadline(row)) return true;
+    return this.s.callbackFallbackPollMs > 0 && Date.now() - new Date(row.created_at).getTime() >= this.s.callbackFallbackPollMs;
   }
 
   private deadline(row: JobRow): number {
@@ -164,6 +231,8 @@ export class JobPoller {
   private nextCheckInMs(row: JobRow): number {
     if (row.mode === 'poll') return this.s.intervalMs;
     const untilDeadline = Math.max(this.deadline(row) - Date.now(), this.s.intervalMs);
-    return this.s.callbackFallbackPollMs > 0 ? Math.min(this.s.callbackFallbackPollMs, untilDeadline) : untilDeadline;
+    // Callback providers are also asked now and then where the job stands (progress, queue position).
+    const every = [this.s.callbackFallbackPollMs, this.s.progressPollMs ?? 0].filter((ms) => ms > 0);
+    return every.length ? Math.min(...every, untilDeadline) : untilDeadline;
   }
 }

@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { rows } from '@pipevideo/platform';
 import type { JobHandle, JobMode } from '../adapters/provider-adapter';
 
-export type JobRowStatus = 'submitting' | 'running' | 'submit_failed' | 'succeeded' | 'failed' | 'cancelled';
+/** `storing`: the provider finished; we are copying its output in (outputs/output-copier.ts) before the job ends. */
+export type JobRowStatus = 'submitting' | 'running' | 'storing' | 'submit_failed' | 'succeeded' | 'failed' | 'cancelled';
 export const OPEN_STATUSES: JobRowStatus[] = ['submitting', 'running'];
 
 export interface JobRow {
@@ -30,6 +31,8 @@ export interface JobRow {
   error_kind: string | null;
   error_message: string | null;
   incomplete: boolean;
+  store_attempts: number;
+  duration_seconds: number | null;
   correlation_id: string | null;
   created_at: Date;
   /** The org of the generation (set by submits that carry it). */
@@ -140,7 +143,7 @@ export class JobStore {
       `UPDATE provider_jobs SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000)
         WHERE id IN (
           SELECT id FROM provider_jobs
-           WHERE status = 'running' AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())
+           WHERE status IN ('running', 'storing') AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())
            ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING *`,
       [owner, leaseMs, limit],
@@ -154,6 +157,16 @@ export class JobStore {
               lease_owner = NULL, lease_until = NULL, updated_at = now()
         WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
       [id, owner, delayMs, pollErrors],
+    );
+  }
+
+  /** A copy-in that failed and will be tried again in `delayMs`; releases the lease. */
+  async rescheduleStore(id: string, owner: string, delayMs: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE provider_jobs SET next_poll_at = now() + make_interval(secs => $3::float8 / 1000), store_attempts = store_attempts + 1,
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2 AND status = 'storing'`,
+      [id, owner, delayMs],
     );
   }
 

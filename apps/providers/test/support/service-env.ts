@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EVENTS, RPC, type CancelJobResult, type ProviderJobFinishedPayload, type ProviderJobUsageEvt, type SubmitJobResult } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, type TestDatabase } from '@pipevideo/platform';
 import {
@@ -44,6 +47,7 @@ export async function startEnv(config: ProvidersConfigInput = {}): Promise<Env> 
     framerate: await startFramerateSandbox({ queueMs: 10, composeMs: 60, renderMs: 60 }),
   };
   const wiring = createInProcessWiring();
+  const storageDir = mkdtempSync(join(tmpdir(), 'pv-providers-outputs-'));
   const svc = await startProvidersService({
     messaging: { kind: 'inprocess', wiring },
     databaseUrl: db.url,
@@ -52,6 +56,7 @@ export async function startEnv(config: ProvidersConfigInput = {}): Promise<Env> 
     allowPrivateUrls: true,
     keyRefreshMinIntervalMs: 0,
     httpTimeoutMs: 5000,
+    storage: { driver: 'disk', dir: storageDir, signingKey: 'providers-test-signing-key', publicUrl: 'http://gateway.test' },
     ...config,
     providers: {
       fal: { baseUrl: sb.fal.url, apiKey: sb.fal.apiKey, jwksUrl: sb.fal.jwksUrl },
@@ -93,6 +98,7 @@ export async function startEnv(config: ProvidersConfigInput = {}): Promise<Env> 
       await svc.close();
       await Promise.all(Object.values(sb).map((s) => s.close()));
       await db.drop();
+      rmSync(storageDir, { recursive: true, force: true });
     },
   };
 }

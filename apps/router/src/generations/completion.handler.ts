@@ -1,5 +1,5 @@
 import {
-  generationFailureMessage, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, ProviderJobUsageEvt, publicGenerationErrorCode, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind,
+  generationFailureMessage, MODEL_SKIPPING_PROVIDER_ERRORS, ProviderJobFinishedEvt, type ProviderJobProgressedEvt, ProviderJobUsageEvt, publicGenerationErrorCode, RETRYABLE_PROVIDER_ERRORS, ProviderErrorKind,
 } from '@pipevideo/contracts';
 import { logger, processOnce } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -62,7 +62,7 @@ export class CompletionHandler {
         await this.store.recordAttemptOutcome(g.id, g.attempt, 'succeeded', m);
         await this.store.finish(
           g.id,
-          { status: 'completed', outputUrl: evt.outputUrl ?? null, artifactUrl: evt.artifactUrl ?? null, artifactType: evt.artifactType ?? null, costCents: cost, holdId: g.hold_id },
+          { status: 'completed', outputUrl: evt.outputUrl ?? null, artifactUrl: evt.artifactUrl ?? null, artifactType: evt.artifactType ?? null, outputFile: evt.output ?? null, artifactFile: evt.artifact ?? null, costCents: cost, holdId: g.hold_id },
           m,
         );
         return;
@@ -100,6 +100,13 @@ export class CompletionHandler {
       );
     }
     if (redispatch) this.ports.redispatch(evt.generationId);
+  }
+
+  /** A running job moved on: its generation shows the progress (current attempt, still running, once per event). */
+  async onProgress(evt: ProviderJobProgressedEvt): Promise<void> {
+    await processOnce(this.ds, 'router.job-progressed', evt.eventId, async (m) => {
+      await this.store.recordProgress(evt.generationId, evt.attempt, evt.progress, m);
+    });
   }
 
   /** Framerate finished composing: the token charge is posted now, before the render completes (spec 001). */

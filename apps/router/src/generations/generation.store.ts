@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle } from '@pipevideo/contracts';
+import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle, type JobProgress, type StoredFileRef } from '@pipevideo/contracts';
 import { addToOutbox, admitUnderCap, rows as sqlRows } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
@@ -8,6 +8,7 @@ const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
 import { responseView, videoGenerationView } from './views';
+import { defaultLinker, GenerationLinker } from './output-links';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 export function newGenerationId(): string {
@@ -45,6 +46,9 @@ export interface FinishFields {
   outputUrl?: string | null;
   artifactUrl?: string | null;
   artifactType?: string | null;
+  /** Our stored copies (issue 16): the generation serves these, never the provider's URL. */
+  outputFile?: StoredFileRef | null;
+  artifactFile?: StoredFileRef | null;
   costCents?: number;
   /** The hold billing must settle (capture when completed, release otherwise); null = nothing held. */
   holdId: string | null;
@@ -64,7 +68,15 @@ export interface RecordedTokens {
 
 /** All SQL about generations and their attempts. Every status change is a guarded UPDATE. */
 export class GenerationStore {
-  constructor(private readonly ds: DataSource) {}
+  readonly linker: GenerationLinker;
+
+  /** `linker` signs output links in what the store renders (the webhook's resource); default: storage from the environment. */
+  constructor(
+    private readonly ds: DataSource,
+    linker?: GenerationLinker,
+  ) {
+    this.linker = linker ?? defaultLinker();
+  }
 
   /**
    * Stores a new generation, or — when one with the same org, API and idempotency key exists (a retry
@@ -266,16 +278,20 @@ export class GenerationStore {
       const rows = await sqlRows(tx,
         `UPDATE generations SET status = $2, error_message = $3, error_code = $4, output_url = coalesce($5, output_url),
                 artifact_url = coalesce($6, artifact_url), artifact_type = coalesce($7, artifact_type),
-                cost_cents = $8, needs_dispatch = false, completed_at = now(), updated_at = now(), lease_until = NULL, lease_owner = NULL
+                cost_cents = $8, needs_dispatch = false, completed_at = now(), updated_at = now(), lease_until = NULL, lease_owner = NULL,
+                output_file = coalesce($10::jsonb, output_file), artifact_file = coalesce($11::jsonb, artifact_file),
+                progress = CASE WHEN $2 = 'completed' THEN jsonb_build_object('percent', 100, 'phase', 'completed') ELSE progress END
           WHERE id = $1 AND status = ANY($9::text[]) RETURNING *`,
         [id, f.status, f.errorMessage ?? null, f.errorCode ?? null, f.outputUrl ?? null, f.artifactUrl ?? null, f.artifactType ?? null,
-          f.costCents ?? 0, sourcesOf(f.status)],
+          f.costCents ?? 0, sourcesOf(f.status), f.outputFile ? JSON.stringify(f.outputFile) : null, f.artifactFile ? JSON.stringify(f.artifactFile) : null],
       );
       const row: GenerationRow | undefined = rows[0];
       if (!row) return undefined;
       // The customer's webhook carries exactly what GET returns now that it is final (same view function).
       const attempts: AttemptRow[] = row.api === 'video' ? await tx.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 ORDER BY attempt`, [id]) : [];
-      const resource = row.api === 'video' ? videoGenerationView(row, attempts) : responseView(row);
+      // Its links are signed now and expire as they say; a consumer that comes late asks `…/content` for a fresh one.
+      const links = await this.linker.of(row);
+      const resource = row.api === 'video' ? videoGenerationView(row, attempts, links) : responseView(row, links);
       const evt: GenerationFinishedEvt = {
         v: 1,
         eventId: `finished:${id}`,
@@ -288,7 +304,7 @@ export class GenerationStore {
         provider: row.provider,
         holdId: f.holdId,
         costCents: row.status === 'completed' || f.keepTokenCharge ? row.cost_cents ?? 0 : 0,
-        outputUrl: row.output_url,
+        outputUrl: links.output?.url ?? null,
         errorMessage: row.error_message,
         appTitle: row.app_title,
         finishedAt: new Date().toISOString(),
@@ -302,6 +318,14 @@ export class GenerationStore {
       return row;
     };
     return m ? run(m) : this.ds.transaction(run);
+  }
+
+  /** A running attempt's progress as its provider reported it (only while that attempt is the current one and runs). */
+  async recordProgress(id: string, attempt: number, progress: JobProgress, m: EntityManager): Promise<void> {
+    await m.query(
+      `UPDATE generations SET progress = $3::jsonb, updated_at = now() WHERE id = $1 AND attempt = $2 AND status IN ('pending', 'processing')`,
+      [id, attempt, JSON.stringify(progress)],
+    );
   }
 
   async setNeedsDispatch(id: string, m: EntityManager): Promise<void> {

@@ -1,3 +1,4 @@
+import type { JobProgress, StoredFileRef } from '@pipevideo/contracts';
 import type { StoredStatus } from './lifecycle';
 
 /** One route the generation may run on, frozen at create time (prices as quoted then). */
@@ -34,6 +35,11 @@ export interface GenerationRow {
   estimated_cost_cents: number | null;
   cost_cents: number | null;
   output_url: string | null;
+  /** Our stored copy of the output (issue 16); null on rows completed before storage existed. */
+  output_file?: StoredFileRef | null;
+  artifact_file?: StoredFileRef | null;
+  /** The provider's last reported progress (see generations/progress.ts). */
+  progress?: JobProgress | null;
   artifact_url: string | null;
   artifact_type: string | null;
   error_code: string | null;

@@ -1,6 +1,8 @@
 import { publicGenerationErrorCode, publicProviderName, type AttemptView, type ResponseUsageView, type ResponseView, type VideoGenerationView } from '@pipevideo/contracts';
 import { responseStatusOf } from './lifecycle';
 import type { AttemptRow, GenerationRow } from './generation.types';
+import { NO_LINKS, type GenerationLinks } from './output-links';
+import { progressView } from './progress';
 
 const unix = (d: Date | string | null) => (d ? Math.floor(new Date(d).getTime() / 1000) : null);
 const latency = (g: GenerationRow) => (g.completed_at && g.status === 'completed' ? new Date(g.completed_at).getTime() - new Date(g.created_at).getTime() : null);
@@ -26,7 +28,7 @@ export function attemptView(a: AttemptRow): AttemptView {
  * `GET /v1/video/generations/{id}` (and each list item, and the webhook's `data.generation`): spec 004's
  * poll fields, plus `provider`, `error_code`, `duration`, `resolution` and the `attempts` extension.
  */
-export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[]): VideoGenerationView {
+export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[], links: GenerationLinks = NO_LINKS): VideoGenerationView {
   // What is (or will be) made and billed: the route in use, else the first candidate.
   const made = g.candidates.find((c) => c.routeId === g.route_id) ?? g.candidates[0];
   const failed = g.status === 'failed';
@@ -35,7 +37,12 @@ export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[]): V
     status: g.status,
     model: g.model ?? g.requested_model,
     provider: publicProviderName(g.provider),
-    output_url: g.status === 'completed' ? g.output_url : null,
+    // Our signed link to the stored file (docs/outputs.md): `expires_at` is when it stops working;
+    // after `retained_until` the file is deleted and `output_url` is null (…/content answers 410).
+    output_url: links.output?.url ?? null,
+    expires_at: links.output?.expires_at ?? null,
+    retained_until: links.retainedUntil,
+    ...progressView(g),
     cost_cents: g.status === 'completed' ? g.cost_cents : null,
     duration: made?.durationSeconds ?? null,
     resolution: made?.resolution ?? null,
@@ -47,9 +54,6 @@ export function videoGenerationView(g: GenerationRow, attempts: AttemptRow[]): V
     attempts: attempts.map(attemptView),
   };
 }
-
-/** Video URLs are signed by providers for about a day; we promise the same window. */
-const URL_TTL_SECONDS = 24 * 3600;
 
 /**
  * `usage` of a response: spec 002's token counts and `cost_usd`, plus what the ledger charged.
@@ -75,12 +79,11 @@ export function responseUsage(g: GenerationRow): ResponseUsageView | null {
 }
 
 /** The Responses API object exactly as spec 002 shows it. */
-export function responseView(g: GenerationRow): ResponseView {
+export function responseView(g: GenerationRow, links: GenerationLinks = NO_LINKS): ResponseView {
   const status = responseStatusOf(g.status);
   const done = g.status === 'completed';
   const completedAt = g.completed_at ? new Date(g.completed_at).getTime() : null;
   const usage = responseUsage(g);
-  const expiresAt = Math.floor((completedAt ?? Date.now()) / 1000) + URL_TTL_SECONDS;
   const messageStatus = done ? 'completed' : g.status === 'pending' || g.status === 'processing' ? 'in_progress' : 'incomplete';
   return {
     id: g.id,
@@ -100,14 +103,14 @@ export function responseView(g: GenerationRow): ResponseView {
         id: `${g.id}_msg`,
         role: 'assistant' as const,
         status: messageStatus,
-        content: done && g.output_url
-          ? [{ type: 'output_video', video_url: { url: g.output_url, expires_at: expiresAt } }]
-          : [],
+        content: done && links.output ? [{ type: 'output_video', video_url: { url: links.output.url, expires_at: links.output.expires_at } }] : [],
       },
     ],
-    output_video_url: done ? g.output_url : null,
+    output_video_url: done ? links.output?.url ?? null : null,
+    retained_until: links.retainedUntil,
+    ...progressView(g),
     // spec 002 types artifact_url as an object: the artifact's URL with its expiry, like output_video's video_url.
-    artifact_url: done && g.artifact_url ? { url: g.artifact_url, expires_at: expiresAt } : null,
+    artifact_url: done && links.artifact ? links.artifact : null,
     artifact_type: done ? g.artifact_type : null,
     usage,
     latency_ms: latency(g),

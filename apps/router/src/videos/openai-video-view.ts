@@ -70,7 +70,8 @@ export function openaiVideoView(g: GenerationRow, model?: Pick<VideoModel, 'aspe
     size: sizeOf(made?.resolution ?? (g.request.resolution as string | undefined), aspectRatio),
     created_at: unix(g.created_at)!,
     completed_at: completedAt ?? (status === 'failed' ? unix(g.completed_at) : null),
-    expires_at: completedAt !== null ? completedAt + OUTPUT_TTL_SECONDS : null,
+    // OpenAI's `expires_at`: when the video's file goes away — the end of our retention (older rows: the provider's day).
+    expires_at: completedAt === null ? null : g.output_file ? Math.floor(new Date(g.output_file.retainedUntil).getTime() / 1000) : completedAt + OUTPUT_TTL_SECONDS,
     error:
       g.status === 'cancelled'
         ? { code: 'cancelled', message: 'The video was cancelled (deleted while it was running); nothing was charged.' }

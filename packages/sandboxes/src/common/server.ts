@@ -90,9 +90,14 @@ export class SandboxCore {
     return this.baseUrl;
   }
 
-  fileUrl(job: string, kind: 'mp4' | 'lottie' = 'mp4'): string {
-    return `${this.baseUrl}/files/${encodeURIComponent(job)}.${kind === 'mp4' ? 'mp4' : 'lottie.json'}`;
+  fileUrl(job: string, kind: 'mp4' | 'lottie' = 'mp4', faults?: ReadonlySet<FaultName>): string {
+    // File faults travel in the URL, so the file server needs no job table of its own.
+    const fault = (['bad_output', 'file_flaky'] as const).find((f) => faults?.has(f));
+    return `${this.baseUrl}/files/${encodeURIComponent(job)}.${kind === 'mp4' ? 'mp4' : 'lottie.json'}${fault ? `?fault=${fault}` : ''}`;
   }
+
+  /** Downloads of each `file_flaky` file so far (the first two answer 503). */
+  private readonly flakyFiles = new Map<string, number>();
 
   send(ctx: Ctx, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): void {
     const text = JSON.stringify(body);
@@ -255,6 +260,19 @@ export class SandboxCore {
     const file = /^\/files\/([A-Za-z0-9._-]+?)\.(mp4|lottie\.json)$/.exec(path);
     if (file && (method === 'GET' || method === 'HEAD')) {
       this.track(ctx, 'file', file[1]);
+      const fault = url.searchParams.get('fault');
+      if (fault === 'bad_output') {
+        ctx.entry.fault = fault;
+        return this.sendRaw(ctx, 200, '<!DOCTYPE html><html><body>Not the video you are looking for</body></html>', file[2] === 'mp4' ? MP4_CONTENT_TYPE : LOTTIE_CONTENT_TYPE);
+      }
+      if (fault === 'file_flaky') {
+        const seen = (this.flakyFiles.get(path) ?? 0) + 1;
+        this.flakyFiles.set(path, seen);
+        if (seen <= 2) {
+          ctx.entry.fault = fault;
+          return this.send(ctx, 503, { error: 'file server busy' });
+        }
+      }
       if (file[2] === 'mp4') return this.sendRaw(ctx, 200, SAMPLE_MP4, MP4_CONTENT_TYPE, { 'cache-control': 'no-store' });
       const size = this.lottieSize(file[1]) ?? { w: 512, h: 512 };
       return this.sendRaw(ctx, 200, JSON.stringify(lottieAnimation(size.w, size.h, file[1])), LOTTIE_CONTENT_TYPE);

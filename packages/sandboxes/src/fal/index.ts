@@ -31,6 +31,8 @@ interface FalJob {
 }
 
 const APPLICABLE: FaultName[] = [
+  'bad_output',
+  'file_flaky',
   'down',
   'rate_limited',
   'bad_request',
@@ -153,7 +155,7 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
       job.outcome = {
         ok: true,
         payload: {
-          video: { url: core.fileUrl(job.id), content_type: MP4_CONTENT_TYPE, file_name: `${job.id}.mp4`, file_size: SAMPLE_MP4.length },
+          video: { url: core.fileUrl(job.id, 'mp4', job.faults), content_type: MP4_CONTENT_TYPE, file_name: `${job.id}.mp4`, file_size: SAMPLE_MP4.length },
           seed: typeof job.input.seed === 'number' ? job.input.seed : stableInt(job.id),
         },
       };
@@ -211,7 +213,8 @@ export async function startFalSandbox(o: FalSandboxOptions = {}): Promise<Runnin
           status: job.state,
           request_id: job.id,
           ...urls(job),
-          ...(job.state === 'IN_QUEUE' ? { queue_position: 0 } : {}),
+          // As fal's queue says it: how many requests of the same app are ahead of this one.
+          ...(job.state === 'IN_QUEUE' ? { queue_position: [...jobs.values()].filter((o) => o.state === 'IN_QUEUE' && o.appId === job.appId && o.createdAt < job.createdAt).length } : {}),
           ...(job.state === 'COMPLETED' && job.completedAt && job.startedAt ? { metrics: { inference_time: (job.completedAt - job.startedAt) / 1000 } } : {}),
           ...(withLogs ? { logs } : {}),
         });

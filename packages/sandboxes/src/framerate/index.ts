@@ -68,7 +68,7 @@ export function framerateUsageFor(input: unknown, instructions?: unknown, maxOut
   return { input_tokens: 100 + chars, output_tokens: maxOutputTokens ? Math.min(output, maxOutputTokens) : output };
 }
 
-const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback', 'incomplete'];
+const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback', 'incomplete', 'bad_output', 'file_flaky'];
 
 export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Promise<RunningFramerateSandbox> {
   const core = new SandboxCore('framerate', o);
@@ -188,8 +188,8 @@ export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Pr
               end(job, 'completed', {
                 result:
                   job.engine === 'lottie'
-                    ? { video_url: core.fileUrl(job.id), artifact_url: core.fileUrl(job.id, 'lottie'), artifact_media_type: LOTTIE_CONTENT_TYPE }
-                    : { video_url: core.fileUrl(job.id) },
+                    ? { video_url: core.fileUrl(job.id, 'mp4', faults), artifact_url: core.fileUrl(job.id, 'lottie', faults), artifact_media_type: LOTTIE_CONTENT_TYPE }
+                    : { video_url: core.fileUrl(job.id, 'mp4', faults) },
               });
             });
           });
@@ -204,7 +204,9 @@ export async function startFramerateSandbox(o: FramerateSandboxOptions = {}): Pr
       handle: (ctx, m) => {
         const job = getJob(ctx, m[1]);
         if (!job) return err(ctx, 404, 'not_found', `Job ${m[1]} not found`);
-        core.send(ctx, 200, job);
+        // While queued: the jobs queued before this one.
+        const ahead = job.status === 'queued' ? [...jobs.values()].filter((o) => o.status === 'queued' && o.created_at <= job.created_at && o.id !== job.id).length : undefined;
+        core.send(ctx, 200, ahead === undefined ? job : { ...job, queue_position: ahead });
       },
     },
     {

@@ -34,6 +34,8 @@ interface Prediction {
 }
 
 const APPLICABLE: FaultName[] = [
+  'bad_output',
+  'file_flaky',
   'down',
   'rate_limited',
   'bad_request',
@@ -225,10 +227,14 @@ export async function startReplicateSandbox(o: ReplicateSandboxOptions = {}): Pr
       p.startedMs = Date.now();
       p.logs = 'Generating video...\n';
     });
+    // Half way, the model's progress bar (Replicate's video models log tqdm bars) — what the adapter reads as progress.
+    core.clock.after(Math.floor((2 * jobMs) / 3), () => {
+      if (p.status === 'processing') p.logs += ' 50%|█████     | 25/50 [00:02<00:02,  9.8it/s]\n';
+    });
     core.clock.after(jobMs, () => {
       if (p.faults.has('moderation')) return finish(p, 'failed', { error: REPLICATE_MODERATION_ERROR });
       if (p.faults.has('accept_then_fail')) return finish(p, 'failed', { error: REPLICATE_FAILURE_ERROR, logs: p.logs + 'Worker lost\n' });
-      finish(p, 'succeeded', { output: core.fileUrl(p.id), logs: p.logs + 'Done.\n' });
+      finish(p, 'succeeded', { output: core.fileUrl(p.id, 'mp4', p.faults), logs: p.logs + 'Done.\n' });
     });
     if (cancelAfterMs !== undefined) {
       core.clock.after(cancelAfterMs, () => {

@@ -1,5 +1,5 @@
 import { hexId } from '../common/ids';
-import { MP4_CONTENT_TYPE } from '../common/media';
+import { MP4_CONTENT_TYPE, SAMPLE_MP4 } from '../common/media';
 import { SandboxCore, type Ctx } from '../common/server';
 import type { FaultName, RunningVercelGatewaySandbox, SandboxOptions } from '../types';
 
@@ -25,7 +25,7 @@ interface GatewayJob {
   generationId: string;
 }
 
-const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback', 'slow_job', 'flaky'];
+const APPLICABLE: FaultName[] = ['down', 'rate_limited', 'bad_request', 'garbage', 'slow', 'moderation', 'accept_then_fail', 'never_callback', 'slow_job', 'flaky', 'bad_output', 'file_flaky', 'inline_video'];
 
 export const GATEWAY_MODERATION_ERROR = 'Content policy violation: the request was rejected by the provider safety system.';
 export const GATEWAY_FAILURE_ERROR = 'Async video job failed: provider returned an internal error.';
@@ -68,7 +68,12 @@ export async function startVercelGatewaySandbox(o: SandboxOptions = {}): Promise
   };
 
   const videos = (job: GatewayJob) =>
-    Array.from({ length: job.n }, (_, i) => ({ type: 'url', url: core.fileUrl(job.n === 1 ? job.id : `${job.id}-${i}`), mediaType: MP4_CONTENT_TYPE }));
+    Array.from({ length: job.n }, (_, i) =>
+      // inline_video: the gateway hands the bytes back inline, as AI SDK v4's `{type: 'base64'}` video.
+      job.faults.has('inline_video')
+        ? { type: 'base64', data: SAMPLE_MP4.toString('base64'), mediaType: MP4_CONTENT_TYPE }
+        : { type: 'url', url: core.fileUrl(job.n === 1 ? job.id : `${job.id}-${i}`, 'mp4', job.faults), mediaType: MP4_CONTENT_TYPE },
+    );
 
   const meta = (job: GatewayJob) => ({
     gateway: { asyncJob: { jobId: job.id, status: job.state }, generationId: job.generationId },

@@ -1,5 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -67,6 +68,8 @@ export interface Platform {
   roles?: { urls: Record<ServiceName, string>; roles: Record<ServiceName, string> };
   /** CPU seconds used so far by each service process (`service#replica`), for the scaling figures. */
   cpuSeconds(): Record<string, number>;
+  /** The folder of stored outputs (disk driver) of this run. */
+  storageDir: string;
   /** Starts one more gateway process (same database, NATS namespace and settings); returns its base URL. */
   startGatewayReplica(): Promise<string>;
   stop(): Promise<void>;
@@ -153,6 +156,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     for (let i = 0; i < replicaCount(s); i++) ports[s].push(s === 'gateway' && i === 0 ? gatewayPort : await reservePorts());
   }
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s][0]}`])) as Record<ServiceName, string>;
+  const storageDir = o.env?.PIPEVIDEO_STORAGE_DIR ?? mkdtempSync(join(tmpdir(), 'pv-e2e-outputs-'));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'test',
@@ -178,7 +182,10 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     STRIPE_SECRET_KEY: 'sk_test_e2e',
     STRIPE_API_BASE: stripeUrl,
     STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
-    PIPEVIDEO_PUBLIC_URL: `http://127.0.0.1:${gatewayPort}`,
+    // Stored outputs (issue 16): a folder of this run, links pointing at the gateway, one signing key for all services.
+    PIPEVIDEO_STORAGE_DIR: storageDir,
+    PIPEVIDEO_PUBLIC_URL: urls.gateway,
+    PIPEVIDEO_STORAGE_SIGNING_KEY: randomBytes(32).toString('hex'),
     PIPEVIDEO_SMTP_URL: mail.smtpUrl,
     PIPEVIDEO_OIDC_ISSUER: oidc.issuer,
     PIPEVIDEO_OIDC_CLIENT_ID: oidc.clientId,
@@ -259,6 +266,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
     db,
     urls,
     ports,
+    storageDir,
     get replicaUrls() {
       return Object.fromEntries(SERVICES.map((s) => [s, ports[s].map((port) => `http://127.0.0.1:${port}`)])) as Record<ServiceName, string[]>;
     },
@@ -285,6 +293,7 @@ export async function startMicroservices(o: PlatformOptions = {}): Promise<Platf
       await roles?.drop();
       await deleteNatsNamespace(db.name, natsUrl);
       await authNats?.stop();
+      if (!o.env?.PIPEVIDEO_STORAGE_DIR) rmSync(storageDir, { recursive: true, force: true });
     },
   };
 }

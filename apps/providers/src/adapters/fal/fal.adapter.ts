@@ -126,9 +126,10 @@ export class FalAdapter implements ProviderAdapter {
     const handle = h as FalHandle;
     const st = await this.http.send('status', { method: 'GET', url: handle.statusUrl, headers: this.auth(credentials) });
     if (!isOk(st)) throw this.classifyError(st, 'status');
-    const status = str(this.http.object(st, 'status').status);
+    const body = this.http.object(st, 'status');
+    const status = str(body.status);
     // Unknown statuses are treated as still running (the router's timeout bounds them).
-    if (!status || !['COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED', 'ERROR'].includes(status)) return { state: 'running' };
+    if (!status || !['COMPLETED', 'FAILED', 'CANCELED', 'CANCELLED', 'ERROR'].includes(status)) return { state: 'running', progress: falProgress(status, body) };
     return this.fetchResult(handle, credentials);
   }
 
@@ -234,4 +235,17 @@ function failureFrom(code: number | undefined, payload: unknown, fallback: strin
   else if (code === 504) kind = ProviderErrorKind.Timeout;
   else kind = ProviderErrorKind.ServerError;
   return { outcome: 'failed', errorKind: kind, errorMessage: message };
+}
+
+/**
+ * fal's queue status → our progress: IN_QUEUE carries `queue_position` (requests ahead of this one);
+ * IN_PROGRESS gives no percentage, so it reads as half way. Estimates are documented in docs/outputs.md.
+ */
+export function falProgress(status: string | undefined, body: Record<string, unknown>) {
+  if (status === 'IN_QUEUE') {
+    const ahead = num(body.queue_position);
+    return { percent: 5, queuePosition: ahead !== undefined && ahead >= 0 ? Math.floor(ahead) : null, phase: 'queued' };
+  }
+  if (status === 'IN_PROGRESS') return { percent: 50, queuePosition: null, phase: 'processing' };
+  return undefined;
 }

@@ -108,7 +108,7 @@ export function jobStatus(job: Record<string, unknown>): JobStatus {
     case 'queued':
     case 'composing':
     case 'rendering':
-      return { state: 'running', usage };
+      return { state: 'running', usage, progress: framerateProgress(job.status, job) };
     case 'completed': {
       const result = obj(job.result);
       const videoUrl = str(result?.video_url);
@@ -141,4 +141,15 @@ export function jobStatus(job: Record<string, unknown>): JobStatus {
     default:
       throw garbage('framerate', 'status', `unknown job status ${JSON.stringify(job.status)}`);
   }
+}
+
+/** Phase weights of a Framerate job (composing is the orchestration LLM, rendering the engine); `progress` when the job reports one. */
+const FRAMERATE_PHASE_PERCENT: Record<string, [number, number]> = { queued: [0, 5], composing: [5, 40], rendering: [40, 95] };
+
+export function framerateProgress(phase: 'queued' | 'composing' | 'rendering', job: Record<string, unknown>) {
+  const [from, to] = FRAMERATE_PHASE_PERCENT[phase];
+  const within = num(job.phase_progress);
+  const percent = within !== undefined && within >= 0 && within <= 1 ? Math.round(from + (to - from) * within) : phase === 'queued' ? 5 : Math.round((from + to) / 2);
+  const ahead = num(job.queue_position);
+  return { percent, queuePosition: phase === 'queued' && ahead !== undefined ? Math.floor(ahead) : null, phase };
 }

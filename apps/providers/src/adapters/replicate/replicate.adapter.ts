@@ -211,7 +211,22 @@ export function predictionStatus(p: Record<string, unknown>): JobStatus {
       return { state: 'final', outcome: { outcome: 'cancelled', errorKind: ProviderErrorKind.Timeout, errorMessage: 'cancelled upstream (Cancel-After deadline reached)' } };
     case 'aborted':
       return { state: 'final', outcome: { outcome: 'failed', errorKind: ProviderErrorKind.Timeout, errorMessage: 'the deadline passed before the prediction started (aborted, not charged)' } };
+    case 'starting':
+      return { state: 'running', progress: { percent: 5, queuePosition: null, phase: 'starting' } };
+    case 'processing':
+      return { state: 'running', progress: { percent: logPercent(typeof p.logs === 'string' ? p.logs : '') ?? 50, queuePosition: null, phase: 'processing' } };
     default:
       return { state: 'running' };
   }
+}
+
+/**
+ * The last percentage a model printed in its logs (Replicate's video models log tqdm bars such as
+ * ` 45%|████▌     | 23/50 [00:12<00:14]`), kept within 10–95 so the job never reads done before it is.
+ */
+export function logPercent(logs: string): number | undefined {
+  const all = [...logs.slice(-4000).matchAll(/(\d{1,3})%\|/g)];
+  const last = all.at(-1);
+  if (!last) return undefined;
+  return Math.max(10, Math.min(95, Number(last[1])));
 }

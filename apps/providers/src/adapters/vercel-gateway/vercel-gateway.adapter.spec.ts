@@ -10,7 +10,7 @@ describe('Vercel AI Gateway adapter against its sandbox', () => {
   let adapter: VercelGatewayAdapter;
 
   beforeAll(async () => {
-    gw = await startVercelGatewaySandbox({ jobDurationMs: 90 });
+    gw = await startVercelGatewaySandbox({ jobDurationMs: 400 }); // long enough that the first poll sees it pending on a busy machine
   });
   afterAll(() => gw.close());
   beforeEach(() => {
@@ -36,7 +36,8 @@ describe('Vercel AI Gateway adapter against its sandbox', () => {
     const accepted = await submit('a cat');
     expect(accepted.providerJobId).toMatch(/^job_/);
     expect(accepted.handle).toEqual({ modelId: MODEL, operation: { gatewayJobId: accepted.providerJobId } });
-    expect(await adapter.poll(accepted.handle)).toEqual({ state: 'running' });
+    // Pending, with the progress the gateway's async job status gives (queued or running).
+    expect(await adapter.poll(accepted.handle)).toEqual({ state: 'running', progress: { percent: expect.any(Number), queuePosition: null, phase: expect.stringMatching(/^(queued|processing)$/) } });
     expect(await final(accepted.handle)).toEqual({ state: 'final', outcome: { outcome: 'succeeded', outputUrl: `${gw.url}/files/${accepted.providerJobId}.mp4` } });
     expect(gw.requests().find((r) => r.operation === 'submit')).toMatchObject({ path: '/v3/ai/video-model/start', modelId: MODEL });
   });

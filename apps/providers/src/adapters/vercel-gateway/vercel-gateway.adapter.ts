@@ -79,18 +79,22 @@ export class VercelGatewayAdapter implements ProviderAdapter {
     if (!isOk(answer)) throw this.classifyError(answer, 'status');
     const o = this.http.object(answer, 'status');
     switch (o.status) {
-      case 'pending':
-        return { state: 'running' };
+      case 'pending': {
+        // The gateway's async job says queued or running in providerMetadata; no percentage.
+        const queued = str(obj(obj(obj(o.providerMetadata)?.gateway)?.asyncJob)?.status) === 'queued';
+        return { state: 'running', progress: queued ? { percent: 5, queuePosition: null, phase: 'queued' } : { percent: 50, queuePosition: null, phase: 'processing' } };
+      }
       case 'completed': {
         const videos = Array.isArray(o.videos) ? o.videos.map(obj) : [];
         const url = videos.map((v) => (v?.type === 'url' ? str(v.url) : undefined)).find(Boolean);
         if (url) return { state: 'final', outcome: { outcome: 'succeeded', outputUrl: url } };
-        // Inline base64 videos would need our own storage to hand out a URL; we have none.
-        const inline = videos.some((v) => v?.type === 'base64');
-        return {
-          state: 'final',
-          outcome: { outcome: 'failed', errorKind: ProviderErrorKind.Garbage, errorMessage: inline ? 'gateway returned an inline (base64) video; only URL outputs are supported' : 'gateway completed without a video' },
-        };
+        // An inline (base64) video becomes a data: URI; the copy-in (outputs/output-copier.ts) decodes and stores it like any file.
+        const inline = videos.find((v) => v?.type === 'base64' && typeof v.data === 'string' && v.data.length > 0);
+        if (inline) {
+          const mediaType = /^video\/[a-z0-9.+-]+$/i.test(str(inline.mediaType) ?? '') ? str(inline.mediaType)! : 'video/mp4';
+          return { state: 'final', outcome: { outcome: 'succeeded', outputUrl: `data:${mediaType};base64,${inline.data as string}` } };
+        }
+        return { state: 'final', outcome: { outcome: 'failed', errorKind: ProviderErrorKind.Garbage, errorMessage: 'gateway completed without a video' } };
       }
       case 'error': {
         const message = typeof o.error === 'string' ? o.error : (str(obj(o.error)?.message) ?? 'gateway video job failed');

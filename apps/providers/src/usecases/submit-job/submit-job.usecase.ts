@@ -14,6 +14,8 @@ import type { JobRow, JobStore } from '../../jobs/job-store';
 export interface SubmitJobSettings {
   pollIntervalMs: number;
   callbackFallbackPollMs: number;
+  /** Callback-mode jobs are asked for progress this often (0: never). */
+  progressPollMs: number;
   jobMaxAgeMs: number;
   allowPrivateUrls: boolean;
 }
@@ -121,6 +123,8 @@ export class SubmitJobUseCase {
   /** Poll jobs are polled soon; callback jobs only get the safety-net check (or one at the deadline). */
   private firstCheckInMs(adapter: ProviderAdapter, msg: SubmitJobMsg): number {
     if (adapter.mode === 'poll') return this.settings.pollIntervalMs;
+    // The first progress check (fal's queue position, Replicate's status) comes soon; then the poller's rhythm.
+    if (this.settings.progressPollMs > 0) return Math.min(this.settings.progressPollMs, this.settings.callbackFallbackPollMs > 0 ? this.settings.callbackFallbackPollMs : Infinity);
     if (this.settings.callbackFallbackPollMs > 0) return this.settings.callbackFallbackPollMs;
     return msg.deadlineSeconds ? msg.deadlineSeconds * 1000 : this.settings.jobMaxAgeMs;
   }
