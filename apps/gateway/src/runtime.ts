@@ -4,6 +4,7 @@ import { KeyAuthenticator } from './auth/key-authenticator';
 import type { GatewayConfig } from './config';
 import { AuditLog } from './audit/audit-log';
 import { Downstream } from './downstream';
+import { GatewayEdge } from './edge/edge';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { KeyLimitsView } from './orgs/key-limits';
@@ -25,6 +26,8 @@ export class GatewayRuntime {
   readonly metrics: GatewayMetrics;
   readonly downstream: Downstream;
   readonly keyLimits: KeyLimitsView;
+  /** Answers from memory: the public catalog, the OpenAPI document, polls (issue 19). */
+  readonly edge: GatewayEdge;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
   /** Filled in after the app starts (built from the live Nest app); served as-is: the customer document, without /admin. */
@@ -63,5 +66,6 @@ export class GatewayRuntime {
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
     this.keyLimits = new KeyLimitsView(this.downstream);
+    this.edge = new GatewayEdge(ctx.messaging.transport, this.downstream, this.limits, ctx.metrics.registry, cfg);
   }
 }

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Gauge } from 'prom-client';
 import {
-  CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
+  BROADCASTS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, pageOf, ProviderJobFinishedEvt, ProviderJobUsageEvt, ProviderSlug, RPC, SubmitJobResult,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -19,6 +19,7 @@ import { Dispatcher, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
+import { GenerationUpdatesRelay } from './generations/generation-updates';
 import { responseView, videoGenerationView } from './generations/views';
 import { Rankings } from './rankings/rankings';
 import { cancelResponse } from './responses/cancel-response';
@@ -49,6 +50,8 @@ export class RouterEngine {
   private readonly replays: Counter<'api'>;
   private readonly unreportedUsage: Counter<'provider'>;
   private readonly inflight = new Set<Promise<void>>();
+  /** `generation.updated.<org>` broadcasts from the database's NOTIFYs (the gateway's poll view, status streams). */
+  private readonly updates: GenerationUpdatesRelay;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -164,6 +167,14 @@ export class RouterEngine {
       cfg.sweepIntervalMs,
       2000,
     );
+    const relayed = new Counter({ name: 'pipevideo_generation_updates_relayed_total', help: 'generation.updated notices relayed from the database to NATS by this replica', registers: [reg] });
+    const relayReconnects = new Counter({ name: 'pipevideo_generation_updates_listener_reconnects_total', help: 'Times the generation-updates listener lost its database connection (each one resets the mirrors)', registers: [reg] });
+    const dsOptions = ctx.ds.options as { url?: string; schema?: string };
+    this.updates = new GenerationUpdatesRelay(dsOptions.url ?? '', dsOptions.schema ?? 'router', {
+      publish: (subject, data) => ctx.messaging.transport.publish(subject, data),
+      onRelayed: () => relayed.inc(),
+      onReconnect: () => relayReconnects.inc(),
+    });
     this.videos = new VideosFace(ctx.ds, this.store, this.catalog, { createGeneration: (msg) => this.createGeneration(msg), cancelled: (row) => this.afterCancel(row) });
   }
 
@@ -184,6 +195,9 @@ export class RouterEngine {
       else await this.completion.onUsageReported(evt as ProviderJobUsageEvt);
       void this.ctx.relay.kick();
     });
+    await this.updates.start();
+    // A router that starts may carry another catalog than the one the gateways mirror.
+    this.ctx.messaging.transport.publish(BROADCASTS.catalogUpdated, JSON.stringify({ v: 1 }));
     this.sweeper.start();
   }
 
@@ -192,6 +206,7 @@ export class RouterEngine {
     // Give in-flight dispatches a moment; what does not finish keeps its lease, which expires and
     // lets another replica (or this one, restarted) finish the job.
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await this.updates.stop();
     this.sharedBreakers?.stop();
     await this.health.stop().catch(() => undefined);
     this.breakers.shutdown();

@@ -228,6 +228,24 @@ export interface GenerationFinishedEvt {
   resource?: Record<string, unknown>;
 }
 
+/**
+ * Broadcast `generation.updated.<orgId>` (BROADCASTS.generationUpdated): the generation's public view
+ * changed and the change is committed, so a re-read sees it. A notice, not the new state: mirrors drop
+ * their copy (the gateway's poll view) or re-read it (status streams).
+ */
+export interface GenerationUpdatedMsg {
+  v: 1;
+  id: string;
+  orgId: string;
+  api: ApiKind;
+  /** The stored status after the change (pending, processing, completed, failed, cancelled, incomplete). */
+  status: string;
+  /** The current attempt number (a fallback to another route changes it while the status stays). */
+  attempt: number;
+  /** True once the generation was deleted (DELETE /v1/videos/{id}): every face answers 404. */
+  deleted: boolean;
+}
+
 export class UsageListMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
   @IsOptional() @IsString() from?: string;

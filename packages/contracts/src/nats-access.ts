@@ -6,7 +6,7 @@
  * `authorization` block of a nats-server configuration (JSON is valid nats-server configuration); the
  * end-to-end tests run with it on, so a missing permission fails a test.
  */
-import { ALL_EVENT_SUBJECTS, EVENTS } from './subjects';
+import { ALL_EVENT_SUBJECTS, BROADCASTS, EVENTS } from './subjects';
 
 export const NATS_SERVICES = ['gateway', 'billing', 'router', 'providers', 'webhooks'] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
@@ -29,6 +29,15 @@ export const NATS_EVENTS_PUBLISHED: Record<NatsService, readonly string[]> = {
   webhooks: [],
 };
 
+/** The broadcast notices (core NATS, `BROADCASTS`) each service publishes and subscribes. */
+export const NATS_BROADCASTS: Record<NatsService, { publish: readonly string[]; subscribe: readonly string[] }> = {
+  gateway: { publish: [], subscribe: [`${BROADCASTS.generationUpdated}.>`, BROADCASTS.generationViewReset, BROADCASTS.catalogUpdated] },
+  router: { publish: [`${BROADCASTS.generationUpdated}.>`, BROADCASTS.generationViewReset, BROADCASTS.catalogUpdated], subscribe: [] },
+  billing: { publish: [], subscribe: [] },
+  providers: { publish: [], subscribe: [] },
+  webhooks: { publish: [], subscribe: [] },
+};
+
 export interface NatsPermissions {
   publish: { allow: string[] };
   subscribe: { allow: string[] };
@@ -42,13 +51,14 @@ export function natsPermissions(service: NatsService, prefix = ''): NatsPermissi
       allow: [
         ...NATS_CALLS[service].map((s) => `${prefix}${s}.>`),
         ...NATS_EVENTS_PUBLISHED[service].map((e) => `${prefix}${e}`),
+        ...NATS_BROADCASTS[service].publish.map((b) => `${prefix}${b}`),
         `${prefix}deadletter.>`, // a consumer's dead letters
         '$JS.API.>', // JetStream: streams, consumers, pulls, key-value buckets
         '$JS.ACK.>',
         '$KV.>',
       ],
     },
-    subscribe: { allow: [`${prefix}${service}.>`, '_INBOX.>'] },
+    subscribe: { allow: [`${prefix}${service}.>`, ...NATS_BROADCASTS[service].subscribe.map((b) => `${prefix}${b}`), '_INBOX.>'] },
     allow_responses: true,
   };
 }

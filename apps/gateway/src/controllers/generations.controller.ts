@@ -51,6 +51,8 @@ export class GenerationsController {
   @ApiOk('VideoGeneration')
   @ApiErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checkId('generation', id) });
+    const checked = checkId('generation', id);
+    // From the gateway's view of generations when it has this one (kept current by generation.updated).
+    return this.rt.edge.poll('generation', p.orgId, checked, () => this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checked }));
   }
 }

@@ -39,7 +39,9 @@ export class ResponsesController {
   @ApiOk('ResponseObject')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
+    const checked = checkId('generation', id, 'Response');
+    // From the gateway's view of generations when it has this one (kept current by generation.updated).
+    return this.rt.edge.poll('response', p.orgId, checked, () => this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checked }));
   }
 
   @Delete(':id')
@@ -65,6 +67,7 @@ export class ResponsesController {
   }
 
   private cancel(p: Principal, id: string) {
-    return this.rt.downstream.call<CancelReply>(RPC.router.responseCancel, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
+    const checked = checkId('generation', id, 'Response');
+    return this.rt.edge.changed(checked, this.rt.downstream.call<CancelReply>(RPC.router.responseCancel, { orgId: p.orgId, id: checked }));
   }
 }
