@@ -15,7 +15,7 @@ import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
 import { admit } from './generations/admit';
-import { Dispatcher, type Reserved } from './generations/dispatcher';
+import { Dispatcher, isOurSideFailure, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
@@ -50,6 +50,8 @@ export class RouterEngine {
   private readonly replays: Counter<'api'>;
   private readonly unreportedUsage: Counter<'provider'>;
   private readonly inflight = new Set<Promise<void>>();
+  private readonly dispatchRefused: Counter;
+  private creating = 0;
   /** `generation.updated.<org>` broadcasts from the database's NOTIFYs (the gateway's poll view, status streams). */
   private readonly updates: GenerationUpdatesRelay;
 
@@ -99,7 +101,9 @@ export class RouterEngine {
       stuck.set(o.n);
     });
     const breakerTransition = registerBreakerTransitionCounter(reg);
-    this.breakers = new BreakerRegistry(cfg.breaker, {
+    // No breaker timeout of its own: the submit call's own timeout (the same value) ends a slow submit,
+    // as our failure, which the breaker does not count (isOurSideFailure).
+    this.breakers = new BreakerRegistry({ ...cfg.breaker, timeoutMs: false }, {
       onStateChange: (routeId, state, previous, origin) => {
         logger.warn({ routeId, state, previous, origin }, 'circuit breaker state changed');
         breakerTransition(routeId, state, origin);
@@ -114,6 +118,15 @@ export class RouterEngine {
       healthMetrics.outcome(routeId, o.ok, o.ok ? undefined : o.kind);
     };
 
+    const ourSide = new Counter({
+      name: 'pipevideo_dispatch_our_side_failures_total',
+      help: 'Submits that failed on our side (providers service unreachable or too slow), by route and outcome: retried on the same route, or gave_up (fell back after the retry window); never counted against the route',
+      labelNames: ['route', 'outcome'],
+      registers: [reg],
+    });
+    this.dispatchRefused = new Counter({ name: 'pipevideo_dispatch_queue_refusals_total', help: 'Creates refused with 503 because this router replica\'s dispatch queue was full (backpressure)', registers: [reg] });
+    const depth = () => this.queueDepth();
+    new Gauge({ name: 'pipevideo_dispatch_queue_depth', help: 'Generations this router replica is admitting, dispatching, or holding for a retry (bounded by PIPEVIDEO_DISPATCH_QUEUE_MAX)', registers: [reg], collect() { this.set(depth()); } });
     const rpc = ctx.messaging.rpc;
     this.dispatcher = new Dispatcher(
       this.store,
@@ -135,12 +148,17 @@ export class RouterEngine {
           await rpc.request(RPC.providers.jobCancel, { generationId, attempt });
         },
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
-        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => r instanceof Error || (r && r.ok === false && r.retryable === true)),
+        // Our own failures (the providers service unreachable or slow: our overload) say nothing about the route.
+        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true)),
+        onOurSideFailure: (routeId, outcome) => ourSide.inc({ route: routeId, outcome }),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
         params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
       },
-      { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
+      {
+        leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs,
+        retryBackoffMs: cfg.dispatchRetryBackoffMs, retryWindowMs: cfg.dispatchRetryWindowMs,
+      },
       this.owner,
     );
     this.completion = new CompletionHandler(ctx.ds, this.store, {
@@ -221,6 +239,22 @@ export class RouterEngine {
     this.inflight.add(p);
   }
 
+  /** Creates being admitted, dispatches running in their background, and dispatches waiting for a retry. */
+  private queueDepth(): number {
+    return this.creating + this.inflight.size + this.dispatcher.deferredCount();
+  }
+
+  /** Backpressure: a create this replica could not dispatch soon is refused before anything is stored or held. */
+  private admitToQueue(): void {
+    if (this.queueDepth() < this.cfg.dispatchQueueMax) return;
+    this.dispatchRefused.inc();
+    throw new DomainError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      `Pipevideo is busy: ${this.queueDepth()} generations are waiting to be dispatched on this router. Nothing was created or charged; retry after the indicated time.`,
+      { retry_after: 2 },
+    );
+  }
+
   private createPorts(): CreatePorts {
     return {
       selectionContext: () => ({
@@ -240,8 +274,14 @@ export class RouterEngine {
     };
   }
 
-  createGeneration(msg: CreateGenerationMsg) {
-    return createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs }, this.cfg.idempotencyTtlSeconds);
+  async createGeneration(msg: CreateGenerationMsg) {
+    this.admitToQueue();
+    this.creating++;
+    try {
+      return await createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs }, this.cfg.idempotencyTtlSeconds);
+    } finally {
+      this.creating--;
+    }
   }
 
   async getGeneration(orgId: string, id: string) {
@@ -265,15 +305,21 @@ export class RouterEngine {
     maxInFlight?: number,
     key?: { id: string; limit?: KeyLimit | null },
   ) {
-    const g = await createResponse(
-      orgId, req, attribution, correlationId, this.catalog, this.store,
-      { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
-      { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
-      idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
-      maxInFlight,
-      key,
-    );
-    return responseView(g);
+    this.admitToQueue();
+    this.creating++;
+    try {
+      const g = await createResponse(
+        orgId, req, attribution, correlationId, this.catalog, this.store,
+        { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
+        { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
+        idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
+        maxInFlight,
+        key,
+      );
+      return responseView(g);
+    } finally {
+      this.creating--;
+    }
   }
 
   async getResponse(orgId: string, id: string) {

@@ -186,6 +186,17 @@ export class GenerationStore {
     return rowsOf<GenerationRow>(rows)[0];
   }
 
+  /**
+   * Gives the lease back but lets nobody (the sweeper included) dispatch again for `ms`: a submit that
+   * failed on our side is retried later on the same attempt, hold and route.
+   */
+  async deferDispatch(id: string, owner: string, ms: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE generations SET lease_until = now() + make_interval(secs => $3::float / 1000), lease_owner = NULL WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, ms],
+    );
+  }
+
   async releaseLease(id: string, owner: string): Promise<void> {
     await this.ds.query(`UPDATE generations SET lease_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
   }
