@@ -63,6 +63,7 @@ export class GatewayRuntime {
     this.rateLimiter = new RateLimiter(ctx.ds);
     this.limits = new RequestLimits(this.rateLimiter, cfg.ipRateLimitPerMinute);
     this.idempotency = new IdempotencyStore(ctx.ds, cfg.idempotencyTtlSeconds);
+    ctx.janitor.add(this.idempotency.retentionRule());
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
     this.keyLimits = new KeyLimitsView(this.downstream);

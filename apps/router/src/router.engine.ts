@@ -86,19 +86,36 @@ export class RouterEngine {
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
       registers: [reg],
     });
+    // Costs that do not grow with history: the gauge counts only generations in flight (the in-flight
+    // partial index), finished ones are a counter incremented where they finish.
+    const modelLabel = (model: string) => (this.catalog.getModel(model) || this.catalog.getOrchestrationModel(model) ? model : 'other');
     const byStatus = new Gauge({
       name: 'pipevideo_generations',
-      help: 'Generations by status, provider and model (from the database)',
+      help: 'Generations in flight (pending, processing) by status, provider and model (from the database); finished ones: pipevideo_generations_finished_total',
       labelNames: ['api', 'status', 'provider', 'model'],
       registers: [reg],
     });
+    const finished = new Counter({
+      name: 'pipevideo_generations_finished_total',
+      help: 'Generations this router replica moved to a final status (completed, failed, cancelled, incomplete), by provider and model',
+      labelNames: ['api', 'status', 'provider', 'model'],
+      registers: [reg],
+    });
+    this.store.onFinished = (g) => finished.inc({ api: g.api, status: g.status, provider: g.provider ?? 'none', model: modelLabel(g.model ?? g.requested_model) });
     const stuck = new Gauge({ name: 'pipevideo_generations_overdue', help: 'Processing generations past their deadline (should drain to 0)', registers: [reg] });
     ctx.metrics.collectors.push(async () => {
-      const rows = await ctx.ds.query(`SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3, 4`);
+      const rows = await ctx.ds.query(
+        `SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n,
+                count(*) FILTER (WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds')::int AS overdue
+           FROM generations WHERE status IN ('pending', 'processing') GROUP BY 1, 2, 3, 4`,
+      );
       byStatus.reset();
-      for (const r of rows) byStatus.set({ api: r.api, status: r.status, provider: r.provider, model: this.catalog.getModel(r.model) || this.catalog.getOrchestrationModel(r.model) ? r.model : 'other' }, r.n);
-      const [o] = await ctx.ds.query(`SELECT count(*)::int AS n FROM generations WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds'`);
-      stuck.set(o.n);
+      let overdue = 0;
+      for (const r of rows) {
+        byStatus.inc({ api: r.api, status: r.status, provider: r.provider, model: modelLabel(r.model) }, r.n);
+        overdue += r.overdue;
+      }
+      stuck.set(overdue);
     });
     const breakerTransition = registerBreakerTransitionCounter(reg);
     // No breaker timeout of its own: the submit call's own timeout (the same value) ends a slow submit,

@@ -4,6 +4,7 @@ export * from './config/production-secrets';
 export * from './db/data-source';
 export * from './db/connectivity';
 export * from './db/concurrency-cap';
+export * from './db/retention';
 export * from './messaging/event-bus';
 export * from './messaging/dead-letters';
 export * from './messaging/in-process-bus';

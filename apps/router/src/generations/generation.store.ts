@@ -70,6 +70,9 @@ export interface RecordedTokens {
 
 /** All SQL about generations and their attempts. Every status change is a guarded UPDATE. */
 export class GenerationStore {
+  /** Called for each generation moved to a final status (the finished counter: metrics that do not scan history). */
+  onFinished?: (row: GenerationRow) => void;
+
   constructor(private readonly ds: DataSource) {}
 
   /**
@@ -299,6 +302,7 @@ export class GenerationStore {
         resource,
       };
       await addToOutbox(tx, EVENTS.generationFinished, evt as unknown as Record<string, unknown>);
+      this.onFinished?.(row);
       return row;
     };
     return m ? run(m) : this.ds.transaction(run);
