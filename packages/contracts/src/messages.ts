@@ -6,6 +6,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
+import { DomainError, ErrorCode } from './errors';
 import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
 import { KEY_LIMIT_RESETS, type KeyLimit, type KeyLimitReset } from './key-limits';
 
@@ -90,6 +91,21 @@ export class CreateResponseMsg extends Envelope {
 export class GetByIdMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
   @IsString() @IsNotEmpty() id!: string;
+}
+
+/**
+ * `GetByIdMsg` checked by hand, for the hot read subjects (polls): the same rules as `validateMessage`
+ * (class-transformer + class-validator) without building an instance per message.
+ */
+export function readGetByIdMsg(payload: unknown): GetByIdMsg {
+  const p = payload as Partial<Record<keyof GetByIdMsg, unknown>> | null;
+  if (!p || typeof p !== 'object') throw new DomainError(ErrorCode.BAD_REQUEST, 'message must be an object');
+  const issues: string[] = [];
+  if (typeof p.v !== 'number' || !Number.isInteger(p.v)) issues.push('v must be an integer number');
+  if (p.correlationId !== undefined && p.correlationId !== null && typeof p.correlationId !== 'string') issues.push('correlationId must be a string');
+  for (const f of ['orgId', 'id'] as const) if (typeof p[f] !== 'string' || p[f] === '') issues.push(`${f} should not be empty`);
+  if (issues.length) throw new DomainError(ErrorCode.BAD_REQUEST, issues.join('; '));
+  return p as GetByIdMsg;
 }
 
 export class OrgMsg extends Envelope {
