@@ -19,7 +19,7 @@ import { Dispatcher, isOurSideFailure, type Reserved } from './generations/dispa
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { CandidateSnapshot, GenerationRow } from './generations/generation.types';
 import { Sweeper } from './generations/sweeper';
-import { GenerationUpdatesRelay } from './generations/generation-updates';
+import { GenerationAnnouncer } from './generations/generation-updates';
 import { responseView, videoGenerationView } from './generations/views';
 import { Rankings } from './rankings/rankings';
 import { cancelResponse } from './responses/cancel-response';
@@ -52,8 +52,8 @@ export class RouterEngine {
   private readonly inflight = new Set<Promise<void>>();
   private readonly dispatchRefused: Counter;
   private creating = 0;
-  /** `generation.updated.<org>` broadcasts from the database's NOTIFYs (the gateway's poll view, status streams). */
-  private readonly updates: GenerationUpdatesRelay;
+  /** `generation.updated.<org>` broadcasts after each committed visible change (the gateway's poll view, status streams). */
+  private readonly updates: GenerationAnnouncer;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -202,14 +202,12 @@ export class RouterEngine {
       cfg.sweepIntervalMs,
       2000,
     );
-    const relayed = new Counter({ name: 'pipevideo_generation_updates_relayed_total', help: 'generation.updated notices relayed from the database to NATS by this replica', registers: [reg] });
-    const relayReconnects = new Counter({ name: 'pipevideo_generation_updates_listener_reconnects_total', help: 'Times the generation-updates listener lost its database connection (each one resets the mirrors)', registers: [reg] });
-    const dsOptions = ctx.ds.options as { url?: string; schema?: string };
-    this.updates = new GenerationUpdatesRelay(dsOptions.url ?? '', dsOptions.schema ?? 'router', {
-      publish: (subject, data) => ctx.messaging.transport.publish(subject, data),
-      onRelayed: () => relayed.inc(),
-      onReconnect: () => relayReconnects.inc(),
+    const announced = new Counter({ name: 'pipevideo_generation_updates_announced_total', help: 'generation.updated notices this replica broadcast (one per committed visible change of a generation)', registers: [reg] });
+    this.updates = new GenerationAnnouncer((subject, data) => {
+      ctx.messaging.transport.publish(subject, data);
+      if (subject !== BROADCASTS.generationViewReset) announced.inc();
     });
+    this.store.announce = (m, note) => this.updates.changed(m, note);
     this.videos = new VideosFace(ctx.ds, this.store, this.catalog, { createGeneration: (msg) => this.createGeneration(msg), cancelled: (row) => this.afterCancel(row) });
   }
 
@@ -230,7 +228,7 @@ export class RouterEngine {
       else await this.completion.onUsageReported(evt as ProviderJobUsageEvt);
       void this.ctx.relay.kick();
     });
-    await this.updates.start();
+    this.updates.install(this.ctx.ds);
     // A router that starts may carry another catalog than the one the gateways mirror.
     this.ctx.messaging.transport.publish(BROADCASTS.catalogUpdated, JSON.stringify({ v: 1 }));
     this.sweeper.start();
@@ -241,7 +239,6 @@ export class RouterEngine {
     // Give in-flight dispatches a moment; what does not finish keeps its lease, which expires and
     // lets another replica (or this one, restarted) finish the job.
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 3000).unref())]);
-    await this.updates.stop();
     this.sharedBreakers?.stop();
     await this.health.stop().catch(() => undefined);
     this.breakers.shutdown();

@@ -8,7 +8,6 @@ import { GenerationsTokenCostUsd1700000001300 } from './migrations/1700000001300
 import { GenerationsDeletedAt1700000001700 } from './migrations/1700000001700-generations-deleted-at';
 import { AppRankings1700000001400 } from './migrations/1700000001400-app-rankings';
 import { GenerationsKeyLimit1700000001400 } from './migrations/1700000001400-generations-key-limit';
-import { GenerationUpdatedNotify1770000000000 } from './migrations/1770000000000-generation-updated-notify';
 import { ROUTER_ENGINE, RouterController } from './router.controller';
 import { RouterEngine } from './router.engine';
 import { RouterConfig, routerConfigFromEnv } from './router.config';
@@ -29,7 +28,7 @@ export async function startRouterService(o: RouterServiceOptions): Promise<Runni
     port: o.port,
     host: o.host,
     messaging: o.messaging,
-    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700, GenerationUpdatedNotify1770000000000], poolSize: 20 },
+    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700], poolSize: 20 },
     module: (ctx: ServiceContext) => {
       engine = new RouterEngine(ctx, cfg);
       @Module({ controllers: [RouterController], providers: [{ provide: ROUTER_ENGINE, useValue: engine }] })

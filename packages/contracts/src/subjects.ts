@@ -70,12 +70,12 @@ export const EVENTS = {
 export const BROADCASTS = {
   /**
    * `generation.updated.<orgId>`: a generation's public view changed (status, attempts, provider, output,
-   * usage, deleted) and the change is committed. Published by the router (from a PostgreSQL trigger's
-   * NOTIFY, so no writer can forget it); payload `GenerationUpdatedMsg`. Subscribe `generation.updated.>`
+   * usage, deleted) and the change is committed. Published by the router after the commit
+   * (GenerationAnnouncer); payload `GenerationUpdatedMsg`. Subscribe `generation.updated.>`
    * (all orgs) or `generation.updated.<orgId>` (one org).
    */
   generationUpdated: 'generation.updated',
-  /** Notices about generations may have been lost (the router's listener reconnected): drop what you mirror. */
+  /** Notices about generations may have been lost (a router started, perhaps after dying mid-announcement): drop what you mirror. */
   generationViewReset: 'generation.view_reset',
   /** The public catalog (`/v1/models`, `/v1/engines`) may have changed (a router started): re-read it. */
   catalogUpdated: 'catalog.updated',

@@ -50,7 +50,7 @@ export class GatewayEdge {
     );
     this.staticServed = new Counter({ name: 'pipevideo_gateway_static_answers_total', help: 'Answers served from the gateway\'s memory (catalog, OpenAPI document), by route and result (ok, not_modified)', labelNames: ['route', 'result'], registers: [registry] });
     this.polls = new Counter({ name: 'pipevideo_gateway_poll_view_total', help: 'Polls of a generation (face: generation, video, response) answered from the gateway\'s view (hit) or read from the router (miss)', labelNames: ['face', 'result'], registers: [registry] });
-    this.notices = new Counter({ name: 'pipevideo_gateway_generation_notices_total', help: 'generation.updated notices received (updated), and resets of the view (reset: the router\'s listener reconnected; gap: this gateway\'s NATS connection dropped)', labelNames: ['kind'], registers: [registry] });
+    this.notices = new Counter({ name: 'pipevideo_gateway_generation_notices_total', help: 'generation.updated notices received (updated), and resets of the view (reset: a router started; gap: this gateway\'s NATS connection dropped)', labelNames: ['kind'], registers: [registry] });
     const view = this.view;
     new Gauge({ name: 'pipevideo_gateway_poll_view_entries', help: 'Generations in this gateway\'s poll view', registers: [registry], collect() { this.set(view.size); } });
   }

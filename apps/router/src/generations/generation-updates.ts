@@ -1,90 +1,53 @@
-import { Client } from 'pg';
+import type { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { BROADCASTS, generationUpdatedSubject, type GenerationUpdatedMsg } from '@pipevideo/contracts';
-import { logger } from '@pipevideo/platform';
 
-export interface GenerationUpdatesPorts {
-  /** Core NATS publish (Transport.publish). */
-  publish(subject: string, data: string): void;
-  onRelayed?(): void;
-  onReconnect?(): void;
-}
+export type GenerationNote = Omit<GenerationUpdatedMsg, 'v'>;
+
+const PENDING = 'pipevideo:generation-updates';
 
 /**
- * Relays the `<schema>_generation_updated` NOTIFYs (migration 1770000000000: a trigger on generations
- * and their attempts, delivered on commit) to the `generation.updated.<orgId>` broadcast. One listening
- * connection per router replica; with several replicas each notice is relayed once per replica, which
- * subscribers tolerate (a notice is idempotent). Whenever the listening connection is (re)established,
- * notices in between may be lost: it broadcasts `generation.view_reset` so mirrors start over.
+ * Announces `generation.updated.<orgId>` once a change to a generation's public view is committed: a
+ * change made inside a transaction is announced by the transaction's commit (TypeORM's
+ * afterTransactionCommit, the notes kept on the query runner) and forgotten on rollback; one made
+ * outside any transaction is announced at once (its statement has committed). Several notes of one
+ * generation in one transaction are announced once, with the last one's state.
+ *
+ * Decision: not a PostgreSQL NOTIFY from a trigger (tried first): a notifying transaction holds a
+ * cluster-wide lock through its commit's WAL flush, which serialised every create's commits and made
+ * 150 concurrent creates time out. What this costs instead: a router that dies between a commit and
+ * its announcement leaves mirrors stale until their TTL; every router broadcasts
+ * `generation.view_reset` when it starts, so the mirrors of a generation it was writing start over.
  */
-export class GenerationUpdatesRelay {
-  private client?: Client;
-  private stopped = false;
-  private retry?: NodeJS.Timeout;
+export class GenerationAnnouncer implements EntitySubscriberInterface {
+  constructor(private readonly publish: (subject: string, data: string) => void) {}
 
-  constructor(
-    private readonly databaseUrl: string,
-    private readonly schema: string,
-    private readonly ports: GenerationUpdatesPorts,
-    private readonly retryMs = 1000,
-  ) {}
-
-  get channel(): string {
-    return `${this.schema}_generation_updated`;
+  /** Subscribes to `ds`'s transaction events and tells every mirror to start over (this router may have died before announcing). */
+  install(ds: DataSource): void {
+    ds.subscribers.push(this);
+    this.publish(BROADCASTS.generationViewReset, JSON.stringify({ v: 1 }));
   }
 
-  async start(): Promise<void> {
-    await this.connect();
+  /** A visible change of `note.id`, written through `m` (a transaction's manager, or none: already committed). */
+  changed(m: EntityManager | DataSource | undefined, note: GenerationNote): void {
+    const runner = (m as EntityManager | undefined)?.queryRunner;
+    if (!runner || !runner.isTransactionActive) return this.send(note);
+    const pending: Map<string, GenerationNote> = (runner.data[PENDING] ??= new Map());
+    pending.set(note.id, note);
   }
 
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl });
-    client.on('error', (err) => {
-      logger.warn({ err: String(err) }, 'generation updates listener lost its connection; reconnecting');
-      this.reconnectSoon(client);
-    });
-    client.on('end', () => this.reconnectSoon(client));
-    client.on('notification', (n) => {
-      if (n.channel !== this.channel || !n.payload) return;
-      const p = JSON.parse(n.payload) as Omit<GenerationUpdatedMsg, 'v'>;
-      const msg: GenerationUpdatedMsg = { v: 1, id: p.id, orgId: p.orgId, api: p.api, status: p.status, attempt: p.attempt, deleted: p.deleted };
-      this.ports.publish(generationUpdatedSubject(msg.orgId), JSON.stringify(msg));
-      this.ports.onRelayed?.();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${this.channel.replace(/"/g, '""')}"`);
-      this.client = client;
-      // Anything committed while nobody listened was not announced: mirrors must start over.
-      this.ports.publish(BROADCASTS.generationViewReset, JSON.stringify({ v: 1 }));
-    } catch (err) {
-      logger.warn({ err: String(err) }, 'generation updates listener could not connect; retrying');
-      this.reconnectSoon(client);
-    }
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const pending = event.queryRunner.data?.[PENDING] as Map<string, GenerationNote> | undefined;
+    if (!pending) return;
+    delete event.queryRunner.data[PENDING];
+    for (const note of pending.values()) this.send(note);
   }
 
-  private reconnectSoon(client: Client): void {
-    if (this.stopped || this.retry || (this.client && this.client !== client)) return;
-    this.client = undefined;
-    client.removeAllListeners('notification');
-    void client.end().catch(() => undefined);
-    this.ports.onReconnect?.();
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      void this.connect();
-    }, this.retryMs);
-    this.retry.unref();
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (event.queryRunner.data) delete event.queryRunner.data[PENDING];
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
-    const c = this.client;
-    this.client = undefined;
-    if (c) {
-      c.removeAllListeners();
-      c.on('error', () => undefined);
-      await c.end().catch(() => undefined);
-    }
+  private send(note: GenerationNote): void {
+    const msg: GenerationUpdatedMsg = { v: 1, ...note };
+    this.publish(generationUpdatedSubject(note.orgId), JSON.stringify(msg));
   }
 }

@@ -8,6 +8,7 @@ const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
 import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
 import { responseView, videoGenerationView } from './views';
+import type { GenerationNote } from './generation-updates';
 
 /** TypeORM answers UPDATE … RETURNING with [rows, count] and INSERT/SELECT with rows: normalise. */
 function rowsOf<T>(result: any): T[] {
@@ -70,6 +71,13 @@ export interface RecordedTokens {
 
 /** All SQL about generations and their attempts. Every status change is a guarded UPDATE. */
 export class GenerationStore {
+  /**
+   * A visible change of a generation written through `m` (GenerationAnnouncer: broadcast once committed).
+   * Every write a poll could see goes through this store and calls it: attempts begun and ended, the
+   * submission, the end, token usage, deletion.
+   */
+  announce?: (m: EntityManager | DataSource | undefined, note: GenerationNote) => void;
+
   /** Called for each generation moved to a final status (the finished counter: metrics that do not scan history). */
   onFinished?: (row: GenerationRow) => void;
 
@@ -233,6 +241,7 @@ export class GenerationStore {
         `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, c.estimatedCostCents],
       );
+      this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: g.status, attempt, deleted: false });
       return true;
     });
   }
@@ -247,6 +256,7 @@ export class GenerationStore {
           [g.id, attempt, outcome, errorKind, message?.slice(0, 1000) ?? null],
         ),
       );
+      if (a) this.announce?.(tx, { id: g.id, orgId: g.org_id, api: g.api, status: g.status, attempt, deleted: false });
       if (a && releaseHold) {
         const evt: Omit<HoldReleaseRequestedEvt, 'eventId'> = { v: 1, orgId: g.org_id, holdId: a.hold_id, reason: outcome };
         await addToOutbox(tx, EVENTS.holdReleaseRequested, { ...evt, eventId: `release:${a.hold_id}` });
@@ -268,7 +278,9 @@ export class GenerationStore {
           RETURNING id`,
         [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, c.estimatedCostCents, deadlineMs, attempt],
       );
-      return rowsOf(rows).length > 0;
+      const marked = rowsOf(rows).length > 0;
+      if (marked) this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: 'processing', attempt, deleted: false });
+      return marked;
     });
   }
 
@@ -310,6 +322,7 @@ export class GenerationStore {
       };
       await addToOutbox(tx, EVENTS.generationFinished, evt as unknown as Record<string, unknown>);
       this.onFinished?.(row);
+      this.announce?.(tx, { id: row.id, orgId: row.org_id, api: row.api, status: row.status, attempt: row.attempt, deleted: !!row.deleted_at });
       return row;
     };
     return m ? run(m) : this.ds.transaction(run);
@@ -320,11 +333,19 @@ export class GenerationStore {
   }
 
   async recordTokens(id: string, t: RecordedTokens, m: EntityManager): Promise<void> {
-    await m.query(
+    const rows = await m.query(
       `UPDATE generations SET input_tokens = $2, output_tokens = $3, cost_cents = $4, token_cost_usd = $5, usage_estimated = $6, tokens_charged = true, updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1 RETURNING org_id, api, status, attempt`,
       [id, t.inputTokens, t.outputTokens, t.costCents, t.costUsd, t.estimated],
     );
+    const [g] = rowsOf<Pick<GenerationRow, 'org_id' | 'api' | 'status' | 'attempt'>>(rows);
+    if (g) this.announce?.(m, { id, orgId: g.org_id, api: g.api, status: g.status, attempt: g.attempt, deleted: false });
+  }
+
+  /** Hides a video (DELETE /v1/videos/{id}): every face answers 404 from now on. */
+  async markDeleted(g: GenerationRow, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generations SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [g.id]);
+    this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: g.status, attempt: g.attempt, deleted: true });
   }
 
   /** Ids whose dispatch is due: never started, or a replica died holding the lease. */

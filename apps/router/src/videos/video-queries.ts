@@ -1,5 +1,5 @@
 import { badRequest } from '@pipevideo/contracts';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { GenerationRow } from '../generations/generation.types';
 
 export type ListOrder = 'asc' | 'desc';
@@ -27,9 +27,5 @@ export class VideoQueries {
         ORDER BY created_at ${dir}, id ${dir} LIMIT $3`,
       [orgId, after ?? null, limit],
     );
-  }
-
-  async markDeleted(id: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE generations SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [id]);
   }
 }
