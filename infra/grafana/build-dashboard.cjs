@@ -94,10 +94,10 @@ ts('NATS handler latency p50 / p99 by service', 'From pipevideo_nats_handler_dur
 row('Generations and routing');
 ts('Active generations by provider and status', 'Generations not yet finished, from the router database (deduplicated across router replicas).',
   [['sum by (provider, status) (max by (api, status, provider, model) (pipevideo_generations{status!~"completed|failed|cancelled|incomplete"}))', '{{provider}} {{status}}']], { stack: true });
-ts('Generations finished in the last 10 min by provider', 'Completed and failed generations by provider (change of the database counts over 10 minutes).',
-  [['sum by (provider, status) (max by (api, status, provider, model) (delta(pipevideo_generations{status=~"completed|failed|cancelled|incomplete"}[10m])))', '{{provider}} {{status}}']], { stack: true });
-ts('Generations by status (all time)', 'Every generation in the database, by status.',
-  [['sum by (status) (max by (api, status, provider, model) (pipevideo_generations))', '{{status}}']]);
+ts('Generations finished in the last 10 min by provider', 'Completed and failed generations by provider (sum over router replicas of the finished counter).',
+  [['sum by (provider, status) (increase(pipevideo_generations_finished_total[10m]))', '{{provider}} {{status}}']], { stack: true });
+ts('Generations finished/s by status', 'Generations reaching a final status per second, by status (sum over router replicas).',
+  [['sum by (status) (rate(pipevideo_generations_finished_total[$__rate_interval]))', '{{status}}']], { unit: 'ops' });
 ts('Route fallbacks/s by reason', 'Moves to the next route or model (down, rate limited, moderation, timeout, ...).',
   [['sum by (reason) (rate(pipevideo_route_fallbacks_total[$__rate_interval]))', '{{reason}}']], { unit: 'ops', stack: true });
 panels.push({

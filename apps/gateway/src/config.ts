@@ -38,6 +38,12 @@ export interface GatewayConfig {
   dashboardDir?: string;
   /** Human accounts: sign-in by email and OIDC, sessions, mail (accounts/accounts-config.ts). */
   accounts: AccountsConfig;
+  /** How often the gateway re-reads the public catalog it serves from memory (it carries measured route health). */
+  catalogRefreshMs: number;
+  /** Generations each gateway replica keeps in its poll view (least recently polled leave first). */
+  pollViewMaxEntries: number;
+  /** Longest a poll answer is reused without a notice (bound should a notice be lost unnoticed). */
+  pollViewTtlMs: number;
 }
 
 export function gatewayConfigFromEnv(overrides: Partial<Omit<GatewayConfig, 'accounts'>> & { accounts?: Partial<AccountsConfig> } = {}): GatewayConfig {
@@ -53,6 +59,9 @@ export function gatewayConfigFromEnv(overrides: Partial<Omit<GatewayConfig, 'acc
     bodyLimitBytes: overrides.bodyLimitBytes ?? envInt('PIPEVIDEO_GATEWAY_BODY_LIMIT_BYTES', 900 * 1024),
     idempotencyTtlSeconds: overrides.idempotencyTtlSeconds ?? envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
     responsesMaxOutputTokensLimit: overrides.responsesMaxOutputTokensLimit ?? envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS_LIMIT', DEFAULT_MAX_OUTPUT_TOKENS_LIMIT),
+    catalogRefreshMs: overrides.catalogRefreshMs ?? envInt('PIPEVIDEO_GATEWAY_CATALOG_REFRESH_MS', 5000),
+    pollViewMaxEntries: overrides.pollViewMaxEntries ?? envInt('PIPEVIDEO_GATEWAY_POLL_VIEW_MAX', 10_000),
+    pollViewTtlMs: overrides.pollViewTtlMs ?? envInt('PIPEVIDEO_GATEWAY_POLL_VIEW_TTL_MS', 60_000),
     rpcTimeoutMs: overrides.rpcTimeoutMs ?? (process.env.PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS ? envInt('PIPEVIDEO_GATEWAY_RPC_TIMEOUT_MS', 5000) : undefined),
     dashboardDir: overrides.dashboardDir ?? (process.env.PIPEVIDEO_DASHBOARD_DIR || undefined),
     accounts: accountsConfigFromEnv(overrides.accounts),

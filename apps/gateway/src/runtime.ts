@@ -10,6 +10,7 @@ import { SessionPrincipals } from './accounts/session-principal';
 import type { GatewayConfig } from './config';
 import { AuditLog } from './audit/audit-log';
 import { Downstream } from './downstream';
+import { GatewayEdge } from './edge/edge';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { KeyLimitsView } from './orgs/key-limits';
@@ -35,6 +36,8 @@ export class GatewayRuntime {
   readonly accounts: Accounts;
   /** Session-cookie authentication of the public API (the dashboard). */
   readonly sessionPrincipals: SessionPrincipals;
+  /** Answers from memory: the public catalog, the OpenAPI document, polls (issue 19). */
+  readonly edge: GatewayEdge;
   /** Where GET /v1/videos/{id}/content reads output files (the provider's URL until we store outputs). */
   readonly videoContent: VideoContentSource = new ProviderUrlContent();
   /** Where stored outputs live (docs/outputs.md); …/content streams from it, /v1/files serves the disk driver's links. */
@@ -82,6 +85,7 @@ export class GatewayRuntime {
     this.rateLimiter = new RateLimiter(ctx.ds);
     this.limits = new RequestLimits(this.rateLimiter, cfg.ipRateLimitPerMinute);
     this.idempotency = new IdempotencyStore(ctx.ds, cfg.idempotencyTtlSeconds);
+    ctx.janitor.add(this.idempotency.retentionRule());
     this.metrics = new GatewayMetrics(ctx.metrics.registry);
     this.downstream = new Downstream(ctx.messaging.rpc, cfg.rpcTimeoutMs);
     this.keyLimits = new KeyLimitsView(this.downstream);
@@ -98,5 +102,6 @@ export class GatewayRuntime {
     this.watch.start();
     this.sse = new SseLimiter(envInt('PIPEVIDEO_SSE_MAX_PER_KEY', 20));
     this.outputs = new OutputContent(this.storage, new OutputLinks(this.storage, storageCfg.linkTtlSeconds), this.videoContent, this.outputMetrics);
+    this.edge = new GatewayEdge(ctx.messaging.transport, this.downstream, this.limits, ctx.metrics.registry, cfg);
   }
 }

@@ -59,7 +59,9 @@ export async function startGatewayService(opts: StartGatewayOptions): Promise<Ru
       const full = buildOpenApiDocument(app, SwaggerModule);
       Object.assign(runtime!.openapiDocument, customerDocument(full));
       Object.assign(runtime!.operatorOpenapiDocument, operatorDocument(full));
+      runtime!.edge.start(runtime!.openapiDocument);
     },
+    beforeClose: async () => runtime?.edge.stop(),
   });
   const rt = runtime!;
   return {

@@ -26,6 +26,18 @@ export interface RouterConfig {
   rankingsMinGenerations: number;
   /** How long a create's Idempotency-Key names its generation (the gateway keeps keys as long: same variable). */
   idempotencyTtlSeconds: number;
+  /**
+   * Generations one router replica dispatches at once in the background of their creates (backpressure):
+   * a create beyond it is refused with 503 and `retry_after` before anything is stored or held.
+   */
+  dispatchQueueMax: number;
+  /**
+   * A submit that failed on our side (the providers service did not answer in time or not at all) keeps
+   * its attempt, hold and route and is submitted again after `dispatchRetryBackoffMs`, for at most
+   * `dispatchRetryWindowMs` from the attempt's start; only then does the generation fall back.
+   */
+  dispatchRetryBackoffMs: number;
+  dispatchRetryWindowMs: number;
   /** Measured route health (sliding window shared by all replicas) and when a route counts as unhealthy. */
   health: RouteHealthConfig;
   /** The platform fee of a generation run on the org's own provider key (routing/byok-fee.ts). */
@@ -52,6 +64,9 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
     responsesMaxOutputTokens: envInt('PIPEVIDEO_RESPONSES_MAX_OUTPUT_TOKENS', 20_000),
     rankingsMinGenerations: envInt('PIPEVIDEO_RANKINGS_MIN_GENERATIONS', 10),
     idempotencyTtlSeconds: envInt('PIPEVIDEO_IDEMPOTENCY_TTL_SECONDS', 24 * 3600),
+    dispatchQueueMax: envInt('PIPEVIDEO_DISPATCH_QUEUE_MAX', 512),
+    dispatchRetryBackoffMs: envInt('PIPEVIDEO_DISPATCH_RETRY_BACKOFF_MS', 2000),
+    dispatchRetryWindowMs: envInt('PIPEVIDEO_DISPATCH_RETRY_WINDOW_MS', 10 * 60_000),
     health: healthConfig(envInt('PIPEVIDEO_ROUTE_HEALTH_WINDOW_MS', 10 * 60_000)),
     byokFee: { flatCents: envInt('PIPEVIDEO_BYOK_FEE_CENTS', 1), percent: envInt('PIPEVIDEO_BYOK_FEE_PERCENT', 0) },
     ...over,

@@ -1,6 +1,6 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import {
-  BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, EVENTS, type GenerationChangedSignal, type KeyLimit, notFound, type OutputLocation, pageOf, ProviderSlug, RPC, SIGNALS,
+  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type GenerationChangedSignal, type KeyLimit, notFound, type OutputLocation, pageOf, ProviderSlug, RPC, SIGNALS,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -15,7 +15,7 @@ import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
 import { admit } from './generations/admit';
-import { Dispatcher, type Reserved } from './generations/dispatcher';
+import { Dispatcher, isOurSideFailure, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { GenerationRow } from './generations/generation.types';
 import { registerGenerationGauges } from './generations/generation-metrics';
@@ -25,6 +25,7 @@ import { finishedVideoCostCents } from './generations/video-cost';
 import { responseTokenCost } from './responses/token-charge';
 import { defaultLinker } from './generations/output-links';
 import { Sweeper } from './generations/sweeper';
+import { GenerationAnnouncer } from './generations/generation-updates';
 import { responseView, videoGenerationView } from './generations/views';
 import { Rankings } from './rankings/rankings';
 import { cancelResponse } from './responses/cancel-response';
@@ -59,6 +60,10 @@ export class RouterEngine {
   private readonly replays: Counter<'api'>;
   private readonly unreportedUsage: Counter<'provider'>;
   private readonly inflight = new Set<Promise<void>>();
+  private readonly dispatchRefused: Counter;
+  private creating = 0;
+  /** `generation.updated.<org>` broadcasts after each committed visible change (the gateway's poll view, status streams). */
+  private readonly updates: GenerationAnnouncer;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -99,7 +104,9 @@ export class RouterEngine {
     });
     registerGenerationGauges(reg, ctx.metrics.collectors, this.store, this.catalog);
     const breakerTransition = registerBreakerTransitionCounter(reg);
-    this.breakers = new BreakerRegistry(cfg.breaker, {
+    // No breaker timeout of its own: the submit call's own timeout (the same value) ends a slow submit,
+    // as our failure, which the breaker does not count (isOurSideFailure).
+    this.breakers = new BreakerRegistry({ ...cfg.breaker, timeoutMs: false }, {
       onStateChange: (routeId, state, previous, origin) => {
         logger.warn({ routeId, state, previous, origin }, 'circuit breaker state changed');
         breakerTransition(routeId, state, origin);
@@ -121,6 +128,15 @@ export class RouterEngine {
       labelNames: ['provider'],
       registers: [reg],
     });
+    const ourSide = new Counter({
+      name: 'pipevideo_dispatch_our_side_failures_total',
+      help: 'Submits that failed on our side (providers service unreachable or too slow), by route and outcome: retried on the same route, or gave_up (fell back after the retry window); never counted against the route',
+      labelNames: ['route', 'outcome'],
+      registers: [reg],
+    });
+    this.dispatchRefused = new Counter({ name: 'pipevideo_dispatch_queue_refusals_total', help: 'Creates refused with 503 because this router replica\'s dispatch queue was full (backpressure)', registers: [reg] });
+    const depth = () => this.queueDepth();
+    new Gauge({ name: 'pipevideo_dispatch_queue_depth', help: 'Generations this router replica is admitting, dispatching, or holding for a retry (bounded by PIPEVIDEO_DISPATCH_QUEUE_MAX)', registers: [reg], collect() { this.set(depth()); } });
     const rpc = ctx.messaging.rpc;
     this.dispatcher = new Dispatcher(
       this.store,
@@ -136,7 +152,9 @@ export class RouterEngine {
           await rpc.request(RPC.providers.jobCancel, { generationId, attempt });
         },
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
-        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => r instanceof Error || (r && r.ok === false && r.retryable === true)),
+        // Our own failures (the providers service unreachable or slow: our overload) say nothing about the route.
+        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true)),
+        onOurSideFailure: (routeId, outcome) => ourSide.inc({ route: routeId, outcome }),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
         params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
@@ -145,7 +163,10 @@ export class RouterEngine {
         byokCapable: new Set<string>(BYOK_PROVIDERS),
         onByok: (provider) => byokJobs.inc({ provider }),
       },
-      { leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs },
+      {
+        leaseMs: cfg.dispatchLeaseMs, callbackTimeoutMs: cfg.callbackTimeoutMs, pollTimeoutMs: cfg.pollTimeoutMs,
+        retryBackoffMs: cfg.dispatchRetryBackoffMs, retryWindowMs: cfg.dispatchRetryWindowMs,
+      },
       this.owner,
     );
     this.completion = new CompletionHandler(ctx.ds, this.store, {
@@ -173,6 +194,12 @@ export class RouterEngine {
       cfg.sweepIntervalMs,
       2000,
     );
+    const announced = new Counter({ name: 'pipevideo_generation_updates_announced_total', help: 'generation.updated notices this replica broadcast (one per committed visible change of a generation)', registers: [reg] });
+    this.updates = new GenerationAnnouncer((subject, data) => {
+      ctx.messaging.transport.publish(subject, data);
+      if (subject !== BROADCASTS.generationViewReset) announced.inc();
+    });
+    this.store.announce = (m, note) => this.updates.changed(m, note);
     this.videos = new VideosFace(ctx.ds, this.store, this.catalog, { createGeneration: (msg) => this.createGeneration(msg), cancelled: (row) => this.afterCancel(row) });
   }
 
@@ -203,6 +230,9 @@ export class RouterEngine {
         void this.ctx.relay.kick();
       },
     });
+    this.updates.install(this.ctx.ds);
+    // A router that starts may carry another catalog than the one the gateways mirror.
+    this.ctx.messaging.transport.publish(BROADCASTS.catalogUpdated, JSON.stringify({ v: 1 }));
     this.sweeper.start();
   }
 
@@ -239,6 +269,22 @@ export class RouterEngine {
     this.inflight.add(p);
   }
 
+  /** Creates being admitted, dispatches running in their background, and dispatches waiting for a retry. */
+  private queueDepth(): number {
+    return this.creating + this.inflight.size + this.dispatcher.deferredCount();
+  }
+
+  /** Backpressure: a create this replica could not dispatch soon is refused before anything is stored or held. */
+  private admitToQueue(): void {
+    if (this.queueDepth() < this.cfg.dispatchQueueMax) return;
+    this.dispatchRefused.inc();
+    throw new DomainError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      `Pipevideo is busy: ${this.queueDepth()} generations are waiting to be dispatched on this router. Nothing was created or charged; retry after the indicated time.`,
+      { retry_after: 2 },
+    );
+  }
+
   private createPorts(): CreatePorts {
     return {
       selectionContext: () => ({
@@ -258,8 +304,14 @@ export class RouterEngine {
     };
   }
 
-  createGeneration(msg: CreateGenerationMsg) {
-    return createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs }, this.cfg.idempotencyTtlSeconds);
+  async createGeneration(msg: CreateGenerationMsg) {
+    this.admitToQueue();
+    this.creating++;
+    try {
+      return await createGeneration(msg, this.catalog, this.store, this.createPorts(), { owner: this.owner, ms: this.cfg.dispatchLeaseMs }, this.cfg.idempotencyTtlSeconds);
+    } finally {
+      this.creating--;
+    }
   }
 
   async getGeneration(orgId: string, id: string) {
@@ -297,15 +349,21 @@ export class RouterEngine {
     maxInFlight?: number,
     key?: { id: string; limit?: KeyLimit | null },
   ) {
-    const g = await createResponse(
-      orgId, req, attribution, correlationId, this.catalog, this.store,
-      { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
-      { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
-      idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
-      maxInFlight,
-      key,
-    );
-    return responseView(g);
+    this.admitToQueue();
+    this.creating++;
+    try {
+      const g = await createResponse(
+        orgId, req, attribution, correlationId, this.catalog, this.store,
+        { ...this.createPorts(), configuredProviders: new Set(this.cfg.configuredProviders as ProviderSlug[]), defaultMaxOutputTokens: this.cfg.responsesMaxOutputTokens },
+        { owner: this.owner, ms: this.cfg.dispatchLeaseMs },
+        idempotentCreate(idempotencyKey, req, this.cfg.idempotencyTtlSeconds),
+        maxInFlight,
+        key,
+      );
+      return responseView(g);
+    } finally {
+      this.creating--;
+    }
   }
 
   async getResponse(orgId: string, id: string) {

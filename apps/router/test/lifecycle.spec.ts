@@ -360,7 +360,8 @@ describe('router lifecycle', () => {
     const metrics = await svc.ctx.metrics.scrape();
     expect(metrics).toMatch(/pipevideo_route_fallbacks_total\{reason="down",service="router"\} [1-9]/);
     expect(metrics).toMatch(/pipevideo_route_selection_duration_seconds_count\{service="router"\} [1-9]/);
-    expect(metrics).toMatch(/pipevideo_generations\{api="video",status="completed"/);
+    expect(metrics).toMatch(/pipevideo_generations_finished_total\{api="video",status="completed",provider="[a-z-]+",model="[^"]+",service="router"\} [1-9]/);
+    expect(metrics).toMatch(/pipevideo_generations_finished_total\{api="video",status="failed",/);
     expect(metrics).toContain('pipevideo_circuit_breaker_state');
   });
 

@@ -6,6 +6,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
+import { DomainError, ErrorCode } from './errors';
 import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
 import { KEY_LIMIT_RESETS, type KeyLimit, type KeyLimitReset } from './key-limits';
 import type { ResponseView, VideoGenerationView } from './router.views';
@@ -106,6 +107,21 @@ export interface OutputLocation {
   artifact: StoredFileRef | null;
   /** Rows completed before outputs were stored: the provider's URL (streamed through, as before). */
   legacyOutputUrl: string | null;
+}
+
+/**
+ * `GetByIdMsg` checked by hand, for the hot read subjects (polls): the same rules as the class decoder (`classDecoder` in seam.ts)
+ * (class-transformer + class-validator) without building an instance per message.
+ */
+export function readGetByIdMsg(payload: unknown): GetByIdMsg {
+  const p = payload as Partial<Record<keyof GetByIdMsg, unknown>> | null;
+  if (!p || typeof p !== 'object') throw new DomainError(ErrorCode.BAD_REQUEST, 'message must be an object');
+  const issues: string[] = [];
+  if (typeof p.v !== 'number' || !Number.isInteger(p.v)) issues.push('v must be an integer number');
+  if (p.correlationId !== undefined && p.correlationId !== null && typeof p.correlationId !== 'string') issues.push('correlationId must be a string');
+  for (const f of ['orgId', 'id'] as const) if (typeof p[f] !== 'string' || p[f] === '') issues.push(`${f} should not be empty`);
+  if (issues.length) throw new DomainError(ErrorCode.BAD_REQUEST, issues.join('; '));
+  return p as GetByIdMsg;
 }
 
 export class OrgMsg extends Envelope {
@@ -312,6 +328,24 @@ export class GenerationFinishedEvt {
    * Absent on events written before it existed.
    */
   @IsOptional() @IsObject() resource?: VideoGenerationView | ResponseView;
+}
+
+/**
+ * Broadcast `generation.updated.<orgId>` (BROADCASTS.generationUpdated): the generation's public view
+ * changed and the change is committed, so a re-read sees it. A notice, not the new state: mirrors drop
+ * their copy (the gateway's poll view) or re-read it (status streams).
+ */
+export interface GenerationUpdatedMsg {
+  v: 1;
+  id: string;
+  orgId: string;
+  api: ApiKind;
+  /** The stored status after the change (pending, processing, completed, failed, cancelled, incomplete). */
+  status: string;
+  /** The current attempt number (a fallback to another route changes it while the status stays). */
+  attempt: number;
+  /** True once the generation was deleted (DELETE /v1/videos/{id}): every face answers 404. */
+  deleted: boolean;
 }
 
 export class UsageListMsg extends Envelope {

@@ -13,7 +13,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { BalanceView } from './messages';
 import {
-  CancelJobMsg, CreateGenerationMsg, CreateResponseMsg, Envelope, GenerationFinishedEvt, GetByIdMsg, GetOutputMsg, type OutputLocation, HoldReleaseRequestedEvt, OrgMsg,
+  CancelJobMsg, CreateGenerationMsg, CreateResponseMsg, Envelope, GenerationFinishedEvt, GetByIdMsg, GetOutputMsg, type OutputLocation, readGetByIdMsg, HoldReleaseRequestedEvt, OrgMsg,
   PlaceHoldMsg, ProviderJobFinishedEvt, ProviderJobProgressedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
 } from './messages';
 import {
@@ -60,8 +60,9 @@ export interface RpcBinding<Req, Rep> {
   readonly reply?: Rep;
 }
 
-function rpc<Req extends object, Rep>(cls: MessageClass<Req>): RpcBinding<Req, Rep> {
-  return { decode: classDecoder(cls) };
+/** A subject decoded by its class's decorators; the hot read subjects pass a hand-written decoder with the same rules. */
+function rpc<Req extends object, Rep>(cls: MessageClass<Req>, decode: Decoder<Req> = classDecoder(cls)): RpcBinding<Req, Rep> {
+  return { decode };
 }
 
 /** Every request/reply subject with its request message and reply. */
@@ -78,16 +79,16 @@ export const RPC_SEAM = {
   [RPC.billing.topupList]: rpc<TopupListMsg, TopupListReply>(TopupListMsg),
 
   [RPC.router.generationCreate]: rpc<CreateGenerationMsg, GenerationCreatedView>(CreateGenerationMsg),
-  [RPC.router.generationGet]: rpc<GetByIdMsg, VideoGenerationView>(GetByIdMsg),
+  [RPC.router.generationGet]: rpc<GetByIdMsg, VideoGenerationView>(GetByIdMsg, readGetByIdMsg),
   [RPC.router.generationList]: rpc<GenerationListMsg, CursorPage<VideoGenerationView>>(GenerationListMsg),
   [RPC.router.modelsList]: rpc<Envelope, WholeList<PublicModel>>(Envelope),
   [RPC.router.modelGet]: rpc<ModelGetMsg, PublicModel>(ModelGetMsg),
   [RPC.router.enginesList]: rpc<Envelope, WholeList<PublicEngine>>(Envelope),
   [RPC.router.responseCreate]: rpc<CreateResponseMsg, ResponseView>(CreateResponseMsg),
-  [RPC.router.responseGet]: rpc<GetByIdMsg, ResponseView>(GetByIdMsg),
+  [RPC.router.responseGet]: rpc<GetByIdMsg, ResponseView>(GetByIdMsg, readGetByIdMsg),
   [RPC.router.responseCancel]: rpc<GetByIdMsg, CancelledResponseView>(GetByIdMsg),
   [RPC.router.videoCreate]: rpc<CreateGenerationMsg, OpenAIVideoView>(CreateGenerationMsg),
-  [RPC.router.videoGet]: rpc<GetByIdMsg, OpenAIVideoView>(GetByIdMsg),
+  [RPC.router.videoGet]: rpc<GetByIdMsg, OpenAIVideoView>(GetByIdMsg, readGetByIdMsg),
   [RPC.router.videoList]: rpc<VideoListMsg, OpenAIVideoPage>(VideoListMsg),
   [RPC.router.videoDelete]: rpc<GetByIdMsg, OpenAIVideoDeleted>(GetByIdMsg),
   [RPC.router.rankings]: rpc<RankingsMsg, RankingsPage>(RankingsMsg),

@@ -90,6 +90,28 @@ export interface GenerationChangedSignal {
   orgId: string;
 }
 
+/**
+ * Broadcast notices (core NATS publish, no JetStream, no queue group: every replica of every subscriber
+ * gets each one, none is stored). For state other services mirror in memory and can re-read on a miss;
+ * a subscriber drops its mirror whenever notices may have been lost (connection gap, `generationViewReset`).
+ */
+export const BROADCASTS = {
+  /**
+   * `generation.updated.<orgId>`: a generation's public view changed (status, attempts, provider, output,
+   * usage, deleted) and the change is committed. Published by the router after the commit
+   * (GenerationAnnouncer); payload `GenerationUpdatedMsg`. Subscribe `generation.updated.>`
+   * (all orgs) or `generation.updated.<orgId>` (one org).
+   */
+  generationUpdated: 'generation.updated',
+  /** Notices about generations may have been lost (a router started, perhaps after dying mid-announcement): drop what you mirror. */
+  generationViewReset: 'generation.view_reset',
+  /** The public catalog (`/v1/models`, `/v1/engines`) may have changed (a router started): re-read it. */
+  catalogUpdated: 'catalog.updated',
+} as const;
+
+/** The subject of one org's generation updates. */
+export const generationUpdatedSubject = (orgId: string) => `${BROADCASTS.generationUpdated}.${orgId}`;
+
 export type EventSubject = (typeof EVENTS)[keyof typeof EVENTS];
 export const ALL_EVENT_SUBJECTS: string[] = Object.values(EVENTS);
 export const EVENT_STREAM = 'PIPEVIDEO';

@@ -7,6 +7,7 @@ export * from './db/connectivity';
 export * from './db/concurrency-cap';
 export * from './db/sql';
 export * from './db/sql-functions';
+export * from './db/retention';
 export * from './messaging/event-bus';
 export * from './messaging/dead-letters';
 export * from './messaging/in-process-bus';

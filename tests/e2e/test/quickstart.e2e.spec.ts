@@ -73,6 +73,10 @@ describe('quickstart end to end', () => {
       const { done, usage } = await quickstart(p.baseUrl, a.key, b.key);
       const balance = usage.balance ?? usage;
       expect(balance.balance_cents).toBe(5_000 - done.cost_cents);
+      // The polls went through the gateway's view, kept current over NATS by the router's generation.updated notices.
+      const gatewayMetrics = await (await fetch(`${p.urls.gateway}/metrics`)).text();
+      expect(gatewayMetrics).toMatch(/pipevideo_gateway_generation_notices_total\{kind="updated",service="gateway"\} [1-9]/);
+      expect(gatewayMetrics).toMatch(/pipevideo_gateway_poll_view_total\{face="generation",result="miss",service="gateway"\} [1-9]/);
       // promtool check metrics on a live scrape of every service (SREs' parser, not ours).
       const check = spawnSync('bash', [resolve(__dirname, '../../../scripts/check-metrics.sh'), ...Object.values(p.urls).map((u) => `${u}/metrics`)], { encoding: 'utf8' });
       if (check.status !== 0) console.error(check.stdout, check.stderr);

@@ -70,7 +70,8 @@ export class GenerationsController {
     const checked = checkId('generation', id);
     const wait = intQuery('wait', q.wait, MAX_WAIT_SECONDS, 0);
     if (wait) return this.push.waitVideo(p.orgId, checked, wait);
-    return this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checked });
+    // From the gateway's view of generations when it has this one (kept current by generation.updated).
+    return this.rt.edge.poll('generation', p.orgId, checked, () => this.rt.downstream.call(RPC.router.generationGet, { orgId: p.orgId, id: checked }));
   }
 
   @Get(':id/events')

@@ -69,7 +69,8 @@ export class ResponsesController {
     const checked = checkId('generation', id, 'Response');
     const wait = intQuery('wait', q.wait, MAX_WAIT_SECONDS, 0);
     if (wait) return this.push.waitResponse(p.orgId, checked, wait);
-    return this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checked });
+    // From the gateway's view of generations when it has this one (kept current by generation.updated).
+    return this.rt.edge.poll('response', p.orgId, checked, () => this.rt.downstream.call(RPC.router.responseGet, { orgId: p.orgId, id: checked }));
   }
 
   @Delete(':id')
@@ -95,7 +96,8 @@ export class ResponsesController {
   }
 
   private cancel(p: Principal, id: string) {
-    return this.rt.downstream.call(RPC.router.responseCancel, { orgId: p.orgId, id: checkId('generation', id, 'Response') });
+    const checked = checkId('generation', id, 'Response');
+    return this.rt.edge.changed(checked, this.rt.downstream.call(RPC.router.responseCancel, { orgId: p.orgId, id: checked }));
   }
 
   @Get(':id/content')

@@ -74,7 +74,9 @@ export class VideosController {
   @ApiOk('OpenAIVideo')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.videoGet, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
+    const checked = checkId('generation', id, 'Video');
+    // From the gateway's view of generations when it has this one (kept current by generation.updated).
+    return this.rt.edge.poll('video', p.orgId, checked, () => this.rt.downstream.call(RPC.router.videoGet, { orgId: p.orgId, id: checked }));
   }
 
   @Delete(':id')
@@ -86,7 +88,8 @@ export class VideosController {
   @ApiOk('OpenAIVideoDeleted')
   @OpenAIErrors(403, 404, ...KEYED_ERRORS)
   remove(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
-    return this.rt.downstream.call(RPC.router.videoDelete, { orgId: p.orgId, id: checkId('generation', id, 'Video') });
+    const checked = checkId('generation', id, 'Video');
+    return this.rt.edge.changed(checked, this.rt.downstream.call(RPC.router.videoDelete, { orgId: p.orgId, id: checked }));
   }
 
   @Get(':id/content')

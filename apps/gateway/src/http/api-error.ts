@@ -57,9 +57,9 @@ export function normalizeError(exception: unknown): NormalizedError {
       logger.error({ err: exception.message }, 'downstream internal error');
       return { status, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
     }
-    // A downstream 429 (the router's cap on generations in flight) says when to come back in `details.retry_after`.
+    // A downstream 429 (the router's cap on generations in flight) or 503 (its full dispatch queue) says when to come back in `details.retry_after`.
     const retryAfter = (exception.details as { retry_after?: unknown } | undefined)?.retry_after;
-    const retryAfterSeconds = status === 429 && typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : undefined;
+    const retryAfterSeconds = (status === 429 || status === 503) && typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : undefined;
     return { status, code: exception.code, message: exception.message, details, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
   }
   if (exception instanceof HttpException) return fromStatus(exception.getStatus(), exception.message);

@@ -1,4 +1,4 @@
-import { fingerprint } from '@pipevideo/platform';
+import { fingerprint, type RetentionRule } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 
 export type IdempotencyBegin =
@@ -19,7 +19,6 @@ export function requestHash(parts: { method: string; route: string; params: unkn
  * the TTL, or a pending row abandoned by a crashed replica, is taken over by the same upsert.
  */
 export class IdempotencyStore {
-  private lastSweep = 0;
   constructor(
     private readonly ds: DataSource,
     private readonly ttlSeconds = 24 * 3600,
@@ -36,7 +35,6 @@ export class IdempotencyStore {
        RETURNING scope`,
       [scope, key, hash, this.ttlSeconds, this.abandonedAfterSeconds],
     );
-    this.maybeSweep();
     if (taken.length) return { kind: 'proceed' };
     const [row] = await this.ds.query(`SELECT request_hash, state, status_code, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2`, [scope, key]);
     // Deleted between our two statements (its request failed): the caller may simply retry.
@@ -61,11 +59,13 @@ export class IdempotencyStore {
     await this.ds.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'pending'`, [scope, key]);
   }
 
-  private maybeSweep() {
-    const t = Date.now();
-    if (t - this.lastSweep < 10 * 60_000) return;
-    this.lastSweep = t;
-    this.ds.query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`, [this.ttlSeconds]).catch(() => undefined);
+  /** Keys past their TTL, pruned on the service's schedule (RetentionJanitor), in batches by `created_at`'s index. */
+  retentionRule(): RetentionRule {
+    return {
+      table: 'idempotency_keys',
+      retentionMs: this.ttlSeconds * 1000,
+      deleteBatchSql: `DELETE FROM idempotency_keys WHERE (scope, key) IN (SELECT scope, key FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $2::float / 1000) ORDER BY created_at LIMIT $1)`,
+    };
   }
 }
 

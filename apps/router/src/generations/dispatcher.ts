@@ -35,6 +35,17 @@ export interface DispatchPorts {
   byokCapable: ReadonlySet<string>;
   /** An attempt was submitted on the org's own key (metrics). */
   onByok(provider: string): void;
+  /** A submit failed on our side and will be retried on the same route (`retried`), or fell back after the retry window (`gave_up`). */
+  onOurSideFailure?(routeId: string, outcome: 'retried' | 'gave_up'): void;
+}
+
+/**
+ * A submit that failed on our side, not the provider's: the providers service did not answer in time
+ * (our overload) or could not be reached. It says nothing about the route, so it never counts against
+ * the route's breaker or health, and the job stays on the route it was priced on.
+ */
+export function isOurSideFailure(err: unknown): boolean {
+  return err instanceof DomainError && err.code === ErrorCode.SERVICE_UNAVAILABLE;
 }
 
 /** Why billing refused a hold: the balance, or the API key's spend limit. */
@@ -63,6 +74,10 @@ export interface DispatchConfig {
   leaseMs: number;
   callbackTimeoutMs: number;
   pollTimeoutMs: number;
+  /** Wait before submitting again an attempt whose submit failed on our side. */
+  retryBackoffMs?: number;
+  /** How long from an attempt's start such a submit is retried on the same route before falling back. */
+  retryWindowMs?: number;
 }
 
 /**
@@ -73,6 +88,19 @@ export interface DispatchConfig {
  * that expires, and the sweeper calls drive() again.
  */
 export class Dispatcher {
+  /**
+   * Generations this replica deferred after a failure on our side, waiting for their retry (part of the
+   * dispatch queue), with when the entry stops counting: another replica's sweeper may retry it, so an
+   * entry is forgotten three backoffs later whoever drove it.
+   */
+  private readonly deferred = new Map<string, number>();
+
+  /** How many generations wait for a retry after a failure on our side. */
+  deferredCount(now = Date.now()): number {
+    for (const [id, until] of this.deferred) if (until <= now) this.deferred.delete(id);
+    return this.deferred.size;
+  }
+
   constructor(
     private readonly store: GenerationStore,
     private readonly ports: DispatchPorts,
@@ -88,6 +116,7 @@ export class Dispatcher {
   async drive(id: string, fresh?: GenerationRow, reserved?: Reserved): Promise<void> {
     const g = fresh ?? (await this.store.claimForDispatch(id, this.owner, this.cfg.leaseMs));
     if (!g) return;
+    this.deferred.delete(id);
     try {
       // Whoever drives it (the request, a completion event, the sweeper), logs and calls carry the id of the request that created it.
       await withCorrelationId(g.correlation_id ?? undefined, () => this.run(g, reserved));
@@ -141,14 +170,37 @@ export class Dispatcher {
     return refused ? { kind: 'insufficient', message: refused.message, reason: refused.reason, details: refused.details } : { kind: 'exhausted' };
   }
 
+  /**
+   * An attempt left open without a recorded submission (a submit that failed on our side, or a router
+   * that died mid-dispatch) is submitted again as the same attempt, on its route, under its hold: the
+   * providers service answers a repeated (generation, attempt) with what the first submit got, so a
+   * job the provider accepted meanwhile is recorded, not doubled. The hold is placed again first
+   * (idempotent on its id: a crash may have come before it). Past the retry window, or when the hold
+   * cannot be had, the attempt is abandoned (hold released, upstream job cancelled) as before.
+   */
+  private async resume(g: GenerationRow): Promise<{ reserved?: Reserved; startedAt?: number }> {
+    const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
+    if (!open) return {};
+    const idx = g.next_candidate - 1;
+    const startedAt = new Date(open.started_at).getTime();
+    const fits = !open.provider_job_id && g.candidates[idx]?.routeId === open.route_id && Date.now() - startedAt < (this.cfg.retryWindowMs ?? 0);
+    if (fits) {
+      // The same hold as placed when the attempt began: its amount (list price, or the BYOK fee) and kind.
+      const holdCents = Number(open.hold_cents);
+      const hold = await this.ports.placeHold(g, open.hold_id, holdCents);
+      if (hold.ok) return { reserved: { kind: 'reserved', idx, attempt: g.attempt, holdId: open.hold_id, holdCents, byok: !!open.byok }, startedAt };
+    }
+    await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
+    void this.ports.cancel(g.id, g.attempt).catch(() => undefined);
+    return {};
+  }
+
   private async run(g: GenerationRow, reserved?: Reserved): Promise<void> {
+    let attemptStartedAt = Date.now();
     if (!reserved) {
-      // An attempt left open by a crash (or a provider failure after acceptance) is closed first.
-      const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
-      if (open) {
-        await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
-        void this.ports.cancel(g.id, g.attempt).catch(() => undefined);
-      }
+      const resumed = await this.resume(g);
+      reserved = resumed.reserved;
+      if (resumed.startedAt) attemptStartedAt = resumed.startedAt;
     }
     const reasons: string[] = [];
     // The code of the last failure: what the customer is told when no route is left.
@@ -159,6 +211,7 @@ export class Dispatcher {
       const c = g.candidates[idx];
       let result: SubmitJobResult;
       let breakerRejected = false;
+      let ourSide = false;
       try {
         result = await this.ports.throughBreaker(c.routeId, () =>
           this.ports.submit({
@@ -174,10 +227,23 @@ export class Dispatcher {
           }),
         );
       } catch (err) {
+        if (isOurSideFailure(err)) {
+          if (Date.now() - attemptStartedAt < (this.cfg.retryWindowMs ?? 0)) {
+            // Our overload, not the route's: same attempt, hold and route, a little later (see resume).
+            this.ports.onOurSideFailure?.(c.routeId, 'retried');
+            logger.warn({ generationId: g.id, routeId: c.routeId, err: String((err as Error).message) }, 'submit failed on our side; retrying on the same route');
+            const backoff = jitter(this.cfg.retryBackoffMs ?? 2000);
+            await this.store.deferDispatch(g.id, this.owner, backoff);
+            this.deferred.set(g.id, Date.now() + 3 * backoff);
+            return;
+          }
+          this.ports.onOurSideFailure?.(c.routeId, 'gave_up');
+        }
         // Breaker opened meanwhile, or the providers service did not answer: try the next route.
         const unavailable = err instanceof DomainError && err.code === ErrorCode.SERVICE_UNAVAILABLE;
         result = { ok: false, kind: unavailable ? ProviderErrorKind.Timeout : ProviderErrorKind.Down, retryable: true, message: String((err as Error).message ?? err) };
         if ((err as { code?: string }).code === 'EOPENBREAKER') breakerRejected = true;
+        ourSide = isOurSideFailure(err);
       }
       if (result.ok) {
         if (byok) this.ports.onByok(c.provider);
@@ -203,11 +269,15 @@ export class Dispatcher {
         return;
       }
       await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
-      if (!breakerRejected) this.ports.onRouteFailure(c.routeId, result.kind);
+      if (!breakerRejected && !ourSide) this.ports.onRouteFailure(c.routeId, result.kind);
+      // Given up on our side: the providers service may still get a job id for it; it cancels that job
+      // upstream as soon as it has it (a job still `submitting` is marked cancelled).
+      if (ourSide) void this.ports.cancel(g.id, attempt).catch(() => undefined);
       this.ports.onFallback(result.kind);
       // The same prompt on the same model elsewhere would be refused again: go to the next model.
       const from = MODEL_SKIPPING_PROVIDER_ERRORS.has(result.kind as ProviderErrorKind) ? skipModel(g.candidates, idx) : idx + 1;
       next = await this.reserve(g, from, attempt, reasons);
+      attemptStartedAt = Date.now();
     }
     if (next.kind === 'ended') return;
     if (next.kind === 'insufficient') {
@@ -218,6 +288,11 @@ export class Dispatcher {
     logger.warn({ generationId: g.id, reasons }, 'generation failed: no route succeeded');
     await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId: null });
   }
+}
+
+/** ±25 %: retries of many generations deferred together do not come back together. */
+function jitter(ms: number): number {
+  return Math.round(ms * (0.75 + Math.random() * 0.5));
 }
 
 /** Index of the first candidate after `idx` that belongs to another model. */

@@ -9,6 +9,7 @@ import { sourcesOf, StoredStatus } from './lifecycle';
 import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
 import { responseView, videoGenerationView } from './views';
 import { defaultLinker, GenerationLinker } from './output-links';
+import type { GenerationNote } from './generation-updates';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 export function newGenerationId(): string {
@@ -68,6 +69,17 @@ export interface RecordedTokens {
 
 /** All SQL about generations and their attempts. Every status change is a guarded UPDATE. */
 export class GenerationStore {
+  /**
+   * A visible change of a generation written through `m` (GenerationAnnouncer: broadcast once committed).
+   * Every write a poll could see goes through this store and calls it: attempts begun and ended, the
+   * submission, the end, token usage, deletion.
+   */
+  announce?: (m: EntityManager | DataSource | undefined, note: GenerationNote) => void;
+
+  /** Called for each generation moved to a final status (the finished counter: metrics that do not scan history). */
+  onFinished?: (row: GenerationRow) => void;
+
+
   readonly linker: GenerationLinker;
 
   /** `linker` signs output links in what the store renders (the webhook's resource); default: storage from the environment. */
@@ -139,10 +151,17 @@ export class GenerationStore {
     return row;
   }
 
-  /** The generation with its attempts in one round trip (the poll endpoint's hot path). */
+  /**
+   * The generation with its attempts in one round trip (the poll endpoint's hot path), reading only the
+   * columns `videoGenerationView` shows: never the stored request, whose data URIs can be half a megabyte.
+   */
   async getWithAttempts(orgId: string, id: string): Promise<{ g: GenerationRow; attempts: AttemptRow[] } | undefined> {
     const [row] = await this.ds.query(
-      `SELECT g.*, coalesce((SELECT json_agg(a ORDER BY a.attempt) FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json
+      `SELECT g.id, g.api, g.status, g.model, g.requested_model, g.provider, g.route_id, g.candidates, g.output_url, g.cost_cents,
+              g.error_message, g.error_code, g.created_at, g.completed_at,
+              coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'model', a.model, 'provider', a.provider, 'outcome', a.outcome,
+                                                          'error_kind', a.error_kind, 'started_at', a.started_at, 'ended_at', a.ended_at) ORDER BY a.attempt)
+                          FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json
          FROM generations g WHERE g.id = $1 AND g.org_id = $2 AND g.deleted_at IS NULL`,
       [id, orgId],
     );
@@ -192,6 +211,17 @@ export class GenerationStore {
     return rows[0];
   }
 
+  /**
+   * Gives the lease back but lets nobody (the sweeper included) dispatch again for `ms`: a submit that
+   * failed on our side is retried later on the same attempt, hold and route.
+   */
+  async deferDispatch(id: string, owner: string, ms: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE generations SET lease_until = now() + make_interval(secs => $3::float / 1000), lease_owner = NULL WHERE id = $1 AND lease_owner = $2`,
+      [id, owner, ms],
+    );
+  }
+
   async releaseLease(id: string, owner: string): Promise<void> {
     await this.ds.query(`UPDATE generations SET lease_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
   }
@@ -226,6 +256,7 @@ export class GenerationStore {
         `INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents, byok) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [g.id, attempt, c.modelSlug, c.routeId, c.provider, holdId, hold.cents, hold.byok],
       );
+      this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: g.status, attempt, deleted: false });
       return true;
     });
   }
@@ -238,6 +269,7 @@ export class GenerationStore {
             WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL RETURNING hold_id`,
           [g.id, attempt, outcome, errorKind, message?.slice(0, 1000) ?? null],
         ));
+      if (a) this.announce?.(tx, { id: g.id, orgId: g.org_id, api: g.api, status: g.status, attempt, deleted: false });
       if (a && releaseHold) {
         const evt: Omit<HoldReleaseRequestedEvt, 'eventId'> = { v: 1, orgId: g.org_id, holdId: a.hold_id, reason: outcome };
         await addToOutbox(tx, EVENTS.holdReleaseRequested, { ...evt, eventId: `release:${a.hold_id}` });
@@ -268,7 +300,9 @@ export class GenerationStore {
           RETURNING id`,
         [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, hold.cents, deadlineMs, attempt, hold.byok],
       );
-      return rows.length > 0;
+      const marked = rows.length > 0;
+      if (marked) this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: 'processing', attempt, deleted: false });
+      return marked;
     });
   }
 
@@ -315,6 +349,8 @@ export class GenerationStore {
         resource,
       };
       await addToOutbox(tx, EVENTS.generationFinished, evt);
+      this.onFinished?.(row);
+      this.announce?.(tx, { id: row.id, orgId: row.org_id, api: row.api, status: row.status, attempt: row.attempt, deleted: !!row.deleted_at });
       return row;
     };
     return m ? run(m) : this.ds.transaction(run);
@@ -322,10 +358,12 @@ export class GenerationStore {
 
   /** A running attempt's progress as its provider reported it (only while that attempt is the current one and runs). */
   async recordProgress(id: string, attempt: number, progress: JobProgress, m: EntityManager): Promise<void> {
-    await m.query(
-      `UPDATE generations SET progress = $3::jsonb, updated_at = now() WHERE id = $1 AND attempt = $2 AND status IN ('pending', 'processing')`,
+    const [row] = await sqlRows<Pick<GenerationRow, 'id' | 'org_id' | 'api' | 'status' | 'attempt'>>(m,
+      `UPDATE generations SET progress = $3::jsonb, updated_at = now() WHERE id = $1 AND attempt = $2 AND status IN ('pending', 'processing')
+        RETURNING id, org_id, api, status, attempt`,
       [id, attempt, JSON.stringify(progress)],
     );
+    if (row) this.announce?.(m, { id: row.id, orgId: row.org_id, api: row.api, status: row.status, attempt: row.attempt, deleted: false });
   }
 
   async setNeedsDispatch(id: string, m: EntityManager): Promise<void> {
@@ -333,11 +371,18 @@ export class GenerationStore {
   }
 
   async recordTokens(id: string, t: RecordedTokens, m: EntityManager): Promise<void> {
-    await m.query(
+    const [g] = await sqlRows<Pick<GenerationRow, 'org_id' | 'api' | 'status' | 'attempt'>>(m,
       `UPDATE generations SET input_tokens = $2, output_tokens = $3, cost_cents = $4, token_cost_usd = $5, usage_estimated = $6, tokens_charged = true, updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1 RETURNING org_id, api, status, attempt`,
       [id, t.inputTokens, t.outputTokens, t.costCents, t.costUsd, t.estimated],
     );
+    if (g) this.announce?.(m, { id, orgId: g.org_id, api: g.api, status: g.status, attempt: g.attempt, deleted: false });
+  }
+
+  /** Hides a video (DELETE /v1/videos/{id}): every face answers 404 from now on. */
+  async markDeleted(g: GenerationRow, m: EntityManager): Promise<void> {
+    await m.query(`UPDATE generations SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [g.id]);
+    this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: g.status, attempt: g.attempt, deleted: true });
   }
 
   /** Ids whose dispatch is due: never started, or a replica died holding the lease. */
@@ -396,20 +441,14 @@ export class GenerationStore {
     await m.query(`UPDATE generations SET next_candidate = $2 WHERE id = $1`, [id, next]);
   }
 
-  /** Hides a video from every face of the API (DELETE /v1/videos/{id}); the row stays for ledger and usage. */
-  async markDeleted(id: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE generations SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [id]);
-  }
 
-  /** Generations counted by API, status, provider and model (the `pipevideo_generations` gauge). */
-  async statusCounts(): Promise<Array<{ api: string; status: string; provider: string; model: string; n: number }>> {
-    return this.ds.query(`SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n FROM generations GROUP BY 1, 2, 3, 4`);
-  }
-
-  /** Processing generations more than 30 s past their deadline: the sweeper should have ended them. */
-  async overdueCount(): Promise<number> {
-    const [o] = await this.ds.query(`SELECT count(*)::int AS n FROM generations WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds'`);
-    return o.n;
+  /** Generations in flight by API, status, provider and model, with those overdue (the in-flight partial index; never scans history). */
+  async inFlightCounts(): Promise<Array<{ api: string; status: string; provider: string; model: string; n: number; overdue: number }>> {
+    return sqlRows(this.ds,
+      `SELECT api, status, coalesce(provider, 'none') AS provider, coalesce(model, requested_model) AS model, count(*)::int AS n,
+              count(*) FILTER (WHERE status = 'processing' AND deadline_at < now() - interval '30 seconds')::int AS overdue
+         FROM generations WHERE status IN ('pending', 'processing') GROUP BY 1, 2, 3, 4`,
+    );
   }
 }
 

@@ -26,7 +26,7 @@ export async function deleteVideo(
     if (!g || g.org_id !== orgId || g.api !== 'video' || g.deleted_at) throw notFound(`Video ${id} not found`);
     const cancelledNow = !isFinal(g.status);
     const row = cancelledNow ? await cancelRunning(m, store, g, { costCents: 0 }) : g;
-    await store.markDeleted(id, m);
+    await store.markDeleted(row, m);
     return { row, cancelledNow };
   });
 }

@@ -1,5 +1,5 @@
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
-import { CreateOutboxInbox1700000000000 } from '../messaging/messaging-migration';
+import { CreateOutboxInbox1700000000000, MessagingRetentionIndexes1770000000001 } from '../messaging/messaging-migration';
 
 export interface ServiceDbOptions {
   url: string;
@@ -17,7 +17,7 @@ export function createServiceDataSource(o: ServiceDbOptions): DataSource {
     url: o.url,
     schema: o.schema,
     entities: o.entities ?? [],
-    migrations: [CreateOutboxInbox1700000000000, ...o.migrations],
+    migrations: [CreateOutboxInbox1700000000000, MessagingRetentionIndexes1770000000001, ...o.migrations],
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,

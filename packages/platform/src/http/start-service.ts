@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initServiceDataSource, ServiceDbOptions } from '../db/data-source';
 import { Messaging, MessagingConfig } from '../messaging/runtime';
 import { OutboxRelay } from '../messaging/outbox';
+import { messagingRetentionRules, RetentionJanitor } from '../db/retention';
 import type { EventBus } from '../messaging/event-bus';
 import { withCorrelationId } from '../observability/correlation';
 import { logger } from '../observability/logger';
@@ -21,6 +22,8 @@ export interface ServiceContext {
   ds: DataSource;
   metrics: ServiceMetrics;
   relay: OutboxRelay;
+  /** Prunes the outbox and inbox (and what the service adds) past their retention, on a schedule. */
+  janitor: RetentionJanitor;
 }
 
 export const SERVICE_CONTEXT = Symbol('SERVICE_CONTEXT');
@@ -77,7 +80,8 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
   await initServiceDataSource(ds);
   instrumentEvents(messaging, metrics);
   const relay = new OutboxRelay(ds, messaging.events);
-  const ctx: ServiceContext = { name: o.name, messaging, ds, metrics, relay };
+  const janitor = new RetentionJanitor(ds, messagingRetentionRules(), metrics.registry);
+  const ctx: ServiceContext = { name: o.name, messaging, ds, metrics, relay, janitor };
   metrics.collectors.push(async () => {
     const s = await relay.stats();
     metrics.outboxPending.set(s.pending);
@@ -150,6 +154,7 @@ async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceC
   await app.startAllMicroservices();
   await app.listen(o.port, o.host ?? '127.0.0.1');
   relay.start();
+  ctx.janitor.start();
   if (o.afterStart) await o.afterStart(app, ctx);
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
@@ -166,6 +171,7 @@ async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceC
       closed = true;
       if (o.beforeClose) await o.beforeClose(app, ctx).catch((err) => logger.warn({ err: String(err) }, 'beforeClose failed'));
       await relay.stop();
+      await ctx.janitor.stop();
       await app.close().catch(() => undefined);
       await messaging.close().catch(() => undefined);
       if (ds.isInitialized) await ds.destroy().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { subjectMatches } from './transport';
 
 type RpcHandler = (data: string) => Promise<string>;
 
@@ -10,6 +11,18 @@ type RpcHandler = (data: string) => Promise<string>;
 export class InProcessBus extends EventEmitter {
   private readonly handlers = new Map<string, RpcHandler[]>();
   private rr = 0;
+  private readonly broadcastListeners = new Set<{ pattern: string; handler: (subject: string, data: string) => void }>();
+
+  /** Core NATS publish in one process: every matching subscriber, after a hop through the event loop. */
+  broadcast(subject: string, data: string): void {
+    for (const l of this.broadcastListeners) if (subjectMatches(l.pattern, subject)) setImmediate(() => l.handler(subject, data));
+  }
+
+  onBroadcast(pattern: string, handler: (subject: string, data: string) => void): () => void {
+    const l = { pattern, handler };
+    this.broadcastListeners.add(l);
+    return () => void this.broadcastListeners.delete(l);
+  }
 
   register(subject: string, handler: RpcHandler): () => void {
     const list = this.handlers.get(subject) ?? [];

@@ -25,3 +25,16 @@ export class CreateOutboxInbox1700000000000 implements MigrationInterface {
     await q.query(`DROP TABLE outbox`);
   }
 }
+
+/** Pruning by age (db/retention.ts) finds expired outbox and inbox rows by index, not by scanning history. */
+export class MessagingRetentionIndexes1770000000001 implements MigrationInterface {
+  name = 'MessagingRetentionIndexes1770000000001';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX IF NOT EXISTS outbox_published_at ON outbox (published_at) WHERE published_at IS NOT NULL`);
+    await q.query(`CREATE INDEX IF NOT EXISTS inbox_processed_at ON inbox (processed_at)`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS inbox_processed_at`);
+    await q.query(`DROP INDEX IF EXISTS outbox_published_at`);
+  }
+}

@@ -29,6 +29,31 @@ export class NatsTransport implements Transport {
     return sc.decode(msg.data);
   }
 
+  publish(subject: string, data: string): void {
+    if (!this.nc.isClosed()) this.nc.publish(this.prefix + subject, sc.encode(data));
+  }
+
+  subscribe(pattern: string, handler: (subject: string, data: string) => void, onGap?: () => void): () => void {
+    const sub = this.nc.subscribe(this.prefix + pattern, {
+      callback: (err, msg) => {
+        if (!err) handler(msg.subject.slice(this.prefix.length), sc.decode(msg.data));
+      },
+    });
+    let watching = !!onGap;
+    if (onGap) {
+      void (async () => {
+        for await (const s of this.nc.status()) {
+          if (!watching) break;
+          if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'staleConnection') onGap();
+        }
+      })().catch(() => undefined);
+    }
+    return () => {
+      watching = false;
+      sub.unsubscribe();
+    };
+  }
+
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
   }

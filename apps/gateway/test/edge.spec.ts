@@ -1,0 +1,134 @@
+/**
+ * What the gateway answers from memory (issue 19): the public catalog and the OpenAPI document with
+ * ETag/Cache-Control, refreshed on `catalog.updated`; polls from the view that `generation.updated`
+ * notices keep current. Over HTTP against a real gateway; the router is a stand-in on the in-process bus
+ * that counts what it is asked.
+ */
+import { BROADCASTS, generationUpdatedSubject, RPC } from '@pipevideo/contracts';
+import { call, Harness, newOrg, startHarness } from './helpers';
+
+jest.setTimeout(30_000);
+
+const until = async (what: string, fn: () => boolean | Promise<boolean>, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timeout waiting for ${what}`);
+};
+
+describe('answers from the gateway’s memory', () => {
+  let h: Harness;
+  let models = [{ id: 'google/veo-3.1', object: 'model' }];
+  const asked = (subject: string) => h.calls.filter((c) => c.subject === subject).length;
+
+  beforeAll(async () => {
+    h = await startHarness({ catalogRefreshMs: 60_000 });
+    // The router, as far as these routes go: one generation and one response per create, org-scoped.
+    const rows = new Map<string, { orgId: string; body: Record<string, unknown> }>();
+    const own = (d: { orgId: string; id: string }) => {
+      const r = rows.get(d.id);
+      if (!r || r.orgId !== d.orgId) throw Object.assign(new Error('Generation not found'), { code: 'NOT_FOUND' });
+      return r;
+    };
+    let n = 0;
+    h.stub(RPC.router.generationCreate, (d) => {
+      const id = `gen_video${++n}`;
+      rows.set(id, { orgId: d.orgId, body: { id, status: 'pending' } });
+      return { id, status: 'pending' };
+    });
+    h.stub(RPC.router.generationGet, (d) => own(d).body);
+    h.stub(RPC.router.responseCreate, (d) => {
+      const id = `gen_response${++n}`;
+      rows.set(id, { orgId: d.orgId, body: { id, object: 'response', status: 'queued' } });
+      return rows.get(id)!.body;
+    });
+    h.stub(RPC.router.responseGet, (d) => own(d).body);
+    h.stub(RPC.router.responseCancel, (d) => {
+      const r = own(d);
+      r.body = { ...r.body, status: 'cancelled' };
+      return { ...r.body, cancelled: true };
+    });
+    h.stub(RPC.router.enginesList, () => ({ object: 'list', data: [{ id: 'hyperframes' }] }));
+    h.stub(RPC.router.modelsList, () => ({ object: 'list', data: models }));
+    h.wiring.bus.broadcast(BROADCASTS.catalogUpdated, '{"v":1}');
+    await until('the catalog read', () => asked(RPC.router.modelsList) > 0 && asked(RPC.router.enginesList) > 0);
+  });
+  afterAll(async () => h?.close());
+
+  it('/v1/models and /v1/engines: from memory with ETag and Cache-Control, 304 on If-None-Match, re-read on catalog.updated', async () => {
+    const before = asked(RPC.router.modelsList);
+    const a = await call(h.url, 'GET', '/v1/models');
+    const b = await call(h.url, 'GET', '/v1/models');
+    expect([a.status, a.body.data]).toEqual([200, models]);
+    expect(a.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(a.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(a.headers.get('etag')).toMatch(/^"[^"]+"$/);
+    expect(b.headers.get('etag')).toBe(a.headers.get('etag'));
+    expect(a.headers.get('x-ratelimit-limit')).not.toBeNull(); // the client IP's budget, as before
+    expect(asked(RPC.router.modelsList)).toBe(before); // not asked per request
+
+    const cached = await call(h.url, 'GET', '/v1/models', { headers: { 'if-none-match': a.headers.get('etag')! } });
+    expect([cached.status, cached.text]).toEqual([304, '']);
+
+    models = [...models, { id: 'minimax/hailuo-02', object: 'model' }];
+    h.wiring.bus.broadcast(BROADCASTS.catalogUpdated, '{"v":1}');
+    await until('the new catalog', async () => (await call(h.url, 'GET', '/v1/models')).body.data.length === 2);
+    const changed = await call(h.url, 'GET', '/v1/models', { headers: { 'if-none-match': a.headers.get('etag')! } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(a.headers.get('etag'));
+
+    const engines = await call(h.url, 'GET', '/v1/engines');
+    expect([engines.status, engines.body.data]).toEqual([200, [{ id: 'hyperframes' }]]);
+    expect(engines.headers.get('etag')).toMatch(/^"/);
+  });
+
+  it('/openapi.json: the same document, with an ETag that revalidates to 304', async () => {
+    const doc = await call(h.url, 'GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(doc.body.paths['/v1/models']).toBeDefined();
+    const again = await call(h.url, 'GET', '/openapi.json', { headers: { 'if-none-match': doc.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+  });
+
+  it('polls: from the view until a generation.updated notice or a reset; never another org’s; a cancel is seen at once', async () => {
+    const o = await newOrg(h.url, 'Poller');
+    const created = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, body: { model: 'google/veo-3.1', prompt: 'a cat' } });
+    const id = created.body.id as string;
+    const poll = () => call(h.url, 'GET', `/v1/video/generations/${id}`, { key: o.key });
+    const before = asked(RPC.router.generationGet);
+    expect((await poll()).body.status).toBe('pending');
+    expect((await poll()).body.status).toBe('pending');
+    expect(asked(RPC.router.generationGet)).toBe(before + 1);
+
+    // The router announces a change: the next poll reads it, the ones after come from memory again.
+    h.wiring.bus.broadcast(generationUpdatedSubject(o.orgId), JSON.stringify({ v: 1, id, orgId: o.orgId, api: 'video', status: 'processing', attempt: 1, deleted: false }));
+    await until('the notice', async () => asked(RPC.router.generationGet) > before + 1 || ((await poll()), false));
+    await poll();
+    expect(asked(RPC.router.generationGet)).toBe(before + 2);
+
+    h.wiring.bus.broadcast(BROADCASTS.generationViewReset, '{"v":1}');
+    await until('the reset', async () => ((await poll()), asked(RPC.router.generationGet) === before + 3));
+
+    // Another org's key never sees it, from memory or not.
+    const other = await newOrg(h.url, 'Other');
+    expect((await call(h.url, 'GET', `/v1/video/generations/${id}`, { key: other.key })).status).toBe(404);
+
+    // Responses: a cancel through this gateway is visible to the next poll without waiting for the notice.
+    const r = await call(h.url, 'POST', '/v1/responses', { key: o.key, body: { model: 'claude-sonnet-4.5', input: 'a cat' } });
+    const get = () => call(h.url, 'GET', `/v1/responses/${r.body.id}`, { key: o.key });
+    expect((await get()).body.status).toBe('queued');
+    expect((await get()).body.status).toBe('queued');
+    expect((await call(h.url, 'POST', `/v1/responses/${r.body.id}/cancel`, { key: o.key })).status).toBe(200);
+    expect((await get()).body.status).toBe('cancelled');
+  });
+
+  it('/metrics counts answers from memory and the poll view', async () => {
+    const text = await (await fetch(`${h.url}/metrics`)).text();
+    expect(text).toMatch(/pipevideo_gateway_static_answers_total\{route="\/v1\/models",result="not_modified",service="gateway"\} [1-9]/);
+    expect(text).toMatch(/pipevideo_gateway_poll_view_total\{face="generation",result="hit",service="gateway"\} [1-9]/);
+    expect(text).toMatch(/pipevideo_gateway_generation_notices_total\{kind="reset",service="gateway"\} [1-9]/);
+  });
+});
