@@ -67,7 +67,7 @@ describe('environment check at service start', () => {
       ':!packages/platform/src/config/variables.spec.ts', ':!tests/e2e/test/configuration.e2e.spec.ts'], { cwd: root, encoding: 'utf8' });
     const used = [...new Set(out.split('\n').filter(Boolean))];
     // Prefixes used to build names (`PIPEVIDEO_WEBHOOKS_${name}`) are not names.
-    const names = used.filter((n) => !['PIPEVIDEO_WEBHOOKS', 'PIPEVIDEO_CHECKOUT'].includes(n));
+    const names = used.filter((n) => !['PIPEVIDEO_WEBHOOKS', 'PIPEVIDEO_CHECKOUT', 'PIPEVIDEO_STORAGE'].includes(n));
     expect(names.filter((n) => !(n in VARIABLES))).toEqual([]);
   });
 });

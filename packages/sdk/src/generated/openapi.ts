@@ -513,6 +513,44 @@ export interface paths {
         patch: operations["Orgs_setRole"];
         trace?: never;
     };
+    "/v1/provider-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization's provider keys (never the keys: provider, last four characters, when verified) */
+        get: operations["ProviderKeys_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/provider-keys/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Store (or replace) your own key for a provider
+         * @description The key is checked with one cheap call to the provider (fal: its account endpoint; Replicate: `GET /v1/account`); a key the provider refuses is a 400 and nothing is stored. Stored encrypted, never shown again. From then on, routes on this provider run on your key and are charged only the platform fee.
+         */
+        put: operations["ProviderKeys_put"];
+        post?: never;
+        /** Delete your key for a provider: its routes run on the platform key again, at the normal price */
+        delete: operations["ProviderKeys_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/responses": {
         parameters: {
             query?: never;
@@ -524,7 +562,7 @@ export interface paths {
         put?: never;
         /**
          * Create a video generation (Responses API)
-         * @description Returns the response object with status "queued"; poll GET /v1/responses/{id}.
+         * @description Returns the response object with status "queued"; poll GET /v1/responses/{id} (wait=N long-polls). With stream: true the answer is text/event-stream in OpenAI's Responses streaming shape: response.created, response.in_progress (again at each progress change), then response.completed, response.failed or response.incomplete, each with type, sequence_number and the response object.
          */
         post: operations["Responses_create"];
         delete?: never;
@@ -540,7 +578,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve a response (poll until completed or failed) */
+        /**
+         * Retrieve a response (poll until completed or failed)
+         * @description With wait=N (1–60): long-poll — answers as soon as the status changes (at once when it is final), else after N seconds.
+         */
         get: operations["Responses_get"];
         put?: never;
         post?: never;
@@ -562,6 +603,26 @@ export interface paths {
         put?: never;
         /** Cancel (OpenAI SDK `responses.cancel`): the response object */
         post: operations["Responses_cancelPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the video or its artifact (or get a fresh link)
+         * @description variant=video (default) streams the stored MP4, variant=artifact the Lottie file (lottie engine); Range requests answer 206. With link=true: a fresh signed link with its true expiry. 409 until completed; 410 once its retention ended.
+         */
+        get: operations["Responses_content"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -613,8 +674,51 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Poll a generation */
+        /**
+         * Poll a generation
+         * @description With wait=N (1–60): long-poll — answers as soon as the status changes (at once when it is final), else after N seconds with the state then.
+         */
         get: operations["Generations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/video/generations/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the output (or get a fresh link)
+         * @description Streams the stored video (Range requests answer 206, so players can seek), or with link=true answers a fresh signed link with its true expiry. 409 until the generation is completed; 410 once its retention ended (the file is deleted).
+         */
+        get: operations["Generations_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/video/generations/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream status changes (Server-Sent Events)
+         * @description text/event-stream: `generation.<status>` (data: the poll object) at once and at every status change, `generation.progress` when only progress, phase or queue position moved; the stream ends after the final status. Pushed from the lifecycle events the gateway receives. At most PIPEVIDEO_SSE_MAX_PER_KEY open streams per API key (429 beyond).
+         */
+        get: operations["Generations_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -674,7 +778,7 @@ export interface paths {
         };
         /**
          * Download the video file (MP4), streamed
-         * @description Only variant=video exists. 409 until the video is completed; 404 once the file expired.
+         * @description Only variant=video exists. Streams our stored copy; Range requests answer 206 (players seek). 409 until the video is completed; 410 once its retention ended (the file is deleted).
          */
         get: operations["Videos_content"];
         put?: never;
@@ -1089,6 +1193,8 @@ export interface components {
              */
             model: string;
             provider?: components["schemas"]["ResponsesProviderDto"];
+            /** @description true: the answer is text/event-stream in OpenAI's Responses streaming shape (response.created, response.in_progress, response.completed / response.failed) instead of the JSON object. Not with Idempotency-Key. */
+            stream?: boolean;
             /** @description Canvas width in pixels (default 1080). */
             width?: number;
         };
@@ -1231,7 +1337,7 @@ export interface components {
              * @example BAD_REQUEST
              * @enum {string}
              */
-            code: "UNAUTHORIZED" | "FORBIDDEN" | "TOO_MANY_REQUESTS" | "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "METHOD_NOT_ALLOWED" | "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE";
+            code: "UNAUTHORIZED" | "FORBIDDEN" | "TOO_MANY_REQUESTS" | "BAD_REQUEST" | "NOT_FOUND" | "CONFLICT" | "GONE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "METHOD_NOT_ALLOWED" | "RANGE_NOT_SATISFIABLE" | "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE";
             details?: components["schemas"]["ErrorDetailSchema"][];
             /** @example duration must be a positive number of seconds */
             message: string;
@@ -1250,10 +1356,10 @@ export interface components {
             /** @description Unix seconds. */
             ended_at: number | null;
             /**
-             * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits).
+             * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits); `output_unavailable` — the provider made the video but it could not be stored (unreachable, too large, or not a valid MP4, WebM or Lottie file); nothing was charged.
              * @enum {string|null}
              */
-            error_code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | null;
+            error_code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | "output_unavailable" | null;
             model: string;
             /** @enum {string} */
             outcome: "in_progress" | "succeeded" | "failed" | "rejected" | "reservation_failed" | "timed_out" | "abandoned" | "cancelled";
@@ -1608,6 +1714,57 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        /** @description A fresh link to a stored output (GET …/content?link=true). */
+        OutputLink: {
+            /** @description Size of the stored file. */
+            bytes: number;
+            /** @description video/mp4, video/webm or application/json (Lottie). */
+            content_type: string;
+            /** @description Seconds, read from the file (MP4 header, Lottie frames); null when the container does not say (WebM). */
+            duration_seconds: number | null;
+            /** @description When url stops working (unix seconds). */
+            expires_at: number;
+            /** @enum {string} */
+            object: "output_link";
+            /** @description When the file is deleted (unix seconds). */
+            retained_until: number;
+            /** @description Hex SHA-256 of the stored file. */
+            sha256: string;
+            /** @description A signed link to the stored file (S3 presigned, or HMAC-signed for the disk driver). */
+            url: string;
+        };
+        /** @description A provider key the organization brought; routes on that provider run on it and are charged only the platform fee. */
+        ProviderKey: {
+            /** @description Unix seconds. */
+            created_at: number;
+            /** @description The last four characters of the key; the key itself is never shown again. */
+            last4: string;
+            /** @enum {string} */
+            object: "provider_key";
+            /** @enum {string} */
+            provider: "fal" | "replicate";
+            /** @description Unix seconds. */
+            updated_at: number;
+            /** @description When the provider last accepted the key (unix seconds). */
+            verified_at: number;
+        };
+        ProviderKeyDeleted: {
+            deleted: boolean;
+            /** @enum {string} */
+            object: "provider_key";
+            /** @enum {string} */
+            provider: "fal" | "replicate";
+        };
+        /** @description The organization’s provider keys, by provider (one page). */
+        ProviderKeyList: {
+            data: components["schemas"]["ProviderKey"][];
+            /** @description True when more items exist beyond this page (pass next_cursor as cursor to get them). */
+            has_more: boolean;
+            /** @description Opaque cursor of the next page; null on the last page (and for lists that are not paged). */
+            next_cursor: string | null;
+            /** @enum {string} */
+            object: "list";
+        };
         ProviderPrefsDto: {
             /**
              * @description false: only the first eligible route of each model is tried (no fallback to other providers; fallbacks across `models` stay).
@@ -1648,6 +1805,10 @@ export interface components {
              * @enum {string}
              */
             sort: "price" | "latency" | "success";
+        };
+        PutProviderKeyDto: {
+            /** @description The provider API key of your own account (fal: the key; Replicate: the API token). Write-only. */
+            key: string;
         };
         /** @description Whether the organization’s apps are left out of the public rankings. */
         RankingsSettings: {
@@ -1695,10 +1856,10 @@ export interface components {
             engine: string | null;
             error: {
                 /**
-                 * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits).
+                 * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits); `output_unavailable` — the provider made the video but it could not be stored (unreachable, too large, or not a valid MP4, WebM or Lottie file); nothing was charged.
                  * @enum {string}
                  */
-                code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete";
+                code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | "output_unavailable";
                 /** @description Our own sentence. */
                 message: string;
             } | null;
@@ -1736,9 +1897,18 @@ export interface components {
                 /** @enum {string} */
                 type: "message";
             }[];
+            /** @description Signed link to our stored copy of the video (the same URL as output[0].content[0].video_url.url, expiring at its expires_at). */
             output_video_url: string | null;
+            /** @description Where the job is while it runs: queued, submitted, starting, processing, composing, rendering (Framerate), storing (we are copying the output in); `completed` once done; null after a failure. */
+            phase: string | null;
+            /** @description 0–100: how far the job is, as its provider reports it (mapped per provider; estimated from the phase where the provider gives no number); 100 once completed. */
+            progress: number;
             /** @description Video orchestration provider slug. */
             provider: string | null;
+            /** @description While queued at the provider: jobs ahead of this one (fal reports it); null otherwise. */
+            queue_position: number | null;
+            /** @description When the stored output is deleted (unix seconds; retention is set per deployment, 7 days by default). After it, the link fields are null and …/content answers 410. */
+            retained_until: number | null;
             /** @enum {string} */
             status: "queued" | "in_progress" | "completed" | "failed" | "cancelled" | "incomplete";
             usage: components["schemas"]["ResponseUsage"] | null;
@@ -1909,6 +2079,8 @@ export interface components {
                 /** @enum {string} */
                 api: "video" | "responses";
                 app_title: string | null;
+                /** @description The job ran on the organization’s own provider key (bring your own key): cost_cents is only the platform fee, the provider billed the organization directly. */
+                byok: boolean;
                 /** @description Unix seconds. */
                 completed_at: number | null;
                 /** @description Net cost (charged minus refunded). */
@@ -1958,23 +2130,33 @@ export interface components {
             /** @description Seconds of video made and billed. */
             duration: number | null;
             /**
-             * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits).
+             * @description Why the generation failed (stable; docs/api-style.md): `reservation_failed` — the organization could not cover the job (insufficient credits); no provider was called; `provider_unavailable` — no provider could take the job: every eligible route was down or answered with an error; `provider_rate_limited` — the providers that could make the video were rate-limited; `provider_timeout` — the providers that could make the video did not answer in time; `content_policy` — the provider's content policy refused the prompt or the image; `input_rejected` — the provider refused the input (for example a prompt too long for the model); `invalid_request` — the request could not be sent as given (a media URL that cannot be fetched safely, or a parameter the model does not take); `callback_timeout` — the provider did not report back within 15 minutes; `generation_timeout` — the provider did not finish within about 10 minutes; `provider_failure` — the provider accepted the job but reported a failure; `incomplete` — the engine stopped before the video was complete (render limits); `output_unavailable` — the provider made the video but it could not be stored (unreachable, too large, or not a valid MP4, WebM or Lottie file); nothing was charged.
              * @enum {string|null}
              */
-            error_code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | null;
+            error_code: "reservation_failed" | "provider_unavailable" | "provider_rate_limited" | "provider_timeout" | "content_policy" | "input_rejected" | "invalid_request" | "callback_timeout" | "generation_timeout" | "provider_failure" | "incomplete" | "output_unavailable" | null;
             /** @description When failed: our own sentence, starting with spec 004’s cause (Reservation failed, Provider submission failed, …). */
             error_message: string | null;
+            /** @description When output_url stops working (unix seconds): the link TTL or the end of retention, whichever is first. */
+            expires_at: number | null;
             id: string;
             /** @description End-to-end latency when completed. */
             latency_ms: number | null;
             /** @description Model actually used (the first of models until one ran). */
             model: string | null;
-            /** @description When completed, the URL to download the video. */
+            /** @description When completed, a signed link to our stored copy of the video; it works until expires_at (GET …/content gives a fresh one at any time until retained_until). */
             output_url: string | null;
+            /** @description Where the job is while it runs: queued, submitted, starting, processing, composing, rendering (Framerate), storing (we are copying the output in); `completed` once done; null after a failure. */
+            phase: string | null;
+            /** @description 0–100: how far the job is, as its provider reports it (mapped per provider; estimated from the phase where the provider gives no number); 100 once completed. */
+            progress: number;
             /** @description Public provider slug: `fal`, `replicate`, `framerate`, or `pipevideo` for routes Pipevideo runs itself (internal, not user-selectable). */
             provider: string | null;
+            /** @description While queued at the provider: jobs ahead of this one (fal reports it); null otherwise. */
+            queue_position: number | null;
             /** @description Resolution made and billed. */
             resolution: string | null;
+            /** @description When the stored output is deleted (unix seconds; retention is set per deployment, 7 days by default). After it, the link fields are null and …/content answers 410. */
+            retained_until: number | null;
             /** @enum {string} */
             status: "pending" | "processing" | "completed" | "failed";
         };
@@ -4383,6 +4565,236 @@ export interface operations {
             };
         };
     };
+    ProviderKeys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyList"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    ProviderKeys_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "fal" | "replicate";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutProviderKeyDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKey"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    ProviderKeys_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "fal" | "replicate";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderKeyDeleted"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
     Responses_create: {
         parameters: {
             query?: never;
@@ -4493,7 +4905,10 @@ export interface operations {
     };
     Responses_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Seconds to wait for a status change (1–60) */
+                wait?: unknown;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4509,6 +4924,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResponseObject"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -4683,6 +5107,132 @@ export interface operations {
             };
             /** @description Not found (or belongs to another organization) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+        };
+    };
+    Responses_content: {
+        parameters: {
+            query?: {
+                /** @description true: answer JSON with a fresh signed link instead of the bytes */
+                link?: unknown;
+                variant?: "video" | "artifact";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (or, with link=true, an OutputLink) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutputLink"];
+                    "video/mp4": string;
+                };
+            };
+            /** @description The requested byte range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description The stored file is gone: its retention ended (generate it again) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description The Range header asks for bytes outside the file */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4993,7 +5543,10 @@ export interface operations {
     };
     Generations_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Seconds to wait for a status change (1–60) */
+                wait?: unknown;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5009,6 +5562,217 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VideoGeneration"];
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Generations_content: {
+        parameters: {
+            query?: {
+                /** @description true: answer JSON with a fresh signed link instead of the bytes */
+                link?: unknown;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (or, with link=true, an OutputLink) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutputLink"];
+                    "video/mp4": string;
+                    "video/webm": string;
+                };
+            };
+            /** @description The requested byte range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Missing, malformed, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Wrong kind of API key for this endpoint */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Not found (or belongs to another organization) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description The stored file is gone: its retention ended (generate it again) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description The Range header asks for bytes outside the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (Retry-After header and retry_after in the body) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+            /** @description A downstream service is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorSchema"];
+                };
+            };
+        };
+    };
+    Generations_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             /** @description Missing, malformed, unknown, revoked or expired API key */
@@ -5431,6 +6195,15 @@ export interface operations {
                     "video/mp4": string;
                 };
             };
+            /** @description The requested byte range of the file */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
             /** @description Invalid request (field-level messages in details), unknown model or provider, insufficient balance */
             400: {
                 headers: {
@@ -5469,6 +6242,24 @@ export interface operations {
             };
             /** @description Idempotency-Key reused with a different body, or its first request is still running */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description The stored file is gone: its retention ended (generate it again) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorSchema"];
+                };
+            };
+            /** @description The Range header asks for bytes outside the file */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
