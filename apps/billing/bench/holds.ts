@@ -17,7 +17,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { DataSource } from 'typeorm';
 import { RPC } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, natsAnswers, NatsTransport, RpcClient } from '@pipevideo/platform';
-import { startBillingService } from '../src/start-billing-service';
+import { startBillingService } from '../src/service';
 import { PrivateNats, startPrivateNats } from './private-nats';
 import { Ledger } from '../src/ledger/ledger';
 

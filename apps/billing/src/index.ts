@@ -1,5 +1,5 @@
-export * from './start-billing-service';
-export * from './billing-domain';
+export * from './service';
+export * from './billing.composition';
 export * from './ledger/ledger';
 export * from './ledger/accounts';
 export * from './ledger/moves';
@@ -10,6 +10,6 @@ export * from './settlement/generation-settlement';
 export * from './settlement/event-consumer';
 export * from './stripe/stripe-billing';
 export * from './stripe/stripe-config';
-export * from './metrics/billing-metrics';
+export * from './billing.metrics';
 export { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';
 export * from './ledger/coalescer';

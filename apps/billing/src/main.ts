@@ -2,7 +2,7 @@
 import '@pipevideo/platform/dist/observability/tracing-register';
 import 'reflect-metadata';
 import { runServiceMain } from '@pipevideo/platform';
-import { startBillingService } from './start-billing-service';
+import { startBillingService } from './service';
 
 /** Microservices mode: one billing process on NATS. */
 runServiceMain('billing', 3002, (base) => startBillingService(base), undefined, [

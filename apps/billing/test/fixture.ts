@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { createServiceDataSource, createTestDatabase, initServiceDataSource, TestDatabase } from '@pipevideo/platform';
 import { Ledger } from '../src/ledger/ledger';
 import { UsageBook } from '../src/usage/usage-book';
-import { BILLING_MIGRATIONS } from '../src/start-billing-service';
+import { BILLING_MIGRATIONS } from '../src/service';
 
 export interface LedgerFixture {
   db: TestDatabase;

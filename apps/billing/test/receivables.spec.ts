@@ -2,7 +2,7 @@ import { createServiceDataSource, createTestDatabase, initServiceDataSource } fr
 import { Ledger } from '../src/ledger/ledger';
 import { CreateLedger1710000000000 } from '../src/db/migrations/1710000000000-create-ledger';
 import { StripeReversalIndexes1710000000100 } from '../src/db/migrations/1710000000100-stripe-reversal-indexes';
-import { BILLING_MIGRATIONS } from '../src/start-billing-service';
+import { BILLING_MIGRATIONS } from '../src/service';
 import { accountBalance, LedgerFixture, ledgerFixture } from './fixture';
 
 /** Orgs owe what they cannot cover; nothing is written off; any credit pays the debt first. */

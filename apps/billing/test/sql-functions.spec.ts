@@ -1,5 +1,5 @@
 import { checkMigratedSqlFunctions } from '@pipevideo/platform';
-import { BILLING_MIGRATIONS } from '../src/start-billing-service';
+import { BILLING_MIGRATIONS } from '../src/service';
 import { BILLING_SQL_DIR } from '../src/db/migrations/sql-files';
 
 // The current body of each PL/pgSQL function is its highest-numbered file in src/db/sql (docs/architecture.md).

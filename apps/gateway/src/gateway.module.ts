@@ -18,11 +18,11 @@ import { AuthGuard } from './http/auth';
 import { GatewayExceptionFilter } from './http/exception.filter';
 import { HttpSetup } from './http/http-setup';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
-import { GATEWAY_RUNTIME, GatewayRuntime } from './runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from './gateway.composition';
 
 @Module({})
 export class GatewayModule {
-  static forRoot(rt: GatewayRuntime): DynamicModule {
+  static forRoot(rt: GatewayComposition): DynamicModule {
     return {
       module: GatewayModule,
       controllers: [
@@ -42,7 +42,7 @@ export class GatewayModule {
         DocsController,
         FilesController,
       ],
-      providers: [{ provide: GATEWAY_RUNTIME, useValue: rt }, AuthGuard, IdempotencyInterceptor, GatewayExceptionFilter, HttpSetup],
+      providers: [{ provide: GATEWAY_COMPOSITION, useValue: rt }, AuthGuard, IdempotencyInterceptor, GatewayExceptionFilter, HttpSetup],
     };
   }
 }

@@ -1,5 +1,5 @@
 export * from './service';
-export * from './config';
+export * from './gateway.config';
 export { OrgService } from './orgs/org.service';
 export type { ApiKeyKind, ApiKeyStatus, ApiKeyView, IssuedApiKey, Organization } from './orgs/org.service';
-export { GatewayRuntime } from './runtime';
+export { GatewayComposition } from './gateway.composition';

@@ -1,7 +1,7 @@
 import { SwaggerModule } from '@nestjs/swagger';
 import { MessagingConfig, RunningService, startService } from '@pipevideo/platform';
 import type { AccountsConfig } from './accounts/accounts-config';
-import { GatewayConfig, gatewayConfigFromEnv } from './config';
+import { GatewayConfig, gatewayConfigFromEnv } from './gateway.config';
 import { HumanAccounts1750000000000 } from './migrations/1750000000000-human-accounts';
 import { GatewayModule } from './gateway.module';
 import { installUrlGuard } from './http/url-guard';
@@ -12,7 +12,7 @@ import { AbuseControls1700000002300 } from './migrations/1700000002300-abuse-con
 import { buildOpenApiDocument, customerDocument, operatorDocument } from './openapi/document';
 import { KeySpendLimits1700000002500 } from './migrations/1700000002500-key-spend-limits';
 import type { ApiKeyKind, IssuedApiKey, Organization } from './orgs/org.service';
-import { GatewayRuntime } from './runtime';
+import { GatewayComposition } from './gateway.composition';
 
 export interface StartGatewayOptions extends Partial<Omit<GatewayConfig, 'accounts'>> {
   accounts?: Partial<AccountsConfig>;
@@ -31,7 +31,7 @@ export interface GatewayOrgsHandle {
 
 export interface RunningGateway extends RunningService {
   orgs: GatewayOrgsHandle;
-  runtime: GatewayRuntime;
+  runtime: GatewayComposition;
 }
 
 export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300, KeySpendLimits1700000002500, HumanAccounts1750000000000];
@@ -41,7 +41,7 @@ export async function startGatewayService(opts: StartGatewayOptions): Promise<Ru
   const cfg = gatewayConfigFromEnv(opts);
   // Links in mails and the OIDC redirect URI need the public address; default: this server on localhost.
   cfg.accounts.publicUrl ??= `http://localhost:${opts.port}`;
-  let runtime: GatewayRuntime | undefined;
+  let runtime: GatewayComposition | undefined;
   const svc = await startService({
     name: 'gateway',
     port: opts.port,
@@ -51,7 +51,7 @@ export async function startGatewayService(opts: StartGatewayOptions): Promise<Ru
     rawBody: true,
     bodyLimitBytes: cfg.bodyLimitBytes,
     module: (ctx) => {
-      runtime = new GatewayRuntime(ctx, cfg);
+      runtime = new GatewayComposition(ctx, cfg);
       return GatewayModule.forRoot(runtime);
     },
     afterStart: async (app) => {

@@ -1,7 +1,7 @@
-export { startProvidersService, PROVIDERS_MIGRATIONS, PROVIDERS_SERVICE_NAME } from './providers.service';
-export type { ProvidersServiceOptions, RunningProvidersService } from './providers.service';
-export { configuredProviders, loadProvidersConfig } from './config';
-export type { ProvidersConfig, ProvidersConfigInput, ProviderSettings } from './config';
+export { startProvidersService, PROVIDERS_MIGRATIONS, PROVIDERS_SERVICE_NAME } from './service';
+export type { ProvidersServiceOptions, RunningProvidersService } from './service';
+export { configuredProviders, loadProvidersConfig } from './providers.config';
+export type { ProvidersConfig, ProvidersConfigInput, ProviderSettings } from './providers.config';
 export type {
   CallbackRefusal, CallbackRequest, CallbackVerdict, CancelAnswer, JobHandle, JobMode, JobOutcome, JobStatus, NormaliseContext, ParsedCallback,
   ProviderAdapter, ProviderInput, SubmitAccepted, SubmitRequest, TokenUsage,

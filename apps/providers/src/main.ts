@@ -1,8 +1,8 @@
 // First: tracing (when configured) must patch http and pg before anything loads them.
 import '@pipevideo/platform/dist/observability/tracing-register';
 import { runServiceMain } from '@pipevideo/platform';
-import { configuredProviders } from './config';
-import { startProvidersService } from './providers.service';
+import { configuredProviders } from './providers.config';
+import { startProvidersService } from './service';
 
 /** Microservices mode: one providers process on NATS, configured from the environment. */
 runServiceMain('providers', 3004, (base) => startProvidersService(base), (svc) => ({ callbackBaseUrl: svc.callbackBaseUrl, configured: configuredProviders() }), [

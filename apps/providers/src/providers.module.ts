@@ -1,16 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CallbacksController } from './http/callbacks.controller';
-import { PROVIDERS_CORE, type ProvidersCore } from './providers-core';
+import { PROVIDERS_COMPOSITION, type ProvidersComposition } from './providers.composition';
 import { JobsRpcController } from './rpc/jobs.controller';
 import { KeysRpcController } from './rpc/keys.controller';
 
 @Module({})
 export class ProvidersModule {
-  static forCore(core: ProvidersCore): DynamicModule {
+  static forRoot(core: ProvidersComposition): DynamicModule {
     return {
       module: ProvidersModule,
       controllers: [JobsRpcController, KeysRpcController, CallbacksController],
-      providers: [{ provide: PROVIDERS_CORE, useValue: core }],
+      providers: [{ provide: PROVIDERS_COMPOSITION, useValue: core }],
     };
   }
 }

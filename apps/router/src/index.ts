@@ -1,5 +1,5 @@
 export * from './service';
 export * from './router.config';
-export * from './router.engine';
+export * from './router.composition';
 export * from './catalog';
 export * from './routing';

@@ -1,4 +1,3 @@
-import { Module } from '@nestjs/common';
 import { MessagingConfig, RunningService, ServiceContext, startService } from '@pipevideo/platform';
 import { Generations1700000001000 } from './migrations/1700000001000-generations';
 import { GenerationsKeysetIndex1700000001100 } from './migrations/1700000001100-generations-keyset-index';
@@ -10,8 +9,8 @@ import { GenerationsByok1780000000100 } from './migrations/1780000000100-generat
 import { GenerationStoredOutputs1760000000100 } from './migrations/1760000000100-generation-stored-outputs';
 import { AppRankings1700000001400 } from './migrations/1700000001400-app-rankings';
 import { GenerationsKeyLimit1700000001400 } from './migrations/1700000001400-generations-key-limit';
-import { ROUTER_ENGINE, RouterController } from './router.controller';
-import { RouterEngine } from './router.engine';
+import { RouterModule } from './router.module';
+import { RouterComposition } from './router.composition';
 import { RouterConfig, routerConfigFromEnv } from './router.config';
 
 export interface RouterServiceOptions {
@@ -22,8 +21,8 @@ export interface RouterServiceOptions {
   config?: Partial<RouterConfig>;
 }
 
-export async function startRouterService(o: RouterServiceOptions): Promise<RunningService & { engine: RouterEngine }> {
-  let engine!: RouterEngine;
+export async function startRouterService(o: RouterServiceOptions): Promise<RunningService & { engine: RouterComposition }> {
+  let engine!: RouterComposition;
   const cfg = routerConfigFromEnv(o.config);
   const svc = await startService({
     name: 'router',
@@ -32,10 +31,8 @@ export async function startRouterService(o: RouterServiceOptions): Promise<Runni
     messaging: o.messaging,
     db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700, GenerationStoredOutputs1760000000100, GenerationsByok1780000000100], poolSize: 20 },
     module: (ctx: ServiceContext) => {
-      engine = new RouterEngine(ctx, cfg);
-      @Module({ controllers: [RouterController], providers: [{ provide: ROUTER_ENGINE, useValue: engine }] })
-      class RouterModule {}
-      return RouterModule;
+      engine = new RouterComposition(ctx, cfg);
+      return RouterModule.forRoot(engine);
     },
     afterStart: async () => engine.start(),
     beforeClose: async () => engine.stop(),

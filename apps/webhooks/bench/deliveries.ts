@@ -16,7 +16,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EVENTS, type GenerationFinishedEvt } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, deleteNatsNamespace, NATS_TEST_URL, type MessagingConfig } from '@pipevideo/platform';
-import { startWebhooksService, type RunningWebhooksService } from '../src/index';
+import { startWebhooksService, type RunningWebhooksService } from '../src/service';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

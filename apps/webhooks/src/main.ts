@@ -1,7 +1,7 @@
 // First: tracing (when configured) must patch http and pg before anything loads them.
 import '@pipevideo/platform/dist/observability/tracing-register';
 import { runServiceMain } from '@pipevideo/platform';
-import { startWebhooksService } from './index';
+import { startWebhooksService } from './service';
 
 /** Microservices mode: one webhooks process on NATS; configuration from the environment (see README). */
 runServiceMain('webhooks', 3005, (base) => startWebhooksService(base), undefined, [

@@ -1,5 +1,5 @@
 import { checkMigratedSqlFunctions } from '@pipevideo/platform';
-import { WEBHOOKS_MIGRATIONS } from '../src/index';
+import { WEBHOOKS_MIGRATIONS } from '../src/service';
 import { WEBHOOKS_SQL_DIR } from '../src/migrations/sql-files';
 
 // The current body of each PL/pgSQL function is its highest-numbered file in src/sql (docs/architecture.md).

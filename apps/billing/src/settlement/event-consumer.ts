@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { EVENTS } from '@pipevideo/contracts';
 import { EventBus, processOnce, subscribeEvents } from '@pipevideo/platform';
-import type { BillingMetrics } from '../metrics/billing-metrics';
+import type { BillingMetrics } from '../billing.metrics';
 import type { Move } from '../ledger/moves';
 import type { GenerationSettlement } from './generation-settlement';
 

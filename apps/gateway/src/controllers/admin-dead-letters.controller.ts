@@ -6,7 +6,7 @@ import { notFoundError } from '../http/api-error';
 import { GatewayController, OperatorToken } from '../http/auth';
 import { intQuery, strQuery } from '../http/params';
 import { ApiErrors, ApiOk } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 
 const DEAD_LETTER_ID = /^\d{1,15}$/;
 
@@ -46,7 +46,7 @@ function checkLetterId(id: string): string {
 @OperatorToken()
 @Controller('admin/dead-letters')
 export class AdminDeadLettersController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get()
   @ApiOperation({ summary: 'Dead letters waiting, oldest first (operator)' })

@@ -9,7 +9,7 @@ import { ApiCreated, ApiErrors, ApiOk } from '../openapi/decorators';
 import type { OrgLimits } from '../orgs/org.service';
 import { auditContext, OperatorRequest } from '../audit/audit-context';
 import { intQuery, strQuery } from '../http/params';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { invalid, requireJsonObject, validateDto } from '../validation/validate';
 import { randomUUID } from 'node:crypto';
 
@@ -169,7 +169,7 @@ const nullFields = (body: unknown) =>
 @OperatorToken()
 @Controller('admin')
 export class AdminController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Post('orgs')
   @Idempotent()

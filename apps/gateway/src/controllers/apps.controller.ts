@@ -5,7 +5,7 @@ import { RPC } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { requireJsonObject, validateDto } from '../validation/validate';
 
 export class RankingsSettingsDto {
@@ -20,7 +20,7 @@ export class RankingsSettingsDto {
 @StandardKey()
 @Controller('v1/apps/rankings/settings')
 export class AppsController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get()
   @ApiOperation({ summary: "Whether your organization's apps are left out of the public rankings" })

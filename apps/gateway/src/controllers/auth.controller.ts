@@ -7,7 +7,7 @@ import { ApiError, notFoundError } from '../http/api-error';
 import { AuthedRequest, CurrentSession, GatewayController, Public, SessionOnly } from '../http/auth';
 import { ApiErrors, ApiOk } from '../openapi/decorators';
 import { jsonBody } from '../openapi/response-schemas';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { requireJsonObject, validateDto } from '../validation/validate';
 import { ErrorCode } from '@pipevideo/contracts';
 
@@ -25,7 +25,7 @@ const SIGN_IN_PAGE = '/signin';
 @GatewayController()
 @Controller('auth')
 export class AuthController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get('methods')
   @Public()

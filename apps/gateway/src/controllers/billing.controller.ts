@@ -8,7 +8,7 @@ import { CurrentPrincipal, GatewayController, Public, SessionRole, StandardKey }
 import { intQuery, strQuery, timeQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { IsHttpUrl } from '../validation/http-url';
 import { requireJsonObject, validateDto } from '../validation/validate';
 
@@ -38,7 +38,7 @@ export class CheckoutDto {
 @GatewayController()
 @Controller('v1')
 export class BillingController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get('usage')
   @StandardKey()

@@ -5,7 +5,7 @@ import { notFoundError } from '../http/api-error';
 import { GatewayController, Public } from '../http/auth';
 import { intQuery } from '../http/params';
 import { ApiErrors, ApiOk } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 
 const MODEL_SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._:-]{0,99}){0,3}$/;
 
@@ -17,7 +17,7 @@ const MODEL_SLUG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9._:-
 @Public()
 @Controller('v1')
 export class CatalogController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get('models')
   @ApiTags('Models')

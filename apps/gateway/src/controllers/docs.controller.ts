@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { GatewayController, OperatorToken, Public } from '../http/auth';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 
 /**
  * The OpenAPI 3.1 documents: the customer API at /openapi.json (the interactive docs at /docs read the
@@ -12,7 +12,7 @@ import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 @Public()
 @Controller()
 export class DocsController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get('openapi.json')
   openapi() {

@@ -5,7 +5,7 @@ import { contentTypeOfKey, DiskStorage } from '@pipevideo/platform';
 import { ApiError } from '../http/api-error';
 import { GatewayController, Public } from '../http/auth';
 import type { Headers, StreamReply } from '../outputs/output-content';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 
 /**
  * The disk driver's signed links (`/v1/files/outputs/<generation>/<attempt>/<file>?expires=…&signature=…`):
@@ -18,7 +18,7 @@ import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
 @Public()
 @Controller('v1/files')
 export class FilesController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get('outputs/:generation/:attempt/:file')
   async file(

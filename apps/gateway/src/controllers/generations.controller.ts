@@ -14,7 +14,7 @@ import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '.
 import { checkId, intQuery, strQuery, timeQuery } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validation/video-generation.dto';
 
 /** Video generations API (spec 003/004): validate, attribute, forward to the router. */
@@ -26,7 +26,7 @@ import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validatio
 export class GenerationsController {
   private readonly push: GenerationPush;
 
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {
     this.push = new GenerationPush(rt);
   }
 

@@ -6,7 +6,7 @@ import { CurrentPrincipal, GatewayController, ManagementKey, SessionRole } from 
 import { checkId } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { validateDto } from '../validation/validate';
 import { requireJsonObject } from '../validation/validate';
 import { CreateKeyDto, createLimitOf, KeyLimitDto, keyLimitPatch } from './admin.controller';
@@ -29,7 +29,7 @@ export class RotateKeyDto {
 @SessionRole('member')
 @Controller('v1/keys')
 export class KeysController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get()
   @ApiOperation({ summary: "List the organization's API keys (never their secrets)" })

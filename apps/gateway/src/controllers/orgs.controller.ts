@@ -7,7 +7,7 @@ import { badRequestError } from '../http/api-error';
 import { CurrentSession, GatewayController, SessionOnly } from '../http/auth';
 import { checkId } from '../http/params';
 import { ApiCreated, ApiErrors, ApiOk } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { requireJsonObject, validateDto } from '../validation/validate';
 
 type Me = { session: Session };
@@ -23,7 +23,7 @@ const page = <T>(data: T[]) => ({ object: 'list', data, has_more: false, next_cu
 @SessionOnly()
 @Controller('v1')
 export class OrgsController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Post('orgs')
   @ApiOperation({ summary: 'Create an organization; you are its owner' })

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/key-authenticator';
 import { badRequestError } from '../http/api-error';
 import { CurrentPrincipal, GatewayController, ManagementKey } from '../http/auth';
 import { ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { requireJsonObject, validateDto } from '../validation/validate';
 
 export class PutProviderKeyDto {
@@ -35,7 +35,7 @@ function providerParam(provider: string): ByokProvider {
 @ManagementKey()
 @Controller('v1/provider-keys')
 export class ProviderKeysController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Get()
   @ApiOperation({ summary: "List the organization's provider keys (never the keys: provider, last four characters, when verified)" })

@@ -16,7 +16,7 @@ import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiOk, OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { CreateResponseDto, parseResponseBody } from '../validation/response.dto';
 
 /** OpenAI Responses-compatible API (spec 001/002). Errors in OpenAI's shape. */
@@ -27,7 +27,7 @@ import { CreateResponseDto, parseResponseBody } from '../validation/response.dto
 export class ResponsesController {
   private readonly push: GenerationPush;
 
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {
     this.push = new GenerationPush(rt);
   }
 

@@ -10,7 +10,7 @@ import { UploadedFile } from '../http/multipart';
 import { checkId, intQuery, strQuery } from '../http/params';
 import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiOk, KEYED_ERRORS, OpenAIErrors } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { CreateOpenAIVideoDto, parseOpenAIVideoBody } from '../validation/openai-video.dto';
 import { VideoMetrics } from '../videos/video-metrics';
 
@@ -29,7 +29,7 @@ const VARIANTS = ['video', 'thumbnail', 'spritesheet'];
 export class VideosController {
   private readonly metrics: VideoMetrics;
 
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {
     this.metrics = new VideoMetrics(rt.ctx.metrics.registry);
   }
 

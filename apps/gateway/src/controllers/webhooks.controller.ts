@@ -10,7 +10,7 @@ import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '.
 import { checkId, intQuery, strQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { IsHttpUrl } from '../validation/http-url';
 import { requireJsonObject, validateDto } from '../validation/validate';
 
@@ -81,7 +81,7 @@ const pick = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.e
 @SessionRole('member')
 @Controller('v1/webhooks')
 export class WebhooksController {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   @Post()
   @SessionRole('admin')

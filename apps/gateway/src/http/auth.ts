@@ -9,7 +9,7 @@ import { ErrorCode } from '@pipevideo/contracts';
 import type { AuthFailure, Principal } from '../auth/key-authenticator';
 import type { Role } from '../accounts/roles';
 import type { Session } from '../accounts/session-store';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { ApiError, forbidden, notFoundError, unauthorized } from './api-error';
 import { GatewayExceptionFilter } from './exception.filter';
 import { limitMessage, ScopedDecision } from '../ratelimit/request-limits';
@@ -80,7 +80,7 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime,
+    @Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {

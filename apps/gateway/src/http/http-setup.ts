@@ -4,7 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { CORRELATION_HEADER, isDashboardBuild, registerDashboard } from '@pipevideo/platform';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { GatewayExceptionFilter } from './exception.filter';
 import { multipartParser } from './multipart';
 import { ErrorCode } from '@pipevideo/contracts';
@@ -35,7 +35,7 @@ export class HttpSetup implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly appConfig: ApplicationConfig,
-    @Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime,
+    @Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition,
   ) {}
 
   onModuleInit() {

@@ -4,7 +4,7 @@ import { from, Observable, of } from 'rxjs';
 import { mergeMap } from 'rxjs/operators';
 import { ErrorCode } from '@pipevideo/contracts';
 import { ApiError } from '../http/api-error';
-import { GATEWAY_RUNTIME, GatewayRuntime } from '../runtime';
+import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { IDEMPOTENCY_KEY_PATTERN, requestHash } from './idempotency.store';
 
 /**
@@ -17,7 +17,7 @@ import { IDEMPOTENCY_KEY_PATTERN, requestHash } from './idempotency.store';
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
+  constructor(@Inject(GATEWAY_COMPOSITION) private readonly rt: GatewayComposition) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<any>();

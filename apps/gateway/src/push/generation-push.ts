@@ -1,5 +1,5 @@
 import { RPC, type ResponseView, type VideoGenerationView } from '@pipevideo/contracts';
-import type { GatewayRuntime } from '../runtime';
+import type { GatewayComposition } from '../gateway.composition';
 import { follow, longPoll, type Followed } from './follow';
 import { SseStream, type HijackableReply } from './sse-stream';
 
@@ -11,7 +11,7 @@ const fingerprint = (v: View) => `${v.status}|${v.progress ?? ''}|${v.phase ?? '
 
 /** The push channels of both APIs (SSE streams, long-polls), over GenerationWatch and the router's reads. */
 export class GenerationPush {
-  constructor(private readonly rt: GatewayRuntime) {}
+  constructor(private readonly rt: GatewayComposition) {}
 
   private video(orgId: string, id: string): Followed<View> & { status(v: View): string } {
     return {

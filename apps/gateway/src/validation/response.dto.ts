@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import {
   Allow, ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import { DEFAULT_MAX_OUTPUT_TOKENS_LIMIT } from '../config';
+import { DEFAULT_MAX_OUTPUT_TOKENS_LIMIT } from '../gateway.config';
 import type { FieldIssue } from '../http/api-error';
 import { mediaUrlProblem } from './media-url';
 import { PROVIDER_SLUG_PATTERN, ROUTE_SORTS } from './provider-prefs.dto';

@@ -1,6 +1,6 @@
 import { Controller, Inject, Param, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROVIDERS_CORE, type ProvidersCore } from '../providers-core';
+import { PROVIDERS_COMPOSITION, type ProvidersComposition } from '../providers.composition';
 
 /**
  * Provider callbacks: `POST /callbacks/fal/:jobRef`, `POST /callbacks/replicate/:jobRef`. The raw
@@ -8,7 +8,7 @@ import { PROVIDERS_CORE, type ProvidersCore } from '../providers-core';
  */
 @Controller('callbacks')
 export class CallbacksController {
-  constructor(@Inject(PROVIDERS_CORE) private readonly core: ProvidersCore) {}
+  constructor(@Inject(PROVIDERS_COMPOSITION) private readonly core: ProvidersComposition) {}
 
   @Post(':provider/:jobRef')
   async receive(@Param('provider') provider: string, @Param('jobRef') jobRef: string, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {

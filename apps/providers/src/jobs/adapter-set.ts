@@ -1,8 +1,8 @@
 import type { ProviderAdapter } from '../adapters/provider-adapter';
 import type { AdapterDeps } from '../adapters/provider-definition';
 import { PROVIDER_DEFINITIONS } from '../adapters/registry';
-import type { ProvidersConfig } from '../config';
-import type { ProviderMetrics } from '../metrics';
+import type { ProvidersConfig } from '../providers.config';
+import type { ProviderMetrics } from '../providers.metrics';
 import { instrumentAdapter } from './instrumented-adapter';
 
 /** The adapters of the configured providers, instrumented; a provider without credentials has none. */

@@ -1,6 +1,6 @@
 import type { ProviderAdapter } from '../adapters/provider-adapter';
 import { isProviderError } from '../adapters/provider-error';
-import type { ProviderMetrics } from '../metrics';
+import type { ProviderMetrics } from '../providers.metrics';
 
 /**
  * Wraps an adapter so every provider call is counted and timed the same way, whatever the adapter

@@ -7,7 +7,7 @@ import type { ProviderKeys } from '../byok/provider-keys';
 import type { AdapterSet } from './adapter-set';
 import type { JobFinisher } from './job-finisher';
 import type { JobRow, JobStore } from './job-store';
-import type { ProviderMetrics } from '../metrics';
+import type { ProviderMetrics } from '../providers.metrics';
 import { PermanentCopyFailure, type OutputCopier } from '../outputs/output-copier';
 
 /** The copy-in step of jobs that succeeded upstream (`storing`). */

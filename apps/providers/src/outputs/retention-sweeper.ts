@@ -1,6 +1,6 @@
 import { logger, type ObjectStorage } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
-import type { ProviderMetrics } from '../metrics';
+import type { ProviderMetrics } from '../providers.metrics';
 
 /**
  * Deletes stored outputs whose retention ended (`PIPEVIDEO_OUTPUT_RETENTION_SECONDS`, default 7 days).

@@ -1,12 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import { CancelJobMsg, RPC, SubmitJobMsg, type CancelJobResult, type SubmitJobResult } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
-import { PROVIDERS_CORE, type ProvidersCore } from '../providers-core';
+import { PROVIDERS_COMPOSITION, type ProvidersComposition } from '../providers.composition';
 
 /** NATS handlers: requests arrive decoded (@Handles); delegate. */
 @Controller()
 export class JobsRpcController {
-  constructor(@Inject(PROVIDERS_CORE) private readonly core: ProvidersCore) {}
+  constructor(@Inject(PROVIDERS_COMPOSITION) private readonly core: ProvidersComposition) {}
 
   @Handles(RPC.providers.jobSubmit)
   submit(msg: SubmitJobMsg): Promise<SubmitJobResult> {

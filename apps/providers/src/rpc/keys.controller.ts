@@ -4,12 +4,12 @@ import {
   type ProviderKeyView,
 } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
-import { PROVIDERS_CORE, type ProvidersCore } from '../providers-core';
+import { PROVIDERS_COMPOSITION, type ProvidersComposition } from '../providers.composition';
 
 /** NATS handlers of an org's own provider keys (bring your own key): requests arrive decoded (@Handles); delegate. */
 @Controller()
 export class KeysRpcController {
-  constructor(@Inject(PROVIDERS_CORE) private readonly core: ProvidersCore) {}
+  constructor(@Inject(PROVIDERS_COMPOSITION) private readonly core: ProvidersComposition) {}
 
   @Handles(RPC.providers.keyPut)
   put(msg: ProviderKeyPutMsg): Promise<ProviderKeyView> {

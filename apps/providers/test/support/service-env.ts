@@ -7,8 +7,8 @@ import {
   startFalSandbox, startFramerateSandbox, startReplicateSandbox, startVercelGatewaySandbox,
   type RunningFalSandbox, type RunningFramerateSandbox, type RunningReplicateSandbox, type RunningVercelGatewaySandbox,
 } from '@pipevideo/sandboxes';
-import type { ProvidersConfigInput } from '../../src/config';
-import { startProvidersService, type RunningProvidersService } from '../../src/providers.service';
+import type { ProvidersConfigInput } from '../../src/providers.config';
+import { startProvidersService, type RunningProvidersService } from '../../src/service';
 import { waitFor } from './receiver';
 
 export interface Sandboxes {

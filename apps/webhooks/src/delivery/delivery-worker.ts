@@ -2,7 +2,7 @@ import { logger, withCorrelationId } from '@pipevideo/platform';
 import type { SecretBox } from '../domain/secrets';
 import type { Signer } from '../domain/signer';
 import type { AttemptDecision, RetryPolicy } from '../domain/retry-policy';
-import type { WebhookMetrics } from '../metrics';
+import type { WebhookMetrics } from '../webhooks.metrics';
 import type { AttemptRecord, ClaimCaps, ClaimedDelivery, DeliveryStore } from './delivery-store';
 import type { HttpSender } from './http-sender';
 

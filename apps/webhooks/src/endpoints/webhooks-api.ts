@@ -12,7 +12,7 @@ import { generateSigningSecret, type SecretBox } from '../domain/secrets';
 import { deliveryView, endpointView, type EndpointRow } from '../domain/views';
 import type { DeliveryLog } from '../delivery/delivery-log';
 import type { DeliveryStore } from '../delivery/delivery-store';
-import type { WebhookMetrics } from '../metrics';
+import type { WebhookMetrics } from '../webhooks.metrics';
 import type { EndpointStore } from './endpoint-store';
 
 export interface WebhooksApiOptions {

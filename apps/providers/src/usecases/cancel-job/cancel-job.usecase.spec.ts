@@ -1,11 +1,11 @@
 import { Registry } from 'prom-client';
 import { currentCorrelationId, logger, withCorrelationId } from '@pipevideo/platform';
 import type { ProviderAdapter } from '../../adapters/provider-adapter';
-import { loadProvidersConfig } from '../../config';
+import { loadProvidersConfig } from '../../providers.config';
 import { AdapterSet } from '../../jobs/adapter-set';
 import type { JobFinisher } from '../../jobs/job-finisher';
 import type { JobRow, JobStore } from '../../jobs/job-store';
-import { ProviderMetrics } from '../../metrics';
+import { ProviderMetrics } from '../../providers.metrics';
 import { CancelJobUseCase } from './cancel-job.usecase';
 
 /** Plain fakes: which correlation id the upstream cancel (and its log lines) run under. */

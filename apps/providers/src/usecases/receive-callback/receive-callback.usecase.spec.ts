@@ -1,11 +1,11 @@
 import { Registry } from 'prom-client';
 import type { CallbackVerdict, JobOutcome, JobStatus, ProviderAdapter } from '../../adapters/provider-adapter';
 import { ProviderError } from '../../adapters/provider-error';
-import { loadProvidersConfig } from '../../config';
+import { loadProvidersConfig } from '../../providers.config';
 import { AdapterSet } from '../../jobs/adapter-set';
 import type { FinishOptions, JobFinisher } from '../../jobs/job-finisher';
 import type { JobRow, JobStore } from '../../jobs/job-store';
-import { ProviderMetrics } from '../../metrics';
+import { ProviderMetrics } from '../../providers.metrics';
 import { ReceiveCallbackUseCase } from './receive-callback.usecase';
 
 /** Plain fakes: the use case's decisions without HTTP or a database. */

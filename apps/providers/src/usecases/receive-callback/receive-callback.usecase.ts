@@ -5,7 +5,7 @@ import type { ProviderKeys } from '../../byok/provider-keys';
 import type { AdapterSet } from '../../jobs/adapter-set';
 import type { JobFinisher } from '../../jobs/job-finisher';
 import type { JobStore } from '../../jobs/job-store';
-import type { ProviderMetrics } from '../../metrics';
+import type { ProviderMetrics } from '../../providers.metrics';
 
 export interface CallbackAnswer {
   status: number;

@@ -7,11 +7,11 @@ import { OutputMetrics } from './outputs/output-metrics';
 import { KeyAuthenticator } from './auth/key-authenticator';
 import { Accounts } from './accounts/accounts';
 import { SessionPrincipals } from './accounts/session-principal';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from './gateway.config';
 import { AuditLog } from './audit/audit-log';
 import { Downstream } from './downstream';
 import { GatewayEdge } from './edge/edge';
-import { GatewayMetrics } from './http/gateway-metrics';
+import { GatewayMetrics } from './gateway.metrics';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { KeyLimitsView } from './orgs/key-limits';
 import { OrgService } from './orgs/org.service';
@@ -19,10 +19,10 @@ import { RateLimiter } from './ratelimit/rate-limiter';
 import { ProviderUrlContent, type VideoContentSource } from './videos/video-content';
 import { RequestLimits } from './ratelimit/request-limits';
 
-export const GATEWAY_RUNTIME = Symbol('GATEWAY_RUNTIME');
+export const GATEWAY_COMPOSITION = Symbol('GATEWAY_COMPOSITION');
 
 /** Everything the gateway's HTTP shell needs, built once from the service context. NestJS-free. */
-export class GatewayRuntime {
+export class GatewayComposition {
   readonly orgs: OrgService;
   readonly auth: KeyAuthenticator;
   readonly rateLimiter: RateLimiter;

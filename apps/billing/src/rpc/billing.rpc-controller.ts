@@ -5,14 +5,14 @@ import {
   UsageListReply,
 } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
-import type { BillingDomain } from '../billing-domain';
+import type { BillingComposition } from '../billing.composition';
 
-export const BILLING_DOMAIN = Symbol('BILLING_DOMAIN');
+export const BILLING_COMPOSITION = Symbol('BILLING_COMPOSITION');
 
 /** NATS API of the billing service: delegates to the domain (requests arrive decoded, see @Handles), records metrics. */
 @Controller()
-export class BillingController {
-  constructor(@Inject(BILLING_DOMAIN) private readonly d: BillingDomain) {}
+export class BillingRpcController {
+  constructor(@Inject(BILLING_COMPOSITION) private readonly d: BillingComposition) {}
 
   @Handles(RPC.billing.balanceGet)
   async balance(msg: OrgMsg): Promise<BalanceView> {

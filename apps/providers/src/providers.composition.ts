@@ -6,18 +6,18 @@ import { ProviderKeys } from './byok/provider-keys';
 import { OutputCopier } from './outputs/output-copier';
 import { RetentionSweeper } from './outputs/retention-sweeper';
 import type { ProviderAdapter } from './adapters/provider-adapter';
-import type { ProvidersConfig } from './config';
+import type { ProvidersConfig } from './providers.config';
 import { AdapterSet, CallbackUrls } from './jobs/adapter-set';
 import { JobFinisher } from './jobs/job-finisher';
 import { JobPoller, type OutputStep } from './jobs/job-poller';
 import { JobStore } from './jobs/job-store';
-import { ProviderMetrics } from './metrics';
+import { ProviderMetrics } from './providers.metrics';
 import { CancelJobUseCase } from './usecases/cancel-job/cancel-job.usecase';
 import { ReceiveCallbackUseCase } from './usecases/receive-callback/receive-callback.usecase';
 import { SubmitJobUseCase } from './usecases/submit-job/submit-job.usecase';
 
 /** Everything the providers service does, as plain objects (the Nest layer only delegates to these). */
-export interface ProvidersCore {
+export interface ProvidersComposition {
   config: ProvidersConfig;
   metrics: ProviderMetrics;
   adapters: AdapterSet;
@@ -36,9 +36,9 @@ export interface ProvidersCore {
   retention: RetentionSweeper;
 }
 
-export const PROVIDERS_CORE = Symbol('PROVIDERS_CORE');
+export const PROVIDERS_COMPOSITION = Symbol('PROVIDERS_COMPOSITION');
 
-export function createProvidersCore(ctx: ServiceContext, config: ProvidersConfig, adapters?: ProviderAdapter[]): ProvidersCore {
+export function composeProviders(ctx: ServiceContext, config: ProvidersConfig, adapters?: ProviderAdapter[]): ProvidersComposition {
   const metrics = new ProviderMetrics(ctx.metrics.registry);
   const set = new AdapterSet(config, metrics, adapters);
   const store = new JobStore(ctx.ds);

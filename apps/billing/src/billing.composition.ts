@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Registry } from 'prom-client';
 import { Ledger, LedgerOptions } from './ledger/ledger';
-import { BillingMetrics } from './metrics/billing-metrics';
+import { BillingMetrics } from './billing.metrics';
 import { BillingEventConsumer } from './settlement/event-consumer';
 import { GenerationSettlement } from './settlement/generation-settlement';
 import { StripeBilling } from './stripe/stripe-billing';
@@ -10,7 +10,7 @@ import { UsageBook } from './usage/usage-book';
 import { TopupHistory } from './usage/topup-history';
 
 /** Everything billing does, wired from its DataSource; the Nest layer only calls into this. */
-export interface BillingDomain {
+export interface BillingComposition {
   ledger: Ledger;
   usage: UsageBook;
   topups: TopupHistory;
@@ -20,13 +20,13 @@ export interface BillingDomain {
   events: BillingEventConsumer;
 }
 
-export function createBillingDomain(
+export function composeBilling(
   ds: DataSource,
   stripe: StripeSettings,
   registry: Registry,
   ledgerOptions: LedgerOptions = {},
   inboxConsumer = 'billing',
-): BillingDomain {
+): BillingComposition {
   const ledger = new Ledger(ds, ledgerOptions);
   const usage = new UsageBook(ds);
   const metrics = new BillingMetrics(registry);

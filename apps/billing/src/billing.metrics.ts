@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import { MONEY_OPERATIONS, Move } from '../ledger/moves';
-import type { Ledger } from '../ledger/ledger';
+import { MONEY_OPERATIONS, Move } from './ledger/moves';
+import type { Ledger } from './ledger/ledger';
 
 export const HOLD_FAILURE_REASONS = ['insufficient_balance', 'key_limit', 'conflict', 'already_settled', 'invalid_request', 'error'] as const;
 export type HoldFailureMetricReason = (typeof HOLD_FAILURE_REASONS)[number];

@@ -1,10 +1,10 @@
 import { startService, type MessagingConfig, type RunningService } from '@pipevideo/platform';
 import type { ProviderAdapter } from './adapters/provider-adapter';
-import { loadProvidersConfig, type ProvidersConfigInput } from './config';
+import { loadProvidersConfig, type ProvidersConfigInput } from './providers.config';
 import { ProviderJobs1700000004000 } from './migrations/1700000004000-provider-jobs';
 import { StoredOutputs1760000000000 } from './migrations/1760000000000-stored-outputs';
 import { ProviderKeys1780000000000 } from './migrations/1780000000000-provider-keys';
-import { createProvidersCore, type ProvidersCore } from './providers-core';
+import { composeProviders, type ProvidersComposition } from './providers.composition';
 import { ProvidersModule } from './providers.module';
 
 export interface ProvidersServiceOptions extends ProvidersConfigInput {
@@ -21,7 +21,7 @@ export interface ProvidersServiceOptions extends ProvidersConfigInput {
 export type RunningProvidersService = RunningService & {
   /** Base URL providers call back on (`…/callbacks/<provider>/<jobRef>`). */
   callbackBaseUrl: string;
-  core: ProvidersCore;
+  core: ProvidersComposition;
 };
 
 export const PROVIDERS_SERVICE_NAME = 'providers';
@@ -32,7 +32,7 @@ export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, StoredOutputs176
 export async function startProvidersService(opts: ProvidersServiceOptions): Promise<RunningProvidersService> {
   const { messaging, databaseUrl, port, host, poolSize, adapters, ...configInput } = opts;
   const config = loadProvidersConfig(configInput);
-  let core: ProvidersCore | undefined;
+  let core: ProvidersComposition | undefined;
   const svc = await startService({
     name: PROVIDERS_SERVICE_NAME,
     port,
@@ -43,8 +43,8 @@ export async function startProvidersService(opts: ProvidersServiceOptions): Prom
     bodyLimitBytes: CALLBACK_BODY_LIMIT_BYTES,
     db: { url: databaseUrl, migrations: PROVIDERS_MIGRATIONS, poolSize },
     module: (ctx) => {
-      core = createProvidersCore(ctx, config, adapters);
-      return ProvidersModule.forCore(core);
+      core = composeProviders(ctx, config, adapters);
+      return ProvidersModule.forRoot(core);
     },
     afterStart: async (app) => {
       const address = app.getHttpAdapter().getInstance().server.address();

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_SCHEDULE, loadWebhooksConfig, parseDuration, parseSchedule } from './config';
+import { DEFAULT_RETRY_SCHEDULE, loadWebhooksConfig, parseDuration, parseSchedule } from './webhooks.config';
 
 describe('webhooks config', () => {
   it('parses durations and schedules', () => {

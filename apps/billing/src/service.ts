@@ -1,7 +1,6 @@
-import { Module } from '@nestjs/common';
 import type { MessagingConfig, RunningService } from '@pipevideo/platform';
 import { envInt, logger, startService } from '@pipevideo/platform';
-import { BillingDomain, createBillingDomain } from './billing-domain';
+import { BillingComposition, composeBilling } from './billing.composition';
 import { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';
 import { StripeReversalIndexes1710000000100 } from './db/migrations/1710000000100-stripe-reversal-indexes';
 import { OrgReceivables1710000000200 } from './db/migrations/1710000000200-org-receivables';
@@ -9,7 +8,7 @@ import { KeySpendLimits1710000000300 } from './db/migrations/1710000000300-key-s
 import { LedgerAppendOnlyGrants1710000000400 } from './db/migrations/1710000000400-ledger-append-only-grants';
 import { ByokFee1780000000200 } from './db/migrations/1780000000200-byok-fee';
 import { TopupHistoryIndex1750000000100 } from './db/migrations/1750000000100-topup-history-index';
-import { BILLING_DOMAIN, BillingController } from './nest/billing.controller';
+import { BillingModule } from './billing.module';
 import { StripeSettings, stripeSettingsFromEnv } from './stripe/stripe-config';
 
 export const BILLING_MIGRATIONS = [
@@ -37,13 +36,13 @@ export interface BillingServiceOptions {
 }
 
 export interface RunningBillingService extends RunningService {
-  domain: BillingDomain;
+  domain: BillingComposition;
 }
 
 /** Starts the billing service: schema `billing`, its NATS API, event consumers and metrics. */
 export async function startBillingService(opts: BillingServiceOptions): Promise<RunningBillingService> {
   const stripe: StripeSettings = { ...stripeSettingsFromEnv(), ...stripeOverrides(opts.stripe) };
-  let domain: BillingDomain | undefined;
+  let domain: BillingComposition | undefined;
   const svc = await startService({
     name: 'billing',
     port: opts.port,
@@ -51,15 +50,13 @@ export async function startBillingService(opts: BillingServiceOptions): Promise<
     messaging: opts.messaging,
     db: { url: opts.databaseUrl, migrations: BILLING_MIGRATIONS, poolSize: opts.poolSize ?? envInt('BILLING_DB_POOL_SIZE', 10) },
     module: (ctx) => {
-      domain = createBillingDomain(ctx.ds, stripe, ctx.metrics.registry, {
+      domain = composeBilling(ctx.ds, stripe, ctx.metrics.registry, {
         holdBatchSize: opts.holdBatchSize ?? envInt('BILLING_HOLD_BATCH_SIZE', 64),
         holdBatchesInFlight: opts.holdBatchesInFlight ?? envInt('BILLING_HOLD_BATCHES_IN_FLIGHT', 2),
       });
       ctx.metrics.collectors.push(domain.metrics.collector(domain.ledger));
       const d = domain;
-      @Module({ controllers: [BillingController], providers: [{ provide: BILLING_DOMAIN, useValue: d }] })
-      class BillingModule {}
-      return BillingModule;
+      return BillingModule.forRoot(d);
     },
     afterStart: async (_app, ctx) => {
       if (opts.eventConsumer === false) return;

@@ -42,7 +42,7 @@ export { providerParams } from './generations/provider-params';
 export const ROUTE_HEALTH_BUCKET = 'route_health';
 
 /** The router's use cases wired to billing, providers, breakers and metrics. NestJS-free. */
-export class RouterEngine {
+export class RouterComposition {
   readonly store: GenerationStore;
   readonly breakers: BreakerRegistry;
   /** Measured route health, shared by all replicas (see health/). */

@@ -3,14 +3,14 @@ import {
   CreateGenerationMsg, CreateResponseMsg, GenerationListMsg, GetByIdMsg, GetOutputMsg, ModelGetMsg, OrgMsg, RankingsMsg, RankingsSettingsMsg, RPC, VideoListMsg,
 } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
-import { RouterEngine } from './router.engine';
+import { RouterComposition } from '../router.composition';
 
-export const ROUTER_ENGINE = Symbol('ROUTER_ENGINE');
+export const ROUTER_COMPOSITION = Symbol('ROUTER_COMPOSITION');
 
-/** NATS shell over RouterEngine: requests arrive decoded (@Handles), replies are each subject's type; delegate. */
+/** NATS shell over RouterComposition: requests arrive decoded (@Handles), replies are each subject's type; delegate. */
 @Controller()
-export class RouterController {
-  constructor(@Inject(ROUTER_ENGINE) private readonly engine: RouterEngine) {}
+export class RouterRpcController {
+  constructor(@Inject(ROUTER_COMPOSITION) private readonly engine: RouterComposition) {}
 
   @Handles(RPC.router.generationCreate)
   create(m: CreateGenerationMsg) {

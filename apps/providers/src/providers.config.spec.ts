@@ -1,4 +1,4 @@
-import { configuredProviders, loadProvidersConfig } from './config';
+import { configuredProviders, loadProvidersConfig } from './providers.config';
 
 describe('providers configuration', () => {
   const saved = { ...process.env };

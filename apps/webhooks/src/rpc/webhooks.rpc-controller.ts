@@ -4,11 +4,11 @@ import {
   WebhookEndpointRefMsg, WebhookEndpointUpdateMsg,
 } from '@pipevideo/contracts';
 import { Handles } from '@pipevideo/platform';
-import { WebhooksApi } from './endpoints/webhooks-api';
+import { WebhooksApi } from '../endpoints/webhooks-api';
 
 /** The NATS API: requests arrive decoded (@Handles); delegate. Every reply is the public HTTP body the gateway passes through. */
 @Controller()
-export class WebhooksController {
+export class WebhooksRpcController {
   constructor(@Inject(WebhooksApi) private readonly api: WebhooksApi) {}
 
   @Handles(RPC.webhooks.endpointCreate)
