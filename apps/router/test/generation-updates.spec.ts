@@ -6,16 +6,11 @@
  */
 import { BROADCASTS, EVENTS, type GenerationUpdatedMsg, RPC } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
+import { placed, serve } from './support/stand-in';
 import { startRouterService } from '../src/service';
 
 jest.setTimeout(30_000);
 
-function serve(w: InProcessWiring, subject: string, fn: (d: any) => any) {
-  w.bus.register(subject, async (raw) => {
-    const p = JSON.parse(raw);
-    return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
-  });
-}
 
 describe('generation.updated notices', () => {
   let db: TestDatabase;
@@ -28,11 +23,12 @@ describe('generation.updated notices', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     w = createInProcessWiring();
-    serve(w, RPC.billing.holdPlace, (d) => ({ holdId: d.holdId }));
+    serve(w, RPC.billing.holdPlace, placed);
     serve(w, RPC.providers.jobSubmit, (d) => {
       submits.push(d);
-      return { ok: true, providerJobId: 'job', mode: 'callback' };
+      return { ok: true as const, providerJobId: 'job', mode: 'callback' as const };
     });
+    serve(w, RPC.providers.keyActive, () => ({ providers: [] }));
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
     w.bus.onBroadcast(`${BROADCASTS.generationUpdated}.>`, (subject, data) => notices.push({ subject, msg: JSON.parse(data) }));
     w.bus.onBroadcast(BROADCASTS.generationViewReset, (subject) => resets.push(subject));

@@ -2,22 +2,12 @@
  * The router on a real PostgreSQL with the in-process transport; billing and providers are stand-ins
  * registered on the bus (their own services are tested on their own, and together end to end).
  */
-import { EVENTS, RPC, type ResponseRequest, type RpcReply, type RpcRequest, type RpcSubject } from '@pipevideo/contracts';
+import { EVENTS, RPC, type ResponseRequest } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
+import { serve } from './support/stand-in';
 import { startRouterService } from '../src/service';
 import { GenerationStore } from '../src/generations/generation.store';
 
-/** A stand-in for another service's handler, typed by the seam map like the real one (its reply cannot drift). */
-function serve<S extends RpcSubject>(w: InProcessWiring, subject: S, fn: (data: RpcRequest<S>) => RpcReply<S> | Promise<RpcReply<S>>) {
-  w.bus.register(subject, async (raw) => {
-    const p = JSON.parse(raw);
-    try {
-      return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
-    } catch (err: any) {
-      return JSON.stringify({ id: p.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message, ...(err.details ? { details: err.details } : {}) }, isDisposed: true });
-    }
-  });
-}
 
 jest.setTimeout(30_000);
 

@@ -10,20 +10,11 @@
  */
 import { EVENTS, RPC } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
+import { placed, serve } from './support/stand-in';
 import { startRouterService } from '../src/service';
 
 jest.setTimeout(120_000);
 
-function serve(w: InProcessWiring, subject: string, fn: (d: any) => any) {
-  w.bus.register(subject, async (raw) => {
-    const p = JSON.parse(raw);
-    try {
-      return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
-    } catch (err: any) {
-      return JSON.stringify({ id: p.id, err: { code: err.code ?? 'INTERNAL_SERVER_ERROR', message: err.message, ...(err.details ? { details: err.details } : {}) }, isDisposed: true });
-    }
-  });
-}
 
 /** A providers service that serves `capacity` submits at a time, each taking `ms`; the rest wait their turn. */
 function slowProviders(capacity: number, ms: number) {
@@ -74,9 +65,10 @@ describe('overload: a burst at many times the sustainable submit rate', () => {
     w = createInProcessWiring();
     serve(w, RPC.billing.holdPlace, (d) => {
       holds.push(d);
-      return { holdId: d.holdId };
+      return placed(d);
     });
     serve(w, RPC.providers.jobSubmit, (d) => providers.submit(d));
+    serve(w, RPC.providers.keyActive, () => ({ providers: [] }));
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
     await w.events.subscribe('test-observer', [EVENTS.holdReleaseRequested], async (_s, p) => void released.push(JSON.parse(p)));
     svc = await startRouterService({

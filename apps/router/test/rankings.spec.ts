@@ -3,17 +3,11 @@
  * and/or referer origin, only completed generations count, a minimum count before an app is shown,
  * titles sanitised and capped, referers cut to their origin before they are stored, per-org opt-out.
  */
-import { APP_TITLE_MAX_LENGTH, EVENTS, RPC, type RpcReply, type RpcRequest, type RpcSubject } from '@pipevideo/contracts';
+import { APP_TITLE_MAX_LENGTH, EVENTS, RPC } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
+import { placed, serve } from './support/stand-in';
 import { startRouterService } from '../src/service';
 
-/** A stand-in for another service's handler, typed by the seam map like the real one (its reply cannot drift). */
-function serve<S extends RpcSubject>(w: InProcessWiring, subject: S, fn: (data: RpcRequest<S>) => RpcReply<S> | Promise<RpcReply<S>>) {
-  w.bus.register(subject, async (raw) => {
-    const p = JSON.parse(raw);
-    return JSON.stringify({ id: p.id, response: await fn(p.data), isDisposed: true });
-  });
-}
 
 jest.setTimeout(60_000);
 
@@ -27,7 +21,7 @@ describe('app rankings', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     w = createInProcessWiring();
-    serve(w, RPC.billing.holdPlace, (d) => ({ outcome: 'placed' as const, holdId: d.holdId, amountCents: d.amountCents, balance: { balance_cents: 0, held_cents: 0, available_cents: 0, owed_cents: 0 } }));
+    serve(w, RPC.billing.holdPlace, placed);
     serve(w, RPC.providers.jobSubmit, (d) => {
       submits.push(d);
       return { ok: true as const, providerJobId: `job-${d.generationId}`, mode: 'callback' as const };
