@@ -13,7 +13,8 @@ export async function checkMigratedSqlFunctions(o: { schema: string; migrations:
   try {
     await initServiceDataSource(ds);
     const problems = await checkSqlFunctions(ds, o.schema, o.sqlDir);
-    for (let i = 0; i < o.migrations.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+    // Every migration of the data source (the platform's messaging ones sort among the service's by timestamp).
+    for (let i = 0; i < ds.migrations.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     const [left] = await ds.query(
       `SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`,
       [o.schema],
