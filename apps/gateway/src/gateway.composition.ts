@@ -44,7 +44,7 @@ export class GatewayComposition {
   readonly storage: ObjectStorage;
   readonly outputMetrics: OutputMetrics;
   readonly outputs: OutputContent;
-  /** Wakes SSE streams and long-polls on the router's change signals (push/). */
+  /** Wakes SSE streams and long-polls on the router's generation.updated broadcasts (push/). */
   readonly watch: GenerationWatch;
   readonly sse: SseLimiter;
   readonly push = {
@@ -98,7 +98,7 @@ export class GatewayComposition {
     const storageCfg = loadOutputStorageConfig();
     this.storage = createObjectStorage(storageCfg);
     this.outputMetrics = new OutputMetrics(ctx.metrics.registry);
-    this.watch = new GenerationWatch(ctx.messaging.signals);
+    this.watch = new GenerationWatch(ctx.messaging.transport);
     this.watch.start();
     this.sse = new SseLimiter(envInt('PIPEVIDEO_SSE_MAX_PER_KEY', 20));
     this.outputs = new OutputContent(this.storage, new OutputLinks(this.storage, storageCfg.linkTtlSeconds), this.videoContent, this.outputMetrics);

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import {
-  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type GenerationChangedSignal, type KeyLimit, notFound, type OutputLocation, pageOf, ProviderSlug, RPC, SIGNALS,
+  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, type OutputLocation, pageOf, ProviderSlug, RPC,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -188,8 +188,8 @@ export class RouterComposition {
     this.sweeper = new Sweeper(
       this.store,
       {
-        drive: (id) => this.dispatcher.drive(id).finally(() => this.signalChanged(id)),
-        cancel: (id, a) => (this.signalChanged(id), this.ports().cancel(id, a)),
+        drive: (id) => this.dispatcher.drive(id),
+        cancel: (id, a) => this.ports().cancel(id, a),
         onRouteTimeout: (routeId) => observe(routeId, { ok: false, kind: 'timeout' }) },
       cfg.sweepIntervalMs,
       2000,
@@ -217,13 +217,9 @@ export class RouterComposition {
       [EVENTS.providerJobFinished]: async (evt) => {
         await this.completion.onJobFinished(evt);
         void this.ctx.relay.kick();
-        // Committed: the gateways' SSE streams and long-polls look again.
-        this.signalChanged(evt.generationId);
       },
       [EVENTS.providerJobProgressed]: async (evt) => {
         await this.completion.onProgress(evt);
-        void this.ctx.relay.kick();
-        this.signalChanged(evt.generationId);
       },
       [EVENTS.providerJobUsageReported]: async (evt) => {
         await this.completion.onUsageReported(evt);
@@ -246,25 +242,11 @@ export class RouterComposition {
     this.breakers.shutdown();
   }
 
-  /**
-   * Tells every gateway replica that a generation changed (after the change committed), so SSE streams
-   * and long-polls waiting on it read it again. Best-effort: a lost signal only delays a push.
-   */
-  signalChanged(id: string, orgId?: string): void {
-    const send = (org: string) => this.ctx.messaging.signals.publish(SIGNALS.generationChanged, { v: 1, id, orgId: org } satisfies GenerationChangedSignal);
-    if (orgId) return send(orgId);
-    void this.ctx.ds
-      .query(`SELECT org_id FROM generations WHERE id = $1`, [id])
-      .then((rows: Array<{ org_id: string }>) => rows[0] && send(rows[0].org_id))
-      .catch(() => undefined);
-  }
-
   /** Dispatch in the background of the request that created (or re-opened) the generation. */
   kick(id: string, fresh?: GenerationRow, reserved?: Reserved): void {
     const p = this.dispatcher.drive(id, fresh, reserved).finally(() => {
       this.inflight.delete(p);
       void this.ctx.relay.kick();
-      this.signalChanged(id, fresh?.org_id);
     });
     this.inflight.add(p);
   }
@@ -381,7 +363,6 @@ export class RouterComposition {
   /** A generation was just cancelled (either API): publish its events now and stop its upstream job. */
   private afterCancel(row: GenerationRow): void {
     void this.ctx.relay.kick();
-    this.signalChanged(row.id, row.org_id);
     if (row.attempt > 0) void this.ports().cancel(row.id, row.attempt).catch(() => undefined);
   }
 

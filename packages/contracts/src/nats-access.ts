@@ -6,7 +6,7 @@
  * `authorization` block of a nats-server configuration (JSON is valid nats-server configuration); the
  * end-to-end tests run with it on, so a missing permission fails a test.
  */
-import { ALL_EVENT_SUBJECTS, BROADCASTS, EVENTS, RPC, SIGNALS } from './subjects';
+import { ALL_EVENT_SUBJECTS, BROADCASTS, EVENTS, RPC } from './subjects';
 
 export const NATS_SERVICES = ['gateway', 'billing', 'router', 'providers', 'webhooks'] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
@@ -40,22 +40,6 @@ export const NATS_EVENTS_PUBLISHED: Record<NatsService, readonly string[]> = {
   webhooks: [],
 };
 
-/** Signals each service publishes, and those it listens to (subjects.ts, SIGNALS). */
-export const NATS_SIGNALS_PUBLISHED: Record<NatsService, readonly string[]> = {
-  gateway: [],
-  router: [SIGNALS.generationChanged],
-  providers: [],
-  billing: [],
-  webhooks: [],
-};
-export const NATS_SIGNALS_HEARD: Record<NatsService, readonly string[]> = {
-  gateway: [SIGNALS.generationChanged],
-  router: [],
-  providers: [],
-  billing: [],
-  webhooks: [],
-};
-
 /** The broadcast notices (core NATS, `BROADCASTS`) each service publishes and subscribes. */
 export const NATS_BROADCASTS: Record<NatsService, { publish: readonly string[]; subscribe: readonly string[] }> = {
   gateway: { publish: [], subscribe: [`${BROADCASTS.generationUpdated}.>`, BROADCASTS.generationViewReset, BROADCASTS.catalogUpdated] },
@@ -78,7 +62,6 @@ export function natsPermissions(service: NatsService, prefix = ''): NatsPermissi
       allow: [
         ...NATS_CALLS[service].flatMap((s) => NATS_CALL_SUBJECTS[service]?.[s]?.map((subject) => `${prefix}${subject}`) ?? [`${prefix}${s}.>`]),
         ...NATS_EVENTS_PUBLISHED[service].map((e) => `${prefix}${e}`),
-        ...NATS_SIGNALS_PUBLISHED[service].map((e) => `${prefix}${e}`),
         ...NATS_BROADCASTS[service].publish.map((b) => `${prefix}${b}`),
         `${prefix}deadletter.>`, // a consumer's dead letters
         '$JS.API.>', // JetStream: streams, consumers, pulls, key-value buckets
@@ -86,7 +69,7 @@ export function natsPermissions(service: NatsService, prefix = ''): NatsPermissi
         '$KV.>',
       ],
     },
-    subscribe: { allow: [`${prefix}${service}.>`, '_INBOX.>', ...NATS_SIGNALS_HEARD[service].map((e) => `${prefix}${e}`), ...NATS_BROADCASTS[service].subscribe.map((b) => `${prefix}${b}`)] },
+    subscribe: { allow: [`${prefix}${service}.>`, '_INBOX.>', ...NATS_BROADCASTS[service].subscribe.map((b) => `${prefix}${b}`)] },
     allow_responses: true,
   };
 }

@@ -75,22 +75,6 @@ export const EVENTS = {
 } as const;
 
 /**
- * Signals (NATS core publish/subscribe, not stored; every replica that listens gets each one): "look
- * again" notifications. The router signals each change of a generation (status, progress, end) after
- * it committed; every gateway replica listens and wakes its SSE streams and long-polls for that id.
- */
-export const SIGNALS = {
-  generationChanged: 'signal.generation.changed',
-} as const;
-
-/** Payload of `signal.generation.changed`. */
-export interface GenerationChangedSignal {
-  v: 1;
-  id: string;
-  orgId: string;
-}
-
-/**
  * Broadcast notices (core NATS publish, no JetStream, no queue group: every replica of every subscriber
  * gets each one, none is stored). For state other services mirror in memory and can re-read on a miss;
  * a subscriber drops its mirror whenever notices may have been lost (connection gap, `generationViewReset`).

@@ -34,4 +34,3 @@ export * from './http/dashboard-static';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';
 export * from './storage';
-export * from './messaging/signals';

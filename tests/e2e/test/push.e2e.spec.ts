@@ -4,7 +4,7 @@
  * client (the `eventsource` package), `?wait=N` long-polls, progress with phases and fal queue
  * positions mapped from the sandboxes, and the per-key limit on open streams. The gateway's safety
  * re-read is set to a minute here, so every push these tests see within their timeouts came from the
- * router's change signals.
+ * router's generation.updated broadcasts.
  */
 import OpenAI from 'openai';
 import { http, waitFor } from './harness/http';
@@ -212,7 +212,7 @@ describe('push in embedded mode on the in-process transport', () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(mkdtempSync(join(tmpdir(), 'pv-push-embedded-')), '.pipevideo');
-    // No NATS: the router's signals reach the gateway on the in-process bus; the safety re-read is a minute away.
+    // No NATS: the router's broadcasts reach the gateway on the in-process bus; the safety re-read is a minute away.
     e = await startEmbeddedProcess({ dataDir: dir, env: { PIPEVIDEO_TRANSPORT: 'inprocess', PIPEVIDEO_PUSH_RECHECK_MS: '60000', PIPEVIDEO_SANDBOX_JOB_MS: '1500' } });
   }, 180_000);
   afterAll(async () => {

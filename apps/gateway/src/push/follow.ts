@@ -13,7 +13,7 @@ export interface Followed<T> {
 }
 
 /**
- * Wakes on the router's change signals for one generation and reads it again each time, until it is
+ * Wakes on the router's generation.updated broadcasts for one generation and reads it again each time, until it is
  * final or `until()` says stop: `onChange` gets each new state. The watch is registered before the
  * first read, so a change in between is not missed.
  */

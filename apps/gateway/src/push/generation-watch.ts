@@ -1,26 +1,43 @@
-import { SIGNALS, type GenerationChangedSignal } from '@pipevideo/contracts';
-import type { Signals } from '@pipevideo/platform';
+import { BROADCASTS, type GenerationUpdatedMsg } from '@pipevideo/contracts';
+import type { Transport } from '@pipevideo/platform';
 
 /**
- * Wakes whoever waits on a generation (SSE streams, long-polls) when the router signals that it
- * changed. One NATS subscription per gateway replica, fanned out in memory by id; the waiter then
- * reads the generation from the router once — the router is asked after a change, never in a loop.
+ * Wakes whoever waits on a generation (SSE streams, long-polls) when the router announces that it
+ * changed: the same `generation.updated.<orgId>` broadcast that keeps the poll view current (edge/), one
+ * NATS subscription per gateway replica, fanned out in memory by id. The waiter then reads the
+ * generation once — the router is asked after a change, never in a loop. When broadcasts may have been
+ * missed (a connection gap, a router restart), every waiter is woken to read again.
  */
 export class GenerationWatch {
   private readonly waiters = new Map<string, Set<() => void>>();
-  private unsubscribe?: () => void;
+  private readonly unsubscribes: Array<() => void> = [];
 
-  constructor(private readonly signals: Signals) {}
+  constructor(private readonly transport: Transport) {}
 
   start(): void {
-    this.unsubscribe = this.signals.subscribe(SIGNALS.generationChanged, (payload) => {
-      const s = payload as unknown as GenerationChangedSignal;
-      for (const wake of this.waiters.get(s.id) ?? []) wake();
-    });
+    const wakeAll = () => {
+      for (const set of this.waiters.values()) for (const wake of set) wake();
+    };
+    this.unsubscribes.push(
+      this.transport.subscribe(
+        `${BROADCASTS.generationUpdated}.>`,
+        (_subject, data) => {
+          let id: string | undefined;
+          try {
+            id = (JSON.parse(data) as GenerationUpdatedMsg).id;
+          } catch {
+            return; // a malformed notice is ignored: the waiter's own re-check still runs
+          }
+          for (const wake of this.waiters.get(id) ?? []) wake();
+        },
+        wakeAll,
+      ),
+      this.transport.subscribe(BROADCASTS.generationViewReset, wakeAll),
+    );
   }
 
   stop(): void {
-    this.unsubscribe?.();
+    for (const u of this.unsubscribes.splice(0)) u();
   }
 
   /** Calls `wake` on every change of generation `id` until the returned function is called. */

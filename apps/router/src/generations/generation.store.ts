@@ -153,12 +153,13 @@ export class GenerationStore {
 
   /**
    * The generation with its attempts in one round trip (the poll endpoint's hot path), reading only the
-   * columns `videoGenerationView` shows: never the stored request, whose data URIs can be half a megabyte.
+   * columns `videoGenerationView` shows (its stored file and progress included): never the stored
+   * request, whose data URIs can be half a megabyte.
    */
   async getWithAttempts(orgId: string, id: string): Promise<{ g: GenerationRow; attempts: AttemptRow[] } | undefined> {
     const [row] = await this.ds.query(
       `SELECT g.id, g.api, g.status, g.model, g.requested_model, g.provider, g.route_id, g.candidates, g.output_url, g.cost_cents,
-              g.error_message, g.error_code, g.created_at, g.completed_at,
+              g.error_message, g.error_code, g.created_at, g.completed_at, g.output_file, g.artifact_file, g.artifact_url, g.artifact_type, g.progress,
               coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'model', a.model, 'provider', a.provider, 'outcome', a.outcome,
                                                           'error_kind', a.error_kind, 'started_at', a.started_at, 'ended_at', a.ended_at) ORDER BY a.attempt)
                           FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json

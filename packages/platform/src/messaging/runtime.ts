@@ -10,8 +10,6 @@ import { withReceiveSpan } from '../observability/nats-trace';
 import type { EventBus } from './event-bus';
 import type { Transport } from './transport';
 import { InMemorySharedKvStore, JetStreamSharedKv, type SharedKv, type SharedKvOptions } from './shared-kv';
-import { EventEmitter } from 'node:events';
-import { InProcessSignals, NatsSignals, type Signals } from './signals';
 
 /** Nest's NATS server, subscribed to `<prefix><subject>` while dispatching on the plain subject. */
 class PrefixedServerNats extends ServerNats {
@@ -36,8 +34,6 @@ export interface InProcessWiring {
   events: InProcessEventBus;
   /** Shared key-value buckets (route health, breakers); created on first use when absent. */
   kv?: InMemorySharedKvStore;
-  /** Signals between the services of this wiring (created on first use). */
-  signals?: EventEmitter;
 }
 
 /**
@@ -102,20 +98,6 @@ export class Messaging {
     const wiring = this.config.wiring;
     wiring.kv ??= new InMemorySharedKvStore();
     return wiring.kv.bucket(bucket, o);
-  }
-
-  private signalsOf?: Signals;
-
-  /** Fire-and-forget notifications to every listening replica (see signals.ts). */
-  get signals(): Signals {
-    if (!this.signalsOf) {
-      if (this.config.kind === 'nats') this.signalsOf = new NatsSignals((this.transport as NatsTransport).nc, natsPrefixOf(this.config));
-      else {
-        this.config.wiring.signals ??= new EventEmitter();
-        this.signalsOf = new InProcessSignals(this.config.wiring.signals);
-      }
-    }
-    return this.signalsOf;
   }
 
   /** True when the underlying connection is usable (readiness). */
