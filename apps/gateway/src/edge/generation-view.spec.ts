@@ -75,3 +75,19 @@ describe('GenerationView', () => {
     expect(await v.get('generation', 'o', 'gen_2', () => Promise.resolve('aged'))).toBe('aged');
   });
 });
+
+describe('answers that go stale by time alone', () => {
+  it('an answer is kept no longer than its earliest expires_at / retained_until, however long the TTL', async () => {
+    let now = 1_000_000_000_000;
+    const view = new GenerationView({ maxEntries: 10, ttlMs: 60_000, now: () => now });
+    let reads = 0;
+    const answer = { id: 'gen_1', status: 'completed', expires_at: now / 1000 + 5, retained_until: now / 1000 + 3 };
+    const load = async () => (reads++, answer);
+    await view.get('generation', 'org_a', 'gen_1', load);
+    await view.get('generation', 'org_a', 'gen_1', load);
+    expect(reads).toBe(1);
+    now += 3_000; // retention ended: the stored answer's link is dead, read again
+    await view.get('generation', 'org_a', 'gen_1', load);
+    expect(reads).toBe(2);
+  });
+});

@@ -11,7 +11,7 @@ export interface GenerationViewOptions {
 
 interface Entry {
   orgId: string;
-  faces: Map<GenerationFace, { value: unknown; at: number }>;
+  faces: Map<GenerationFace, { value: unknown; until: number }>;
 }
 
 /** A read of the router in flight for one id: a notice arriving meanwhile makes its answer unfit to keep. */
@@ -47,7 +47,7 @@ export class GenerationView {
   async get<T>(face: GenerationFace, orgId: string, id: string, load: () => Promise<T>, onResult?: (hit: boolean) => void): Promise<T> {
     const e = this.entries.get(id);
     const f = e && e.orgId === orgId ? e.faces.get(face) : undefined;
-    if (f && this.now() - f.at < this.opts.ttlMs) {
+    if (f && this.now() < f.until) {
       // Most recently used last: Map iteration order is the LRU order.
       this.entries.delete(id);
       this.entries.set(id, e!);
@@ -94,8 +94,21 @@ export class GenerationView {
     if (e && e.orgId !== orgId) return; // another org's id: keep the owner's answers
     if (e) this.entries.delete(id);
     else e = { orgId, faces: new Map() };
-    e.faces.set(face, { value, at });
+    // Kept until the TTL, or until the answer itself goes stale by time alone (a signed link's
+    // `expires_at`, the stored file's `retained_until`): no notice comes when a clock passes.
+    e.faces.set(face, { value, until: Math.min(at + this.opts.ttlMs, earliestTimeBoundMs(value)) });
     this.entries.set(id, e);
     while (this.entries.size > this.opts.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
   }
+}
+
+/** The earliest `expires_at` / `retained_until` (unix seconds) anywhere in an answer, in ms; Infinity without one. */
+export function earliestTimeBoundMs(value: unknown, depth = 0): number {
+  if (!value || typeof value !== 'object' || depth > 4) return Infinity;
+  let min = Infinity;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if ((k === 'expires_at' || k === 'retained_until') && typeof v === 'number') min = Math.min(min, v * 1000);
+    else if (v && typeof v === 'object') min = Math.min(min, earliestTimeBoundMs(v, depth + 1));
+  }
+  return min;
 }
