@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ProviderErrorKind } from '@pipevideo/contracts';
-import { logger, withCorrelationId } from '@pipevideo/platform';
+import { logger, withCorrelationId, withWorkSpan } from '@pipevideo/platform';
 import type { ProviderAdapter } from '../adapters/provider-adapter';
 import { isProviderError, ProviderError } from '../adapters/provider-error';
 import type { ProviderKeys } from '../byok/provider-keys';
@@ -179,7 +179,12 @@ export class JobPoller {
    * storage unreachable) is retried with backoff; a file that is not what we store, or the last
    * attempt failing, fails the job — the router then fails the generation and releases its hold.
    */
-  private async storeOutput(row: JobRow): Promise<void> {
+  private storeOutput(row: JobRow): Promise<void> {
+    // A trace of its own: the provider_job.finished it writes is traced from publish to the router's consume.
+    return withWorkSpan('store output', { 'pipevideo.provider': row.provider, 'pipevideo.generation_id': row.generation_id }, () => this.copyIn(row));
+  }
+
+  private async copyIn(row: JobRow): Promise<void> {
     if (row.store_attempts === 0) await this.finisher.reportProgress(row.id, { percent: 95, queuePosition: null, phase: 'storing' });
     if (!this.outputs) {
       await this.finisher.finishStored(row.id, { output: null, artifact: null });

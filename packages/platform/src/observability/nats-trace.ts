@@ -72,3 +72,20 @@ function headerOf(traceparent: string): MsgHdrs {
   h.set('traceparent', traceparent);
   return h;
 }
+
+/**
+ * Runs background work (a poller's step, started by no request) in a span of its own, so the events it
+ * writes to the outbox carry a trace from their publish to their consumers.
+ */
+export async function withWorkSpan<T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
