@@ -21,7 +21,11 @@ export async function startOidcSandbox(o: Partial<OidcIssuerOptions> & { redirec
   // The compiled script, also when this module runs from src/ (jest): <package>/dist/oidc/main.js.
   const child = fork(resolve(__dirname, '../../dist/oidc/main.js'), [], { env: { ...process.env, PIPEVIDEO_OIDC_SANDBOX: JSON.stringify(opts) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
   const issuer = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('OIDC sandbox did not start within 30 s')), 30_000);
+    // oidc-provider is loaded (ESM) and a signing key made in the child: seconds on a loaded machine.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('OIDC sandbox did not start within 90 s'));
+    }, 90_000);
     child.once('message', (m: any) => {
       clearTimeout(timer);
       if (m?.ready) resolve(m.issuer);

@@ -93,5 +93,6 @@ export async function startOidcIssuer(o: OidcIssuerOptions): Promise<{ issuer: s
       res.end(`sign-in failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
-  return { issuer, close: () => new Promise<void>((r) => server.close(() => r())) };
+  // Keep-alive connections would hold the port (and a restarting platform's new issuer) for their timeout.
+  return { issuer, close: () => new Promise<void>((r) => (server.close(() => r()), server.closeAllConnections())) };
 }
