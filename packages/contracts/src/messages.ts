@@ -330,6 +330,12 @@ export class GenerationFinishedEvt {
   @IsOptional() @IsObject() resource?: VideoGenerationView | ResponseView;
 }
 
+/** Broadcast `provider_keys.changed` (BROADCASTS.providerKeysChanged): an org's own provider keys changed. */
+export interface ProviderKeysChangedMsg {
+  v: 1;
+  orgId: string;
+}
+
 /**
  * Broadcast `generation.updated.<orgId>` (BROADCASTS.generationUpdated): the generation's public view
  * changed and the change is committed, so a re-read sees it. A notice, not the new state: mirrors drop

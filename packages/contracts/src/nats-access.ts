@@ -43,9 +43,9 @@ export const NATS_EVENTS_PUBLISHED: Record<NatsService, readonly string[]> = {
 /** The broadcast notices (core NATS, `BROADCASTS`) each service publishes and subscribes. */
 export const NATS_BROADCASTS: Record<NatsService, { publish: readonly string[]; subscribe: readonly string[] }> = {
   gateway: { publish: [], subscribe: [`${BROADCASTS.generationUpdated}.>`, BROADCASTS.generationViewReset, BROADCASTS.catalogUpdated] },
-  router: { publish: [`${BROADCASTS.generationUpdated}.>`, BROADCASTS.generationViewReset, BROADCASTS.catalogUpdated], subscribe: [] },
+  router: { publish: [`${BROADCASTS.generationUpdated}.>`, BROADCASTS.generationViewReset, BROADCASTS.catalogUpdated], subscribe: [BROADCASTS.providerKeysChanged] },
   billing: { publish: [], subscribe: [] },
-  providers: { publish: [], subscribe: [] },
+  providers: { publish: [BROADCASTS.providerKeysChanged], subscribe: [] },
   webhooks: { publish: [], subscribe: [] },
 };
 

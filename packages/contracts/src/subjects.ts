@@ -91,6 +91,12 @@ export const BROADCASTS = {
   generationViewReset: 'generation.view_reset',
   /** The public catalog (`/v1/models`, `/v1/engines`) may have changed (a router started): re-read it. */
   catalogUpdated: 'catalog.updated',
+  /**
+   * `provider_keys.changed`: an org saved or deleted its own provider key (bring your own key); payload
+   * `{ v: 1, orgId }`. Published by the providers service after the change is committed; routers drop
+   * what they cache of that org's keys.
+   */
+  providerKeysChanged: 'provider_keys.changed',
 } as const;
 
 /** The subject of one org's generation updates. */
