@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import {
-  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, type OutputLocation, pageOf, ProviderSlug, RPC,
+  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, type OutputLocation, pageOf, type ProviderKeysChangedMsg, ProviderSlug, RPC,
 } from '@pipevideo/contracts';
 import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
@@ -11,6 +11,7 @@ import { registerRouteHealthMetrics } from './health/metrics';
 import { Catalog, defaultCatalog } from './catalog/catalog';
 import { getPublicModel, listPublicEngines, listPublicModels } from './catalog/public-view';
 import { byokFeeCents, validateByokFee } from './routing/byok-fee';
+import { OwnKeysCache } from './routing/own-keys';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
@@ -40,6 +41,9 @@ export { providerParams } from './generations/provider-params';
 
 /** The shared bucket of route health windows (`stats.<route>`) and breaker decisions (`breaker.<route>`). */
 export const ROUTE_HEALTH_BUCKET = 'route_health';
+/** How long an org's own-key answer is trusted without a `provider_keys.changed` notice (a lost notice), and how many orgs are kept. */
+const OWN_KEYS_TTL_MS = 30_000;
+const OWN_KEYS_MAX_ORGS = 10_000;
 
 /** The router's use cases wired to billing, providers, breakers and metrics. NestJS-free. */
 export class RouterComposition {
@@ -64,6 +68,8 @@ export class RouterComposition {
   private creating = 0;
   /** `generation.updated.<org>` broadcasts after each committed visible change (the gateway's poll view, status streams). */
   private readonly updates: GenerationAnnouncer;
+  private readonly ownKeys: OwnKeysCache;
+  private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -138,6 +144,11 @@ export class RouterComposition {
     const depth = () => this.queueDepth();
     new Gauge({ name: 'pipevideo_dispatch_queue_depth', help: 'Generations this router replica is admitting, dispatching, or holding for a retry (bounded by PIPEVIDEO_DISPATCH_QUEUE_MAX)', registers: [reg], collect() { this.set(depth()); } });
     const rpc = ctx.messaging.rpc;
+    const ownKeyLookups = new Counter({ name: 'pipevideo_byok_key_lookups_total', help: "Lookups of an org's own provider keys sent to the providers service (the rest are answered from this router's cache)", registers: [reg] });
+    this.ownKeys = new OwnKeysCache(async (orgId) => {
+      ownKeyLookups.inc();
+      return (await rpc.request(RPC.providers.keyActive, { orgId })).providers;
+    }, { ttlMs: OWN_KEYS_TTL_MS, maxOrgs: OWN_KEYS_MAX_ORGS });
     this.dispatcher = new Dispatcher(
       this.store,
       {
@@ -158,7 +169,7 @@ export class RouterComposition {
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
         params: (g, c) => providerParams(g, c, cfg.responsesMaxOutputTokens),
-        byokProviders: async (g) => new Set((await rpc.request(RPC.providers.keyActive, { orgId: g.org_id })).providers),
+        byokProviders: (orgId) => this.ownKeys.providers(orgId),
         byokFee: (cents) => byokFeeCents(cents, cfg.byokFee),
         byokCapable: new Set<string>(BYOK_PROVIDERS),
         onByok: (provider) => byokJobs.inc({ provider }),
@@ -226,6 +237,16 @@ export class RouterComposition {
         void this.ctx.relay.kick();
       },
     });
+    // An org saved or deleted its own key: ask the providers service again (a lost notice: the TTL).
+    this.unsubscribe.push(
+      this.ctx.messaging.transport.subscribe(BROADCASTS.providerKeysChanged, (_subject, data) => {
+        try {
+          this.ownKeys.forget((JSON.parse(data) as ProviderKeysChangedMsg).orgId);
+        } catch {
+          this.ownKeys.clear();
+        }
+      }, () => this.ownKeys.clear()),
+    );
     this.updates.install(this.ctx.ds);
     // A router that starts may carry another catalog than the one the gateways mirror.
     this.ctx.messaging.transport.publish(BROADCASTS.catalogUpdated, JSON.stringify({ v: 1 }));
@@ -234,6 +255,7 @@ export class RouterComposition {
 
   async stop(): Promise<void> {
     await this.sweeper.stop();
+    for (const u of this.unsubscribe.splice(0)) u();
     // Give in-flight dispatches a moment; what does not finish keeps its lease, which expires and
     // lets another replica (or this one, restarted) finish the job.
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 3000).unref())]);
@@ -276,12 +298,17 @@ export class RouterComposition {
         isUnhealthy: (id) => this.health.isUnhealthy(id),
       }),
       observeSelection: (s) => this.selection.observe(s),
-      admit: (row) =>
-        admit(row, {
-          reserve: (g) => this.dispatcher.reserve(g),
-          discard: (id) => this.store.discard(id),
-          dispatch: (g, reserved) => this.kick(g.id, g, reserved),
-        }),
+      planFirstAttempt: (g) => this.dispatcher.plan({ api: g.api, org_id: g.orgId, candidates: g.candidates }, 0),
+      admit: (row, planned) =>
+        admit(
+          row,
+          {
+            reserve: (g, p) => (p ? this.dispatcher.reserve(g, g.next_candidate, g.attempt, [], p) : this.dispatcher.reserve(g)),
+            discard: (id) => this.store.discard(id),
+            dispatch: (g, reserved) => this.kick(g.id, g, reserved),
+          },
+          planned,
+        ),
       onReplay: (api) => this.replays.inc({ api }),
     };
   }

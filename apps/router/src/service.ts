@@ -9,9 +9,17 @@ import { GenerationsByok1780000000100 } from './migrations/1780000000100-generat
 import { GenerationStoredOutputs1760000000100 } from './migrations/1760000000100-generation-stored-outputs';
 import { AppRankings1700000001400 } from './migrations/1700000001400-app-rankings';
 import { GenerationsKeyLimit1700000001400 } from './migrations/1700000001400-generations-key-limit';
+import { CreateGenerationFunction1790000001000 } from './migrations/1790000001000-create-generation-function';
 import { RouterModule } from './router.module';
 import { RouterComposition } from './router.composition';
 import { RouterConfig, routerConfigFromEnv } from './router.config';
+
+/** The router's schema history, in order. */
+export const ROUTER_MIGRATIONS = [
+  Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300,
+  GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700,
+  GenerationStoredOutputs1760000000100, GenerationsByok1780000000100, CreateGenerationFunction1790000001000,
+];
 
 export interface RouterServiceOptions {
   messaging: MessagingConfig;
@@ -29,7 +37,7 @@ export async function startRouterService(o: RouterServiceOptions): Promise<Runni
     port: o.port,
     host: o.host,
     messaging: o.messaging,
-    db: { url: o.databaseUrl, migrations: [Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300, GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700, GenerationStoredOutputs1760000000100, GenerationsByok1780000000100], poolSize: 20 },
+    db: { url: o.databaseUrl, migrations: ROUTER_MIGRATIONS, poolSize: 20 },
     module: (ctx: ServiceContext) => {
       engine = new RouterComposition(ctx, cfg);
       return RouterModule.forRoot(engine);

@@ -2,7 +2,7 @@
  * The router on a real PostgreSQL with the in-process transport; billing and providers are stand-ins
  * registered on the bus (their own services are tested on their own, and together end to end).
  */
-import { EVENTS, RPC, type ResponseRequest } from '@pipevideo/contracts';
+import { BROADCASTS, EVENTS, RPC, type ResponseRequest } from '@pipevideo/contracts';
 import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
 import { serve } from './support/stand-in';
 import { startRouterService } from '../src/service';
@@ -23,6 +23,7 @@ describe('router lifecycle', () => {
   let available = 10_000;
   /** Orgs that brought their own fal key (what providers.keys.active answers). */
   const byokOrgs = new Set<string>();
+  const keyLookups: string[] = [];
   let submitBehaviour: (msg: any) => any = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
 
   beforeAll(async () => {
@@ -43,7 +44,10 @@ describe('router lifecycle', () => {
       return submitBehaviour(d);
     });
     serve(w, RPC.providers.jobCancel, () => ({ cancelled: true }));
-    serve(w, RPC.providers.keyActive, (d) => ({ providers: byokOrgs.has(d.orgId) ? ['fal' as const] : [] }));
+    serve(w, RPC.providers.keyActive, (d) => {
+      keyLookups.push(d.orgId);
+      return { providers: byokOrgs.has(d.orgId) ? ['fal' as const] : [] };
+    });
     serve(w, RPC.billing.tokenCharge, (d) => {
       tokenCharges.push(d);
       return {
@@ -116,6 +120,49 @@ describe('router lifecycle', () => {
     expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
     expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: true, holdId: `${c.id}:1`, costCents: g.cost_cents });
     await expect(get(c.id, 'org_b')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a create costs the router two SQL statements until its job runs: the generation with its first attempt, then the submission', async () => {
+    // Every statement the router sends, with the query runner that sent it (one per ds.query call or transaction).
+    const sent: Array<{ runner: unknown; query: string; params: unknown[] }> = [];
+    const logger = svc.ctx.ds.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query: string, params?: unknown[], runner?: unknown) => {
+      sent.push({ runner, query, params: params ?? [] });
+      return logQuery(query, params, runner as never);
+    };
+    try {
+      const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+      await until(async () => ((await get(c.id)).status === 'processing' ? true : undefined));
+      const mentions = (p: unknown[]) => p.some((v) => typeof v === 'string' && v.startsWith(c.id));
+      const runners = new Set(sent.filter((q) => mentions(q.params) && !/^\s*SELECT g\.id, g\.api/.test(q.query)).map((q) => q.runner));
+      // Whole units of work that wrote this generation, with their BEGIN/COMMIT if any.
+      const statements = sent.filter((q) => runners.has(q.runner)).map((q) => q.query.trim().split(/\s+/).slice(0, 4).join(' '));
+      expect(statements).toEqual([expect.stringMatching(/^SELECT \* FROM create_generation/), expect.stringMatching(/^WITH a AS \(UPDATE/)]);
+      const [attempt] = await svc.ctx.ds.query(`SELECT attempt, hold_id, hold_cents, provider_job_id FROM generation_attempts WHERE generation_id = $1`, [c.id]);
+      expect(attempt).toMatchObject({ attempt: 1, hold_id: `${c.id}:1`, provider_job_id: 'job' });
+      expect(attempt.hold_cents).toBe(holds.find((h) => h.generationId === c.id).amountCents);
+    } finally {
+      logger.logQuery = logQuery;
+    }
+  });
+
+  it("an org's own keys are asked once and kept until provider_keys.changed says they changed", async () => {
+    const createAs = () => rpc().request(RPC.router.generationCreate, { orgId: 'org_keys', request: { prompt: 'a wren', models: ['google/veo-3.1'], duration: 6, provider: { only: ['fal'] } } });
+    const byokOf = async (id: string) => (await until(async () => submits.find((s) => s.generationId === id))).byok === true;
+    const asked = () => keyLookups.filter((o) => o === 'org_keys').length;
+    expect(await byokOf((await createAs()).id)).toBe(false);
+    expect(await byokOf((await createAs()).id)).toBe(false);
+    expect(asked()).toBe(1);
+    byokOrgs.add('org_keys');
+    try {
+      w.bus.broadcast(BROADCASTS.providerKeysChanged, JSON.stringify({ v: 1, orgId: 'org_keys' }));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await byokOf((await createAs()).id)).toBe(true);
+      expect(asked()).toBe(2);
+    } finally {
+      byokOrgs.delete('org_keys');
+    }
   });
 
   it('bring your own key: a route whose provider the org has its own key for holds and captures only the fee, and says so to providers and billing', async () => {

@@ -1,11 +1,11 @@
 import { DomainError, ErrorCode } from '@pipevideo/contracts';
 import type { Reservation, Reserved } from './dispatcher';
-import type { GenerationRow } from './generation.types';
+import type { GenerationRow, PlannedAttempt } from './generation.types';
 
 /** What admitting a freshly stored generation needs from the outside world. */
 export interface AdmitPorts {
-  /** Holds money for the first affordable candidate (Dispatcher.reserve). Throws when billing is unreachable. */
-  reserve(row: GenerationRow): Promise<Reservation>;
+  /** Holds money for the first affordable candidate, starting with the attempt stored with the generation (Dispatcher.reserve). Throws when billing is unreachable. */
+  reserve(row: GenerationRow, planned?: PlannedAttempt): Promise<Reservation>;
   /** Removes a generation that was never admitted (no hold, no provider call, never answered). */
   discard(id: string): Promise<void>;
   /** Goes on in the background: submits the reserved attempt, falls back as needed. */
@@ -21,10 +21,10 @@ export interface AdmitPorts {
  * unreachable: removed too, and the error (a 503) goes back — a retry with the same Idempotency-Key
  * starts clean.
  */
-export async function admit(row: GenerationRow, ports: AdmitPorts): Promise<void> {
+export async function admit(row: GenerationRow, ports: AdmitPorts, planned?: PlannedAttempt): Promise<void> {
   let reservation: Reservation;
   try {
-    reservation = await ports.reserve(row);
+    reservation = await ports.reserve(row, planned);
   } catch (err) {
     await ports.discard(row.id);
     throw err;

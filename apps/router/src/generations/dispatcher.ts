@@ -4,7 +4,7 @@ import {
 } from '@pipevideo/contracts';
 import { logger, withCorrelationId } from '@pipevideo/platform';
 import { GenerationStore } from './generation.store';
-import type { CandidateSnapshot, GenerationRow } from './generation.types';
+import type { CandidateSnapshot, GenerationRow, PlannedAttempt } from './generation.types';
 
 /** What the dispatcher needs from the outside world (billing, providers, breakers, metrics). */
 export interface DispatchPorts {
@@ -25,11 +25,11 @@ export interface DispatchPorts {
   /** Builds the provider parameters of a candidate from the stored request. */
   params(g: GenerationRow, c: CandidateSnapshot): Record<string, unknown>;
   /**
-   * Bring your own key: the providers the generation's org has its own key for (asked once per
-   * reservation, only when a candidate's provider takes one), and the platform fee held instead of a
-   * route's list price on them.
+   * Bring your own key: the providers an org has its own key for (asked only when a candidate's
+   * provider takes one; cached by the caller), and the platform fee held instead of a route's list
+   * price on them.
    */
-  byokProviders(g: GenerationRow): Promise<ReadonlySet<string>>;
+  byokProviders(orgId: string): Promise<ReadonlySet<string>>;
   byokFee(listPriceCents: number): number;
   /** Providers an org may bring its own key for. */
   byokCapable: ReadonlySet<string>;
@@ -129,16 +129,11 @@ export class Dispatcher {
   }
 
   /**
-   * Holds money for the first candidate from `fromIdx` the org can afford (spec 004: the create
-   * "validates your model, provider, and balance"; a fallback re-holds for its route). A candidate it
-   * cannot afford is recorded as a `reservation_failed` attempt and the next one is tried, so a cheaper
-   * later model of `models[]` still runs. Throws when billing cannot be reached (the attempt is closed
-   * and its hold, should it commit late, released).
+   * The first candidate from `fromIdx` whose breaker is closed, and the hold it needs (list price, or
+   * the platform fee on the org's own key, asked now: a key deleted a moment ago is not used). The
+   * create plans its first attempt with this before the insert, so generation and attempt are one write.
    */
-  async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = []): Promise<Reservation> {
-    let attempt = after;
-    let refused: { cents: number; message: string; reason: HoldRefusal; details?: unknown } | undefined;
-    let byokProviders: ReadonlySet<string> | undefined;
+  async plan(g: Pick<GenerationRow, 'api' | 'org_id' | 'candidates'>, fromIdx: number, reasons: string[] = []): Promise<PlannedAttempt | undefined> {
     for (let idx = fromIdx; idx < g.candidates.length; idx++) {
       const c = g.candidates[idx];
       if (this.ports.breakerIsOpen(c.routeId)) {
@@ -146,14 +141,36 @@ export class Dispatcher {
         this.ports.onFallback('breaker_open');
         continue;
       }
-      // The org's own key for this provider, asked now (a key deleted a moment ago is not used).
-      if (g.api === 'video' && this.ports.byokCapable.has(c.provider) && !byokProviders) byokProviders = await this.ports.byokProviders(g);
-      const byok = !!byokProviders?.has(c.provider);
-      const holdCents = byok ? this.ports.byokFee(c.estimatedCostCents) : c.estimatedCostCents;
-      attempt += 1;
+      const byok = g.api === 'video' && this.ports.byokCapable.has(c.provider) && (await this.ports.byokProviders(g.org_id)).has(c.provider);
+      return { idx, holdCents: byok ? this.ports.byokFee(c.estimatedCostCents) : c.estimatedCostCents, byok };
+    }
+    return undefined;
+  }
+
+  /**
+   * Holds money for the first candidate from `fromIdx` the org can afford (spec 004: the create
+   * "validates your model, provider, and balance"; a fallback re-holds for its route). A candidate it
+   * cannot afford is recorded as a `reservation_failed` attempt and the next one is tried, so a cheaper
+   * later model of `models[]` still runs. `begun`: attempt `after` is already recorded on that plan (the
+   * create stored it with the generation), so only its hold is placed. Throws when billing cannot be
+   * reached (the attempt is closed and its hold, should it commit late, released).
+   */
+  async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = [], begun?: PlannedAttempt): Promise<Reservation> {
+    let attempt = after;
+    let refused: { cents: number; message: string; reason: HoldRefusal; details?: unknown } | undefined;
+    let idx = fromIdx;
+    for (;;) {
+      const planned = begun ?? (await this.plan(g, idx, reasons));
+      if (!planned) break;
+      const c = g.candidates[planned.idx];
+      const { holdCents, byok } = planned;
+      if (!begun) {
+        attempt += 1;
+        // Ended meanwhile (cancelled), or our lease was taken over: whoever holds it now goes on.
+        if (!(await this.store.beginAttempt(g, attempt, planned.idx + 1, c, `${g.id}:${attempt}`, { owner: this.owner, ms: this.cfg.leaseMs }, { cents: holdCents, byok }))) return { kind: 'ended' };
+      }
+      begun = undefined;
       const holdId = `${g.id}:${attempt}`;
-      // Ended meanwhile (cancelled), or our lease was taken over: whoever holds it now goes on.
-      if (!(await this.store.beginAttempt(g, attempt, idx + 1, c, holdId, { owner: this.owner, ms: this.cfg.leaseMs }, { cents: holdCents, byok }))) return { kind: 'ended' };
       let hold: HoldAnswer;
       try {
         hold = await this.ports.placeHold(g, holdId, holdCents);
@@ -161,11 +178,12 @@ export class Dispatcher {
         await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
         throw err;
       }
-      if (hold.ok) return { kind: 'reserved', idx, attempt, holdId, holdCents, byok };
+      if (hold.ok) return { kind: 'reserved', idx: planned.idx, attempt, holdId, holdCents, byok };
       await this.store.endAttempt(g, attempt, 'reservation_failed', null, hold.message, false);
       reasons.push(`${c.routeId}: ${hold.message}`);
       this.ports.onFallback(hold.reason);
       if (!refused || holdCents < refused.cents) refused = { cents: holdCents, message: hold.message, reason: hold.reason, details: hold.details };
+      idx = planned.idx + 1;
     }
     return refused ? { kind: 'insufficient', message: refused.message, reason: refused.reason, details: refused.details } : { kind: 'exhausted' };
   }

@@ -1,12 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle, type JobProgress, type StoredFileRef } from '@pipevideo/contracts';
-import { addToOutbox, admitUnderCap, rows as sqlRows } from '@pipevideo/platform';
+import { addToOutbox, rows as sqlRows } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
+/** What `create_generation` raises at the org's in-flight cap (its DETAIL: how many are in flight). */
+const IN_FLIGHT_CAP_SQLSTATE = 'PV429';
 import { sourcesOf, StoredStatus } from './lifecycle';
-import type { AttemptRow, CandidateSnapshot, GenerationRow } from './generation.types';
+import type { AttemptRow, CandidateSnapshot, GenerationRow, PlannedAttempt } from './generation.types';
 import { responseView, videoGenerationView } from './views';
 import { defaultLinker, GenerationLinker } from './output-links';
 import type { GenerationNote } from './generation-updates';
@@ -38,6 +40,8 @@ export interface NewGeneration {
   leaseMs: number;
   /** The org's cap on generations pending or processing (both APIs); undefined: no cap. */
   maxInFlight?: number;
+  /** The attempt planned before the insert (Dispatcher.plan), stored with it as attempt 1. */
+  firstAttempt?: PlannedAttempt;
 }
 
 export interface FinishFields {
@@ -91,46 +95,40 @@ export class GenerationStore {
   }
 
   /**
-   * Stores a new generation, or — when one with the same org, API and idempotency key exists (a retry
-   * racing its first call) — returns that one with `created: false`.
+   * Stores a new generation — with its first attempt when one is planned (`firstAttempt`: attempt 1,
+   * leased to this replica, its hold not placed yet) — in one round trip and one commit (the
+   * `create_generation` SQL function): under the org's in-flight cap when `maxInFlight` is set (a 429
+   * at the cap); when one with the same org, API and idempotency key exists (a retry racing its first
+   * call), returns that one with `created: false`.
    */
   async insert(g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
-    if (!g.maxInFlight) return this.insertWith(this.ds.manager, g);
-    const cap = g.maxInFlight;
-    return this.ds.transaction(async (m) => {
-      // A retry of a create that went through is answered, not refused, even at the cap.
-      const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key, m) : undefined;
-      if (prior) return { row: prior, created: false };
-      await admitUnderCap(
-        m,
-        `router.in-flight:${g.orgId}`,
-        cap,
-        async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM generations WHERE org_id = $1 AND status IN ('pending', 'processing')`, [g.orgId]))[0].n,
-        (n) => new DomainError(
-          ErrorCode.TOO_MANY_REQUESTS,
-          `Too many generations in flight: this organization has ${n} pending or processing, its limit is ${cap}. Retry when one finishes.`,
-          { retry_after: IN_FLIGHT_RETRY_AFTER_SECONDS },
-        ),
+    const first = g.firstAttempt;
+    const c = first ? g.candidates[first.idx] : undefined;
+    const attempt = first && c
+      ? { next_candidate: first.idx + 1, model: c.modelSlug, route_id: c.routeId, provider: c.provider, hold_id: `${g.id}:1`, hold_cents: first.holdCents, byok: first.byok }
+      : null;
+    let rows: GenerationRow[];
+    try {
+      rows = await sqlRows<GenerationRow>(this.ds,
+        `SELECT * FROM create_generation($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+        [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), sanitizeAppTitle(g.appTitle) ?? null, refererOrigin(g.referer) ?? null,
+          g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotency?.key ?? null,
+          g.idempotency?.fingerprint ?? null, g.key?.id ?? null, g.key?.limit?.limitCents ?? null, g.key?.limit?.reset ?? null,
+          g.maxInFlight ?? null, attempt ? JSON.stringify(attempt) : null],
       );
-      return this.insertWith(m, g);
-    });
-  }
-
-  private async insertWith(m: EntityManager, g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
-    const rows = await sqlRows(m,
-      `INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, app_title, referer, correlation_id,
-                                estimated_cost_cents, lease_until, lease_owner, idempotency_key, idempotency_fingerprint, key_id, key_limit_cents, key_limit_reset)
-       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11::float / 1000), $12, $13, $14, $15, $16, $17)
-       ON CONFLICT (org_id, api, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING *`,
-      [g.id, g.orgId, g.api, g.requestedModel, JSON.stringify(g.request), JSON.stringify(g.candidates), sanitizeAppTitle(g.appTitle) ?? null, refererOrigin(g.referer) ?? null,
-        g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotency?.key ?? null,
-        g.idempotency?.fingerprint ?? null, g.key?.id ?? null, g.key?.limit?.limitCents ?? null, g.key?.limit?.reset ?? null],
-    );
-    if (rows.length) return { row: rows[0], created: true };
-    const prior = g.idempotency ? await this.byIdempotencyKey(g.orgId, g.api, g.idempotency.key, m) : undefined;
-    if (!prior) throw new Error(`generation insert conflicted but no generation has idempotency key ${g.idempotency?.key}`);
-    return { row: prior, created: false };
+    } catch (err) {
+      const e = err as { code?: string; detail?: string };
+      if (e.code !== IN_FLIGHT_CAP_SQLSTATE) throw err;
+      const n = Number(e.detail);
+      throw new DomainError(
+        ErrorCode.TOO_MANY_REQUESTS,
+        `Too many generations in flight: this organization has ${n} pending or processing, its limit is ${g.maxInFlight}. Retry when one finishes.`,
+        { retry_after: IN_FLIGHT_RETRY_AFTER_SECONDS },
+      );
+    }
+    const row = rows[0];
+    if (!row) throw new Error(`generation insert conflicted but no generation has idempotency key ${g.idempotency?.key}`);
+    return { row, created: row.id === g.id };
   }
 
   async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, m: EntityManager = this.ds.manager): Promise<GenerationRow | undefined> {
@@ -290,21 +288,21 @@ export class GenerationStore {
     deadlineMs: number,
     hold: { cents: number; byok: boolean } = { cents: c.estimatedCostCents, byok: false },
   ): Promise<boolean> {
-    return this.ds.transaction(async (m) => {
-      await m.query(`UPDATE generation_attempts SET provider_job_id = $3 WHERE generation_id = $1 AND attempt = $2`, [g.id, attempt, providerJobId]);
-      const rows = await sqlRows(m,
-        `UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
-                estimated_cost_cents = $7, byok = $10, processing_at = coalesce(processing_at, now()),
-                deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
-          WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9
-            AND EXISTS (SELECT 1 FROM generation_attempts WHERE generation_id = $1 AND attempt = $9 AND outcome IS NULL)
-          RETURNING id`,
-        [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, hold.cents, deadlineMs, attempt, hold.byok],
-      );
-      const marked = rows.length > 0;
-      if (marked) this.announce?.(m, { id: g.id, orgId: g.org_id, api: g.api, status: 'processing', attempt, deleted: false });
-      return marked;
-    });
+    // One statement, one commit: the attempt gets its provider job id (also when it ended meanwhile: the
+    // record says which upstream job it had), and the generation moves to processing only while that
+    // attempt is its current one and still open.
+    const rows = await sqlRows(this.ds,
+      `WITH a AS (UPDATE generation_attempts SET provider_job_id = $11 WHERE generation_id = $1 AND attempt = $9 RETURNING outcome)
+       UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
+              estimated_cost_cents = $7, byok = $10, processing_at = coalesce(processing_at, now()),
+              deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
+        WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9 AND EXISTS (SELECT 1 FROM a WHERE outcome IS NULL)
+        RETURNING id`,
+      [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, hold.cents, deadlineMs, attempt, hold.byok, providerJobId],
+    );
+    const marked = rows.length > 0;
+    if (marked) this.announce?.(this.ds, { id: g.id, orgId: g.org_id, api: g.api, status: 'processing', attempt, deleted: false });
+    return marked;
   }
 
   /** Guarded move to a final status + generation.finished in the outbox, in one transaction. */

@@ -14,6 +14,17 @@ export interface CandidateSnapshot {
   perSecondCents: number | null;
 }
 
+/**
+ * The candidate an attempt will run on (the first from some index whose breaker is closed) and the hold
+ * it needs: the route's list price, or the platform fee when it runs on the org's own key.
+ */
+export interface PlannedAttempt {
+  /** Index of its candidate. */
+  idx: number;
+  holdCents: number;
+  byok: boolean;
+}
+
 export interface GenerationRow {
   id: string;
   org_id: string;

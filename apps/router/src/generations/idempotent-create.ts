@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '@pipevideo/contracts';
 type ApiKind = 'video' | 'responses';
 import { fingerprint } from '@pipevideo/platform';
 import type { GenerationStore, NewGeneration } from './generation.store';
-import type { GenerationRow } from './generation.types';
+import type { GenerationRow, PlannedAttempt } from './generation.types';
 
 /** A create that carries the customer's Idempotency-Key: the key, what the request was, how long keys live. */
 export interface IdempotentCreate {
@@ -18,8 +18,10 @@ export function idempotentCreate(key: string | undefined, request: unknown, ttlS
 
 /** What the two create use cases tell the outside world: a new generation to dispatch, or a replay. */
 export interface CreateOutcomePorts {
-  /** Holds money for the freshly inserted generation (leased to this replica) and dispatches it; a 400 when the org can afford no candidate (see admit.ts). */
-  admit(row: GenerationRow): Promise<void>;
+  /** Plans the first attempt before the insert (breakers, the org's own keys: Dispatcher.plan), so generation and attempt are one write. */
+  planFirstAttempt(g: Pick<NewGeneration, 'api' | 'orgId' | 'candidates'>): Promise<PlannedAttempt | undefined>;
+  /** Holds money for the freshly inserted generation (leased to this replica; `planned`: its attempt 1) and dispatches it; a 400 when the org can afford no candidate (see admit.ts). */
+  admit(row: GenerationRow, planned?: PlannedAttempt): Promise<void>;
   /** A create answered with the generation its Idempotency-Key made before (counted). */
   onReplay(api: 'video' | 'responses'): void;
 }
@@ -37,8 +39,9 @@ export async function priorCreate(store: GenerationStore, orgId: string, api: Ap
 
 /** Stores the new generation and admits it (hold, then dispatch) — or answers the one a concurrent retry stored first. */
 export async function insertOnce(store: GenerationStore, g: NewGeneration, idem: IdempotentCreate | undefined, ports: CreateOutcomePorts): Promise<GenerationRow> {
-  const { row, created } = await store.insert({ ...g, idempotency: idem ?? null });
-  if (created) await ports.admit(row);
+  const firstAttempt = await ports.planFirstAttempt(g);
+  const { row, created } = await store.insert({ ...g, idempotency: idem ?? null, firstAttempt });
+  if (created) await ports.admit(row, firstAttempt);
   else if (idem) replay(row, idem, ports);
   return row;
 }
