@@ -12,4 +12,3 @@ export * from './stripe/stripe-billing';
 export * from './stripe/stripe-config';
 export * from './billing.metrics';
 export { CreateLedger1710000000000 } from './db/migrations/1710000000000-create-ledger';
-export * from './ledger/coalescer';

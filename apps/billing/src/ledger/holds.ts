@@ -1,8 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { BalanceView, DomainError, ErrorCode, type KeyLimitReset, keyLimitRefusalMessage, keyLimitWindow, owedRefusalMessage } from '@pipevideo/contracts';
-import { type Db, inTransaction, num, one, rows } from '@pipevideo/platform';
+import { Coalescer, type Db, inTransaction, num, one, rows } from '@pipevideo/platform';
 import { balanceView, OrgAccounts, PLATFORM_ACCOUNTS } from './accounts';
-import { Coalescer } from './coalescer';
 import { Move, moves } from './moves';
 import { assertCents, conflict, creditEntries, HoldRow, PostingBook, TxKind } from './posting';
 import { planCredit, planSettlement, SettlementPlan } from './settlement-policy';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle, type JobProgress, type StoredFileRef } from '@pipevideo/contracts';
-import { addToOutbox, rows as sqlRows } from '@pipevideo/platform';
+import { addToOutbox, Coalescer, rows as sqlRows } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
@@ -61,6 +61,18 @@ export interface FinishFields {
   keepTokenCharge?: boolean;
 }
 
+/** A submission the providers service accepted, to record on its attempt and generation. */
+interface Submission {
+  g: GenerationRow;
+  attempt: number;
+  c: CandidateSnapshot;
+  holdId: string;
+  providerJobId: string;
+  mode: 'callback' | 'poll';
+  deadlineMs: number;
+  hold: { cents: number; byok: boolean };
+}
+
 /** A Responses job's token charge as posted: tokens, whole cents charged, exact USD, and whether the tokens were estimated. */
 export interface RecordedTokens {
   inputTokens: number;
@@ -85,6 +97,9 @@ export class GenerationStore {
 
 
   readonly linker: GenerationLinker;
+
+  /** Submissions recorded in batches (markSubmittedMany): one statement per batch, at most two batches on their way. */
+  private readonly submissions = new Coalescer<Submission, boolean>((items) => this.markSubmittedMany(items), 64, 2);
 
   /** `linker` signs output links in what the store renders (the webhook's resource); default: storage from the environment. */
   constructor(
@@ -288,21 +303,45 @@ export class GenerationStore {
     deadlineMs: number,
     hold: { cents: number; byok: boolean } = { cents: c.estimatedCostCents, byok: false },
   ): Promise<boolean> {
-    // One statement, one commit: the attempt gets its provider job id (also when it ended meanwhile: the
-    // record says which upstream job it had), and the generation moves to processing only while that
-    // attempt is its current one and still open.
-    const rows = await sqlRows(this.ds,
-      `WITH a AS (UPDATE generation_attempts SET provider_job_id = $11 WHERE generation_id = $1 AND attempt = $9 RETURNING outcome)
-       UPDATE generations SET status = 'processing', needs_dispatch = false, model = $2, provider = $3, route_id = $4, hold_id = $5, mode = $6,
-              estimated_cost_cents = $7, byok = $10, processing_at = coalesce(processing_at, now()),
-              deadline_at = now() + make_interval(secs => $8::float / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
-        WHERE id = $1 AND status IN ('pending', 'processing') AND attempt = $9 AND EXISTS (SELECT 1 FROM a WHERE outcome IS NULL)
-        RETURNING id`,
-      [g.id, c.modelSlug, c.provider, c.routeId, holdId, mode, hold.cents, deadlineMs, attempt, hold.byok, providerJobId],
+    return this.submissions.submit({ g, attempt, c, holdId, providerJobId, mode, deadlineMs, hold });
+  }
+
+  /**
+   * Records a batch of submissions in one statement and one commit (the Coalescer gathers those that
+   * arrive while the previous batch is on its way): each attempt gets its provider job id (also when it
+   * ended meanwhile: the record says which upstream job it had), and its generation moves to
+   * `processing` only while that attempt is its current one and still open. The generations are locked
+   * first, in id order, as a cancel or a completion locks the generation before its attempts (no
+   * deadlock with them, nor between batches).
+   */
+  private async markSubmittedMany(items: Submission[]): Promise<boolean[]> {
+    const input = items.map((s) => ({
+      id: s.g.id, attempt: s.attempt, model: s.c.modelSlug, provider: s.c.provider, route_id: s.c.routeId, hold_id: s.holdId, mode: s.mode,
+      cents: s.hold.cents, byok: s.hold.byok, deadline_ms: s.deadlineMs, job_id: s.providerJobId,
+    }));
+    const marked = await sqlRows<{ id: string; attempt: number }>(this.ds,
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, attempt int, model text, provider text, route_id text, hold_id text, mode text,
+                                                          cents int, byok boolean, deadline_ms float8, job_id text)),
+       locked AS (SELECT g.id FROM generations g WHERE g.id IN (SELECT id FROM input) ORDER BY g.id FOR UPDATE),
+       a AS (UPDATE generation_attempts ga SET provider_job_id = i.job_id FROM input i
+              WHERE ga.generation_id = i.id AND ga.attempt = i.attempt AND ga.generation_id IN (SELECT id FROM locked)
+              RETURNING ga.generation_id, ga.attempt, ga.outcome)
+       UPDATE generations g SET status = 'processing', needs_dispatch = false, model = i.model, provider = i.provider, route_id = i.route_id,
+              hold_id = i.hold_id, mode = i.mode, estimated_cost_cents = i.cents, byok = i.byok, processing_at = coalesce(g.processing_at, now()),
+              deadline_at = now() + make_interval(secs => i.deadline_ms / 1000), updated_at = now(), lease_until = NULL, lease_owner = NULL
+         FROM input i
+        WHERE g.id = i.id AND g.status IN ('pending', 'processing') AND g.attempt = i.attempt
+          AND EXISTS (SELECT 1 FROM a WHERE a.generation_id = i.id AND a.attempt = i.attempt AND a.outcome IS NULL)
+        RETURNING g.id, i.attempt`,
+      [JSON.stringify(input)],
     );
-    const marked = rows.length > 0;
-    if (marked) this.announce?.(this.ds, { id: g.id, orgId: g.org_id, api: g.api, status: 'processing', attempt, deleted: false });
-    return marked;
+    const done = new Set(marked.map((r) => `${r.id}:${r.attempt}`));
+    return items.map((s) => {
+      const ok = done.has(`${s.g.id}:${s.attempt}`);
+      if (ok) this.announce?.(this.ds, { id: s.g.id, orgId: s.g.org_id, api: s.g.api, status: 'processing', attempt: s.attempt, deleted: false });
+      return ok;
+    });
   }
 
   /** Guarded move to a final status + generation.finished in the outbox, in one transaction. */

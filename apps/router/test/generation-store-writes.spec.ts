@@ -1,0 +1,92 @@
+/**
+ * The create path's writes on a real PostgreSQL (issue "Performance"): a generation and its first
+ * attempt are one statement under the org's in-flight cap, and submissions that arrive together are
+ * recorded in one statement per batch, each only while its attempt is the open, current one.
+ */
+import { DomainError } from '@pipevideo/contracts';
+import { createServiceDataSource, createTestDatabase, initServiceDataSource, TestDatabase } from '@pipevideo/platform';
+import type { DataSource } from 'typeorm';
+import { ROUTER_MIGRATIONS } from '../src/service';
+import { GenerationStore, newGenerationId, type NewGeneration } from '../src/generations/generation.store';
+import type { CandidateSnapshot } from '../src/generations/generation.types';
+
+jest.setTimeout(30_000);
+
+const candidate = (routeId: string, cents: number): CandidateSnapshot => ({
+  modelSlug: 'google/veo-3.1', routeId, provider: routeId.split('@')[1], providerModelId: 'veo', resolution: '720p', durationSeconds: 6, withAudio: false,
+  estimatedCostCents: cents, perSecondCents: null,
+});
+
+describe('GenerationStore writes on the create path', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let store: GenerationStore;
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = createServiceDataSource({ url: db.url, schema: 'router', migrations: ROUTER_MIGRATIONS, poolSize: 8 });
+    await initServiceDataSource(ds);
+    const logQuery = ds.logger.logQuery.bind(ds.logger);
+    ds.logger.logQuery = (query: string, params?: unknown[], runner?: never) => {
+      statements.push(query.trim());
+      return logQuery(query, params, runner);
+    };
+    store = new GenerationStore(ds, { of: async () => ({}) } as never);
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const newGen = (orgId: string, extra: Partial<NewGeneration> = {}): NewGeneration => ({
+    id: newGenerationId(), orgId, api: 'video', requestedModel: 'google/veo-3.1', request: { prompt: 'a fox' },
+    candidates: [candidate('veo@fal', 27), candidate('veo@replicate', 30)], leaseOwner: 'me', leaseMs: 30_000,
+    firstAttempt: { idx: 1, holdCents: 30, byok: false }, ...extra,
+  });
+
+  it('stores the generation with its first attempt in one statement, leased to the creator', async () => {
+    statements.length = 0;
+    const g = newGen('org_one');
+    const { row, created } = await store.insert(g);
+    expect(created).toBe(true);
+    expect(statements).toHaveLength(1);
+    expect(row).toMatchObject({ id: g.id, status: 'pending', attempt: 1, next_candidate: 2, lease_owner: 'me' });
+    const attempts = await ds.query(`SELECT attempt, route_id, provider, hold_id, hold_cents, byok, outcome FROM generation_attempts WHERE generation_id = $1`, [g.id]);
+    expect(attempts).toEqual([{ attempt: 1, route_id: 'veo@replicate', provider: 'replicate', hold_id: `${g.id}:1`, hold_cents: 30, byok: false, outcome: null }]);
+  });
+
+  it('the in-flight cap is exact under concurrent creates, and a retry under a used Idempotency-Key is answered even at the cap', async () => {
+    const first = newGen('org_cap', { maxInFlight: 3, idempotency: { key: 'k1', fingerprint: 'f' } });
+    await store.insert(first);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => store.insert(newGen('org_cap', { maxInFlight: 3 }))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    const refusal = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refusal.reason).toBeInstanceOf(DomainError);
+    expect(refusal.reason).toMatchObject({ code: 'TOO_MANY_REQUESTS', details: { retry_after: 10 } });
+    expect(refusal.reason.message).toBe('Too many generations in flight: this organization has 3 pending or processing, its limit is 3. Retry when one finishes.');
+    const replay = await store.insert(newGen('org_cap', { maxInFlight: 3, idempotency: { key: 'k1', fingerprint: 'f' } }));
+    expect(replay).toMatchObject({ created: false, row: { id: first.id } });
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM generations WHERE org_id = 'org_cap'`);
+    expect(n).toBe(3);
+  });
+
+  it('records submissions that arrive together in one statement per batch; one whose attempt ended meanwhile is not recorded', async () => {
+    const rows = await Promise.all(Array.from({ length: 10 }, async () => (await store.insert(newGen('org_batch'))).row));
+    // The customer cancelled the last one while its submit was on its way.
+    const gone = rows[9];
+    await ds.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1`, [gone.id]);
+    statements.length = 0;
+    const c = candidate('veo@replicate', 30);
+    const marked = await Promise.all(rows.map((g) => store.markSubmitted(g, 1, c, `${g.id}:1`, `job-${g.id}`, 'callback', 60_000, { cents: 30, byok: false })));
+    expect(marked).toEqual([...Array(9).fill(true), false]);
+    // The first call goes at once, the others wait for a slot and go together (at most two batches on their way).
+    const batches = statements.filter((q) => q.startsWith('WITH input AS'));
+    expect(batches.length).toBeLessThanOrEqual(3);
+    const after = await ds.query(`SELECT g.id, g.status, g.route_id, a.provider_job_id FROM generations g JOIN generation_attempts a ON a.generation_id = g.id WHERE g.org_id = 'org_batch' ORDER BY g.id`);
+    for (const r of after) {
+      expect(r.provider_job_id).toBe(`job-${r.id}`);
+      expect(r.status).toBe(r.id === gone.id ? 'pending' : 'processing');
+    }
+  });
+});
