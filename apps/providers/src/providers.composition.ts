@@ -42,6 +42,8 @@ export function composeProviders(ctx: ServiceContext, config: ProvidersConfig, a
   const metrics = new ProviderMetrics(ctx.metrics.registry);
   const set = new AdapterSet(config, metrics, adapters);
   const store = new JobStore(ctx.ds);
+  // Tombstones of cancelled attempts are pruned with the outbox and inbox, by the platform's janitor.
+  ctx.janitor.add(store.cancelledAttemptsRetentionRule());
   const finisher = new JobFinisher(ctx.ds, () => void ctx.relay.kick());
   const callbackUrls = new CallbackUrls(config.publicUrl);
   const byokMetrics = new ByokMetrics(ctx.metrics.registry);
@@ -69,7 +71,7 @@ export function composeProviders(ctx: ServiceContext, config: ProvidersConfig, a
     finisher,
     callbackUrls,
     keys,
-    submit: new SubmitJobUseCase(set, store, callbackUrls, config, keys, byokMetrics),
+    submit: new SubmitJobUseCase(set, store, finisher, callbackUrls, config, keys, byokMetrics),
     cancel: new CancelJobUseCase(set, store, finisher, keys),
     callbacks: new ReceiveCallbackUseCase(set, store, finisher, metrics, keys),
     poller: new JobPoller(set, store, finisher, {

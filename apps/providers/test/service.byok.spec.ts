@@ -8,6 +8,8 @@ import { genId, metricValue, startEnv, type Env } from './support/service-env';
  */
 describe('providers service — bring your own key', () => {
   let env: Env;
+  // The first byok submit and its answer: repeated after the key is deleted.
+  let byokAttempt: { g: string; answer: unknown };
   beforeAll(async () => {
     env = await startEnv({ callbackFallbackPollMs: 0 });
     await fetch(`${env.sb.fal.url}/__sandbox/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'org-k', key: 'fal-org-k-key-ABCD' }) });
@@ -36,6 +38,7 @@ describe('providers service — bring your own key', () => {
     const g = genId('byok');
     const res = await falSubmit(g, { orgId: 'org_k', byok: true });
     expect(res.ok).toBe(true);
+    byokAttempt = { g, answer: res };
     const jobId = (res as any).providerJobId;
     expect(accountsOf(jobId, 'submit')).toEqual(['org-k']);
     expect((await env.jobRow(g)).byok).toBe(true);
@@ -55,5 +58,11 @@ describe('providers service — bring your own key', () => {
     expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
     expect(metricValue(await env.metrics(), 'pipevideo_byok_jobs_total', { provider: 'fal', outcome: 'key_missing' })).toBe(1);
     await expect(rpc(RPC.providers.keyDelete, { orgId: 'org_k', provider: 'fal' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a repeat of a byok attempt after its key was deleted answers what the first submit got (no key needed to replay)', async () => {
+    const before = env.sb.fal.requests().filter((r) => r.operation === 'submit').length;
+    expect(await falSubmit(byokAttempt.g, { orgId: 'org_k', byok: true })).toEqual(byokAttempt.answer);
+    expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
   });
 });

@@ -11,6 +11,7 @@ import { CancelJobUseCase } from './cancel-job.usecase';
 /** Plain fakes: which correlation id the upstream cancel (and its log lines) run under. */
 function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled' }>) {
   const seen: Array<string | undefined> = [];
+  const calls: string[] = [];
   const adapter = {
     slug: 'replicate',
     mode: 'callback',
@@ -21,10 +22,13 @@ function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled'
     },
   } as unknown as ProviderAdapter;
   const job = { id: 'job-1', provider: 'replicate', status: 'running', handle: { h: 1 }, correlation_id: null, ...row } as JobRow;
-  const store = { byAttempt: async () => job } as unknown as JobStore;
-  const finisher = { finish: async () => 'finished' as const } as unknown as JobFinisher;
+  const store = {
+    recordCancelledAttempt: async () => void calls.push('tombstone'),
+    byAttempt: async () => (calls.push('byAttempt'), job),
+  } as unknown as JobStore;
+  const finisher = { finish: async () => (calls.push('finish'), 'finished' as const) } as unknown as JobFinisher;
   const uc = new CancelJobUseCase(new AdapterSet(loadProvidersConfig(), new ProviderMetrics(new Registry()), [adapter]), store, finisher);
-  return { uc, seen };
+  return { uc, seen, calls };
 }
 
 describe('cancel job', () => {
@@ -46,6 +50,12 @@ describe('cancel job', () => {
     const res = await uc.execute('gen_1', 1);
     expect(res).toEqual({ cancelled: true, upstream: 'failed' });
     expect(logged).toEqual(['corr-of-the-generation']);
+  });
+
+  it('records the tombstone before it looks for the job (a submit inserting after the look sees it)', async () => {
+    const { uc, calls } = setup({}, async () => ({ result: 'cancelled' }));
+    await uc.execute('gen_1', 1);
+    expect(calls).toEqual(['tombstone', 'byAttempt', 'finish']);
   });
 
   it("keeps the caller's correlation id for a job stored without one", async () => {

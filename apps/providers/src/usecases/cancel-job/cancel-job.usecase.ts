@@ -1,7 +1,7 @@
 import type { CancelJobResult, UpstreamCancelResult } from '@pipevideo/contracts';
 import { currentCorrelationId, logger, withCorrelationId } from '@pipevideo/platform';
 import type { AdapterSet } from '../../jobs/adapter-set';
-import type { JobFinisher } from '../../jobs/job-finisher';
+import { CANCELLED_BY_PIPEVIDEO, type JobFinisher } from '../../jobs/job-finisher';
 import type { JobRow, JobStore } from '../../jobs/job-store';
 import type { ProviderKeys } from '../../byok/provider-keys';
 
@@ -10,6 +10,10 @@ import type { ProviderKeys } from '../../byok/provider-keys';
  * `provider_job.finished` event; polling stops; a late callback is a duplicate), then a best-effort
  * cancel upstream.
  * A job still being submitted is marked cancelled; the submit cancels upstream when it returns.
+ * An attempt not submitted yet is remembered (a tombstone in cancelled_attempts, written before the job
+ * is looked for): its submit, if it still comes, starts nothing, or — when its row was inserted just
+ * before the tombstone and after this cancel looked — ends the job cancelled as soon as the provider
+ * answers (JobStore.recordSubmitted, SubmitJobUseCase). Either way no upstream job runs for nothing.
  * The upstream call and its logs run under the job's correlation id (the request that created the
  * generation), not the canceller's: the router's sweeper cancels from no request at all.
  */
@@ -22,6 +26,8 @@ export class CancelJobUseCase {
   ) {}
 
   async execute(generationId: string, attempt: number): Promise<CancelJobResult> {
+    // Tombstone first, then look: a submit that inserts its row after this look sees the tombstone.
+    await this.store.recordCancelledAttempt(generationId, attempt);
     const row = await this.store.byAttempt(generationId, attempt);
     if (!row || (row.status !== 'running' && row.status !== 'submitting')) return { cancelled: false };
     return withCorrelationId(row.correlation_id ?? currentCorrelationId(), () => this.cancelJob(row));
@@ -31,7 +37,7 @@ export class CancelJobUseCase {
     // Final on our side first: the provider's own "canceled" callback, which may arrive while the
     // upstream cancel is still answering, then finds the job cancelled by us (a duplicate), instead of
     // ending it as a cancel from outside Pipevideo.
-    const r = await this.finisher.finish(row.id, { outcome: 'cancelled', errorMessage: 'cancelled by Pipevideo' });
+    const r = await this.finisher.finish(row.id, CANCELLED_BY_PIPEVIDEO);
     const adapter = this.adapters.get(row.provider);
     let upstream: UpstreamCancelResult = 'not_submitted';
     // A job on an org's own key is cancelled with that key; a key deleted meanwhile cannot cancel it.
