@@ -9,15 +9,17 @@ import { ProviderMetrics } from '../../providers.metrics';
 import { CancelJobUseCase } from './cancel-job.usecase';
 
 /** Plain fakes: which correlation id the upstream cancel (and its log lines) run under. */
-function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled' }>) {
+function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled' }>, recordedMeanwhile?: Partial<JobRow>) {
   const seen: Array<string | undefined> = [];
+  const handles: unknown[] = [];
   const calls: string[] = [];
   const adapter = {
     slug: 'replicate',
     mode: 'callback',
     api: 'video',
-    cancel: async () => {
+    cancel: async (handle: unknown) => {
       seen.push(currentCorrelationId());
+      handles.push(handle);
       return cancel();
     },
   } as unknown as ProviderAdapter;
@@ -25,10 +27,11 @@ function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled'
   const store = {
     recordCancelledAttempt: async () => void calls.push('tombstone'),
     byAttempt: async () => (calls.push('byAttempt'), job),
+    byId: async () => (calls.push('byId'), { ...job, ...recordedMeanwhile }),
   } as unknown as JobStore;
   const finisher = { finish: async () => (calls.push('finish'), 'finished' as const) } as unknown as JobFinisher;
   const uc = new CancelJobUseCase(new AdapterSet(loadProvidersConfig(), new ProviderMetrics(new Registry()), [adapter]), store, finisher);
-  return { uc, seen, calls };
+  return { uc, seen, handles, calls };
 }
 
 describe('cancel job', () => {
@@ -56,6 +59,13 @@ describe('cancel job', () => {
     const { uc, calls } = setup({}, async () => ({ result: 'cancelled' }));
     await uc.execute('gen_1', 1);
     expect(calls).toEqual(['tombstone', 'byAttempt', 'finish']);
+  });
+
+  it('a job read while submitting whose submit recorded its handle before our finish is cancelled upstream with that handle', async () => {
+    const { uc, handles, calls } = setup({ status: 'submitting', handle: null }, async () => ({ result: 'cancelled' }), { status: 'cancelled', handle: { recorded: true } });
+    expect(await uc.execute('gen_1', 1)).toEqual({ cancelled: true, upstream: 'cancelled' });
+    expect(calls).toEqual(['tombstone', 'byAttempt', 'finish', 'byId']);
+    expect(handles).toEqual([{ recorded: true }]);
   });
 
   it("keeps the caller's correlation id for a job stored without one", async () => {

@@ -33,11 +33,15 @@ export class CancelJobUseCase {
     return withCorrelationId(row.correlation_id ?? currentCorrelationId(), () => this.cancelJob(row));
   }
 
-  private async cancelJob(row: JobRow): Promise<CancelJobResult> {
+  private async cancelJob(read: JobRow): Promise<CancelJobResult> {
     // Final on our side first: the provider's own "canceled" callback, which may arrive while the
     // upstream cancel is still answering, then finds the job cancelled by us (a duplicate), instead of
     // ending it as a cancel from outside Pipevideo.
-    const r = await this.finisher.finish(row.id, CANCELLED_BY_PIPEVIDEO);
+    const r = await this.finisher.finish(read.id, CANCELLED_BY_PIPEVIDEO);
+    // Read while `submitting`, the row had no handle; its submit may have recorded one (and made the job
+    // `running`) between that read and our finish, and then it does not cancel upstream: we must, with
+    // the handle read now. (A submit that records it after our finish cancels too: twice is harmless.)
+    const row = r === 'finished' && !read.handle ? ((await this.store.byId(read.id)) ?? read) : read;
     const adapter = this.adapters.get(row.provider);
     let upstream: UpstreamCancelResult = 'not_submitted';
     // A job on an org's own key is cancelled with that key; a key deleted meanwhile cannot cancel it.
