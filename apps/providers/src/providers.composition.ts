@@ -1,3 +1,4 @@
+import { BROADCASTS, type ProviderKeysChangedMsg } from '@pipevideo/contracts';
 import { createObjectStorage, logger, type ObjectStorage, type ServiceContext } from '@pipevideo/platform';
 import { ByokMetrics } from './byok/byok-metrics';
 import { KeyCipher } from './byok/key-cipher';
@@ -42,12 +43,19 @@ export function composeProviders(ctx: ServiceContext, config: ProvidersConfig, a
   const metrics = new ProviderMetrics(ctx.metrics.registry);
   const set = new AdapterSet(config, metrics, adapters);
   const store = new JobStore(ctx.ds);
+  // Tombstones of cancelled attempts are pruned with the outbox and inbox, by the platform's janitor.
+  ctx.janitor.add(store.cancelledAttemptsRetentionRule());
   const finisher = new JobFinisher(ctx.ds, () => void ctx.relay.kick());
   const callbackUrls = new CallbackUrls(config.publicUrl);
   const byokMetrics = new ByokMetrics(ctx.metrics.registry);
   if (!config.byokEncryptionKey) logger.warn('PIPEVIDEO_BYOK_ENCRYPTION_KEY is not set: provider keys orgs bring are encrypted with the public development key');
   const cipher = config.byokEncryptionKey ? KeyCipher.fromEnv(config.byokEncryptionKey) : KeyCipher.development();
-  const keys = new ProviderKeys(new ProviderKeyStore(ctx.ds), cipher, set, byokMetrics);
+  // Routers cache which providers an org brings its own key for: tell them when that changes (committed).
+  const keysChanged = (orgId: string) => {
+    const msg: ProviderKeysChangedMsg = { v: 1, orgId };
+    ctx.messaging.transport.publish(BROADCASTS.providerKeysChanged, JSON.stringify(msg));
+  };
+  const keys = new ProviderKeys(new ProviderKeyStore(ctx.ds), cipher, set, byokMetrics, keysChanged);
   const storage = createObjectStorage(config.storage);
   const copier = new OutputCopier(storage, {
     maxBytes: config.storage.maxBytes,
@@ -69,7 +77,7 @@ export function composeProviders(ctx: ServiceContext, config: ProvidersConfig, a
     finisher,
     callbackUrls,
     keys,
-    submit: new SubmitJobUseCase(set, store, callbackUrls, config, keys, byokMetrics),
+    submit: new SubmitJobUseCase(set, store, finisher, callbackUrls, config, keys, byokMetrics),
     cancel: new CancelJobUseCase(set, store, finisher, keys),
     callbacks: new ReceiveCallbackUseCase(set, store, finisher, metrics, keys),
     poller: new JobPoller(set, store, finisher, {

@@ -1,4 +1,5 @@
-import { RPC, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
+import { BROADCASTS, RPC, type ProviderKeysChangedMsg, type RpcSend, type RpcSubject } from '@pipevideo/contracts';
+import { waitFor } from './support/receiver';
 import { genId, metricValue, startEnv, type Env } from './support/service-env';
 
 /**
@@ -8,8 +9,13 @@ import { genId, metricValue, startEnv, type Env } from './support/service-env';
  */
 describe('providers service — bring your own key', () => {
   let env: Env;
+  // `provider_keys.changed` notices as a router would receive them.
+  const notices: ProviderKeysChangedMsg[] = [];
+  // The first byok submit and its answer: repeated after the key is deleted.
+  let byokAttempt: { g: string; answer: unknown };
   beforeAll(async () => {
     env = await startEnv({ callbackFallbackPollMs: 0 });
+    env.svc.ctx.messaging.transport.subscribe(BROADCASTS.providerKeysChanged, (_subject, data) => notices.push(JSON.parse(data)));
     await fetch(`${env.sb.fal.url}/__sandbox/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'org-k', key: 'fal-org-k-key-ABCD' }) });
   }, 30_000);
   afterAll(() => env.close());
@@ -30,12 +36,16 @@ describe('providers service — bring your own key', () => {
     expect(row.ciphertext).not.toContain('fal-org-k-key-ABCD');
     expect(row.account_id).toBe('org-k-user');
     expect(metricValue(await env.metrics(), 'pipevideo_byok_key_verifications_total', { provider: 'fal', result: 'invalid' })).toBe(1);
+    // One notice, for the key stored (the refused one changed nothing). Broadcasts arrive after a hop.
+    await waitFor(() => notices.length > 0, 'provider_keys.changed after the put');
+    expect(notices).toEqual([{ v: 1, orgId: 'org_k' }]);
   });
 
   it('a byok submit runs on the org key, and its cancel uses it too; a submit without byok stays on ours', async () => {
     const g = genId('byok');
     const res = await falSubmit(g, { orgId: 'org_k', byok: true });
     expect(res.ok).toBe(true);
+    byokAttempt = { g, answer: res };
     const jobId = (res as any).providerJobId;
     expect(accountsOf(jobId, 'submit')).toEqual(['org-k']);
     expect((await env.jobRow(g)).byok).toBe(true);
@@ -49,11 +59,20 @@ describe('providers service — bring your own key', () => {
 
   it('a byok submit whose key was deleted fails as down and never reaches fal on the platform key', async () => {
     await rpc(RPC.providers.keyDelete, { orgId: 'org_k', provider: 'fal' });
+    await waitFor(() => notices.length > 1, 'provider_keys.changed after the delete');
+    expect(notices).toEqual([{ v: 1, orgId: 'org_k' }, { v: 1, orgId: 'org_k' }]);
     const before = env.sb.fal.requests().filter((r) => r.operation === 'submit').length;
     const res = await falSubmit(genId('gone'), { orgId: 'org_k', byok: true });
     expect(res).toMatchObject({ ok: false, kind: 'down', retryable: true });
     expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
     expect(metricValue(await env.metrics(), 'pipevideo_byok_jobs_total', { provider: 'fal', outcome: 'key_missing' })).toBe(1);
     await expect(rpc(RPC.providers.keyDelete, { orgId: 'org_k', provider: 'fal' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(notices).toHaveLength(2);
+  });
+
+  it('a repeat of a byok attempt after its key was deleted answers what the first submit got (no key needed to replay)', async () => {
+    const before = env.sb.fal.requests().filter((r) => r.operation === 'submit').length;
+    expect(await falSubmit(byokAttempt.g, { orgId: 'org_k', byok: true })).toEqual(byokAttempt.answer);
+    expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
   });
 });

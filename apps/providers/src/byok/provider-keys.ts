@@ -15,6 +15,11 @@ import type { ProviderKeyRow, ProviderKeyStore } from './provider-key-store';
  * cheapest authenticated call, stored encrypted (KeyCipher) in this service's schema, and decrypted only
  * for the call that needs it (submit, poll, cancel, a callback's signature check). No other service, log
  * line or answer ever sees it again; the public view is its last four characters.
+ *
+ * `onChanged(orgId)` runs after an org's key is saved or deleted and the change is committed (each is
+ * one autocommitted statement): the composition broadcasts `provider_keys.changed` so routers drop
+ * what they cache of the org's keys. It is a notice whose loss the routers survive, so its failure
+ * never fails the change.
  */
 export class ProviderKeys {
   constructor(
@@ -22,6 +27,7 @@ export class ProviderKeys {
     private readonly cipher: KeyCipher,
     private readonly adapters: AdapterSet,
     private readonly metrics: ByokMetrics,
+    private readonly onChanged: (orgId: string) => void = () => undefined,
   ) {}
 
   async put(orgId: string, provider: ByokProvider, key: string): Promise<ProviderKeyView> {
@@ -45,6 +51,7 @@ export class ProviderKeys {
       accountId: check.accountId,
     });
     logger.info({ orgId, provider, last4: row.last4 }, 'provider key stored (bring your own key)');
+    this.changed(orgId);
     return view(row);
   }
 
@@ -55,7 +62,16 @@ export class ProviderKeys {
   async delete(orgId: string, provider: ByokProvider): Promise<ProviderKeyDeleteReply> {
     const deleted = await this.store.delete(orgId, provider);
     if (!deleted) throw new DomainError(ErrorCode.NOT_FOUND, `no ${provider} key is stored for your organization`);
+    this.changed(orgId);
     return { object: 'provider_key', provider, deleted: true };
+  }
+
+  private changed(orgId: string): void {
+    try {
+      this.onChanged(orgId);
+    } catch (err) {
+      logger.warn({ err: String(err), orgId }, 'provider_keys.changed notice not sent');
+    }
   }
 
   /** The providers the org has a key for (only providers this deployment runs). */

@@ -8,6 +8,9 @@ import { rows } from '@pipevideo/platform';
 
 export type FinishResult = 'finished' | 'duplicate';
 
+/** How a job the router cancelled ends (providers.job.cancel, or a submit that finds its attempt cancelled). */
+export const CANCELLED_BY_PIPEVIDEO: JobOutcome = { outcome: 'cancelled', errorMessage: 'cancelled by Pipevideo' };
+
 export interface FinishOptions {
   /** The provider's job id as the callback/poll reported it (fills the row when the submit answer is not recorded yet). */
   providerJobId?: string;

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { rows } from '@pipevideo/platform';
+import { rows, type RetentionRule } from '@pipevideo/platform';
 import type { JobHandle, JobMode } from '../adapters/provider-adapter';
 
 /** `storing`: the provider finished; we are copying its output in (outputs/output-copier.ts) before the job ends. */
@@ -58,6 +58,9 @@ export interface NewJob {
   byokAccountId?: string | null;
 }
 
+/** How long a cancelled attempt's tombstone is kept (see JobStore.cancelledAttemptsRetentionRule). */
+export const CANCELLED_ATTEMPT_RETENTION_MS = 24 * 3600_000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** SQL for provider_jobs (the service's schema is on the search_path). Guards make every transition one-way. */
@@ -68,16 +71,49 @@ export class JobStore {
     return m ?? this.ds.manager;
   }
 
-  /** Inserts the row before calling the provider (so an early callback finds it); null when the attempt exists. */
+  /**
+   * Inserts the row before calling the provider (so an early callback finds it). Null when the attempt
+   * exists already, or when it was cancelled before this submit (a tombstone, see recordCancelledAttempt):
+   * one statement, so a tombstone committed before it is always seen, and one committed after it is
+   * seen by recordSubmitted.
+   */
   async insertSubmitting(j: NewJob): Promise<JobRow | null> {
     const inserted = await rows<JobRow>(
       this.ds,
       `INSERT INTO provider_jobs (id, generation_id, attempt, provider, provider_model_id, api, mode, status, deadline_at, correlation_id, org_id, byok, byok_account_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitting', CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8::float8) END, $9, $10, $11, $12)
+       SELECT $1::uuid, $2::text, $3::int, $4::text, $5::text, $6::text, $7::text, 'submitting',
+              CASE WHEN $8::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $8::float8) END, $9::text, $10::text, $11::boolean, $12::text
+        WHERE NOT EXISTS (SELECT 1 FROM cancelled_attempts c WHERE c.generation_id = $2::text AND c.attempt = $3::int)
        ON CONFLICT (generation_id, attempt) DO NOTHING RETURNING *`,
       [j.id, j.generationId, j.attempt, j.provider, j.providerModelId, j.api, j.mode, j.deadlineSeconds ?? null, j.correlationId ?? null, j.orgId ?? null, !!j.byok, j.byokAccountId ?? null],
     );
     return inserted[0] ?? null;
+  }
+
+  /**
+   * The tombstone of a cancelled attempt (`providers.job.cancel`), written before the cancel looks for
+   * the job: a submit of the attempt that arrives later starts nothing. Idempotent.
+   */
+  async recordCancelledAttempt(generationId: string, attempt: number): Promise<void> {
+    await this.ds.query(`INSERT INTO cancelled_attempts (generation_id, attempt) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [generationId, attempt]);
+  }
+
+  async isCancelledAttempt(generationId: string, attempt: number): Promise<boolean> {
+    const found = await rows(this.ds, `SELECT 1 FROM cancelled_attempts WHERE generation_id = $1 AND attempt = $2`, [generationId, attempt]);
+    return found.length > 0;
+  }
+
+  /**
+   * Tombstones are kept a day: they only have to outlive a submit of their attempt still on its way
+   * (the router's submit call times out within a minute, a stale submission is closed within minutes).
+   * Pruned by the platform's janitor (`pipevideo_pruned_rows_total{table="cancelled_attempts"}`).
+   */
+  cancelledAttemptsRetentionRule(retentionMs = CANCELLED_ATTEMPT_RETENTION_MS): RetentionRule {
+    return {
+      table: 'cancelled_attempts',
+      retentionMs,
+      deleteBatchSql: `DELETE FROM cancelled_attempts WHERE (generation_id, attempt) IN (SELECT generation_id, attempt FROM cancelled_attempts WHERE cancelled_at < now() - make_interval(secs => $2::float / 1000) ORDER BY cancelled_at LIMIT $1)`,
+    };
   }
 
   async byId(id: string, m?: EntityManager): Promise<JobRow | null> {
@@ -93,14 +129,18 @@ export class JobStore {
 
   /**
    * Records the provider's job id and handle; the row becomes `running` only if it is still
-   * `submitting` (a callback or a cancel may already have made it final). Returns the row after.
+   * `submitting` (a callback or a cancel may already have made it final) and its attempt has no
+   * tombstone. Returns the row after: still `submitting` (with the handle) means the attempt was
+   * cancelled while our insert was not yet visible to the cancel; the caller ends it as a cancel would.
    */
   async recordSubmitted(id: string, providerJobId: string, handle: JobHandle, firstPollInMs: number | null): Promise<{ running: boolean; row: JobRow }> {
     const running = await rows<JobRow>(
       this.ds,
-      `UPDATE provider_jobs SET status = 'running', provider_job_id = $2, handle = $3::jsonb,
+      `UPDATE provider_jobs j SET status = 'running', provider_job_id = $2, handle = $3::jsonb,
               next_poll_at = CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $4::float8 / 1000) END, updated_at = now()
-        WHERE id = $1 AND status = 'submitting' RETURNING *`,
+        WHERE j.id = $1 AND j.status = 'submitting'
+          AND NOT EXISTS (SELECT 1 FROM cancelled_attempts c WHERE c.generation_id = j.generation_id AND c.attempt = j.attempt)
+        RETURNING j.*`,
       [id, providerJobId, JSON.stringify(handle), firstPollInMs],
     );
     if (running[0]) return { running: true, row: running[0] };

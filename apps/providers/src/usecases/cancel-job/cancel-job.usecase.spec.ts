@@ -9,22 +9,29 @@ import { ProviderMetrics } from '../../providers.metrics';
 import { CancelJobUseCase } from './cancel-job.usecase';
 
 /** Plain fakes: which correlation id the upstream cancel (and its log lines) run under. */
-function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled' }>) {
+function setup(row: Partial<JobRow>, cancel: () => Promise<{ result: 'cancelled' }>, recordedMeanwhile?: Partial<JobRow>) {
   const seen: Array<string | undefined> = [];
+  const handles: unknown[] = [];
+  const calls: string[] = [];
   const adapter = {
     slug: 'replicate',
     mode: 'callback',
     api: 'video',
-    cancel: async () => {
+    cancel: async (handle: unknown) => {
       seen.push(currentCorrelationId());
+      handles.push(handle);
       return cancel();
     },
   } as unknown as ProviderAdapter;
   const job = { id: 'job-1', provider: 'replicate', status: 'running', handle: { h: 1 }, correlation_id: null, ...row } as JobRow;
-  const store = { byAttempt: async () => job } as unknown as JobStore;
-  const finisher = { finish: async () => 'finished' as const } as unknown as JobFinisher;
+  const store = {
+    recordCancelledAttempt: async () => void calls.push('tombstone'),
+    byAttempt: async () => (calls.push('byAttempt'), job),
+    byId: async () => (calls.push('byId'), { ...job, ...recordedMeanwhile }),
+  } as unknown as JobStore;
+  const finisher = { finish: async () => (calls.push('finish'), 'finished' as const) } as unknown as JobFinisher;
   const uc = new CancelJobUseCase(new AdapterSet(loadProvidersConfig(), new ProviderMetrics(new Registry()), [adapter]), store, finisher);
-  return { uc, seen };
+  return { uc, seen, handles, calls };
 }
 
 describe('cancel job', () => {
@@ -46,6 +53,19 @@ describe('cancel job', () => {
     const res = await uc.execute('gen_1', 1);
     expect(res).toEqual({ cancelled: true, upstream: 'failed' });
     expect(logged).toEqual(['corr-of-the-generation']);
+  });
+
+  it('records the tombstone before it looks for the job (a submit inserting after the look sees it)', async () => {
+    const { uc, calls } = setup({}, async () => ({ result: 'cancelled' }));
+    await uc.execute('gen_1', 1);
+    expect(calls).toEqual(['tombstone', 'byAttempt', 'finish']);
+  });
+
+  it('a job read while submitting whose submit recorded its handle before our finish is cancelled upstream with that handle', async () => {
+    const { uc, handles, calls } = setup({ status: 'submitting', handle: null }, async () => ({ result: 'cancelled' }), { status: 'cancelled', handle: { recorded: true } });
+    expect(await uc.execute('gen_1', 1)).toEqual({ cancelled: true, upstream: 'cancelled' });
+    expect(calls).toEqual(['tombstone', 'byAttempt', 'finish', 'byId']);
+    expect(handles).toEqual([{ recorded: true }]);
   });
 
   it("keeps the caller's correlation id for a job stored without one", async () => {

@@ -9,6 +9,7 @@ import type { ProviderAdapter, ProviderCredentials } from '../../adapters/provid
 import type { ByokMetrics } from '../../byok/byok-metrics';
 import type { ProviderKeys } from '../../byok/provider-keys';
 import type { AdapterSet, CallbackUrls } from '../../jobs/adapter-set';
+import { CANCELLED_BY_PIPEVIDEO, type JobFinisher } from '../../jobs/job-finisher';
 import type { JobRow, JobStore } from '../../jobs/job-store';
 
 export interface SubmitJobSettings {
@@ -25,11 +26,16 @@ export interface SubmitJobSettings {
  * and answers `{ok:true, providerJobId, mode}` or `{ok:false, kind, retryable, message}`. Provider
  * failures are answers, never exceptions; only a malformed message is a BAD_REQUEST error. The same
  * (generationId, attempt) submitted again answers what the first submit got (no second upstream job).
+ *
+ * Two statements on the common path: the insert of the `submitting` row (which is also the
+ * idempotency check: it inserts nothing when the attempt exists or was cancelled) and the update with
+ * the provider's answer. The existing row is read only when the insert did nothing.
  */
 export class SubmitJobUseCase {
   constructor(
     private readonly adapters: AdapterSet,
     private readonly store: JobStore,
+    private readonly finisher: JobFinisher,
     private readonly callbackUrls: CallbackUrls,
     private readonly settings: SubmitJobSettings,
     private readonly keys?: ProviderKeys,
@@ -43,17 +49,17 @@ export class SubmitJobUseCase {
     if (!adapter) return failure(new ProviderError(ProviderErrorKind.Down, `provider ${msg.provider} is not configured`));
     if (adapter.api !== msg.api) throw new DomainError(ErrorCode.BAD_REQUEST, `provider ${msg.provider} serves the ${adapter.api} API, not ${msg.api}`);
 
-    const existing = await this.store.byAttempt(msg.generationId, msg.attempt);
-    if (existing) return replay(existing, msg);
-
     let input;
     try {
       await this.checkMedia(msg);
       input = adapter.normalise(msg.params ?? {}, { api: msg.api, providerModelId: msg.providerModelId });
       await this.checkEveryUrl(input);
     } catch (err) {
-      if (isProviderError(err)) return failure(err);
-      throw err;
+      if (!isProviderError(err)) throw err;
+      // A repeat of an attempt that passed these checks the first time (a URL's DNS answer changed
+      // meanwhile) still answers what the first submit got.
+      const existing = await this.store.byAttempt(msg.generationId, msg.attempt);
+      return existing ? replay(existing, msg) : failure(err);
     }
 
     // Bring your own key: the attempt runs on the org's key, or not at all (the router held only the
@@ -61,6 +67,10 @@ export class SubmitJobUseCase {
     let credentials: ProviderCredentials | undefined;
     if (msg.byok) {
       if (!msg.orgId) throw new DomainError(ErrorCode.BAD_REQUEST, 'byok needs orgId');
+      // A repeat of an attempt whose org deleted its key since answers the first submit's answer, not
+      // "key removed": looked up before the key (this extra read is the byok path's only).
+      const existing = await this.store.byAttempt(msg.generationId, msg.attempt);
+      if (existing) return replay(existing, msg);
       const found = this.keys ? await this.keys.credentials(msg.orgId, msg.provider) : null;
       if (!found) {
         this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: 'key_missing' });
@@ -84,10 +94,9 @@ export class SubmitJobUseCase {
       byok: !!credentials,
       byokAccountId: credentials?.accountId ?? null,
     });
-    if (!row) {
-      const raced = await this.store.byAttempt(msg.generationId, msg.attempt);
-      return raced ? replay(raced, msg) : failure(new ProviderError(ProviderErrorKind.ServerError, 'could not record the job'));
-    }
+    // Nothing inserted: the attempt was submitted before (replayed), or cancelled before it was
+    // submitted (the router's cancel came first: its tombstone stops a job nobody wants).
+    if (!row) return this.replayOrTombstone(msg);
 
     let accepted;
     try {
@@ -110,7 +119,16 @@ export class SubmitJobUseCase {
     }
     if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: 'submitted' });
 
-    const { running, row: after } = await this.store.recordSubmitted(id, accepted.providerJobId, accepted.handle, this.firstCheckInMs(adapter, msg));
+    const recorded = await this.store.recordSubmitted(id, accepted.providerJobId, accepted.handle, this.firstCheckInMs(adapter, msg));
+    const { running } = recorded;
+    let after = recorded.row;
+    if (!running && after.status === 'submitting') {
+      // Still `submitting`: the attempt's tombstone was written after our insert, by a cancel that did
+      // not see our row yet. End the job as that cancel would have (cancelled, one
+      // provider_job.finished), then cancel it upstream below.
+      const r = await this.finisher.finish(id, CANCELLED_BY_PIPEVIDEO, { providerJobId: accepted.providerJobId });
+      after = r === 'finished' ? { ...after, status: 'cancelled' } : ((await this.store.byId(id)) ?? after);
+    }
     if (!running && (after.status === 'cancelled' || after.status === 'submit_failed')) {
       // Cancelled while we were submitting, or given up as an interrupted submission (it took that
       // long): the upstream job must not run for nothing.
@@ -118,6 +136,17 @@ export class SubmitJobUseCase {
       if (after.status === 'submit_failed') return failure(new ProviderError(ProviderErrorKind.Timeout, `${msg.provider} accepted the job too late; it was cancelled`));
     }
     return { ok: true, providerJobId: accepted.providerJobId, mode: adapter.mode };
+  }
+
+  /**
+   * The answer of a submit whose insert recorded nothing: the first submit's answer when the attempt
+   * exists (even if it was cancelled since), else the tombstone's. Off the common path: two reads.
+   */
+  private async replayOrTombstone(msg: SubmitJobMsg): Promise<SubmitJobResult> {
+    const existing = await this.store.byAttempt(msg.generationId, msg.attempt);
+    if (existing) return replay(existing, msg);
+    if (await this.store.isCancelledAttempt(msg.generationId, msg.attempt)) return cancelledBeforeSubmit();
+    return failure(new ProviderError(ProviderErrorKind.ServerError, 'could not record the job'));
   }
 
   /** Poll jobs are polled soon; callback jobs only get the safety-net check (or one at the deadline). */
@@ -151,6 +180,15 @@ export class SubmitJobUseCase {
       }
     }
   }
+}
+
+/**
+ * A submit whose attempt the router cancelled first: no job, no provider call. Retryable like any
+ * failure that is not our refusal of the input (the router gave up on this attempt when it cancelled
+ * it; a generation that goes on does so with its next attempt).
+ */
+function cancelledBeforeSubmit(): SubmitJobResult {
+  return failure(new ProviderError(ProviderErrorKind.ServerError, 'this attempt was cancelled before it was submitted'));
 }
 
 function failure(e: ProviderError): SubmitJobResult {
