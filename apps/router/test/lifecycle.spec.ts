@@ -565,6 +565,25 @@ describe('router lifecycle', () => {
     expect((await store.getById('gen_taken'))!.status).toBe('pending');
   });
 
+  it('a submit answered after the customer cancelled (the providers service\'s tombstone) is neither a route failure nor a fallback', async () => {
+    let answer!: (r: unknown) => void;
+    submitBehaviour = () => new Promise((r) => (answer = r));
+    const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+    await until(async () => submits.find((s) => s.generationId === c.id));
+    // The customer's cancel lands while the submit is on its way: generation final, attempt closed.
+    await svc.ctx.ds.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1`, [c.id]);
+    await svc.ctx.ds.query(`UPDATE generations SET status = 'cancelled', needs_dispatch = false, completed_at = now() WHERE id = $1`, [c.id]);
+    const routeFailures = async () => [...(await svc.ctx.metrics.scrape()).matchAll(/pipevideo_route_outcomes_total\{[^}]*kind="server_error"[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const before = await routeFailures();
+    answer({ ok: false, kind: 'server_error', retryable: true, message: 'this attempt was cancelled before it was submitted' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(submits.filter((s) => s.generationId === c.id)).toHaveLength(1);
+    expect(holds.filter((h) => h.generationId === c.id)).toHaveLength(1);
+    expect(await routeFailures()).toBe(before);
+    const [attempt] = await svc.ctx.ds.query(`SELECT outcome FROM generation_attempts WHERE generation_id = $1`, [c.id]);
+    expect(attempt.outcome).toBe('cancelled');
+  });
+
   it('a create repeated with its idempotency key (its first answer lost) returns the first generation: one hold, one job', async () => {
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
     const msg = { orgId: 'org_idem', request: { prompt: 'once', models: ['google/veo-3.1'] }, idempotencyKey: 'retry-me' };

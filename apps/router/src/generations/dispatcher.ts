@@ -281,12 +281,15 @@ export class Dispatcher {
         // Our own refusal (parameters we cannot map, an unsafe URL): the same input fails everywhere.
         // The customer reads our sentence; the refusal itself (it names provider model ids) stays in
         // the attempt record and the log.
-        await this.store.endAttempt(g, attempt, 'rejected', result.kind, result.message, false);
+        // Closed meanwhile (the customer cancelled): whoever closed it has ended the generation.
+        if (!(await this.store.endAttempt(g, attempt, 'rejected', result.kind, result.message, false))) return;
         logger.warn({ generationId: g.id, routeId: c.routeId, kind: result.kind, detail: result.message }, 'generation refused before submission');
         await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId });
         return;
       }
-      await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true);
+      // Closed meanwhile (a cancel, whose tombstone is what the providers service answered, or a sweeper
+      // that took the generation over): not the route's failure, and not ours to go on with.
+      if (!(await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true))) return;
       if (!breakerRejected && !ourSide) this.ports.onRouteFailure(c.routeId, result.kind);
       // Given up on our side: the providers service may still get a job id for it; it cancels that job
       // upstream as soon as it has it (a job still `submitting` is marked cancelled).

@@ -275,8 +275,8 @@ export class GenerationStore {
     });
   }
 
-  /** Closes an attempt that did not lead to a running job and asks billing to release its hold. */
-  async endAttempt(g: GenerationRow, attempt: number, outcome: string, errorKind: string | null, message: string | null, releaseHold: boolean, m?: EntityManager): Promise<void> {
+  /** Closes an attempt that did not lead to a running job and asks billing to release its hold; false when it was closed already (by a cancel, a sweeper). */
+  async endAttempt(g: GenerationRow, attempt: number, outcome: string, errorKind: string | null, message: string | null, releaseHold: boolean, m?: EntityManager): Promise<boolean> {
     const run = async (tx: EntityManager) => {
       const [a] = (await sqlRows<{ hold_id: string }>(tx,
           `UPDATE generation_attempts SET outcome = $3, error_kind = $4, error_message = $5, ended_at = now()
@@ -288,9 +288,9 @@ export class GenerationStore {
         const evt: Omit<HoldReleaseRequestedEvt, 'eventId'> = { v: 1, orgId: g.org_id, holdId: a.hold_id, reason: outcome };
         await addToOutbox(tx, EVENTS.holdReleaseRequested, { ...evt, eventId: `release:${a.hold_id}` });
       }
+      return !!a;
     };
-    if (m) await run(m);
-    else await this.ds.transaction(run);
+    return m ? run(m) : this.ds.transaction(run);
   }
 
   async markSubmitted(
