@@ -1,10 +1,12 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'undici';
 import { ProviderErrorKind } from '@pipevideo/contracts';
 import { ProviderError, garbage } from '../provider-error';
 
 /** One HTTP answer, read in full. `json` is undefined when the body is not JSON. */
 export interface HttpAnswer {
   status: number;
-  headers: Headers;
+  headers: IncomingHttpHeaders;
   text: string;
   json: unknown;
 }
@@ -18,10 +20,14 @@ export interface HttpRequest {
 }
 
 /**
- * fetch with a hard timeout (connect + headers + body), turning network failures into
+ * An HTTP call with a hard timeout (connect + headers + body), turning network failures into
  * ProviderErrors: a timeout is `timeout`, anything else that never produced an HTTP answer
- * (connection refused, DNS, reset) is `down`. HTTP error statuses are returned, not thrown:
- * the adapter classifies them.
+ * (connection refused, DNS, reset, a redirect: never followed, the target is not ours to choose) is
+ * `down`. HTTP error statuses are returned, not thrown: the adapter classifies them.
+ *
+ * Decision: undici's `request`, not the global `fetch` (the same client underneath): fetch wraps every
+ * answer in WHATWG streams and Headers, which cost the providers service as much CPU as the rest of a
+ * submit (profiled under `pnpm bench gateway`, docs/benchmarks.md).
  */
 export class ProviderHttp {
   constructor(
@@ -32,30 +38,33 @@ export class ProviderHttp {
   async send(operation: string, req: HttpRequest): Promise<HttpAnswer> {
     const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let status: number;
+    let answerHeaders: IncomingHttpHeaders;
+    let text: string;
     try {
-      const res = await fetch(req.url, {
+      const res = await request(req.url, {
         method: req.method,
         headers,
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'error',
+        signal,
       });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, headers: res.headers, text, json };
+      status = res.statusCode;
+      answerHeaders = res.headers;
+      text = await res.body.text();
     } catch (err) {
-      const name = (err as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new ProviderError(ProviderErrorKind.Timeout, `${this.provider} ${operation} timed out after ${this.timeoutMs} ms`);
-      }
-      const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-      throw new ProviderError(ProviderErrorKind.Down, `${this.provider} ${operation} failed: ${cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err)}`);
+      if (signal.aborted) throw new ProviderError(ProviderErrorKind.Timeout, `${this.provider} ${operation} timed out after ${this.timeoutMs} ms`);
+      const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      throw new ProviderError(ProviderErrorKind.Down, `${this.provider} ${operation} failed: ${e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err)}`);
     }
+    if (status >= 300 && status < 400) throw new ProviderError(ProviderErrorKind.Down, `${this.provider} ${operation} failed: redirected (${status}), not followed`);
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status, headers: answerHeaders, text, json };
   }
 
   /** The JSON object of a 2xx answer; anything else that came back as 2xx is garbage. */
