@@ -15,3 +15,4 @@ export * from './nats-access';
 export * from './router.messages';
 export * from './router.views';
 export * from './seam';
+export * from './hot-decoders';

@@ -33,6 +33,7 @@ import {
   WebhookEndpointRefMsg, WebhookEndpointUpdateMsg, WebhookEndpointView, WebhookEndpointWithSecret, WebhookListPage,
 } from './webhooks.messages';
 import { DomainError, ErrorCode } from './errors';
+import { decodeCreateGenerationMsg, decodePlaceHoldMsg, decodeSubmitJobMsg } from './hot-decoders';
 import { EVENTS, RPC } from './subjects';
 import { describeValidationErrors } from './validate';
 
@@ -60,7 +61,7 @@ export interface RpcBinding<Req, Rep> {
   readonly reply?: Rep;
 }
 
-/** A subject decoded by its class's decorators; the hot read subjects pass a hand-written decoder with the same rules. */
+/** A subject decoded by its class's decorators; the hot subjects (polls, the create path) pass a cheaper decoder with the same rules. */
 function rpc<Req extends object, Rep>(cls: MessageClass<Req>, decode: Decoder<Req> = classDecoder(cls)): RpcBinding<Req, Rep> {
   return { decode };
 }
@@ -69,7 +70,7 @@ function rpc<Req extends object, Rep>(cls: MessageClass<Req>, decode: Decoder<Re
 export const RPC_SEAM = {
   [RPC.billing.balanceGet]: rpc<OrgMsg, BalanceView>(OrgMsg),
   [RPC.billing.topupCreate]: rpc<TopupMsg, TopupReply>(TopupMsg),
-  [RPC.billing.holdPlace]: rpc<PlaceHoldMsg, PlaceHoldReply>(PlaceHoldMsg),
+  [RPC.billing.holdPlace]: rpc<PlaceHoldMsg, PlaceHoldReply>(PlaceHoldMsg, decodePlaceHoldMsg),
   [RPC.billing.tokenCharge]: rpc<TokenChargeWithHoldMsg, TokenChargeReply>(TokenChargeWithHoldMsg),
   [RPC.billing.usageList]: rpc<UsageListMsg, UsageListReply>(UsageListMsg),
   [RPC.billing.checkoutCreate]: rpc<CheckoutCreateMsg, CheckoutSessionReply>(CheckoutCreateMsg),
@@ -78,7 +79,7 @@ export const RPC_SEAM = {
   [RPC.billing.keySpend]: rpc<KeySpendMsg, KeySpendReply>(KeySpendMsg),
   [RPC.billing.topupList]: rpc<TopupListMsg, TopupListReply>(TopupListMsg),
 
-  [RPC.router.generationCreate]: rpc<CreateGenerationMsg, GenerationCreatedView>(CreateGenerationMsg),
+  [RPC.router.generationCreate]: rpc<CreateGenerationMsg, GenerationCreatedView>(CreateGenerationMsg, decodeCreateGenerationMsg),
   [RPC.router.generationGet]: rpc<GetByIdMsg, VideoGenerationView>(GetByIdMsg, readGetByIdMsg),
   [RPC.router.generationList]: rpc<GenerationListMsg, CursorPage<VideoGenerationView>>(GenerationListMsg),
   [RPC.router.modelsList]: rpc<Envelope, WholeList<PublicModel>>(Envelope),
@@ -96,7 +97,7 @@ export const RPC_SEAM = {
   [RPC.router.outputGet]: rpc<GetOutputMsg, OutputLocation>(GetOutputMsg),
   [RPC.router.rankingsSettingsUpdate]: rpc<RankingsSettingsMsg, RankingsSettings>(RankingsSettingsMsg),
 
-  [RPC.providers.jobSubmit]: rpc<SubmitJobMsg, SubmitJobResult>(SubmitJobMsg),
+  [RPC.providers.jobSubmit]: rpc<SubmitJobMsg, SubmitJobResult>(SubmitJobMsg, decodeSubmitJobMsg),
   [RPC.providers.jobCancel]: rpc<CancelJobMsg, CancelJobResult>(CancelJobMsg),
   [RPC.providers.keyPut]: rpc<ProviderKeyPutMsg, ProviderKeyView>(ProviderKeyPutMsg),
   [RPC.providers.keyList]: rpc<OrgMsg, ProviderKeyListReply>(OrgMsg),
