@@ -17,7 +17,7 @@ import {
   PlaceHoldMsg, ProviderJobFinishedEvt, ProviderJobProgressedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
 } from './messages';
 import {
-  CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, StripeEventMsg,
+  CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, PlaceHoldsMsg, PlaceHoldsReply, StripeEventMsg,
   StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupReply, UsageListReply,
 } from './billing.messages';
 import {
@@ -70,6 +70,7 @@ export const RPC_SEAM = {
   [RPC.billing.balanceGet]: rpc<OrgMsg, BalanceView>(OrgMsg),
   [RPC.billing.topupCreate]: rpc<TopupMsg, TopupReply>(TopupMsg),
   [RPC.billing.holdPlace]: rpc<PlaceHoldMsg, PlaceHoldReply>(PlaceHoldMsg),
+  [RPC.billing.holdPlaceMany]: rpc<PlaceHoldsMsg, PlaceHoldsReply>(PlaceHoldsMsg),
   [RPC.billing.tokenCharge]: rpc<TokenChargeWithHoldMsg, TokenChargeReply>(TokenChargeWithHoldMsg),
   [RPC.billing.usageList]: rpc<UsageListMsg, UsageListReply>(UsageListMsg),
   [RPC.billing.checkoutCreate]: rpc<CheckoutCreateMsg, CheckoutSessionReply>(CheckoutCreateMsg),
