@@ -4,7 +4,7 @@ import {
   PlaceHoldReply, PlaceHoldsItem, PlaceHoldsMsg, PlaceHoldsReply, RPC, type RpcErrorBody, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
   UsageListReply,
 } from '@pipevideo/contracts';
-import { Handles, isConnectivityError, logger } from '@pipevideo/platform';
+import { Handles, isConnectivityError, logger, withCorrelationId } from '@pipevideo/platform';
 import type { BillingComposition } from '../billing.composition';
 import type { PlaceHoldInput, PlaceHoldResult } from '../ledger/ledger';
 
@@ -54,10 +54,11 @@ export class BillingRpcController {
   async placeHolds(msg: PlaceHoldsMsg): Promise<PlaceHoldsReply> {
     const answers = await Promise.allSettled(this.d.ledger.placeHolds(msg.holds.map(holdInput)));
     return {
-      results: answers.map((a): PlaceHoldsItem => {
+      results: answers.map((a, k): PlaceHoldsItem => {
         if (a.status === 'rejected') {
           this.d.metrics.holdFailed('error');
-          return { outcome: 'error', ...errorBody(a.reason) };
+          // Logged (if at all) with the correlation id of the create the hold belongs to.
+          return { outcome: 'error', ...withCorrelationId(msg.holds[k].correlationId, () => errorBody(a.reason)) };
         }
         try {
           return this.holdReply(a.value);
