@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import {
-  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, notFound, type OutputLocation, pageOf, type ProviderKeysChangedMsg, ProviderSlug, RPC,
+  BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, MAX_HOLDS_PER_REQUEST, notFound, type OutputLocation, pageOf,
+  type PlaceHoldMsg, type PlaceHoldReply, type PlaceHoldsItem, type ProviderKeysChangedMsg, ProviderSlug, RPC, type RpcSend,
 } from '@pipevideo/contracts';
-import { logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
+import { currentCorrelationId, logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
 import { registerBreakerStateGauge, registerBreakerTransitionCounter } from './breakers/metrics';
 import { SharedBreakers } from './breakers/shared-breakers';
@@ -20,6 +21,7 @@ import { Dispatcher, isOurSideFailure, type Reserved } from './generations/dispa
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { GenerationRow } from './generations/generation.types';
 import { registerGenerationGauges } from './generations/generation-metrics';
+import { HoldBatcher } from './generations/hold-batcher';
 import { keyOfHold } from './generations/hold-request';
 import { providerParams } from './generations/provider-params';
 import { finishedVideoCostCents } from './generations/video-cost';
@@ -38,6 +40,9 @@ import type { RouterConfig } from './router.config';
 // Domain rules live in their folders; re-exported where callers found them before.
 export { keyOfHold } from './generations/hold-request';
 export { providerParams } from './generations/provider-params';
+
+/** Holds one router replica lets wait for a billing.hold.placeMany slot before refusing more (503). */
+const HOLDS_WAITING_MAX = 4096;
 
 /** The shared bucket of route health windows (`stats.<route>`) and breaker decisions (`breaker.<route>`). */
 export const ROUTE_HEALTH_BUCKET = 'route_health';
@@ -149,11 +154,12 @@ export class RouterComposition {
       ownKeyLookups.inc();
       return (await rpc.request(RPC.providers.keyActive, { orgId })).providers;
     }, { ttlMs: OWN_KEYS_TTL_MS, maxOrgs: OWN_KEYS_MAX_ORGS });
+    const placeHold = this.holdPlacement(cfg);
     this.dispatcher = new Dispatcher(
       this.store,
       {
         placeHold: async (g, holdId, amountCents) => {
-          const r = await rpc.request(RPC.billing.holdPlace, { orgId: g.org_id, holdId, amountCents, generationId: g.id, ...keyOfHold(g) });
+          const r = await placeHold({ orgId: g.org_id, holdId, amountCents, generationId: g.id, ...keyOfHold(g) });
           if (r.outcome === 'placed') return { ok: true };
           if (r.outcome === 'key_limit') return { ok: false, reason: 'key_limit', message: r.message, details: { reason: 'key_limit', ...r.keyLimit } };
           return { ok: false, reason: 'insufficient_balance', message: r.message };
@@ -212,6 +218,38 @@ export class RouterComposition {
     });
     this.store.announce = (m, note) => this.updates.changed(m, note);
     this.videos = new VideosFace(ctx.ds, this.store, this.catalog, { createGeneration: (msg) => this.createGeneration(msg), cancelled: (row) => this.afterCancel(row) });
+  }
+
+  /**
+   * How holds reach billing: micro-batched (`HoldBatcher`: the holds of one event-loop turn in one
+   * `billing.hold.placeMany`, bounded in size, requests in flight and holds waiting), each answered as
+   * `billing.hold.place` would; a hold's own error is thrown to its caller only. With a batch size of 1,
+   * one `billing.hold.place` per hold (as before batching, e.g. against a billing without placeMany).
+   */
+  private holdPlacement(cfg: RouterConfig): (hold: RpcSend<'billing.hold.place'>) => Promise<PlaceHoldReply> {
+    const rpc = this.ctx.messaging.rpc;
+    if (cfg.holdBatchSize === 1) return (hold) => rpc.request(RPC.billing.holdPlace, hold);
+    if (!Number.isSafeInteger(cfg.holdBatchSize) || cfg.holdBatchSize < 1 || cfg.holdBatchSize > MAX_HOLDS_PER_REQUEST)
+      throw new Error(`PIPEVIDEO_HOLD_BATCH_SIZE must be between 1 and ${MAX_HOLDS_PER_REQUEST} (got ${cfg.holdBatchSize})`);
+    const batchSize = new Histogram({
+      name: 'pipevideo_hold_batch_size',
+      help: 'Holds per billing.hold.placeMany request this router replica sent (the holds of one event-loop turn, at most PIPEVIDEO_HOLD_BATCH_SIZE)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [this.ctx.metrics.registry],
+    });
+    const batcher = new HoldBatcher<PlaceHoldMsg, PlaceHoldsItem>((holds) => rpc.request(RPC.billing.holdPlaceMany, { holds }).then((r) => r.results), {
+      maxBatch: cfg.holdBatchSize,
+      maxInFlight: cfg.holdBatchesInFlight,
+      // Far above what the dispatch queue (PIPEVIDEO_DISPATCH_QUEUE_MAX) lets wait in practice: a bound, not a tuning knob.
+      maxWaiting: Math.max(HOLDS_WAITING_MAX, cfg.holdBatchSize),
+      onBatch: (n) => batchSize.observe(n),
+    });
+    return async (hold) => {
+      // Each hold carries the correlation id of its own create (the request carries its first hold's).
+      const r = await batcher.place({ v: 1, correlationId: currentCorrelationId(), ...hold });
+      if (r.outcome === 'error') throw new DomainError(r.code, r.message, r.details);
+      return r;
+    };
   }
 
   private ports() {

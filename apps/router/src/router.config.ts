@@ -38,6 +38,13 @@ export interface RouterConfig {
    */
   dispatchRetryBackoffMs: number;
   dispatchRetryWindowMs: number;
+  /**
+   * Holds go to billing in micro-batches (`generations/hold-batcher.ts`, `billing.hold.placeMany`): at most
+   * `holdBatchSize` holds per request (1: one `billing.hold.place` per hold, as before batching) and at
+   * most `holdBatchesInFlight` requests at once.
+   */
+  holdBatchSize: number;
+  holdBatchesInFlight: number;
   /** Measured route health (sliding window shared by all replicas) and when a route counts as unhealthy. */
   health: RouteHealthConfig;
   /** The platform fee of a generation run on the org's own provider key (routing/byok-fee.ts). */
@@ -67,6 +74,8 @@ export function routerConfigFromEnv(over: Partial<RouterConfig> = {}): RouterCon
     dispatchQueueMax: envInt('PIPEVIDEO_DISPATCH_QUEUE_MAX', 512),
     dispatchRetryBackoffMs: envInt('PIPEVIDEO_DISPATCH_RETRY_BACKOFF_MS', 2000),
     dispatchRetryWindowMs: envInt('PIPEVIDEO_DISPATCH_RETRY_WINDOW_MS', 10 * 60_000),
+    holdBatchSize: envInt('PIPEVIDEO_HOLD_BATCH_SIZE', 64),
+    holdBatchesInFlight: envInt('PIPEVIDEO_HOLD_BATCHES_IN_FLIGHT', 4),
     health: healthConfig(envInt('PIPEVIDEO_ROUTE_HEALTH_WINDOW_MS', 10 * 60_000)),
     byokFee: { flatCents: envInt('PIPEVIDEO_BYOK_FEE_CENTS', 1), percent: envInt('PIPEVIDEO_BYOK_FEE_PERCENT', 0) },
     ...over,

@@ -117,6 +117,9 @@ describe('router lifecycle', () => {
     const g = await until(async () => ((await get(c.id)).status === 'completed' ? get(c.id) : undefined));
     expect(g.cost_cents).toBe(holds.find((h) => h.generationId === c.id).amountCents);
     expect(g.provider).toBeDefined();
+    // generation.finished leaves through the outbox after the commit: wait for it, then make sure it came once.
+    await until(async () => finished.find((f) => f.generationId === c.id));
+    await new Promise((r) => setTimeout(r, 200));
     expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
     expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: true, holdId: `${c.id}:1`, costCents: g.cost_cents });
     await expect(get(c.id, 'org_b')).rejects.toMatchObject({ code: 'NOT_FOUND' });

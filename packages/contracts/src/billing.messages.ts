@@ -4,9 +4,10 @@
  * `BalanceView`). Amounts are integer cents everywhere; ledger transaction ids are strings (bigint).
  */
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { KEY_LIMIT_RESETS, type KeyLimitReset } from './key-limits';
-import { BalanceView, Envelope, TokenChargeMsg } from './messages';
+import type { RpcErrorBody } from './errors';
+import { BalanceView, Envelope, PlaceHoldMsg, TokenChargeMsg } from './messages';
 import type { ApiKind } from './enums';
 
 /** Every `billing.hold.place` refusal for lack of funds has a message starting with this. */
@@ -28,6 +29,30 @@ export type PlaceHoldReply =
   | { outcome: 'placed'; holdId: string; amountCents: number; balance: BalanceView }
   | { outcome: 'insufficient'; message: string; availableCents: number; owedCents: number; balance: BalanceView }
   | { outcome: 'key_limit'; message: string; keyLimit: { limitCents: number; spentCents: number; resetsAt: string | null } };
+
+/** The most holds one `billing.hold.placeMany` request may carry. */
+export const MAX_HOLDS_PER_REQUEST = 256;
+
+/**
+ * `billing.hold.placeMany`: several holds in one request (the router's HoldBatcher sends the holds of
+ * many creates together, sparing billing the per-message cost). Each item is a `billing.hold.place`
+ * request, with the correlation id of the create it belongs to, and is placed exactly as that subject
+ * places it: idempotent on its holdId, answered on its own.
+ */
+export class PlaceHoldsMsg extends Envelope {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_HOLDS_PER_REQUEST) @ValidateNested({ each: true }) @Type(() => PlaceHoldMsg) holds!: PlaceHoldMsg[];
+}
+
+/**
+ * One hold of a `billing.hold.placeMany`: the reply `billing.hold.place` would give it, or the error it
+ * would throw (a conflicting or settled holdId, a fault), as `outcome: 'error'` for that hold only.
+ */
+export type PlaceHoldsItem = PlaceHoldReply | ({ outcome: 'error' } & RpcErrorBody);
+
+/** `billing.hold.placeMany` reply: one answer per hold, in the order of the request. */
+export interface PlaceHoldsReply {
+  results: PlaceHoldsItem[];
+}
 
 /** `billing.topup.create` reply; `duplicate` when the idempotency key had already been used. */
 export interface TopupReply {

@@ -1,4 +1,4 @@
-import { classDecoder, CreateGenerationMsg, decodeCreateGenerationMsg, decodePlaceHoldMsg, decodeSubmitJobMsg, PlaceHoldMsg, SubmitJobMsg } from './index';
+import { classDecoder, CreateGenerationMsg, decodeCreateGenerationMsg, decodePlaceHoldMsg, decodePlaceHoldsMsg, decodeSubmitJobMsg, PlaceHoldMsg, PlaceHoldsMsg, SubmitJobMsg } from './index';
 
 /** What a decoder does with a payload: accepts it (with which fields), or refuses it with which code. */
 function outcome(decode: (p: unknown) => unknown, payload: unknown): { ok: Record<string, unknown> } | { err: string } {
@@ -53,6 +53,16 @@ const cases: Array<[string, (p: unknown) => unknown, new () => object, unknown[]
     { ...hold, keyLimitCents: -5 },
     { ...hold, keyId: 'k'.repeat(65) },
     {},
+  ]],
+  ['billing.hold.placeMany', decodePlaceHoldsMsg, PlaceHoldsMsg, [
+    { v: 1, holds: [hold, { ...hold, holdId: 'gen_2:1', generationId: 'gen_2', correlationId: 'c2' }] },
+    { v: 1, holds: [] },
+    { v: 1, holds: Array.from({ length: 257 }, () => hold) },
+    { v: 1, holds: [hold, { ...hold, amountCents: -1 }] },
+    { v: 1, holds: [hold, 'hold'] },
+    { v: 1, holds: hold },
+    { v: 1 },
+    { holds: [hold] },
   ]],
   ['providers.job.submit', decodeSubmitJobMsg, SubmitJobMsg, [
     submit,

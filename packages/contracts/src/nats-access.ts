@@ -15,6 +15,7 @@ export type NatsService = (typeof NATS_SERVICES)[number];
 export const NATS_CALLS: Record<NatsService, readonly NatsService[]> = {
   // providers: an org's own provider keys (BYOK) are stored and verified by the service that uses them.
   gateway: ['router', 'billing', 'webhooks', 'providers'],
+  // router → billing: every billing subject, holds included (`billing.hold.place` and the batched `billing.hold.placeMany`).
   router: ['billing', 'providers'],
   billing: [],
   providers: [],

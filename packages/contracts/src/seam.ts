@@ -17,7 +17,7 @@ import {
   PlaceHoldMsg, ProviderJobFinishedEvt, ProviderJobProgressedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
 } from './messages';
 import {
-  CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, StripeEventMsg,
+  CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, PlaceHoldsMsg, PlaceHoldsReply, StripeEventMsg,
   StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupReply, UsageListReply,
 } from './billing.messages';
 import {
@@ -33,7 +33,7 @@ import {
   WebhookEndpointRefMsg, WebhookEndpointUpdateMsg, WebhookEndpointView, WebhookEndpointWithSecret, WebhookListPage,
 } from './webhooks.messages';
 import { DomainError, ErrorCode } from './errors';
-import { decodeCreateGenerationMsg, decodePlaceHoldMsg, decodeSubmitJobMsg } from './hot-decoders';
+import { decodeCreateGenerationMsg, decodePlaceHoldMsg, decodePlaceHoldsMsg, decodeSubmitJobMsg } from './hot-decoders';
 import { EVENTS, RPC } from './subjects';
 import { describeValidationErrors } from './validate';
 
@@ -71,6 +71,7 @@ export const RPC_SEAM = {
   [RPC.billing.balanceGet]: rpc<OrgMsg, BalanceView>(OrgMsg),
   [RPC.billing.topupCreate]: rpc<TopupMsg, TopupReply>(TopupMsg),
   [RPC.billing.holdPlace]: rpc<PlaceHoldMsg, PlaceHoldReply>(PlaceHoldMsg, decodePlaceHoldMsg),
+  [RPC.billing.holdPlaceMany]: rpc<PlaceHoldsMsg, PlaceHoldsReply>(PlaceHoldsMsg, decodePlaceHoldsMsg),
   [RPC.billing.tokenCharge]: rpc<TokenChargeWithHoldMsg, TokenChargeReply>(TokenChargeWithHoldMsg),
   [RPC.billing.usageList]: rpc<UsageListMsg, UsageListReply>(UsageListMsg),
   [RPC.billing.checkoutCreate]: rpc<CheckoutCreateMsg, CheckoutSessionReply>(CheckoutCreateMsg),

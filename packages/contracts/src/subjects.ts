@@ -7,6 +7,8 @@ export const RPC = {
     balanceGet: 'billing.balance.get',
     topupCreate: 'billing.topup.create',
     holdPlace: 'billing.hold.place',
+    /** Several holds in one request, each answered as `billing.hold.place` would (the router batches its holds). */
+    holdPlaceMany: 'billing.hold.placeMany',
     tokenCharge: 'billing.tokens.charge',
     usageList: 'billing.usage.list',
     checkoutCreate: 'billing.checkout.create',

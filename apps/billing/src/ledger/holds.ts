@@ -113,45 +113,32 @@ export class HoldBook {
    * hold at all (not even a zero one) until a top-up settles what it owes.
    */
   async placeHold(i: PlaceHoldInput, db: Db = this.ds): Promise<PlaceHoldResult> {
-    if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
-    if (i.keyLimit && !i.keyId) throw new DomainError(ErrorCode.BAD_REQUEST, 'keyLimit needs keyId');
+    checkHold(i);
     // Inside a caller's transaction the hold must commit with it: no batching there.
     const r = db === this.ds ? await this.holdBatcher.submit(i) : (await this.placeHoldsNow(db, [i]))[0];
-    const balance = balanceView({ availableCents: num(r.r_available), heldCents: num(r.r_held), owedCents: num(r.r_owed) });
-    const amount = num(r.r_amount);
-    switch (r.r_outcome) {
-      case 'placed':
-        return { ok: true, duplicate: false, holdId: i.holdId, amountCents: amount, balance, moves: moves({ operation: 'hold', cents: amount }) };
-      case 'existing':
-        if (r.r_org !== i.orgId || amount !== i.amountCents) {
-          return { ok: false, reason: 'conflict', message: `hold ${i.holdId} already exists with a different organization or amount` };
-        }
-        return { ok: true, duplicate: true, holdId: i.holdId, amountCents: amount, balance, moves: [] };
-      case 'tombstone':
-        return { ok: false, reason: 'already_settled', message: `hold ${i.holdId} was released or captured before it was placed; use a new holdId` };
-      case 'key_limit': {
-        const { limitCents, reset } = i.keyLimit!;
-        const spentCents = num(r.r_key_spent);
-        const { resetsAt } = keyLimitWindow(reset);
-        return {
-          ok: false,
-          reason: 'key_limit',
-          message: keyLimitRefusalMessage({ keyId: i.keyId!, limitCents, reset, spentCents, neededCents: i.amountCents, resetsAt }),
-          balance,
-          keyLimit: { limitCents, spentCents, resetsAt: resetsAt?.toISOString() ?? null },
-        };
+    return holdResult(i, r);
+  }
+
+  /**
+   * Several holds at once (`billing.hold.placeMany`): queued together, so they share `place_holds`
+   * calls (up to the batch size each) with each other and with concurrent placements. Each answer is
+   * its own promise, exactly what `placeHold` would answer for that hold: one invalid or refused hold
+   * never fails the others.
+   */
+  placeHolds(items: PlaceHoldInput[]): Array<Promise<PlaceHoldResult>> {
+    const answers: Array<Promise<PlaceHoldResult>> = new Array(items.length);
+    const valid: number[] = [];
+    items.forEach((i, k) => {
+      try {
+        checkHold(i);
+        valid.push(k);
+      } catch (err) {
+        answers[k] = Promise.reject(err);
       }
-      case 'insufficient':
-        return {
-          ok: false,
-          reason: 'insufficient_balance',
-          message:
-            balance.owed_cents > 0
-              ? owedRefusalMessage(balance.owed_cents)
-              : `Insufficient balance: ${balance.available_cents} cents available, ${i.amountCents} cents needed`,
-          balance,
-        };
-    }
+    });
+    const placed = this.holdBatcher.submitAll(valid.map((k) => items[k]));
+    valid.forEach((k, j) => (answers[k] = placed[j].then((r) => holdResult(items[k], r))));
+    return answers;
   }
 
   /** One `place_holds` call for a batch, items sorted by org (the lock order), results in input order. */
@@ -394,6 +381,51 @@ export class HoldBook {
         [holdId, orgId, generationId, plan.chargedCents, by],
       );
     }
+  }
+}
+
+/** Checks a hold's request before it is queued (the same refusals for `placeHold` and `placeHolds`). */
+function checkHold(i: PlaceHoldInput): void {
+  if (!Number.isSafeInteger(i.amountCents) || i.amountCents < 0) throw new DomainError(ErrorCode.BAD_REQUEST, 'amountCents must be a non-negative integer');
+  if (i.keyLimit && !i.keyId) throw new DomainError(ErrorCode.BAD_REQUEST, 'keyLimit needs keyId');
+}
+
+/** What `place_holds` answered for hold i, as the caller's result. */
+function holdResult(i: PlaceHoldInput, r: HoldRowOut): PlaceHoldResult {
+  const balance = balanceView({ availableCents: num(r.r_available), heldCents: num(r.r_held), owedCents: num(r.r_owed) });
+  const amount = num(r.r_amount);
+  switch (r.r_outcome) {
+    case 'placed':
+      return { ok: true, duplicate: false, holdId: i.holdId, amountCents: amount, balance, moves: moves({ operation: 'hold', cents: amount }) };
+    case 'existing':
+      if (r.r_org !== i.orgId || amount !== i.amountCents) {
+        return { ok: false, reason: 'conflict', message: `hold ${i.holdId} already exists with a different organization or amount` };
+      }
+      return { ok: true, duplicate: true, holdId: i.holdId, amountCents: amount, balance, moves: [] };
+    case 'tombstone':
+      return { ok: false, reason: 'already_settled', message: `hold ${i.holdId} was released or captured before it was placed; use a new holdId` };
+    case 'key_limit': {
+      const { limitCents, reset } = i.keyLimit!;
+      const spentCents = num(r.r_key_spent);
+      const { resetsAt } = keyLimitWindow(reset);
+      return {
+        ok: false,
+        reason: 'key_limit',
+        message: keyLimitRefusalMessage({ keyId: i.keyId!, limitCents, reset, spentCents, neededCents: i.amountCents, resetsAt }),
+        balance,
+        keyLimit: { limitCents, spentCents, resetsAt: resetsAt?.toISOString() ?? null },
+      };
+    }
+    case 'insufficient':
+      return {
+        ok: false,
+        reason: 'insufficient_balance',
+        message:
+          balance.owed_cents > 0
+            ? owedRefusalMessage(balance.owed_cents)
+            : `Insufficient balance: ${balance.available_cents} cents available, ${i.amountCents} cents needed`,
+        balance,
+      };
   }
 }
 

@@ -95,6 +95,10 @@ export class Ledger {
   placeHold(i: PlaceHoldInput, db?: Db): Promise<PlaceHoldResult> {
     return this.holds.placeHold(i, db);
   }
+  /** Several holds queued at once (they share `place_holds` calls); one answer per hold, in order. */
+  placeHolds(items: PlaceHoldInput[]): Array<Promise<PlaceHoldResult>> {
+    return this.holds.placeHolds(items);
+  }
   capture(i: Parameters<HoldBook['capture']>[0], db?: Db): Promise<SettleResult> {
     return this.holds.capture(i, db);
   }

@@ -1,11 +1,12 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
   BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
-  PlaceHoldReply, RPC, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
+  PlaceHoldReply, PlaceHoldsItem, PlaceHoldsMsg, PlaceHoldsReply, RPC, type RpcErrorBody, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
   UsageListReply,
 } from '@pipevideo/contracts';
-import { Handles } from '@pipevideo/platform';
+import { Handles, isConnectivityError, logger, withCorrelationId } from '@pipevideo/platform';
 import type { BillingComposition } from '../billing.composition';
+import type { PlaceHoldInput, PlaceHoldResult } from '../ledger/ledger';
 
 export const BILLING_COMPOSITION = Symbol('BILLING_COMPOSITION');
 
@@ -36,18 +37,40 @@ export class BillingRpcController {
   async placeHold(msg: PlaceHoldMsg): Promise<PlaceHoldReply> {
     let r;
     try {
-      r = await this.d.ledger.placeHold({
-        orgId: msg.orgId,
-        holdId: msg.holdId,
-        amountCents: msg.amountCents,
-        generationId: msg.generationId,
-        ...(msg.keyId ? { keyId: msg.keyId } : {}),
-        ...(msg.keyId && msg.keyLimitCents !== undefined ? { keyLimit: { limitCents: msg.keyLimitCents, reset: msg.keyLimitReset ?? 'none' } } : {}),
-      });
+      r = await this.d.ledger.placeHold(holdInput(msg));
     } catch (err) {
       this.d.metrics.holdFailed('error');
       throw err;
     }
+    return this.holdReply(r);
+  }
+
+  /**
+   * Many holds in one request (the router's batches), fed to the ledger together so they share
+   * `place_holds` calls. Each hold is answered exactly as `billing.hold.place` would answer it, its
+   * error included (`outcome: 'error'`): one refused or conflicting hold never fails the others.
+   */
+  @Handles(RPC.billing.holdPlaceMany)
+  async placeHolds(msg: PlaceHoldsMsg): Promise<PlaceHoldsReply> {
+    const answers = await Promise.allSettled(this.d.ledger.placeHolds(msg.holds.map(holdInput)));
+    return {
+      results: answers.map((a, k): PlaceHoldsItem => {
+        if (a.status === 'rejected') {
+          this.d.metrics.holdFailed('error');
+          // Logged (if at all) with the correlation id of the create the hold belongs to.
+          return { outcome: 'error', ...withCorrelationId(msg.holds[k].correlationId, () => errorBody(a.reason)) };
+        }
+        try {
+          return this.holdReply(a.value);
+        } catch (err) {
+          return { outcome: 'error', ...errorBody(err) };
+        }
+      }),
+    };
+  }
+
+  /** The reply of one placed or refused hold (metrics recorded); a conflicting or settled hold id throws CONFLICT. */
+  private holdReply(r: PlaceHoldResult): PlaceHoldReply {
     if (r.ok) {
       this.d.metrics.record(r.moves);
       return { outcome: 'placed', holdId: r.holdId, amountCents: r.amountCents, balance: r.balance };
@@ -119,4 +142,23 @@ export class BillingRpcController {
     const c = await this.d.ledger.check();
     return { balanced: c.balanced, transactions_unbalanced: c.transactions_unbalanced, cached_mismatches: c.cached_mismatches };
   }
+}
+
+function holdInput(msg: PlaceHoldMsg): PlaceHoldInput {
+  return {
+    orgId: msg.orgId,
+    holdId: msg.holdId,
+    amountCents: msg.amountCents,
+    generationId: msg.generationId,
+    ...(msg.keyId ? { keyId: msg.keyId } : {}),
+    ...(msg.keyId && msg.keyLimitCents !== undefined ? { keyLimit: { limitCents: msg.keyLimitCents, reset: msg.keyLimitReset ?? 'none' } } : {}),
+  };
+}
+
+/** One hold's error as `billing.hold.place` would have answered it (the same rules as the platform's RpcErrorFilter). */
+function errorBody(err: unknown): RpcErrorBody {
+  if (err instanceof DomainError) return err.toBody();
+  if (isConnectivityError(err)) return { code: ErrorCode.SERVICE_UNAVAILABLE, message: 'A database this service needs cannot be reached right now. Retry shortly.' };
+  logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : err }, 'unhandled error placing a hold of billing.hold.placeMany');
+  return { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'internal error' };
 }

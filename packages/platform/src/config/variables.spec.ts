@@ -22,6 +22,7 @@ describe('environment check at service start', () => {
   it.each([
     ['PIPEVIDEO_WEBHOOKS_TIMEOUT_MS', '10s', /PIPEVIDEO_WEBHOOKS_TIMEOUT_MS="10s": must be a whole number/],
     ['PIPEVIDEO_SWEEP_INTERVAL_MS', '0', /PIPEVIDEO_SWEEP_INTERVAL_MS="0": must be at least 1/],
+    ['PIPEVIDEO_HOLD_BATCH_SIZE', '257', /PIPEVIDEO_HOLD_BATCH_SIZE="257": must be at most 256/],
     ['PIPEVIDEO_ALLOW_PRIVATE_URLS', 'ture', /PIPEVIDEO_ALLOW_PRIVATE_URLS="ture": must be true or false/],
     ['PIPEVIDEO_WEBHOOKS_RETRY_JITTER', '1.5', /PIPEVIDEO_WEBHOOKS_RETRY_JITTER="1.5": must be below 1/],
     ['PIPEVIDEO_WEBHOOKS_RETRY_SCHEDULE', '5s,soon', /PIPEVIDEO_WEBHOOKS_RETRY_SCHEDULE="5s,soon": must be a comma-separated list of durations/],

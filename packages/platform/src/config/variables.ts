@@ -13,12 +13,12 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 
-const wholeNumber = (min: number) =>
+const wholeNumber = (min: number, max?: number) =>
   z
     .string()
     .regex(/^-?\d+$/, 'must be a whole number')
     .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`));
+    .pipe(max === undefined ? z.number().min(min, `must be at least ${min}`) : z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const decimal = (min: number, below?: number) =>
   z
     .string()
@@ -164,6 +164,8 @@ export const VARIABLES = {
   PIPEVIDEO_DISPATCH_QUEUE_MAX: v(wholeNumber(1), 'router'),
   PIPEVIDEO_DISPATCH_RETRY_WINDOW_MS: v(wholeNumber(0), 'router'),
   PIPEVIDEO_DISPATCH_RETRY_BACKOFF_MS: v(wholeNumber(1), 'router'),
+  PIPEVIDEO_HOLD_BATCH_SIZE: v(wholeNumber(1, 256), 'router'), // at most billing.hold.placeMany's MAX_HOLDS_PER_REQUEST
+  PIPEVIDEO_HOLD_BATCHES_IN_FLIGHT: v(wholeNumber(1), 'router'),
   // human accounts and the dashboard (issue 15)
   PIPEVIDEO_DASHBOARD_DIR: v(text, 'gateway'),
   PIPEVIDEO_API_URL: v(url, 'not the services'),

@@ -48,4 +48,22 @@ describe('Coalescer', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(calls).toBe(5); // [0], [12,13,14] failed, then 12, 13, 14 alone
   });
+
+  it('submitAll queues many calls at once: they share batches instead of each taking a slot', async () => {
+    const batches: number[][] = [];
+    const c = new Coalescer<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items.map((i) => -i);
+      },
+      4,
+      2,
+    );
+    const answers = c.submitAll([1, 2, 3, 4, 5, 6]);
+    expect(await Promise.all(answers)).toEqual([-1, -2, -3, -4, -5, -6]);
+    expect(batches).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
+  });
 });

@@ -26,6 +26,16 @@ export class Coalescer<I, O> {
     });
   }
 
+  /**
+   * Queues several calls at once (one request that carries many): they go out together, up to
+   * `maxBatch` per batch, instead of the first ones each taking a batch slot of their own.
+   */
+  submitAll(items: I[]): Array<Promise<O>> {
+    const answers = items.map((item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject })));
+    this.pump();
+    return answers;
+  }
+
   /** Calls waiting for a batch slot (for tests and metrics). */
   get waiting(): number {
     return this.queue.length;
