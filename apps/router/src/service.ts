@@ -10,6 +10,7 @@ import { GenerationStoredOutputs1760000000100 } from './migrations/1760000000100
 import { AppRankings1700000001400 } from './migrations/1700000001400-app-rankings';
 import { GenerationsKeyLimit1700000001400 } from './migrations/1700000001400-generations-key-limit';
 import { CreateGenerationFunction1790000001000 } from './migrations/1790000001000-create-generation-function';
+import { OrgInFlightCounter1790000001100 } from './migrations/1790000001100-org-in-flight-counter';
 import { RouterModule } from './router.module';
 import { RouterComposition } from './router.composition';
 import { RouterConfig, routerConfigFromEnv } from './router.config';
@@ -19,6 +20,7 @@ export const ROUTER_MIGRATIONS = [
   Generations1700000001000, GenerationsKeysetIndex1700000001100, GenerationsIdempotencyKey1700000001200, GenerationsTokenCostUsd1700000001300,
   GenerationsInFlightIndex1700000001400, AppRankings1700000001400, GenerationsKeyLimit1700000001400, GenerationsDeletedAt1700000001700,
   GenerationStoredOutputs1760000000100, GenerationsByok1780000000100, CreateGenerationFunction1790000001000,
+  OrgInFlightCounter1790000001100,
 ];
 
 export interface RouterServiceOptions {

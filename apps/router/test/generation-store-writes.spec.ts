@@ -71,6 +71,28 @@ describe('GenerationStore writes on the create path', () => {
     expect(n).toBe(3);
   });
 
+  it('the in-flight counter the cap reads follows every way in and out (insert, submission, end, discard, delete)', async () => {
+    const counter = async () => (await ds.query(`SELECT n FROM org_in_flight WHERE org_id = 'org_count'`))[0]?.n ?? 0;
+    const truth = async () => (await ds.query(`SELECT count(*)::int AS n FROM generations WHERE org_id = 'org_count' AND status IN ('pending', 'processing')`))[0].n;
+    const rows = await Promise.all(Array.from({ length: 6 }, async () => (await store.insert(newGen('org_count', { maxInFlight: 100 }))).row));
+    expect(await counter()).toBe(6);
+    const c = candidate('veo@replicate', 30);
+    await store.markSubmitted(rows[0], 1, c, `${rows[0].id}:1`, 'job-0', 'callback', 60_000, { cents: 30, byok: false });
+    await store.finish(rows[0].id, { status: 'completed', costCents: 30, holdId: `${rows[0].id}:1` });
+    await store.finish(rows[1].id, { status: 'failed', errorMessage: 'x', holdId: null });
+    await store.finish(rows[1].id, { status: 'failed', errorMessage: 'again', holdId: null }); // guarded: no second move
+    await store.discard(rows[2].id);
+    await ds.query(`DELETE FROM generation_attempts WHERE generation_id = $1`, [rows[0].id]);
+    await ds.query(`DELETE FROM generations WHERE id = $1`, [rows[0].id]); // a finished one: nothing changes
+    expect(await counter()).toBe(3);
+    expect(await counter()).toBe(await truth());
+    // At the cap the create reads the counter, not the rows.
+    await expect(store.insert(newGen('org_count', { maxInFlight: 3 }))).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    await store.finish(rows[3].id, { status: 'cancelled', holdId: null });
+    expect((await store.insert(newGen('org_count', { maxInFlight: 3 }))).created).toBe(true);
+    expect(await counter()).toBe(await truth());
+  });
+
   it('records submissions that arrive together in one statement per batch; one whose attempt ended meanwhile is not recorded', async () => {
     const rows = await Promise.all(Array.from({ length: 10 }, async () => (await store.insert(newGen('org_batch'))).row));
     // The customer cancelled the last one while its submit was on its way.

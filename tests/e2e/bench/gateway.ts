@@ -33,6 +33,7 @@ async function main() {
     PIPEVIDEO_SWEEP_INTERVAL_MS: '1000',
     PIPEVIDEO_DISPATCH_LEASE_MS: '30000',
     PIPEVIDEO_PROVIDERS_POLL_INTERVAL_MS: '1000',
+    ...(process.env.BENCH_EXTRA_ENV ? JSON.parse(process.env.BENCH_EXTRA_ENV) : {}),
   };
   const p = EMBEDDED
     ? await startEmbeddedProcess({ env: { ...env, PIPEVIDEO_SANDBOX_JOB_MS: '5000' } }).then((e) => ({ baseUrl: e.baseUrl, adminToken: e.adminToken, stop: () => e.stop().then(() => undefined) }))
