@@ -50,6 +50,12 @@ export function row(name: string, r: LoadResult): string {
   return `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50ms.toFixed(1).padStart(6)} ms   p99 ${r.p99ms.toFixed(1).padStart(7)} ms   errors ${r.errors}/${r.requests} ${JSON.stringify(r.statuses)}`;
 }
 
+/** autocannon's `setupClient`: no body kept (its queue's `addBody`; left alone if another version has none). */
+function skipBodies(client: unknown): void {
+  const queue = (client as { pipelinedRequests?: { addBody?: unknown } }).pipelinedRequests;
+  if (queue && typeof queue.addBody === 'function') queue.addBody = () => undefined;
+}
+
 /** One request of a `cannon` phase; the phase cycles through its list on every connection. */
 export interface CannonRequest {
   method?: 'GET' | 'POST';
@@ -80,6 +86,10 @@ export function cannon(baseUrl: string, durationMs: number, concurrency: number,
         connections: concurrency,
         duration: durationMs / 1000,
         timeout: 30,
+        // autocannon appends every body to a string (a UTF-8 decode of each chunk, compressed bytes
+        // included): when no request reads its answer, its clients skip that (the bodies are still
+        // read off the socket and framed; only the copy nobody reads goes).
+        ...(requests.some((r) => r.onResponse) ? {} : { setupClient: skipBodies }),
         requests: requests.map((r) => ({
           method: r.method ?? 'GET',
           path: r.path,
