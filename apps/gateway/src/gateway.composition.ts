@@ -102,6 +102,6 @@ export class GatewayComposition {
     this.watch.start();
     this.sse = new SseLimiter(envInt('PIPEVIDEO_SSE_MAX_PER_KEY', 20));
     this.outputs = new OutputContent(this.storage, new OutputLinks(this.storage, storageCfg.linkTtlSeconds), this.videoContent, this.outputMetrics);
-    this.edge = new GatewayEdge(ctx.messaging.transport, this.downstream, this.limits, ctx.metrics.registry, cfg);
+    this.edge = new GatewayEdge(ctx.messaging.transport, this.downstream, ctx.metrics.registry, cfg);
   }
 }

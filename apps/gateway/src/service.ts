@@ -1,10 +1,11 @@
 import { SwaggerModule } from '@nestjs/swagger';
-import { MessagingConfig, RunningService, startService } from '@pipevideo/platform';
+import { MessagingConfig, RunningService, startService, trustedProxies } from '@pipevideo/platform';
 import type { AccountsConfig } from './accounts/accounts-config';
 import { GatewayConfig, gatewayConfigFromEnv } from './gateway.config';
 import { HumanAccounts1750000000000 } from './migrations/1750000000000-human-accounts';
 import { GatewayModule } from './gateway.module';
 import { installUrlGuard } from './http/url-guard';
+import { installStaticListener } from './http/static-listener';
 import { GatewayInit1700000002000 } from './migrations/1700000002000-gateway-init';
 import { UnloggedRateCounters1700000002100 } from './migrations/1700000002100-unlogged-rate-counters';
 import { SlidingRateLeases1700000002200 } from './migrations/1700000002200-sliding-rate-leases';
@@ -55,11 +56,20 @@ export async function startGatewayService(opts: StartGatewayOptions): Promise<Ru
       return GatewayModule.forRoot(runtime);
     },
     afterStart: async (app) => {
-      installUrlGuard(app.getHttpAdapter().getInstance().server);
+      const rt = runtime!;
+      const server = app.getHttpAdapter().getInstance().server;
+      installUrlGuard(server);
+      // In front of the URL guard and Fastify: the answers from memory.
+      installStaticListener(server, {
+        answers: rt.edge.answers,
+        limits: rt.limits,
+        metrics: { served: rt.edge.staticServed, requests: rt.metrics.requests, duration: rt.ctx.metrics.httpDuration },
+        trustedProxies: trustedProxies(),
+      });
       const full = buildOpenApiDocument(app, SwaggerModule);
-      Object.assign(runtime!.openapiDocument, customerDocument(full));
-      Object.assign(runtime!.operatorOpenapiDocument, operatorDocument(full));
-      runtime!.edge.start(runtime!.openapiDocument);
+      Object.assign(rt.openapiDocument, customerDocument(full));
+      Object.assign(rt.operatorOpenapiDocument, operatorDocument(full));
+      await rt.edge.start(rt.openapiDocument);
     },
     beforeClose: async () => runtime?.edge.stop(),
   });

@@ -5,6 +5,8 @@
  * that counts what it is asked.
  */
 import { BROADCASTS, generationUpdatedSubject, RPC } from '@pipevideo/contracts';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { call, Harness, newOrg, startHarness } from './helpers';
 
 jest.setTimeout(30_000);
@@ -93,6 +95,82 @@ describe('answers from the gateway’s memory', () => {
     expect(again.status).toBe(304);
   });
 
+  it('compressed answers: the same JSON in gzip and brotli, Vary and an ETag per coding, 304 per coding, new tags after a refresh', async () => {
+    // Raw HTTP (fetch would decode the body and hide the coding).
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = httpGet(`${h.url}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+      });
+    const decode = (r: { headers: IncomingHttpHeaders; body: Buffer }) =>
+      JSON.parse((r.headers['content-encoding'] === 'br' ? brotliDecompressSync(r.body) : r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body).toString('utf8'));
+
+    // A catalog large enough to be worth compressing.
+    models = Array.from({ length: 40 }, (_, i) => ({ id: `vendor/model-${i}`, object: 'model' }));
+    h.wiring.bus.broadcast(BROADCASTS.catalogUpdated, '{"v":1}');
+    await until('the large catalog', async () => decode(await get('/v1/models')).data.length === 40);
+
+    for (const path of ['/v1/models', '/openapi.json']) {
+      const identity = await get(path);
+      const gzip = await get(path, { 'accept-encoding': 'gzip, deflate' });
+      const br = await get(path, { 'accept-encoding': 'gzip, deflate, br' });
+      expect([identity.status, gzip.status, br.status]).toEqual([200, 200, 200]);
+      expect([identity.headers['content-encoding'], gzip.headers['content-encoding'], br.headers['content-encoding']]).toEqual([undefined, 'gzip', 'br']);
+      expect(decode(gzip)).toEqual(decode(identity));
+      expect(decode(br)).toEqual(decode(identity));
+      expect(br.body.length).toBeLessThan(identity.body.length);
+      expect(Number(br.headers['content-length'])).toBe(br.body.length);
+      const tags = [identity, gzip, br].map((r) => r.headers.etag);
+      expect(new Set(tags).size).toBe(3);
+      for (const r of [identity, gzip, br]) {
+        expect(r.headers.vary).toBe('Accept-Encoding');
+        expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(r.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+        expect(r.headers['x-ratelimit-limit']).toBeDefined();
+      }
+      // 304 for the representation the request would get, with its own tag; another coding's tag does not match.
+      const fresh = await get(path, { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! });
+      expect([fresh.status, fresh.body.length, fresh.headers.etag, fresh.headers.vary, fresh.headers['cache-control']]).toEqual([304, 0, br.headers.etag, 'Accept-Encoding', br.headers['cache-control']]);
+      expect((await get(path, { 'accept-encoding': 'gzip', 'if-none-match': gzip.headers.etag! })).status).toBe(304);
+      expect((await get(path, { 'if-none-match': identity.headers.etag! })).status).toBe(304);
+      expect((await get(path, { 'accept-encoding': 'gzip', 'if-none-match': br.headers.etag! })).status).toBe(200);
+      expect((await get(path, { 'accept-encoding': 'gzip', 'if-none-match': `${identity.headers.etag}, ${gzip.headers.etag}` })).status).toBe(304);
+      // A client's own correlation id comes back namespaced, as on every other route.
+      expect((await get(path, { 'x-correlation-id': 'mine-1' })).headers['x-correlation-id']).toMatch(/^client:mine-1:[0-9a-f]{8}$/);
+    }
+
+    // A refresh that changes the catalog changes the tag of every representation.
+    const before = await Promise.all(['', 'gzip', 'br'].map((enc) => get('/v1/models', enc ? { 'accept-encoding': enc } : {})));
+    models = models.slice(1);
+    h.wiring.bus.broadcast(BROADCASTS.catalogUpdated, '{"v":1}');
+    await until('the changed catalog', async () => decode(await get('/v1/models')).data.length === 39);
+    const after = await Promise.all(['', 'gzip', 'br'].map((enc) => get('/v1/models', enc ? { 'accept-encoding': enc } : {})));
+    for (let i = 0; i < 3; i++) {
+      expect(after[i].headers['content-encoding']).toBe(before[i].headers['content-encoding']);
+      expect(after[i].headers.etag).not.toBe(before[i].headers.etag);
+      expect(before.map((r) => r.headers.etag)).not.toContain(after[i].headers.etag);
+      expect(decode(after[i]).data).toHaveLength(39);
+      // The old tag no longer revalidates.
+      expect((await get('/v1/models', { ...(i ? { 'accept-encoding': ['', 'gzip', 'br'][i] } : {}), 'if-none-match': before[i].headers.etag! })).status).toBe(200);
+    }
+    models = [{ id: 'google/veo-3.1', object: 'model' }];
+    h.wiring.bus.broadcast(BROADCASTS.catalogUpdated, '{"v":1}');
+    await until('the small catalog', async () => decode(await get('/v1/models')).data.length === 1);
+  });
+
+  it('HEAD and other methods of a static route, and unknown paths, go the ordinary way', async () => {
+    const head = await fetch(`${h.url}/v1/models`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect((await call(h.url, 'POST', '/v1/models', { body: {} })).status).toBe(404);
+    expect((await call(h.url, 'GET', '/v1/models/')).status).not.toBe(500);
+    const q = await call(h.url, 'GET', '/v1/models?limit=1');
+    expect([q.status, q.headers.get('etag')]).toEqual([200, (await call(h.url, 'GET', '/v1/models')).headers.get('etag')]);
+  });
+
   it('polls: from the view until a generation.updated notice or a reset; never another org’s; a cancel is seen at once', async () => {
     const o = await newOrg(h.url, 'Poller');
     const created = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, body: { model: 'google/veo-3.1', prompt: 'a cat' } });
@@ -128,6 +206,11 @@ describe('answers from the gateway’s memory', () => {
   it('/metrics counts answers from memory and the poll view', async () => {
     const text = await (await fetch(`${h.url}/metrics`)).text();
     expect(text).toMatch(/pipevideo_gateway_static_answers_total\{route="\/v1\/models",result="not_modified",service="gateway"\} [1-9]/);
+    // Answers from memory are counted in the HTTP metrics as every request is.
+    expect(text).toMatch(/pipevideo_gateway_static_answers_total\{route="\/openapi.json",result="ok",service="gateway"\} [1-9]/);
+    expect(text).toMatch(/pipevideo_http_request_duration_seconds_count\{service="gateway",method="GET",route="\/v1\/models",status_code="200"\} [1-9]/);
+    expect(text).toMatch(/pipevideo_http_request_duration_seconds_count\{service="gateway",method="GET",route="\/v1\/models",status_code="304"\} [1-9]/);
+    expect(text).toMatch(/pipevideo_gateway_requests_total\{route="\/openapi.json",status_code="200",service="gateway"\} [1-9]/);
     expect(text).toMatch(/pipevideo_gateway_poll_view_total\{face="generation",result="hit",service="gateway"\} [1-9]/);
     expect(text).toMatch(/pipevideo_gateway_generation_notices_total\{kind="reset",service="gateway"\} [1-9]/);
   });

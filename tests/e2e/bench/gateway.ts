@@ -4,18 +4,38 @@
  * (five services as separate processes on NATS, the provider sandboxes), next to a NestJS→NATS→NestJS
  * echo measured in the same run as the ceiling. `-- --embedded`: the same against embedded mode (one
  * process, as `pnpm start` runs it). Prints figures; asserts nothing.
+ *
+ * Every measured phase runs on the same client, autocannon in this process (`cannon` in load.ts), so
+ * each ratio to the echo compares like with like; creates too, although they are bound by the
+ * pipeline's CPU and the old `fetch` client would do for them. Each phase also reports the CPU per
+ * request of the client and of the server processes, which says whether the client was the limit.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { load, row } from './load';
+import { cannon, type CannonRequest, load, type LoadResult, row } from './load';
 import { createFundedOrg, startEmbeddedProcess, startMicroservices } from '../test/harness/platform';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 /** Which measured phases to run (all by default); one phase alone is handy under a profiler. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'echo,models,openapi,polls,creates').split(',').map((s) => s.trim()));
+/** What the static phases accept, as a browser or `curl --compressed` does (`identity`: uncompressed answers). */
+const ACCEPT_ENCODING = process.env.BENCH_ACCEPT_ENCODING ?? 'gzip, deflate, br';
 const EMBEDDED = process.argv.includes('--embedded');
 const skipped = () => Promise.resolve(undefined);
+
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
 
 async function main() {
   const echo = fork(join(__dirname, 'echo-server.cjs'), [], { execArgv: [], env: { ...process.env, LOG_LEVEL: 'error' } });
@@ -36,49 +56,69 @@ async function main() {
     ...(process.env.BENCH_EXTRA_ENV ? JSON.parse(process.env.BENCH_EXTRA_ENV) : {}),
   };
   const p = EMBEDDED
-    ? await startEmbeddedProcess({ env: { ...env, PIPEVIDEO_SANDBOX_JOB_MS: '5000' } }).then((e) => ({ baseUrl: e.baseUrl, adminToken: e.adminToken, stop: () => e.stop().then(() => undefined) }))
-    : await startMicroservices({ env });
+    ? await startEmbeddedProcess({ env: { ...env, PIPEVIDEO_SANDBOX_JOB_MS: '5000' } }).then((e) => ({
+        baseUrl: e.baseUrl,
+        adminToken: e.adminToken,
+        stop: () => e.stop().then(() => undefined),
+        // One process: the gateway and every other service.
+        cpu: (): Record<string, number> => ({ 'the platform process': cpuOf(e.pid) }),
+      }))
+    : await startMicroservices({ env }).then((m) => ({
+        ...m,
+        cpu: (): Record<string, number> => {
+          const byProcess = m.cpuSeconds();
+          return { gateway: byProcess['gateway#0'] ?? 0, 'all five services': Object.values(byProcess).reduce((a, b) => a + b, 0) };
+        },
+      }));
+  // CPU per request of each measured phase: the load generator's (this process) and the server's.
+  const cpuLines: string[] = [];
+  const measured = async (name: string, server: () => Record<string, number>, run: () => Promise<LoadResult & { clientCpuSeconds: number }>) => {
+    const before = server();
+    const r = await run();
+    const after = server();
+    const us = (seconds: number) => `${((seconds / Math.max(1, r.requests)) * 1e6).toFixed(0)} µs`;
+    cpuLines.push(`  ${name}: client ${us(r.clientCpuSeconds)}, ${Object.keys(after).map((k) => `${k} ${us(after[k] - (before[k] ?? 0))}`).join(', ')}`);
+    return r;
+  };
   try {
     const { key } = await createFundedOrg(p.baseUrl, p.adminToken, 100_000_000, 'bench org');
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    // Every measured phase uses the same client (autocannon), so each ratio to the echo compares like with like.
+    // The echo and the polls go round a set of 50 URLs on every connection.
+    const echoRequests: CannonRequest[] = Array.from({ length: 50 }, (_, i) => ({ path: `/echo/${i}` }));
+    const echoCpu = () => ({ 'the echo process': cpuOf(echo.pid) });
     // Warm up every path once.
     await load(1000, 4, async (i) => (await fetch(`${echoUrl}/echo/${i}`)).status);
-    const echoResult = PHASES.has('echo')
-      ? await load(DURATION_MS, CONCURRENCY, async (i) => {
-          const r = await fetch(`${echoUrl}/echo/${i}`);
-          await r.arrayBuffer();
-          return r.status;
-        })
-      : await skipped();
-    const staticPhase = (path: string) =>
-      load(DURATION_MS, CONCURRENCY, async () => {
-        const r = await fetch(`${p.baseUrl}${path}`);
-        await r.arrayBuffer();
-        return r.status;
-      });
+    await cannon(echoUrl, 1000, 4, echoRequests);
+    const echoResult = PHASES.has('echo') ? await measured('echo', echoCpu, () => cannon(echoUrl, DURATION_MS, CONCURRENCY, echoRequests)) : await skipped();
+    const staticPhase = (path: string) => measured(path, p.cpu, () => cannon(p.baseUrl, DURATION_MS, CONCURRENCY, [{ path, headers: { 'accept-encoding': ACCEPT_ENCODING } }]));
     const models = PHASES.has('models') ? await staticPhase('/v1/models') : await skipped();
     const openapi = PHASES.has('openapi') ? await staticPhase('/openapi.json') : await skipped();
     const ids: string[] = [];
     const body = JSON.stringify({ model: 'google/veo-3.1', prompt: 'A cat walking on a beach at sunset [any:never_callback]', provider: { order: ['fal'] } });
+    const keepId = (responseBody: string) => {
+      try {
+        const j = JSON.parse(responseBody);
+        if (j?.id) ids.push(j.id);
+      } catch {
+        /* an error answer: counted by its status */
+      }
+    };
     const create = async () => {
       const r = await fetch(`${p.baseUrl}/v1/video/generations`, { method: 'POST', headers, body });
-      const j: any = await r.json();
-      if (j?.id) ids.push(j.id);
+      keepId(await r.text());
       return r.status;
     };
     // Polls first, on a few generations made beforehand and settled, so creates' background work
     // (holds, submits, callbacks) does not run during the poll phase.
     await load(2000, 4, create);
     await new Promise((r) => setTimeout(r, 3000));
-    const polls = PHASES.has('polls')
-      ? await load(DURATION_MS, CONCURRENCY, async (i) => {
-          const r = await fetch(`${p.baseUrl}/v1/video/generations/${ids[i % ids.length]}`, { headers });
-          await r.arrayBuffer();
-          return r.status;
-        })
-      : await skipped();
+    const pollRequests: CannonRequest[] = ids.slice(0, 50).map((id) => ({ path: `/v1/video/generations/${id}`, headers }));
+    const polls = PHASES.has('polls') ? await measured('polls', p.cpu, () => cannon(p.baseUrl, DURATION_MS, CONCURRENCY, pollRequests)) : await skipped();
     const before = ids.length;
-    const creates = PHASES.has('creates') ? await load(DURATION_MS, CONCURRENCY, create) : await skipped();
+    const creates = PHASES.has('creates')
+      ? await measured('creates', p.cpu, () => cannon(p.baseUrl, DURATION_MS, CONCURRENCY, [{ method: 'POST', path: '/v1/video/generations', headers, body, onResponse: (_status, text) => keepId(text) }]))
+      : await skipped();
     // Drain: from the end of the phase until every create it accepted was submitted (left `pending`),
     // so work deferred past the answer cannot flatter creates/s.
     const drainStart = performance.now();
@@ -98,12 +138,14 @@ async function main() {
     const share = (r: typeof polls) => (r && echoResult ? `${((r.perSecond / echoResult.perSecond) * 100).toFixed(0)}%` : 'n/a');
     const lines = [
       '',
-      `pnpm bench gateway${EMBEDDED ? ' --embedded' : ''} — ${DURATION_MS / 1000}s per phase, ${CONCURRENCY} concurrent clients, ${require('node:os').cpus().length} cores, load average ${require('node:os').loadavg().map((x: number) => x.toFixed(1)).join(' ')}`,
+      `pnpm bench gateway${EMBEDDED ? ' --embedded' : ''} — ${DURATION_MS / 1000}s per phase, ${CONCURRENCY} concurrent clients, ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
       ...(echoResult ? [row('echo (Nest→NATS→Nest)', echoResult)] : []),
       ...(models ? [row('GET /v1/models', models)] : []),
       ...(openapi ? [row('GET /openapi.json', openapi)] : []),
       ...(creates ? [row('POST /v1/video/generations', creates), `  drain: ${accepted} accepted creates all submitted ${drainSeconds.toFixed(1)} s after the phase; creates/s including the drain ${(accepted / (creates.seconds + drainSeconds)).toFixed(0)}`] : []),
       ...(polls ? [row('GET /v1/video/generations/id', polls)] : []),
+      'CPU per request (this load generator; the server, from /proc):',
+      ...cpuLines,
       `static: /v1/models at ${share(models)} of the echo, /openapi.json at ${share(openapi)} (aim ≥ 500%); creates at ${share(creates)} (aim ≥ 25%); polls at ${share(polls)} (aim ≥ 100%)`,
       '',
     ];

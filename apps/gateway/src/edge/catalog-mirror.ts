@@ -44,7 +44,7 @@ export class CatalogMirror {
   private async refreshAll(): Promise<void> {
     for (const [route, load] of Object.entries(this.sources)) {
       try {
-        const changed = this.answers.set(route, await load(), this.cacheControl);
+        const changed = await this.answers.set(route, await load(), this.cacheControl);
         this.onRefresh(changed ? 'changed' : 'unchanged');
       } catch (err) {
         this.onRefresh('failed');

@@ -1,11 +1,10 @@
 import { BROADCASTS, type GenerationUpdatedMsg, RPC } from '@pipevideo/contracts';
-import { isConnectivityError, logger, type Transport } from '@pipevideo/platform';
+import { logger, type Transport } from '@pipevideo/platform';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Downstream } from '../downstream';
-import type { RequestLimits } from '../ratelimit/request-limits';
 import { CatalogMirror } from './catalog-mirror';
 import { type GenerationFace, GenerationView } from './generation-view';
-import { notModified, StaticAnswers } from './static-answers';
+import { StaticAnswers } from './static-answers';
 
 export interface EdgeConfig {
   catalogRefreshMs: number;
@@ -16,27 +15,25 @@ export interface EdgeConfig {
 /** The OpenAPI document never changes while a gateway runs; clients revalidate with its ETag. */
 const OPENAPI_CACHE_CONTROL = 'public, max-age=300';
 
-type Req = { method: string; ip?: string; headers: Record<string, string | string[] | undefined>; routeOptions?: { url?: string } };
-type Reply = { code(n: number): Reply; header(k: string, v: string | number): Reply; send(body?: string): Reply };
-
 /**
  * What the gateway answers without asking another service (issue 19): the public catalog and the
  * OpenAPI document from memory (`StaticAnswers`), and polls from the generation view kept current by
- * the router's `generation.updated` notices. NestJS-free; `HttpSetup` and the controllers call it.
+ * the router's `generation.updated` notices. NestJS-free; `http/static-listener.ts` serves the answers
+ * (before Fastify) and the controllers call the view.
  */
 export class GatewayEdge {
   readonly answers = new StaticAnswers();
   readonly view: GenerationView;
   readonly catalog: CatalogMirror;
   private readonly unsubscribe: Array<() => void> = [];
-  private readonly staticServed: Counter<'route' | 'result'>;
+  /** Answers served from memory (by `http/static-listener.ts`), by route and result. */
+  readonly staticServed: Counter<'route' | 'result'>;
   private readonly polls: Counter<'face' | 'result'>;
   private readonly notices: Counter<'kind'>;
 
   constructor(
     private readonly transport: Transport,
     downstream: Downstream,
-    private readonly limits: RequestLimits,
     registry: Registry,
     cfg: EdgeConfig,
   ) {
@@ -55,8 +52,8 @@ export class GatewayEdge {
     new Gauge({ name: 'pipevideo_gateway_poll_view_entries', help: 'Generations in this gateway\'s poll view', registers: [registry], collect() { this.set(view.size); } });
   }
 
-  start(openapiDocument: Record<string, unknown>): void {
-    this.answers.set('/openapi.json', openapiDocument, OPENAPI_CACHE_CONTROL);
+  /** Subscribes, starts the catalog's refreshes and resolves once the OpenAPI document is served from memory. */
+  async start(openapiDocument: Record<string, unknown>): Promise<void> {
     const gap = (kind: 'reset' | 'gap') => {
       this.notices.inc({ kind });
       this.view.clear();
@@ -75,6 +72,7 @@ export class GatewayEdge {
       this.transport.subscribe(BROADCASTS.catalogUpdated, () => void this.catalog.refresh()),
     );
     this.catalog.start();
+    await this.answers.set('/openapi.json', openapiDocument, OPENAPI_CACHE_CONTROL);
   }
 
   stop(): void {
@@ -97,32 +95,5 @@ export class GatewayEdge {
     } finally {
       this.view.invalidate(id);
     }
-  }
-
-  /**
-   * Fastify `onRequest`: answers GET of a static route from memory (after the client IP's rate limit, as
-   * the public routes' guard does), with `ETag`/`Cache-Control`, 304 on a matching `If-None-Match`.
-   * Returns false to let the request go its ordinary way: not a static route, not loaded yet, or a
-   * limit refusal (the guard then answers the 429 with our error shape).
-   */
-  async serveStatic(req: Req, reply: Reply): Promise<boolean> {
-    if (req.method !== 'GET') return false;
-    const route = req.routeOptions?.url;
-    if (!route) return false;
-    const answer = this.answers.get(route);
-    if (!answer) return false;
-    // The catalog stays readable while the gateway's database is not: no decision, no limit (as the guard).
-    const rate = await this.limits.forIp(req.ip ?? 'unknown').catch((err) => (isConnectivityError(err) ? null : undefined));
-    if (rate === undefined || (rate && !rate.allowed)) return false;
-    if (rate) reply.header('X-RateLimit-Limit', rate.limit).header('X-RateLimit-Remaining', rate.remaining).header('X-RateLimit-Reset', rate.resetAt);
-    reply.header('ETag', answer.etag).header('Cache-Control', answer.cacheControl);
-    if (notModified(req.headers['if-none-match'], answer.etag)) {
-      this.staticServed.inc({ route, result: 'not_modified' });
-      reply.code(304).send();
-      return true;
-    }
-    this.staticServed.inc({ route, result: 'ok' });
-    reply.code(200).header('Content-Type', 'application/json; charset=utf-8').send(answer.body);
-    return true;
   }
 }

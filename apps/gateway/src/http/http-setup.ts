@@ -1,4 +1,3 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
@@ -10,20 +9,7 @@ import { multipartParser } from './multipart';
 import { ErrorCode } from '@pipevideo/contracts';
 import { ApiError, errorBodyFor, normalizeError } from './api-error';
 import { limitMessage } from '../ratelimit/request-limits';
-
-/** What a client may send as X-Correlation-Id: short, and no `:` (ours separates the namespace with it). */
-const CLIENT_CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/**
- * The request's correlation id, which every service logs: ours (a UUID) when the client sent none or an
- * invalid one; otherwise the client's id namespaced and made unique — `client:<their id>:<8 random hex>` —
- * so a client can find its requests in our logs by its own id, but can neither pose as one of our ids nor
- * tie its requests to another org's that chose the same id.
- */
-export function correlationIdFor(clientValue: unknown): string {
-  if (typeof clientValue !== 'string' || !CLIENT_CORRELATION_ID.test(clientValue)) return randomUUID();
-  return `client:${clientValue}:${randomBytes(4).toString('hex')}`;
-}
+import { correlationIdFor } from './correlation';
 
 /**
  * Fastify-level wiring that must exist before the server starts: correlation ids on every answer,
@@ -48,8 +34,7 @@ export class HttpSetup implements OnModuleInit {
       // The platform's interceptor reads the header: it then carries the id over NATS and into logs.
       req.headers[CORRELATION_HEADER] = id;
       reply.header('X-Correlation-Id', id);
-      // The catalog and the OpenAPI document from memory, before Nest's pipeline (see edge/edge.ts).
-      if (await this.rt.edge.serveStatic(req, reply)) return reply;
+      // (The catalog and the OpenAPI document are answered from memory before Fastify: edge/static-listener.ts.)
       // Swagger UI is a Fastify plugin, not a Nest route: its pages spend the client IP's budget here.
       if (typeof req.url === 'string' && (req.url === '/docs' || req.url.startsWith('/docs/'))) {
         // The docs stay up while the database is not: no decision lets the page through.

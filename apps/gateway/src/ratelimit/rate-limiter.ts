@@ -38,10 +38,20 @@ export class RateLimiter {
   }
 
   hit(bucket: string, limit: number) {
+    this.maybeSweep();
+    return this.limiter.hit(bucket, limit);
+  }
+
+  /** `hit` when a token is at hand (see `TokenLeaseLimiter.hitNow`), else undefined. */
+  hitNow(bucket: string, limit: number) {
+    this.maybeSweep();
+    return this.limiter.hitNow(bucket, limit);
+  }
+
+  private maybeSweep() {
     if (Date.now() - this.lastSweep > 60_000) {
       this.lastSweep = Date.now();
       this.limiter.sweep();
     }
-    return this.limiter.hit(bucket, limit);
   }
 }

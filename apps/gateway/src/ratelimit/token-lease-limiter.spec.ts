@@ -128,4 +128,21 @@ describe('TokenLeaseLimiter', () => {
     await expect(l.hit('f', 10)).rejects.toThrow('database down');
     expect((await l.hit('f', 10)).allowed).toBe(true);
   });
+
+  it('hitNow: spends a held token or repeats a known refusal without a promise; otherwise leaves it to hit', async () => {
+    const l = limiter();
+    expect(l.hitNow('n', 100)).toBeUndefined(); // nothing leased yet
+    expect(store.calls).toBe(0);
+    await l.hit('n', 100); // leases 1, spends it
+    expect(l.hitNow('n', 100)).toBeUndefined(); // none held: a lease is needed
+    await l.hit('n', 100); // leases 2, spends 1
+    const now = l.hitNow('n', 100)!;
+    expect([now.allowed, now.remaining]).toEqual([true, 97]);
+    expect(store.calls).toBe(2);
+    // Spent: hit learns it from the store, hitNow repeats the refusal from then on.
+    for (let i = 0; i < 120; i++) await l.hit('n', 100);
+    const refused = l.hitNow('n', 100)!;
+    expect([refused.allowed, refused.remaining]).toEqual([false, 0]);
+    expect(l.hitNow('n', 101)).toBeUndefined(); // another limit: only the store can tell
+  });
 });

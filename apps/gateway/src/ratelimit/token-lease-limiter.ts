@@ -98,6 +98,22 @@ export class TokenLeaseLimiter {
     }
   }
 
+  /**
+   * `hit` when it can be decided without waiting: this replica holds a token (spent now), or the
+   * allowance is known to be spent. Undefined when only `hit` can tell (a lease is needed or in
+   * flight). Lets a hot path answer without a promise.
+   */
+  hitNow(bucket: string, limit: number): RateDecision | undefined {
+    const s = this.current(bucket, limit);
+    if (!s) return undefined;
+    if (s.tokens > 0) {
+      s.tokens -= 1;
+      return this.decision(s, true);
+    }
+    if (!s.pending && s.retryAt > this.storeNow()) return this.decision(s, false);
+    return undefined;
+  }
+
   /** Buckets of windows that ended are dropped; call now and then. */
   sweep(): void {
     const now = this.storeNow();

@@ -232,12 +232,30 @@ function correlationIdOf(payload: string): string | undefined {
  */
 function logRequest(req: any, reply: any, route: string): void {
   const quiet = route.startsWith('/health') || route === '/metrics';
-  if (quiet && !logger.isLevelEnabled('debug')) return;
-  const principal = req.principal as { orgId?: string; keyId?: string } | undefined;
+  if (!logger.isLevelEnabled(quiet ? 'debug' : 'info')) return;
+  logHttpRequest({ method: req.method, route, status: reply.statusCode, latencyMs: reply.elapsedTime, principal: req.principal, correlationId: reply.getHeader?.('x-correlation-id') ?? undefined }, quiet);
+}
+
+/** What one request log line says (see `logRequest`). */
+export interface HttpRequestLogLine {
+  method: string;
+  route: string;
+  status: number;
+  latencyMs: number;
+  principal?: { orgId?: string; keyId?: string };
+  correlationId?: unknown;
+}
+
+/**
+ * Writes the request line `startService` writes for every request (at info; `quiet`: at debug), for
+ * answers given outside Fastify's hooks (the gateway's answers from memory). Callers on a hot path
+ * check `logger.isLevelEnabled('info')` first.
+ */
+export function logHttpRequest(r: HttpRequestLogLine, quiet = false): void {
   const line = {
-    http: { method: req.method, route, status: reply.statusCode, latency_ms: Math.round(reply.elapsedTime * 10) / 10 },
-    ...(principal?.orgId ? { org: principal.orgId, key_id: principal.keyId } : {}),
-    correlationId: reply.getHeader?.('x-correlation-id') ?? undefined,
+    http: { method: r.method, route: r.route, status: r.status, latency_ms: Math.round(r.latencyMs * 10) / 10 },
+    ...(r.principal?.orgId ? { org: r.principal.orgId, key_id: r.principal.keyId } : {}),
+    correlationId: r.correlationId,
     trace_id: currentTraceId(),
   };
   if (quiet) logger.debug(line, 'request');

@@ -306,6 +306,8 @@ export interface EmbeddedPlatformProcess {
   orgId: string;
   adminToken: string;
   dataDir: string;
+  /** The platform's process (for CPU accounting in benchmarks). */
+  pid: number | undefined;
   stop(): Promise<number | null>;
   /** SIGKILL, as the OOM killer or a power loss would: nothing of ours runs, children are left behind. */
   crash(): Promise<void>;
@@ -358,6 +360,7 @@ export async function startEmbeddedProcess(opts: { dataDir?: string; env?: Recor
     orgId: ready.orgId,
     adminToken: ready.adminToken,
     dataDir,
+    pid: child.pid,
     stop: async () => {
       const code = await new Promise<number | null>((r) => {
         if (child.exitCode !== null) return r(child.exitCode);
