@@ -5,6 +5,7 @@ import { ProviderJobs1700000004000 } from './migrations/1700000004000-provider-j
 import { StoredOutputs1760000000000 } from './migrations/1760000000000-stored-outputs';
 import { ProviderKeys1780000000000 } from './migrations/1780000000000-provider-keys';
 import { CancelledAttempts1790000000000 } from './migrations/1790000000000-cancelled-attempts';
+import { DueJobsIndex1790000000100 } from './migrations/1790000000100-due-jobs-index';
 import { composeProviders, type ProvidersComposition } from './providers.composition';
 import { ProvidersModule } from './providers.module';
 
@@ -27,7 +28,7 @@ export type RunningProvidersService = RunningService & {
 
 export const PROVIDERS_SERVICE_NAME = 'providers';
 export const CALLBACK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, StoredOutputs1760000000000, ProviderKeys1780000000000, CancelledAttempts1790000000000];
+export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, StoredOutputs1760000000000, ProviderKeys1780000000000, CancelledAttempts1790000000000, DueJobsIndex1790000000100];
 
 /** Starts the providers service: NATS handlers, callback endpoints, poller. */
 export async function startProvidersService(opts: ProvidersServiceOptions): Promise<RunningProvidersService> {

@@ -22,6 +22,7 @@ describe('GenerationStore writes on the create path', () => {
   let ds: DataSource;
   let store: GenerationStore;
   const statements: string[] = [];
+  const sent: Array<{ query: string; params: unknown[] }> = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -30,6 +31,7 @@ describe('GenerationStore writes on the create path', () => {
     const logQuery = ds.logger.logQuery.bind(ds.logger);
     ds.logger.logQuery = (query: string, params?: unknown[], runner?: never) => {
       statements.push(query.trim());
+      sent.push({ query, params: params ?? [] });
       return logQuery(query, params, runner);
     };
     store = new GenerationStore(ds, { of: async () => ({}) } as never);
@@ -110,5 +112,21 @@ describe('GenerationStore writes on the create path', () => {
       expect(r.provider_job_id).toBe(`job-${r.id}`);
       expect(r.status).toBe(r.id === gone.id ? 'pending' : 'processing');
     }
+  });
+
+  it('a batch finds its rows by index, whatever the history (no sequential scan of attempts or generations)', async () => {
+    // History: 20,000 finished generations with their attempts, as the planner sees them after ANALYZE.
+    await ds.query(`INSERT INTO generations (id, org_id, api, status, requested_model, request, candidates, attempt)
+                    SELECT 'gen_old_' || i, 'org_old', 'video', 'completed', 'm', '{}', '[]', 1 FROM generate_series(1, 20000) i`);
+    await ds.query(`INSERT INTO generation_attempts (generation_id, attempt, model, route_id, provider, hold_id, hold_cents, outcome)
+                    SELECT 'gen_old_' || i, 1, 'm', 'r@fal', 'fal', 'gen_old_' || i || ':1', 1, 'succeeded' FROM generate_series(1, 20000) i`);
+    await ds.query('ANALYZE generations; ANALYZE generation_attempts');
+    const rows = await Promise.all(Array.from({ length: 3 }, async () => (await store.insert(newGen('org_plan'))).row));
+    sent.length = 0;
+    const c = candidate('veo@replicate', 30);
+    await Promise.all(rows.map((g) => store.markSubmitted(g, 1, c, `${g.id}:1`, `job-${g.id}`, 'callback', 60_000, { cents: 30, byok: false })));
+    const batch = sent.find((q) => q.query.trim().startsWith('WITH input AS'))!;
+    const plan = (await ds.query(`EXPLAIN ${batch.query}`, batch.params)).map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+    expect(plan).not.toMatch(/Seq Scan on generation/);
   });
 });

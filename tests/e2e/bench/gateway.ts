@@ -11,7 +11,7 @@
  * request of the client and of the server processes, which says whether the client was the limit.
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cannon, type CannonRequest, load, type LoadResult, row } from './load';
@@ -35,6 +35,25 @@ function cpuOf(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds used so far by every process of the machine named `comm` (the shared PostgreSQL and NATS servers). */
+function cpuOfAll(comm: string): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === comm) total += cpuOf(Number(pid));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return total;
 }
 
 async function main() {
@@ -68,6 +87,12 @@ async function main() {
         cpu: (): Record<string, number> => {
           const byProcess = m.cpuSeconds();
           return { gateway: byProcess['gateway#0'] ?? 0, 'all five services': Object.values(byProcess).reduce((a, b) => a + b, 0) };
+        },
+        /** Each service, and the PostgreSQL and NATS servers they share (every process of theirs on this machine). */
+        cpuByProcess: (): Record<string, number> => {
+          const byProcess = m.cpuSeconds();
+          const services = Object.fromEntries(Object.entries(byProcess).map(([k, v]) => [k.replace(/#0$/, ''), v]));
+          return { ...services, postgres: cpuOfAll('postgres'), 'nats-server': cpuOfAll('nats-server') };
         },
       }));
   // CPU per request of each measured phase: the load generator's (this process) and the server's.
@@ -116,6 +141,7 @@ async function main() {
     const pollRequests: CannonRequest[] = ids.slice(0, 50).map((id) => ({ path: `/v1/video/generations/${id}`, headers }));
     const polls = PHASES.has('polls') ? await measured('polls', p.cpu, () => cannon(p.baseUrl, DURATION_MS, CONCURRENCY, pollRequests)) : await skipped();
     const before = ids.length;
+    const byProcessBefore = 'cpuByProcess' in p ? p.cpuByProcess() : undefined;
     const creates = PHASES.has('creates')
       ? await measured('creates', p.cpu, () => cannon(p.baseUrl, DURATION_MS, CONCURRENCY, [{ method: 'POST', path: '/v1/video/generations', headers, body, onResponse: (_status, text) => keepId(text) }]))
       : await skipped();
@@ -135,6 +161,14 @@ async function main() {
       if (waiting.length) await new Promise((r) => setTimeout(r, 200));
     }
     const drainSeconds = (performance.now() - drainStart) / 1000;
+    // Where a create's CPU goes, the drain included: each service, PostgreSQL, NATS (machine-wide
+    // processes: run on an otherwise quiet machine).
+    if (creates && byProcessBefore && 'cpuByProcess' in p && accepted) {
+      const now = p.cpuByProcess();
+      const parts = Object.keys(now).map((k) => [k, ((now[k] - (byProcessBefore[k] ?? 0)) / accepted) * 1e6] as const).sort((a, b) => b[1] - a[1]);
+      const total = parts.reduce((a, [, v]) => a + v, 0);
+      cpuLines.push(`  creates, the drain included, per create: ${parts.map(([k, v]) => `${k} ${v.toFixed(0)} µs`).join(', ')}; ${total.toFixed(0)} µs in all`);
+    }
     const share = (r: typeof polls) => (r && echoResult ? `${((r.perSecond / echoResult.perSecond) * 100).toFixed(0)}%` : 'n/a');
     const lines = [
       '',
