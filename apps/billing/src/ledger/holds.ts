@@ -154,7 +154,7 @@ export class HoldBook {
       sorted.map((x) => x.keyLimit?.limitCents ?? null),
       // The window as of this batch (billing's clock): spend since its start counts.
       sorted.map((x) => (x.keyLimit ? keyLimitWindow(x.keyLimit.reset).start.toISOString() : null)),
-    ]);
+    ], 'billing.place_holds');
     if (out.length !== items.length) throw new Error(`place_holds answered ${out.length} rows for ${items.length} holds`);
     const result: HoldRowOut[] = new Array(items.length);
     for (const r of out) result[order[r.r_idx - 1]] = r;

@@ -86,6 +86,7 @@ export class JobStore {
         WHERE NOT EXISTS (SELECT 1 FROM cancelled_attempts c WHERE c.generation_id = $2::text AND c.attempt = $3::int)
        ON CONFLICT (generation_id, attempt) DO NOTHING RETURNING *`,
       [j.id, j.generationId, j.attempt, j.provider, j.providerModelId, j.api, j.mode, j.deadlineSeconds ?? null, j.correlationId ?? null, j.orgId ?? null, !!j.byok, j.byokAccountId ?? null],
+      'providers.insert_submitting',
     );
     return inserted[0] ?? null;
   }
@@ -142,6 +143,7 @@ export class JobStore {
           AND NOT EXISTS (SELECT 1 FROM cancelled_attempts c WHERE c.generation_id = j.generation_id AND c.attempt = j.attempt)
         RETURNING j.*`,
       [id, providerJobId, JSON.stringify(handle), firstPollInMs],
+      'providers.record_submitted',
     );
     if (running[0]) return { running: true, row: running[0] };
     const after = await rows<JobRow>(

@@ -130,6 +130,7 @@ export class GenerationStore {
           g.correlationId ?? null, g.candidates[0]?.estimatedCostCents ?? null, g.leaseMs, g.leaseOwner, g.idempotency?.key ?? null,
           g.idempotency?.fingerprint ?? null, g.key?.id ?? null, g.key?.limit?.limitCents ?? null, g.key?.limit?.reset ?? null,
           g.maxInFlight ?? null, attempt ? JSON.stringify(attempt) : null],
+        'router.create_generation',
       );
     } catch (err) {
       const e = err as { code?: string; detail?: string };
@@ -170,7 +171,7 @@ export class GenerationStore {
    * request, whose data URIs can be half a megabyte.
    */
   async getWithAttempts(orgId: string, id: string): Promise<{ g: GenerationRow; attempts: AttemptRow[] } | undefined> {
-    const [row] = await this.ds.query(
+    const [row] = await sqlRows(this.ds,
       `SELECT g.id, g.api, g.status, g.model, g.requested_model, g.provider, g.route_id, g.candidates, g.output_url, g.cost_cents,
               g.error_message, g.error_code, g.created_at, g.completed_at, g.output_file, g.artifact_file, g.artifact_url, g.artifact_type, g.progress,
               coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'model', a.model, 'provider', a.provider, 'outcome', a.outcome,
@@ -178,6 +179,7 @@ export class GenerationStore {
                           FROM generation_attempts a WHERE a.generation_id = g.id), '[]'::json) AS attempts_json
          FROM generations g WHERE g.id = $1 AND g.org_id = $2 AND g.deleted_at IS NULL`,
       [id, orgId],
+      'router.poll',
     );
     if (!row) return undefined;
     const { attempts_json, ...g } = row;
@@ -337,6 +339,7 @@ export class GenerationStore {
           AND EXISTS (SELECT 1 FROM a WHERE a.generation_id = i.id AND a.attempt = i.attempt AND a.outcome IS NULL)
         RETURNING g.id, i.attempt`,
       [JSON.stringify(input), items.map((s) => s.g.id)],
+      'router.mark_submitted',
     );
     const done = new Set(marked.map((r) => `${r.id}:${r.attempt}`));
     return items.map((s) => {
