@@ -3,7 +3,7 @@ import {
   BROADCASTS, BYOK_PROVIDERS, CreateGenerationMsg, decodeCursor, DomainError, ErrorCode, EVENTS, type KeyLimit, MAX_HOLDS_PER_REQUEST, notFound, type OutputLocation, pageOf,
   type PlaceHoldMsg, type PlaceHoldReply, type PlaceHoldsItem, type ProviderKeysChangedMsg, ProviderSlug, RPC, type RpcSend,
 } from '@pipevideo/contracts';
-import { currentCorrelationId, logger, ServiceContext, subscribeEvents } from '@pipevideo/platform';
+import { currentCorrelationId, logger, outboxWrites, ServiceContext, subscribeEvents } from '@pipevideo/platform';
 import { BreakerRegistry } from './breakers/breaker-registry';
 import { registerBreakerStateGauge, registerBreakerTransitionCounter } from './breakers/metrics';
 import { SharedBreakers } from './breakers/shared-breakers';
@@ -304,9 +304,11 @@ export class RouterComposition {
 
   /** Dispatch in the background of the request that created (or re-opened) the generation. */
   kick(id: string, fresh?: GenerationRow, reserved?: Reserved): void {
+    // Most dispatches write no event (a fallback's release or a failure's end do): only those kick the relay.
+    const writes = outboxWrites(this.ctx.ds);
     const p = this.dispatcher.drive(id, fresh, reserved).finally(() => {
       this.inflight.delete(p);
-      void this.ctx.relay.kick();
+      if (outboxWrites(this.ctx.ds) !== writes) void this.ctx.relay.kick();
     });
     this.inflight.add(p);
   }

@@ -1,7 +1,7 @@
 import { Controller, Inject, Module } from '@nestjs/common';
 import { BalanceView, DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, OrgMsg, RPC, TopupMsg, TopupReply } from '@pipevideo/contracts';
 import {
-  addToOutbox, createInProcessWiring, createTestDatabase, deleteNatsNamespace, Handles, MessagingConfig, NATS_TEST_URL, processOnce,
+  addToOutbox, createInProcessWiring, outboxWrites, createTestDatabase, deleteNatsNamespace, Handles, MessagingConfig, NATS_TEST_URL, processOnce,
   requireNats, RunningService, SERVICE_CONTEXT, ServiceContext, startService, subscribeEvents, TestDatabase,
 } from '../src';
 
@@ -58,7 +58,10 @@ async function scenario(messaging: MessagingConfig, db: TestDatabase) {
         });
       },
     });
+    const writesBefore = outboxWrites(svc.ctx.ds);
     await rpc.request(RPC.billing.topupCreate, { orgId: 'org_a', amountCents: 7, idempotencyKey: 'k', source: 'operator' });
+    // Counted per data source, so a caller can tell whether its work wrote an event to relay.
+    expect(outboxWrites(svc.ctx.ds)).toBe(writesBefore + 1);
     const deadline = Date.now() + 15000;
     while (!seen.includes(7) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual([7]);

@@ -6,6 +6,18 @@ import { logger } from '../observability/logger';
 import { envInt } from '../config/env';
 import { currentTraceparent } from '../observability/nats-trace';
 
+/** Outbox rows written through each data source since start (see `outboxWrites`). */
+const written = new WeakMap<DataSource, number>();
+
+/**
+ * How many outbox rows were written through `ds` so far (counted at insert, committed or not). A caller
+ * that kicks the relay after some work compares it before and after: work that wrote no event need not
+ * cost the relay a read (the router dispatches several hundred generations a second, most writing none).
+ */
+export function outboxWrites(ds: DataSource): number {
+  return written.get(ds) ?? 0;
+}
+
 /** Adds an event (typed by the seam map) to the service's outbox inside the caller's transaction. */
 export async function addToOutbox<S extends EventSubjectName>(manager: EntityManager, subject: S, payload: EventOf<S>): Promise<string> {
   const eventId = payload.eventId || randomUUID();
@@ -16,6 +28,7 @@ export async function addToOutbox<S extends EventSubjectName>(manager: EntityMan
     subject,
     JSON.stringify({ ...payload, eventId, ...(traceparent ? { traceparent } : {}) }),
   ]);
+  written.set(manager.connection, outboxWrites(manager.connection) + 1);
   return eventId;
 }
 
