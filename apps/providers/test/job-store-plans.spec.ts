@@ -3,7 +3,7 @@
  * submissions) find their rows by index whatever the history: they run every poll interval, so a
  * sequential scan would cost in proportion to every job ever submitted (issue "Performance").
  */
-import { createServiceDataSource, createTestDatabase, initServiceDataSource, TestDatabase } from '@pipevideo/platform';
+import { createServiceDataSource, createTestDatabase, initServiceDataSource, planOf, recordStatements, type SentStatement, TestDatabase } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 import { PROVIDERS_MIGRATIONS } from '../src/service';
 import { JobStore } from '../src/jobs/job-store';
@@ -14,17 +14,13 @@ describe('provider_jobs: periodic queries by index', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let store: JobStore;
-  const sent: Array<{ query: string; params: unknown[] }> = [];
+  let sent: SentStatement[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = createServiceDataSource({ url: db.url, schema: 'providers', migrations: PROVIDERS_MIGRATIONS, poolSize: 2 });
     await initServiceDataSource(ds);
-    const logQuery = ds.logger.logQuery.bind(ds.logger);
-    ds.logger.logQuery = (query: string, params?: unknown[], runner?: never) => {
-      sent.push({ query, params: params ?? [] });
-      return logQuery(query, params, runner);
-    };
+    sent = recordStatements(ds).sent;
     store = new JobStore(ds);
     // History: 50,000 finished jobs, and a few running, as the planner sees them after ANALYZE.
     await ds.query(`INSERT INTO provider_jobs (id, generation_id, attempt, provider, provider_model_id, api, mode, status, finished_at)
@@ -38,18 +34,17 @@ describe('provider_jobs: periodic queries by index', () => {
     await db?.drop();
   });
 
-  const planOf = async (call: () => Promise<unknown>) => {
+  const planOfCall = async (call: () => Promise<unknown>) => {
     sent.length = 0;
     await call();
-    const q = sent.find((s) => /provider_jobs/.test(s.query))!;
-    return (await ds.query(`EXPLAIN ${q.query}`, q.params)).map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+    return planOf(ds, sent.find((s) => /provider_jobs/.test(s.query))!);
   };
 
   it('the claim of due jobs', async () => {
-    expect(await planOf(() => store.claimDue('me', 30_000, 50))).not.toMatch(/Seq Scan on provider_jobs/);
+    expect(await planOfCall(() => store.claimDue('me', 30_000, 50))).not.toMatch(/Seq Scan on provider_jobs/);
   });
 
   it('the close of stale submissions', async () => {
-    expect(await planOf(() => store.closeStaleSubmissions(60_000))).not.toMatch(/Seq Scan on provider_jobs/);
+    expect(await planOfCall(() => store.closeStaleSubmissions(60_000))).not.toMatch(/Seq Scan on provider_jobs/);
   });
 });

@@ -4,7 +4,7 @@
  * recorded in one statement per batch, each only while its attempt is the open, current one.
  */
 import { DomainError } from '@pipevideo/contracts';
-import { createServiceDataSource, createTestDatabase, initServiceDataSource, TestDatabase } from '@pipevideo/platform';
+import { createServiceDataSource, createTestDatabase, initServiceDataSource, planOf, recordStatements, type SentStatement, TestDatabase } from '@pipevideo/platform';
 import type { DataSource } from 'typeorm';
 import { ROUTER_MIGRATIONS } from '../src/service';
 import { GenerationStore, newGenerationId, type NewGeneration } from '../src/generations/generation.store';
@@ -21,19 +21,14 @@ describe('GenerationStore writes on the create path', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let store: GenerationStore;
-  const statements: string[] = [];
-  const sent: Array<{ query: string; params: unknown[] }> = [];
+  let sent: SentStatement[];
+  const texts = () => sent.map((s) => s.query.trim());
 
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = createServiceDataSource({ url: db.url, schema: 'router', migrations: ROUTER_MIGRATIONS, poolSize: 8 });
     await initServiceDataSource(ds);
-    const logQuery = ds.logger.logQuery.bind(ds.logger);
-    ds.logger.logQuery = (query: string, params?: unknown[], runner?: never) => {
-      statements.push(query.trim());
-      sent.push({ query, params: params ?? [] });
-      return logQuery(query, params, runner);
-    };
+    sent = recordStatements(ds).sent;
     store = new GenerationStore(ds, { of: async () => ({}) } as never);
   });
   afterAll(async () => {
@@ -48,11 +43,11 @@ describe('GenerationStore writes on the create path', () => {
   });
 
   it('stores the generation with its first attempt in one statement, leased to the creator', async () => {
-    statements.length = 0;
+    sent.length = 0;
     const g = newGen('org_one');
     const { row, created } = await store.insert(g);
     expect(created).toBe(true);
-    expect(statements).toHaveLength(1);
+    expect(sent).toHaveLength(1);
     expect(row).toMatchObject({ id: g.id, status: 'pending', attempt: 1, next_candidate: 2, lease_owner: 'me' });
     const attempts = await ds.query(`SELECT attempt, route_id, provider, hold_id, hold_cents, byok, outcome FROM generation_attempts WHERE generation_id = $1`, [g.id]);
     expect(attempts).toEqual([{ attempt: 1, route_id: 'veo@replicate', provider: 'replicate', hold_id: `${g.id}:1`, hold_cents: 30, byok: false, outcome: null }]);
@@ -100,12 +95,12 @@ describe('GenerationStore writes on the create path', () => {
     // The customer cancelled the last one while its submit was on its way.
     const gone = rows[9];
     await ds.query(`UPDATE generation_attempts SET outcome = 'cancelled', ended_at = now() WHERE generation_id = $1`, [gone.id]);
-    statements.length = 0;
+    sent.length = 0;
     const c = candidate('veo@replicate', 30);
     const marked = await Promise.all(rows.map((g) => store.markSubmitted(g, 1, c, `${g.id}:1`, `job-${g.id}`, 'callback', 60_000, { cents: 30, byok: false })));
     expect(marked).toEqual([...Array(9).fill(true), false]);
     // The first call goes at once, the others wait for a slot and go together (at most two batches on their way).
-    const batches = statements.filter((q) => q.startsWith('WITH input AS'));
+    const batches = texts().filter((q) => q.startsWith('WITH input AS'));
     expect(batches.length).toBeLessThanOrEqual(3);
     const after = await ds.query(`SELECT g.id, g.status, g.route_id, a.provider_job_id FROM generations g JOIN generation_attempts a ON a.generation_id = g.id WHERE g.org_id = 'org_batch' ORDER BY g.id`);
     for (const r of after) {
@@ -125,8 +120,7 @@ describe('GenerationStore writes on the create path', () => {
     sent.length = 0;
     const c = candidate('veo@replicate', 30);
     await Promise.all(rows.map((g) => store.markSubmitted(g, 1, c, `${g.id}:1`, `job-${g.id}`, 'callback', 60_000, { cents: 30, byok: false })));
-    const batch = sent.find((q) => q.query.trim().startsWith('WITH input AS'))!;
-    const plan = (await ds.query(`EXPLAIN ${batch.query}`, batch.params)).map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+    const plan = await planOf(ds, sent.find((q) => q.query.trim().startsWith('WITH input AS'))!);
     expect(plan).not.toMatch(/Seq Scan on generation/);
   });
 });

@@ -3,7 +3,7 @@
  * registered on the bus (their own services are tested on their own, and together end to end).
  */
 import { BROADCASTS, EVENTS, RPC, type ResponseRequest } from '@pipevideo/contracts';
-import { createInProcessWiring, createTestDatabase, InProcessWiring, TestDatabase } from '@pipevideo/platform';
+import { createInProcessWiring, createTestDatabase, InProcessWiring, recordStatements, TestDatabase } from '@pipevideo/platform';
 import { serve } from './support/stand-in';
 import { startRouterService } from '../src/service';
 import { GenerationStore } from '../src/generations/generation.store';
@@ -127,13 +127,8 @@ describe('router lifecycle', () => {
 
   it('a create costs the router two SQL statements until its job runs: the generation with its first attempt, then the submission', async () => {
     // Every statement the router sends, with the query runner that sent it (one per ds.query call or transaction).
-    const sent: Array<{ runner: unknown; query: string; params: unknown[] }> = [];
-    const logger = svc.ctx.ds.logger;
-    const logQuery = logger.logQuery.bind(logger);
-    logger.logQuery = (query: string, params?: unknown[], runner?: unknown) => {
-      sent.push({ runner, query, params: params ?? [] });
-      return logQuery(query, params, runner as never);
-    };
+    const recording = recordStatements(svc.ctx.ds);
+    const sent = recording.sent;
     try {
       const c = await create({ models: ['google/veo-3.1'], duration: 6 });
       await until(async () => ((await get(c.id)).status === 'processing' ? true : undefined));
@@ -150,7 +145,7 @@ describe('router lifecycle', () => {
       expect(attempt).toMatchObject({ attempt: 1, hold_id: `${c.id}:1`, provider_job_id: 'job' });
       expect(attempt.hold_cents).toBe(holds.find((h) => h.generationId === c.id).amountCents);
     } finally {
-      logger.logQuery = logQuery;
+      recording.stop();
     }
   });
 

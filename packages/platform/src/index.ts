@@ -28,6 +28,7 @@ export * from './observability/nest';
 export * from './http/start-service';
 export * from './testing/test-database';
 export * from './testing/sql-functions-check';
+export * from './testing/statements';
 export * from './net/ssrf-guard';
 export * from './http/run-main';
 export * from './http/dashboard-static';

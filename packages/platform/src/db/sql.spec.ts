@@ -2,11 +2,12 @@ import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database';
 import { createServiceDataSource, initServiceDataSource } from './data-source';
 import { rows } from './sql';
+import { recordStatements, type SentStatement } from '../testing/statements';
 
 describe('rows(…, prepared)', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  const logged: string[] = [];
+  let logged: SentStatement[];
 
   beforeAll(async () => {
     db = await createTestDatabase('pv_sql_prepared');
@@ -14,11 +15,7 @@ describe('rows(…, prepared)', () => {
     await initServiceDataSource(ds);
     await ds.query(`CREATE TABLE things (id int PRIMARY KEY, name text)`);
     await ds.query(`INSERT INTO things VALUES (1, 'one'), (2, 'two')`);
-    const logQuery = ds.logger.logQuery.bind(ds.logger);
-    ds.logger.logQuery = (q: string, p?: unknown[], r?: never) => {
-      logged.push(q);
-      return logQuery(q, p, r);
-    };
+    logged = recordStatements(ds).sent;
   });
   afterAll(async () => {
     await ds?.destroy();
@@ -29,7 +26,7 @@ describe('rows(…, prepared)', () => {
     for (let i = 0; i < 8; i++) expect(await rows(ds, `SELECT * FROM things WHERE id = $1`, [1], 'test.thing')).toEqual([{ id: 1, name: 'one' }]);
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()`);
     expect(n).toBeGreaterThan(0);
-    expect(logged.filter((q) => q === 'SELECT * FROM things WHERE id = $1')).toHaveLength(8);
+    expect(logged.filter((q) => q.query === 'SELECT * FROM things WHERE id = $1')).toHaveLength(8);
   });
 
   it('survives a table that changes shape under the prepared statement (a rolling deploy\'s migration)', async () => {
