@@ -447,6 +447,9 @@ export class GenerationStore {
           ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
+      // Each end moves its org's in-flight counter (a row lock, count_in_flight); ended in org order, two
+      // replicas' batches take those locks in the same order and cannot deadlock on them.
+      rows.sort((a, b) => (a.org_id < b.org_id ? -1 : a.org_id > b.org_id ? 1 : 0));
       for (const r of rows) await fn(r, m);
       return rows.length;
     });
