@@ -239,6 +239,23 @@ describe('router lifecycle', () => {
     expect(listed?.attempts).toEqual(g.attempts);
   });
 
+  it('a cancel during a fallback after a provider\'s failure releases the hold of the attempt running now, not the released one before it', async () => {
+    let answerSecond!: (r: unknown) => void;
+    submitBehaviour = (d) => (d.attempt === 1 ? { ok: true, providerJobId: 'j1', mode: 'callback' } : new Promise((r) => (answerSecond = r)));
+    const c = await create({ models: ['google/veo-3.1'] });
+    const first = await until(async () => submits.find((s) => s.generationId === c.id && s.attempt === 1));
+    await until(async () => ((await get(c.id)).status === 'processing' ? true : undefined));
+    // The provider fails attempt 1 (retryable): the router releases its hold and moves on to attempt 2.
+    await finishEvt(first, 'failed', { errorKind: 'server_error', errorMessage: 'upstream 500' });
+    await until(async () => submits.find((s) => s.generationId === c.id && s.attempt === 2));
+    await until(async () => released.find((r) => r.holdId === `${c.id}:1`));
+    // The customer deletes the video while attempt 2's submit is on its way.
+    await rpc().request(RPC.router.videoDelete, { orgId: 'org_a', id: c.id });
+    const ended = await until(async () => finished.find((f) => f.generationId === c.id));
+    expect(ended).toMatchObject({ status: 'cancelled', holdId: `${c.id}:2`, costCents: 0 });
+    answerSecond({ ok: true, providerJobId: 'j2', mode: 'callback' });
+  });
+
   it('when every route fails, the customer reads our sentence and code; route ids and upstream words stay in the attempts and logs', async () => {
     submitBehaviour = (d) => ({ ok: false, kind: d.attempt === 1 ? 'down' : 'rate_limited', retryable: true, message: `upstream said: quota for key sk_live_123 exhausted (${d.provider})` });
     const c = await create({ models: ['google/veo-3.1'] });
