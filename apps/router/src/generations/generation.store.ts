@@ -117,6 +117,12 @@ export class GenerationStore {
    * call), returns that one with `created: false`.
    */
   async insert(g: NewGeneration): Promise<{ row: GenerationRow; created: boolean }> {
+    // A conflicting create under the same Idempotency-Key that is discarded between our conflict and our
+    // read of it leaves nothing to answer with: the insert goes again (the key is free now).
+    return (await this.tryInsert(g)) ?? (await this.tryInsert(g)) ?? Promise.reject(new Error(`generation insert conflicted twice on idempotency key ${g.idempotency?.key}`));
+  }
+
+  private async tryInsert(g: NewGeneration): Promise<{ row: GenerationRow; created: boolean } | undefined> {
     const first = g.firstAttempt;
     const c = first ? g.candidates[first.idx] : undefined;
     const attempt = first && c
@@ -143,8 +149,7 @@ export class GenerationStore {
       );
     }
     const row = rows[0];
-    if (!row) throw new Error(`generation insert conflicted but no generation has idempotency key ${g.idempotency?.key}`);
-    return { row, created: row.id === g.id };
+    return row?.id ? { row, created: row.id === g.id } : undefined;
   }
 
   async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, m: EntityManager = this.ds.manager): Promise<GenerationRow | undefined> {

@@ -81,4 +81,31 @@ describe('OwnKeysCache', () => {
     fail = false;
     expect([...(await cache.providers('org_a'))]).toEqual(['fal']);
   });
+
+  it("another org's change does not stop a lookup from being kept, and an older lookup never drops a newer one", async () => {
+    const t = setup({ org_a: ['fal'], org_b: [] });
+    t.holdLookups(true);
+    const a = t.cache.providers('org_a');
+    await new Promise((r) => setImmediate(r));
+    t.cache.forget('org_b');
+    t.release();
+    await a;
+    t.holdLookups(false);
+    await t.cache.providers('org_a');
+    expect(t.asked.filter((o) => o === 'org_a')).toHaveLength(1);
+
+    t.holdLookups(true);
+    t.cache.forget('org_a');
+    const older = t.cache.providers('org_a');
+    await new Promise((r) => setImmediate(r));
+    t.cache.forget('org_a');
+    const newer = t.cache.providers('org_a');
+    await new Promise((r) => setImmediate(r));
+    t.release();
+    await Promise.all([older, newer]);
+    t.holdLookups(false);
+    const asked = t.asked.length;
+    await t.cache.providers('org_a');
+    expect(t.asked.length).toBe(asked);
+  });
 });

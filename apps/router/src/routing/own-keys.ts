@@ -10,8 +10,9 @@
 export class OwnKeysCache {
   private readonly entries = new Map<string, { providers: ReadonlySet<string>; until: number }>();
   private readonly loads = new Map<string, Promise<ReadonlySet<string>>>();
-  /** Bumped by `forget`: a lookup that started before a change is not kept. */
-  private epoch = 0;
+  /** Bumped per org by `forget` (and for all by `clear`): a lookup that started before a change is not kept. */
+  private readonly epochs = new Map<string, number>();
+  private clears = 0;
 
   constructor(
     private readonly lookup: (orgId: string) => Promise<readonly string[]>,
@@ -29,30 +30,41 @@ export class OwnKeysCache {
     }
     const loading = this.loads.get(orgId);
     if (loading) return loading;
-    const epoch = this.epoch;
-    const load = this.lookup(orgId)
+    const epoch = this.epochOf(orgId);
+    const load: Promise<ReadonlySet<string>> = this.lookup(orgId)
       .then((list) => {
         const providers: ReadonlySet<string> = new Set(list);
-        if (epoch === this.epoch) this.keep(orgId, providers, now);
+        if (epoch === this.epochOf(orgId)) this.keep(orgId, providers, now);
         return providers;
       })
-      .finally(() => this.loads.delete(orgId));
+      .finally(() => {
+        // Only this lookup's own entry: a newer one (after a forget) may have taken the slot.
+        if (this.loads.get(orgId) === load) this.loads.delete(orgId);
+      });
     this.loads.set(orgId, load);
     return load;
   }
 
   /** The org's keys changed: ask again next time. */
   forget(orgId: string): void {
-    this.epoch++;
+    // Bounded like the entries: past that many orgs changed, start every org over.
+    if (this.epochs.size >= this.opts.maxOrgs) return this.clear();
+    this.epochs.set(orgId, (this.epochs.get(orgId) ?? 0) + 1);
     this.entries.delete(orgId);
     this.loads.delete(orgId);
   }
 
   /** Notices may have been lost (reconnect): ask again for every org. */
   clear(): void {
-    this.epoch++;
+    this.clears++;
+    this.epochs.clear();
     this.entries.clear();
     this.loads.clear();
+  }
+
+  /** Changes seen for an org so far (its forgets, and every clear); the per-org counts go with a clear. */
+  private epochOf(orgId: string): string {
+    return `${this.clears}:${this.epochs.get(orgId) ?? 0}`;
   }
 
   get size(): number {

@@ -39,7 +39,8 @@ BEGIN
   IF NOT FOUND THEN
     -- A concurrent retry under the same key inserted first: answer with its generation.
     SELECT * INTO g FROM generations WHERE org_id = p_org_id AND api = p_api AND idempotency_key = p_idempotency_key;
-    RETURN NEXT g;
+    -- Gone again meanwhile (that create was refused and discarded): no row; the caller tries once more.
+    IF FOUND THEN RETURN NEXT g; END IF;
     RETURN;
   END IF;
   IF p_attempt IS NOT NULL THEN
