@@ -43,6 +43,8 @@ export { providerParams } from './generations/provider-params';
 
 /** Holds one router replica lets wait for a billing.hold.placeMany slot before refusing more (503). */
 const HOLDS_WAITING_MAX = 4096;
+/** Longest a hold waits for a billing.hold.placeMany slot before it is refused unsent (503 at create). */
+const HOLD_WAIT_MAX_MS = 1000;
 
 /** The shared bucket of route health windows (`stats.<route>`) and breaker decisions (`breaker.<route>`). */
 export const ROUTE_HEALTH_BUCKET = 'route_health';
@@ -242,6 +244,8 @@ export class RouterComposition {
       maxInFlight: cfg.holdBatchesInFlight,
       // Far above what the dispatch queue (PIPEVIDEO_DISPATCH_QUEUE_MAX) lets wait in practice: a bound, not a tuning knob.
       maxWaiting: Math.max(HOLDS_WAITING_MAX, cfg.holdBatchSize),
+      // Well inside the gateway's wait for the create: a hold sent later could run a create already answered 503.
+      maxWaitMs: HOLD_WAIT_MAX_MS,
       onBatch: (n) => batchSize.observe(n),
     });
     return async (hold) => {

@@ -137,6 +137,24 @@ describe('HoldBatcher', () => {
     expect(await Promise.all([...sent, ...queued])).toEqual([-1, -2, -3, -4, -5]);
   });
 
+  it('a hold that waited past maxWaitMs for a slot is refused unsent (its create may have been answered 503 meanwhile)', async () => {
+    const b = billing();
+    let now = 0;
+    const batcher = new HoldBatcher(b.send, { maxBatch: 2, maxInFlight: 1, maxWaiting: 100, maxWaitMs: 1000, now: () => now });
+    const sent = batcher.place(1);
+    await turn();
+    const late = [2, 3].map((h) => settle(batcher.place(h)));
+    now = 600;
+    const fresh = batcher.place(4);
+    now = 1500; // holds 2 and 3 have waited 1,500 ms, hold 4 900 ms
+    b.requests[0].answer();
+    await turn();
+    expect(b.sent()).toEqual([[1], [4]]);
+    for (const r of await Promise.all(late)) expect(r).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('it was not placed') } });
+    b.requests[1].answer();
+    expect(await Promise.all([sent, fresh])).toEqual([-1, -4]);
+  });
+
   it('sends each request in the async context of its first hold (its correlation id, its trace)', async () => {
     const als = new AsyncLocalStorage<string>();
     const seen: Array<string | undefined> = [];

@@ -8,6 +8,13 @@ export interface HoldBatcherOptions {
   maxInFlight: number;
   /** Most holds waiting for a request slot; a hold placed beyond it is refused at once (billing is not keeping up). */
   maxWaiting: number;
+  /**
+   * Longest a hold may wait for a request slot: one that waited longer is refused (SERVICE_UNAVAILABLE)
+   * instead of sent, since its create's caller may have given up meanwhile (a create answered 503 must
+   * not run). A hold never sent is safe to refuse. Default: no limit.
+   */
+  maxWaitMs?: number;
+  now?: () => number;
   /** A request was sent with `size` holds (metrics). */
   onBatch?(size: number): void;
 }
@@ -18,6 +25,8 @@ interface Waiting<H, R> {
   reject(err: unknown): void;
   /** Runs a function in the async context (correlation id, trace) of the call that placed this hold. */
   inContext<T>(fn: () => T): T;
+  /** When it was placed (opts.now). */
+  at: number;
 }
 
 /**
@@ -56,7 +65,7 @@ export class HoldBatcher<H, R> {
       return Promise.reject(new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `billing service unavailable (${this.waiting.length} holds already waiting to be placed)`));
     }
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ hold, resolve, reject, inContext: AsyncResource.bind(<T>(fn: () => T): T => fn()) });
+      this.waiting.push({ hold, resolve, reject, inContext: AsyncResource.bind(<T>(fn: () => T): T => fn()), at: this.clock() });
       if (this.waiting.length >= this.opts.maxBatch) this.pump();
       else this.scheduleFlush();
     });
@@ -81,8 +90,13 @@ export class HoldBatcher<H, R> {
     });
   }
 
+  private clock(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
   /** Sends what waits, up to `maxBatch` per request, while a request slot is free. */
   private pump(): void {
+    this.refuseOverdue();
     while (this.inFlight < this.opts.maxInFlight && this.waiting.length) {
       const batch = this.waiting.splice(0, this.opts.maxBatch);
       this.inFlight++;
@@ -91,6 +105,17 @@ export class HoldBatcher<H, R> {
         this.inFlight--;
         this.pump();
       });
+    }
+  }
+
+  /** Holds that waited past `maxWaitMs` are refused, never sent (the oldest wait at the front). */
+  private refuseOverdue(): void {
+    if (this.opts.maxWaitMs === undefined) return;
+    const limit = this.clock() - this.opts.maxWaitMs;
+    let n = 0;
+    while (n < this.waiting.length && this.waiting[n].at < limit) n++;
+    for (const w of this.waiting.splice(0, n)) {
+      w.reject(new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `billing service unavailable (the hold waited over ${this.opts.maxWaitMs} ms to be sent; it was not placed)`));
     }
   }
 
