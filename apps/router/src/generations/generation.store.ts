@@ -152,8 +152,8 @@ export class GenerationStore {
     return row?.id ? { row, created: row.id === g.id } : undefined;
   }
 
-  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string, m: EntityManager = this.ds.manager): Promise<GenerationRow | undefined> {
-    const [row] = await m.query(`SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND idempotency_key = $3`, [orgId, api, key]);
+  async byIdempotencyKey(orgId: string, api: 'video' | 'responses', key: string): Promise<GenerationRow | undefined> {
+    const [row] = await this.ds.query(`SELECT * FROM generations WHERE org_id = $1 AND api = $2 AND idempotency_key = $3`, [orgId, api, key]);
     return row;
   }
 
