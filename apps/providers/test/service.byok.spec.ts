@@ -63,7 +63,8 @@ describe('providers service — bring your own key', () => {
     expect(notices).toEqual([{ v: 1, orgId: 'org_k' }, { v: 1, orgId: 'org_k' }]);
     const before = env.sb.fal.requests().filter((r) => r.operation === 'submit').length;
     const res = await falSubmit(genId('gone'), { orgId: 'org_k', byok: true });
-    expect(res).toMatchObject({ ok: false, kind: 'down', retryable: true });
+    // The org's key, not the route: the router falls back without counting it against fal.
+    expect(res).toMatchObject({ ok: false, kind: 'down', retryable: true, ownKey: true });
     expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
     expect(metricValue(await env.metrics(), 'pipevideo_byok_jobs_total', { provider: 'fal', outcome: 'key_missing' })).toBe(1);
     await expect(rpc(RPC.providers.keyDelete, { orgId: 'org_k', provider: 'fal' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -74,5 +75,19 @@ describe('providers service — bring your own key', () => {
     const before = env.sb.fal.requests().filter((r) => r.operation === 'submit').length;
     expect(await falSubmit(byokAttempt.g, { orgId: 'org_k', byok: true })).toEqual(byokAttempt.answer);
     expect(env.sb.fal.requests().filter((r) => r.operation === 'submit').length).toBe(before);
+  });
+
+  it("a byok submit fal refuses for the org's key (revoked at fal) says the key is at fault, not the route", async () => {
+    const sandboxAccount = (key: string) =>
+      fetch(`${env.sb.fal.url}/__sandbox/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'org-r', key }) });
+    await sandboxAccount('fal-org-r-key-WXYZ');
+    await rpc(RPC.providers.keyPut, { orgId: 'org_r', provider: 'fal', key: 'fal-org-r-key-WXYZ' });
+    await sandboxAccount('fal-org-r-key-NEW1'); // the org rotated its key at fal; ours is stale
+    const res = await falSubmit(genId('revoked'), { orgId: 'org_r', byok: true });
+    expect(res).toMatchObject({ ok: false, kind: 'down', retryable: true, ownKey: true, message: expect.stringMatching(/own fal key was refused/) });
+    expect(metricValue(await env.metrics(), 'pipevideo_byok_jobs_total', { provider: 'fal', outcome: 'key_refused' })).toBe(1);
+    // The platform's key still runs a plain submit.
+    const plain = await falSubmit(genId('plain-r'), { orgId: 'org_r' });
+    expect(plain).toMatchObject({ ok: true });
   });
 });

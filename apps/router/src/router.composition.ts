@@ -171,8 +171,9 @@ export class RouterComposition {
           await rpc.request(RPC.providers.jobCancel, { generationId, attempt });
         },
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
-        // Our own failures (the providers service unreachable or slow: our overload) say nothing about the route.
-        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true)),
+        // Our own failures (the providers service unreachable or slow: our overload) say nothing about
+        // the route, nor does an org's own key being refused (`ownKey`): neither counts against it.
+        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true && r.ownKey !== true)),
         onOurSideFailure: (routeId, outcome) => ourSide.inc({ route: routeId, outcome }),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),

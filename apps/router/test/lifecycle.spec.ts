@@ -203,6 +203,36 @@ describe('router lifecycle', () => {
     }
   });
 
+  it("an org's own key refused falls back to the next route without counting against the route every other org shares", async () => {
+    byokOrgs.add('org_revoked');
+    // The org revoked its key at fal: every submit on it is refused (what the providers service answers, ownKey).
+    submitBehaviour = (d) =>
+      d.byok
+        ? { ok: false, kind: 'down', retryable: true, message: "the organization's own fal key was refused: fal submit rejected our credentials", ownKey: true }
+        : { ok: true, providerJobId: 'job', mode: 'callback' };
+    const createAs = (orgId: string) =>
+      rpc().request(RPC.router.generationCreate, { orgId, request: { prompt: 'a lynx', models: ['google/veo-3.1'], duration: 6, provider: { order: ['fal', 'replicate'] } } });
+    const submitsOf = (id: string) => submits.filter((s) => s.generationId === id);
+    try {
+      // More refusals than the breaker's volume threshold (5), all of them failures: a route failure would open it.
+      for (let i = 0; i < 8; i++) {
+        const c = await createAs('org_revoked');
+        await until(async () => (submitsOf(c.id).length === 2 ? true : undefined));
+        expect(submitsOf(c.id).map((s) => [s.provider, s.byok === true])).toEqual([['fal', true], ['replicate', false]]);
+        await until(async () => ((await get(c.id, 'org_revoked')).status === 'processing' ? true : undefined));
+      }
+      // fal stays closed and first for everyone else.
+      const metrics = await svc.ctx.metrics.scrape();
+      expect(metrics).not.toMatch(/pipevideo_circuit_breaker_state\{route="[^"]*fal[^"]*",state="open"[^}]*\} 1/);
+      expect(metrics).toMatch(/pipevideo_route_fallbacks_total\{reason="own_key",service="router"\} ([8-9]|\d\d)/);
+      const other = await createAs('org_a');
+      await until(async () => (submitsOf(other.id).length ? true : undefined));
+      expect(submitsOf(other.id).map((s) => s.provider)).toEqual(['fal']);
+    } finally {
+      byokOrgs.delete('org_revoked');
+    }
+  });
+
   it('a callback that arrives before the submit call returns is applied once the submission is recorded', async () => {
     let early: Promise<void> | undefined;
     submitBehaviour = async (d) => {

@@ -189,7 +189,18 @@ export class SubmitJobMsg extends Envelope {
 
 export type SubmitJobResult =
   | { ok: true; providerJobId: string; mode: 'callback' | 'poll' }
-  | { ok: false; kind: ProviderErrorKind; retryable: boolean; message: string };
+  | {
+      ok: false;
+      kind: ProviderErrorKind;
+      retryable: boolean;
+      message: string;
+      /**
+       * The failure lies with the org's own provider key a BYOK attempt ran on (removed, refused, or over
+       * its own rate limit or quota), not with the route: the router falls back without counting it
+       * against the route's breaker or health, which every other org's jobs share.
+       */
+      ownKey?: boolean;
+    };
 
 export class CancelJobMsg extends Envelope {
   @IsString() @IsNotEmpty() generationId!: string;

@@ -290,11 +290,13 @@ export class Dispatcher {
       // Closed meanwhile (a cancel, whose tombstone is what the providers service answered, or a sweeper
       // that took the generation over): not the route's failure, and not ours to go on with.
       if (!(await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true))) return;
-      if (!breakerRejected && !ourSide) this.ports.onRouteFailure(c.routeId, result.kind);
+      // The org's own key refused (BYOK): the org's account, not the route, which stays healthy for everyone else.
+      const ownKey = byok && result.ownKey === true;
+      if (!breakerRejected && !ourSide && !ownKey) this.ports.onRouteFailure(c.routeId, result.kind);
       // Given up on our side: the providers service may still get a job id for it; it cancels that job
       // upstream as soon as it has it (a job still `submitting` is marked cancelled).
       if (ourSide) void this.ports.cancel(g.id, attempt).catch(() => undefined);
-      this.ports.onFallback(result.kind);
+      this.ports.onFallback(ownKey ? 'own_key' : result.kind);
       // The same prompt on the same model elsewhere would be refused again: go to the next model.
       const from = MODEL_SKIPPING_PROVIDER_ERRORS.has(result.kind as ProviderErrorKind) ? skipModel(g.candidates, idx) : idx + 1;
       next = await this.reserve(g, from, attempt, reasons);

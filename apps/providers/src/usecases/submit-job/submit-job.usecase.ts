@@ -74,7 +74,7 @@ export class SubmitJobUseCase {
       const found = this.keys ? await this.keys.credentials(msg.orgId, msg.provider) : null;
       if (!found) {
         this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: 'key_missing' });
-        return failure(new ProviderError(ProviderErrorKind.Down, `the organization's own ${msg.provider} key was removed`));
+        return failure(new ProviderError(ProviderErrorKind.Down, `the organization's own ${msg.provider} key was removed`), true);
       }
       credentials = found;
     }
@@ -111,11 +111,13 @@ export class SubmitJobUseCase {
         idempotencyKey: `${msg.generationId}:${msg.attempt}`,
       });
     } catch (err) {
-      const e = isProviderError(err) ? err : new ProviderError(ProviderErrorKind.ServerError, `${msg.provider} submit failed: ${(err as Error)?.message ?? err}`);
+      let e = isProviderError(err) ? err : new ProviderError(ProviderErrorKind.ServerError, `${msg.provider} submit failed: ${(err as Error)?.message ?? err}`);
       if (!isProviderError(err)) logger.error({ err: String(err), provider: msg.provider }, 'unexpected adapter error on submit');
+      const ownKey = !!credentials && refusesOwnKey(e);
+      if (ownKey) e = ownKeyRefusal(msg.provider, e);
       await this.store.markSubmitFailed(id, e.kind, e.message);
-      if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: e.kind });
-      return failure(e);
+      if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: ownKey ? 'key_refused' : e.kind });
+      return failure(e, ownKey);
     }
     if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: 'submitted' });
 
@@ -191,8 +193,24 @@ function cancelledBeforeSubmit(): SubmitJobResult {
   return failure(new ProviderError(ProviderErrorKind.ServerError, 'this attempt was cancelled before it was submitted'));
 }
 
-function failure(e: ProviderError): SubmitJobResult {
-  return { ok: false, kind: e.kind, retryable: e.retryable, message: e.message };
+function failure(e: ProviderError, ownKey = false): SubmitJobResult {
+  return { ok: false, kind: e.kind, retryable: e.retryable, message: e.message, ...(ownKey ? { ownKey: true } : {}) };
+}
+
+/**
+ * HTTP answers that, on the org's own key, speak of that key's account rather than of the provider:
+ * credentials refused (401, 403), the account out of credit (402), its own rate limit or quota (429).
+ */
+const OWN_KEY_STATUSES = new Set([401, 402, 403, 429]);
+
+function refusesOwnKey(e: ProviderError): boolean {
+  return e.httpStatus !== undefined && OWN_KEY_STATUSES.has(e.httpStatus);
+}
+
+/** The org's key refused: the next route is tried (not the next model: the input was not at fault). */
+function ownKeyRefusal(provider: string, e: ProviderError): ProviderError {
+  const kind = e.httpStatus === 429 ? ProviderErrorKind.RateLimited : ProviderErrorKind.Down;
+  return new ProviderError(kind, `the organization's own ${provider} key was refused: ${e.message}`, e.httpStatus);
 }
 
 /** The answer a repeated submit of the same attempt gets: whatever the first one got. */
