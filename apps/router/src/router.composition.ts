@@ -16,7 +16,7 @@ import { OwnKeysCache } from './routing/own-keys';
 import { CompletionHandler } from './generations/completion.handler';
 import { createGeneration, CreatePorts } from './generations/create-generation';
 import { idempotentCreate } from './generations/idempotent-create';
-import { admit } from './generations/admit';
+import { admit, type DiscardRetry, discardRefused } from './generations/admit';
 import { Dispatcher, isOurSideFailure, type Reserved } from './generations/dispatcher';
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { GenerationRow } from './generations/generation.types';
@@ -72,6 +72,8 @@ export class RouterComposition {
   private readonly unreportedUsage: Counter<'provider'>;
   private readonly inflight = new Set<Promise<void>>();
   private readonly dispatchRefused: Counter;
+  /** Refused creates whose generation PostgreSQL could not remove at once: tried again while the create's lease lasts. */
+  private readonly discardRetry: DiscardRetry;
   private creating = 0;
   /** `generation.updated.<org>` broadcasts after each committed visible change (the gateway's poll view, status streams). */
   private readonly updates: GenerationAnnouncer;
@@ -147,6 +149,20 @@ export class RouterComposition {
       labelNames: ['route', 'outcome'],
       registers: [reg],
     });
+    const discardRetries = new Counter({
+      name: 'pipevideo_refused_create_discard_retries_total',
+      help: 'Refused creates whose generation could not be removed at once (PostgreSQL unreachable), by outcome: removed later in the background, or gave_up when the create\'s dispatch lease ran out',
+      labelNames: ['outcome'],
+      registers: [reg],
+    });
+    this.discardRetry = {
+      everyMs: 1000,
+      forMs: cfg.dispatchLeaseMs,
+      onRetried: (generationId, outcome, err) => {
+        discardRetries.inc({ outcome });
+        if (outcome === 'gave_up') logger.error({ generationId, err: String(err) }, 'a refused create could not be removed before its lease ran out; a sweeper will take it over');
+      },
+    };
     this.dispatchRefused = new Counter({ name: 'pipevideo_dispatch_queue_refusals_total', help: 'Creates refused with 503 because this router replica\'s dispatch queue was full (backpressure)', registers: [reg] });
     const depth = () => this.queueDepth();
     new Gauge({ name: 'pipevideo_dispatch_queue_depth', help: 'Generations this router replica is admitting, dispatching, or holding for a retry (bounded by PIPEVIDEO_DISPATCH_QUEUE_MAX)', registers: [reg], collect() { this.set(depth()); } });
@@ -349,7 +365,7 @@ export class RouterComposition {
           row,
           {
             reserve: (g, p) => (p ? this.dispatcher.reserve(g, g.next_candidate, g.attempt, [], p) : this.dispatcher.reserve(g)),
-            discard: (id) => this.store.discard(id),
+            discard: (id) => discardRefused(id, (i) => this.store.discard(i).then(() => void this.ctx.relay.kick()), this.discardRetry),
             dispatch: (g, reserved) => this.kick(g.id, g, reserved),
           },
           planned,

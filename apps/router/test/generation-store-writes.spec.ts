@@ -90,6 +90,27 @@ describe('GenerationStore writes on the create path', () => {
     expect(await counter()).toBe(await truth());
   });
 
+  it("discarding a refused create releases its open attempt's hold with it (a hold request that failed on our side may still commit at billing)", async () => {
+    const releases = async (holdId: string) =>
+      (await ds.query(`SELECT payload FROM outbox WHERE subject = 'hold.release_requested' AND event_id = $1`, [`release:${holdId}`])).map((r: any) => r.payload);
+    // The hold call threw and PostgreSQL failed too: the attempt is still open when the discard gets through.
+    const open = (await store.insert(newGen('org_discard'))).row;
+    await store.discard(open.id);
+    expect(await releases(`${open.id}:1`)).toEqual([expect.objectContaining({ orgId: 'org_discard', holdId: `${open.id}:1`, reason: 'discarded' })]);
+    expect(await ds.query(`SELECT 1 FROM generations WHERE id = $1 UNION ALL SELECT 1 FROM generation_attempts WHERE generation_id = $1`, [open.id])).toEqual([]);
+    // The hold call threw, the attempt was ended with its release: one release, not two.
+    const ended = (await store.insert(newGen('org_discard'))).row;
+    await store.endAttempt(ended, 1, 'abandoned', null, 'billing unreachable', true);
+    await store.discard(ended.id);
+    expect(await releases(`${ended.id}:1`)).toHaveLength(1);
+    // Taken over and finished meanwhile: not a refused create any more, left alone.
+    const finished = (await store.insert(newGen('org_discard'))).row;
+    await store.finish(finished.id, { status: 'failed', errorMessage: 'x', holdId: null });
+    await store.discard(finished.id);
+    expect(await ds.query(`SELECT status FROM generations WHERE id = $1`, [finished.id])).toEqual([{ status: 'failed' }]);
+    expect(await ds.query(`SELECT attempt FROM generation_attempts WHERE generation_id = $1`, [finished.id])).toEqual([{ attempt: 1 }]);
+  });
+
   it('records submissions that arrive together in one statement per batch; one whose attempt ended meanwhile is not recorded', async () => {
     const rows = await Promise.all(Array.from({ length: 10 }, async () => (await store.insert(newGen('org_batch'))).row));
     // The customer cancelled the last one while its submit was on its way.

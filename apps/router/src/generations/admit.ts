@@ -6,7 +6,7 @@ import type { GenerationRow, PlannedAttempt } from './generation.types';
 export interface AdmitPorts {
   /** Holds money for the first affordable candidate, starting with the attempt stored with the generation (Dispatcher.reserve). Throws when billing is unreachable. */
   reserve(row: GenerationRow, planned?: PlannedAttempt): Promise<Reservation>;
-  /** Removes a generation that was never admitted (no hold, no provider call, never answered). */
+  /** Removes a generation that was never admitted (no provider call, never answered), releasing an open attempt's hold; never throws (see discardRefused). */
   discard(id: string): Promise<void>;
   /** Goes on in the background: submits the reserved attempt, falls back as needed. */
   dispatch(row: GenerationRow, reserved?: Reserved): void;
@@ -38,3 +38,43 @@ export async function admit(row: GenerationRow, ports: AdmitPorts, planned?: Pla
   if (reservation.kind === 'ended') return;
   ports.dispatch(row, reservation.kind === 'reserved' ? reservation : undefined);
 }
+
+/** How a refused create's generation is removed when PostgreSQL does not answer at once. */
+export interface DiscardRetry {
+  /** Between two tries. */
+  everyMs: number;
+  /** How long to keep trying: the dispatch lease the create took, during which no sweeper takes the generation over. */
+  forMs: number;
+  /** A removal that needed the background: done after all, or given up (the generation then runs; see docs/architecture.md). */
+  onRetried(id: string, outcome: 'removed' | 'gave_up', err?: unknown): void;
+}
+
+/**
+ * Removes the generation of a create that is being refused. When that fails (PostgreSQL unreachable
+ * mid-admission) the refusal still goes back at once, and the removal is tried again in the background
+ * while this replica's lease on the generation lasts: a blip must not let a sweeper later run — and
+ * bill — a generation whose create was answered with an error.
+ */
+export async function discardRefused(id: string, discard: (id: string) => Promise<void>, retry: DiscardRetry): Promise<void> {
+  try {
+    await discard(id);
+    return;
+  } catch {
+    // PostgreSQL did not answer: go on in the background.
+  }
+  const until = Date.now() + retry.forMs;
+  void (async () => {
+    let last: unknown;
+    while (Date.now() + retry.everyMs < until) {
+      await new Promise((r) => setTimeout(r, retry.everyMs).unref());
+      try {
+        await discard(id);
+        return retry.onRetried(id, 'removed');
+      } catch (err) {
+        last = err;
+      }
+    }
+    retry.onRetried(id, 'gave_up', last);
+  })();
+}
+

@@ -212,15 +212,30 @@ export class GenerationStore {
     );
   }
 
-  /** Takes the dispatch lease when the generation needs dispatching and nobody holds a live lease (or we do). */
-  /** Removes a generation that was never admitted (create refused: no hold held, no provider called, never answered). */
+  /**
+   * Removes a generation that was never admitted (its create refused or failed: never answered with its
+   * id, no provider called). The hold of an attempt still open is released in the same transaction (an
+   * event to billing): its hold request failed on our side but may still commit at billing, and the
+   * release leaves a tombstone there that refuses it. A generation no longer pending is left alone.
+   */
   async discard(id: string): Promise<void> {
     await this.ds.transaction(async (m) => {
+      const [g] = await m.query(`SELECT org_id FROM generations WHERE id = $1 AND status = 'pending' FOR UPDATE`, [id]);
+      if (!g) return;
+      const open: Array<{ hold_id: string }> = await m.query(
+        `SELECT hold_id FROM generation_attempts WHERE generation_id = $1 AND outcome IS NULL AND hold_id IS NOT NULL`,
+        [id],
+      );
+      for (const { hold_id } of open) {
+        const evt: HoldReleaseRequestedEvt = { v: 1, orgId: g.org_id, holdId: hold_id, reason: 'discarded', eventId: `release:${hold_id}` };
+        await addToOutbox(m, EVENTS.holdReleaseRequested, evt);
+      }
       await m.query(`DELETE FROM generation_attempts WHERE generation_id = $1`, [id]);
-      await m.query(`DELETE FROM generations WHERE id = $1 AND status = 'pending'`, [id]);
+      await m.query(`DELETE FROM generations WHERE id = $1`, [id]);
     });
   }
 
+  /** Takes the dispatch lease when the generation needs dispatching and nobody holds a live lease (or we do). */
   async claimForDispatch(id: string, owner: string, leaseMs: number): Promise<GenerationRow | undefined> {
     const rows = await sqlRows(this.ds,
       `UPDATE generations SET lease_until = now() + make_interval(secs => $3::float / 1000), lease_owner = $2, updated_at = now()

@@ -1,0 +1,47 @@
+import { discardRefused } from './admit';
+
+/** The removal of a refused create's generation when PostgreSQL does not answer at once. */
+describe('discardRefused', () => {
+  const failing = (times: number) => {
+    let calls = 0;
+    const discard = jest.fn(async () => {
+      if (++calls <= times) throw new Error('connection refused');
+    });
+    return discard;
+  };
+  const outcomes = () => {
+    const seen: string[] = [];
+    let done: () => void;
+    const settled = new Promise<void>((r) => (done = r));
+    return { seen, settled, onRetried: (id: string, outcome: string) => (seen.push(`${id}:${outcome}`), done()) };
+  };
+
+  it('removes at once when it can: nothing in the background', async () => {
+    const discard = failing(0);
+    const o = outcomes();
+    await discardRefused('gen_1', discard, { everyMs: 5, forMs: 100, onRetried: o.onRetried });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(discard).toHaveBeenCalledTimes(1);
+    expect(o.seen).toEqual([]);
+  });
+
+  it('answers at once when PostgreSQL fails, and removes it in the background once it answers', async () => {
+    const discard = failing(3);
+    const o = outcomes();
+    await discardRefused('gen_2', discard, { everyMs: 5, forMs: 1000, onRetried: o.onRetried });
+    expect(discard).toHaveBeenCalledTimes(1); // the refusal went back after one try
+    await o.settled;
+    expect(discard).toHaveBeenCalledTimes(4);
+    expect(o.seen).toEqual(['gen_2:removed']);
+  });
+
+  it('gives up when the lease runs out, and says so', async () => {
+    const discard = failing(Infinity);
+    const o = outcomes();
+    await discardRefused('gen_3', discard, { everyMs: 10, forMs: 60, onRetried: o.onRetried });
+    await o.settled;
+    expect(o.seen).toEqual(['gen_3:gave_up']);
+    expect(discard.mock.calls.length).toBeGreaterThan(1);
+    expect(discard.mock.calls.length).toBeLessThanOrEqual(7);
+  });
+});
