@@ -30,4 +30,16 @@ describe('a misconfigured service stops at start, naming the variable', () => {
     // (JSON-escaped in a service's log line, plain in embedded mode's sentence)
     expect(r.output).toMatch(/PIPEVIDEO_WEBHOOKS_ALLOW_HTTP=\\?"yes please\\?": must be true or false/);
   });
+
+  // Every other production secret of each is given: the refusal names the storage key alone.
+  const otherSecrets: Record<string, Record<string, string>> = {
+    gateway: { PIPEVIDEO_ADMIN_TOKEN: 'admin-token' },
+    router: {},
+    providers: { PIPEVIDEO_BYOK_ENCRYPTION_KEY: 'byok-key' },
+  };
+  it.each(mains.filter(([s]) => s in otherSecrets))('%s: in production on the disk driver, refuses to start without the shared link-signing key', (service, main) => {
+    const r = start(main, { NODE_ENV: 'production', ...otherSecrets[service] });
+    expect(r.status).toBe(1);
+    expect(r.output).toContain(`${service} refuses to start in production without PIPEVIDEO_STORAGE_SIGNING_KEY (signs links to stored outputs alike on every service and replica`);
+  });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { envBool, envInt, envStr } from '../config/env';
+import type { RequiredSecret } from '../config/production-secrets';
 import { DiskStorage } from './disk-storage';
 import { LinkSigner } from './link-signer';
 import type { ObjectStorage } from './object-storage';
@@ -17,7 +18,7 @@ export interface OutputStorageConfig {
   dir: string;
   /** Public base URL of the gateway: disk links point at its `/v1/files/...`. */
   publicUrl: string;
-  /** HMAC key of disk links (every service of a deployment must share it). */
+  /** HMAC key of disk links (every service of a deployment must share it); unused (empty) with S3, whose links are presigned. */
   signingKey: string;
   s3?: { bucket: string; prefix: string; endpoint?: string; region: string; forcePathStyle: boolean; credentials?: { accessKeyId: string; secretAccessKey: string } };
   /** How long a stored output is kept (then deleted; the API answers 410). Default 7 days. */
@@ -41,15 +42,40 @@ const dataDir = () => resolve(envStr('PIPEVIDEO_DATA_DIR', '.pipevideo'));
 function localSigningKey(dir: string): string {
   const file = join(dir, 'storage-signing-key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dir, { recursive: true });
   const key = randomBytes(32).toString('hex');
   try {
+    mkdirSync(dir, { recursive: true });
     writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
     return key;
-  } catch {
-    return readFileSync(file, 'utf8').trim(); // another service wrote it first
+  } catch (err) {
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim(); // another service wrote it first
+    // A read-only or foreign folder (a container's read-only root, an image's root-owned workdir).
+    throw new Error(
+      `PIPEVIDEO_STORAGE_SIGNING_KEY is not set and no key could be generated in ${dir} (${(err as NodeJS.ErrnoException).code ?? err}): ` +
+        'set PIPEVIDEO_STORAGE_SIGNING_KEY to the same random value on every service (e.g. `openssl rand -hex 32`), or use PIPEVIDEO_STORAGE_DRIVER=s3',
+    );
   }
 }
+
+/**
+ * The key disk links are signed with. S3 needs none (its links are presigned). A production service on
+ * the disk driver refuses to start without a configured one (STORAGE_SECRETS): a key generated per
+ * host or container would make each replica sign with its own, and a link one hands out fail at another.
+ */
+function signingKeyFor(driver: 'disk' | 's3'): string {
+  const configured = envStr('PIPEVIDEO_STORAGE_SIGNING_KEY', '');
+  if (configured || driver === 's3') return configured;
+  return localSigningKey(dataDir());
+}
+
+/** The secret every service that signs or serves disk links needs in production (runServiceMain's `secrets`). */
+export const STORAGE_SECRETS: readonly RequiredSecret[] = [
+  {
+    name: 'PIPEVIDEO_STORAGE_SIGNING_KEY',
+    why: 'signs links to stored outputs alike on every service and replica (disk driver; S3 presigns its own)',
+    when: (env) => (env.PIPEVIDEO_STORAGE_DRIVER || 'disk') === 'disk',
+  },
+];
 
 export function loadOutputStorageConfig(over: Partial<OutputStorageConfig> = {}): OutputStorageConfig {
   const driver = (over.driver ?? envStr('PIPEVIDEO_STORAGE_DRIVER', 'disk')) as 'disk' | 's3';
@@ -63,7 +89,7 @@ export function loadOutputStorageConfig(over: Partial<OutputStorageConfig> = {})
     driver,
     dir,
     publicUrl: (over.publicUrl ?? envStr('PIPEVIDEO_PUBLIC_URL', 'http://localhost:3001')).replace(/\/+$/, ''),
-    signingKey: over.signingKey ?? (envStr('PIPEVIDEO_STORAGE_SIGNING_KEY', '') || localSigningKey(dataDir())),
+    signingKey: over.signingKey ?? signingKeyFor(driver),
     s3: over.s3 ?? (driver === 's3'
       ? {
           bucket,
