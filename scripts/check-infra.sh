@@ -126,9 +126,28 @@ const hasHealthcheck = (name) => {
 // Compose v1 (docker-compose >= 1.27) and v2 both: a 3.x version key, no top-level `name` (v1 refuses it).
 if (compose.name !== undefined) bad('compose: top-level "name" is refused by docker-compose v1; drop it');
 if (!/^3\.\d+$/.test(String(compose.version ?? ''))) bad('compose: needs version "3.x" (docker-compose v1 reads a file without it as the legacy format)');
+// In production a service refuses to start without its secrets (its main.ts, runServiceMain): each is in
+// its compose environment. Outputs on the disk driver: the services that write, sign or serve them share
+// one volume at PIPEVIDEO_STORAGE_DIR (and one signing key, above), or links from one fail at another.
+const PRODUCTION_SECRETS = {
+  gateway: ['PIPEVIDEO_ADMIN_TOKEN', 'PIPEVIDEO_STORAGE_SIGNING_KEY'],
+  router: ['PIPEVIDEO_STORAGE_SIGNING_KEY'],
+  providers: ['PIPEVIDEO_BYOK_ENCRYPTION_KEY', 'PIPEVIDEO_STORAGE_SIGNING_KEY', 'REPLICATE_WEBHOOK_SECRET', 'PIPEVIDEO_PROVIDERS_PUBLIC_URL'],
+  webhooks: ['PIPEVIDEO_WEBHOOKS_ENCRYPTION_KEY'],
+};
+for (const [name, needed] of Object.entries(PRODUCTION_SECRETS)) {
+  const env = svcs[name]?.environment || {};
+  for (const v of needed) if (!env[v]) bad(`compose: ${name} runs with NODE_ENV=production and refuses to start without ${v}; set it in its environment`);
+}
+for (const name of ['gateway', 'router', 'providers']) {
+  const env = svcs[name]?.environment || {};
+  if ((env.PIPEVIDEO_STORAGE_DRIVER || 'disk') !== 'disk') continue;
+  if (!env.PIPEVIDEO_STORAGE_DIR) bad(`compose: ${name} stores outputs on disk without PIPEVIDEO_STORAGE_DIR (the shared outputs volume)`);
+  else if (!(svcs[name].volumes || []).some((v) => typeof v === 'string' && v.startsWith('outputs:') && v.split(':')[1] === env.PIPEVIDEO_STORAGE_DIR)) bad(`compose: ${name} must mount the shared "outputs" volume at PIPEVIDEO_STORAGE_DIR (${env.PIPEVIDEO_STORAGE_DIR})`);
+}
 // Secure by default: secrets come from .env with no known default; dashboards on localhost only.
 const composeText = fs.readFileSync('docker-compose.yml', 'utf8');
-for (const secret of ['POSTGRES_PASSWORD', 'PIPEVIDEO_ADMIN_TOKEN', 'PIPEVIDEO_WEBHOOKS_ENCRYPTION_KEY', 'GRAFANA_ADMIN_PASSWORD', 'REPLICATE_WEBHOOK_SECRET', 'FAL_KEY', 'REPLICATE_API_TOKEN', 'AI_GATEWAY_API_KEY', 'FRAMERATE_API_KEY']) {
+for (const secret of ['POSTGRES_PASSWORD', 'PIPEVIDEO_ADMIN_TOKEN', 'PIPEVIDEO_WEBHOOKS_ENCRYPTION_KEY', 'PIPEVIDEO_BYOK_ENCRYPTION_KEY', 'PIPEVIDEO_STORAGE_SIGNING_KEY', 'GRAFANA_ADMIN_PASSWORD', 'REPLICATE_WEBHOOK_SECRET', 'FAL_KEY', 'REPLICATE_API_TOKEN', 'AI_GATEWAY_API_KEY', 'FRAMERATE_API_KEY']) {
   if (new RegExp(`\\$\\{${secret}:?-`).test(composeText)) bad(`compose: ${secret} has a default; secrets must come from .env (\${${secret}:?…})`);
   if (!new RegExp(`\\$\\{${secret}:\\?`).test(composeText)) bad(`compose: ${secret} must be required (\${${secret}:?…})`);
 }
