@@ -203,7 +203,6 @@ export const VARIABLES = {
   PIPEVIDEO_WEBHOOK_SECRET: v(text, 'not the services'),
   PIPEVIDEO_TAG: v(text, 'not the services'),
   PIPEVIDEO_SKIP_LTS_TEST: v(text, 'not the services'),
-  PIPEVIDEO_PUBLIC_BASE_URL: v(text, 'not the services'),
 } satisfies Record<string, Variable>;
 
 export type VariableName = keyof typeof VARIABLES;
