@@ -175,6 +175,18 @@ describe('billing service over the in-process transport', () => {
     expect(a.next_cursor).toBeNull();
     const past = await rpc.request(RPC.billing.usageList, { orgId: 'org_a', from: '2020-01-01', to: '2020-12-31' });
     expect(past).toMatchObject({ data: [], next_cursor: null, totals: { per_day: [], per_model: [] } });
+    // Filters narrow the rows and the totals alike, and page on the filtered rows.
+    const failed = await rpc.request(RPC.billing.usageList, { orgId: 'org_a', status: 'failed' });
+    expect(failed.data.map((u: any) => u.id)).toEqual(['gv2']);
+    expect(failed.totals.per_model).toEqual([{ model: 'acme/video-1', count: 1, cost_cents: 0 }]);
+    expect((await rpc.request(RPC.billing.usageList, { orgId: 'org_r', api: 'responses' })).data.map((u: any) => u.id).sort()).toEqual(['resp_1', 'resp_2']);
+    const byModel = await rpc.request(RPC.billing.usageList, { orgId: 'org_r', model: 'moonshotai/kimi-k2.5', limit: 1 });
+    expect(byModel).toMatchObject({ data: [expect.objectContaining({ model: 'moonshotai/kimi-k2.5' })], has_more: true });
+    const second = await rpc.request(RPC.billing.usageList, { orgId: 'org_r', model: 'moonshotai/kimi-k2.5', limit: 1, cursor: byModel.next_cursor! });
+    expect(second).toMatchObject({ data: [expect.objectContaining({ model: 'moonshotai/kimi-k2.5' })], has_more: false });
+    expect(byModel.totals.per_model).toEqual([expect.objectContaining({ model: 'moonshotai/kimi-k2.5', count: 2 })]);
+    expect((await rpc.request(RPC.billing.usageList, { orgId: 'org_a', model: 'nobody/none' })).data).toEqual([]);
+    await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', status: 'pending' } as any)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', cursor: 'nope' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rpc.request(RPC.billing.usageList, { orgId: 'org_a', from: 'last week' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     // The whole of 9999-12-31 ends past what a timestamp holds: no upper bound, not a database error.

@@ -17,6 +17,11 @@ export enum ResponseStatus {
   Incomplete = 'incomplete',
 }
 
+/** What a usage row's `status` can be (a final status, or a Responses job still running with tokens charged): `GET /v1/usage?status=`. */
+export const USAGE_STATUSES = ['completed', 'failed', 'cancelled', 'incomplete', 'in_progress'] as const;
+/** The APIs a usage row belongs to: `GET /v1/usage?api=`. */
+export const USAGE_APIS = ['video', 'responses'] as const;
+
 export type ProviderSlug = 'fal' | 'replicate' | 'vercel-gateway' | 'framerate';
 export const PROVIDER_SLUGS: ProviderSlug[] = ['fal', 'replicate', 'vercel-gateway', 'framerate'];
 /** Providers a customer may name in `provider.order` for video generations (spec 004). */

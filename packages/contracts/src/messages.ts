@@ -7,7 +7,7 @@ import {
   IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import { DomainError, ErrorCode } from './errors';
-import type { ApiKind, ProviderErrorKind, ProviderSlug } from './enums';
+import { type ApiKind, type ProviderErrorKind, type ProviderSlug, USAGE_APIS, USAGE_STATUSES } from './enums';
 import { KEY_LIMIT_RESETS, type KeyLimit, type KeyLimitReset } from './key-limits';
 import type { ResponseView, VideoGenerationView } from './router.views';
 
@@ -371,6 +371,10 @@ export class UsageListMsg extends Envelope {
   @IsOptional() @IsString() to?: string;
   @IsOptional() @IsInt() @Min(1) limit?: number;
   @IsOptional() @IsString() cursor?: string;
+  /** Only rows (and totals) of this model, API or status. */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) model?: string;
+  @IsOptional() @IsIn(USAGE_APIS) api?: (typeof USAGE_APIS)[number];
+  @IsOptional() @IsIn(USAGE_STATUSES) status?: (typeof USAGE_STATUSES)[number];
 }
 
 export class BoolFlag {

@@ -186,7 +186,10 @@ export class PipevideoClient {
     return this.call(() => this.api.GET('/v1/billing/balance') as Promise<Answer<Balance>>);
   }
 
-  usage(query: { from?: string | number; to?: string | number; limit?: number; cursor?: string } = {}): Promise<Record<string, any>> {
+  /** Usage rows, newest first, with totals per day and model; `model`, `api` and `status` narrow rows and totals alike. */
+  usage(
+    query: { from?: string | number; to?: string | number; limit?: number; cursor?: string; model?: string; api?: 'video' | 'responses'; status?: 'completed' | 'failed' | 'cancelled' | 'incomplete' | 'in_progress' } = {},
+  ): Promise<Record<string, any>> {
     return this.call(() => this.api.GET('/v1/usage', { params: { query } }) as Promise<Answer<Record<string, any>>>);
   }
 

@@ -124,6 +124,11 @@ describe('billing through the gateway and app attribution (microservices mode)',
     expect(usage.totals.per_model.map((m: any) => m.model).sort()).toEqual(['google/veo-3.1', 'wan/2.5']);
     const perDayCost = usage.totals.per_day.reduce((s: number, d: any) => s + d.cost_cents, 0);
     expect(perDayCost).toBe(usage.data.reduce((s: number, r: any) => s + r.cost_cents, 0));
+    // Filtered on the server: the rows and the totals of one model only.
+    const wan = await http('GET', `${p.baseUrl}/v1/usage?from=${today}&to=${today}&model=wan%2F2.5&status=completed`, { key: org.key });
+    expect(wan.body.data.map((r: any) => [r.id, r.model])).toEqual([[ids[1], 'wan/2.5']]);
+    expect(wan.body.totals.per_model.map((m: any) => m.model)).toEqual(['wan/2.5']);
+    expect((await http('GET', `${p.baseUrl}/v1/usage?api=responses`, { key: org.key })).body.data).toEqual([]);
     const none = await http('GET', `${p.baseUrl}/v1/usage?from=2000-01-01&to=2000-01-02`, { key: org.key });
     expect(none.body.data).toHaveLength(0);
     const rankings = await http('GET', `${p.baseUrl}/v1/apps/rankings?window_hours=24`);

@@ -171,6 +171,15 @@ describe('the dashboard in a browser (Chromium)', () => {
     await usageRow.waitFor();
     expect(await page.locator('figure.chart').count()).toBe(2);
     await screenshot(page, 'usage');
+    // Filters are the API's: a status with no rows empties the table and the charts; back to all, the row again.
+    const filters = page.getByRole('form', { name: 'Usage filters' });
+    await filters.getByLabel('Status').selectOption('failed');
+    await page.getByText('No usage matches these filters').waitFor();
+    await filters.getByLabel('Status').selectOption('');
+    await usageRow.waitFor();
+    await filters.getByLabel('Model').selectOption(gen.body.model);
+    await usageRow.waitFor();
+    expect(await page.getByTestId('usage-table').locator('tbody tr').count()).toBe(1);
 
     // ---- Webhooks: an endpoint (secret once), a test delivery that succeeds, a retry.
     await page.getByRole('link', { name: 'Webhooks' }).click();

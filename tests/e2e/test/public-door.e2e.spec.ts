@@ -89,6 +89,8 @@ describe('the public door (microservices mode)', () => {
       ['GET', '/v1/usage?cursor=%00', o.key, undefined, /cursor contains a NUL/],
       ['GET', '/v1/video/generations?before=2025-02-30', o.key, undefined, /before must be a unix timestamp/],
       ['GET', '/v1/usage?from=0000-01-01', o.key, undefined, /from must be a unix timestamp/],
+      ['GET', '/v1/usage?status=pending', o.key, undefined, /status must be one of completed, failed, cancelled, incomplete, in_progress/],
+      ['GET', '/v1/usage?api=images', o.key, undefined, /api must be one of video, responses/],
       ['GET', '/v1/usage?to=2025-02-30', o.key, undefined, /to must be a unix timestamp/],
     ];
     for (const [method, path, key, body, message] of refusals) {

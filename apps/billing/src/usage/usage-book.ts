@@ -26,6 +26,10 @@ export interface UsageQuery {
   to?: string;
   limit?: number;
   cursor?: string;
+  /** Only this model's, API's or status's rows; the totals follow the same filters. */
+  model?: string;
+  api?: ApiKind;
+  status?: string;
 }
 
 /**
@@ -92,16 +96,17 @@ export class UsageBook {
     const range = parseRange(q.from, q.to);
     const limit = clampLimit(q.limit);
     const cursor = decodeCursor(q.cursor);
-    const where = `org_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)`;
-    const base = [q.orgId, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null];
+    const where = `org_id = $1 AND ($2::timestamptz IS NULL OR created_at >= $2) AND ($3::timestamptz IS NULL OR created_at < $3)
+      AND ($4::text IS NULL OR model = $4) AND ($5::text IS NULL OR api = $5) AND ($6::text IS NULL OR status = $6)`;
+    const base = [q.orgId, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null, q.model ?? null, q.api ?? null, q.status ?? null];
     const page = await rows<Record<string, any> & { id: string; created_key: string }>(
       db,
       `SELECT id, api, model, provider, status, cost_cents, input_tokens, output_tokens, app_title, byok, created_at, finished_at,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key
          FROM usage_records
-        WHERE ${where} AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
+        WHERE ${where} AND ($7::timestamptz IS NULL OR (created_at, id) < ($7::timestamptz, $8::text))
         ORDER BY created_at DESC, id DESC
-        LIMIT $6`,
+        LIMIT $9`,
       [...base, cursor?.createdAt ?? null, cursor?.id ?? '', limit + 1],
     );
     const { rows: data, next_cursor } = pageOf(page, limit);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { BarChart } from '../chart';
 import { Empty, ErrorBox, Loading, money, PageHeader, useAction, useLoad, when } from '../ui';
@@ -22,26 +22,34 @@ interface UsagePage {
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+const STATUSES = ['completed', 'failed', 'cancelled', 'incomplete', 'in_progress'];
+
 export function UsagePage() {
-  // Filters the API takes (from/to) reload; model, api and status narrow the loaded rows.
+  // Every filter is the API's (GET /v1/usage from, to, model, api, status): rows, pages and charts
+  // all follow it, however many rows the period holds.
   const [from, setFrom] = useState(isoDay(new Date(Date.now() - 29 * 86400_000)));
   const [to, setTo] = useState(isoDay(new Date()));
   const [model, setModel] = useState('');
   const [apiKind, setApiKind] = useState('');
   const [status, setStatus] = useState('');
   const [metric, setMetric] = useState<'cost' | 'count'>('cost');
-  const query = (cursor?: string) => `/v1/usage?${new URLSearchParams({ from, to, limit: '100', ...(cursor ? { cursor } : {}) })}`;
-  const first = useLoad(() => api<UsagePage>(query()), [from, to]);
+  const filters = { from, to, ...(model ? { model } : {}), ...(apiKind ? { api: apiKind } : {}), ...(status ? { status } : {}) };
+  const query = (cursor?: string) => `/v1/usage?${new URLSearchParams({ ...filters, limit: '100', ...(cursor ? { cursor } : {}) })}`;
+  const first = useLoad(() => api<UsagePage>(query()), [from, to, model, apiKind, status]);
   const [more, setMore] = useState<UsageRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const loadMore = useAction();
+  // A filter changed: the next pages are those of the new answer.
+  const refilter = <T,>(set: (v: T) => void) => (v: T) => (setMore([]), set(v));
 
   const page = first.data;
   const rows = useMemo(() => [...(page?.data ?? []), ...more], [page, more]);
   const nextCursor = more.length ? cursor : (page?.next_cursor ?? null);
-  const shown = rows.filter((r) => (!model || r.model === model) && (!apiKind || r.api === apiKind) && (!status || r.status === status));
-  const models = [...new Set(rows.map((r) => r.model).filter((m): m is string => !!m))].sort();
-  const statuses = [...new Set(rows.map((r) => r.status))].sort();
+  // The models of the period (the totals are per model), kept while one of them is chosen.
+  const [seenModels, setSeenModels] = useState<string[]>([]);
+  useEffect(() => {
+    if (page) setSeenModels((seen) => [...new Set([...seen, ...page.totals.per_model.map((m) => m.model)])].sort());
+  }, [page]);
   const fmt = metric === 'cost' ? money : (v: number) => String(v);
 
   const onMore = async () => {
@@ -59,17 +67,17 @@ export function UsagePage() {
       <form class="card filters" onSubmit={(e) => e.preventDefault()} aria-label="Usage filters">
         <label>
           From
-          <input type="date" value={from} max={to} onChange={(e) => (setMore([]), setFrom((e.target as HTMLInputElement).value))} />
+          <input type="date" value={from} max={to} onChange={(e) => (setSeenModels([]), refilter(setFrom)((e.target as HTMLInputElement).value))} />
         </label>
         <label>
           To
-          <input type="date" value={to} min={from} onChange={(e) => (setMore([]), setTo((e.target as HTMLInputElement).value))} />
+          <input type="date" value={to} min={from} onChange={(e) => (setSeenModels([]), refilter(setTo)((e.target as HTMLInputElement).value))} />
         </label>
         <label>
           Model
-          <select value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value)}>
+          <select value={model} onChange={(e) => refilter(setModel)((e.target as HTMLSelectElement).value)}>
             <option value="">All models</option>
-            {models.map((m) => (
+            {seenModels.map((m) => (
               <option key={m} value={m}>
                 {m}
               </option>
@@ -78,7 +86,7 @@ export function UsagePage() {
         </label>
         <label>
           API
-          <select value={apiKind} onChange={(e) => setApiKind((e.target as HTMLSelectElement).value)}>
+          <select value={apiKind} onChange={(e) => refilter(setApiKind)((e.target as HTMLSelectElement).value)}>
             <option value="">All</option>
             <option value="video">Video generations</option>
             <option value="responses">Responses</option>
@@ -86,9 +94,9 @@ export function UsagePage() {
         </label>
         <label>
           Status
-          <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
+          <select value={status} onChange={(e) => refilter(setStatus)((e.target as HTMLSelectElement).value)}>
             <option value="">All</option>
-            {statuses.map((s) => (
+            {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -105,7 +113,9 @@ export function UsagePage() {
       </form>
       {first.error !== undefined && <ErrorBox error={first.error} onRetry={first.reload} />}
       {first.loading && !page && <Loading what="usage" />}
-      {page && page.totals.per_day.length === 0 && rows.length === 0 && <Empty title="No usage in this period">Make a video in the Playground, or widen the dates.</Empty>}
+      {page && page.totals.per_day.length === 0 && rows.length === 0 && (
+        <Empty title={model || apiKind || status ? 'No usage matches these filters' : 'No usage in this period'}>Make a video in the Playground, or widen the dates or the filters.</Empty>
+      )}
       {page && (page.totals.per_day.length > 0 || rows.length > 0) && (
         <>
           <div class="charts">
@@ -126,7 +136,7 @@ export function UsagePage() {
                 </tr>
               </thead>
               <tbody>
-                {shown.map((r) => (
+                {rows.map((r) => (
                   <tr key={r.id}>
                     <td data-label="When">{when(r.created_at)}</td>
                     <td data-label="Job" class="mono">
@@ -141,7 +151,7 @@ export function UsagePage() {
               </tbody>
             </table>
           </div>
-          {shown.length === 0 && <Empty title="No rows match these filters" />}
+          {rows.length === 0 && <Empty title="No rows match these filters" />}
           {nextCursor && (
             <button type="button" class="secondary" onClick={onMore} disabled={loadMore.busy}>
               {loadMore.busy ? 'Loading…' : 'Load more'}

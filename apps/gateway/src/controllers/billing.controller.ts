@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ErrorCode, RPC } from '@pipevideo/contracts';
+import { ErrorCode, RPC, USAGE_APIS, USAGE_STATUSES } from '@pipevideo/contracts';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError } from '../http/api-error';
 import { CurrentPrincipal, GatewayController, Public, SessionRole, StandardKey } from '../http/auth';
-import { intQuery, strQuery, timeQuery } from '../http/params';
+import { intQuery, oneOfQuery, strQuery, timeQuery } from '../http/params';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiCreated, ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
@@ -49,6 +49,9 @@ export class BillingController {
   @ApiQuery({ name: 'to', required: false, description: 'End (unix seconds or ISO 8601)' })
   @ApiQuery({ name: 'limit', required: false, description: '1–100' })
   @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiQuery({ name: 'model', required: false, description: 'Only this model (a slug such as google/veo-3.1); totals too' })
+  @ApiQuery({ name: 'api', required: false, enum: USAGE_APIS, description: 'Only this API; totals too' })
+  @ApiQuery({ name: 'status', required: false, enum: USAGE_STATUSES, description: 'Only this status; totals too' })
   @ApiOk('UsageList')
   @ApiErrors(400, 403, ...KEYED_ERRORS)
   usage(@CurrentPrincipal() p: Principal, @Query() q: Record<string, unknown>) {
@@ -57,7 +60,13 @@ export class BillingController {
     // Whether from lies before to is billing's to decide: a bare-day `to` covers that whole day.
     const limit = intQuery('limit', q.limit, 100);
     const cursor = strQuery('cursor', q.cursor, 512);
-    return this.rt.downstream.call(RPC.billing.usageList, { orgId: p.orgId, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) });
+    const model = strQuery('model', q.model, 200);
+    const api = oneOfQuery('api', q.api, USAGE_APIS);
+    const status = oneOfQuery('status', q.status, USAGE_STATUSES);
+    return this.rt.downstream.call(RPC.billing.usageList, {
+      orgId: p.orgId, ...(from ? { from } : {}), ...(to ? { to } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}),
+      ...(model ? { model } : {}), ...(api ? { api } : {}), ...(status ? { status } : {}),
+    });
   }
 
   @Get('billing/balance')

@@ -33,6 +33,15 @@ export function strQuery(name: string, raw: unknown, maxLength = 256): string | 
   return raw;
 }
 
+/** A query parameter that takes one of a few words (`?status=failed`). */
+export function oneOfQuery<T extends string>(name: string, raw: unknown, allowed: readonly T[]): T | undefined {
+  const s = strQuery(name, raw, 64);
+  if (s === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(s)) return s as T;
+  const message = `${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(s.slice(0, 40))})`;
+  throw badRequestError(message, [{ field: name, message }]);
+}
+
 /** `YYYY-MM-DD…` names a day that exists (JavaScript would read 2025-02-30 as March 2; PostgreSQL refuses it). */
 function isRealDay(s: string): boolean {
   const [y, m, d] = s.slice(0, 10).split('-').map(Number);

@@ -5272,12 +5272,18 @@ export interface operations {
     Billing_usage: {
         parameters: {
             query?: {
+                /** @description Only this API; totals too */
+                api?: "video" | "responses";
                 /** @description next_cursor of the previous page */
                 cursor?: unknown;
                 /** @description Start (unix seconds or ISO 8601) */
                 from?: unknown;
                 /** @description 1–100 */
                 limit?: unknown;
+                /** @description Only this model (a slug such as google/veo-3.1); totals too */
+                model?: unknown;
+                /** @description Only this status; totals too */
+                status?: "completed" | "failed" | "cancelled" | "incomplete" | "in_progress";
                 /** @description End (unix seconds or ISO 8601) */
                 to?: unknown;
             };
