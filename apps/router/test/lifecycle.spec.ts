@@ -308,7 +308,8 @@ describe('router lifecycle', () => {
     expect(g.error_code).toBe('invalid_request');
     expect(g.attempts).toEqual([expect.objectContaining({ outcome: 'rejected', error_code: 'invalid_request' })]);
     expect(submits.filter((s) => s.generationId === c.id)).toHaveLength(1);
-    expect(finished.find((f) => f.generationId === c.id)).toMatchObject({ succeeded: false, holdId: `${c.id}:1` });
+    // generation.finished leaves through the outbox after the commit.
+    expect(await until(async () => finished.find((f) => f.generationId === c.id))).toMatchObject({ succeeded: false, holdId: `${c.id}:1` });
   });
 
   it('moderation after acceptance moves on to the next model', async () => {
@@ -329,6 +330,7 @@ describe('router lifecycle', () => {
     const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
     expect(g.error_message).toBe('Provider callback timed out');
     await finishEvt(sub, 'succeeded');
+    await until(async () => finished.find((f) => f.generationId === c.id)); // relayed from the outbox
     await new Promise((r) => setTimeout(r, 200));
     expect((await get(c.id)).status).toBe('failed');
     expect(finished.filter((f) => f.generationId === c.id)).toHaveLength(1);
