@@ -76,15 +76,20 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
+  // Only the latest load's answer lands: one started for earlier inputs (a filter changed twice quickly) is dropped.
+  const latest = useRef(0);
   const run = useCallback(async () => {
+    const mine = ++latest.current;
     setLoading(true);
     try {
-      setData(await load());
+      const value = await load();
+      if (mine !== latest.current) return;
+      setData(value);
       setError(undefined);
     } catch (err) {
-      setError(err);
+      if (mine === latest.current) setError(err);
     } finally {
-      setLoading(false);
+      if (mine === latest.current) setLoading(false);
     }
   }, deps);
   useEffect(() => {

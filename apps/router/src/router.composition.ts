@@ -187,9 +187,8 @@ export class RouterComposition {
           await rpc.request(RPC.providers.jobCancel, { generationId, attempt });
         },
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
-        // Our own failures (the providers service unreachable or slow: our overload) say nothing about
-        // the route, nor does an org's own key being refused (`ownKey`): neither counts against it.
-        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true && r.ownKey !== true)),
+        // Our own failures (the providers service unreachable or slow: our overload) say nothing about the route.
+        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true)),
         onOurSideFailure: (routeId, outcome) => ourSide.inc({ route: routeId, outcome }),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),
@@ -365,7 +364,12 @@ export class RouterComposition {
           row,
           {
             reserve: (g, p) => (p ? this.dispatcher.reserve(g, g.next_candidate, g.attempt, [], p) : this.dispatcher.reserve(g)),
-            discard: (id) => discardRefused(id, (i) => this.store.discard(i).then(() => void this.ctx.relay.kick()), this.discardRetry),
+            discard: (id) =>
+              discardRefused(id, async (i) => {
+                const removed = await this.store.discard(i, this.owner);
+                if (removed) void this.ctx.relay.kick();
+                return removed;
+              }, this.discardRetry),
             dispatch: (g, reserved) => this.kick(g.id, g, reserved),
           },
           planned,

@@ -78,7 +78,7 @@ describe('GenerationStore writes on the create path', () => {
     await store.finish(rows[0].id, { status: 'completed', costCents: 30, holdId: `${rows[0].id}:1` });
     await store.finish(rows[1].id, { status: 'failed', errorMessage: 'x', holdId: null });
     await store.finish(rows[1].id, { status: 'failed', errorMessage: 'again', holdId: null }); // guarded: no second move
-    await store.discard(rows[2].id);
+    await store.discard(rows[2].id, 'me');
     await ds.query(`DELETE FROM generation_attempts WHERE generation_id = $1`, [rows[0].id]);
     await ds.query(`DELETE FROM generations WHERE id = $1`, [rows[0].id]); // a finished one: nothing changes
     expect(await counter()).toBe(3);
@@ -95,18 +95,25 @@ describe('GenerationStore writes on the create path', () => {
       (await ds.query(`SELECT payload FROM outbox WHERE subject = 'hold.release_requested' AND event_id = $1`, [`release:${holdId}`])).map((r: any) => r.payload);
     // The hold call threw and PostgreSQL failed too: the attempt is still open when the discard gets through.
     const open = (await store.insert(newGen('org_discard'))).row;
-    await store.discard(open.id);
+    // Only the replica whose lease made it, while the lease lasts (past it a sweeper may run it).
+    expect(await store.discard(open.id, 'another-replica')).toBe(false);
+    expect(await store.discard(open.id, 'me')).toBe(true);
     expect(await releases(`${open.id}:1`)).toEqual([expect.objectContaining({ orgId: 'org_discard', holdId: `${open.id}:1`, reason: 'discarded' })]);
     expect(await ds.query(`SELECT 1 FROM generations WHERE id = $1 UNION ALL SELECT 1 FROM generation_attempts WHERE generation_id = $1`, [open.id])).toEqual([]);
     // The hold call threw, the attempt was ended with its release: one release, not two.
     const ended = (await store.insert(newGen('org_discard'))).row;
     await store.endAttempt(ended, 1, 'abandoned', null, 'billing unreachable', true);
-    await store.discard(ended.id);
+    expect(await store.discard(ended.id, 'me')).toBe(true);
     expect(await releases(`${ended.id}:1`)).toHaveLength(1);
     // Taken over and finished meanwhile: not a refused create any more, left alone.
     const finished = (await store.insert(newGen('org_discard'))).row;
     await store.finish(finished.id, { status: 'failed', errorMessage: 'x', holdId: null });
-    await store.discard(finished.id);
+    expect(await store.discard(finished.id, 'me')).toBe(false);
+    // A lease that ran out: taken over (or about to be), left alone.
+    const expired = (await store.insert(newGen('org_discard', { leaseMs: 1 }))).row;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await store.discard(expired.id, 'me')).toBe(false);
+    expect(await ds.query(`SELECT status FROM generations WHERE id = $1`, [expired.id])).toEqual([{ status: 'pending' }]);
     expect(await ds.query(`SELECT status FROM generations WHERE id = $1`, [finished.id])).toEqual([{ status: 'failed' }]);
     expect(await ds.query(`SELECT attempt FROM generation_attempts WHERE generation_id = $1`, [finished.id])).toEqual([{ attempt: 1 }]);
   });

@@ -213,6 +213,8 @@ describe('router lifecycle', () => {
     const createAs = (orgId: string) =>
       rpc().request(RPC.router.generationCreate, { orgId, request: { prompt: 'a lynx', models: ['google/veo-3.1'], duration: 6, provider: { order: ['fal', 'replicate'] } } });
     const submitsOf = (id: string) => submits.filter((s) => s.generationId === id);
+    // Which routes' breakers the submits went through.
+    const through = jest.spyOn(svc.engine.breakers, 'run');
     try {
       // More refusals than the breaker's volume threshold (5), all of them failures: a route failure would open it.
       for (let i = 0; i < 8; i++) {
@@ -221,6 +223,11 @@ describe('router lifecycle', () => {
         expect(submitsOf(c.id).map((s) => [s.provider, s.byok === true])).toEqual([['fal', true], ['replicate', false]]);
         await until(async () => ((await get(c.id, 'org_revoked')).status === 'processing' ? true : undefined));
       }
+      // The attempts on the org's key bypassed fal's breaker (a refusal counted as a success could close a
+      // half-open one); the fallbacks on the platform's key went through Replicate's.
+      const routes = through.mock.calls.map(([routeId]) => routeId);
+      expect(routes.filter((r) => r.endsWith('@fal'))).toEqual([]);
+      expect(routes.filter((r) => r.endsWith('@replicate'))).toHaveLength(8);
       // fal stays closed and first for everyone else.
       const metrics = await svc.ctx.metrics.scrape();
       expect(metrics).not.toMatch(/pipevideo_circuit_breaker_state\{route="[^"]*fal[^"]*",state="open"[^}]*\} 1/);
@@ -229,6 +236,7 @@ describe('router lifecycle', () => {
       await until(async () => (submitsOf(other.id).length ? true : undefined));
       expect(submitsOf(other.id).map((s) => s.provider)).toEqual(['fal']);
     } finally {
+      through.mockRestore();
       byokOrgs.delete('org_revoked');
     }
   });

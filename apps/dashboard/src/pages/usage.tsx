@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { BarChart } from '../chart';
 import { Empty, ErrorBox, Loading, money, PageHeader, useAction, useLoad, when } from '../ui';
@@ -34,6 +34,10 @@ export function UsagePage() {
   const [status, setStatus] = useState('');
   const [metric, setMetric] = useState<'cost' | 'count'>('cost');
   const filters = { from, to, ...(model ? { model } : {}), ...(apiKind ? { api: apiKind } : {}), ...(status ? { status } : {}) };
+  // The filters a page belongs to: a "Load more" answer for other filters than today's is dropped.
+  const filterKey = JSON.stringify(filters);
+  const currentKey = useRef(filterKey);
+  currentKey.current = filterKey;
   const query = (cursor?: string) => `/v1/usage?${new URLSearchParams({ ...filters, limit: '100', ...(cursor ? { cursor } : {}) })}`;
   const first = useLoad(() => api<UsagePage>(query()), [from, to, model, apiKind, status]);
   const [more, setMore] = useState<UsageRow[]>([]);
@@ -46,16 +50,20 @@ export function UsagePage() {
   const rows = useMemo(() => [...(page?.data ?? []), ...more], [page, more]);
   const nextCursor = more.length ? cursor : (page?.next_cursor ?? null);
   // The models of the period (the totals are per model), kept while one of them is chosen.
+  // ("unknown" is the totals' name for rows without a model: not a model one can filter on.)
   const [seenModels, setSeenModels] = useState<string[]>([]);
   useEffect(() => {
-    if (page) setSeenModels((seen) => [...new Set([...seen, ...page.totals.per_model.map((m) => m.model)])].sort());
+    if (page) setSeenModels((seen) => [...new Set([...seen, ...page.totals.per_model.map((m) => m.model).filter((m) => m !== 'unknown')])].sort());
   }, [page]);
+  // The chosen model stays choosable even in a period without it.
+  const modelOptions = model && !seenModels.includes(model) ? [model, ...seenModels] : seenModels;
   const fmt = metric === 'cost' ? money : (v: number) => String(v);
 
   const onMore = async () => {
-    if (!nextCursor) return;
+    if (!nextCursor || first.loading) return;
+    const asked = filterKey;
     const r = await loadMore.run(() => api<UsagePage>(query(nextCursor)));
-    if (r.ok) {
+    if (r.ok && asked === currentKey.current) {
       setMore((m) => [...m, ...r.value.data]);
       setCursor(r.value.next_cursor);
     }
@@ -77,7 +85,7 @@ export function UsagePage() {
           Model
           <select value={model} onChange={(e) => refilter(setModel)((e.target as HTMLSelectElement).value)}>
             <option value="">All models</option>
-            {seenModels.map((m) => (
+            {modelOptions.map((m) => (
               <option key={m} value={m}>
                 {m}
               </option>
@@ -152,7 +160,7 @@ export function UsagePage() {
             </table>
           </div>
           {rows.length === 0 && <Empty title="No rows match these filters" />}
-          {nextCursor && (
+          {nextCursor && !first.loading && (
             <button type="button" class="secondary" onClick={onMore} disabled={loadMore.busy}>
               {loadMore.busy ? 'Loading…' : 'Load more'}
             </button>

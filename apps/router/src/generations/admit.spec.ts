@@ -6,6 +6,7 @@ describe('discardRefused', () => {
     let calls = 0;
     const discard = jest.fn(async () => {
       if (++calls <= times) throw new Error('connection refused');
+      return true;
     });
     return discard;
   };
@@ -43,5 +44,18 @@ describe('discardRefused', () => {
     expect(o.seen).toEqual(['gen_3:gave_up']);
     expect(discard.mock.calls.length).toBeGreaterThan(1);
     expect(discard.mock.calls.length).toBeLessThanOrEqual(7);
+  });
+
+  it('gives up at once when the lease that made it ours has run out (the store removes nothing then)', async () => {
+    let calls = 0;
+    const discard = jest.fn(async () => {
+      if (++calls === 1) throw new Error('connection refused');
+      return false;
+    });
+    const o = outcomes();
+    await discardRefused('gen_4', discard, { everyMs: 5, forMs: 1000, onRetried: o.onRetried });
+    await o.settled;
+    expect(o.seen).toEqual(['gen_4:gave_up']);
+    expect(discard).toHaveBeenCalledTimes(2);
   });
 });

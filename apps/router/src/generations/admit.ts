@@ -43,19 +43,19 @@ export async function admit(row: GenerationRow, ports: AdmitPorts, planned?: Pla
 export interface DiscardRetry {
   /** Between two tries. */
   everyMs: number;
-  /** How long to keep trying: the dispatch lease the create took, during which no sweeper takes the generation over. */
+  /** Longest to keep trying; the store's own guard (our lease) is what stops a removal that comes too late. */
   forMs: number;
-  /** A removal that needed the background: done after all, or given up (the generation then runs; see docs/architecture.md). */
+  /** A removal that needed the background: done after all, or given up (the lease ran out: a sweeper runs it; see docs/architecture.md). */
   onRetried(id: string, outcome: 'removed' | 'gave_up', err?: unknown): void;
 }
 
 /**
- * Removes the generation of a create that is being refused. When that fails (PostgreSQL unreachable
- * mid-admission) the refusal still goes back at once, and the removal is tried again in the background
- * while this replica's lease on the generation lasts: a blip must not let a sweeper later run — and
- * bill — a generation whose create was answered with an error.
+ * Removes the generation of a create that is being refused (`discard` answers false when the lease
+ * that made it ours has run out). When PostgreSQL fails mid-admission the refusal still goes back at
+ * once, and the removal is tried again in the background while that lease lasts: a blip must not let
+ * a sweeper later run — and bill — a generation whose create was answered with an error.
  */
-export async function discardRefused(id: string, discard: (id: string) => Promise<void>, retry: DiscardRetry): Promise<void> {
+export async function discardRefused(id: string, discard: (id: string) => Promise<boolean>, retry: DiscardRetry): Promise<void> {
   try {
     await discard(id);
     return;
@@ -68,8 +68,7 @@ export async function discardRefused(id: string, discard: (id: string) => Promis
     while (Date.now() + retry.everyMs < until) {
       await new Promise((r) => setTimeout(r, retry.everyMs).unref());
       try {
-        await discard(id);
-        return retry.onRetried(id, 'removed');
+        return retry.onRetried(id, (await discard(id)) ? 'removed' : 'gave_up');
       } catch (err) {
         last = err;
       }
@@ -77,4 +76,3 @@ export async function discardRefused(id: string, discard: (id: string) => Promis
     retry.onRetried(id, 'gave_up', last);
   })();
 }
-

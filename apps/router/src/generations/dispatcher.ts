@@ -230,20 +230,24 @@ export class Dispatcher {
       let result: SubmitJobResult;
       let breakerRejected = false;
       let ourSide = false;
+      const submit = () =>
+        this.ports.submit({
+          generationId: g.id,
+          attempt,
+          provider: c.provider as SubmitJobMsg['provider'],
+          providerModelId: c.providerModelId,
+          params: this.ports.params(g, c),
+          api: g.api,
+          deadlineSeconds: Math.ceil(this.cfg.callbackTimeoutMs / 1000),
+          orgId: g.org_id,
+          ...(byok ? { byok: true } : {}),
+        });
       try {
-        result = await this.ports.throughBreaker(c.routeId, () =>
-          this.ports.submit({
-            generationId: g.id,
-            attempt,
-            provider: c.provider as SubmitJobMsg['provider'],
-            providerModelId: c.providerModelId,
-            params: this.ports.params(g, c),
-            api: g.api,
-            deadlineSeconds: Math.ceil(this.cfg.callbackTimeoutMs / 1000),
-            orgId: g.org_id,
-            ...(byok ? { byok: true } : {}),
-          }),
-        );
+        // An attempt on the org's own key bypasses the route's breaker, which every org shares: what it
+        // meets says as much about that org's account as about the route, and the breaker knows only
+        // failure and success — a refused key would count as a success, and could even close a
+        // half-open breaker of a route that is down. Its provider failures still reach route health.
+        result = byok ? await submit() : await this.ports.throughBreaker(c.routeId, submit);
       } catch (err) {
         if (isOurSideFailure(err)) {
           if (Date.now() - attemptStartedAt < (this.cfg.retryWindowMs ?? 0)) {

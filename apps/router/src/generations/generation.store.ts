@@ -214,24 +214,33 @@ export class GenerationStore {
 
   /**
    * Removes a generation that was never admitted (its create refused or failed: never answered with its
-   * id, no provider called). The hold of an attempt still open is released in the same transaction (an
-   * event to billing): its hold request failed on our side but may still commit at billing, and the
-   * release leaves a tombstone there that refuses it. A generation no longer pending is left alone.
+   * id, no provider called) — only while `owner` (the replica that created it) still holds its dispatch
+   * lease: past it a sweeper may have taken it over, and what runs is no longer ours to delete. The hold
+   * of an attempt still open is released in the same transaction (an event to billing): its hold request
+   * failed on our side but may still commit at billing, and the release leaves a tombstone there that
+   * refuses it. The open attempts are closed by an UPDATE, so a concurrent end of the same attempt (which
+   * releases it too) waits for us and then finds it closed: one release each. Answers whether it was removed.
    */
-  async discard(id: string): Promise<void> {
-    await this.ds.transaction(async (m) => {
-      const [g] = await m.query(`SELECT org_id FROM generations WHERE id = $1 AND status = 'pending' FOR UPDATE`, [id]);
-      if (!g) return;
-      const open: Array<{ hold_id: string }> = await m.query(
-        `SELECT hold_id FROM generation_attempts WHERE generation_id = $1 AND outcome IS NULL AND hold_id IS NOT NULL`,
+  async discard(id: string, owner: string): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      const [g] = await m.query(
+        `SELECT org_id FROM generations WHERE id = $1 AND status = 'pending' AND lease_owner = $2 AND lease_until > now() FOR UPDATE`,
+        [id, owner],
+      );
+      if (!g) return false;
+      const open = await sqlRows<{ hold_id: string | null }>(m,
+        `UPDATE generation_attempts SET outcome = 'abandoned', error_message = 'create refused', ended_at = now()
+          WHERE generation_id = $1 AND outcome IS NULL RETURNING hold_id`,
         [id],
       );
       for (const { hold_id } of open) {
+        if (!hold_id) continue;
         const evt: HoldReleaseRequestedEvt = { v: 1, orgId: g.org_id, holdId: hold_id, reason: 'discarded', eventId: `release:${hold_id}` };
         await addToOutbox(m, EVENTS.holdReleaseRequested, evt);
       }
       await m.query(`DELETE FROM generation_attempts WHERE generation_id = $1`, [id]);
       await m.query(`DELETE FROM generations WHERE id = $1`, [id]);
+      return true;
     });
   }
 

@@ -204,7 +204,8 @@ function failure(e: ProviderError, ownKey = false): SubmitJobResult {
 const OWN_KEY_STATUSES = new Set([401, 402, 403, 429]);
 
 function refusesOwnKey(e: ProviderError): boolean {
-  return e.httpStatus !== undefined && OWN_KEY_STATUSES.has(e.httpStatus);
+  // A safety system's refusal stays one (the next model is tried), whatever its status.
+  return e.httpStatus !== undefined && OWN_KEY_STATUSES.has(e.httpStatus) && e.kind !== ProviderErrorKind.Moderation;
 }
 
 /** The org's key refused: the next route is tried (not the next model: the input was not at fault). */
