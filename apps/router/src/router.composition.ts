@@ -188,7 +188,8 @@ export class RouterComposition {
         },
         breakerIsOpen: (routeId) => this.breakers.isOpen(routeId),
         // Our own failures (the providers service unreachable or slow: our overload) say nothing about the route.
-        throughBreaker: (routeId, fn) => this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true)),
+        throughBreaker: (routeId, fn) =>
+          this.breakers.run(routeId, fn, (r: any) => (r instanceof Error && !isOurSideFailure(r)) || (r && r.ok === false && r.retryable === true), isOurSideFailure),
         onOurSideFailure: (routeId, outcome) => ourSide.inc({ route: routeId, outcome }),
         onFallback: (reason) => this.fallbacks.inc({ reason }),
         onRouteFailure: (routeId, kind) => observe(routeId, { ok: false, kind }),

@@ -146,6 +146,25 @@ describe('BreakerRegistry', () => {
     expect(changes.map(([, s]) => s)).toEqual(['open', 'half_open', 'open']);
   });
 
+  it('a probe that failed on our side (neutral) proves nothing: back to open, and a later probe decides', async () => {
+    const b = make();
+    await trip(b);
+    await sleep(80);
+    expect(b.state(ROUTE)).toBe('half_open');
+    const ours = new Error('providers service unavailable');
+    const isNeutral = (e: unknown) => e === ours;
+    await expect(b.run(ROUTE, async () => { throw ours; }, isFailure, isNeutral)).rejects.toBe(ours);
+    expect(b.state(ROUTE)).toBe('open');
+    expect(b.isOpen(ROUTE)).toBe(true);
+    expect(changes.map(([, s]) => s)).toEqual(['open', 'half_open', 'open']);
+    // Closed, a neutral outcome is not a failure either: it does not open the breaker.
+    await sleep(80);
+    await b.run(ROUTE, async () => OK, isFailure);
+    expect(b.state(ROUTE)).toBe('closed');
+    for (let i = 0; i < 5; i++) await expect(b.run(ROUTE, async () => { throw ours; }, isFailure, isNeutral)).rejects.toBe(ours);
+    expect(b.state(ROUTE)).toBe('closed');
+  });
+
   it('a bad-request probe counts as success and closes the breaker', async () => {
     const b = make();
     await trip(b);

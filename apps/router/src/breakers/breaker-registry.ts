@@ -86,7 +86,7 @@ class FailedResult {
 }
 
 interface Entry {
-  breaker: CircuitBreaker<[Action, Classifier], unknown>;
+  breaker: CircuitBreaker<[Action, Classifier, Classifier | undefined], unknown>;
   state: BreakerState;
   /** Closed after a successful probe: replace by a fresh breaker (fresh stats) on next use. */
   stale: boolean;
@@ -125,10 +125,16 @@ export class BreakerRegistry {
     return out;
   }
 
-  async run<T>(routeId: string, fn: () => Promise<T>, isFailure: (resultOrError: unknown) => boolean): Promise<T> {
+  /**
+   * Runs `fn` through the route's breaker. `isFailure` says what counts against the route. `isNeutral`
+   * picks out thrown errors that say nothing about it (our own: the providers service unreachable or
+   * slow): not failures — and, unlike a success, not proof either: a half-open breaker whose probe ends
+   * neutral goes back to open (a later probe decides), instead of closing on a route nobody reached.
+   */
+  async run<T>(routeId: string, fn: () => Promise<T>, isFailure: (resultOrError: unknown) => boolean, isNeutral?: (err: unknown) => boolean): Promise<T> {
     const { breaker } = this.entry(routeId);
     try {
-      return (await breaker.fire(fn, isFailure)) as T;
+      return (await breaker.fire(fn, isFailure, isNeutral)) as T;
     } catch (err) {
       if (err instanceof FailedResult) return err.value as T;
       if (err instanceof Error && CircuitBreaker.isOurError(err)) {
@@ -187,7 +193,10 @@ export class BreakerRegistry {
 
   private create(routeId: string): Entry {
     const o = this.options;
-    const breaker = new CircuitBreaker<[Action, Classifier], unknown>(
+    // Set when a half-open breaker's probe ended neutral: opossum calls that a success and closes the
+    // breaker; the close is turned back into an open (see run).
+    let neutralProbe = false;
+    const breaker = new CircuitBreaker<[Action, Classifier, Classifier | undefined], unknown>(
       async (fn: Action, isFailure: Classifier) => {
         const value = await fn();
         if (isFailure(value)) throw new FailedResult(value);
@@ -205,9 +214,13 @@ export class BreakerRegistry {
         enableSnapshots: false,
         // true = "not a failure". Our own FailedResult and opossum's errors (timeout) are failures;
         // anything fn threw is classified by the caller.
-        errorFilter: (err: unknown, _fn?: Action, isFailure?: Classifier) => {
+        errorFilter: (err: unknown, _fn?: Action, isFailure?: Classifier, isNeutral?: Classifier) => {
           if (err instanceof FailedResult) return false;
           if (err instanceof Error && CircuitBreaker.isOurError(err)) return false;
+          if (isNeutral?.(err)) {
+            if (breaker.halfOpen) neutralProbe = true;
+            return true;
+          }
           return isFailure ? !isFailure(err) : false;
         },
       },
@@ -218,6 +231,14 @@ export class BreakerRegistry {
       if (this.entries.get(routeId) !== entry) return;
       const previous = entry.state;
       if (previous === state) return;
+      if (state === 'closed' && previous === 'half_open' && neutralProbe) {
+        // The probe never reached the route: nothing is proven, so open again (announced as such) and
+        // let the next probe, after resetTimeout, decide.
+        neutralProbe = false;
+        breaker.open();
+        return;
+      }
+      neutralProbe = false;
       entry.state = state;
       if (state === 'closed' && previous === 'half_open') entry.stale = true;
       try {
