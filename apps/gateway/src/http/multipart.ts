@@ -21,6 +21,8 @@ export class UploadedFile {
 export type MultipartBody = Record<string, string | UploadedFile>;
 
 const tooLarge = (message: string) => new ApiError(ErrorCode.PAYLOAD_TOO_LARGE, message);
+/** Longest a refused upload is read on before its error is answered (a client that never stops sending gets it then). */
+const DRAIN_MS = 2000;
 const malformed = (message: string) => new ApiError(ErrorCode.BAD_REQUEST, message);
 
 /**
@@ -42,12 +44,25 @@ export function multipartParser(maxBytes: number) {
     const finish = (err: Error | null, body?: MultipartBody) => {
       if (finished) return;
       finished = true;
-      if (err && bb) {
-        // Stop parsing; what the client still sends is read and dropped so the error answer gets through.
-        payload.unpipe(bb);
-        payload.resume();
-      }
-      done(err, body);
+      if (!err || !bb) return done(err, body);
+      // Stop parsing; read and drop what the client still sends, and answer once it has sent it all
+      // (at most DRAIN_MS later): an HTTP/1.1 client still uploading when the answer arrives may see
+      // the connection reset instead of the 413 (the openai SDK then reports a connection error).
+      payload.unpipe(bb);
+      let answered = false;
+      const answer = () => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        done(err);
+      };
+      const timer = setTimeout(answer, DRAIN_MS);
+      timer.unref();
+      if ((payload as { readableEnded?: boolean }).readableEnded) return answer();
+      payload.once('end', answer);
+      payload.once('close', answer);
+      payload.once('error', answer);
+      payload.resume();
     };
     try {
       bb = busboy({ headers: req.headers as busboy.BusboyConfig["headers"], limits: { files: 1, fields: 32, parts: 33, fileSize: DATA_URI_MAX_BYTES, fieldSize: maxBytes } });
