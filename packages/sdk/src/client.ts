@@ -3,6 +3,9 @@ import { pollDelays, sleep, type BackoffOptions } from './backoff';
 import { ConnectionError, errorFromResponse, GenerationFailedError, GenerationTimeoutError, PipevideoError, RateLimitError, ServiceUnavailableError } from './errors';
 import type { components, paths } from './generated/openapi';
 
+/** `GET /v1/usage`'s query as the API document defines it (its `api` and `status` values). */
+type UsageQuery = NonNullable<paths['/v1/usage']['get']['parameters']['query']>;
+
 type Schemas = components['schemas'];
 export type CreateVideoGeneration = Schemas['CreateVideoGenerationDto'];
 export type VideoGeneration = Schemas['VideoGeneration'];
@@ -188,7 +191,7 @@ export class PipevideoClient {
 
   /** Usage rows, newest first, with totals per day and model; `model`, `api` and `status` narrow rows and totals alike. */
   usage(
-    query: { from?: string | number; to?: string | number; limit?: number; cursor?: string; model?: string; api?: 'video' | 'responses'; status?: 'completed' | 'failed' | 'cancelled' | 'incomplete' | 'in_progress' } = {},
+    query: { from?: string | number; to?: string | number; limit?: number; cursor?: string; model?: string; api?: UsageQuery['api']; status?: UsageQuery['status'] } = {},
   ): Promise<Record<string, any>> {
     return this.call(() => this.api.GET('/v1/usage', { params: { query } }) as Promise<Answer<Record<string, any>>>);
   }
