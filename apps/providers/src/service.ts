@@ -6,6 +6,7 @@ import { StoredOutputs1760000000000 } from './migrations/1760000000000-stored-ou
 import { ProviderKeys1780000000000 } from './migrations/1780000000000-provider-keys';
 import { CancelledAttempts1790000000000 } from './migrations/1790000000000-cancelled-attempts';
 import { DueJobsIndex1790000000100 } from './migrations/1790000000100-due-jobs-index';
+import { OwnKeyRefusals1800000000000 } from './migrations/1800000000000-own-key-refusals';
 import { composeProviders, type ProvidersComposition } from './providers.composition';
 import { ProvidersModule } from './providers.module';
 
@@ -28,7 +29,7 @@ export type RunningProvidersService = RunningService & {
 
 export const PROVIDERS_SERVICE_NAME = 'providers';
 export const CALLBACK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, StoredOutputs1760000000000, ProviderKeys1780000000000, CancelledAttempts1790000000000, DueJobsIndex1790000000100];
+export const PROVIDERS_MIGRATIONS = [ProviderJobs1700000004000, StoredOutputs1760000000000, ProviderKeys1780000000000, CancelledAttempts1790000000000, DueJobsIndex1790000000100, OwnKeyRefusals1800000000000];
 
 /** Starts the providers service: NATS handlers, callback endpoints, poller. */
 export async function startProvidersService(opts: ProvidersServiceOptions): Promise<RunningProvidersService> {

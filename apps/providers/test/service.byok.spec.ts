@@ -83,9 +83,13 @@ describe('providers service — bring your own key', () => {
     await sandboxAccount('fal-org-r-key-WXYZ');
     await rpc(RPC.providers.keyPut, { orgId: 'org_r', provider: 'fal', key: 'fal-org-r-key-WXYZ' });
     await sandboxAccount('fal-org-r-key-NEW1'); // the org rotated its key at fal; ours is stale
-    const res = await falSubmit(genId('revoked'), { orgId: 'org_r', byok: true });
+    const revoked = genId('revoked');
+    const res = await falSubmit(revoked, { orgId: 'org_r', byok: true });
     expect(res).toMatchObject({ ok: false, kind: 'down', retryable: true, ownKey: true, message: expect.stringMatching(/own fal key was refused/) });
     expect(metricValue(await env.metrics(), 'pipevideo_byok_jobs_total', { provider: 'fal', outcome: 'key_refused' })).toBe(1);
+    // A repeat of the attempt (a redelivery, a retry after a lost reply) answers the same: still the
+    // org's key at fault, so the router still does not count it against the route.
+    expect(await falSubmit(revoked, { orgId: 'org_r', byok: true })).toEqual(res);
     // The platform's key still runs a plain submit.
     const plain = await falSubmit(genId('plain-r'), { orgId: 'org_r' });
     expect(plain).toMatchObject({ ok: true });

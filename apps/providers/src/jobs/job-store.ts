@@ -41,6 +41,8 @@ export interface JobRow {
   byok: boolean;
   /** That account's id at the provider when the job was submitted (fal: callbacks are signed for it). */
   byok_account_id: string | null;
+  /** The submit failed because the provider refused the org's own key (answered with `ownKey`). */
+  own_key_refused: boolean;
 }
 
 export interface NewJob {
@@ -154,11 +156,11 @@ export class JobStore {
     return { running: false, row: after[0] };
   }
 
-  async markSubmitFailed(id: string, kind: string, message: string): Promise<void> {
+  async markSubmitFailed(id: string, kind: string, message: string, ownKeyRefused = false): Promise<void> {
     await this.ds.query(
-      `UPDATE provider_jobs SET status = 'submit_failed', error_kind = $2, error_message = $3, finished_at = now(), updated_at = now()
+      `UPDATE provider_jobs SET status = 'submit_failed', error_kind = $2, error_message = $3, own_key_refused = $4, finished_at = now(), updated_at = now()
         WHERE id = $1 AND status = 'submitting'`,
-      [id, kind, message.slice(0, 2000)],
+      [id, kind, message.slice(0, 2000), ownKeyRefused],
     );
   }
 

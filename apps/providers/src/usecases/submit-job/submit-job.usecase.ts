@@ -115,7 +115,7 @@ export class SubmitJobUseCase {
       if (!isProviderError(err)) logger.error({ err: String(err), provider: msg.provider }, 'unexpected adapter error on submit');
       const ownKey = !!credentials && refusesOwnKey(e);
       if (ownKey) e = ownKeyRefusal(msg.provider, e);
-      await this.store.markSubmitFailed(id, e.kind, e.message);
+      await this.store.markSubmitFailed(id, e.kind, e.message, ownKey);
       if (credentials) this.byokMetrics?.jobs.inc({ provider: msg.provider, outcome: ownKey ? 'key_refused' : e.kind });
       return failure(e, ownKey);
     }
@@ -222,7 +222,7 @@ function replay(row: JobRow, msg: SubmitJobMsg): SubmitJobResult {
   if (row.provider_job_id) return { ok: true, providerJobId: row.provider_job_id, mode: row.mode };
   if (row.status === 'submit_failed') {
     const kind = (row.error_kind ?? ProviderErrorKind.ServerError) as ProviderErrorKind;
-    return { ok: false, kind, retryable: RETRYABLE_PROVIDER_ERRORS.has(kind), message: row.error_message ?? 'submit failed' };
+    return { ok: false, kind, retryable: RETRYABLE_PROVIDER_ERRORS.has(kind), message: row.error_message ?? 'submit failed', ...(row.own_key_refused ? { ownKey: true } : {}) };
   }
   if (row.status === 'submitting') return failure(new ProviderError(ProviderErrorKind.Timeout, 'a submit of this attempt is still in progress'));
   return failure(new ProviderError(ProviderErrorKind.ServerError, `this attempt is already ${row.status}`));
