@@ -74,6 +74,8 @@ export class RouterComposition {
   private readonly dispatchRefused: Counter;
   /** Refused creates whose generation PostgreSQL could not remove at once: tried again while the create's lease lasts. */
   private readonly discardRetry: DiscardRetry;
+  /** Background removals of refused creates (discardRefused) not finished yet. */
+  private readonly discarding = new Set<Promise<void>>();
   private creating = 0;
   /** `generation.updated.<org>` broadcasts after each committed visible change (the gateway's poll view, status streams). */
   private readonly updates: GenerationAnnouncer;
@@ -161,6 +163,10 @@ export class RouterComposition {
       onRetried: (generationId, outcome, err) => {
         discardRetries.inc({ outcome });
         if (outcome === 'gave_up') logger.error({ generationId, err: String(err) }, 'a refused create could not be removed before its lease ran out; a sweeper will take it over');
+      },
+      track: (background) => {
+        this.discarding.add(background);
+        void background.finally(() => this.discarding.delete(background));
       },
     };
     this.dispatchRefused = new Counter({ name: 'pipevideo_dispatch_queue_refusals_total', help: 'Creates refused with 503 because this router replica\'s dispatch queue was full (backpressure)', registers: [reg] });
@@ -316,8 +322,9 @@ export class RouterComposition {
     await this.sweeper.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     // Give in-flight dispatches a moment; what does not finish keeps its lease, which expires and
-    // lets another replica (or this one, restarted) finish the job.
-    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 3000).unref())]);
+    // lets another replica (or this one, restarted) finish the job. Refused creates still being removed
+    // in the background get the same moment: one a sweeper took over would run a create answered with an error.
+    await Promise.race([Promise.allSettled([...this.inflight, ...this.discarding]), new Promise((r) => setTimeout(r, 3000).unref())]);
     this.sharedBreakers?.stop();
     await this.health.stop().catch(() => undefined);
     this.breakers.shutdown();

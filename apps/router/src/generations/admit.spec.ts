@@ -36,6 +36,19 @@ describe('discardRefused', () => {
     expect(o.seen).toEqual(['gen_2:removed']);
   });
 
+  it('hands the background removal to whoever must wait for it (a replica that stops), and nothing when none was needed', async () => {
+    const tracked: Promise<void>[] = [];
+    await discardRefused('gen_5', failing(0), { everyMs: 5, forMs: 1000, onRetried: () => undefined, track: (p) => tracked.push(p) });
+    expect(tracked).toHaveLength(0);
+    const discard = failing(2);
+    const o = outcomes();
+    await discardRefused('gen_6', discard, { everyMs: 5, forMs: 1000, onRetried: o.onRetried, track: (p) => tracked.push(p) });
+    expect(tracked).toHaveLength(1);
+    await tracked[0]; // settles once the removal went through
+    expect(o.seen).toEqual(['gen_6:removed']);
+    expect(discard).toHaveBeenCalledTimes(3);
+  });
+
   it('gives up when the lease runs out, and says so', async () => {
     const discard = failing(Infinity);
     const o = outcomes();

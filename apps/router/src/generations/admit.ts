@@ -47,6 +47,8 @@ export interface DiscardRetry {
   forMs: number;
   /** A removal that needed the background: done after all, or given up (the lease ran out: a sweeper runs it; see docs/architecture.md). */
   onRetried(id: string, outcome: 'removed' | 'gave_up', err?: unknown): void;
+  /** Handed each background removal, so a replica that stops can wait for it (within its stop grace) instead of leaving it to a sweeper. */
+  track?(background: Promise<void>): void;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function discardRefused(id: string, discard: (id: string) => Promis
     // PostgreSQL did not answer: go on in the background.
   }
   const until = Date.now() + retry.forMs;
-  void (async () => {
+  const background = (async () => {
     let last: unknown;
     while (Date.now() + retry.everyMs < until) {
       await new Promise((r) => setTimeout(r, retry.everyMs).unref());
@@ -75,4 +77,5 @@ export async function discardRefused(id: string, discard: (id: string) => Promis
     }
     retry.onRetried(id, 'gave_up', last);
   })();
+  retry.track?.(background);
 }
