@@ -165,6 +165,19 @@ describe('BreakerRegistry', () => {
     expect(b.state(ROUTE)).toBe('closed');
   });
 
+  it('closed, a neutral outcome is not a call either: it does not dilute the failures of the calls that reached the route', async () => {
+    const b = make({ volumeThreshold: 4 });
+    const ours = new Error('providers service did not answer in time');
+    const isNeutral = (e: unknown) => e === ours;
+    // Six calls never reached the route, then four reached it and three failed: 75 % of the route's
+    // calls failed. Counted as calls, the six would have made it 3 of 10, and the breaker would stay closed.
+    for (let i = 0; i < 6; i++) await expect(b.run(ROUTE, async () => { throw ours; }, isFailure, isNeutral)).rejects.toBe(ours);
+    expect(b.state(ROUTE)).toBe('closed');
+    await b.run(ROUTE, async () => OK, isFailure);
+    for (let i = 0; i < 3; i++) await b.run(ROUTE, async () => RETRYABLE, isFailure);
+    expect(b.state(ROUTE)).toBe('open');
+  });
+
   it('a bad-request probe counts as success and closes the breaker', async () => {
     const b = make();
     await trip(b);

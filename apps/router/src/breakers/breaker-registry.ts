@@ -15,6 +15,10 @@
  *   `resetTimeoutMs` it is half-open: opossum lets exactly one probe through (other calls are
  *   rejected as open meanwhile); a successful probe closes it, a failed one re-opens it.
  *
+ * A thrown error `isNeutral` picks out (our own side failed: the providers service unreachable or slow)
+ * counts as nothing at all: not a failure, not a success, not even a call in the rolling window; a
+ * half-open breaker whose probe ended neutral goes back to open.
+ *
  * When a breaker closes after a successful probe, its rolling statistics are discarded (the breaker
  * is replaced by a fresh one on next use): opossum keeps the pre-outage failures in its window, and a
  * single new failure would otherwise re-open a provider that has just recovered.
@@ -219,6 +223,7 @@ export class BreakerRegistry {
           if (err instanceof Error && CircuitBreaker.isOurError(err)) return false;
           if (isNeutral?.(err)) {
             if (breaker.halfOpen) neutralProbe = true;
+            else uncountFire(breaker);
             return true;
           }
           return isFailure ? !isFailure(err) : false;
@@ -252,6 +257,19 @@ export class BreakerRegistry {
     breaker.on('close', () => transition('closed'));
     return entry;
   }
+}
+
+/**
+ * Takes a neutral call back out of the rolling window. opossum counted it as a fire when it started, and
+ * opens on failures / fires: left in, calls that never reached the route would dilute its real failures
+ * (a route failing 60 % of the calls that reached it could stay closed while our side was slow for
+ * others). `status.window` hands out the live buckets, newest first; the call is taken from the newest
+ * (the one it started in unless the window rotated meanwhile), never below zero.
+ * `breaker-registry.spec.ts` pins this against opossum's internals.
+ */
+function uncountFire(breaker: { status: unknown }): void {
+  const bucket = (breaker.status as unknown as { window: Array<{ fires: number }> }).window[0];
+  if (bucket && bucket.fires > 0) bucket.fires--;
 }
 
 function stripUndefined<T extends object>(o: Partial<T>): Partial<T> {
