@@ -3,6 +3,7 @@ import { MessagingConfig, RunningService, startService, trustedProxies } from '@
 import type { AccountsConfig } from './accounts/accounts-config';
 import { GatewayConfig, gatewayConfigFromEnv } from './gateway.config';
 import { HumanAccounts1750000000000 } from './migrations/1750000000000-human-accounts';
+import { OwnerInvites1800000000000 } from './migrations/1800000000000-owner-invites';
 import { GatewayModule } from './gateway.module';
 import { installUrlGuard } from './http/url-guard';
 import { installStaticListener } from './http/static-listener';
@@ -35,7 +36,7 @@ export interface RunningGateway extends RunningService {
   runtime: GatewayComposition;
 }
 
-export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300, KeySpendLimits1700000002500, HumanAccounts1750000000000];
+export const GATEWAY_MIGRATIONS = [GatewayInit1700000002000, UnloggedRateCounters1700000002100, SlidingRateLeases1700000002200, AbuseControls1700000002300, KeySpendLimits1700000002500, HumanAccounts1750000000000, OwnerInvites1800000000000];
 
 /** Boots the gateway: schema `gateway`, its migrations, HTTP on `port`, RPC client over `messaging`. */
 export async function startGatewayService(opts: StartGatewayOptions): Promise<RunningGateway> {

@@ -60,6 +60,49 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       expect(empty.status).toBe(400);
     });
 
+    it('bodies that parse but cannot be used are 400s naming where, never 500s; an empty JSON body is no body', async () => {
+      const json = { 'content-type': 'application/json' };
+      const nest = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+      // Nested past the limit anywhere (here: inside options, metadata, an unknown field), for every API.
+      for (const [path, body] of [
+        ['/v1/video/generations', `{"model":"google/veo-3.1","prompt":"x","options":${nest(5000)}}`],
+        ['/v1/responses', `{"model":"m","input":"x","metadata":${nest(3000)}}`],
+        ['/v1/responses', `{"model":"m","input":"x","foo":${nest(100)}}`],
+      ]) {
+        const r = await call(h.url, 'POST', path, { key: o.key, raw: body, headers: json });
+        expect(r.status).toBe(400);
+        expect(JSON.stringify(r.body)).toMatch(/nested more than 64 levels deep/);
+      }
+      // A lone surrogate cannot be stored (PostgreSQL's json refuses it): named, in values and in keys.
+      const lone = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: '{"model":"google/veo-3.1","prompt":"x \\ud800"}', headers: json });
+      expect(lone.status).toBe(400);
+      expect(lone.body.error.message).toMatch(/^prompt holds a lone UTF-16 surrogate/);
+      const loneKey = await call(h.url, 'POST', '/v1/responses', { key: o.key, raw: '{"model":"m","input":"x","metadata":{"\\udc00":"v"}}', headers: json });
+      expect(loneKey.status).toBe(400);
+      expect(loneKey.body.error.message).toMatch(/^metadata\..* holds a lone UTF-16 surrogate/);
+      // A pair is valid text (an emoji written as escapes).
+      const pair = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: '{"model":"google/veo-3.1","prompt":"a cat \\ud83d\\ude00"}', headers: json });
+      expect(pair.status).toBe(200);
+      // Names of Object's own methods are unknown fields like any other, not silently dropped.
+      const ctor = await call(h.url, 'POST', '/v1/responses', { key: o.key, body: { model: 'm', input: 'x', constructor: 1 } });
+      expect(ctor.status).toBe(400);
+      expect(ctor.body.error.message).toBe('constructor is not a known field');
+      const videos = await call(h.url, 'POST', '/v1/videos', { key: o.key, body: { model: 'google/veo-3.1', prompt: 'x', toString: 'y' } });
+      expect(videos.status).toBe(400);
+      expect(videos.body.error.message).toMatch(/^toString is not a parameter of POST \/v1\/videos/);
+      // Content-Type: application/json with no body: a route without a body works, one with a body says it is missing.
+      const ep = await call(h.url, 'POST', '/v1/webhooks', { key: o.key, body: { url: 'https://example.com/hook' } });
+      expect(ep.status).toBe(201);
+      const del = await call(h.url, 'DELETE', `/v1/webhooks/${ep.body.id}`, { key: o.key, raw: '', headers: json });
+      expect(del.status).toBe(200);
+      const noBody = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: '', headers: json });
+      expect(noBody.status).toBe(400);
+      expect(noBody.body.error.message).toMatch(/Request body is required/);
+      // Forms are not JSON: 415, not a generation made from form fields.
+      const form = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: 'model=google%2Fveo-3.1&prompt=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(form.status).toBe(415);
+    });
+
     it('ids of the wrong shape are 404 without a downstream call', async () => {
       const before = h.calls.length;
       for (const path of ['/v1/video/generations/nope', '/v1/video/generations/gen_', '/v1/responses/gen_!!', '/v1/webhooks/ep_x%20y', '/v1/models/..%2F..%2Fetc'])

@@ -108,6 +108,11 @@ describe('dashboard accounts: email sign-up, orgs, invites, org switching, OIDC'
     const graceId = members.body.data.find((m: any) => m.email === grace.email).user_id;
     expect((await grace.request('PATCH', `/v1/orgs/${acme}/members/${graceId}`, { body: { role: 'owner' } })).status).toBe(403);
     expect((await ada.request('PATCH', `/v1/orgs/${acme}/members/${graceId}`, { body: { role: 'admin' } })).body.role).toBe('admin');
+    // Owners invite owners; an admin cannot.
+    expect((await grace.request('POST', `/v1/orgs/${acme}/invites`, { body: { email: 'cofounder@example.com', role: 'owner' } })).status).toBe(403);
+    const ownerInvite = await ada.request('POST', `/v1/orgs/${acme}/invites`, { body: { email: 'cofounder@example.com', role: 'owner' } });
+    expect(ownerInvite.status).toBe(201);
+    expect(ownerInvite.body).toMatchObject({ role: 'owner', status: 'pending' });
     expect((await grace.request('POST', '/v1/keys', { ...asMember, body: { name: 'by-grace' } })).status).toBe(201);
     // The last owner cannot leave; Grace can.
     expect((await ada.request('POST', `/v1/orgs/${acme}/leave`)).status).toBe(409);

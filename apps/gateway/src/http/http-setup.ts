@@ -5,11 +5,36 @@ import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { CORRELATION_HEADER, isDashboardBuild, registerDashboard } from '@pipevideo/platform';
 import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { GatewayExceptionFilter } from './exception.filter';
+import { jsonBodyProblem } from './json-body';
 import { multipartParser } from './multipart';
 import { ErrorCode } from '@pipevideo/contracts';
 import { ApiError, errorBodyFor, normalizeError } from './api-error';
 import { limitMessage } from '../ratelimit/request-limits';
 import { correlationIdFor } from './correlation';
+
+/**
+ * Our JSON body parser in place of the one Nest installs (Fastify's, keeping the raw bytes for the
+ * Stripe webhook's signature): the same parsing (`__proto__`/`constructor.prototype` refused), plus
+ * - an empty body is no body, as if `Content-Type: application/json` had not been sent (many clients
+ *   send the header on every request): routes without a body work, the others say the body is missing;
+ * - a body nested too deep or holding a lone surrogate is a 400 naming where (`json-body.ts`), not a
+ *   500 from deep inside validation or PostgreSQL.
+ * Nest's `application/x-www-form-urlencoded` parser goes too: every route takes JSON (415 otherwise).
+ */
+function installJsonParser(fastify: any): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: { rawBody?: Buffer }, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+    req.rawBody = body;
+    const text = body.toString('utf8');
+    if (!text.trim()) return done(null, undefined);
+    parseJson(req, text, (err: Error | null, value: unknown) => {
+      if (err) return done(err);
+      const problem = jsonBodyProblem(value, text);
+      done(problem ? new ApiError(ErrorCode.BAD_REQUEST, problem) : null, problem ? undefined : value);
+    });
+  });
+}
 
 /**
  * Fastify-level wiring that must exist before the server starts: correlation ids on every answer,
@@ -49,6 +74,7 @@ export class HttpSetup implements OnModuleInit {
     fastify.addHook('onResponse', async (req: any, reply: any) => {
       this.rt.metrics.requests.inc({ route: req.routeOptions?.url ?? 'unmatched', status_code: String(reply.statusCode) });
     });
+    installJsonParser(fastify);
     // OpenAI's SDKs upload POST /v1/videos as multipart/form-data; every other route stays JSON-only (415).
     fastify.addContentTypeParser('multipart/form-data', multipartParser(this.rt.cfg.bodyLimitBytes));
     // Not awaited: awaiting would load the plugin queue now, before Nest installs its error handler,

@@ -99,7 +99,7 @@ export function parseOpenAIVideoBody(body: unknown): VideoRequest {
   for (const k of Object.keys(raw)) {
     if (FIELDS.includes(k)) continue;
     const name = k.slice(0, 64);
-    issues.push(issue(name, NOT_SUPPORTED[k] ?? `${name} is not a parameter of POST /v1/videos (model, prompt, seconds, size, input_reference); model-specific options are in POST /v1/video/generations`));
+    issues.push(issue(name, (Object.hasOwn(NOT_SUPPORTED, k) ? NOT_SUPPORTED[k] : undefined) ?? `${name} is not a parameter of POST /v1/videos (model, prompt, seconds, size, input_reference); model-specific options are in POST /v1/video/generations`));
   }
   if (raw.model === undefined) issues.push(issue('model', 'model is required: a Pipevideo model slug such as "google/veo-3.1" (GET /v1/models lists them with their durations and sizes)'));
   const mapped: Record<string, unknown> = { model: raw.model, prompt: raw.prompt };

@@ -270,7 +270,9 @@ export function parseResponseBody(body: unknown, limits: ResponseBodyLimits = { 
   try {
     dto = validateDto(CreateResponseDto, { ...rest, input: 'placeholder' });
   } catch (err: any) {
-    issues.unshift(...(err?.extra?.details ?? []));
+    // A refusal without field issues (a body class-transformer cannot map) is answered as it is.
+    if (!err?.extra?.details?.length) throw err;
+    issues.unshift(...err.extra.details);
   }
   if (dto?.metadata !== undefined) {
     const entries = Object.entries(dto.metadata);

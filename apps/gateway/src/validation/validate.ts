@@ -67,6 +67,12 @@ export function normalizeJsonBody(body: Record<string, unknown>): Record<string,
  * takes them out first (the video API forwards them in `extra`).
  */
 export function validateDto<T extends object>(cls: new () => T, plain: Record<string, unknown>, opts: { forbidUnknown?: boolean } = {}): T {
+  // class-transformer skips a key the instance already has as a function (`constructor`, `toString`,
+  // …), so the unknown-field check would never see it: refused here by name.
+  if (opts.forbidUnknown ?? true) {
+    const inherited = Object.keys(plain).filter((k) => k in Object.prototype);
+    if (inherited.length) throw invalid(inherited.map((k) => ({ field: k, message: `${k} is not a known field` })));
+  }
   let instance: T;
   try {
     instance = plainToInstance(cls, plain, { enableImplicitConversion: false, exposeDefaultValues: false });
