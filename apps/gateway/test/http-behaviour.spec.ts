@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { RPC } from '@pipevideo/contracts';
 import { installFakeDownstream } from './fake-downstream';
 import { call, Harness, newOrg, startHarness } from './helpers';
@@ -101,6 +102,23 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       // Forms are not JSON: 415, not a generation made from form fields.
       const form = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: 'model=google%2Fveo-3.1&prompt=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(form.status).toBe(415);
+    });
+
+    it("requests Node's HTTP parser refuses get the API's error shape and a sentence, not Fastify's", async () => {
+      const raw = (text: string) =>
+        new Promise<string>((resolve, reject) => {
+          const { hostname, port } = new URL(h.url);
+          const socket = connect(Number(port), hostname, () => socket.end(text));
+          let answer = '';
+          socket.on('data', (d) => (answer += d)).on('close', () => resolve(answer)).on('error', reject);
+        });
+      const parse = (answer: string) => ({ status: Number(answer.split(' ')[1]), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) });
+      const method = parse(await raw('FOO /v1/models HTTP/1.1\r\nHost: x\r\n\r\n'));
+      expect(method).toEqual({ status: 400, body: { error: { code: 'BAD_REQUEST', message: expect.stringMatching(/HTTP method/) } } });
+      const length = parse(await raw('POST /v1/video/generations HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n'));
+      expect(length).toEqual({ status: 400, body: { error: { code: 'BAD_REQUEST', message: 'Content-Length is not a valid number of bytes.' } } });
+      const huge = parse(await raw(`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      expect(huge).toEqual({ status: 431, body: { error: { code: 'REQUEST_HEADER_FIELDS_TOO_LARGE', message: expect.stringMatching(/headers are too large/) } } });
     });
 
     it('ids of the wrong shape are 404 without a downstream call', async () => {

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { DynamicModule, Global, LoggerService, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { answerClientError } from './client-errors';
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource, initServiceDataSource, ServiceDbOptions } from '../db/data-source';
 import { Messaging, MessagingConfig } from '../messaging/runtime';
@@ -138,7 +139,7 @@ export async function startService(o: StartServiceOptions): Promise<RunningServi
 
 async function listen(o: StartServiceOptions, Root: Type<unknown>, ctx: ServiceContext): Promise<RunningService> {
   const { metrics, messaging, relay, ds } = ctx;
-  const adapter = new FastifyAdapter({ bodyLimit: o.bodyLimitBytes ?? 1024 * 1024, trustProxy: trustedProxies() });
+  const adapter = new FastifyAdapter({ bodyLimit: o.bodyLimitBytes ?? 1024 * 1024, trustProxy: trustedProxies(), clientErrorHandler: answerClientError });
   const app = await NestFactory.create<NestFastifyApplication>(Root, adapter, {
     logger: new NestPinoLogger(o.name),
     abortOnError: false,
