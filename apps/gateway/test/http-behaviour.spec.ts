@@ -121,6 +121,24 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       expect(huge).toEqual({ status: 431, body: { error: { code: 'REQUEST_HEADER_FIELDS_TOO_LARGE', message: expect.stringMatching(/headers are too large/) } } });
     });
 
+    it('/metrics is open without PIPEVIDEO_METRICS_TOKEN, and needs it as a bearer token once it is set', async () => {
+      const scrape = (authorization?: string) => fetch(`${h.url}/metrics`, { headers: authorization ? { authorization } : {} });
+      expect((await scrape()).status).toBe(200);
+      process.env.PIPEVIDEO_METRICS_TOKEN = 'scrape-me-7f3a';
+      try {
+        const refused = await scrape();
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+        expect(await refused.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'GET /metrics needs Authorization: Bearer <PIPEVIDEO_METRICS_TOKEN>' } });
+        expect((await scrape('Bearer wrong')).status).toBe(401);
+        const ok = await scrape('Bearer scrape-me-7f3a');
+        expect(ok.status).toBe(200);
+        expect(await ok.text()).toMatch(/^pipevideo_metrics_scrapes_refused_total\{[^}]*\} 2$/m);
+      } finally {
+        delete process.env.PIPEVIDEO_METRICS_TOKEN;
+      }
+    });
+
     it('ids of the wrong shape are 404 without a downstream call', async () => {
       const before = h.calls.length;
       for (const path of ['/v1/video/generations/nope', '/v1/video/generations/gen_', '/v1/responses/gen_!!', '/v1/webhooks/ep_x%20y', '/v1/models/..%2F..%2Fetc'])

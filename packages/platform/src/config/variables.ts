@@ -58,6 +58,7 @@ export const VARIABLES = {
   PIPEVIDEO_EVENT_MAX_DELIVERIES: v(wholeNumber(1), 'all services'),
   PIPEVIDEO_EVENT_MAX_BACKOFF_MS: v(wholeNumber(1), 'all services'),
   PIPEVIDEO_TRUSTED_PROXIES: v(text, 'all services'),
+  PIPEVIDEO_METRICS_TOKEN: v(text, 'all services'),
   PIPEVIDEO_ADMIN_TOKEN: v(text, 'gateway'),
   // gateway
   PIPEVIDEO_RATE_LIMIT_PER_MINUTE: v(wholeNumber(1), 'gateway'),

@@ -14,6 +14,8 @@ export class ServiceMetrics {
   readonly outboxOldestAge: Gauge;
   /** 1 when this service reaches PostgreSQL / NATS, 0 when not (the SRE's view of its readiness). */
   readonly dependencyUp: Gauge<'dependency'>;
+  /** Scrapes of /metrics refused for a missing or wrong PIPEVIDEO_METRICS_TOKEN. */
+  readonly metricsScrapesRefused: Counter;
   /** Refreshers run before each scrape (gauges read from the database). */
   readonly collectors: Array<() => Promise<void>> = [];
 
@@ -49,6 +51,11 @@ export class ServiceMetrics {
       name: 'pipevideo_events_dead_lettered_total',
       help: 'Durable events this service gave up on after the redelivery limit (or as poison), moved to the dead-letter queue',
       labelNames: ['subject', 'consumer'],
+      registers: [this.registry],
+    });
+    this.metricsScrapesRefused = new Counter({
+      name: 'pipevideo_metrics_scrapes_refused_total',
+      help: 'Requests for /metrics refused because they lacked the PIPEVIDEO_METRICS_TOKEN bearer token (a scraper misconfigured, or someone probing)',
       registers: [this.registry],
     });
     this.outboxPending = new Gauge({ name: 'pipevideo_outbox_pending_events', help: 'Outbox events not yet published', registers: [this.registry] });

@@ -1,5 +1,5 @@
 import {
-  ArgumentsHost, CallHandler, Catch, Controller, ExceptionFilter, ExecutionContext, Get, HttpException, Inject, Injectable, NestInterceptor, Res,
+  ArgumentsHost, CallHandler, Catch, Controller, ExceptionFilter, ExecutionContext, Get, Headers, HttpException, Inject, Injectable, NestInterceptor, Res,
 } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
 import { tap } from 'rxjs/operators';
@@ -8,6 +8,7 @@ import { isConnectivityError } from '../db/connectivity';
 import { CORRELATION_HEADER, withCorrelationId } from './correlation';
 import { logger } from './logger';
 import { ServiceMetrics } from './metrics';
+import { metricsScrapeAllowed } from './metrics-access';
 
 export const METRICS = Symbol('METRICS');
 export const READINESS = Symbol('READINESS');
@@ -81,7 +82,14 @@ export class HealthController {
   ) {}
 
   @Get('metrics')
-  async scrape(@Res() reply: any) {
+  async scrape(@Headers('authorization') authorization: string | undefined, @Res() reply: any) {
+    if (!metricsScrapeAllowed(authorization)) {
+      this.metrics.metricsScrapesRefused.inc();
+      return reply
+        .status(401)
+        .header('WWW-Authenticate', 'Bearer realm="metrics"')
+        .send({ error: { code: ErrorCode.UNAUTHORIZED, message: 'GET /metrics needs Authorization: Bearer <PIPEVIDEO_METRICS_TOKEN>' } });
+    }
     reply.header('content-type', this.metrics.registry.contentType).send(await this.metrics.scrape());
   }
 
