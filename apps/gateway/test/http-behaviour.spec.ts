@@ -139,6 +139,23 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       }
     });
 
+    it('a real path with the wrong method is a 405 with Allow (OPTIONS: 204 with Allow); an unknown path stays 404', async () => {
+      const put = await call(h.url, 'PUT', '/v1/video/generations', { key: o.key, body: {} });
+      expect(put.status).toBe(405);
+      expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+      expect(put.body).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: 'PUT is not allowed on /v1/video/generations: use GET, HEAD, POST.' } });
+      const onId = await call(h.url, 'PATCH', '/v1/video/generations/gen_abc?x=1', { key: o.key, body: {} });
+      expect(onId.status).toBe(405);
+      expect(onId.headers.get('allow')).toMatch(/GET/);
+      const responses = await call(h.url, 'DELETE', '/v1/responses', { key: o.key });
+      expect(responses.status).toBe(405);
+      expect(responses.body.error).toMatchObject({ type: 'invalid_request_error', code: 'method_not_allowed' });
+      const options = await fetch(`${h.url}/v1/models`, { method: 'OPTIONS' });
+      expect(options.status).toBe(204);
+      expect(options.headers.get('allow')).toBe('GET, HEAD');
+      expect((await call(h.url, 'PUT', '/v1/nothing-here', { key: o.key, body: {} })).status).toBe(404);
+    });
+
     it('ids of the wrong shape are 404 without a downstream call', async () => {
       const before = h.calls.length;
       for (const path of ['/v1/video/generations/nope', '/v1/video/generations/gen_', '/v1/responses/gen_!!', '/v1/webhooks/ep_x%20y', '/v1/models/..%2F..%2Fetc'])

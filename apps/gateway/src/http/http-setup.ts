@@ -4,6 +4,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { CORRELATION_HEADER, isDashboardBuild, registerDashboard } from '@pipevideo/platform';
 import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
+import { AllowedMethods } from './allowed-methods';
 import { GatewayExceptionFilter } from './exception.filter';
 import { jsonBodyProblem } from './json-body';
 import { multipartParser } from './multipart';
@@ -53,7 +54,7 @@ export class HttpSetup implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance();
     // Unknown routes and body-parsing failures (malformed JSON, 413) reach only global filters; ours
     // is added last, so it is consulted first (Nest tries global filters in reverse order).
-    this.appConfig.addGlobalFilter(new GatewayExceptionFilter());
+    this.appConfig.addGlobalFilter(new GatewayExceptionFilter(new AllowedMethods(() => [this.rt.openapiDocument, this.rt.operatorOpenapiDocument])));
     fastify.addHook('onRequest', async (req: any, reply: any) => {
       const id = correlationIdFor(req.headers[CORRELATION_HEADER]);
       // The platform's interceptor reads the header: it then carries the id over NATS and into logs.
