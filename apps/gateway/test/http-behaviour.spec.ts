@@ -99,6 +99,10 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       const noBody = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: '', headers: json });
       expect(noBody.status).toBe(400);
       expect(noBody.body.error.message).toMatch(/Request body is required/);
+      // A compressed body is refused for what it is.
+      const gz = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: 'x', headers: { ...json, 'content-encoding': 'gzip' } });
+      expect(gz.status).toBe(415);
+      expect(gz.body.error.message).toBe('Content-Encoding gzip is not accepted for request bodies: send the JSON uncompressed.');
       // Forms are not JSON: 415, not a generation made from form fields.
       const form = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: 'model=google%2Fveo-3.1&prompt=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(form.status).toBe(415);

@@ -16,6 +16,7 @@ import { correlationIdFor } from './correlation';
 /**
  * Our JSON body parser in place of the one Nest installs (Fastify's, keeping the raw bytes for the
  * Stripe webhook's signature): the same parsing (`__proto__`/`constructor.prototype` refused), plus
+ * - a compressed body (`Content-Encoding`) is a 415 saying so, not "malformed JSON";
  * - an empty body is no body, as if `Content-Type: application/json` had not been sent (many clients
  *   send the header on every request): routes without a body work, the others say the body is missing;
  * - a body nested too deep or holding a lone surrogate is a 400 naming where (`json-body.ts`), not a
@@ -25,7 +26,9 @@ import { correlationIdFor } from './correlation';
 function installJsonParser(fastify: any): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded']);
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: { rawBody?: Buffer }, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: { rawBody?: Buffer; headers: Record<string, unknown> }, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
+    const coding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (coding !== 'identity' && coding !== '') return done(new ApiError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${coding} is not accepted for request bodies: send the JSON uncompressed.`));
     req.rawBody = body;
     const text = body.toString('utf8');
     if (!text.trim()) return done(null, undefined);

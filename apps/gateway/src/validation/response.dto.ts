@@ -146,7 +146,7 @@ export class CreateResponseDto {
 
   @ApiPropertyOptional({ description: 'Aspect ratio hint, "W:H".', example: '16:9' })
   @IsOptional()
-  @Matches(ASPECT_RATIO_PATTERN, { message: 'must look like "16:9" (width:height, 1–2 digits each)' })
+  @Matches(ASPECT_RATIO_PATTERN, { message: 'must look like "16:9" (width:height, each 1–99)' })
   @IsString({ message: 'must be a string like "16:9"' })
   aspectRatio?: string;
 
