@@ -184,6 +184,22 @@ describe('webhooks service (in-process messaging, real PostgreSQL, real HTTP rec
     expect(r.requests).toHaveLength(1);
   });
 
+  it('disabling an endpoint gives up its waiting deliveries (after the disable commits, taking turns with claims)', async () => {
+    const r = await receiver();
+    r.fallback = 500;
+    const orgId = org();
+    const ep = await createEndpoint(orgId, r.url);
+    for (let i = 0; i < 3; i++) await publish(svc, finishedEvent(orgId));
+    await waitForDeliveries(svc, orgId, ep.id, (ds) => ds.length === 3 && ds.every((d) => d.attempts >= 1));
+    const disabled = await rpc(svc, RPC.webhooks.endpointUpdate, { orgId, id: ep.id, enabled: false });
+    expect(disabled).toMatchObject({ enabled: false });
+    const ds = await waitForDeliveries(svc, orgId, ep.id, (all) => all.every((d) => d.status === 'failed'));
+    for (const d of ds) expect(d.last_error).toContain('not sent: the endpoint was disabled');
+    const sent = r.requests.length;
+    await new Promise((res) => setTimeout(res, 300)); // three retry intervals: nothing more goes out
+    expect(r.requests.length).toBe(sent);
+  });
+
   it('exhausts after the schedule, disables after N exhausted deliveries, and a manual retry re-delivers', async () => {
     const r = await receiver();
     r.fallback = 500;

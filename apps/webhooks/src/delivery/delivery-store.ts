@@ -1,4 +1,4 @@
-import { rows } from '@pipevideo/platform';
+import { logger, rows } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CustomerEvent } from '../domain/event-payloads';
 import { sqlNewId } from '../domain/ids';
@@ -206,7 +206,7 @@ export class DeliveryStore {
     describe: (d: Extract<AttemptDecision, { endpoint: 'disable' }>) => string,
     opts: { ourFault?: boolean } = {},
   ): Promise<{ decision: AttemptDecision; givenUp: number } | null> {
-    return this.ds.transaction(async (m) => {
+    const decision = await this.ds.transaction(async (m): Promise<AttemptDecision | null> => {
       const [ep] = await rows(
         m,
         `SELECT failing_since, consecutive_exhausted, enabled, now() AS now FROM endpoints WHERE id = $1 FOR UPDATE`,
@@ -229,11 +229,10 @@ export class DeliveryStore {
       );
       if (!updated.length) return null;
       const exhausted = decision.delivery === 'exhausted' ? 1 : 0;
-      let givenUp = 0;
       if (opts.ourFault) {
         // endpoint health untouched
       } else if (decision.endpoint === 'disable') {
-        givenUp = await this.disableEndpoint(m, c.endpointId, describe(decision));
+        await this.disableEndpoint(m, c.endpointId, describe(decision));
       } else {
         await rows(
           m,
@@ -241,29 +240,52 @@ export class DeliveryStore {
           [c.endpointId, exhausted],
         );
       }
-      return { decision, givenUp };
+      return decision;
     });
+    if (!decision) return null;
+    const givenUp = !opts.ourFault && decision.endpoint === 'disable' ? await this.giveUpWaiting(c.endpointId) : 0;
+    return { decision, givenUp };
   }
 
   /**
-   * Disables an endpoint and gives up its waiting deliveries (those a worker holds finish their attempt;
-   * the next claim finds the endpoint disabled). @returns how many waiting deliveries were failed.
+   * Disables an endpoint, in the caller's transaction (which holds the endpoint's row). Its waiting
+   * deliveries are given up afterwards, by `giveUpWaiting`, in a transaction of their own.
    */
-  async disableEndpoint(m: EntityManager, endpointId: string, reason: string): Promise<number> {
+  async disableEndpoint(m: EntityManager, endpointId: string, reason: string): Promise<void> {
     await rows(
       m,
       `UPDATE endpoints SET enabled = false, disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1`,
       [endpointId, reason],
     );
-    const failed = await rows(
-      m,
-      `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),
-              last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
-        WHERE endpoint_id = $1 AND status = 'pending' AND lease_token IS NULL
-       RETURNING id`,
-      [endpointId],
-    );
-    return failed.length;
+  }
+
+  /**
+   * Gives up the waiting deliveries of an endpoint just disabled (those a worker holds finish their
+   * attempt). Not in the disabling transaction: that one holds the endpoint's row, and a claim locks
+   * endpoint rows (their rate tokens) and delivery rows in one statement, so updating deliveries while
+   * holding the endpoint deadlocked with it (seen with many endpoints of one org disabled at once).
+   * Here the claims' own lock comes first, so this and a claim take turns. A delivery a claim leased
+   * meanwhile, or one this misses (a failure here), is given up when claimed: the worker finds the
+   * endpoint disabled (`failBecauseDisabled`). @returns how many were given up.
+   */
+  async giveUpWaiting(endpointId: string): Promise<number> {
+    try {
+      return await this.ds.transaction(async (m) => {
+        await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhooks.claim_deliveries', 0))`);
+        const failed = await rows(
+          m,
+          `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),
+                  last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
+            WHERE endpoint_id = $1 AND status = 'pending' AND lease_token IS NULL
+           RETURNING id`,
+          [endpointId],
+        );
+        return failed.length;
+      });
+    } catch (err) {
+      logger.warn({ err: String(err), endpointId }, 'waiting deliveries of a disabled endpoint not given up now; each is when claimed');
+      return 0;
+    }
   }
 
   /** The endpoint was disabled after this delivery was queued: give it up without an attempt. */

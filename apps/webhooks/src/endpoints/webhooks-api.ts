@@ -79,13 +79,16 @@ export class WebhooksApi {
       await this.endpoints.update(m, current.id, { url, description: msg.description, events: msg.events });
       if (msg.enabled === true && !current.enabled) await this.endpoints.enable(m, current.id);
       if (msg.enabled === false && current.enabled) {
-        const givenUp = await this.queue.disableEndpoint(m, current.id, this.policy.describe('manual'));
-        if (givenUp) this.metrics.deliveries.inc({ outcome: 'failed' }, givenUp);
+        await this.queue.disableEndpoint(m, current.id, this.policy.describe('manual'));
         disabled = true;
       }
       return (await this.endpoints.find(msg.orgId, msg.id, m))!;
     });
-    if (disabled) this.metrics.endpointsDisabled.inc({ reason: 'manual' });
+    if (disabled) {
+      this.metrics.endpointsDisabled.inc({ reason: 'manual' });
+      const givenUp = await this.queue.giveUpWaiting(row.id);
+      if (givenUp) this.metrics.deliveries.inc({ outcome: 'failed' }, givenUp);
+    }
     return endpointView(row);
   }
 
