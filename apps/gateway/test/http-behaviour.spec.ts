@@ -44,7 +44,7 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       const proto = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: '{"__proto__": {"x": 1}, "model": "m", "prompt": "p"}', headers: { 'content-type': 'application/json' } });
       expect(proto.status).toBe(400);
       const text = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: 'model=m', headers: { 'content-type': 'text/plain' } });
-      expect(text.status).toBe(400);
+      expect(text.status).toBe(415);
       const xml = await call(h.url, 'POST', '/v1/video/generations', { key: o.key, raw: '<a/>', headers: { 'content-type': 'application/xml' } });
       expect(xml.status).toBe(415);
       expect(xml.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -157,6 +157,7 @@ describe('error shapes, idempotency, attribution, correlation ids', () => {
       const options = await fetch(`${h.url}/v1/models`, { method: 'OPTIONS' });
       expect(options.status).toBe(204);
       expect(options.headers.get('allow')).toBe('GET, HEAD');
+      expect((await call(h.url, 'POST', '/v1/models/google/veo-3.1', { body: {} })).status).toBe(405); // a slug holds a slash
       expect((await call(h.url, 'PUT', '/v1/nothing-here', { key: o.key, body: {} })).status).toBe(404);
     });
 

@@ -1,4 +1,6 @@
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+/** Path parameters that hold a slash: a model slug (`/v1/models/{slug}` is the wildcard route `models/*`). */
+const SPANS_SLASHES = new Set(['slug']);
 /** The order `Allow` lists them in. */
 const ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -28,10 +30,7 @@ export class AllowedMethods {
     for (const doc of this.documents()) {
       for (const [template, ops] of Object.entries(doc.paths ?? {})) {
         const methods = Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => m.toUpperCase());
-        const source = template
-          .split(/\{[^}]+\}/)
-          .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
-          .join('[^/]+');
+        const source = template.replace(/\{([^}]+)\}|[.*+?^$()|[\]\\]/g, (m, name?: string) => (name ? (SPANS_SLASHES.has(name) ? '.+' : '[^/]+') : `\\${m}`));
         rows.push({ pattern: new RegExp(`^${source}$`), methods });
       }
     }

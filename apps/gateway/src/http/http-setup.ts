@@ -21,11 +21,12 @@ import { correlationIdFor } from './correlation';
  *   send the header on every request): routes without a body work, the others say the body is missing;
  * - a body nested too deep or holding a lone surrogate is a 400 naming where (`json-body.ts`), not a
  *   500 from deep inside validation or PostgreSQL.
- * Nest's `application/x-www-form-urlencoded` parser goes too: every route takes JSON (415 otherwise).
+ * Nest's `application/x-www-form-urlencoded` parser and Fastify's `text/plain` one go too: every route
+ * takes JSON (415 otherwise).
  */
 function installJsonParser(fastify: any): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded']);
+  fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: { rawBody?: Buffer; headers: Record<string, unknown> }, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
     const coding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (coding !== 'identity' && coding !== '') return done(new ApiError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${coding} is not accepted for request bodies: send the JSON uncompressed.`));

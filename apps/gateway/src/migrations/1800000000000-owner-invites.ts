@@ -13,7 +13,8 @@ export class OwnerInvites1800000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    // An owner invite still pending becomes an admin one: the old check allows no more.
+    // Owner invites become admin ones, pending or accepted (the old check allows no more; an accepted
+    // invite is only a record: the membership it made is in org_members and keeps its role).
     await q.query(`UPDATE org_invites SET role = 'admin' WHERE role = 'owner'`);
     await q.query(`ALTER TABLE org_invites DROP CONSTRAINT org_invites_role_check`);
     await q.query(`ALTER TABLE org_invites ADD CONSTRAINT org_invites_role_check CHECK (role IN ('admin', 'member'))`);

@@ -67,7 +67,8 @@ describe('responses body (spec 002)', () => {
     expect(fail({ model: 'm', input: 'x', expand_prompt: 'yes' }).message).toBe('expand_prompt must be true or false');
     expect(fail({ model: 'm', input: 'x', aspectRatio: 'wide' }).message).toMatch(/aspectRatio must look like/);
     // "0:0" is no shape (the video API refused it too, later): the same rule in both APIs.
-    for (const aspectRatio of ['0:0', '16:0', '0:9', '016:9']) expect(fail({ model: 'm', input: 'x', aspectRatio }).message).toMatch(/aspectRatio must look like "16:9" \(width:height, each 1–99\)/);
+    expect(parseResponseBody({ model: 'm', input: 'x', aspectRatio: '09:16' }).aspectRatio).toBe('09:16'); // zero-padded is fine
+    for (const aspectRatio of ['0:0', '16:0', '0:9', '00:9', '016:9']) expect(fail({ model: 'm', input: 'x', aspectRatio }).message).toMatch(/aspectRatio must look like "16:9" \(width:height, each 1–99\)/);
     expect(fail({ model: 'm', input: 'x', provider: { order: [1] } }).message).toMatch(/provider.order/);
   });
 });

@@ -13,8 +13,8 @@ export const PROMPT_MAX_LENGTH = 4000;
 export const MODEL_SLUG_MAX_LENGTH = 200;
 export const MAX_MODELS = 10;
 export const MAX_DURATION_SECONDS = 600;
-/** "W:H", each a whole number 1–99 ("0:0" is no shape). */
-export const ASPECT_RATIO_PATTERN = /^[1-9]\d?:[1-9]\d?$/;
+/** "W:H", each a whole number 1–99, zero-padded or not ("09:16"); "0:0" is no shape. */
+export const ASPECT_RATIO_PATTERN = /^(?:0?[1-9]|[1-9]\d):(?:0?[1-9]|[1-9]\d)$/;
 export const RESOLUTION_PATTERN = /^(\d{3,4}p|[1-8]k)$/i;
 export const MAX_OPTIONS = 32;
 export const MAX_OPTIONS_BYTES = 16 * 1024;
@@ -55,7 +55,7 @@ export class CreateVideoGenerationDto {
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a positive number of seconds' })
   duration?: number;
 
-  @ApiPropertyOptional({ description: 'Output aspect ratio, "W:H" (e.g. "16:9", "9:16", "1:1"). Alias: aspect_ratio.', example: '16:9', pattern: '^[1-9]\\d?:[1-9]\\d?$' })
+  @ApiPropertyOptional({ description: 'Output aspect ratio, "W:H" (e.g. "16:9", "9:16", "1:1"). Alias: aspect_ratio.', example: '16:9', pattern: '^(?:0?[1-9]|[1-9]\\d):(?:0?[1-9]|[1-9]\\d)$' })
   @IsOptional()
   @Matches(ASPECT_RATIO_PATTERN, { message: 'must look like "16:9" (width:height, each 1–99)' })
   @IsString({ message: 'must be a string like "16:9"' })

@@ -266,7 +266,8 @@ export class DeliveryStore {
    * holding the endpoint deadlocked with it (seen with many endpoints of one org disabled at once).
    * Here the claims' own lock comes first, so this and a claim take turns. A delivery a claim leased
    * meanwhile, or one this misses (a failure here), is given up when claimed: the worker finds the
-   * endpoint disabled (`failBecauseDisabled`). @returns how many were given up.
+   * endpoint disabled (`failBecauseDisabled`). Nothing is given up if the endpoint was enabled again
+   * meanwhile. @returns how many were given up.
    */
   async giveUpWaiting(endpointId: string): Promise<number> {
     try {
@@ -277,6 +278,7 @@ export class DeliveryStore {
           `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),
                   last_error = coalesce(last_error || '; ', '') || 'not sent: the endpoint was disabled'
             WHERE endpoint_id = $1 AND status = 'pending' AND lease_token IS NULL
+              AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = $1 AND NOT e.enabled)
            RETURNING id`,
           [endpointId],
         );

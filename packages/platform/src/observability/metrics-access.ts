@@ -10,6 +10,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * constant time (digests of equal length).
  */
 export function metricsScrapeAllowed(authorization: string | undefined, token: string | undefined = process.env.PIPEVIDEO_METRICS_TOKEN): boolean {
+  token = token?.trim(); // a secret saved with a trailing newline
   if (!token) return true;
   const given = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
   return given !== undefined && timingSafeEqual(digest(given), digest(token));
