@@ -178,6 +178,22 @@ describe('BreakerRegistry', () => {
     expect(b.state(ROUTE)).toBe('open');
   });
 
+  it('a neutral call is taken out of the bucket it was counted in, even when the window moved on while it ran', async () => {
+    // 10 ms buckets: each slow neutral call starts in one bucket and ends in a later one (an empty one
+    // at first, where there would be nothing to take back).
+    const b = make({ volumeThreshold: 4, rollingCountTimeoutMs: 2000, rollingCountBuckets: 200 });
+    const ours = new Error('providers service did not answer in time');
+    const isNeutral = (e: unknown) => e === ours;
+    const slowNeutral = async () => {
+      await sleep(25);
+      throw ours;
+    };
+    for (let i = 0; i < 6; i++) await expect(b.run(ROUTE, slowNeutral, isFailure, isNeutral)).rejects.toBe(ours);
+    await b.run(ROUTE, async () => OK, isFailure);
+    for (let i = 0; i < 3; i++) await b.run(ROUTE, async () => RETRYABLE, isFailure);
+    expect(b.state(ROUTE)).toBe('open');
+  });
+
   it('a bad-request probe counts as success and closes the breaker', async () => {
     const b = make();
     await trip(b);

@@ -89,8 +89,15 @@ class FailedResult {
   constructor(public readonly value: unknown) {}
 }
 
+/** One bucket of opossum's rolling window (its live object: `status.window` copies the array, not the buckets). */
+interface Bucket {
+  fires: number;
+}
+
 interface Entry {
   breaker: CircuitBreaker<[Action, Classifier, Classifier | undefined], unknown>;
+  /** The window bucket each call in flight was counted in when it started. */
+  firedIn: WeakMap<Action, Bucket | undefined>;
   state: BreakerState;
   /** Closed after a successful probe: replace by a fresh breaker (fresh stats) on next use. */
   stale: boolean;
@@ -136,9 +143,12 @@ export class BreakerRegistry {
    * neutral goes back to open (a later probe decides), instead of closing on a route nobody reached.
    */
   async run<T>(routeId: string, fn: () => Promise<T>, isFailure: (resultOrError: unknown) => boolean, isNeutral?: (err: unknown) => boolean): Promise<T> {
-    const { breaker } = this.entry(routeId);
+    const { breaker, firedIn } = this.entry(routeId);
+    // Each call its own action, so a neutral outcome can be taken out of the bucket it was counted in.
+    const call = () => fn();
+    firedIn.set(call, currentBucket(breaker));
     try {
-      return (await breaker.fire(fn, isFailure, isNeutral)) as T;
+      return (await breaker.fire(call, isFailure, isNeutral)) as T;
     } catch (err) {
       if (err instanceof FailedResult) return err.value as T;
       if (err instanceof Error && CircuitBreaker.isOurError(err)) {
@@ -200,6 +210,7 @@ export class BreakerRegistry {
     // Set when a half-open breaker's probe ended neutral: opossum calls that a success and closes the
     // breaker; the close is turned back into an open (see run).
     let neutralProbe = false;
+    const firedIn = new WeakMap<Action, Bucket | undefined>();
     const breaker = new CircuitBreaker<[Action, Classifier, Classifier | undefined], unknown>(
       async (fn: Action, isFailure: Classifier) => {
         const value = await fn();
@@ -218,19 +229,19 @@ export class BreakerRegistry {
         enableSnapshots: false,
         // true = "not a failure". Our own FailedResult and opossum's errors (timeout) are failures;
         // anything fn threw is classified by the caller.
-        errorFilter: (err: unknown, _fn?: Action, isFailure?: Classifier, isNeutral?: Classifier) => {
+        errorFilter: (err: unknown, fn?: Action, isFailure?: Classifier, isNeutral?: Classifier) => {
           if (err instanceof FailedResult) return false;
           if (err instanceof Error && CircuitBreaker.isOurError(err)) return false;
           if (isNeutral?.(err)) {
             if (breaker.halfOpen) neutralProbe = true;
-            else uncountFire(breaker);
+            else uncountFire(fn ? firedIn.get(fn) : undefined);
             return true;
           }
           return isFailure ? !isFailure(err) : false;
         },
       },
     );
-    const entry: Entry = { breaker, state: 'closed', stale: false };
+    const entry: Entry = { breaker, firedIn, state: 'closed', stale: false };
     const transition = (state: BreakerState) => {
       // Events of a breaker already replaced must not leak into the current state.
       if (this.entries.get(routeId) !== entry) return;
@@ -260,15 +271,21 @@ export class BreakerRegistry {
 }
 
 /**
+ * The bucket opossum counts a call in when it starts: the newest of `status.window`, which hands out the
+ * live bucket objects. `breaker-registry.spec.ts` pins this against opossum's internals.
+ */
+function currentBucket(breaker: { status: unknown }): Bucket | undefined {
+  return (breaker.status as unknown as { window: Bucket[] }).window[0];
+}
+
+/**
  * Takes a neutral call back out of the rolling window. opossum counted it as a fire when it started, and
  * opens on failures / fires: left in, calls that never reached the route would dilute its real failures
  * (a route failing 60 % of the calls that reached it could stay closed while our side was slow for
- * others). `status.window` hands out the live buckets, newest first; the call is taken from the newest
- * (the one it started in unless the window rotated meanwhile), never below zero.
- * `breaker-registry.spec.ts` pins this against opossum's internals.
+ * others). Taken from the bucket it was counted in, which is still in the window or gone (then nothing
+ * is left to take); never below zero.
  */
-function uncountFire(breaker: { status: unknown }): void {
-  const bucket = (breaker.status as unknown as { window: Array<{ fires: number }> }).window[0];
+function uncountFire(bucket: Bucket | undefined): void {
   if (bucket && bucket.fires > 0) bucket.fires--;
 }
 
