@@ -2,6 +2,7 @@ import { logger, rows } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CustomerEvent } from '../domain/event-payloads';
 import { sqlNewId } from '../domain/ids';
+import { takeTurnWithClaims } from './claims-lock';
 import { GroupCommit } from './group-commit';
 import type { AttemptDecision, EndpointHealth } from '../domain/retry-policy';
 import type { DeliveryRow } from '../domain/views';
@@ -207,6 +208,9 @@ export class DeliveryStore {
     opts: { ourFault?: boolean } = {},
   ): Promise<{ decision: AttemptDecision; givenUp: number } | null> {
     const decision = await this.ds.transaction(async (m): Promise<AttemptDecision | null> => {
+      // This locks the endpoint, then the delivery; a claim that retook the delivery (its lease ran out
+      // mid-attempt) locks both the other way round. Taking turns with claims rules that cycle out.
+      await takeTurnWithClaims(m, 'shared');
       const [ep] = await rows(
         m,
         `SELECT failing_since, consecutive_exhausted, enabled, now() AS now FROM endpoints WHERE id = $1 FOR UPDATE`,
@@ -272,7 +276,7 @@ export class DeliveryStore {
   async giveUpWaiting(endpointId: string): Promise<number> {
     try {
       return await this.ds.transaction(async (m) => {
-        await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('webhooks.claim_deliveries', 0))`);
+        await takeTurnWithClaims(m, 'exclusive');
         const failed = await rows(
           m,
           `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, completed_at = now(), updated_at = now(),

@@ -3,6 +3,7 @@ import { rows } from '@pipevideo/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PageKey } from '@pipevideo/contracts';
 import type { EndpointRow } from '../domain/views';
+import { takeTurnWithClaims } from '../delivery/claims-lock';
 
 export interface NewEndpoint {
   id: string;
@@ -93,8 +94,12 @@ export class EndpointStore {
     return row;
   }
 
+  /** Deletes the endpoint and (cascade) its deliveries, taking turns with claims (see takeTurnWithClaims). */
   async delete(orgId: string, id: string): Promise<boolean> {
-    const changed = await rows(this.ds, `DELETE FROM endpoints WHERE id = $1 AND org_id = $2 RETURNING id`, [id, orgId]);
-    return changed.length > 0;
+    return this.ds.transaction(async (m) => {
+      await takeTurnWithClaims(m, 'shared');
+      const changed = await rows(m, `DELETE FROM endpoints WHERE id = $1 AND org_id = $2 RETURNING id`, [id, orgId]);
+      return changed.length > 0;
+    });
   }
 }
