@@ -7,13 +7,14 @@ import { OrgReceivables1710000000200 } from './db/migrations/1710000000200-org-r
 import { KeySpendLimits1710000000300 } from './db/migrations/1710000000300-key-spend-limits';
 import { LedgerAppendOnlyGrants1710000000400 } from './db/migrations/1710000000400-ledger-append-only-grants';
 import { ByokFee1780000000200 } from './db/migrations/1780000000200-byok-fee';
+import { KeySpendRefunds1800000000200 } from './db/migrations/1800000000200-key-spend-refunds';
 import { TopupHistoryIndex1750000000100 } from './db/migrations/1750000000100-topup-history-index';
 import { BillingModule } from './billing.module';
 import { StripeSettings, stripeSettingsFromEnv } from './stripe/stripe-config';
 
 export const BILLING_MIGRATIONS = [
   CreateLedger1710000000000, StripeReversalIndexes1710000000100, OrgReceivables1710000000200, KeySpendLimits1710000000300, LedgerAppendOnlyGrants1710000000400,
-  TopupHistoryIndex1750000000100, ByokFee1780000000200,
+  TopupHistoryIndex1750000000100, ByokFee1780000000200, KeySpendRefunds1800000000200,
 ];
 
 export interface BillingServiceOptions {

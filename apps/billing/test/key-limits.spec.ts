@@ -53,6 +53,31 @@ describe.each<[string, LedgerOptions]>([
     expect((await f.ledger.placeHold({ orgId: org, holdId: 'late2:1', amountCents: 1, generationId: 'late2', keyId: 'key_a', keyLimit })).ok).toBe(false);
     expect(await f.ledger.check()).toMatchObject({ balanced: true });
   });
+
+  it("a refunded token charge gives its cents back to the key's limit; tokens charged on a released hold count", async () => {
+    const org = 'org_limits_refund';
+    await f.ledger.topup({ orgId: org, amountCents: 1_000, source: 'operator', key: 'topup:limits_refund' });
+    const keyLimit = { limitCents: 100, reset: 'daily' as const };
+    const spent = async () => (await f.ledger.keySpend(org, [{ keyId: 'key_r', reset: 'daily' }]))[0].spentCents;
+    // A Responses job: its hold, its tokens charged, then it failed and the charge was refunded.
+    expect((await f.ledger.placeHold({ orgId: org, holdId: 'r1:1', amountCents: 80, generationId: 'r1', keyId: 'key_r', keyLimit })).ok).toBe(true);
+    await f.ledger.chargeTokens({ orgId: org, responseId: 'r1', holdId: 'r1:1', amountCents: 80, inputTokens: 10, outputTokens: 10 });
+    expect(await spent()).toBe(80);
+    expect(await f.ledger.refundGeneration({ generationId: 'r1', reason: 'timed out' })).toMatchObject({ refundedCents: 80 });
+    expect(await spent()).toBe(0);
+    expect((await f.ledger.balance(org)).available_cents).toBe(1_000);
+    // A refund replayed changes nothing; the whole limit is free again.
+    expect(await f.ledger.refundGeneration({ generationId: 'r1' })).toMatchObject({ duplicate: true });
+    expect((await f.ledger.placeHold({ orgId: org, holdId: 'r2:1', amountCents: 80, generationId: 'r2', keyId: 'key_r', keyLimit })).ok).toBe(true);
+    // Cancelled, its hold released; the tokens the job used until then are charged after all, and count.
+    await f.ledger.release({ holdId: 'r2:1' });
+    expect(await spent()).toBe(0);
+    await f.ledger.chargeTokens({ orgId: org, responseId: 'r2', holdId: 'r2:1', amountCents: 30, inputTokens: 5, outputTokens: 5 });
+    expect(await spent()).toBe(30);
+    expect((await f.ledger.placeHold({ orgId: org, holdId: 'r3:1', amountCents: 71, generationId: 'r3', keyId: 'key_r', keyLimit })).ok).toBe(false);
+    expect((await f.ledger.placeHold({ orgId: org, holdId: 'r3:1', amountCents: 70, generationId: 'r3', keyId: 'key_r', keyLimit })).ok).toBe(true);
+    expect(await f.ledger.check()).toMatchObject({ balanced: true });
+  });
 });
 
 describe('key limit windows (UTC calendar periods)', () => {

@@ -71,6 +71,9 @@ export class CreditBook {
           ...creditEntries(org, credit),
         ],
       });
+      // What was charged against the generation's holds is given back: the key that made it no longer
+      // counts it against its spend limit (place_holds, keySpend).
+      await m.query(`UPDATE holds SET refunded_cents = charged_cents WHERE generation_id = $1 AND charged_cents > refunded_cents`, [i.generationId]);
       return {
         transactionId: id,
         duplicate: false,
@@ -123,6 +126,9 @@ export class CreditBook {
           ...creditEntries(org, credit),
         ],
       });
+      // What was charged against the generation's holds is given back: the key that made it no longer
+      // counts it against its spend limit (place_holds, keySpend).
+      await m.query(`UPDATE holds SET refunded_cents = charged_cents WHERE generation_id = $1 AND charged_cents > refunded_cents`, [i.generationId]);
       return {
         generationId: i.generationId,
         refundedCents: c.chargedCents,

@@ -133,14 +133,14 @@ export class LedgerQueries {
 
   /**
    * What each key spent or holds in its limit's current window (`GET /v1/keys` shows the rest of the
-   * limit): open holds at their amount, captured ones at what they charged, as `place_holds` counts.
+   * limit): open holds at their amount, the others at what they charged net of refunds, as `place_holds` counts.
    */
   async keySpend(orgId: string, keys: Array<{ keyId: string; reset: KeyLimitReset }>, db: Db = this.ds): Promise<Array<{ keyId: string; spentCents: number; windowStart: string; resetsAt: string | null }>> {
     if (!keys.length) return [];
     const windows = keys.map((k) => ({ ...k, ...keyLimitWindow(k.reset) }));
     const sums = await rows<{ key_id: string; s: string }>(
       db,
-      `SELECT k.key_id, coalesce(sum(CASE h.status WHEN 'open' THEN h.amount_cents WHEN 'captured' THEN h.charged_cents ELSE 0 END), 0) AS s
+      `SELECT k.key_id, coalesce(sum(CASE WHEN h.status = 'open' THEN h.amount_cents ELSE h.charged_cents - h.refunded_cents END), 0) AS s
          FROM unnest($2::text[], $3::timestamptz[]) AS k (key_id, since)
          LEFT JOIN holds h ON h.key_id = k.key_id AND h.org_id = $1 AND h.placed AND h.created_at >= k.since
         GROUP BY k.key_id`,
