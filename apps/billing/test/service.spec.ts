@@ -107,6 +107,21 @@ describe('billing service over the in-process transport', () => {
     await wiring.events.publish(EVENTS.generationFinished, 'junk-2', 'not json');
   });
 
+  it('billing.hold.release releases a fallback\'s closed attempt at once; its hold.release_requested event then changes nothing', async () => {
+    await rpc.request(RPC.billing.topupCreate, { orgId: 'org_rel', amountCents: 500, idempotencyKey: 'rel', source: 'operator' });
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rel', holdId: 'gr:1', amountCents: 300, generationId: 'gr' });
+    expect(await rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: 'gr:1', reason: 'failed' })).toEqual({ released: true });
+    expect(await balance('org_rel')).toEqual({ balance_cents: 500, held_cents: 0, available_cents: 500, owed_cents: 0 });
+    // The next route's hold fits now; the router's event for the same release (named as the router names it) is a no-op.
+    await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rel', holdId: 'gr:2', amountCents: 400, generationId: 'gr' });
+    await publish(EVENTS.holdReleaseRequested, { v: 1, eventId: 'release:gr:1', orgId: 'org_rel', holdId: 'gr:1', reason: 'failed' });
+    expect(await rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: 'gr:1', reason: 'failed' })).toEqual({ released: false });
+    expect(await balance('org_rel')).toEqual({ balance_cents: 500, held_cents: 400, available_cents: 100, owed_cents: 0 });
+    await expect(rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: '', reason: 'failed' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: 'gr:2', reason: 'cancelled' })).toEqual({ released: true });
+    expect(await rpc.request(RPC.billing.ledgerCheck, {})).toMatchObject({ balanced: true });
+  });
+
   it('Responses API: token charge captures the hold once; a failed job is refunded; a succeeded one is not charged twice', async () => {
     await rpc.request(RPC.billing.topupCreate, { orgId: 'org_r', amountCents: 1000, idempotencyKey: 'k', source: 'sandbox' });
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_r', holdId: 'resp_1:1', amountCents: 300, generationId: 'resp_1' });
@@ -255,7 +270,7 @@ describe('billing service over the in-process transport', () => {
     expect(await rpc.request(RPC.billing.ledgerCheck, {})).toEqual({ balanced: true, transactions_unbalanced: 0, cached_mismatches: 0 });
     const text = await (await fetch(`${svc.url}/metrics`)).text();
     const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').pop());
-    expect(value('pipevideo_billing_money_moved_cents_total{operation="topup"')).toBe(1000 + 1000 + 1000 + 2500 + 700); // org_a, org_r, org_u (usage), Stripe
+    expect(value('pipevideo_billing_money_moved_cents_total{operation="topup"')).toBe(1000 + 1000 + 1000 + 2500 + 700 + 500); // org_a, org_r, org_u (usage), Stripe, org_rel
     expect(value('pipevideo_billing_money_moved_cents_total{operation="capture"')).toBe(250);
     expect(value('pipevideo_billing_money_moved_cents_total{operation="token_charge"')).toBe(170 + 30); // org_r's and org_u's running job
     expect(value('pipevideo_billing_money_moved_cents_total{operation="refund"')).toBe(80);

@@ -178,6 +178,12 @@ export class RouterComposition {
       ownKeyLookups.inc();
       return (await rpc.request(RPC.providers.keyActive, { orgId })).providers;
     }, { ttlMs: OWN_KEYS_TTL_MS, maxOrgs: OWN_KEYS_MAX_ORGS });
+    const fallbackReleases = new Counter({
+      name: 'pipevideo_fallback_hold_releases_total',
+      help: "Holds of closed attempts released at once before a fallback holds for its next route: released, already (its event came first), failed (billing unreachable: its event releases it later)",
+      labelNames: ['outcome'],
+      registers: [reg],
+    });
     const placeHold = this.holdPlacement(cfg);
     this.dispatcher = new Dispatcher(
       this.store,
@@ -187,6 +193,15 @@ export class RouterComposition {
           if (r.outcome === 'placed') return { ok: true };
           if (r.outcome === 'key_limit') return { ok: false, reason: 'key_limit', message: r.message, details: { reason: 'key_limit', ...r.keyLimit } };
           return { ok: false, reason: 'insufficient_balance', message: r.message };
+        },
+        releaseHold: async (g, holdId, reason) => {
+          try {
+            const r = await rpc.request(RPC.billing.holdRelease, { orgId: g.org_id, holdId, reason });
+            fallbackReleases.inc({ outcome: r.released ? 'released' : 'already' });
+          } catch (err) {
+            fallbackReleases.inc({ outcome: 'failed' });
+            throw err;
+          }
         },
         submit: (msg) => rpc.request(RPC.providers.jobSubmit, msg, { timeoutMs: cfg.breaker.timeoutMs }),
         cancel: async (generationId, attempt) => {

@@ -21,6 +21,14 @@ describe('router lifecycle', () => {
   const released: any[] = [];
   const tokenCharges: any[] = [];
   let available = 10_000;
+  /**
+   * Off: `available` is a threshold each hold is compared with. On: a balance, which every open hold
+   * reduces until `billing.hold.release` gives it back (the release events are only recorded: billing's
+   * consumer may get to them after the next hold, so a test passes only when the router released first).
+   */
+  let ledger: { open: Map<string, number> } | undefined;
+  /** `billing.hold.release` requests, and every hold request, in the order they came. */
+  const billingCalls: Array<{ op: 'place' | 'release'; holdId: string }> = [];
   /** Orgs that brought their own fal key (what providers.keys.active answers). */
   const byokOrgs = new Set<string>();
   const keyLookups: string[] = [];
@@ -30,7 +38,20 @@ describe('router lifecycle', () => {
     db = await createTestDatabase();
     w = createInProcessWiring();
     serve(w, RPC.billing.balanceGet, () => ({ balance_cents: available, held_cents: 0, available_cents: available, owed_cents: 0 }));
+    serve(w, RPC.billing.holdRelease, (d) => {
+      billingCalls.push({ op: 'release', holdId: d.holdId });
+      return { released: !!ledger?.open.delete(d.holdId) };
+    });
     serve(w, RPC.billing.holdPlace, (d) => {
+      billingCalls.push({ op: 'place', holdId: d.holdId });
+      if (ledger) {
+        const free = available - [...ledger.open.values()].reduce((a, b) => a + b, 0);
+        const balance = { balance_cents: available, held_cents: available - free, available_cents: free, owed_cents: 0 };
+        if (d.amountCents > free) return { outcome: 'insufficient' as const, message: 'Insufficient balance', availableCents: free, owedCents: 0, balance };
+        ledger.open.set(d.holdId, d.amountCents);
+        holds.push(d);
+        return { outcome: 'placed' as const, holdId: d.holdId, amountCents: d.amountCents, balance };
+      }
       const balance = { balance_cents: available, held_cents: 0, available_cents: available, owed_cents: 0 };
       if (d.keyLimitCents !== undefined && d.amountCents > d.keyLimitCents) {
         return { outcome: 'key_limit' as const, message: `Key spend limit reached: key ${d.keyId} may spend ${d.keyLimitCents} cents per day`, keyLimit: { limitCents: d.keyLimitCents, spentCents: 0, resetsAt: null } };
@@ -67,6 +88,7 @@ describe('router lifecycle', () => {
   });
   afterEach(() => {
     available = 10_000;
+    ledger = undefined;
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
   });
   afterAll(async () => {
@@ -393,6 +415,63 @@ describe('router lifecycle', () => {
     expect(submits.filter((s) => s.generationId === c.id)).toHaveLength(1);
     expect(released.map((r) => r.holdId)).toContain(`${c.id}:1`);
     available = 10_000;
+  });
+
+  it("a fallback releases the failed route's hold before it holds for the next route: an org that can afford one route at a time still runs", async () => {
+    // veo-3.1 at 6 s: 120 cents on its first route, more on the next ones; the org can pay for one of them.
+    ledger = { open: new Map() };
+    available = 150;
+    submitBehaviour = (d) => (d.attempt === 1 ? { ok: false, kind: 'down', retryable: true, message: `${d.provider} down` } : { ok: true, providerJobId: 'job', mode: 'callback' });
+    const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+    const sub = await until(async () => submits.find((s) => s.generationId === c.id && s.attempt === 2));
+    expect(sub.provider).not.toBe(submits.find((s) => s.generationId === c.id && s.attempt === 1).provider);
+    expect(billingCalls.filter((b) => b.holdId.startsWith(c.id))).toEqual([
+      { op: 'place', holdId: `${c.id}:1` }, { op: 'release', holdId: `${c.id}:1` }, { op: 'place', holdId: `${c.id}:2` },
+    ]);
+    expect([...ledger.open.keys()]).toEqual([`${c.id}:2`]);
+    // The outbox event (its backstop) is still written: billing applies whichever comes first, once.
+    await until(async () => released.find((r) => r.holdId === `${c.id}:1`));
+    expect(await svc.ctx.metrics.scrape()).toMatch(/pipevideo_fallback_hold_releases_total\{outcome="released",service="router"\} [1-9]/);
+
+    // The same when the provider fails the job after accepting it (the completion starts the fallback).
+    ledger.open.clear(); // the first generation's hold, set aside
+    submitBehaviour = (d) => ({ ok: true, providerJobId: `job-${d.attempt}`, mode: 'callback' });
+    const d = await create({ models: ['google/veo-3.1'], duration: 6 });
+    const first = await until(async () => submits.find((s) => s.generationId === d.id && s.attempt === 1));
+    await until(async () => ((await get(d.id)).status === 'processing' ? true : undefined));
+    await finishEvt(first, 'failed', { errorKind: 'server_error', errorMessage: 'upstream crashed', outputUrl: undefined });
+    await until(async () => submits.find((s) => s.generationId === d.id && s.attempt === 2));
+    expect(billingCalls.filter((b) => b.holdId.startsWith(d.id))).toEqual([
+      { op: 'place', holdId: `${d.id}:1` }, { op: 'release', holdId: `${d.id}:1` }, { op: 'place', holdId: `${d.id}:2` },
+    ]);
+  });
+
+  it('our own refusal closes its attempt and fails the generation in one transaction: a failed finish leaves the attempt open for the sweeper, never a hold without a release', async () => {
+    submitBehaviour = () => ({ ok: false, kind: 'bad_request', retryable: false, message: 'cannot map these parameters' });
+    const store = svc.engine.store as GenerationStore;
+    const realFinish = store.finish.bind(store);
+    let failOnce = true;
+    store.finish = async (id, f, m) => {
+      if (failOnce && f.errorCode === 'invalid_request') {
+        failOnce = false;
+        throw new Error('connection terminated (simulated)');
+      }
+      return realFinish(id, f, m);
+    };
+    try {
+      const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+      const g = await until(async () => ((await get(c.id)).status === 'failed' ? get(c.id) : undefined));
+      expect(g.error_code).toBe('invalid_request');
+      expect(failOnce).toBe(false);
+      // The sweeper re-drove it: the same attempt again (refused again), never a fallback to another route.
+      expect(g.attempts.map((a: any) => a.outcome)).toEqual(['rejected']);
+      expect(new Set(submits.filter((s) => s.generationId === c.id).map((s) => s.attempt))).toEqual(new Set([1]));
+      // The finish names the attempt's hold: billing releases it.
+      const evt = await until(async () => finished.find((f) => f.generationId === c.id));
+      expect(evt.holdId).toBe(`${c.id}:1`);
+    } finally {
+      store.finish = realFinish;
+    }
   });
 
   it('an input rejection upstream (context length) moves to the next model; our own refusal (bad_request) is final', async () => {

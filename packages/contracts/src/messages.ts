@@ -140,6 +140,19 @@ export class PlaceHoldMsg extends Envelope {
   @IsOptional() @IsIn(KEY_LIMIT_RESETS) keyLimitReset?: KeyLimitReset;
 }
 
+/**
+ * Releases a hold now (`billing.hold.release`): the router, falling back to another route, asks for the
+ * failed attempt's hold before it holds for the next one, so the org's balance and its key's limit do not
+ * pay for both at once. The same release as the `hold.release_requested` event the router wrote when it
+ * closed the attempt, under the same inbox id (`release:<holdId>`): whichever comes second is a no-op.
+ */
+export class ReleaseHoldMsg extends Envelope {
+  @IsString() @IsNotEmpty() orgId!: string;
+  @IsString() @IsNotEmpty() holdId!: string;
+  /** Why (the attempt's outcome), as the event says it. */
+  @IsString() @IsNotEmpty() @MaxLength(64) reason!: string;
+}
+
 export class TopupMsg extends Envelope {
   @IsString() @IsNotEmpty() orgId!: string;
   @IsInt() @Min(1) amountCents!: number;

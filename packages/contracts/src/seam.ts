@@ -14,10 +14,10 @@ import { validateSync } from 'class-validator';
 import type { BalanceView } from './messages';
 import {
   CancelJobMsg, CreateGenerationMsg, CreateResponseMsg, Envelope, GenerationFinishedEvt, GetByIdMsg, GetOutputMsg, type OutputLocation, readGetByIdMsg, HoldReleaseRequestedEvt, OrgMsg,
-  PlaceHoldMsg, ProviderJobFinishedEvt, ProviderJobProgressedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
+  PlaceHoldMsg, ReleaseHoldMsg, ProviderJobFinishedEvt, ProviderJobProgressedEvt, ProviderJobUsageEvt, SubmitJobMsg, SubmitJobResult, TopupMsg, UsageListMsg,
 } from './messages';
 import {
-  CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, PlaceHoldsMsg, PlaceHoldsReply, StripeEventMsg,
+  CheckoutCreateMsg, CheckoutSessionReply, KeySpendMsg, KeySpendReply, LedgerCheckMsg, LedgerCheckReply, PlaceHoldReply, PlaceHoldsMsg, PlaceHoldsReply, ReleaseHoldReply, StripeEventMsg,
   StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupReply, UsageListReply,
 } from './billing.messages';
 import {
@@ -72,6 +72,7 @@ export const RPC_SEAM = {
   [RPC.billing.topupCreate]: rpc<TopupMsg, TopupReply>(TopupMsg),
   [RPC.billing.holdPlace]: rpc<PlaceHoldMsg, PlaceHoldReply>(PlaceHoldMsg, decodePlaceHoldMsg),
   [RPC.billing.holdPlaceMany]: rpc<PlaceHoldsMsg, PlaceHoldsReply>(PlaceHoldsMsg, decodePlaceHoldsMsg),
+  [RPC.billing.holdRelease]: rpc<ReleaseHoldMsg, ReleaseHoldReply>(ReleaseHoldMsg),
   [RPC.billing.tokenCharge]: rpc<TokenChargeWithHoldMsg, TokenChargeReply>(TokenChargeWithHoldMsg),
   [RPC.billing.usageList]: rpc<UsageListMsg, UsageListReply>(UsageListMsg),
   [RPC.billing.checkoutCreate]: rpc<CheckoutCreateMsg, CheckoutSessionReply>(CheckoutCreateMsg),

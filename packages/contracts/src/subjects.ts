@@ -9,6 +9,8 @@ export const RPC = {
     holdPlace: 'billing.hold.place',
     /** Several holds in one request, each answered as `billing.hold.place` would (the router batches its holds). */
     holdPlaceMany: 'billing.hold.placeMany',
+    /** A closed attempt's hold released at once (a fallback's; the `hold.release_requested` event is its backstop). */
+    holdRelease: 'billing.hold.release',
     tokenCharge: 'billing.tokens.charge',
     usageList: 'billing.usage.list',
     checkoutCreate: 'billing.checkout.create',

@@ -71,9 +71,6 @@ export class CreditBook {
           ...creditEntries(org, credit),
         ],
       });
-      // What was charged against the generation's holds is given back: the key that made it no longer
-      // counts it against its spend limit (place_holds, keySpend).
-      await m.query(`UPDATE holds SET refunded_cents = charged_cents WHERE generation_id = $1 AND charged_cents > refunded_cents`, [i.generationId]);
       return {
         transactionId: id,
         duplicate: false,

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import {
   BalanceView, CheckoutCreateMsg, CheckoutSessionReply, DomainError, ErrorCode, KeySpendMsg, KeySpendReply, LedgerCheckReply, OrgMsg, PlaceHoldMsg,
-  PlaceHoldReply, PlaceHoldsItem, PlaceHoldsMsg, PlaceHoldsReply, RPC, type RpcErrorBody, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
+  PlaceHoldReply, PlaceHoldsItem, PlaceHoldsMsg, PlaceHoldsReply, ReleaseHoldMsg, ReleaseHoldReply, RPC, type RpcErrorBody, StripeEventMsg, StripeEventReply, TokenChargeReply, TokenChargeWithHoldMsg, TopupListMsg, TopupListReply, TopupMsg, TopupReply, UsageListMsg,
   UsageListReply,
 } from '@pipevideo/contracts';
 import { Handles, isConnectivityError, logger, withCorrelationId } from '@pipevideo/platform';
@@ -67,6 +67,12 @@ export class BillingRpcController {
         }
       }),
     };
+  }
+
+  /** A closed attempt's hold released now (a fallback's), once with its `hold.release_requested` event. */
+  @Handles(RPC.billing.holdRelease)
+  async releaseHold(msg: ReleaseHoldMsg): Promise<ReleaseHoldReply> {
+    return { released: await this.d.events.releaseNow({ orgId: msg.orgId, holdId: msg.holdId, reason: msg.reason }) };
   }
 
   /** The reply of one placed or refused hold (metrics recorded); a conflicting or settled hold id throws CONFLICT. */

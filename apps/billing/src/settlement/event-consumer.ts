@@ -21,17 +21,29 @@ export class BillingEventConsumer {
 
   async start(bus: EventBus, durableName = 'billing'): Promise<void> {
     await subscribeEvents(bus, durableName, {
-      [EVENTS.generationFinished]: (e) => this.settle(e.eventId, (m) => this.settlement.onGenerationFinished(m, e)),
-      [EVENTS.holdReleaseRequested]: (e) => this.settle(e.eventId, (m) => this.settlement.onHoldReleaseRequested(m, e)),
+      [EVENTS.generationFinished]: async (e) => void (await this.settle(e.eventId, (m) => this.settlement.onGenerationFinished(m, e))),
+      [EVENTS.holdReleaseRequested]: async (e) => void (await this.settle(e.eventId, (m) => this.settlement.onHoldReleaseRequested(m, e))),
     });
   }
 
-  private async settle(eventId: string, apply: (m: EntityManager) => Promise<Move[]>): Promise<void> {
+  /**
+   * The release a `hold.release_requested` event asks for, asked directly (`billing.hold.release`: a
+   * fallback about to hold for its next route). The router names the event `release:<holdId>`; this runs
+   * under that inbox id, so the release is applied once whichever arrives first. @returns false when it
+   * had been applied before.
+   */
+  releaseNow(r: { orgId: string; holdId: string; reason: string }): Promise<boolean> {
+    const eventId = `release:${r.holdId}`;
+    return this.settle(eventId, (m) => this.settlement.onHoldReleaseRequested(m, { v: 1, eventId, ...r }));
+  }
+
+  private async settle(eventId: string, apply: (m: EntityManager) => Promise<Move[]>): Promise<boolean> {
     let moved: Move[] = [];
     const fresh = await processOnce(this.ds, this.inboxConsumer, eventId, async (m) => {
       moved = await apply(m);
     });
     // Counted only after the commit, and only once per event.
     if (fresh) this.metrics.record(moved);
+    return fresh;
   }
 }

@@ -14,6 +14,11 @@ export interface DispatchPorts {
    * billing cannot be reached.
    */
   placeHold(g: GenerationRow, holdId: string, amountCents: number): Promise<HoldAnswer>;
+  /**
+   * Releases the hold of an attempt closed with its release requested (the outbox event, its backstop, is
+   * written): a fallback asks for it before holding for its next route. Throws when billing cannot be reached.
+   */
+  releaseHold(g: GenerationRow, holdId: string, reason: string): Promise<void>;
   submit(msg: Omit<SubmitJobMsg, 'v' | 'correlationId'>): Promise<SubmitJobResult>;
   cancel(generationId: string, attempt: number): Promise<void>;
   breakerIsOpen(routeId: string): boolean;
@@ -196,9 +201,9 @@ export class Dispatcher {
    * (idempotent on its id: a crash may have come before it). Past the retry window, or when the hold
    * cannot be had, the attempt is abandoned (hold released, upstream job cancelled) as before.
    */
-  private async resume(g: GenerationRow): Promise<{ reserved?: Reserved; startedAt?: number }> {
+  private async resume(g: GenerationRow): Promise<{ reserved?: Reserved; startedAt?: number; closedBefore?: boolean }> {
     const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
-    if (!open) return {};
+    if (!open) return { closedBefore: g.attempt > 0 };
     const idx = g.next_candidate - 1;
     const startedAt = new Date(open.started_at).getTime();
     const fits = !open.provider_job_id && g.candidates[idx]?.routeId === open.route_id && Date.now() - startedAt < (this.cfg.retryWindowMs ?? 0);
@@ -208,9 +213,24 @@ export class Dispatcher {
       const hold = await this.ports.placeHold(g, open.hold_id, holdCents);
       if (hold.ok) return { reserved: { kind: 'reserved', idx, attempt: g.attempt, holdId: open.hold_id, holdCents, byok: !!open.byok }, startedAt };
     }
-    await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true);
+    if (await this.store.endAttempt(g, g.attempt, 'abandoned', null, 'dispatch interrupted', true)) await this.releaseClosed(g, open.hold_id, 'abandoned');
     void this.ports.cancel(g.id, g.attempt).catch(() => undefined);
     return {};
+  }
+
+  /**
+   * Before a fallback holds for its next route, the closed attempt's hold is released now rather than
+   * when billing gets to the outbox event: otherwise the org's balance and its key's limit pay for both
+   * holds at once, and a fallback the org can afford is refused. Billing unreachable: the event still
+   * releases it later; the next hold is tried anyway.
+   */
+  private async releaseClosed(g: GenerationRow, holdId: string | null, reason: string): Promise<void> {
+    if (!holdId) return;
+    try {
+      await this.ports.releaseHold(g, holdId, reason);
+    } catch (err) {
+      logger.warn({ generationId: g.id, holdId, err: String((err as Error)?.message ?? err) }, 'hold not released before the fallback; its event releases it');
+    }
   }
 
   private async run(g: GenerationRow, reserved?: Reserved): Promise<void> {
@@ -219,6 +239,8 @@ export class Dispatcher {
       const resumed = await this.resume(g);
       reserved = resumed.reserved;
       if (resumed.startedAt) attemptStartedAt = resumed.startedAt;
+      // A fallback after a provider failed the running job (CompletionHandler closed the attempt and asked for its release).
+      else if (resumed.closedBefore) await this.releaseClosed(g, g.hold_id, 'failed');
     }
     const reasons: string[] = [];
     // The code of the last failure: what the customer is told when no route is left.
@@ -285,15 +307,16 @@ export class Dispatcher {
         // Our own refusal (parameters we cannot map, an unsafe URL): the same input fails everywhere.
         // The customer reads our sentence; the refusal itself (it names provider model ids) stays in
         // the attempt record and the log.
-        // Closed meanwhile (the customer cancelled): whoever closed it has ended the generation.
-        if (!(await this.store.endAttempt(g, attempt, 'rejected', result.kind, result.message, false))) return;
-        logger.warn({ generationId: g.id, routeId: c.routeId, kind: result.kind, detail: result.message }, 'generation refused before submission');
-        await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId });
+        // One transaction (see rejectAttempt). Closed meanwhile (the customer cancelled): whoever closed it has ended the generation.
+        const failed = { status: 'failed' as const, errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId };
+        if (await this.store.rejectAttempt(g, attempt, result.kind, result.message, failed))
+          logger.warn({ generationId: g.id, routeId: c.routeId, kind: result.kind, detail: result.message }, 'generation refused before submission');
         return;
       }
       // Closed meanwhile (a cancel, whose tombstone is what the providers service answered, or a sweeper
       // that took the generation over): not the route's failure, and not ours to go on with.
       if (!(await this.store.endAttempt(g, attempt, 'failed', result.kind, result.message, true))) return;
+      await this.releaseClosed(g, holdId, 'failed');
       // The org's own key refused (BYOK): the org's account, not the route, which stays healthy for everyone else.
       const ownKey = byok && result.ownKey === true;
       if (!breakerRejected && !ourSide && !ownKey) this.ports.onRouteFailure(c.routeId, result.kind);

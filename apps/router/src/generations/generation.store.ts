@@ -324,6 +324,23 @@ export class GenerationStore {
     return m ? run(m) : this.ds.transaction(run);
   }
 
+  /**
+   * Our own refusal of an attempt (the same input fails on every route): the attempt closed `rejected` and
+   * the generation failed, in one transaction. The finish names the attempt's hold (billing releases it);
+   * closed in a transaction of its own, a finish that then failed left the attempt closed with nothing to
+   * release its hold, and a sweeper went on to the next route. @returns false when the attempt was closed
+   * already (a cancel: whoever closed it ended the generation).
+   */
+  async rejectAttempt(g: GenerationRow, attempt: number, errorKind: string, message: string, finish: FinishFields): Promise<boolean> {
+    return this.ds.transaction(async (m) => {
+      // The generation's row first: the lock order of cancels and completions.
+      await this.getById(g.id, m, true);
+      if (!(await this.endAttempt(g, attempt, 'rejected', errorKind, message, false, m))) return false;
+      await this.finish(g.id, finish, m);
+      return true;
+    });
+  }
+
   async markSubmitted(
     g: GenerationRow,
     attempt: number,
