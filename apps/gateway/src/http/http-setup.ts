@@ -20,11 +20,13 @@ import { correlationIdFor } from './correlation';
  * - an empty body is no body, as if `Content-Type: application/json` had not been sent (many clients
  *   send the header on every request): routes without a body work, the others say the body is missing;
  * - a body nested too deep or holding a lone surrogate is a 400 naming where (`json-body.ts`), not a
- *   500 from deep inside validation or PostgreSQL.
+ *   500 from deep inside validation or PostgreSQL. That is the one walk over the parsed body: it also
+ *   records the nulls and NUL characters `requireJsonObject` deals with when the route asks for the
+ *   body (validation/validate.ts), which then does not walk it again.
  * Nest's `application/x-www-form-urlencoded` parser and Fastify's `text/plain` one go too: every route
  * takes JSON (415 otherwise).
  */
-function installJsonParser(fastify: any): void {
+export function installJsonParser(fastify: any): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: { rawBody?: Buffer; headers: Record<string, unknown> }, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
