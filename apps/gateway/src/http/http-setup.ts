@@ -66,7 +66,7 @@ export class HttpSetup implements OnModuleInit {
       // The platform's interceptor reads the header: it then carries the id over NATS and into logs.
       req.headers[CORRELATION_HEADER] = id;
       reply.header('X-Correlation-Id', id);
-      // (The catalog and the OpenAPI document are answered from memory before Fastify: edge/static-listener.ts.)
+      // (The catalog and the OpenAPI document, GET and HEAD, are answered from memory before Fastify: http/static-listener.ts.)
       // Swagger UI is a Fastify plugin, not a Nest route: its pages spend the client IP's budget here.
       if (typeof req.url === 'string' && (req.url === '/docs' || req.url.startsWith('/docs/'))) {
         // The docs stay up while the database is not: no decision lets the page through.
