@@ -162,9 +162,15 @@ describe('answers from the gateway’s memory', () => {
     await until('the small catalog', async () => decode(await get('/v1/models')).data.length === 1);
   });
 
-  it('HEAD and other methods of a static route, and unknown paths, go the ordinary way', async () => {
-    const head = await fetch(`${h.url}/v1/models`, { method: 'HEAD' });
-    expect(head.status).toBe(200);
+  it('HEAD of a static route is the GET from memory without its body; other methods and unknown paths go the ordinary way', async () => {
+    const asks = asked(RPC.router.modelsList);
+    const br = { 'accept-encoding': 'br' };
+    const [head, get] = [await fetch(`${h.url}/v1/models`, { method: 'HEAD', headers: br }), await fetch(`${h.url}/v1/models`, { headers: br })];
+    expect([head.status, (await head.arrayBuffer()).byteLength]).toEqual([200, 0]);
+    for (const name of ['etag', 'cache-control', 'vary', 'content-length', 'content-encoding', 'content-type', 'x-ratelimit-limit'])
+      expect([name, head.headers.get(name)]).toEqual([name, get.headers.get(name)]);
+    expect((await fetch(`${h.url}/v1/models`, { method: 'HEAD', headers: { ...br, 'if-none-match': get.headers.get('etag')! } })).status).toBe(304);
+    expect(asked(RPC.router.modelsList)).toBe(asks); // not a NATS hop
     expect((await call(h.url, 'POST', '/v1/models', { body: {} })).status).toBe(405); // the path is the API's, the method is not
     expect((await call(h.url, 'GET', '/v1/models/')).status).not.toBe(500);
     const q = await call(h.url, 'GET', '/v1/models?limit=1');

@@ -20,11 +20,13 @@ import { correlationIdFor } from './correlation';
  * - an empty body is no body, as if `Content-Type: application/json` had not been sent (many clients
  *   send the header on every request): routes without a body work, the others say the body is missing;
  * - a body nested too deep or holding a lone surrogate is a 400 naming where (`json-body.ts`), not a
- *   500 from deep inside validation or PostgreSQL.
+ *   500 from deep inside validation or PostgreSQL. That is the one walk over the parsed body: it also
+ *   records the nulls and NUL characters `requireJsonObject` deals with when the route asks for the
+ *   body (validation/validate.ts), which then does not walk it again.
  * Nest's `application/x-www-form-urlencoded` parser and Fastify's `text/plain` one go too: every route
  * takes JSON (415 otherwise).
  */
-function installJsonParser(fastify: any): void {
+export function installJsonParser(fastify: any): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: { rawBody?: Buffer; headers: Record<string, unknown> }, body: Buffer, done: (err: Error | null, value?: unknown) => void) => {
@@ -64,7 +66,7 @@ export class HttpSetup implements OnModuleInit {
       // The platform's interceptor reads the header: it then carries the id over NATS and into logs.
       req.headers[CORRELATION_HEADER] = id;
       reply.header('X-Correlation-Id', id);
-      // (The catalog and the OpenAPI document are answered from memory before Fastify: edge/static-listener.ts.)
+      // (The catalog and the OpenAPI document, GET and HEAD, are answered from memory before Fastify: http/static-listener.ts.)
       // Swagger UI is a Fastify plugin, not a Nest route: its pages spend the client IP's budget here.
       if (typeof req.url === 'string' && (req.url === '/docs' || req.url.startsWith('/docs/'))) {
         // The docs stay up while the database is not: no decision lets the page through.

@@ -33,11 +33,11 @@ interface Bound {
  * Puts the answers from memory (`/v1/models`, `/v1/engines`, `/openapi.json`: `edge/static-answers.ts`)
  * in front of the HTTP server's request listeners, so they skip Fastify altogether: no routing, no
  * request/reply objects, none of the five onRequest hooks Nest's adapter and middie add before ours,
- * no onSend/onResponse hooks. The answer counts itself in the same metrics (bound once per route and
- * status) and writes the same request log line. Every other request, and a static one passed on (not
- * GET, not loaded yet, or refused by the client IP's rate limit: the guard then answers the 429 in our
- * error shape), goes to the listeners as before (the URL guard, then Fastify). Install after
- * `installUrlGuard`, so this one runs first.
+ * no onSend/onResponse hooks. GET and HEAD (the same answer without its body). The answer counts itself
+ * in the same metrics (bound once per method, route and status) and writes the same request log line.
+ * Every other request, and a static one passed on (another method, not loaded yet, or refused by the
+ * client IP's rate limit: the guard then answers the 429 in our error shape), goes to the listeners as
+ * before (the URL guard, then Fastify). Install after `installUrlGuard`, so this one runs first.
  */
 export function installStaticListener(server: Server, deps: StaticListenerDeps): void {
   const listener = new StaticListener(deps);
@@ -61,48 +61,51 @@ export class StaticListener {
   }
 
   /**
-   * Answers a GET of a static route after the client IP's rate limit (as the public routes' guard
-   * does), in the best content coding the client accepts, with ETag/Cache-Control/Vary, 304 on a
+   * Answers a GET or HEAD of a static route after the client IP's rate limit (as the public routes'
+   * guard does), in the best content coding the client accepts, with ETag/Cache-Control/Vary, 304 on a
    * matching If-None-Match; else calls `pass`. No promise at all when this replica holds a token of the
    * IP's bucket (the common case).
    */
   serve(req: IncomingMessage, res: ServerResponse, pass: () => void): void {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return pass();
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const route = q < 0 ? url : url.slice(0, q);
-    const answer = req.method === 'GET' ? this.deps.answers.get(route) : undefined;
+    const answer = this.deps.answers.get(route);
     if (!answer) return pass();
     const started = performance.now();
     const ip = this.clientIp(req);
     const now = this.deps.limits.forIpNow(ip);
-    if (now) return now.allowed ? this.answer(req, res, route, answer, now, started) : pass();
+    if (now) return now.allowed ? this.answer(req, res, method, route, answer, now, started) : pass();
     // The catalog stays readable while the gateway's database is not: no decision, no limit (as the guard).
     this.deps.limits.forIp(ip).then(
-      (rate) => (rate.allowed ? this.answer(req, res, route, answer, rate, started) : pass()),
-      (err) => (isConnectivityError(err) ? this.answer(req, res, route, answer, null, started) : pass()),
+      (rate) => (rate.allowed ? this.answer(req, res, method, route, answer, rate, started) : pass()),
+      (err) => (isConnectivityError(err) ? this.answer(req, res, method, route, answer, null, started) : pass()),
     );
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse, route: string, answer: StaticAnswer, rate: RateDecision | null, started: number): void {
+  /** A HEAD gets exactly the GET's status and headers (Content-Length and Content-Encoding of the representation a GET would get), without the body. */
+  private answer(req: IncomingMessage, res: ServerResponse, method: 'GET' | 'HEAD', route: string, answer: StaticAnswer, rate: RateDecision | null, started: number): void {
     const v = variantFor(answer, req.headers['accept-encoding']);
     const correlationId = correlationIdFor(req.headers[CORRELATION_HEADER]);
     const fresh = notModified(req.headers['if-none-match'], v.etag);
     const status = fresh ? 304 : 200;
-    const head = (fresh ? v.notModifiedHeaders : v.headers).concat('X-Correlation-Id', correlationId);
-    if (rate) head.push('X-RateLimit-Limit', String(rate.limit), 'X-RateLimit-Remaining', String(rate.remaining), 'X-RateLimit-Reset', String(rate.resetAt));
-    res.writeHead(status, head);
-    if (fresh) res.end();
+    const headers = (fresh ? v.notModifiedHeaders : v.headers).concat('X-Correlation-Id', correlationId);
+    if (rate) headers.push('X-RateLimit-Limit', String(rate.limit), 'X-RateLimit-Remaining', String(rate.remaining), 'X-RateLimit-Reset', String(rate.resetAt));
+    res.writeHead(status, headers);
+    if (fresh || method === 'HEAD') res.end();
     else res.end(v.body);
     const ms = performance.now() - started;
-    const c = this.boundFor(route, status);
+    const c = this.boundFor(method, route, status);
     c.served.inc();
     c.requests.inc();
     c.duration.observe(ms / 1000);
-    if (logger.isLevelEnabled('info')) logHttpRequest({ method: 'GET', route, status, latencyMs: ms, correlationId });
+    if (logger.isLevelEnabled('info')) logHttpRequest({ method, route, status, latencyMs: ms, correlationId });
   }
 
-  private boundFor(route: string, status: 200 | 304): Bound {
-    const key = `${status} ${route}`;
+  private boundFor(method: 'GET' | 'HEAD', route: string, status: 200 | 304): Bound {
+    const key = `${method} ${status} ${route}`;
     let c = this.bound.get(key);
     if (!c) {
       const status_code = String(status);
@@ -110,7 +113,7 @@ export class StaticListener {
       c = {
         served: served.labels({ route, result: status === 304 ? 'not_modified' : 'ok' }),
         requests: requests.labels({ route, status_code }),
-        duration: duration.labels({ method: 'GET', route, status_code }),
+        duration: duration.labels({ method, route, status_code }),
       };
       this.bound.set(key, c);
     }

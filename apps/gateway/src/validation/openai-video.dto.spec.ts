@@ -41,6 +41,9 @@ describe('parseOpenAIVideoBody', () => {
     expect(fails({ model: 'm/x', prompt: 'p', options: { seed: 1 } }).message).toMatch(/not a parameter of POST \/v1\/videos/);
     // The generations API's own checks, renamed: an empty prompt.
     expect(fails({ model: 'm/x', prompt: '  ' }).extra.param).toBe('prompt');
+    // A multipart body does not come through the JSON parser: its NUL characters are found here.
+    expect(fails({ model: 'm/x', prompt: 'a\u0000b' }).message).toBe('prompt contains a NUL character (\\u0000), which is not allowed');
+    expect(fails({ model: 'm/x', prompt: 'p', input_reference: new UploadedFile('a\u0000.png', 'image/png', Buffer.from([1])) }).extra.param).toBe('input_reference.filename');
   });
 });
 

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ApiError, FieldIssue } from '../http/api-error';
 import { ErrorCode } from '@pipevideo/contracts';
+import { nulIssue, takeParsedBodyFindings } from '../http/json-body';
 
 /** class-validator errors → `{field, message}` with dotted paths (`provider.max_price.per_request_cents`). */
 export function fieldIssues(errors: ValidationError[], prefix = ''): FieldIssue[] {
@@ -44,10 +45,20 @@ export function requireJsonObject(body: unknown, what = 'Request body'): Record<
  * - an optional field sent as `null` means "not given", as in OpenAI's API (SDKs send nulls for unset
  *   options), so null-valued properties are removed at every depth (array elements are kept and validated);
  * - U+0000 is refused with a 400: PostgreSQL cannot store it in text or jsonb.
+ * A body that came through the gateway's JSON parser was walked there already (`http/json-body.ts`
+ * recorded what it found): this only applies that, without walking it again. Any other object — a
+ * multipart body (`POST /v1/videos`), a body a parser builds for another (`parseOpenAIVideoBody` →
+ * `parseVideoGenerationBody`), a test's — is walked here.
  */
 export function normalizeJsonBody(body: Record<string, unknown>): Record<string, unknown> {
+  const parsed = takeParsedBodyFindings(body);
+  if (parsed) {
+    if (parsed.nul) throw invalid([parsed.nul]);
+    for (const [obj, key] of parsed.nulls) delete obj[key];
+    return body;
+  }
   const pending: Array<{ value: object; path: string }> = [{ value: body, path: '' }];
-  const nulIn = (path: string) => invalid([{ field: path || 'body', message: `${path || 'a field name'} contains a NUL character (\\u0000), which is not allowed` }]);
+  const nulIn = (path: string) => invalid([nulIssue(path)]);
   while (pending.length) {
     const { value, path } = pending.pop()!;
     const isArray = Array.isArray(value);
