@@ -21,7 +21,7 @@ import { Dispatcher, isOurSideFailure, type Reserved } from './generations/dispa
 import { GenerationStore, newLeaseOwner } from './generations/generation.store';
 import type { GenerationRow } from './generations/generation.types';
 import { registerGenerationGauges } from './generations/generation-metrics';
-import { HoldBatcher } from './generations/hold-batcher';
+import { holdBatcher } from './generations/hold-batcher';
 import { keyOfHold } from './generations/hold-request';
 import { providerParams } from './generations/provider-params';
 import { finishedVideoCostCents } from './generations/video-cost';
@@ -261,7 +261,7 @@ export class RouterComposition {
   }
 
   /**
-   * How holds reach billing: micro-batched (`HoldBatcher`: the holds of one event-loop turn in one
+   * How holds reach billing: micro-batched (`holdBatcher`: the holds of one event-loop turn in one
    * `billing.hold.placeMany`, bounded in size, requests in flight and holds waiting), each answered as
    * `billing.hold.place` would; a hold's own error is thrown to its caller only. With a batch size of 1,
    * one `billing.hold.place` per hold (as before batching, e.g. against a billing without placeMany).
@@ -277,7 +277,7 @@ export class RouterComposition {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers: [this.ctx.metrics.registry],
     });
-    const batcher = new HoldBatcher<PlaceHoldMsg, PlaceHoldsItem>((holds) => rpc.request(RPC.billing.holdPlaceMany, { holds }).then((r) => r.results), {
+    const batcher = holdBatcher<PlaceHoldMsg, PlaceHoldsItem>((holds) => rpc.request(RPC.billing.holdPlaceMany, { holds }).then((r) => r.results), {
       maxBatch: cfg.holdBatchSize,
       maxInFlight: cfg.holdBatchesInFlight,
       // Far above what the dispatch queue (PIPEVIDEO_DISPATCH_QUEUE_MAX) lets wait in practice: a bound, not a tuning knob.
@@ -288,7 +288,7 @@ export class RouterComposition {
     });
     return async (hold) => {
       // Each hold carries the correlation id of its own create (the request carries its first hold's).
-      const r = await batcher.place({ v: 1, correlationId: currentCorrelationId(), ...hold });
+      const r = await batcher.submit({ v: 1, correlationId: currentCorrelationId(), ...hold });
       if (r.outcome === 'error') throw new DomainError(r.code, r.message, r.details);
       return r;
     };

@@ -34,7 +34,7 @@ export type PlaceHoldReply =
 export const MAX_HOLDS_PER_REQUEST = 256;
 
 /**
- * `billing.hold.placeMany`: several holds in one request (the router's HoldBatcher sends the holds of
+ * `billing.hold.placeMany`: several holds in one request (the router's hold batcher sends the holds of
  * many creates together, sparing billing the per-message cost). Each item is a `billing.hold.place`
  * request, with the correlation id of the create it belongs to, and is placed exactly as that subject
  * places it: idempotent on its holdId, answered on its own.

@@ -35,4 +35,4 @@ export * from './http/dashboard-static';
 export * from './util/fingerprint';
 export * from './observability/nats-trace';
 export * from './storage';
-export * from './util/coalescer';
+export * from './util/micro-batcher';

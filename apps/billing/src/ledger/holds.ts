@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { BalanceView, DomainError, ErrorCode, type KeyLimitReset, keyLimitRefusalMessage, keyLimitWindow, owedRefusalMessage } from '@pipevideo/contracts';
-import { Coalescer, type Db, inTransaction, num, one, rows } from '@pipevideo/platform';
+import { type Db, inTransaction, MicroBatcher, num, one, rows } from '@pipevideo/platform';
 import { balanceView, OrgAccounts, PLATFORM_ACCOUNTS } from './accounts';
 import { Move, moves } from './moves';
 import { assertCents, conflict, creditEntries, HoldRow, PostingBook, TxKind } from './posting';
@@ -90,11 +90,11 @@ interface HoldRowOut {
  * Responses API's token charge, which captures a hold at the cost of the reported tokens.
  */
 export class HoldBook {
-  private readonly holdBatcher: Coalescer<PlaceHoldInput, HoldRowOut>;
+  private readonly holdBatcher: MicroBatcher<PlaceHoldInput, HoldRowOut>;
 
   /** Hold batches sent to PostgreSQL and holds in them (for the benchmark and metrics). */
   get holdBatchStats(): { batches: number; items: number } {
-    return { ...this.holdBatcher.stats };
+    return { ...this.holdBatcher.sent };
   }
 
   constructor(
@@ -102,7 +102,13 @@ export class HoldBook {
     private readonly book: PostingBook,
     opts: HoldBookOptions = {},
   ) {
-    this.holdBatcher = new Coalescer((items) => this.placeHoldsNow(this.ds, items), opts.holdBatchSize ?? 64, opts.holdBatchesInFlight ?? 2);
+    this.holdBatcher = new MicroBatcher((items) => this.placeHoldsNow(this.ds, items), {
+      maxBatch: opts.holdBatchSize ?? 64,
+      maxInFlight: opts.holdBatchesInFlight ?? 2,
+      // A failed place_holds call committed nothing (one statement), so its holds can be placed again
+      // one by one: one bad hold does not fail the others.
+      whenBatchFails: 'retryEachAlone',
+    });
   }
 
   /**

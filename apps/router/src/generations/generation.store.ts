@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, EVENTS, GenerationFinishedEvt, HoldReleaseRequestedEvt, type KeyLimit, type PageKey, refererOrigin, sanitizeAppTitle, type JobProgress, type StoredFileRef } from '@pipevideo/contracts';
-import { addToOutbox, Coalescer, rows as sqlRows } from '@pipevideo/platform';
+import { addToOutbox, MicroBatcher, rows as sqlRows } from '@pipevideo/platform';
 
 /** The Retry-After hint of an in-flight refusal: a generation takes about this long to finish. */
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 10;
@@ -99,7 +99,13 @@ export class GenerationStore {
   readonly linker: GenerationLinker;
 
   /** Submissions recorded in batches (markSubmittedMany): one statement per batch, at most two batches on their way. */
-  private readonly submissions = new Coalescer<Submission, boolean>((items) => this.markSubmittedMany(items), 64, 2);
+  private readonly submissions = new MicroBatcher<Submission, boolean>((items) => this.markSubmittedMany(items), {
+    maxBatch: 64,
+    maxInFlight: 2,
+    // A failed batch is one statement that committed nothing: its submissions are recorded again one by
+    // one, so one bad submission does not fail the others.
+    whenBatchFails: 'retryEachAlone',
+  });
 
   /** `linker` signs output links in what the store renders (the webhook's resource); default: storage from the environment. */
   constructor(
@@ -355,7 +361,7 @@ export class GenerationStore {
   }
 
   /**
-   * Records a batch of submissions in one statement and one commit (the Coalescer gathers those that
+   * Records a batch of submissions in one statement and one commit (the MicroBatcher gathers those that
    * arrive while the previous batch is on its way): each attempt gets its provider job id (also when it
    * ended meanwhile: the record says which upstream job it had), and its generation moves to
    * `processing` only while that attempt is its current one and still open. The generations are locked
