@@ -114,7 +114,8 @@ describe('billing service over the in-process transport', () => {
     expect(await balance('org_rel')).toEqual({ balance_cents: 500, held_cents: 0, available_cents: 500, owed_cents: 0 });
     // The next route's hold fits now; the router's event for the same release (named as the router names it) is a no-op.
     await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rel', holdId: 'gr:2', amountCents: 400, generationId: 'gr' });
-    await publish(EVENTS.holdReleaseRequested, { v: 1, eventId: 'release:gr:1', orgId: 'org_rel', holdId: 'gr:1', reason: 'failed' });
+    const event: HoldReleaseRequestedEvt = { v: 1, eventId: 'release:gr:1', orgId: 'org_rel', holdId: 'gr:1', reason: 'failed' };
+    await publish(EVENTS.holdReleaseRequested, event);
     expect(await rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: 'gr:1', reason: 'failed' })).toEqual({ released: false });
     expect(await balance('org_rel')).toEqual({ balance_cents: 500, held_cents: 400, available_cents: 100, owed_cents: 0 });
     await expect(rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: '', reason: 'failed' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
