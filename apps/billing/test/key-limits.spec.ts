@@ -5,7 +5,7 @@ import { LedgerFixture, ledgerFixture } from './fixture';
 /**
  * Key spend limits are enforced by `place_holds`, in the step that holds the money: concurrent holds of
  * one key never take it past its limit, whatever the batching; released holds give the limit back,
- * captured ones count what they charged; another key of the same org is not affected.
+ * captured ones count what they charged net of refunds; another key of the same org is not affected.
  */
 describe.each<[string, LedgerOptions]>([
   ['unbatched, 20 connections racing', { holdBatchSize: 1, holdBatchesInFlight: 20 }],

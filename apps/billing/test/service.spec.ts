@@ -120,6 +120,9 @@ describe('billing service over the in-process transport', () => {
     expect(await balance('org_rel')).toEqual({ balance_cents: 500, held_cents: 400, available_cents: 100, owed_cents: 0 });
     await expect(rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: '', reason: 'failed' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: 'gr:2', reason: 'cancelled' })).toEqual({ released: true });
+    // Nothing open to release (a hold never placed: its tombstone refuses a late placement): not `released`.
+    expect(await rpc.request(RPC.billing.holdRelease, { orgId: 'org_rel', holdId: 'gr:3', reason: 'abandoned' })).toEqual({ released: false });
+    expect((await rpc.request(RPC.billing.holdPlace, { orgId: 'org_rel', holdId: 'gr:3', amountCents: 1, generationId: 'gr' }).catch((e) => e)).code).toBe('CONFLICT');
     expect(await rpc.request(RPC.billing.ledgerCheck, {})).toMatchObject({ balanced: true });
   });
 

@@ -29,6 +29,9 @@ describe('router lifecycle', () => {
   let ledger: { open: Map<string, number> } | undefined;
   /** `billing.hold.release` requests, and every hold request, in the order they came. */
   const billingCalls: Array<{ op: 'place' | 'release'; holdId: string }> = [];
+  /** Runs first in the stand-ins of `billing.hold.release` and `billing.hold.place` (throw: billing unreachable). */
+  let releaseBehaviour: (msg: any) => void = () => undefined;
+  let placeBehaviour: (msg: any) => void = () => undefined;
   /** Orgs that brought their own fal key (what providers.keys.active answers). */
   const byokOrgs = new Set<string>();
   const keyLookups: string[] = [];
@@ -40,10 +43,12 @@ describe('router lifecycle', () => {
     serve(w, RPC.billing.balanceGet, () => ({ balance_cents: available, held_cents: 0, available_cents: available, owed_cents: 0 }));
     serve(w, RPC.billing.holdRelease, (d) => {
       billingCalls.push({ op: 'release', holdId: d.holdId });
+      releaseBehaviour(d);
       return { released: !!ledger?.open.delete(d.holdId) };
     });
     serve(w, RPC.billing.holdPlace, (d) => {
       billingCalls.push({ op: 'place', holdId: d.holdId });
+      placeBehaviour(d);
       if (ledger) {
         const free = available - [...ledger.open.values()].reduce((a, b) => a + b, 0);
         const balance = { balance_cents: available, held_cents: available - free, available_cents: free, owed_cents: 0 };
@@ -89,6 +94,8 @@ describe('router lifecycle', () => {
   afterEach(() => {
     available = 10_000;
     ledger = undefined;
+    releaseBehaviour = () => undefined;
+    placeBehaviour = () => undefined;
     submitBehaviour = () => ({ ok: true, providerJobId: 'job', mode: 'callback' });
   });
   afterAll(async () => {
@@ -444,6 +451,28 @@ describe('router lifecycle', () => {
     expect(billingCalls.filter((b) => b.holdId.startsWith(d.id))).toEqual([
       { op: 'place', holdId: `${d.id}:1` }, { op: 'release', holdId: `${d.id}:1` }, { op: 'place', holdId: `${d.id}:2` },
     ]);
+  });
+
+  it("a fallback resumed by the sweeper asks again for every closed attempt's hold (the drive before it stopped before its release got through)", async () => {
+    ledger = { open: new Map() };
+    available = 200; // one veo-3.1 route at 6 s at a time, not two
+    let releaseFails = 1;
+    let placeFails = 0;
+    releaseBehaviour = () => {
+      if (releaseFails-- > 0) throw new Error('billing unreachable (simulated)');
+    };
+    placeBehaviour = (d) => {
+      if (d.holdId.endsWith(':2') && placeFails++ === 0) throw new Error('billing unreachable (simulated)');
+    };
+    submitBehaviour = (d) => (d.attempt === 1 ? { ok: false, kind: 'down', retryable: true, message: `${d.provider} down` } : { ok: true, providerJobId: 'job', mode: 'callback' });
+    const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+    // Attempt 1 fails upstream and its release does not get through; placing attempt 2's hold fails (the
+    // drive stops); the sweeper's drive releases attempt 1's hold first, then holds for attempt 3.
+    const sub = await until(async () => submits.find((s) => s.generationId === c.id && s.attempt === 3));
+    expect(sub).toBeDefined();
+    const g = await get(c.id);
+    expect(g.attempts.map((a: any) => a.outcome)).toEqual(['failed', 'abandoned', 'in_progress']);
+    expect([...ledger.open.keys()]).toEqual([`${c.id}:3`]);
   });
 
   it('our own refusal closes its attempt and fails the generation in one transaction: a failed finish leaves the attempt open for the sweeper, never a hold without a release', async () => {

@@ -44,14 +44,17 @@ export class PlaceHoldsMsg extends Envelope {
 }
 
 /**
- * One hold of a `billing.hold.placeMany`: the reply `billing.hold.place` would give it, or the error it
- * would throw (a conflicting or settled holdId, a fault), as `outcome: 'error'` for that hold only.
+ * `billing.hold.release`: `released` true only when this request released an open hold; false when the
+ * release had been applied before (its event came first, or a retry) or the hold was not open.
  */
-/** `billing.hold.release`: `released` false when the release had been applied before (its event came first, or a retry). */
 export interface ReleaseHoldReply {
   released: boolean;
 }
 
+/**
+ * One hold of a `billing.hold.placeMany`: the reply `billing.hold.place` would give it, or the error it
+ * would throw (a conflicting or settled holdId, a fault), as `outcome: 'error'` for that hold only.
+ */
 export type PlaceHoldsItem = PlaceHoldReply | ({ outcome: 'error' } & RpcErrorBody);
 
 /** `billing.hold.placeMany` reply: one answer per hold, in the order of the request. */

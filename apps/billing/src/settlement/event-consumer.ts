@@ -21,29 +21,33 @@ export class BillingEventConsumer {
 
   async start(bus: EventBus, durableName = 'billing'): Promise<void> {
     await subscribeEvents(bus, durableName, {
-      [EVENTS.generationFinished]: async (e) => void (await this.settle(e.eventId, (m) => this.settlement.onGenerationFinished(m, e))),
-      [EVENTS.holdReleaseRequested]: async (e) => void (await this.settle(e.eventId, (m) => this.settlement.onHoldReleaseRequested(m, e))),
+      [EVENTS.generationFinished]: (e) => this.settle(e.eventId, (m) => this.settlement.onGenerationFinished(m, e)),
+      [EVENTS.holdReleaseRequested]: (e) => this.settle(e.eventId, (m) => this.settlement.onHoldReleaseRequested(m, e)),
     });
   }
 
   /**
    * The release a `hold.release_requested` event asks for, asked directly (`billing.hold.release`: a
    * fallback about to hold for its next route). The router names the event `release:<holdId>`; this runs
-   * under that inbox id, so the release is applied once whichever arrives first. @returns false when it
-   * had been applied before.
+   * under that inbox id, so the release is applied once whichever arrives first. @returns true only when
+   * this released an open hold (false: applied before, or the hold was not open).
    */
-  releaseNow(r: { orgId: string; holdId: string; reason: string }): Promise<boolean> {
-    const eventId = `release:${r.holdId}`;
-    return this.settle(eventId, (m) => this.settlement.onHoldReleaseRequested(m, { v: 1, eventId, ...r }));
+  async releaseNow(r: { orgId: string; holdId: string; reason: string }): Promise<boolean> {
+    let released = false;
+    await this.settle(`release:${r.holdId}`, async (m) => {
+      const result = await this.settlement.releaseHold(m, r);
+      released = result.outcome === 'released';
+      return result.moves;
+    });
+    return released;
   }
 
-  private async settle(eventId: string, apply: (m: EntityManager) => Promise<Move[]>): Promise<boolean> {
+  private async settle(eventId: string, apply: (m: EntityManager) => Promise<Move[]>): Promise<void> {
     let moved: Move[] = [];
     const fresh = await processOnce(this.ds, this.inboxConsumer, eventId, async (m) => {
       moved = await apply(m);
     });
     // Counted only after the commit, and only once per event.
     if (fresh) this.metrics.record(moved);
-    return fresh;
   }
 }

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { GenerationFinishedEvt, HoldReleaseRequestedEvt } from '@pipevideo/contracts';
 import type { Ledger, TokenChargeInput, TokenChargeResult } from '../ledger/ledger';
+import type { ReleaseResult } from '../ledger/holds';
 import type { Move } from '../ledger/moves';
 import type { UsageBook } from '../usage/usage-book';
 
@@ -82,6 +83,11 @@ export class GenerationSettlement {
   }
 
   async onHoldReleaseRequested(m: EntityManager, e: HoldReleaseRequestedEvt): Promise<Move[]> {
-    return (await this.ledger.release({ holdId: e.holdId, orgId: e.orgId, reason: e.reason }, m)).moves;
+    return (await this.releaseHold(m, e)).moves;
+  }
+
+  /** The release a `hold.release_requested` event asks for, with what it did (`released` only when an open hold was released). */
+  releaseHold(m: EntityManager, e: Pick<HoldReleaseRequestedEvt, 'holdId' | 'orgId' | 'reason'>): Promise<ReleaseResult> {
+    return this.ledger.release({ holdId: e.holdId, orgId: e.orgId, reason: e.reason }, m);
   }
 }

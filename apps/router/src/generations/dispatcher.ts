@@ -239,8 +239,10 @@ export class Dispatcher {
       const resumed = await this.resume(g);
       reserved = resumed.reserved;
       if (resumed.startedAt) attemptStartedAt = resumed.startedAt;
-      // A fallback after a provider failed the running job (CompletionHandler closed the attempt and asked for its release).
-      else if (resumed.closedBefore) await this.releaseClosed(g, g.hold_id, 'failed');
+      // Its last attempt was closed before this drive: a provider failed the running job (CompletionHandler
+      // closed it and asked for its release), or an earlier drive closed it and stopped before its release
+      // got through. Every closed attempt's hold is asked for again (once each at billing, by inbox id).
+      else if (resumed.closedBefore) for (const closed of await this.store.releasedAttemptHolds(g.id)) await this.releaseClosed(g, closed.holdId, closed.outcome);
     }
     const reasons: string[] = [];
     // The code of the last failure: what the customer is told when no route is left.

@@ -277,6 +277,15 @@ export class GenerationStore {
     await this.ds.query(`UPDATE generations SET lease_until = NULL, lease_owner = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
   }
 
+  /** The holds of attempts closed with their release requested (failed, abandoned): a fallback has them released before it holds again. */
+  async releasedAttemptHolds(id: string): Promise<Array<{ holdId: string; outcome: string }>> {
+    const rows: Array<{ hold_id: string; outcome: string }> = await this.ds.query(
+      `SELECT hold_id, outcome FROM generation_attempts WHERE generation_id = $1 AND outcome IN ('failed', 'abandoned') AND hold_id IS NOT NULL ORDER BY attempt`,
+      [id],
+    );
+    return rows.map((r) => ({ holdId: r.hold_id, outcome: r.outcome }));
+  }
+
   async openAttempt(id: string, attempt: number): Promise<AttemptRow | undefined> {
     const [row] = await this.ds.query(`SELECT * FROM generation_attempts WHERE generation_id = $1 AND attempt = $2 AND outcome IS NULL`, [id, attempt]);
     return row;
@@ -342,7 +351,9 @@ export class GenerationStore {
       // The generation's row first: the lock order of cancels and completions.
       await this.getById(g.id, m, true);
       if (!(await this.endAttempt(g, attempt, 'rejected', errorKind, message, false, m))) return false;
-      await this.finish(g.id, finish, m);
+      // Not failable (no path leads here: whatever ends a generation closes its open attempt first): undo
+      // the close too, rather than leave a closed attempt whose hold nothing releases.
+      if (!(await this.finish(g.id, finish, m))) throw new Error(`generation ${g.id} could not be failed after its attempt was refused`);
       return true;
     });
   }
