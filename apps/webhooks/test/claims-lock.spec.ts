@@ -94,4 +94,25 @@ describe('webhooks: taking turns with claims', () => {
     await expect(deleted).resolves.toMatchObject({ id: endpointId, deleted: true });
     expect(await svc.ctx.ds.query(`SELECT id FROM deliveries WHERE endpoint_id = $1`, [endpointId])).toEqual([]);
   });
+
+  it("a success recorded while a failing endpoint is deleted: both lock the delivery before the endpoint, so one waits for the other", async () => {
+    const { orgId, endpointId, delivery } = await deliveryInFlight();
+    // A success resets a failing endpoint's streak, so it writes the endpoint's row too.
+    await svc.ctx.ds.query(`UPDATE endpoints SET failing_since = now(), consecutive_exhausted = 1 WHERE id = $1`, [endpointId]);
+    // Someone holds the endpoint's row for a moment (an update of it); the deletion queues for it first, then the success.
+    claim = svc.ctx.ds.createQueryRunner();
+    await claim.connect();
+    await claim.startTransaction();
+    await claim.query(`SELECT id FROM endpoints WHERE id = $1 FOR UPDATE`, [endpointId]);
+    const deleted = rpc(svc, RPC.webhooks.endpointDelete, { orgId, id: endpointId });
+    await new Promise((r) => setTimeout(r, 200));
+    const store = new DeliveryStore(svc.ctx.ds);
+    const succeeded = store.markSucceeded({ id: delivery.id, leaseToken: delivery.lease_token, endpointId, orgId } as ClaimedDelivery, { statusCode: 200, error: null, latencyMs: 5 });
+    await new Promise((r) => setTimeout(r, 200));
+    await claim.commitTransaction();
+    // Before, the deletion took the endpoint and then waited for the delivery the success held, which waited
+    // for the endpoint: "deadlock detected", and one of the two failed.
+    await expect(deleted).resolves.toMatchObject({ id: endpointId, deleted: true });
+    await expect(succeeded).resolves.toBe(false); // its delivery went with the endpoint
+  });
 });

@@ -7,9 +7,10 @@ import type { EntityManager } from 'typeorm';
  * deliveries could form a lock cycle with it. Such transactions take their turn with claims first:
  *
  * - `exclusive`: one that sweeps many deliveries (giving up a disabled endpoint's waiting ones);
- * - `shared`: one that touches one endpoint and its deliveries (a failed attempt's record, an
- *   endpoint's deletion, which cascades to its deliveries). These do not wait for each other, only for a
- *   claim, and a claim waits for them.
+ * - `shared`: one that locks deliveries and their endpoints (a failed attempt's record, a batch of
+ *   successes, an endpoint's deletion, which cascades to its deliveries). These do not take turns with
+ *   each other, only with claims; among themselves they keep one lock order: deliveries first, in id
+ *   order, then endpoints.
  *
  * The lock is transaction-scoped: it ends with the caller's commit or rollback.
  */

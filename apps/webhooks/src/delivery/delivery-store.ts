@@ -174,23 +174,28 @@ export class DeliveryStore {
   }
 
   private readonly successes = new GroupCommit<{ id: string; token: string; statusCode: number | null; latencyMs: number }, boolean>(async (items) => {
-    const done = await rows<{ id: string }>(
-      this.ds,
-      `WITH v AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(id, token, status_code, latency_ms)
-       ), d AS (
-         UPDATE deliveries SET status = 'succeeded', lease_token = NULL, next_attempt_at = NULL, last_status_code = v.status_code,
-                last_error = NULL, latency_ms = v.latency_ms, completed_at = now(), updated_at = now()
-           FROM v WHERE deliveries.id = v.id AND deliveries.lease_token = v.token AND deliveries.status = 'pending'
-         RETURNING deliveries.id, deliveries.endpoint_id
-       ), e AS (
-         UPDATE endpoints SET failing_since = NULL, consecutive_exhausted = 0
-          WHERE id IN (SELECT endpoint_id FROM d) AND (failing_since IS NOT NULL OR consecutive_exhausted > 0)
-         RETURNING 1
-       )
-       SELECT id FROM d`,
-      [items.map((i) => i.id), items.map((i) => i.token), items.map((i) => i.statusCode), items.map((i) => i.latencyMs)],
-    );
+    const done = await this.ds.transaction(async (m) => {
+      // Deliveries before endpoints, in id order (see claims-lock.ts).
+      await takeTurnWithClaims(m, 'shared');
+      await m.query(`SELECT id FROM deliveries WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, [items.map((i) => i.id)]);
+      return rows<{ id: string }>(
+        m,
+        `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(id, token, status_code, latency_ms)
+         ), d AS (
+           UPDATE deliveries SET status = 'succeeded', lease_token = NULL, next_attempt_at = NULL, last_status_code = v.status_code,
+                  last_error = NULL, latency_ms = v.latency_ms, completed_at = now(), updated_at = now()
+             FROM v WHERE deliveries.id = v.id AND deliveries.lease_token = v.token AND deliveries.status = 'pending'
+           RETURNING deliveries.id, deliveries.endpoint_id
+         ), e AS (
+           UPDATE endpoints SET failing_since = NULL, consecutive_exhausted = 0
+            WHERE id IN (SELECT endpoint_id FROM d) AND (failing_since IS NOT NULL OR consecutive_exhausted > 0)
+           RETURNING 1
+         )
+         SELECT id FROM d`,
+        [items.map((i) => i.id), items.map((i) => i.token), items.map((i) => i.statusCode), items.map((i) => i.latencyMs)],
+      );
+    });
     const ok = new Set(done.map((r) => r.id));
     return items.map((i) => ok.has(i.id));
   });
@@ -208,9 +213,10 @@ export class DeliveryStore {
     opts: { ourFault?: boolean } = {},
   ): Promise<{ decision: AttemptDecision; givenUp: number } | null> {
     const decision = await this.ds.transaction(async (m): Promise<AttemptDecision | null> => {
-      // This locks the endpoint, then the delivery; a claim that retook the delivery (its lease ran out
-      // mid-attempt) locks both the other way round. Taking turns with claims rules that cycle out.
+      // The delivery, then its endpoint (see claims-lock.ts); a lease lost meanwhile ends it here.
       await takeTurnWithClaims(m, 'shared');
+      const [mine] = await rows(m, `SELECT id FROM deliveries WHERE id = $1 AND lease_token = $2 AND status = 'pending' FOR UPDATE`, [c.id, c.leaseToken]);
+      if (!mine) return null;
       const [ep] = await rows(
         m,
         `SELECT failing_since, consecutive_exhausted, enabled, now() AS now FROM endpoints WHERE id = $1 FOR UPDATE`,

@@ -98,6 +98,11 @@ export class EndpointStore {
   async delete(orgId: string, id: string): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       await takeTurnWithClaims(m, 'shared');
+      // Its deliveries before the endpoint, in id order (the lock order of claims-lock.ts), as the cascade would take them.
+      await m.query(
+        `SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE d.endpoint_id = $1 AND e.org_id = $2 ORDER BY d.id FOR UPDATE OF d`,
+        [id, orgId],
+      );
       const changed = await rows(m, `DELETE FROM endpoints WHERE id = $1 AND org_id = $2 RETURNING id`, [id, orgId]);
       return changed.length > 0;
     });
