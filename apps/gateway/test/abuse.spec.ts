@@ -127,7 +127,7 @@ describe('abuse resistance: limits per org and per IP, key cap, suspension, oper
     expect(log.body.data).toEqual([expect.objectContaining({ action: 'key.revoke', target: o.keyId })]);
   });
 
-  it('passes the org cap on generations in flight to the router and answers its refusal with 429 + retry_after', async () => {
+  it('passes the org cap on generations in flight, and the key and its spend limit, to the router from every create face; answers its refusal with 429 + retry_after', async () => {
     // A router stand-in of its own: the real cap is the router's (tests/e2e: concurrent creates at the cap).
     const g = await startHarness();
     try {
@@ -136,6 +136,7 @@ describe('abuse resistance: limits per org and per IP, key cap, suspension, oper
       };
       g.stub(RPC.router.generationCreate, atCap);
       g.stub(RPC.router.responseCreate, atCap);
+      g.stub(RPC.router.videoCreate, atCap);
       const o = await newOrg(g.url, 'Busy');
       await admin(g.url, 'PATCH', `/admin/orgs/${o.orgId}`, { max_concurrent_generations: 2 });
       await new Promise((r) => setTimeout(r, 600)); // the key cache forgets the old limit
@@ -146,8 +147,14 @@ describe('abuse resistance: limits per org and per IP, key cap, suspension, oper
       expect(r.status).toBe(429);
       expect(r.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', retry_after: 10 });
       expect(r.headers.get('retry-after')).toBe('10');
-      expect(g.calls.map((c) => c.data.maxInFlight)).toEqual([2, 2]);
-      expect((await call(g.url, 'GET', '/metrics')).text).toMatch(/pipevideo_gateway_rate_limited_total\{[^}]*limit="concurrency"[^}]*\} 2/);
+      // The OpenAI Videos face too: it once sent neither the cap nor the key (unlimited creates on a capped key).
+      const capped = await call(g.url, 'POST', '/v1/keys', { key: o.mgmtKey, body: { name: 'capped', limit_cents: 100, limit_reset: 'daily' } });
+      const ov = await call(g.url, 'POST', '/v1/videos', { key: capped.body.key, body: { model: 'google/veo-3.1', prompt: 'p' } });
+      expect(ov.status).toBe(429);
+      expect(g.calls.map((c) => c.data.maxInFlight)).toEqual([2, 2, 2]);
+      expect(g.calls.map((c) => c.data.keyId)).toEqual([o.keyId, o.keyId, capped.body.id]);
+      expect(g.calls[2].data.keyLimit).toEqual({ limitCents: 100, reset: 'daily' });
+      expect((await call(g.url, 'GET', '/metrics')).text).toMatch(/pipevideo_gateway_rate_limited_total\{[^}]*limit="concurrency"[^}]*\} 3/);
     } finally {
       await g.close();
     }

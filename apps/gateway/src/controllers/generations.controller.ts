@@ -8,11 +8,11 @@ import type { HijackableReply } from '../push/sse-stream';
 
 /** Longest long-poll (`?wait=N`). */
 export const MAX_WAIT_SECONDS = 60;
-import { keyOfCreate, type Principal } from '../auth/key-authenticator';
-import { attributionFrom } from '../http/attribution';
+import type { Principal } from '../auth/key-authenticator';
+import { createEnvelope } from '../http/create-envelope';
 import { CurrentPrincipal, GatewayController, SessionRole, StandardKey } from '../http/auth';
 import { checkId, intQuery, strQuery, timeQuery } from '../http/params';
-import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiErrors, ApiOk, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { CreateVideoGenerationDto, parseVideoGenerationBody } from '../validation/video-generation.dto';
@@ -39,8 +39,7 @@ export class GenerationsController {
   @ApiErrors(400, 403, 409, 413, 415, ...KEYED_ERRORS)
   async create(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Req() req: { headers: Record<string, string | string[] | undefined> }) {
     const request = parseVideoGenerationBody(body);
-    const attribution = attributionFrom(req.headers);
-    const created = await this.rt.create(RPC.router.generationCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    const created = await this.rt.create(RPC.router.generationCreate, { ...createEnvelope(p, req.headers), request });
     // Made through the dashboard: the org's dashboard key carries the money; this records the person.
     if (p.user && created?.id) await this.rt.accounts.attribution.recordGeneration(created.id, p.orgId, p.user.id);
     return created;

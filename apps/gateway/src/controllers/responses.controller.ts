@@ -10,11 +10,11 @@ import { MAX_WAIT_SECONDS } from './generations.controller';
 
 /** `stream: true` asks for Server-Sent Events (OpenAI's Responses streaming); any other value than a boolean is the validator's 400. */
 const wantsStream = (body: unknown) => !!body && typeof body === 'object' && (body as { stream?: unknown }).stream === true;
-import { keyOfCreate, type Principal } from '../auth/key-authenticator';
-import { attributionFrom } from '../http/attribution';
+import type { Principal } from '../auth/key-authenticator';
+import { createEnvelope } from '../http/create-envelope';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { checkId } from '../http/params';
-import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiOk, OpenAIErrors, KEYED_ERRORS } from '../openapi/decorators';
 import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { CreateResponseDto, parseResponseBody } from '../validation/response.dto';
@@ -52,8 +52,7 @@ export class ResponsesController {
     if (stream && req.headers['idempotency-key'] !== undefined)
       throw badRequestError('Idempotency-Key cannot be used with stream: true (a stream cannot be replayed). Create without stream, then follow GET /v1/responses/{id}?wait=60.', [{ field: 'stream', message: 'not with Idempotency-Key' }]);
     const request = parseResponseBody(body, { maxOutputTokens: this.rt.cfg.responsesMaxOutputTokensLimit });
-    const attribution = attributionFrom(req.headers);
-    const created = await this.rt.create(RPC.router.responseCreate, { orgId: p.orgId, request, maxInFlight: p.maxConcurrentGenerations, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers), ...keyOfCreate(p) });
+    const created = await this.rt.create(RPC.router.responseCreate, { ...createEnvelope(p, req.headers), request });
     if (!stream) return created;
     await this.push.streamResponse(p.keyId, p.orgId, created, reply);
     return undefined;

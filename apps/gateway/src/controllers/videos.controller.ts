@@ -4,11 +4,11 @@ import { ErrorCode, RPC } from '@pipevideo/contracts';
 import type { Headers, StreamReply } from '../outputs/output-content';
 import type { Principal } from '../auth/key-authenticator';
 import { ApiError, badRequestError } from '../http/api-error';
-import { attributionFrom } from '../http/attribution';
+import { createEnvelope } from '../http/create-envelope';
 import { CurrentPrincipal, GatewayController, StandardKey } from '../http/auth';
 import { UploadedFile } from '../http/multipart';
 import { checkId, intQuery, strQuery } from '../http/params';
-import { forwardedIdempotencyKey, Idempotent } from '../idempotency/idempotency.interceptor';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiOk, KEYED_ERRORS, OpenAIErrors } from '../openapi/decorators';
 import { GATEWAY_COMPOSITION, GatewayComposition } from '../gateway.composition';
 import { CreateOpenAIVideoDto, parseOpenAIVideoBody } from '../validation/openai-video.dto';
@@ -48,8 +48,7 @@ export class VideosController {
     const request = parseOpenAIVideoBody(body);
     const ref = body && typeof body === 'object' ? (body as Record<string, unknown>).input_reference : undefined;
     this.metrics.creates.inc({ input_reference: ref instanceof UploadedFile ? 'upload' : request.imageUrl ? 'url' : 'none' });
-    const attribution = attributionFrom(req.headers);
-    return this.rt.downstream.call(RPC.router.videoCreate, { orgId: p.orgId, request, ...(attribution ? { attribution } : {}), ...forwardedIdempotencyKey(req.headers) });
+    return this.rt.create(RPC.router.videoCreate, { ...createEnvelope(p, req.headers), request });
   }
 
   @Get()

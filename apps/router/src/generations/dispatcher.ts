@@ -158,9 +158,15 @@ export class Dispatcher {
    * cannot afford is recorded as a `reservation_failed` attempt and the next one is tried, so a cheaper
    * later model of `models[]` still runs. `begun`: attempt `after` is already recorded on that plan (the
    * create stored it with the generation), so only its hold is placed. Throws when billing cannot be
-   * reached (the attempt is closed and its hold, should it commit late, released).
+   * reached: at a create's admission (`abandon`) the attempt is closed and its hold, should it commit
+   * late, released (the create answers 503 and its generation is removed); on a fallback (`keepOpen`) the
+   * attempt stays open on its route and hold, for the next drive to resume (`resume` re-places the same
+   * hold) within the retry window — a billing blip must not use up the generation's routes one per sweep.
    */
-  async reserve(g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = [], begun?: PlannedAttempt): Promise<Reservation> {
+  async reserve(
+    g: GenerationRow, fromIdx = g.next_candidate, after = g.attempt, reasons: string[] = [], begun?: PlannedAttempt,
+    whenBillingUnreachable: 'abandon' | 'keepOpen' = 'abandon',
+  ): Promise<Reservation> {
     let attempt = after;
     let refused: { cents: number; message: string; reason: HoldRefusal; details?: unknown } | undefined;
     let idx = fromIdx;
@@ -180,7 +186,7 @@ export class Dispatcher {
       try {
         hold = await this.ports.placeHold(g, holdId, holdCents);
       } catch (err) {
-        await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
+        if (whenBillingUnreachable === 'abandon' || !isOurSideFailure(err)) await this.store.endAttempt(g, attempt, 'abandoned', null, 'billing unreachable', true).catch(() => undefined);
         throw err;
       }
       if (hold.ok) return { kind: 'reserved', idx: planned.idx, attempt, holdId, holdCents, byok };
@@ -201,9 +207,9 @@ export class Dispatcher {
    * (idempotent on its id: a crash may have come before it). Past the retry window, or when the hold
    * cannot be had, the attempt is abandoned (hold released, upstream job cancelled) as before.
    */
-  private async resume(g: GenerationRow): Promise<{ reserved?: Reserved; startedAt?: number; closedBefore?: boolean }> {
+  private async resume(g: GenerationRow): Promise<{ reserved?: Reserved; startedAt?: number }> {
     const open = g.attempt > 0 ? await this.store.openAttempt(g.id, g.attempt) : undefined;
-    if (!open) return { closedBefore: g.attempt > 0 };
+    if (!open) return {};
     const idx = g.next_candidate - 1;
     const startedAt = new Date(open.started_at).getTime();
     const fits = !open.provider_job_id && g.candidates[idx]?.routeId === open.route_id && Date.now() - startedAt < (this.cfg.retryWindowMs ?? 0);
@@ -236,18 +242,19 @@ export class Dispatcher {
   private async run(g: GenerationRow, reserved?: Reserved): Promise<void> {
     let attemptStartedAt = Date.now();
     if (!reserved) {
+      // Not the create's own drive: an attempt may have been closed before this one (a provider failed the
+      // running job and CompletionHandler asked for its hold's release; an earlier drive closed one and
+      // stopped before its release got through). Each closed attempt's hold is asked for again (once each
+      // at billing, by inbox id) before this drive holds anything.
+      for (const closed of await this.store.releasedAttemptHolds(g.id)) await this.releaseClosed(g, closed.holdId, closed.outcome);
       const resumed = await this.resume(g);
       reserved = resumed.reserved;
       if (resumed.startedAt) attemptStartedAt = resumed.startedAt;
-      // Its last attempt was closed before this drive: a provider failed the running job (CompletionHandler
-      // closed it and asked for its release), or an earlier drive closed it and stopped before its release
-      // got through. Every closed attempt's hold is asked for again (once each at billing, by inbox id).
-      else if (resumed.closedBefore) for (const closed of await this.store.releasedAttemptHolds(g.id)) await this.releaseClosed(g, closed.holdId, closed.outcome);
     }
     const reasons: string[] = [];
     // The code of the last failure: what the customer is told when no route is left.
     let lastCode: GenerationErrorCode = 'provider_unavailable';
-    let next: Reservation = reserved ?? (await this.reserve(g, g.next_candidate, g.attempt, reasons));
+    let next: Reservation = reserved ?? (await this.reserve(g, g.next_candidate, g.attempt, reasons, undefined, 'keepOpen'));
     while (next.kind === 'reserved') {
       const { idx, attempt, holdId, holdCents, byok } = next;
       const c = g.candidates[idx];
@@ -328,7 +335,7 @@ export class Dispatcher {
       this.ports.onFallback(ownKey ? 'own_key' : result.kind);
       // The same prompt on the same model elsewhere would be refused again: go to the next model.
       const from = MODEL_SKIPPING_PROVIDER_ERRORS.has(result.kind as ProviderErrorKind) ? skipModel(g.candidates, idx) : idx + 1;
-      next = await this.reserve(g, from, attempt, reasons);
+      next = await this.reserve(g, from, attempt, reasons, undefined, 'keepOpen');
       attemptStartedAt = Date.now();
     }
     if (next.kind === 'ended') return;
