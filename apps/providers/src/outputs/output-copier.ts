@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StoredFileRef } from '@pipevideo/contracts';
 import { checkOutboundUrl, MediaCheck, MediaRejected, type ExpectedMedia, type ObjectStorage } from '@pipevideo/platform';
@@ -6,7 +6,10 @@ import { checkOutboundUrl, MediaCheck, MediaRejected, type ExpectedMedia, type O
 export interface CopierSettings {
   maxBytes: number;
   retentionSeconds: number;
-  /** How long the provider's file server may take to start answering (the body then streams). */
+  /**
+   * How long the provider's file server may take to start answering, and then go silent mid-body: a
+   * copy that stalls is aborted (and retried later) instead of holding the poller's tick forever.
+   */
   firstByteTimeoutMs: number;
   /** Tests and embedded mode fetch from sandboxes on 127.0.0.1 over http. */
   allowPrivateUrls: boolean;
@@ -82,14 +85,11 @@ export class OutputCopier {
       if (Math.floor((encoded.length * 3) / 4) > this.s.maxBytes + 3) throw new PermanentCopyFailure(`the output is larger than ${this.s.maxBytes} bytes`);
       return { body: Readable.from([Buffer.from(encoded, 'base64')]), declaredType: m[1] || undefined };
     }
-    const trusted = this.s.trustedOrigins?.includes(originOf(source)) ?? false;
-    const refused = trusted ? null : await checkOutboundUrl(source, { allowHttp: this.s.allowPrivateUrls, allowPrivate: this.s.allowPrivateUrls });
-    if (refused) throw new PermanentCopyFailure(`the output URL ${refused}`);
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), this.s.firstByteTimeoutMs);
+    const timer = setTimeout(() => ac.abort(new Error(`the provider's file server did not answer within ${this.s.firstByteTimeoutMs} ms`)), this.s.firstByteTimeoutMs);
     let res: Response;
     try {
-      res = await fetch(source, { signal: ac.signal, redirect: 'follow' });
+      res = await this.fetchChecked(source, ac.signal);
     } finally {
       clearTimeout(timer);
     }
@@ -105,9 +105,50 @@ export class OutputCopier {
       await res.body.cancel().catch(() => undefined);
       throw new PermanentCopyFailure(`the output is larger than ${this.s.maxBytes} bytes (${length} declared)`);
     }
-    return { body: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), declaredType: res.headers.get('content-type') ?? undefined };
+    // A server that sends its headers and then nothing more would hold this copy, and the poller's tick
+    // waiting for it, forever: each chunk must follow the last within the same budget, or the fetch is
+    // aborted (the copy fails and is retried later).
+    const idle = setTimeout(() => ac.abort(new Error(`the provider's file server sent nothing for ${this.s.firstByteTimeoutMs} ms mid-file`)), this.s.firstByteTimeoutMs);
+    const watched = new Transform({
+      transform(chunk, _encoding, done) {
+        idle.refresh();
+        done(null, chunk);
+      },
+    });
+    watched.once('close', () => clearTimeout(idle));
+    // Its errors (the abort included) reach the copy through `watched`, which pipeline destroys with them.
+    pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), watched).catch(() => undefined);
+    return { body: watched, declaredType: res.headers.get('content-type') ?? undefined };
+  }
+
+  /**
+   * Fetches `source`, following at most MAX_REDIRECTS redirects by hand: every URL — the first and each
+   * redirect's target — passes the SSRF guard unless its origin is a configured provider's. Following
+   * them blindly would let a provider's answer (or a signed callback from an org's own account) point the
+   * first request at a public host that redirects to a private one.
+   */
+  private async fetchChecked(source: string, signal: AbortSignal): Promise<Response> {
+    let url = source;
+    for (let hop = 0; ; hop++) {
+      const trusted = this.s.trustedOrigins?.includes(originOf(url)) ?? false;
+      const refused = trusted ? null : await checkOutboundUrl(url, { allowHttp: this.s.allowPrivateUrls, allowPrivate: this.s.allowPrivateUrls });
+      if (refused) throw new PermanentCopyFailure(`the output URL ${hop ? `(after ${hop} redirect${hop > 1 ? 's' : ''}) ` : ''}${refused}`);
+      const res = await fetch(url, { signal, redirect: 'manual' });
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!location) return res;
+      await res.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new PermanentCopyFailure(`the output URL redirects more than ${MAX_REDIRECTS} times`);
+      try {
+        url = new URL(location, url).toString();
+      } catch {
+        throw new PermanentCopyFailure('the output URL redirects to an invalid location');
+      }
+    }
   }
 }
+
+/** Redirects followed from a provider's output URL (each one checked). */
+const MAX_REDIRECTS = 5;
 
 /** Reads at least `n` bytes (or the whole stream if shorter) and gives them back with a stream of everything. */
 async function peek(body: Readable, n: number): Promise<{ head: Buffer; rest: Readable }> {
