@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { framerateUsageFor, SAMPLE_MP4 } from '@pipevideo/sandboxes';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+import { ProviderErrorKind } from '@pipevideo/contracts';
+import { ProviderError } from '../src/adapters/provider-error';
 import { JobPoller } from '../src/jobs/job-poller';
 import { waitFor } from './support/receiver';
 import { genId, metricValue, startEnv, type Env } from './support/service-env';
@@ -227,4 +229,38 @@ describe('providers service — poll providers', () => {
     expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'failed' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'pipevideo_output_copies_total', { provider: 'vercel-gateway', result: 'retried' })).toBeGreaterThanOrEqual(2);
   }, 20_000);
+
+  it('a provider rate-limiting our status checks: polls back off but the job is not failed for it; past its deadline it fails and is cancelled upstream', async () => {
+    const core = env.svc.core;
+    const g = genId('throttled');
+    await gatewayJob(g, 'a throttled cat [vercel-gateway:slow_job=600000]');
+    const real = core.adapters.get('vercel-gateway')!;
+    const cancels: unknown[] = [];
+    // The provider answers every status check 429 (what httpError makes of it); its cancel is recorded.
+    const throttled = Object.assign(Object.create(real), {
+      poll: async () => {
+        throw new ProviderError(ProviderErrorKind.RateLimited, 'vercel-gateway poll answered HTTP 429: slow down', 429);
+      },
+      cancel: async (handle: unknown) => void cancels.push(handle),
+    });
+    const adapters = { get: (slug: string) => (slug === 'vercel-gateway' ? throttled : core.adapters.get(slug)) } as unknown as typeof core.adapters;
+    const poller = new JobPoller(adapters, core.store, core.finisher, {
+      intervalMs: 10, leaseMs: 30_000, batchSize: 10, concurrency: 2, callbackFallbackPollMs: 20, maxPollErrors: 2, jobMaxAgeMs: 3600_000, staleSubmissionMs: 600_000,
+    }, undefined, core.keys);
+    // Only the throttled poller checks the job meanwhile (the service's own would ask the healthy sandbox).
+    await core.poller.stop();
+    await env.svc.ctx.ds.query(`UPDATE provider_jobs SET next_poll_at = now() WHERE generation_id = $1`, [g]);
+    poller.start();
+    try {
+      await waitFor(async () => ((await env.jobRow(g)).poll_errors ?? 0) >= 4, 'several rate-limited polls');
+      expect(await env.jobRow(g)).toMatchObject({ status: 'running' });
+      expect(env.finishedFor(g)).toHaveLength(0);
+      await env.svc.ctx.ds.query(`UPDATE provider_jobs SET deadline_at = now() - interval '2 minutes', next_poll_at = now() WHERE generation_id = $1`, [g]);
+      expect(await env.waitFinished(g)).toMatchObject({ outcome: 'failed', errorKind: 'rate_limited' });
+      await waitFor(() => cancels.length === 1, 'the job cancelled upstream');
+    } finally {
+      await poller.stop();
+      core.poller.start();
+    }
+  });
 });

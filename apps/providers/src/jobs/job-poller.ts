@@ -146,9 +146,14 @@ export class JobPoller {
       const kind = isProviderError(err) ? err.kind : ProviderErrorKind.ServerError;
       const message = (err as Error)?.message ?? String(err);
       const errors = row.poll_errors + 1;
-      const givesUp = this.pastDeadline(row) || (row.mode === 'poll' && errors >= this.s.maxPollErrors);
+      // A provider rate-limiting our status checks says nothing about the job, which may be running fine:
+      // the checks back off as after any error, but only the deadline ends the job then.
+      const rateLimited = kind === ProviderErrorKind.RateLimited;
+      const givesUp = this.pastDeadline(row) || (row.mode === 'poll' && !rateLimited && errors >= this.s.maxPollErrors);
       if (givesUp) {
-        await this.finisher.finish(row.id, { outcome: 'failed', errorKind: kind, errorMessage: `polling failed ${errors} times: ${message}` });
+        const r = await this.finisher.finish(row.id, { outcome: 'failed', errorKind: kind, errorMessage: `polling failed ${errors} times: ${message}` });
+        // Given up on our side: the job must not keep running (and costing) upstream.
+        if (r === 'finished') void this.cancelUpstream(adapter, row);
       } else {
         const backoff = Math.min(this.s.intervalMs * 2 ** errors, MAX_BACKOFF_MS);
         await this.store.reschedule(row.id, this.owner, row.mode === 'poll' ? backoff : Math.max(backoff, this.nextCheckInMs(row)), errors);
