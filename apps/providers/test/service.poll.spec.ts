@@ -263,4 +263,32 @@ describe('providers service — poll providers', () => {
       core.poller.start();
     }
   });
+
+  it('a copy that outlasts the poll lease keeps it: another replica does not start a second copy of the same output meanwhile', async () => {
+    const core = env.svc.core;
+    await core.poller.stop();
+    const g = genId('slowcopy');
+    let copying!: () => void;
+    const started = new Promise<void>((r) => (copying = r));
+    // The real copy, after a wait longer than the lease.
+    const slow = { ...core.outputStep!, copier: { copy: async (row: any) => { copying(); await new Promise((r) => setTimeout(r, 1200)); return core.outputStep!.copier.copy(row); } } } as typeof core.outputStep;
+    const poller = new JobPoller(core.adapters, core.store, core.finisher, {
+      intervalMs: 20, leaseMs: 300, batchSize: 10, concurrency: 2, callbackFallbackPollMs: 100, maxPollErrors: 3, jobMaxAgeMs: 3600_000, staleSubmissionMs: 600_000,
+    }, undefined, core.keys, slow);
+    poller.start();
+    try {
+      await gatewayJob(g, 'a slowly stored cat');
+      await started;
+      // Well past the 300 ms lease, another replica looks for due jobs: this one is still leased.
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        const claimed = await core.store.claimDue('another-replica', 300, 50);
+        expect(claimed.map((j) => j.generation_id)).not.toContain(g);
+      }
+      expect(await env.waitFinished(g)).toMatchObject({ outcome: 'succeeded', output: { key: `outputs/${g}/1/video.mp4` } });
+    } finally {
+      await poller.stop();
+      core.poller.start();
+    }
+  });
 });

@@ -190,6 +190,18 @@ export class JobPoller {
   }
 
   private async copyIn(row: JobRow): Promise<void> {
+    // A copy longer than the lease keeps it: otherwise another replica would claim the job and copy the same
+    // file to the same key at the same time, and the one that failed would delete what the other stored.
+    const renew = setInterval(() => void this.store.renewStoreLease(row.id, this.owner, this.s.leaseMs).catch(() => undefined), Math.max(100, this.s.leaseMs / 3));
+    renew.unref();
+    try {
+      await this.copyInLeased(row);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async copyInLeased(row: JobRow): Promise<void> {
     if (row.store_attempts === 0) await this.finisher.reportProgress(row.id, { percent: 95, queuePosition: null, phase: 'storing' });
     if (!this.outputs) {
       await this.finisher.finishStored(row.id, { output: null, artifact: null });

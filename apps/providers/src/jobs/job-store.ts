@@ -214,6 +214,14 @@ export class JobStore {
     );
   }
 
+  /** Keeps the lease of a job whose output this replica is still copying in. */
+  async renewStoreLease(id: string, owner: string, leaseMs: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE provider_jobs SET lease_until = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1 AND lease_owner = $2 AND status = 'storing'`,
+      [id, owner, leaseMs],
+    );
+  }
+
   async releaseLease(id: string, owner: string): Promise<void> {
     await this.ds.query(`UPDATE provider_jobs SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [id, owner]);
   }
