@@ -183,6 +183,10 @@ describe('route health shared by two router replicas, provider preferences, key 
     expect(refused[0].body.error.message).toBe(
       `Key spend limit reached: key ${capped.body.id} may spend 99 cents per day; 24 cents are left and this request needs 25 cents; it resets at ${tomorrow}. Raise the key's limit_cents (PATCH /v1/keys/${capped.body.id}) or use another key.`,
     );
+    // The OpenAI Videos face is held to the same limit (it once was not).
+    const viaVideos = await http('POST', `${p.baseUrl}/v1/videos`, { key: capped.body.key, body: { model: 'wan/2.5', prompt: 'A budget cat', size: '854x480' } });
+    expect(viaVideos.status).toBe(400);
+    expect(viaVideos.body.error.message).toMatch(/^Key spend limit reached: key /);
     for (const a of accepted) expect((await pollGeneration(p.baseUrl, capped.body.key, a.body.id)).status).toBe('completed');
     await settledBalance(p.baseUrl, key);
     const keys = await http('GET', `${p.baseUrl}/v1/keys`, { key: mgmt.key });
