@@ -479,6 +479,19 @@ describe('router lifecycle', () => {
     expect(submits.filter((s) => s.generationId === c.id).map((s) => s.attempt)).toEqual([1, 2]);
   });
 
+  it("a re-drive does not ask billing again for a hold it had released (our-side retries of the next attempt)", async () => {
+    let ourSide = 2;
+    submitBehaviour = (d) => {
+      if (d.attempt === 1) return { ok: false, kind: 'down', retryable: true, message: `${d.provider} down` };
+      if (ourSide-- > 0) throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'providers did not answer (simulated)');
+      return { ok: true, providerJobId: 'job', mode: 'callback' };
+    };
+    const c = await create({ models: ['google/veo-3.1'], duration: 6 });
+    await until(async () => ((await get(c.id)).status === 'processing' ? true : undefined), 20_000);
+    expect(submits.filter((s) => s.generationId === c.id).map((s) => s.attempt)).toEqual([1, 2, 2, 2]);
+    expect(billingCalls.filter((b) => b.op === 'release' && b.holdId === `${c.id}:1`)).toHaveLength(1);
+  }, 30_000);
+
   it('our own refusal closes its attempt and fails the generation in one transaction: a failed finish leaves the attempt open for the sweeper, never a hold without a release', async () => {
     submitBehaviour = () => ({ ok: false, kind: 'bad_request', retryable: false, message: 'cannot map these parameters' });
     const store = svc.engine.store as GenerationStore;

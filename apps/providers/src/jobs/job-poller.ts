@@ -17,6 +17,9 @@ export interface OutputStep {
   attempts: number;
 }
 
+/** A status check answered 429 waits this many poll intervals (capped at MAX_BACKOFF_MS) before the next. */
+const RATE_LIMITED_BACKOFF_INTERVALS = 16;
+
 /** Pause before the next copy of an output after a transient failure: 1 s, 2 s, 4 s, … capped. */
 const STORE_RETRY_BASE_MS = 1000;
 
@@ -145,17 +148,18 @@ export class JobPoller {
     } catch (err) {
       const kind = isProviderError(err) ? err.kind : ProviderErrorKind.ServerError;
       const message = (err as Error)?.message ?? String(err);
-      const errors = row.poll_errors + 1;
       // A provider rate-limiting our status checks says nothing about the job, which may be running fine:
-      // the checks back off as after any error, but only the deadline ends the job then.
+      // a 429 is not counted as a failed check (only the deadline ends the job then), and the next check
+      // waits RATE_LIMITED_BACKOFF_INTERVALS intervals.
       const rateLimited = kind === ProviderErrorKind.RateLimited;
+      const errors = rateLimited ? row.poll_errors : row.poll_errors + 1;
       const givesUp = this.pastDeadline(row) || (row.mode === 'poll' && !rateLimited && errors >= this.s.maxPollErrors);
       if (givesUp) {
         const r = await this.finisher.finish(row.id, { outcome: 'failed', errorKind: kind, errorMessage: `polling failed ${errors} times: ${message}` });
         // Given up on our side: the job must not keep running (and costing) upstream.
         if (r === 'finished') void this.cancelUpstream(adapter, row);
       } else {
-        const backoff = Math.min(this.s.intervalMs * 2 ** errors, MAX_BACKOFF_MS);
+        const backoff = Math.min(this.s.intervalMs * (rateLimited ? RATE_LIMITED_BACKOFF_INTERVALS : 2 ** errors), MAX_BACKOFF_MS);
         await this.store.reschedule(row.id, this.owner, row.mode === 'poll' ? backoff : Math.max(backoff, this.nextCheckInMs(row)), errors);
       }
       return;

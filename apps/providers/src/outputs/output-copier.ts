@@ -1,7 +1,8 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StoredFileRef } from '@pipevideo/contracts';
 import { checkOutboundUrl, MediaCheck, MediaRejected, type ExpectedMedia, type ObjectStorage } from '@pipevideo/platform';
+import { stallGuard } from './stall-guard';
 
 export interface CopierSettings {
   maxBytes: number;
@@ -62,6 +63,8 @@ export class OutputCopier {
     try {
       await Promise.all([this.storage.put(key, check, contentType), piped]);
     } catch (err) {
+      // The download stops with the copy (it would otherwise hold its socket until the server gives up).
+      body.destroy();
       await this.storage.delete(key).catch(() => undefined);
       if (err instanceof MediaRejected) throw new PermanentCopyFailure(`${err.message} (declared ${declaredType ?? 'no content type'})`);
       throw err;
@@ -106,16 +109,9 @@ export class OutputCopier {
       throw new PermanentCopyFailure(`the output is larger than ${this.s.maxBytes} bytes (${length} declared)`);
     }
     // A server that sends its headers and then nothing more would hold this copy, and the poller's tick
-    // waiting for it, forever: each chunk must follow the last within the same budget, or the fetch is
-    // aborted (the copy fails and is retried later).
-    const idle = setTimeout(() => ac.abort(new Error(`the provider's file server sent nothing for ${this.s.firstByteTimeoutMs} ms mid-file`)), this.s.firstByteTimeoutMs);
-    const watched = new Transform({
-      transform(chunk, _encoding, done) {
-        idle.refresh();
-        done(null, chunk);
-      },
-    });
-    watched.once('close', () => clearTimeout(idle));
+    // waiting for it, forever: while the copy waits for the next chunk, it must come within the same
+    // budget, or the fetch is aborted (the copy fails and is retried later).
+    const watched = stallGuard(this.s.firstByteTimeoutMs, () => ac.abort(new Error(`the provider's file server sent nothing for ${this.s.firstByteTimeoutMs} ms mid-file`)));
     // Its errors (the abort included) reach the copy through `watched`, which pipeline destroys with them.
     pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), watched).catch(() => undefined);
     return { body: watched, declaredType: res.headers.get('content-type') ?? undefined };

@@ -99,6 +99,8 @@ export class Dispatcher {
    * entry is forgotten three backoffs later whoever drove it.
    */
   private readonly deferred = new Map<string, number>();
+  /** Holds this replica had billing release (see releaseClosed), newest last, at most RELEASED_HOLDS_REMEMBERED. */
+  private readonly releasedHolds = new Set<string>();
 
   /** How many generations wait for a retry after a failure on our side. */
   deferredCount(now = Date.now()): number {
@@ -127,9 +129,17 @@ export class Dispatcher {
       await withCorrelationId(g.correlation_id ?? undefined, () => this.run(g, reserved));
       // markSubmitted and finish clear the lease in the same statement; nothing more to write.
     } catch (err) {
-      // Billing or providers unreachable: give the lease back so the sweeper retries soon.
       logger.warn({ generationId: id, err: String(err) }, 'dispatch interrupted; will retry');
-      await this.store.releaseLease(id, this.owner).catch(() => undefined);
+      if (isOurSideFailure(err)) {
+        // Billing (or the providers service) did not answer: the sweeper retries after a jittered pause,
+        // not on its next tick, so an outage is not met with a drive per generation every second.
+        const backoff = jitter(this.cfg.retryBackoffMs ?? 2000);
+        this.deferred.set(id, Date.now() + 3 * backoff);
+        await this.store.deferDispatch(id, this.owner, backoff).catch(() => undefined);
+      } else {
+        // Anything else: give the lease back so the sweeper retries soon.
+        await this.store.releaseLease(id, this.owner).catch(() => undefined);
+      }
     }
   }
 
@@ -231,9 +241,12 @@ export class Dispatcher {
    * releases it later; the next hold is tried anyway.
    */
   private async releaseClosed(g: GenerationRow, holdId: string | null, reason: string): Promise<void> {
-    if (!holdId) return;
+    if (!holdId || this.releasedHolds.has(holdId)) return;
     try {
       await this.ports.releaseHold(g, holdId, reason);
+      // Asked once per hold and replica: a generation re-driven often (our-side retries) does not ask again.
+      this.releasedHolds.add(holdId);
+      if (this.releasedHolds.size > RELEASED_HOLDS_REMEMBERED) this.releasedHolds.delete(this.releasedHolds.values().next().value!);
     } catch (err) {
       logger.warn({ generationId: g.id, holdId, err: String((err as Error)?.message ?? err) }, 'hold not released before the fallback; its event releases it');
     }
@@ -348,6 +361,9 @@ export class Dispatcher {
     await this.store.finish(g.id, { status: 'failed', errorMessage: generationFailureMessage(lastCode, 'submission'), errorCode: lastCode, holdId: null });
   }
 }
+
+/** How many released holds a replica remembers, so a re-drive does not ask billing again (a few hundred KB). */
+const RELEASED_HOLDS_REMEMBERED = 10_000;
 
 /** ±25 %: retries of many generations deferred together do not come back together. */
 function jitter(ms: number): number {
