@@ -133,9 +133,7 @@ export class Dispatcher {
       if (isOurSideFailure(err)) {
         // Billing (or the providers service) did not answer: the sweeper retries after a jittered pause,
         // not on its next tick, so an outage is not met with a drive per generation every second.
-        const backoff = jitter(this.cfg.retryBackoffMs ?? 2000);
-        this.deferred.set(id, Date.now() + 3 * backoff);
-        await this.store.deferDispatch(id, this.owner, backoff).catch(() => undefined);
+        await this.deferRetry(id).catch(() => undefined);
       } else {
         // Anything else: give the lease back so the sweeper retries soon.
         await this.store.releaseLease(id, this.owner).catch(() => undefined);
@@ -234,6 +232,13 @@ export class Dispatcher {
     return {};
   }
 
+  /** Gives the lease back until a jittered `retryBackoffMs` from now: the sweeper drives it again then (counted as deferred meanwhile). */
+  private async deferRetry(id: string): Promise<void> {
+    const backoff = jitter(this.cfg.retryBackoffMs ?? 2000);
+    this.deferred.set(id, Date.now() + 3 * backoff);
+    await this.store.deferDispatch(id, this.owner, backoff);
+  }
+
   /**
    * Before a fallback holds for its next route, the closed attempt's hold is released now rather than
    * when billing gets to the outbox event: otherwise the org's balance and its key's limit pay for both
@@ -298,9 +303,7 @@ export class Dispatcher {
             // Our overload, not the route's: same attempt, hold and route, a little later (see resume).
             this.ports.onOurSideFailure?.(c.routeId, 'retried');
             logger.warn({ generationId: g.id, routeId: c.routeId, err: String((err as Error).message) }, 'submit failed on our side; retrying on the same route');
-            const backoff = jitter(this.cfg.retryBackoffMs ?? 2000);
-            await this.store.deferDispatch(g.id, this.owner, backoff);
-            this.deferred.set(g.id, Date.now() + 3 * backoff);
+            await this.deferRetry(g.id);
             return;
           }
           this.ports.onOurSideFailure?.(c.routeId, 'gave_up');
